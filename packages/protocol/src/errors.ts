@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+/**
+ * Every error the API can return, with its stable code and HTTP status. Codes follow Discord's
+ * JSON error codes where Discord has the same concept (so bot libraries recognise them);
+ * Parley's own start at 90000. docs/errors.md documents each one, and a test keeps the two in
+ * step.
+ */
+export const ApiErrors = {
+  INTERNAL: { code: 0, status: 500, message: 'Something went wrong on the server. Please try again.' },
+  UNKNOWN_INVITE: { code: 10006, status: 404, message: 'Unknown invite' },
+  UNKNOWN_USER: { code: 10013, status: 404, message: 'Unknown user' },
+  UNKNOWN_SESSION: { code: 10020, status: 404, message: 'Unknown session' },
+  UNAUTHORIZED: { code: 40001, status: 401, message: '401: Unauthorized' },
+  PAYLOAD_TOO_LARGE: { code: 40005, status: 413, message: 'Request entity too large' },
+  MISSING_ACCESS: { code: 50001, status: 403, message: 'Missing access' },
+  INVALID_FORM_BODY: { code: 50035, status: 400, message: 'Invalid Form Body' },
+  INVALID_IMAGE: { code: 50046, status: 400, message: 'Images must be PNG, JPEG, WebP or GIF' },
+  INVALID_JSON: { code: 50109, status: 400, message: 'The request body contains invalid JSON.' },
+  RATE_LIMITED: { code: 90001, status: 429, message: 'You are being rate limited.' },
+  REGISTRATION_CLOSED: { code: 90002, status: 403, message: 'This instance does not accept new sign-ups; an administrator creates accounts.' },
+  GUESTS_DISABLED: { code: 90003, status: 403, message: 'Guest access is turned off on this instance.' },
+  PASSWORD_CHANGE_REQUIRED: { code: 90004, status: 403, message: 'Choose a new password before continuing.' },
+  NOT_A_GUEST: { code: 90005, status: 400, message: 'Only guest accounts can be upgraded.' },
+  UNKNOWN_ROUTE: { code: 90404, status: 404, message: '404: Not Found' },
+  UNSUPPORTED_MEDIA_TYPE: { code: 90415, status: 415, message: 'Unsupported content type' },
+  NOT_READY: { code: 90503, status: 503, message: 'The server is not ready (database unreachable).' },
+} as const satisfies Record<string, { code: number; status: number; message: string }>;
+
+export type ApiErrorName = keyof typeof ApiErrors;
+
+/**
+ * Codes for one field's problem inside a 50035 Invalid Form Body error, as Discord names them.
+ * Validation problems map onto the BASE_TYPE_* / STRING_TYPE_* codes; the rest are business rules.
+ */
+export const FieldErrorCodes = [
+  'BASE_TYPE_REQUIRED',
+  'BASE_TYPE_INVALID',
+  'BASE_TYPE_MIN_LENGTH',
+  'BASE_TYPE_MAX_LENGTH',
+  'BASE_TYPE_CHOICES',
+  'NUMBER_TYPE_MIN',
+  'NUMBER_TYPE_MAX',
+  'STRING_TYPE_REGEX',
+  'STRING_TYPE_EMAIL',
+  'USERNAME_ALREADY_TAKEN',
+  'USERNAME_RESERVED',
+  'EMAIL_ALREADY_REGISTERED',
+  'EMAIL_REQUIRED',
+  'INVALID_LOGIN',
+  'PASSWORD_DOES_NOT_MATCH',
+  'PASSWORD_REQUIRED',
+  'INVITE_REQUIRED',
+  'INVALID_INVITE',
+  'INVALID_IMAGE',
+  'IMAGE_TOO_LARGE',
+] as const;
+export type FieldErrorCode = (typeof FieldErrorCodes)[number];
+
+export const FieldError = z.object({ code: z.string(), message: z.string() });
+export type FieldError = z.infer<typeof FieldError>;
+
+/**
+ * Discord's nested form-error shape: `{ user: { name: { _errors: [{code, message}] } } }`,
+ * one level per path segment (array indexes as string keys).
+ */
+export interface FormErrors {
+  _errors?: FieldError[];
+  [key: string]: FormErrors | FieldError[] | undefined;
+}
+export const FormErrors: z.ZodType<FormErrors> = z.lazy(() =>
+  z.record(z.string(), z.union([z.array(FieldError), FormErrors])),
+) as z.ZodType<FormErrors>;
+
+export const ErrorBody = z.object({
+  code: z.number().int(),
+  message: z.string(),
+  errors: FormErrors.optional(),
+  /** On 429 only: seconds until the request may be retried (also sent as Retry-After). */
+  retry_after: z.number().optional(),
+  global: z.boolean().optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** One problem with one field, before it is folded into the nested shape. */
+export interface FieldProblem {
+  path: readonly (string | number)[];
+  code: FieldErrorCode | string;
+  message: string;
+}
+
+/** Folds field problems into Discord's nested form-error object. */
+export function toFormErrors(problems: readonly FieldProblem[]): FormErrors {
+  const root: FormErrors = {};
+  for (const problem of problems) {
+    let node = root;
+    for (const segment of problem.path) {
+      const key = String(segment);
+      node = (node[key] as FormErrors | undefined) ?? (node[key] = {});
+    }
+    (node._errors ??= []).push({ code: problem.code, message: problem.message });
+  }
+  return root;
+}
+
+/** Flattens a form-error object back into problems, first problem first (for messages and UIs). */
+export function fromFormErrors(errors: FormErrors, path: string[] = []): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const [key, value] of Object.entries(errors)) {
+    if (key === '_errors' && Array.isArray(value)) {
+      for (const e of value) problems.push({ path, code: e.code, message: e.message });
+    } else if (value && !Array.isArray(value)) {
+      problems.push(...fromFormErrors(value, [...path, key]));
+    }
+  }
+  return problems;
+}
+
+/** "Invalid Form Body (username: Must be at least 2 characters)": names the field in the message. */
+export function describeFormErrors(problems: readonly FieldProblem[]): string {
+  const first = problems[0];
+  if (!first) return ApiErrors.INVALID_FORM_BODY.message;
+  const where = first.path.length ? `${first.path.join('.')}: ` : '';
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return `${ApiErrors.INVALID_FORM_BODY.message} (${where}${first.message}${more})`;
+}

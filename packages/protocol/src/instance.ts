@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { Snowflake } from './ids';
+import { Limits } from './limits';
+import { defineRoute } from './route';
+
+/**
+ * open: anyone may sign up. invite: sign-up needs an invite code from an admin.
+ * closed: only admins create accounts.
+ */
+export const RegistrationMode = z.enum(['open', 'invite', 'closed']);
+export type RegistrationMode = z.infer<typeof RegistrationMode>;
+
+export const InstanceSettings = z.object({
+  name: z.string().trim().min(1).max(64),
+  registration_mode: RegistrationMode,
+  guests_enabled: z.boolean(),
+  require_email: z.boolean(),
+});
+export type InstanceSettings = z.infer<typeof InstanceSettings>;
+
+export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
+  name: 'Parley',
+  registration_mode: 'open',
+  guests_enabled: true,
+  require_email: false,
+};
+
+/** What a client needs to know before anyone signs in. */
+export const InstanceInfo = InstanceSettings.extend({
+  version: z.string(),
+  limits: z.object({
+    username_min: z.number(),
+    username_max: z.number(),
+    password_min: z.number(),
+    avatar_max_bytes: z.number(),
+  }),
+});
+export type InstanceInfo = z.infer<typeof InstanceInfo>;
+
+/** An instance-level invite that lets someone sign up while registration is "invite". */
+export const RegistrationInvite = z.object({
+  code: z.string(),
+  uses: z.number().int(),
+  /** 0: unlimited. */
+  max_uses: z.number().int(),
+  expires_at: z.iso.datetime().nullable(),
+  created_at: z.iso.datetime(),
+  created_by: Snowflake.nullable(),
+});
+export type RegistrationInvite = z.infer<typeof RegistrationInvite>;
+
+export const CreateRegistrationInviteBody = z.object({
+  /** 0: unlimited. */
+  max_uses: z.number().int().min(0).max(10_000).default(1),
+  /** Seconds until it expires; 0: never. Default one week. */
+  max_age: z.number().int().min(0).max(365 * 24 * 3600).default(7 * 24 * 3600),
+});
+
+export const instanceRoutes = {
+  info: defineRoute({
+    method: 'GET',
+    path: '/instance',
+    summary: 'Public facts about this instance: name, registration mode, guest access, limits',
+    tag: 'Instance',
+    auth: 'none',
+    response: InstanceInfo,
+  }),
+  getSettings: defineRoute({
+    method: 'GET',
+    path: '/admin/settings',
+    summary: 'Instance settings',
+    tag: 'Admin',
+    auth: 'admin',
+    response: InstanceSettings,
+  }),
+  updateSettings: defineRoute({
+    method: 'PATCH',
+    path: '/admin/settings',
+    summary: 'Change instance settings (registration mode, guest access, e-mail requirement, name)',
+    tag: 'Admin',
+    auth: 'admin',
+    body: InstanceSettings.partial(),
+    response: InstanceSettings,
+  }),
+  listInvites: defineRoute({
+    method: 'GET',
+    path: '/admin/registration-invites',
+    summary: 'Registration invites',
+    tag: 'Admin',
+    auth: 'admin',
+    response: z.array(RegistrationInvite),
+  }),
+  createInvite: defineRoute({
+    method: 'POST',
+    path: '/admin/registration-invites',
+    summary: 'Create a registration invite',
+    tag: 'Admin',
+    auth: 'admin',
+    body: CreateRegistrationInviteBody,
+    response: RegistrationInvite,
+  }),
+  revokeInvite: defineRoute({
+    method: 'DELETE',
+    path: '/admin/registration-invites/:code',
+    summary: 'Revoke a registration invite',
+    tag: 'Admin',
+    auth: 'admin',
+    params: z.object({ code: z.string().min(1).max(Limits.inviteCodeMax) }),
+    response: null,
+  }),
+};

@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Who may call a route: anyone, any signed-in user (guests included), or instance admins.
+ * The server enforces it before the handler runs.
+ */
+export type RouteAuth = 'none' | 'user' | 'admin';
+
+/**
+ * One REST endpoint, described once. The server registers its handler from this (validation,
+ * OpenAPI) and the SDK derives its typed call from it, so the two cannot drift apart.
+ */
+export interface RouteDef {
+  method: HttpMethod;
+  /** Path under /api/v10, Fastify style: `/users/:user_id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: RouteAuth;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** A raw (non-JSON) body such as an image upload: accepted types and the byte limit. */
+  rawBody?: { contentTypes: readonly string[]; maxBytes: number };
+  /** Byte limit for a JSON body when it must differ from the default. */
+  bodyLimit?: number;
+  /** The success body; null for 204 No Content. */
+  response: z.ZodType | null;
+  /** Still callable by a user who must change their password first (e.g. to change it). */
+  allowedBeforePasswordChange?: boolean;
+}
+
+export function defineRoute<const R extends RouteDef>(route: R): R {
+  return route;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+type In<S> = S extends z.ZodType ? z.input<S> : undefined;
+
+/** What a handler returns / what a client receives. */
+export type RouteResponse<R extends RouteDef> = R['response'] extends z.ZodType ? z.output<R['response']> : void;
+/** What a client sends, before the server's parsing (defaults, trims) applies. */
+export type RouteInput<R extends RouteDef> = OptionalWhereUndefined<{
+  params: In<R['params']>;
+  query: In<R['query']>;
+  body: R['rawBody'] extends object ? Blob : In<R['body']>;
+}>;
+/** What a handler receives, after parsing. */
+export type RouteParsed<R extends RouteDef> = {
+  params: Out<R['params']>;
+  query: Out<R['query']>;
+  body: R['rawBody'] extends object ? Uint8Array : Out<R['body']>;
+};
+
+/** Drops keys that can only be undefined; keys that may be undefined become optional. */
+type OptionalWhereUndefined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? ([T[K]] extends [undefined] ? never : K) : never]?: T[K];
+};
+
+/** The input keys a caller must give; none means the whole input may be left out. */
+export type RequiredInputKeys<R extends RouteDef> = {
+  [K in keyof RouteInput<R>]-?: undefined extends RouteInput<R>[K] ? never : K;
+}[keyof RouteInput<R>];
+
+/** Fills `:name` segments of a route path from params, URL-encoding each value. */
+export function buildPath(path: string, params: Record<string, string> | undefined): string {
+  return path.replace(/:([a-z_]+)/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) throw new Error(`Missing path parameter "${name}" for ${path}`);
+    return encodeURIComponent(value);
+  });
+}

@@ -1,0 +1,123 @@
+import {
+  API_PREFIX,
+  ErrorBody,
+  type RouteDef,
+  type RequiredInputKeys,
+  type RouteInput,
+  type RouteResponse,
+  buildPath,
+} from '@parley/protocol';
+import { ParleyApiError, ParleyNetworkError } from './errors';
+
+export interface RestOptions {
+  /** Where Parley runs, e.g. "https://chat.example.org" or "" for the page's own origin. */
+  baseUrl: string;
+  token?: string | null;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** The arguments a route needs: none at all when it has no params, query or body. */
+export type RouteArgs<R extends RouteDef> = [RequiredInputKeys<R>] extends [never] ? [input?: RouteInput<R>] : [input: RouteInput<R>];
+
+export interface UploadOptions {
+  /** Called with bytes sent so far and the total. */
+  onProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Typed REST calls: `rest.request(routes.users.getMe)` returns a PrivateUser. The route
+ * definitions come from @parley/protocol, the same ones the server registers.
+ */
+export class RestClient {
+  token: string | null;
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: RestOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/$/, '');
+    this.token = options.token ?? null;
+    this.fetchImpl = options.fetch ?? ((...args) => globalThis.fetch(...args));
+  }
+
+  async request<R extends RouteDef>(route: R, ...[input]: RouteArgs<R>): Promise<RouteResponse<R>> {
+    const { params, query, body } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = this.token;
+    let payload: BodyInit | undefined;
+    if (route.rawBody) {
+      payload = body as Blob;
+      headers['content-type'] = (body as Blob).type || 'application/octet-stream';
+    } else if (route.body) {
+      // An optional body left out is sent as {}, so the server always sees valid JSON.
+      payload = JSON.stringify(body ?? {});
+      headers['content-type'] = 'application/json';
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.url(route, params, query), { method: route.method, headers, body: payload });
+    } catch (error) {
+      throw new ParleyNetworkError(error);
+    }
+    return this.parse(response) as Promise<RouteResponse<R>>;
+  }
+
+  /**
+   * A raw-body upload with progress. Browsers report progress only through XMLHttpRequest;
+   * elsewhere this falls back to fetch and reports once at the end.
+   */
+  async upload<R extends RouteDef>(route: R, file: Blob, options: UploadOptions = {}): Promise<RouteResponse<R>> {
+    if (typeof XMLHttpRequest === 'undefined') {
+      const result = await this.request(route, ...([{ body: file }] as unknown as RouteArgs<R>));
+      options.onProgress?.(file.size, file.size);
+      return result;
+    }
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(route.method, this.url(route, undefined, undefined));
+      if (this.token) xhr.setRequestHeader('authorization', this.token);
+      xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
+      xhr.upload.onprogress = (event) => options.onProgress?.(event.loaded, event.total || file.size);
+      xhr.onerror = () => reject(new ParleyNetworkError(null));
+      xhr.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'));
+      xhr.onload = () => {
+        const response = new Response(xhr.status === 204 ? null : xhr.responseText, {
+          status: xhr.status,
+          headers: { 'content-type': xhr.getResponseHeader('content-type') ?? '' },
+        });
+        this.parse(response).then(resolve as (value: unknown) => void, reject);
+      };
+      options.signal?.addEventListener('abort', () => xhr.abort());
+      xhr.send(file);
+    });
+  }
+
+  private url(route: RouteDef, params: Record<string, string> | undefined, query: Record<string, unknown> | undefined): string {
+    let url = `${this.baseUrl}${API_PREFIX}${buildPath(route.path, params)}`;
+    if (query) {
+      const search = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== null) search.set(key, String(value));
+      const text = search.toString();
+      if (text) url += `?${text}`;
+    }
+    return url;
+  }
+
+  private async parse(response: Response): Promise<unknown> {
+    if (response.status === 204) return undefined;
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (response.ok) return json;
+    const error = ErrorBody.safeParse(json);
+    throw new ParleyApiError(
+      response.status,
+      error.success ? error.data : { code: 0, message: `The server answered ${response.status} ${response.statusText}`.trim() },
+    );
+  }
+}

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** `points/seconds`, e.g. "20/60": 20 attempts per minute. */
+const rate = z
+  .string()
+  .regex(/^\d+\/\d+$/, 'Must look like "20/60" (attempts per seconds)')
+  .transform((v) => {
+    const [points, seconds] = v.split('/').map(Number) as [number, number];
+    return { points, seconds };
+  });
+
+/** Every setting Parley reads from the environment, with its default. Documented in the README. */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** postgres://… to use PostgreSQL; unset for the embedded SQLite database under DATA_DIR. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'Must be a postgres:// URL').optional(),
+  /** PostgreSQL schema to use (default: the server's search_path, usually "public"). */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Set when behind a reverse proxy, so client IPs (rate limits, sessions) come from X-Forwarded-For. */
+  TRUST_PROXY: flag.default(false),
+  /** 0–1023, unique per node when several nodes share a database; random when unset. */
+  WORKER_ID: z.coerce.number().int().min(0).max(1023).optional(),
+  /** Sign-in attempts per client IP (login, register, guest). */
+  AUTH_RATE_LIMIT_IP: rate.default({ points: 30, seconds: 60 }),
+  /** Failed logins per account before it is locked out for the window. */
+  AUTH_RATE_LIMIT_ACCOUNT: rate.default({ points: 10, seconds: 900 }),
+  /** Built web client to serve at /; empty to serve the API only. */
+  WEB_DIR: z.string().optional(),
+});
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export function parseConfig(env: Record<string, string | undefined>) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL ?? null,
+    databaseSchema: e.DATABASE_SCHEMA ?? null,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    workerId: e.WORKER_ID ?? null,
+    rateLimits: { authPerIp: e.AUTH_RATE_LIMIT_IP, failedLoginsPerAccount: e.AUTH_RATE_LIMIT_ACCOUNT },
+    webDir: e.WEB_DIR === undefined ? defaultWebDir() : e.WEB_DIR || null,
+  };
+}
+
+/** packages/web/dist, found from this file whether it runs from src/ (tsx) or dist/ (built). */
+function defaultWebDir(): string {
+  return fileURLToPath(new URL('../../web/dist', import.meta.url));
+}

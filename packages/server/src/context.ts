@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { Config } from './config';
+import type { Clock } from './core/clock';
+import type { SnowflakeGenerator } from './core/snowflake';
+import type { Database } from './db/database';
+import type { Tables } from './db/tables';
+import type { AuthRateLimiter } from './features/auth/rate-limit';
+import type { Sessions } from './features/auth/sessions';
+import type { RegistrationInvites } from './features/instance/invites';
+import type { InstanceSettingsStore } from './features/instance/settings';
+import type { FileStore } from './files/file-store';
+
+/**
+ * Everything a feature may use, built once in app.ts. Features receive it instead of importing
+ * singletons, so tests and multi-node setups swap implementations without touching them.
+ */
+export interface AppContext {
+  config: Config;
+  database: Database;
+  db: Kysely<Tables>;
+  files: FileStore;
+  clock: Clock;
+  ids: SnowflakeGenerator;
+  sessions: Sessions;
+  settings: InstanceSettingsStore;
+  registrationInvites: RegistrationInvites;
+  authLimiter: AuthRateLimiter;
+}

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { NormalizeIntegersPlugin } from './normalize';
+import type { Tables } from './tables';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** The storage handle every feature receives: a typed query builder plus which engine is behind it. */
+export interface Database {
+  db: Kysely<Tables>;
+  dialect: DialectName;
+  /** Throws when the database cannot answer (readiness probe). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… for PostgreSQL; null for SQLite. */
+  url: string | null;
+  /** SQLite: the file lives here (parley.db). */
+  dataDir: string;
+  /** PostgreSQL: schema to use as the search_path (created if missing). */
+  schema?: string | null;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const database = options.url ? await openPostgres(options.url, options.schema ?? null) : openSqlite(options.dataDir);
+  await database.ping();
+  return database;
+}
+
+function openSqlite(dataDir: string): Database {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const sqlite = new SQLite(path.join(dataDir, 'parley.db'));
+  sqlite.pragma('journal_mode = WAL');
+  // WAL + NORMAL is durable across application crashes; only a power cut can lose the last commits.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  // Snowflakes exceed 2^53: read every integer as BigInt, NormalizeIntegersPlugin sorts them out.
+  sqlite.defaultSafeIntegers(true);
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new NormalizeIntegersPlugin()] });
+  return {
+    db,
+    dialect: 'sqlite',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string, schema: string | null): Promise<Database> {
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists "${schema}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+    // int8 (bigint, count(*)) as BigInt, like SQLite; NormalizeIntegersPlugin sorts them out.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === pg.types.builtins.INT8 ? BigInt : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [new NormalizeIntegersPlugin()] });
+  return {
+    db,
+    dialect: 'postgres',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,25 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Database } from './database';
+import { accounts } from './migrations/0001_accounts';
+import { columnTypes, type ParleyMigration } from './migrations/types';
+
+/** In order; names never change once released. */
+const MIGRATIONS: Record<string, ParleyMigration> = {
+  '0001_accounts': accounts,
+};
+
+/** Brings the schema to the latest version. Safe to run on every start, from several nodes at once. */
+export async function migrateToLatest(database: Database): Promise<void> {
+  const types = columnTypes(database.dialect);
+  const provider: MigrationProvider = {
+    getMigrations: async () =>
+      Object.fromEntries(
+        Object.entries(MIGRATIONS).map(([name, m]): [string, Migration] => [name, { up: (db) => m.up(db, types) }]),
+      ),
+  };
+  const { error, results } = await new Migrator({ db: database.db, provider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+  }
+}

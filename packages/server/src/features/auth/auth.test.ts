@@ -1,0 +1,166 @@
+import { routes } from '@parley/protocol';
+import { ParleyApiError } from '@parley/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, uniqueName } from '../../testing/fixtures';
+import { startTestServer, type TestServer } from '../../testing/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+/** The ParleyApiError a promise rejects with. */
+async function failure(promise: Promise<unknown>): Promise<ParleyApiError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ParleyApiError);
+  return error as ParleyApiError;
+}
+
+describe('register and login', () => {
+  it('registers, then logs in by username or e-mail, in any case', async () => {
+    const username = uniqueName('Alice');
+    const { token, user_id } = await server.client().request(routes.auth.register, {
+      body: { username, password: 'correct horse battery', email: `${username}@Example.org` },
+    });
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const me = await server.client(token).request(routes.users.getMe);
+    expect(me).toMatchObject({ id: user_id, username: username.toLowerCase(), email: `${username.toLowerCase()}@example.org`, guest: false });
+
+    const byName = await server.client().request(routes.auth.login, { body: { login: username.toUpperCase(), password: 'correct horse battery' } });
+    expect(byName.user_id).toBe(user_id);
+    const byEmail = await server.client().request(routes.auth.login, { body: { login: `${username}@EXAMPLE.org`, password: 'correct horse battery' } });
+    expect(byEmail.user_id).toBe(user_id);
+    expect(byEmail.token).not.toBe(byName.token);
+  });
+
+  it('refuses a wrong password or unknown login with the same error', async () => {
+    const { username } = await signUp(server);
+    const wrong = await failure(server.client().request(routes.auth.login, { body: { login: username, password: 'not the password' } }));
+    const unknown = await failure(server.client().request(routes.auth.login, { body: { login: uniqueName(), password: 'whatever123' } }));
+    for (const e of [wrong, unknown]) {
+      expect(e.status).toBe(400);
+      expect(e.code).toBe(50035);
+      expect(e.problems[0]).toMatchObject({ path: ['login'], code: 'INVALID_LOGIN' });
+    }
+  });
+
+  it('keeps usernames unique regardless of case', async () => {
+    const username = uniqueName('bob');
+    await signUp(server, { username });
+    const e = await failure(server.client().request(routes.auth.register, { body: { username: username.toUpperCase(), password: 'another password' } }));
+    expect(e.problems[0]).toMatchObject({ path: ['username'], code: 'USERNAME_ALREADY_TAKEN' });
+  });
+
+  it('names the offending field for each rule a username breaks', async () => {
+    const cases: [string, string][] = [
+      ['a', 'BASE_TYPE_MIN_LENGTH'],
+      ['x'.repeat(33), 'BASE_TYPE_MAX_LENGTH'],
+      ['has space', 'STRING_TYPE_REGEX'],
+      ['dots..twice', 'BASE_TYPE_INVALID'],
+      ['everyone', 'USERNAME_RESERVED'],
+    ];
+    for (const [username, code] of cases) {
+      const e = await failure(server.client().request(routes.auth.register, { body: { username, password: 'long enough pw' } }));
+      expect(e.status).toBe(400);
+      expect(e.problems[0]).toMatchObject({ path: ['username'], code });
+      expect(e.message).toContain('username');
+    }
+  });
+
+  it('refuses short passwords and bad e-mail addresses', async () => {
+    const short = await failure(server.client().request(routes.auth.register, { body: { username: uniqueName(), password: 'short' } }));
+    expect(short.problems[0]).toMatchObject({ path: ['password'], code: 'BASE_TYPE_MIN_LENGTH' });
+    const email = await failure(server.client().request(routes.auth.register, { body: { username: uniqueName(), password: 'long enough pw', email: 'nope' } }));
+    expect(email.problems[0]).toMatchObject({ path: ['email'], code: 'STRING_TYPE_EMAIL' });
+  });
+
+  it('never issues a token that starts with "bot" or "bearer"', async () => {
+    const { username, password } = await signUp(server);
+    for (let i = 0; i < 30; i++) {
+      const { token } = await server.client().request(routes.auth.login, { body: { login: username, password } });
+      expect(token).not.toMatch(/^(bot|bearer)/i);
+    }
+  });
+});
+
+describe('guests', () => {
+  it('gets a temporary identity with a generated name, marked as a guest to others', async () => {
+    const { token, user } = await server.client().request(routes.auth.guest);
+    expect(user.guest).toBe(true);
+    expect(user.username).toMatch(/^guest_[a-z0-9]{8}$/);
+    expect(user.global_name).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
+    const { client: other } = await signUp(server);
+    const seen = await other.request(routes.users.getUser, { params: { user_id: user.id } });
+    expect(seen).toMatchObject({ id: user.id, guest: true });
+    expect(seen).not.toHaveProperty('email');
+    expect((await server.client(token).request(routes.users.getMe)).id).toBe(user.id);
+  });
+
+  it('upgrades to an account keeping the same ID, then logs in with a password', async () => {
+    const { token, user } = await server.client().request(routes.auth.guest, { body: { global_name: 'Wanderer' } });
+    const guest = server.client(token);
+    await guest.request(routes.users.updateMe, { body: { bio: 'made while a guest' } });
+    const username = uniqueName('upgraded');
+    const upgraded = await guest.request(routes.auth.upgrade, { body: { username, password: 'now permanent' } });
+    expect(upgraded).toMatchObject({ id: user.id, username, guest: false, global_name: 'Wanderer', bio: 'made while a guest' });
+    const login = await server.client().request(routes.auth.login, { body: { login: username, password: 'now permanent' } });
+    expect(login.user_id).toBe(user.id);
+    // The guest's own session stays signed in.
+    expect((await guest.request(routes.users.getMe)).guest).toBe(false);
+    const again = await failure(guest.request(routes.auth.upgrade, { body: { username: uniqueName(), password: 'once more pw' } }));
+    expect(again.code).toBe(90005);
+  });
+
+  it('cannot log in with a password before upgrading', async () => {
+    const { user } = await server.client().request(routes.auth.guest);
+    const e = await failure(server.client().request(routes.auth.login, { body: { login: user.username, password: 'anything at all' } }));
+    expect(e.problems[0]?.code).toBe('INVALID_LOGIN');
+  });
+});
+
+describe('sessions', () => {
+  it('lists one session per sign-in and revokes any of them', async () => {
+    const { client, username, password } = await signUp(server);
+    const { token: phoneToken } = await server.client().request(routes.auth.login, { body: { login: username, password } });
+    const sessions = await client.request(routes.auth.listSessions);
+    expect(sessions).toHaveLength(2);
+    expect(sessions.filter((s) => s.current)).toHaveLength(1);
+    const phone = sessions.find((s) => !s.current)!;
+    expect(phone.client).toBe('Node.js');
+    expect(phone.ip).toBe('127.0.0.1');
+
+    await client.request(routes.auth.revokeSession, { params: { session_id: phone.id } });
+    const revoked = await failure(server.client(phoneToken).request(routes.users.getMe));
+    expect(revoked.status).toBe(401);
+    expect(await client.request(routes.auth.listSessions)).toHaveLength(1);
+  });
+
+  it("treats another user's session as unknown", async () => {
+    const a = await signUp(server);
+    const b = await signUp(server);
+    const [bSession] = await b.client.request(routes.auth.listSessions);
+    const e = await failure(a.client.request(routes.auth.revokeSession, { params: { session_id: bSession!.id } }));
+    expect(e.status).toBe(404);
+    expect(await b.client.request(routes.users.getMe)).toMatchObject({ id: b.userId });
+  });
+
+  it('logs out the current session only', async () => {
+    const { client, username, password } = await signUp(server);
+    const other = server.client((await server.client().request(routes.auth.login, { body: { login: username, password } })).token);
+    await client.request(routes.auth.logout);
+    expect((await failure(client.request(routes.users.getMe))).status).toBe(401);
+    expect((await other.request(routes.users.getMe)).username).toBe(username);
+  });
+
+  it('refuses missing, malformed and bot/bearer authorization', async () => {
+    for (const authorization of [undefined, '', 'garbage', 'Bot abc', 'Bearer abc', 'x'.repeat(600)]) {
+      const response = await server.app.inject({ method: 'GET', url: '/api/v10/users/@me', headers: authorization === undefined ? {} : { authorization } });
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toEqual({ code: 40001, message: '401: Unauthorized' });
+    }
+  });
+});

@@ -1,0 +1,131 @@
+import { routes } from '@parley/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context';
+import { uniqueViolationColumn } from '../../db/errors';
+import type { UserRow } from '../../db/tables';
+import { describeClient } from '../../http/client-info';
+import { ApiError, fieldError } from '../../http/errors';
+import { routeRegistrar } from '../../http/routes';
+import { assertAvailable, findUserByLogin, getUserOrThrow, uniqueFieldError } from '../users/queries';
+import { toPrivateUser } from '../users/serialize';
+import { guestDisplayName, guestUsername } from './guest-names';
+import { hashPassword, verifyPassword } from './passwords';
+import { assertRegistrationAllowed, claimInviteIfRequired } from './registration';
+
+/** Sign-up, sign-in, guests, upgrades and the sessions they create. */
+export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { db, sessions, authLimiter, settings, registrationInvites } = ctx;
+  const route = routeRegistrar(app, sessions.authenticate);
+  const clientOf = (request: FastifyRequest) => ({ description: describeClient(request.headers['user-agent']), ip: request.ip });
+
+  route(routes.auth.register, async ({ body, request }) => {
+    await authLimiter.attemptFromIp(request.ip);
+    const instance = await settings.get();
+    assertRegistrationAllowed(instance, body);
+    await assertAvailable(db, body);
+    const passwordHash = await hashPassword(body.password);
+    const userId = ctx.ids.next();
+    const token = await db
+      .transaction()
+      .execute(async (trx) => {
+        await claimInviteIfRequired(trx, registrationInvites, instance, body.invite);
+        await trx
+          .insertInto('users')
+          .values({
+            id: userId,
+            username: body.username,
+            global_name: body.global_name ?? null,
+            email: body.email ?? null,
+            password_hash: passwordHash,
+            created_at: ctx.clock.now(),
+          })
+          .execute();
+        return sessions.create(trx, userId, clientOf(request));
+      })
+      .catch((error: unknown) => {
+        throw uniqueFieldError(error);
+      });
+    return { token, user_id: userId };
+  });
+
+  route(routes.auth.login, async ({ body, request }) => {
+    await authLimiter.attemptFromIp(request.ip);
+    const login = body.login.toLowerCase();
+    await authLimiter.checkAccount(login);
+    const user = await findUserByLogin(db, login);
+    if (!(await verifyPassword(user?.password_hash ?? null, body.password)) || !user) {
+      await authLimiter.failedLogin(login);
+      throw fieldError('login', 'INVALID_LOGIN', 'Login or password is invalid.');
+    }
+    await authLimiter.successfulLogin(login);
+    const token = await sessions.create(db, user.id, clientOf(request));
+    return { token, user_id: user.id };
+  });
+
+  route(routes.auth.guest, async ({ body, request }) => {
+    if (!(await settings.get()).guests_enabled) throw new ApiError('GUESTS_DISABLED');
+    await authLimiter.attemptFromIp(request.ip);
+    const row: UserRow = {
+      id: ctx.ids.next(),
+      username: guestUsername(),
+      global_name: body?.global_name ?? guestDisplayName(),
+      email: null,
+      email_verified: 0,
+      password_hash: null,
+      avatar: null,
+      bio: '',
+      custom_status: null,
+      guest: 1,
+      bot: 0,
+      admin: 0,
+      password_change_required: 0,
+      created_at: ctx.clock.now(),
+    };
+    // A generated name can clash with an existing one; a few retries make failure practically impossible.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const token = await db.transaction().execute(async (trx) => {
+          await trx.insertInto('users').values(row).execute();
+          return sessions.create(trx, row.id, clientOf(request));
+        });
+        return { token, user: toPrivateUser(row) };
+      } catch (error) {
+        if (uniqueViolationColumn(error) !== 'username' || attempt >= 4) throw error;
+        row.username = guestUsername();
+      }
+    }
+  });
+
+  route(routes.auth.upgrade, async ({ body, auth, request }) => {
+    if (!auth.user.guest) throw new ApiError('NOT_A_GUEST');
+    await authLimiter.attemptFromIp(request.ip);
+    const instance = await settings.get();
+    assertRegistrationAllowed(instance, body);
+    await assertAvailable(db, body, auth.user.id);
+    const passwordHash = await hashPassword(body.password);
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await claimInviteIfRequired(trx, registrationInvites, instance, body.invite);
+        await trx
+          .updateTable('users')
+          .set({ username: body.username, email: body.email ?? null, password_hash: passwordHash, guest: 0 })
+          .where('id', '=', auth.user.id)
+          .execute();
+      })
+      .catch((error: unknown) => {
+        throw uniqueFieldError(error);
+      });
+    return toPrivateUser(await getUserOrThrow(db, auth.user.id));
+  });
+
+  route(routes.auth.logout, async ({ auth }) => {
+    await sessions.revoke(auth.user.id, auth.session.id);
+  });
+
+  route(routes.auth.listSessions, async ({ auth }) => sessions.list(auth.user.id, auth.session.id));
+
+  route(routes.auth.revokeSession, async ({ auth, params }) => {
+    await sessions.revoke(auth.user.id, params.session_id);
+  });
+}

@@ -1,0 +1,100 @@
+import type { Session, Snowflake } from '@parley/protocol';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock';
+import type { SnowflakeGenerator } from '../../core/snowflake';
+import { hashToken, newToken } from '../../core/tokens';
+import type { SessionRow, Tables, UserRow } from '../../db/tables';
+import { ApiError } from '../../http/errors';
+import type { Auth } from '../../http/routes';
+
+/** How stale last_used_at may get before a request refreshes it (saves a write per request). */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** Sign-in sessions: one per device or browser, each with its own revocable token. */
+export class Sessions {
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly clock: Clock,
+    private readonly ids: SnowflakeGenerator,
+  ) {}
+
+  /** Starts a session and returns its token: the only time the token exists outside the client. */
+  async create(db: Kysely<Tables>, userId: Snowflake, client: { description: string; ip: string | null }): Promise<string> {
+    const token = newToken();
+    const now = this.clock.now();
+    await db
+      .insertInto('sessions')
+      .values({
+        id: this.ids.next(),
+        user_id: userId,
+        token_hash: hashToken(token),
+        client: client.description,
+        ip: client.ip,
+        created_at: now,
+        last_used_at: now,
+      })
+      .execute();
+    return token;
+  }
+
+  /** `Authorization: <token>` → the caller. Bot and Bearer tokens come with bot accounts and OAuth2. */
+  authenticate = async (authorization: string | undefined): Promise<Auth> => {
+    const token = authorization?.trim();
+    if (!token || /^(bot|bearer)\s/i.test(token) || token.length > 512) throw new ApiError('UNAUTHORIZED');
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('users')
+      .select([
+        'sessions.id as session_id',
+        'sessions.token_hash',
+        'sessions.client',
+        'sessions.ip',
+        'sessions.created_at as session_created_at',
+        'sessions.last_used_at',
+      ])
+      .where('sessions.token_hash', '=', hashToken(token))
+      .executeTakeFirst();
+    if (!row) throw new ApiError('UNAUTHORIZED');
+    const { session_id, token_hash, client, ip, session_created_at, last_used_at, ...user } = row;
+    const session: SessionRow = { id: session_id, user_id: user.id, token_hash, client, ip, created_at: session_created_at, last_used_at };
+    const now = this.clock.now();
+    if (now - last_used_at > TOUCH_INTERVAL_MS) {
+      await this.db.updateTable('sessions').set({ last_used_at: now }).where('id', '=', session.id).execute();
+      session.last_used_at = now;
+    }
+    return { user: user as UserRow, session };
+  };
+
+  async list(userId: Snowflake, currentSessionId: Snowflake): Promise<Session[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('last_used_at', 'desc')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      current: row.id === currentSessionId,
+      client: row.client,
+      ip: row.ip,
+      created_at: new Date(row.created_at).toISOString(),
+      last_used_at: new Date(row.last_used_at).toISOString(),
+    }));
+  }
+
+  /** Signs out one session of this user; another user's session ID is "unknown", not "forbidden". */
+  async revoke(userId: Snowflake, sessionId: Snowflake): Promise<void> {
+    const result = await this.db
+      .deleteFrom('sessions')
+      .where('id', '=', sessionId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw new ApiError('UNKNOWN_SESSION');
+  }
+
+  /** Signs out everywhere but here (after a password change). */
+  async revokeOthers(db: Kysely<Tables>, userId: Snowflake, keepSessionId: Snowflake): Promise<void> {
+    await db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepSessionId).execute();
+  }
+}

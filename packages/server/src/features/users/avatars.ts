@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { Limits, type Snowflake } from '@parley/protocol';
+import sharp from 'sharp';
+import type { FileStore } from '../../files/file-store';
+import { ApiError } from '../../http/errors';
+
+/** Avatars are stored square at this size; clients scale down. */
+const AVATAR_SIZE = 256;
+const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp', 'gif']);
+
+export function avatarKey(userId: Snowflake, hash: string): string {
+  return `avatars/${userId}/${hash}.webp`;
+}
+
+/**
+ * Decodes an uploaded image, refuses anything but PNG/JPEG/WebP/GIF (by content, never by the
+ * name or declared type), and re-encodes it as a 256×256 WebP, which also drops metadata such
+ * as GPS tags and neutralises crafted files. Animated GIF/WebP stay animated ("a_" hash).
+ * Returns the new avatar hash.
+ */
+export async function storeAvatar(files: FileStore, userId: Snowflake, input: Buffer): Promise<string> {
+  if (input.length > Limits.avatarMaxBytes) throw new ApiError('PAYLOAD_TOO_LARGE', { message: 'Avatars must be at most 5 MiB' });
+  const options = { animated: true, limitInputPixels: Limits.imageMaxPixels, failOn: 'error' } as const;
+  let animated: boolean;
+  try {
+    const meta = await sharp(input, options).metadata();
+    if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) throw new ApiError('INVALID_IMAGE');
+    animated = (meta.pages ?? 1) > 1;
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError('INVALID_IMAGE', { message: 'The file is not a readable PNG, JPEG, WebP or GIF image' });
+  }
+  const output = await sharp(input, options)
+    .rotate() // honour EXIF orientation before the metadata is dropped
+    .resize(AVATAR_SIZE, AVATAR_SIZE, { fit: 'cover' })
+    .webp({ quality: 85 })
+    .toBuffer()
+    .catch(() => {
+      throw new ApiError('INVALID_IMAGE', { message: 'The image could not be decoded' });
+    });
+  const hash = (animated ? 'a_' : '') + createHash('sha256').update(output).digest('hex').slice(0, 32);
+  await files.put(avatarKey(userId, hash), output);
+  return hash;
+}
+
+/** Decodes `data:image/…;base64,…` (Discord's avatar field) into bytes. */
+export function decodeDataUri(dataUri: string): Buffer {
+  return Buffer.from(dataUri.slice(dataUri.indexOf(',') + 1), 'base64');
+}

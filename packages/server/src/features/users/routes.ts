@@ -1,0 +1,101 @@
+import { UpdateMeBody, routes } from '@parley/protocol';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context';
+import type { UserRow } from '../../db/tables';
+import { ApiError, fieldError } from '../../http/errors';
+import { routeRegistrar } from '../../http/routes';
+import { hashPassword, verifyPassword } from '../auth/passwords';
+import { avatarKey, decodeDataUri, storeAvatar } from './avatars';
+import { assertAvailable, getUserOrThrow, uniqueFieldError } from './queries';
+import { toPrivateUser, toUser } from './serialize';
+
+type ProfileChanges = z.output<typeof UpdateMeBody>;
+
+/** Profiles: reading users, editing your own, avatars and serving them. */
+export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { db, files, sessions } = ctx;
+  const route = routeRegistrar(app, sessions.authenticate);
+
+  route(routes.users.getMe, async ({ auth }) => toPrivateUser(auth.user));
+
+  route(routes.users.getUser, async ({ params }) => toUser(await getUserOrThrow(db, params.user_id)));
+
+  route(routes.users.updateMe, async ({ auth, body }) => {
+    const user = auth.user;
+    const instance = await ctx.settings.get();
+    await checkSensitiveChanges(user, body, instance.require_email);
+    await assertAvailable(db, { username: body.username, email: body.email }, user.id);
+
+    // Decode and store the image before touching the row: a bad image changes nothing.
+    let avatar = user.avatar;
+    if (body.avatar !== undefined) avatar = body.avatar === null ? null : await storeAvatar(files, user.id, decodeDataUri(body.avatar));
+
+    const changes: Partial<UserRow> = {
+      ...(body.username !== undefined && { username: body.username }),
+      ...(body.global_name !== undefined && { global_name: body.global_name }),
+      ...(body.bio !== undefined && { bio: body.bio }),
+      ...(body.custom_status !== undefined && { custom_status: body.custom_status || null }),
+      ...(body.email !== undefined && { email: body.email, email_verified: 0 as const }),
+      ...(avatar !== user.avatar && { avatar }),
+    };
+    if (body.new_password !== undefined) {
+      changes.password_hash = await hashPassword(body.new_password);
+      changes.password_change_required = 0;
+    }
+    try {
+      await db.transaction().execute(async (trx) => {
+        if (Object.keys(changes).length) await trx.updateTable('users').set(changes).where('id', '=', user.id).execute();
+        if (body.new_password !== undefined) await sessions.revokeOthers(trx, user.id, auth.session.id);
+      });
+    } catch (error) {
+      if (avatar && avatar !== user.avatar) await files.delete(avatarKey(user.id, avatar));
+      throw uniqueFieldError(error);
+    }
+    if (user.avatar && avatar !== user.avatar) await files.delete(avatarKey(user.id, user.avatar));
+    return toPrivateUser(await getUserOrThrow(db, user.id));
+  });
+
+  route(routes.users.uploadAvatar, async ({ auth, body }) => {
+    const user = auth.user;
+    const avatar = await storeAvatar(files, user.id, Buffer.from(body));
+    await db.updateTable('users').set({ avatar }).where('id', '=', user.id).execute();
+    if (user.avatar && user.avatar !== avatar) await files.delete(avatarKey(user.id, user.avatar));
+    return toPrivateUser({ ...user, avatar });
+  });
+
+  // Discord's CDN layout, so bot libraries build working URLs (discord.js: rest.cdn = <base>/cdn).
+  // Stored as WebP; any of the usual extensions is answered with it.
+  const AvatarParams = z.object({
+    user_id: z.string().regex(/^[0-9]{1,20}$/),
+    file: z.string().regex(/^(a_)?[0-9a-f]{32}\.(webp|png|jpg|jpeg|gif)$/),
+  });
+  app.get('/cdn/avatars/:user_id/:file', { schema: { params: AvatarParams, hide: true } }, async (request, reply) => {
+    const { user_id, file } = request.params as z.output<typeof AvatarParams>;
+    const hash = file.slice(0, file.lastIndexOf('.'));
+    const stored = await files.get(`avatars/${user_id}/${hash}.webp`);
+    if (!stored) throw new ApiError('UNKNOWN_ROUTE');
+    return reply
+      .header('content-type', 'image/webp')
+      .header('content-length', stored.size)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .send(stored.stream);
+  });
+}
+
+/** E-mail and password changes need the current password; guests set theirs by upgrading. */
+async function checkSensitiveChanges(user: UserRow, body: ProfileChanges, requireEmail: boolean): Promise<void> {
+  if (body.new_password !== undefined && user.guest) {
+    throw fieldError('new_password', 'BASE_TYPE_INVALID', 'Guests choose a password when they upgrade to an account.');
+  }
+  if (body.email === null && requireEmail && !user.guest) {
+    throw fieldError('email', 'EMAIL_REQUIRED', 'An e-mail address is required on this instance.');
+  }
+  const emailChanges = body.email !== undefined && body.email !== user.email;
+  if ((emailChanges || body.new_password !== undefined) && user.password_hash) {
+    if (!body.password) throw fieldError('password', 'PASSWORD_REQUIRED', 'Enter your current password to change this.');
+    if (!(await verifyPassword(user.password_hash, body.password))) {
+      throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
+    }
+  }
+}

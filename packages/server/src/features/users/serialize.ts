@@ -1,0 +1,33 @@
+import type { PrivateUser, User } from '@parley/protocol';
+import type { UserRow } from '../../db/tables';
+
+/** A user as others see them. */
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    discriminator: '0',
+    global_name: row.global_name,
+    avatar: row.avatar,
+    bot: row.bot === 1,
+    system: false,
+    guest: row.guest === 1,
+    bio: row.bio,
+    custom_status: row.custom_status,
+    public_flags: 0,
+  };
+}
+
+/** A user as they see themselves. */
+export function toPrivateUser(row: UserRow): PrivateUser {
+  return {
+    ...toUser(row),
+    email: row.email,
+    verified: row.email_verified === 1,
+    mfa_enabled: false,
+    flags: 0,
+    admin: row.admin === 1,
+    password_change_required: row.password_change_required === 1,
+    created_at: new Date(row.created_at).toISOString(),
+  };
+}

@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { routes, type RegisterBody } from '@parley/protocol';
+import type { RestClient } from '@parley/sdk';
+import sharp from 'sharp';
+import type { TestServer } from './server';
+
+/** A username no other test in the run has used. */
+export function uniqueName(prefix = 'user'): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Registers a fresh user and returns a client signed in as them. */
+export async function signUp(server: TestServer, body: Partial<RegisterBody> = {}): Promise<{ client: RestClient; username: string; password: string; userId: string }> {
+  const username = body.username ?? uniqueName();
+  const password = body.password ?? 'correct horse battery';
+  const { token, user_id } = await server.client().request(routes.auth.register, { body: { ...body, username, password } });
+  return { client: server.client(token), username, password, userId: user_id };
+}
+
+/** A real image of the given format, made with sharp. */
+export async function makeImage(format: 'png' | 'jpeg' | 'webp' | 'gif', size = 64): Promise<Buffer> {
+  return sharp({ create: { width: size, height: size, channels: 3, background: { r: 200, g: 80, b: 40 } } })
+    .toFormat(format)
+    .toBuffer();
+}
