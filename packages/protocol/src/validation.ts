@@ -32,7 +32,10 @@ function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-/** Maps zod issues to field problems with Discord's field-error codes. */
+/**
+ * Maps zod issues to field problems with Discord's field-error codes. Parse with
+ * `{ reportInput: true }` so a missing field (BASE_TYPE_REQUIRED) is told from a wrong one.
+ */
 export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly string[] = []): FieldProblem[] {
   return issues.map((issue) => ({
     path: [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p.description) : p))],

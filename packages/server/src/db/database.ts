@@ -12,6 +12,8 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Database {
   db: Kysely<Tables>;
   dialect: DialectName;
+  /** PostgreSQL schema in use, when not the server's default. */
+  schema: string | null;
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +48,7 @@ function openSqlite(dataDir: string): Database {
   return {
     db,
     dialect: 'sqlite',
+    schema: null,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -77,6 +80,7 @@ async function openPostgres(url: string, schema: string | null): Promise<Databas
   return {
     db,
     dialect: 'postgres',
+    schema,
     ping: async () => {
       await sql`select 1`.execute(db);
     },

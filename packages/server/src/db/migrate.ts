@@ -17,7 +17,9 @@ export async function migrateToLatest(database: Database): Promise<void> {
         Object.entries(MIGRATIONS).map(([name, m]): [string, Migration] => [name, { up: (db) => m.up(db, types) }]),
       ),
   };
-  const { error, results } = await new Migrator({ db: database.db, provider }).migrateToLatest();
+  // With an explicit schema, Kysely must look for its bookkeeping tables there, not in any schema.
+  const migrator = new Migrator({ db: database.db, provider, ...(database.schema ? { migrationTableSchema: database.schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });

@@ -10,7 +10,8 @@ import { RequestValidationError } from './errors';
  */
 export function installValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema }) => (data) => {
-    const result = (schema as z.ZodType).safeParse(data);
+    // reportInput: issues keep the offending value, which tells "missing" from "wrong type".
+    const result = (schema as z.ZodType).safeParse(data, { reportInput: true });
     return result.success ? { value: result.data } : { error: new RequestValidationError(result.error.issues) };
   });
   app.setSerializerCompiler(serializerCompiler);

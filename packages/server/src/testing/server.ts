@@ -21,7 +21,9 @@ export interface TestServer {
  * A real Parley server on a fresh database, listening on 127.0.0.1:0. Tests talk to it through
  * the SDK (the front door) or app.inject() for requests no well-behaved client would send.
  */
-export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: Record<string, string>; clock?: Clock; /** Adds test-only routes before listening. */ setup?: (app: FastifyInstance) => void } = {},
+): Promise<TestServer> {
   const db = await createTestDatabase();
   const config = parseConfig({
     DATA_DIR: db.dataDir,
@@ -32,6 +34,7 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     ...options.env,
   });
   const app = await buildApp({ config, database: db.database, ...(options.clock ? { clock: options.clock } : {}) });
+  options.setup?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
