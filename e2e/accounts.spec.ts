@@ -1,0 +1,70 @@
+import { expect, test } from './fixtures';
+import { PASSWORD, logInViaUi, signUpViaUi, uniqueName } from './helpers';
+
+test('sign up, see the home screen, log out and log back in', async ({ page }) => {
+  const username = await signUpViaUi(page, { displayName: 'Grace Hopper' });
+  await expect(page.getByTestId('welcome-name')).toHaveText('Grace Hopper');
+  await expect(page.getByText(`@${username}`)).toBeVisible();
+  await expect(page.getByTestId('user-id')).toHaveText(/^\d{17,20}$/);
+
+  await page.getByRole('link', { name: 'User settings' }).click();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/app');
+  await expect(page).toHaveURL(/\/login/);
+
+  await logInViaUi(page, username.toUpperCase());
+  await expect(page.getByTestId('welcome-name')).toHaveText('Grace Hopper');
+});
+
+test('registration errors are shown next to the field that caused them', async ({ page }) => {
+  const taken = await signUpViaUi(page);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto('/register');
+  // Caught in the browser by the shared schema, before any request.
+  await page.getByLabel('Username', { exact: false }).first().fill('a');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByText('Must be at least 2 characters long')).toBeVisible();
+  await expect(page.getByText('Must be at least 8 characters long')).toBeVisible();
+  // Caught by the server.
+  await page.getByLabel('Username', { exact: false }).first().fill(taken);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByText('Username is unavailable')).toBeVisible();
+  await expect(page).toHaveURL(/\/register$/);
+});
+
+test('a wrong password is refused with a clear message', async ({ page }) => {
+  const username = await signUpViaUi(page);
+  await page.evaluate(() => localStorage.clear());
+  await logInViaUi(page, username, 'not my password');
+  await expect(page.getByText('Login or password is invalid.')).toBeVisible();
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test('continue as a guest, be marked as one, then upgrade keeping the same ID', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByRole('button', { name: 'Continue as guest' }).click();
+  await expect(page).toHaveURL(/\/app$/);
+  await expect(page.getByText('You are using a temporary guest identity')).toBeVisible();
+  await expect(page.getByText('Guest', { exact: true }).first()).toBeVisible();
+  const guestId = await page.getByTestId('user-id').textContent();
+  const guestName = await page.getByTestId('welcome-name').textContent();
+
+  await page.getByRole('button', { name: 'Keep my account' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Keep your account' });
+  const username = uniqueName('kept');
+  await dialog.getByLabel('Username', { exact: false }).first().fill(username);
+  await dialog.getByLabel('Password').fill(PASSWORD);
+  await dialog.getByRole('button', { name: 'Create account' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText('You are using a temporary guest identity')).toBeHidden();
+  await expect(page.getByTestId('user-id')).toHaveText(guestId!);
+  await expect(page.getByTestId('welcome-name')).toHaveText(guestName!);
+
+  // The upgraded account now signs in with its password, as the same user.
+  await page.evaluate(() => localStorage.clear());
+  await logInViaUi(page, username);
+  await expect(page.getByTestId('user-id')).toHaveText(guestId!);
+});

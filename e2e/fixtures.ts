@@ -1,0 +1,20 @@
+import { test as base, expect } from '@playwright/test';
+
+/**
+ * Every page in every spec fails its test on an uncaught script error or a Content-Security-
+ * Policy violation: both mean something users would hit is broken even if the spec's own
+ * assertions pass.
+ */
+export const test = base.extend({
+  page: async ({ page }, use) => {
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
+    });
+    await use(page);
+    expect(problems, 'script errors or CSP violations on the page').toEqual([]);
+  },
+});
+
+export { expect };

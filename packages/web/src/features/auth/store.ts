@@ -1,0 +1,89 @@
+import {
+  type InstanceInfo,
+  type LoginBody,
+  type PrivateUser,
+  type RegisterBody,
+  type UpdateMeBody,
+  type UpgradeBody,
+  routes,
+} from '@parley/protocol';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { api, isUnauthorized, saveToken } from '../../api';
+
+/** Who is signed in, and what the instance allows before anyone is. */
+export const useAuthStore = defineStore('auth', () => {
+  const me = ref<PrivateUser | null>(null);
+  const instance = ref<InstanceInfo | null>(null);
+  const signedIn = computed(() => me.value !== null);
+
+  async function loadInstance(): Promise<InstanceInfo> {
+    instance.value = await api.request(routes.instance.info);
+    return instance.value;
+  }
+
+  /** On start: if a token is stored, find out whose it is (a revoked one is forgotten). */
+  async function restore(): Promise<void> {
+    if (!api.token) return;
+    try {
+      me.value = await api.request(routes.users.getMe);
+    } catch (error) {
+      if (!isUnauthorized(error)) throw error;
+      saveToken(null);
+    }
+  }
+
+  async function signIn(token: string): Promise<void> {
+    saveToken(token);
+    me.value = await api.request(routes.users.getMe);
+  }
+
+  async function login(body: LoginBody) {
+    await signIn((await api.request(routes.auth.login, { body })).token);
+  }
+
+  async function register(body: RegisterBody) {
+    await signIn((await api.request(routes.auth.register, { body })).token);
+  }
+
+  async function continueAsGuest() {
+    const { token, user } = await api.request(routes.auth.guest);
+    saveToken(token);
+    me.value = user;
+  }
+
+  async function upgrade(body: UpgradeBody) {
+    me.value = await api.request(routes.auth.upgrade, { body });
+  }
+
+  async function updateProfile(body: UpdateMeBody) {
+    me.value = await api.request(routes.users.updateMe, { body });
+  }
+
+  async function uploadAvatar(file: File, onProgress: (fraction: number) => void, signal: AbortSignal) {
+    me.value = await api.upload(routes.users.uploadAvatar, file, { onProgress: (sent, total) => onProgress(sent / total), signal });
+  }
+
+  async function logout() {
+    try {
+      await api.request(routes.auth.logout);
+    } catch (error) {
+      // Already signed out elsewhere: the outcome is the same.
+      if (!isUnauthorized(error)) throw error;
+    }
+    forget();
+  }
+
+  /** Drops the local session (after logout, or when the server no longer accepts the token). */
+  function forget() {
+    saveToken(null);
+    me.value = null;
+  }
+
+  return { me, instance, signedIn, loadInstance, restore, login, register, continueAsGuest, upgrade, updateProfile, uploadAvatar, logout, forget };
+});
+
+/** The URL of a user's avatar at a given size, or null for the default. */
+export function avatarUrl(user: { id: string; avatar: string | null }): string | null {
+  return user.avatar ? `/cdn/avatars/${user.id}/${user.avatar}.webp` : null;
+}

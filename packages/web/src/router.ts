@@ -1,0 +1,49 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { useAuthStore } from './features/auth/store';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Only for signed-in users. */
+    auth?: boolean;
+    /** Only for signed-out visitors (login, register). */
+    guestOnly?: boolean;
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', redirect: '/app' },
+    { path: '/login', component: () => import('./features/auth/LoginView.vue'), meta: { guestOnly: true } },
+    { path: '/register', component: () => import('./features/auth/RegisterView.vue'), meta: { guestOnly: true } },
+    { path: '/change-password', component: () => import('./features/auth/ChangePasswordView.vue'), meta: { auth: true } },
+    { path: '/app', component: () => import('./features/home/HomeView.vue'), meta: { auth: true } },
+    {
+      path: '/settings',
+      component: () => import('./features/settings/SettingsView.vue'),
+      meta: { auth: true },
+      children: [
+        { path: '', redirect: '/settings/profile' },
+        { path: 'profile', component: () => import('./features/settings/ProfileSettings.vue') },
+        { path: 'account', component: () => import('./features/settings/AccountSettings.vue') },
+        { path: 'sessions', component: () => import('./features/settings/SessionsSettings.vue') },
+        { path: 'appearance', component: () => import('./features/settings/AppearanceSettings.vue') },
+      ],
+    },
+    { path: '/:pathMatch(.*)*', redirect: '/app' },
+  ],
+});
+
+let bootstrapped: Promise<void> | null = null;
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore();
+  // First navigation: learn the instance's rules and whether the stored token still works.
+  bootstrapped ??= Promise.all([auth.loadInstance(), auth.restore()]).then(() => undefined);
+  await bootstrapped;
+  if (to.meta.auth && !auth.signedIn) return { path: '/login', query: to.fullPath === '/app' ? {} : { next: to.fullPath } };
+  if (to.meta.guestOnly && auth.signedIn) return '/app';
+  if (auth.me?.password_change_required && to.path !== '/change-password') return '/change-password';
+  if (!auth.me?.password_change_required && to.path === '/change-password') return '/app';
+  return true;
+});

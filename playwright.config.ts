@@ -1,0 +1,35 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * Browser journeys in real headless Chromium (Debian's /usr/bin/chromium; Playwright never
+ * downloads a browser here) against a real Parley server on SQLite, built and started fresh.
+ */
+const port = Number(process.env.E2E_PORT ?? 18_080);
+const dataDir = '.test-output/e2e-data';
+
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: '.test-output/e2e-artifacts',
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list'], ['json', { outputFile: '.test-output/e2e-results.json' }]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  },
+  webServer: {
+    command: `rm -rf ${dataDir} && node packages/server/dist/main.js`,
+    url: `http://127.0.0.1:${port}/readyz`,
+    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_RATE_LIMIT_IP: '1000/60' },
+    reuseExistingServer: false,
+    timeout: 30_000,
+  },
+});
