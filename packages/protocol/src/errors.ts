@@ -52,8 +52,6 @@ export const FieldErrorCodes = [
   'PASSWORD_REQUIRED',
   'INVITE_REQUIRED',
   'INVALID_INVITE',
-  'INVALID_IMAGE',
-  'IMAGE_TOO_LARGE',
 ] as const;
 export type FieldErrorCode = (typeof FieldErrorCodes)[number];
 

@@ -23,3 +23,8 @@ export async function makeImage(format: 'png' | 'jpeg' | 'webp' | 'gif', size = 
     .toFormat(format)
     .toBuffer();
 }
+
+/** Bytes as an upload body with a declared type (which the server does not trust). */
+export function blobOf(bytes: Uint8Array | string, type: string): Blob {
+  return new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)], { type });
+}

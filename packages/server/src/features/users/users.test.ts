@@ -3,7 +3,7 @@ import { routes } from '@parley/protocol';
 import { ParleyApiError } from '@parley/sdk';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeImage, signUp, uniqueName } from '../../testing/fixtures';
+import { blobOf, makeImage, signUp, uniqueName } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -74,7 +74,7 @@ describe('avatars', () => {
   it.each(['png', 'jpeg', 'webp', 'gif'] as const)('accepts %s and stores a 256×256 WebP', async (format) => {
     const { client, userId } = await signUp(server);
     const image = await makeImage(format, 600);
-    const me = await client.request(routes.users.uploadAvatar, { body: new Blob([image], { type: `image/${format}` }) });
+    const me = await client.request(routes.users.uploadAvatar, { body: blobOf(image, `image/${format}`) });
     expect(me.avatar).toMatch(/^[0-9a-f]{32}$/);
     const { response, body } = await fetchAvatar(userId, me.avatar!);
     expect(response.status).toBe(200);
@@ -84,7 +84,7 @@ describe('avatars', () => {
 
   it('accepts a data URI in PATCH /users/@me (Discord style) and removes the old file', async () => {
     const { client, userId } = await signUp(server);
-    const first = await client.request(routes.users.uploadAvatar, { body: new Blob([await makeImage('png')], { type: 'image/png' }) });
+    const first = await client.request(routes.users.uploadAvatar, { body: blobOf(await makeImage('png'), 'image/png') });
     const dataUri = `data:image/jpeg;base64,${(await makeImage('jpeg', 300)).toString('base64')}`;
     const second = await client.request(routes.users.updateMe, { body: { avatar: dataUri } });
     expect(second.avatar).not.toBe(first.avatar);
@@ -102,19 +102,19 @@ describe('avatars', () => {
       .gif({ loop: 0, delay: [100, 100] })
       .toBuffer();
     expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(2);
-    const me = await client.request(routes.users.uploadAvatar, { body: new Blob([gif], { type: 'image/gif' }) });
+    const me = await client.request(routes.users.uploadAvatar, { body: blobOf(gif, 'image/gif') });
     expect(me.avatar).toMatch(/^a_[0-9a-f]{32}$/);
   });
 
   it('refuses files that are not images, whatever type they claim, changing nothing', async () => {
     const { client } = await signUp(server);
-    const before = await client.request(routes.users.uploadAvatar, { body: new Blob([await makeImage('png')], { type: 'image/png' }) });
-    const fake = await failure(client.request(routes.users.uploadAvatar, { body: new Blob([Buffer.from('<svg onload=alert(1)>')], { type: 'image/png' }) }));
+    const before = await client.request(routes.users.uploadAvatar, { body: blobOf(await makeImage('png'), 'image/png') });
+    const fake = await failure(client.request(routes.users.uploadAvatar, { body: blobOf('<svg onload=alert(1)>', 'image/png') }));
     expect(fake).toMatchObject({ status: 400, code: 50046 });
-    const svg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).tiff().toBuffer();
-    const tiff = await failure(client.request(routes.users.uploadAvatar, { body: new Blob([svg], { type: 'image/png' }) }));
+    const tiffBytes = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).tiff().toBuffer();
+    const tiff = await failure(client.request(routes.users.uploadAvatar, { body: blobOf(tiffBytes, 'image/png') }));
     expect(tiff.code).toBe(50046);
-    const wrongType = await failure(client.request(routes.users.uploadAvatar, { body: new Blob([await makeImage('png')], { type: 'text/plain' }) }));
+    const wrongType = await failure(client.request(routes.users.uploadAvatar, { body: blobOf(await makeImage('png'), 'text/plain') }));
     expect(wrongType.status).toBe(415);
     const badUri = await failure(client.request(routes.users.updateMe, { body: { avatar: 'data:image/png;base64,AAAA' } }));
     expect(badUri.code).toBe(50046);
@@ -124,7 +124,7 @@ describe('avatars', () => {
   it('refuses an image over 5 MiB', async () => {
     const { client } = await signUp(server);
     const big = Buffer.concat([await makeImage('png'), Buffer.alloc(5 * 1024 * 1024)]);
-    const e = await failure(client.request(routes.users.uploadAvatar, { body: new Blob([big], { type: 'image/png' }) }));
+    const e = await failure(client.request(routes.users.uploadAvatar, { body: blobOf(big, 'image/png') }));
     expect(e).toMatchObject({ status: 413, code: 40005 });
   });
 

@@ -1,0 +1,74 @@
+// `npm test`: the whole suite, in order, ending with one line that counts the tests run against
+// each real component. Steps: typecheck, build, vitest (unit + every storage/API test on SQLite
+// and on PostgreSQL), Playwright in Debian Chromium against the built app.
+//
+// PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) and Chromium
+// (CHROMIUM_PATH, default /usr/bin/chromium) are required in CI (CI=true). On a laptop without
+// them, their tests are skipped with a warning and the summary shows 0 for them.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import pg from 'pg';
+
+const inCi = Boolean(process.env.CI);
+const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const failures = [];
+
+function step(name, command, args, env = {}) {
+  console.log(`\n▶ ${name}: ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  if (result.status !== 0) failures.push(name);
+  return result.status === 0;
+}
+
+async function postgresReachable() {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+fs.rmSync('.test-output', { recursive: true, force: true });
+const havePostgres = await postgresReachable();
+const haveChromium = fs.existsSync(chromium);
+for (const [have, what] of [[havePostgres, `PostgreSQL at ${pgUrl}`], [haveChromium, `Chromium at ${chromium}`]]) {
+  if (have) continue;
+  if (inCi) failures.push(`${what} is required in CI but missing`);
+  else console.warn(`⚠ ${what} is not available: its tests are skipped (CI requires it).`);
+}
+
+step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
+const built = step('build', 'npm', ['run', '--silent', 'build']);
+const projects = ['unit', 'sqlite', ...(havePostgres ? ['postgres'] : [])].flatMap((p) => ['--project', p]);
+step('vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--reporter=./scripts/count-reporter.ts'], { TEST_DATABASE_URL: pgUrl });
+if (haveChromium && built) step('playwright', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });
+
+const vitestCounts = readJson('.test-output/vitest-counts.json') ?? {};
+const e2e = readJson('.test-output/e2e-results.json')?.stats;
+const ran = (project) => (vitestCounts[project] ? vitestCounts[project].passed + vitestCounts[project].failed : 0);
+const components = {
+  SQLite: ran('sqlite'),
+  PostgreSQL: ran('postgres'),
+  Chromium: e2e ? e2e.expected + e2e.unexpected + e2e.flaky : 0,
+};
+if (inCi) for (const [name, count] of Object.entries(components)) if (count === 0) failures.push(`no tests ran against ${name}`);
+
+console.log(failures.length ? `\n✗ failed: ${failures.join('; ')}` : '\n✓ all steps passed');
+console.log(
+  `Tests against real components: ${Object.entries(components).map(([name, count]) => `${name} ${count}`).join(', ')} (plus ${ran('unit')} unit tests)`,
+);
+process.exit(failures.length ? 1 : 0);
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
