@@ -68,3 +68,32 @@ test('continue as a guest, be marked as one, then upgrade keeping the same ID', 
   await logInViaUi(page, username);
   await expect(page.getByTestId('user-id')).toHaveText(guestId!);
 });
+
+test('others find a guest by the ID they share, clearly marked as a guest', async ({ browser }) => {
+  const guestContext = await browser.newContext();
+  const memberContext = await browser.newContext();
+  const guest = await guestContext.newPage();
+  const member = await memberContext.newPage();
+
+  await guest.goto('/login');
+  await guest.getByRole('button', { name: 'Continue as guest' }).click();
+  const guestId = (await guest.getByTestId('user-id').textContent())!;
+  const guestName = (await guest.getByTestId('welcome-name').textContent())!;
+
+  await signUpViaUi(member);
+  await member.getByLabel('User ID').fill(guestId);
+  await member.getByRole('button', { name: 'Look up' }).click();
+  const card = member.getByTestId('found-user');
+  await expect(card).toContainText(guestName);
+  await expect(card.getByText('Guest', { exact: true })).toBeVisible();
+
+  await member.getByLabel('User ID').fill('12345');
+  await member.getByRole('button', { name: 'Look up' }).click();
+  await expect(member.getByText('No one has that ID.')).toBeVisible();
+  await member.getByLabel('User ID').fill('not an id');
+  await member.getByRole('button', { name: 'Look up' }).click();
+  await expect(member.getByText('Must be an ID')).toBeVisible();
+
+  await guestContext.close();
+  await memberContext.close();
+});

@@ -12,11 +12,17 @@ export function saveToken(token: string | null): void {
   else localStorage.removeItem(TOKEN_KEY);
 }
 
+/** Where the API's own message (kept Discord-compatible) is terser than a person needs. */
+const FRIENDLIER: Partial<Record<number, string>> = {
+  10013: 'No one has that ID.',
+  10020: 'That device is already signed out.',
+};
+
 /** A sentence a person can act on, for any error a call can throw. */
 export function errorMessage(error: unknown): string {
   if (error instanceof ParleyApiError) {
     if (error.status === 429 && error.retryAfter) return `Too many attempts. Try again in ${Math.ceil(error.retryAfter)} seconds.`;
-    return error.problems[0]?.message ?? error.message;
+    return error.problems[0]?.message ?? FRIENDLIER[error.code] ?? error.message;
   }
   if (error instanceof ParleyNetworkError) return error.message;
   return 'Something went wrong. Please try again.';
