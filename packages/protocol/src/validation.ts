@@ -11,12 +11,12 @@ z.config({
       case 'invalid_type':
         return issue.input === undefined ? 'This field is required' : `Must be ${article(issue.expected)}`;
       case 'too_small':
-        if (issue.origin === 'string') return `Must be at least ${issue.minimum} characters long`;
-        if (issue.origin === 'array') return `Must have at least ${issue.minimum} items`;
+        if (issue.origin === 'string') return `Must be at least ${plural(issue.minimum, 'character')} long`;
+        if (issue.origin === 'array') return `Must have at least ${plural(issue.minimum, 'item')}`;
         return `Must be at least ${issue.minimum}`;
       case 'too_big':
-        if (issue.origin === 'string') return `Must be at most ${issue.maximum} characters long`;
-        if (issue.origin === 'array') return `Must have at most ${issue.maximum} items`;
+        if (issue.origin === 'string') return `Must be at most ${plural(issue.maximum, 'character')} long`;
+        if (issue.origin === 'array') return `Must have at most ${plural(issue.maximum, 'item')}`;
         return `Must be at most ${issue.maximum}`;
       case 'invalid_format':
         return issue.format === 'email' ? 'Must be a valid e-mail address' : undefined;
@@ -27,6 +27,10 @@ z.config({
     }
   },
 });
+
+function plural(count: number | bigint, noun: string): string {
+  return `${count} ${noun}${count === 1 || count === 1n ? '' : 's'}`;
+}
 
 function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
