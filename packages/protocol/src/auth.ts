@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { Snowflake } from './ids';
-import { Limits } from './limits';
+import { Limits, line } from './limits';
 import { defineRoute } from './route';
 import { DisplayName, Email, Password, PrivateUser, Username } from './users';
 
-const InviteCode = z.string().trim().min(1).max(Limits.inviteCodeMax);
+const InviteCode = line(Limits.inviteCodeMax, 1);
 
 export const RegisterBody = z.object({
   username: Username,
@@ -18,8 +18,8 @@ export const RegisterBody = z.object({
 export type RegisterBody = z.input<typeof RegisterBody>;
 
 export const LoginBody = z.object({
-  /** Username or e-mail address. */
-  login: z.string().trim().min(1).max(Limits.emailMax),
+  /** Username or e-mail address; case-insensitive. */
+  login: line(Limits.emailMax, 1).toLowerCase(),
   password: z.string().min(1).max(Limits.passwordMax),
 });
 export type LoginBody = z.input<typeof LoginBody>;

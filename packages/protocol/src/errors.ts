@@ -2,27 +2,28 @@ import { z } from 'zod';
 
 /**
  * Every error the API can return, with its stable code and HTTP status. Codes follow Discord's
- * JSON error codes where Discord has the same concept (so bot libraries recognise them);
- * Parley's own start at 90000. docs/errors.md documents each one, and a test keeps the two in
- * step.
+ * JSON error codes where Discord has the same concept (so bot libraries recognise them), which
+ * includes Discord's general code 0 for 401, 404 and 500: for those the status tells them apart.
+ * Parley's own codes start at 90000. docs/errors.md documents each one; a test keeps them in step.
  */
 export const ApiErrors = {
   INTERNAL: { code: 0, status: 500, message: 'Something went wrong on the server. Please try again.' },
   UNKNOWN_INVITE: { code: 10006, status: 404, message: 'Unknown invite' },
   UNKNOWN_USER: { code: 10013, status: 404, message: 'Unknown user' },
   UNKNOWN_SESSION: { code: 10020, status: 404, message: 'Unknown session' },
-  UNAUTHORIZED: { code: 40001, status: 401, message: '401: Unauthorized' },
+  UNAUTHORIZED: { code: 0, status: 401, message: '401: Unauthorized' },
   PAYLOAD_TOO_LARGE: { code: 40005, status: 413, message: 'Request entity too large' },
   MISSING_ACCESS: { code: 50001, status: 403, message: 'Missing access' },
   INVALID_FORM_BODY: { code: 50035, status: 400, message: 'Invalid Form Body' },
   INVALID_IMAGE: { code: 50046, status: 400, message: 'Images must be PNG, JPEG, WebP or GIF' },
   INVALID_JSON: { code: 50109, status: 400, message: 'The request body contains invalid JSON.' },
+  BAD_REQUEST: { code: 90400, status: 400, message: 'Malformed request' },
   RATE_LIMITED: { code: 90001, status: 429, message: 'You are being rate limited.' },
   REGISTRATION_CLOSED: { code: 90002, status: 403, message: 'This instance does not accept new sign-ups; an administrator creates accounts.' },
   GUESTS_DISABLED: { code: 90003, status: 403, message: 'Guest access is turned off on this instance.' },
   PASSWORD_CHANGE_REQUIRED: { code: 90004, status: 403, message: 'Choose a new password before continuing.' },
   NOT_A_GUEST: { code: 90005, status: 400, message: 'Only guest accounts can be upgraded.' },
-  UNKNOWN_ROUTE: { code: 90404, status: 404, message: '404: Not Found' },
+  UNKNOWN_ROUTE: { code: 0, status: 404, message: '404: Not Found' },
   UNSUPPORTED_MEDIA_TYPE: { code: 90415, status: 415, message: 'Unsupported content type' },
   NOT_READY: { code: 90503, status: 503, message: 'The server is not ready (database unreachable).' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;

@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 export const SNOWFLAKE_EPOCH = 1_420_070_400_000n;
 
+const MAX_SNOWFLAKE = 2n ** 63n - 1n;
+
 /**
  * A snowflake: a 64-bit ID sent as a decimal string (JSON numbers lose precision past 2^53).
  * IDs sort by creation time, which is what history paging relies on.
@@ -13,6 +15,8 @@ export const SNOWFLAKE_EPOCH = 1_420_070_400_000n;
 export const Snowflake = z
   .string()
   .regex(/^[0-9]{1,20}$/, 'Must be an ID: a string of up to 20 digits')
+  // Stored as a signed 64-bit integer: anything larger could never name a row.
+  .refine((id) => !/^[0-9]{1,20}$/.test(id) || BigInt(id) <= MAX_SNOWFLAKE, 'Must be an ID: a string of up to 20 digits')
   .brand<'Snowflake'>();
 export type Snowflake = z.infer<typeof Snowflake>;
 

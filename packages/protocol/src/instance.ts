@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Snowflake } from './ids';
-import { Limits } from './limits';
+import { Limits, line } from './limits';
 import { defineRoute } from './route';
 
 /**
@@ -11,7 +11,7 @@ export const RegistrationMode = z.enum(['open', 'invite', 'closed']);
 export type RegistrationMode = z.infer<typeof RegistrationMode>;
 
 export const InstanceSettings = z.object({
-  name: z.string().trim().min(1).max(64),
+  name: line(64, 1),
   registration_mode: RegistrationMode,
   guests_enabled: z.boolean(),
   require_email: z.boolean(),
@@ -105,7 +105,7 @@ export const instanceRoutes = {
     summary: 'Revoke a registration invite',
     tag: 'Admin',
     auth: 'admin',
-    params: z.object({ code: z.string().min(1).max(Limits.inviteCodeMax) }),
+    params: z.object({ code: line(Limits.inviteCodeMax, 1) }),
     response: null,
   }),
 };

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Size limits on user input, shared by the server (which enforces them) and clients (which
  * check early so people see the problem before a round trip).
@@ -20,6 +22,20 @@ export const Limits = {
   jsonBodyMaxBytes: 256 * 1024,
   userAgentMax: 512,
 } as const;
+
+/**
+ * Control characters have no business in names and text people type, and PostgreSQL refuses
+ * NUL outright: refused at the edge so both engines behave the same. Newline and tab stay
+ * allowed where text is multi-line.
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const CONTROL_OR_NEWLINE = /[\u0000-\u001F\u007F]/;
+
+/** A single-line string, trimmed: no control characters, no line breaks. */
+export const line = (max: number, min = 0) =>
+  z.string().trim().min(min).max(max).refine((s) => !CONTROL_OR_NEWLINE.test(s), 'Must not contain control characters or line breaks');
+/** Multi-line text: line breaks and tabs allowed, other control characters not. */
+export const text = (max: number) => z.string().max(max).refine((s) => !CONTROL_CHARACTERS.test(s), 'Must not contain control characters');
 
 /** Image types accepted for avatars (and, later, icons). Everything else is refused. */
 export const AcceptedImageTypes = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;

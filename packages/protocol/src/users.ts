@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Snowflake } from './ids';
-import { AcceptedImageTypes, Limits } from './limits';
+import { AcceptedImageTypes, Limits, line, text } from './limits';
 import { defineRoute } from './route';
 
 /** Names nobody may take: they collide with mentions or impersonate the system. */
@@ -23,7 +23,7 @@ export const Username = z
   .describe(USERNAME_RULES);
 
 /** What other people see; falls back to the username when null. */
-export const DisplayName = z.string().trim().min(1).max(Limits.displayNameMax);
+export const DisplayName = line(Limits.displayNameMax, 1);
 
 export const Password = z.string().min(Limits.passwordMin).max(Limits.passwordMax);
 
@@ -72,10 +72,10 @@ export const UpdateMeBody = z.object({
   username: Username.optional(),
   global_name: DisplayName.nullable().optional(),
   avatar: ImageDataUri.nullable().optional(),
-  bio: z.string().max(Limits.bioMax).optional(),
-  custom_status: z.string().trim().max(Limits.customStatusMax).nullable().optional(),
+  bio: text(Limits.bioMax).optional(),
+  custom_status: line(Limits.customStatusMax).nullable().optional(),
   email: Email.nullable().optional(),
-  /** The current password: required to change the e-mail or the password. */
+  /** The current password: required to change the username, e-mail or password. */
   password: z.string().max(Limits.passwordMax).optional(),
   /** Changing it signs out every other session. */
   new_password: Password.optional(),

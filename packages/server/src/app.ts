@@ -15,7 +15,7 @@ import { InstanceSettingsStore } from './features/instance/settings';
 import { userRoutes } from './features/users/routes';
 import { DiskFileStore } from './files/disk-file-store';
 import type { FileStore } from './files/file-store';
-import { installErrorHandling } from './http/errors';
+import { answerFrameworkError, installErrorHandling } from './http/errors';
 import { installHealthRoutes } from './http/health';
 import { installOpenApi } from './http/openapi';
 import { installSecurityHeaders } from './http/security';
@@ -51,11 +51,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     authLimiter: new AuthRateLimiter(config.rateLimits),
   };
 
+  const hops = config.trustProxy;
   const app = Fastify({
     logger: { level: config.logLevel, name: 'parley' },
     // One line per request is noise at chat volumes; errors are still logged with their request.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: config.trustProxy,
+    // A hop count N trusts the N nearest proxies (fastify's types want it as a function).
+    trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
+    frameworkErrors: answerFrameworkError,
     bodyLimit: Limits.jsonBodyMaxBytes,
   });
   app.decorateRequest('auth', null);

@@ -2,14 +2,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
 /** `points/seconds`, e.g. "20/60": 20 attempts per minute. */
 const rate = z
   .string()
-  .regex(/^\d+\/\d+$/, 'Must look like "20/60" (attempts per seconds)')
+  .regex(/^[1-9]\d*\/[1-9]\d*$/, 'Must look like "20/60" (attempts per seconds, both at least 1)')
   .transform((v) => {
     const [points, seconds] = v.split('/').map(Number) as [number, number];
     return { points, seconds };
@@ -25,8 +21,16 @@ const EnvSchema = z.object({
   /** PostgreSQL schema to use (default: the server's search_path, usually "public"). */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Set when behind a reverse proxy, so client IPs (rate limits, sessions) come from X-Forwarded-For. */
-  TRUST_PROXY: flag.default(false),
+  /**
+   * Behind a reverse proxy, which X-Forwarded-For hops to believe for the client IP (rate limits,
+   * sessions): a number of proxy hops, or the proxies' addresses/CIDRs, comma-separated.
+   * "true" means one hop. Believing every hop would let clients forge their IP.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(false|true|\d{1,2}|[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*)$/, 'Must be false, a hop count, or proxy addresses/CIDRs')
+    .transform((v): boolean | number | string => (v === 'false' ? false : v === 'true' ? 1 : /^\d+$/.test(v) ? Number(v) : v))
+    .default(false),
   /** 0–1023, unique per node when several nodes share a database; random when unset. */
   WORKER_ID: z.coerce.number().int().min(0).max(1023).optional(),
   /** Sign-in attempts per client IP (login, register, guest). */

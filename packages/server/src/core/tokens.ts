@@ -4,9 +4,9 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
  * A new bearer secret: 32 random bytes, base64url. Never starts with "bot" or "bearer" in any
  * case, so it can't be mistaken for an `Authorization: Bot …` header by a client library.
  */
-export function newToken(): string {
+export function newToken(random: (size: number) => Buffer = randomBytes): string {
   for (;;) {
-    const token = randomBytes(32).toString('base64url');
+    const token = random(32).toString('base64url');
     if (!/^(bot|bearer)/i.test(token)) return token;
   }
 }

@@ -7,7 +7,7 @@ import {
   issuesToProblems,
   toFormErrors,
 } from '@parley/protocol';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { PageFallback } from './web';
 
@@ -54,10 +54,16 @@ export class RequestValidationError extends Error {
 const FASTIFY_ERRORS: Record<string, ApiErrorName> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
 };
+
+/** Errors Fastify raises before routing (an undecodable URL), answered in the API's own shape. */
+export function answerFrameworkError(_error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const error = new ApiError('BAD_REQUEST');
+  void reply.status(error.status).send(error.toBody());
+}
 
 /**
  * One place turns every thrown thing into a response. Client mistakes keep their message;

@@ -60,7 +60,13 @@ describe('bad input', () => {
   it('answers unknown routes with a JSON 404', async () => {
     const response = await server.app.inject({ method: 'GET', url: '/api/v10/nothing-here' });
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({ code: 90404, message: '404: Not Found' });
+    expect(response.json()).toEqual({ code: 0, message: '404: Not Found' });
+  });
+
+  it('answers an undecodable URL in the API error shape', async () => {
+    const response = await server.app.inject({ method: 'GET', url: '/api/v10/users/%E0%A4%A' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ code: 90400, message: 'Malformed request' });
   });
 
   it('turns unexpected errors into a 500 that leaks nothing', async () => {
@@ -112,6 +118,22 @@ describe('rate limits', () => {
       // Another IP is unaffected.
       const elsewhere = await limited.app.inject({ method: 'POST', url: '/api/v10/auth/guest', payload: {}, remoteAddress: '10.0.0.9' });
       expect(elsewhere.statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('behind a proxy, trusts only the configured hops of X-Forwarded-For', async () => {
+    const limited = await startTestServer({ env: { AUTH_RATE_LIMIT_IP: '2/60', TRUST_PROXY: '1' } });
+    try {
+      // The client forges the left part; the proxy (127.0.0.1) appends the real address.
+      const attempt = (forged: string) =>
+        limited.app.inject({ method: 'POST', url: '/api/v10/auth/guest', payload: {}, headers: { 'x-forwarded-for': `${forged}, 203.0.113.7` } });
+      expect((await attempt('1.1.1.1')).statusCode).toBe(200);
+      expect((await attempt('2.2.2.2')).statusCode).toBe(200);
+      expect((await attempt('3.3.3.3')).statusCode).toBe(429);
+      const other = await limited.app.inject({ method: 'POST', url: '/api/v10/auth/guest', payload: {}, headers: { 'x-forwarded-for': '198.51.100.1' } });
+      expect(other.statusCode).toBe(200);
     } finally {
       await limited.close();
     }

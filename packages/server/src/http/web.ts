@@ -3,13 +3,14 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+/** Answers a not-found page request with the client's index.html; null when it is not a page request. */
+export type PageFallback = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null;
+
 /**
  * Serves the built web client. Hashed assets are cached for a year; index.html never, so a
  * deploy is picked up on the next load. Unknown page paths get index.html (client-side routes).
  * Returns the fallback for the not-found handler, or null when there is no built client.
  */
-export type PageFallback = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null;
-
 export async function installWebClient(app: FastifyInstance, webDir: string | null): Promise<PageFallback | null> {
   if (!webDir || !fs.existsSync(path.join(webDir, 'index.html'))) {
     app.log.warn({ webDir }, 'web client not built (run `npm run build`); serving the API only');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { routes, type RegisterBody } from '@parley/protocol';
-import type { RestClient } from '@parley/sdk';
+import { ParleyApiError, type RestClient } from '@parley/sdk';
+import { expect } from 'vitest';
 import sharp from 'sharp';
 import type { TestServer } from './server';
 
@@ -27,4 +28,14 @@ export async function makeImage(format: 'png' | 'jpeg' | 'webp' | 'gif', size = 
 /** Bytes as an upload body with a declared type (which the server does not trust). */
 export function blobOf(bytes: Uint8Array | string, type: string): Blob {
   return new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)], { type });
+}
+
+/** The ParleyApiError a call rejects with (fails the test if it succeeds or fails otherwise). */
+export async function failure(promise: Promise<unknown>): Promise<ParleyApiError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ParleyApiError);
+  return error as ParleyApiError;
 }

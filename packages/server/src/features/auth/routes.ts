@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context';
 import { uniqueViolationColumn } from '../../db/errors';
 import type { UserRow } from '../../db/tables';
-import { describeClient } from '../../http/client-info';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { assertAvailable, findUserByLogin, getUserOrThrow, uniqueFieldError } from '../users/queries';
 import { toPrivateUser } from '../users/serialize';
+import { describeClient } from './client-info';
 import { guestDisplayName, guestUsername } from './guest-names';
 import { hashPassword, verifyPassword } from './passwords';
 import { assertRegistrationAllowed, claimInviteIfRequired } from './registration';
@@ -50,14 +50,15 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   route(routes.auth.login, async ({ body, request }) => {
     await authLimiter.attemptFromIp(request.ip);
-    const login = body.login.toLowerCase();
-    await authLimiter.checkAccount(login);
-    const user = await findUserByLogin(db, login);
+    const user = await findUserByLogin(db, body.login);
+    // Counted per account, whichever name it was reached by; per login text for unknown ones.
+    const accountKey = user?.id ?? body.login;
+    await authLimiter.checkAccount(accountKey);
     if (!(await verifyPassword(user?.password_hash ?? null, body.password)) || !user) {
-      await authLimiter.failedLogin(login);
+      await authLimiter.failedLogin(accountKey);
       throw fieldError('login', 'INVALID_LOGIN', 'Login or password is invalid.');
     }
-    await authLimiter.successfulLogin(login);
+    await authLimiter.successfulLogin(accountKey);
     const token = await sessions.create(db, user.id, clientOf(request));
     return { token, user_id: user.id };
   });
@@ -107,11 +108,14 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       .transaction()
       .execute(async (trx) => {
         await claimInviteIfRequired(trx, registrationInvites, instance, body.invite);
-        await trx
+        // `guest = 1` in the condition: of two upgrades racing, the second changes nothing and fails.
+        const upgraded = await trx
           .updateTable('users')
           .set({ username: body.username, email: body.email ?? null, password_hash: passwordHash, guest: 0 })
           .where('id', '=', auth.user.id)
-          .execute();
+          .where('guest', '=', 1)
+          .executeTakeFirst();
+        if (upgraded.numUpdatedRows === 0n) throw new ApiError('NOT_A_GUEST');
       })
       .catch((error: unknown) => {
         throw uniqueFieldError(error);

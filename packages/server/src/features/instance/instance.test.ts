@@ -2,7 +2,10 @@ import { routes } from '@parley/protocol';
 import { ParleyApiError, type RestClient } from '@parley/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../cli/commands';
-import { signUp, uniqueName } from '../../testing/fixtures';
+import { claimInviteIfRequired } from '../auth/registration';
+import { RegistrationInvites } from './invites';
+import { InstanceSettingsStore } from './settings';
+import { failure, signUp, uniqueName } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -23,11 +26,6 @@ beforeEach(async () => {
   await admin.request(routes.instance.updateSettings, { body: { registration_mode: 'open', guests_enabled: true, require_email: false } });
 });
 
-async function failure(promise: Promise<unknown>): Promise<ParleyApiError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(ParleyApiError);
-  return error as ParleyApiError;
-}
 
 const register = (body: { invite?: string; email?: string } = {}) =>
   server.client().request(routes.auth.register, { body: { username: uniqueName(), password: 'long enough pw', ...body } });
@@ -79,6 +77,22 @@ describe('registration modes', () => {
     const lost = attempts.find((a) => a.status === 'rejected') as PromiseRejectedResult;
     expect((lost.reason as ParleyApiError).problems[0]?.code).toBe('USERNAME_ALREADY_TAKEN');
     expect((await admin.request(routes.instance.listInvites)).find((i) => i.code === invite.code)?.uses).toBe(1);
+  });
+
+  it('invite: a use claimed inside a transaction that fails is given back', async () => {
+    await admin.request(routes.instance.updateSettings, { body: { registration_mode: 'invite' } });
+    const invite = await admin.request(routes.instance.createInvite, { body: { max_uses: 1 } });
+    const { db } = server.db.database;
+    const settings = await new InstanceSettingsStore(db).get();
+    const invites = new RegistrationInvites(db, { now: () => now });
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await claimInviteIfRequired(trx, invites, settings, invite.code);
+        throw new Error('the insert that follows fails');
+      }),
+    ).rejects.toThrow('the insert that follows fails');
+    expect((await admin.request(routes.instance.listInvites)).find((i) => i.code === invite.code)?.uses).toBe(0);
+    await register({ invite: invite.code });
   });
 
   it('invite: guests upgrading need an invite too; revoked invites stop working', async () => {

@@ -11,7 +11,7 @@ export class InstanceSettingsStore {
 
   async get(): Promise<InstanceSettings> {
     const rows = await this.db.selectFrom('instance_settings').select(['key', 'value']).execute();
-    const stored = Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
+    const stored = Object.fromEntries(rows.map((r) => [r.key, parseJson(r.value)]));
     // A value an older or newer version wrote that no longer fits is ignored, not fatal.
     const merged = { ...DEFAULT_INSTANCE_SETTINGS };
     for (const key of Object.keys(merged) as (keyof InstanceSettings)[]) {
@@ -33,5 +33,13 @@ export class InstanceSettingsStore {
       }
     });
     return this.get();
+  }
+}
+
+function parseJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
   }
 }

@@ -6,7 +6,12 @@ import { ApiError } from '../../http/errors';
 
 /** Avatars are stored square at this size; clients scale down. */
 const AVATAR_SIZE = 256;
+/** Each frame is resized and re-encoded: a cap keeps one upload from costing minutes of CPU. */
+const MAX_FRAMES = 100;
 const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp', 'gif']);
+
+/** An avatar hash: 32 hex digits, "a_" first when animated. */
+export const AVATAR_HASH = /^(a_)?[0-9a-f]{32}$/;
 
 export function avatarKey(userId: Snowflake, hash: string): string {
   return `avatars/${userId}/${hash}.webp`;
@@ -18,7 +23,7 @@ export function avatarKey(userId: Snowflake, hash: string): string {
  * as GPS tags and neutralises crafted files. Animated GIF/WebP stay animated ("a_" hash).
  * Returns the new avatar hash.
  */
-export async function storeAvatar(files: FileStore, userId: Snowflake, input: Buffer): Promise<string> {
+export async function storeAvatar(files: FileStore, userId: Snowflake, input: Uint8Array): Promise<string> {
   if (input.length > Limits.avatarMaxBytes) throw new ApiError('PAYLOAD_TOO_LARGE', { message: 'Avatars must be at most 5 MiB' });
   const options = { animated: true, limitInputPixels: Limits.imageMaxPixels, failOn: 'error' } as const;
   let animated: boolean;
@@ -26,6 +31,7 @@ export async function storeAvatar(files: FileStore, userId: Snowflake, input: Bu
     const meta = await sharp(input, options).metadata();
     if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) throw new ApiError('INVALID_IMAGE');
     animated = (meta.pages ?? 1) > 1;
+    if ((meta.pages ?? 1) > MAX_FRAMES) throw new ApiError('INVALID_IMAGE', { message: `Animated avatars may have at most ${MAX_FRAMES} frames` });
   } catch (error) {
     if (error instanceof ApiError) throw error;
     throw new ApiError('INVALID_IMAGE', { message: 'The file is not a readable PNG, JPEG, WebP or GIF image' });

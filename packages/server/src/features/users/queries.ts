@@ -14,11 +14,10 @@ export async function getUserOrThrow(db: Kysely<Tables>, id: Snowflake): Promise
   return user;
 }
 
-/** By username or e-mail address; both are stored lowercase. */
+/** By username or e-mail address, already trimmed and lowercased (the schemas do it). */
 export async function findUserByLogin(db: Kysely<Tables>, login: string): Promise<UserRow | undefined> {
-  const key = login.trim().toLowerCase();
-  const column = key.includes('@') ? 'email' : 'username';
-  return db.selectFrom('users').selectAll().where(column, '=', key).executeTakeFirst();
+  const column = login.includes('@') ? 'email' : 'username';
+  return db.selectFrom('users').selectAll().where(column, '=', login).executeTakeFirst();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { UpdateMeBody, routes } from '@parley/protocol';
+import { Snowflake, UpdateMeBody, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
@@ -6,7 +6,7 @@ import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import { avatarKey, decodeDataUri, storeAvatar } from './avatars';
+import { AVATAR_HASH, avatarKey, decodeDataUri, storeAvatar } from './avatars';
 import { assertAvailable, getUserOrThrow, uniqueFieldError } from './queries';
 import { toPrivateUser, toUser } from './serialize';
 
@@ -24,7 +24,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
   route(routes.users.updateMe, async ({ auth, body }) => {
     const user = auth.user;
     const instance = await ctx.settings.get();
-    await checkSensitiveChanges(user, body, instance.require_email);
+    await checkSensitiveChanges(ctx, user, body, instance.require_email);
     await assertAvailable(db, { username: body.username, email: body.email }, user.id);
 
     // Decode and store the image before touching the row: a bad image changes nothing.
@@ -36,7 +36,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(body.global_name !== undefined && { global_name: body.global_name }),
       ...(body.bio !== undefined && { bio: body.bio }),
       ...(body.custom_status !== undefined && { custom_status: body.custom_status || null }),
-      ...(body.email !== undefined && { email: body.email, email_verified: 0 as const }),
+      ...(body.email !== undefined && body.email !== user.email && { email: body.email, email_verified: 0 as const }),
       ...(avatar !== user.avatar && { avatar }),
     };
     if (body.new_password !== undefined) {
@@ -58,7 +58,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   route(routes.users.uploadAvatar, async ({ auth, body }) => {
     const user = auth.user;
-    const avatar = await storeAvatar(files, user.id, Buffer.from(body));
+    const avatar = await storeAvatar(files, user.id, body);
     await db.updateTable('users').set({ avatar }).where('id', '=', user.id).execute();
     if (user.avatar && user.avatar !== avatar) await files.delete(avatarKey(user.id, user.avatar));
     return toPrivateUser({ ...user, avatar });
@@ -67,13 +67,12 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
   // Discord's CDN layout, so bot libraries build working URLs (discord.js: rest.cdn = <base>/cdn).
   // Stored as WebP; any of the usual extensions is answered with it.
   const AvatarParams = z.object({
-    user_id: z.string().regex(/^[0-9]{1,20}$/),
-    file: z.string().regex(/^(a_)?[0-9a-f]{32}\.(webp|png|jpg|jpeg|gif)$/),
+    user_id: Snowflake,
+    file: z.string().regex(/^[a-z0-9_]{32,34}\.(webp|png|jpg|jpeg|gif)$/).refine((file) => AVATAR_HASH.test(file.split('.')[0]!)),
   });
   app.get('/cdn/avatars/:user_id/:file', { schema: { params: AvatarParams, hide: true } }, async (request, reply) => {
     const { user_id, file } = request.params as z.output<typeof AvatarParams>;
-    const hash = file.slice(0, file.lastIndexOf('.'));
-    const stored = await files.get(`avatars/${user_id}/${hash}.webp`);
+    const stored = await files.get(avatarKey(user_id, file.split('.')[0]!));
     if (!stored) throw new ApiError('UNKNOWN_ROUTE');
     return reply
       .header('content-type', 'image/webp')
@@ -83,19 +82,35 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 }
 
-/** E-mail and password changes need the current password; guests set theirs by upgrading. */
-async function checkSensitiveChanges(user: UserRow, body: ProfileChanges, requireEmail: boolean): Promise<void> {
-  if (body.new_password !== undefined && user.guest) {
-    throw fieldError('new_password', 'BASE_TYPE_INVALID', 'Guests choose a password when they upgrade to an account.');
+/**
+ * The rules for changing who you are, before anything is stored:
+ * - with a one-time password, the only change allowed is choosing a new password;
+ * - guests take a username, e-mail and password only by upgrading (which applies sign-up policy);
+ * - username, e-mail and password changes need the current password, and wrong guesses count
+ *   towards the same lockout as failed logins.
+ */
+async function checkSensitiveChanges(ctx: AppContext, user: UserRow, body: ProfileChanges, requireEmail: boolean): Promise<void> {
+  const changing = Object.keys(body).filter((key) => body[key as keyof ProfileChanges] !== undefined);
+  if (user.password_change_required && (body.new_password === undefined || changing.some((k) => k !== 'password' && k !== 'new_password'))) {
+    throw new ApiError('PASSWORD_CHANGE_REQUIRED');
   }
-  if (body.email === null && requireEmail && !user.guest) {
+  if (user.guest) {
+    const field = (['username', 'email', 'new_password'] as const).find((f) => body[f] !== undefined);
+    if (field) throw fieldError(field, 'BASE_TYPE_INVALID', 'Guests choose this when they upgrade to an account.');
+    return;
+  }
+  if (body.email === null && requireEmail) {
     throw fieldError('email', 'EMAIL_REQUIRED', 'An e-mail address is required on this instance.');
   }
-  const emailChanges = body.email !== undefined && body.email !== user.email;
-  if ((emailChanges || body.new_password !== undefined) && user.password_hash) {
-    if (!body.password) throw fieldError('password', 'PASSWORD_REQUIRED', 'Enter your current password to change this.');
-    if (!(await verifyPassword(user.password_hash, body.password))) {
-      throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
-    }
+  const needsPassword =
+    (body.username !== undefined && body.username !== user.username) ||
+    (body.email !== undefined && body.email !== user.email) ||
+    body.new_password !== undefined;
+  if (!needsPassword) return;
+  if (!body.password) throw fieldError('password', 'PASSWORD_REQUIRED', 'Enter your current password to change this.');
+  await ctx.authLimiter.checkAccount(user.id);
+  if (!(await verifyPassword(user.password_hash, body.password))) {
+    await ctx.authLimiter.failedLogin(user.id);
+    throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
   }
 }

@@ -1,9 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { routes } from '@parley/protocol';
-import { ParleyApiError } from '@parley/sdk';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobOf, makeImage, signUp, uniqueName } from '../../testing/fixtures';
+import { blobOf, failure, makeImage, signUp, uniqueName } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -12,11 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function failure(promise: Promise<unknown>): Promise<ParleyApiError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(ParleyApiError);
-  return error as ParleyApiError;
-}
 
 async function fetchAvatar(userId: string, hash: string) {
   const response = await fetch(`${server.url}/cdn/avatars/${userId}/${hash}.webp`);
@@ -25,10 +20,10 @@ async function fetchAvatar(userId: string, hash: string) {
 
 describe('profile', () => {
   it('edits display name, bio, custom status and username', async () => {
-    const { client } = await signUp(server);
+    const { client, password } = await signUp(server);
     const username = uniqueName('renamed');
     const me = await client.request(routes.users.updateMe, {
-      body: { global_name: '  Ada L.  ', bio: 'Counting machines', custom_status: 'in the lab', username: username.toUpperCase() },
+      body: { global_name: '  Ada L.  ', bio: 'Counting machines', custom_status: 'in the lab', username: username.toUpperCase(), password },
     });
     expect(me).toMatchObject({ global_name: 'Ada L.', bio: 'Counting machines', custom_status: 'in the lab', username });
     const cleared = await client.request(routes.users.updateMe, { body: { global_name: null, custom_status: '' } });
@@ -39,11 +34,42 @@ describe('profile', () => {
     const taken = await signUp(server);
     const { client } = await signUp(server);
     const before = await client.request(routes.users.getMe);
-    const e1 = await failure(client.request(routes.users.updateMe, { body: { username: taken.username, bio: 'new bio' } }));
+    const e1 = await failure(client.request(routes.users.updateMe, { body: { username: taken.username, bio: 'new bio', password: taken.password } }));
     expect(e1.problems[0]).toMatchObject({ path: ['username'], code: 'USERNAME_ALREADY_TAKEN' });
     const e2 = await failure(client.request(routes.users.updateMe, { body: { bio: 'x'.repeat(191), global_name: 'Changed' } }));
     expect(e2.problems[0]).toMatchObject({ path: ['bio'], code: 'BASE_TYPE_MAX_LENGTH' });
     expect(await client.request(routes.users.getMe)).toEqual(before);
+  });
+
+  it('refuses control characters (NUL included) in every text field, on both engines', async () => {
+    const { client } = await signUp(server);
+    const before = await client.request(routes.users.getMe);
+    for (const body of [{ bio: 'a\u0000b' }, { global_name: 'tab\tname' }, { custom_status: 'two\nlines' }, { bio: 'bell\u0007' }]) {
+      const e = await failure(client.request(routes.users.updateMe, { body }));
+      expect(e.status).toBe(400);
+      expect(e.problems[0]?.path).toEqual(Object.keys(body));
+    }
+    expect((await client.request(routes.users.updateMe, { body: { bio: 'two\nlines\tand a tab' } })).bio).toBe('two\nlines\tand a tab');
+    expect((await client.request(routes.users.getMe)).global_name).toBe(before.global_name);
+  });
+
+  it('needs the current password to change the username, and counts wrong guesses', async () => {
+    const limited = await startTestServer({ env: { AUTH_RATE_LIMIT_ACCOUNT: '2/900' } });
+    try {
+      const { client, username, password } = await signUp(limited);
+      const missing = await failure(client.request(routes.users.updateMe, { body: { username: uniqueName() } }));
+      expect(missing.problems[0]).toMatchObject({ path: ['password'], code: 'PASSWORD_REQUIRED' });
+      for (const guess of ['guess one', 'guess two']) {
+        const wrong = await failure(client.request(routes.users.updateMe, { body: { username: uniqueName(), password: guess } }));
+        expect(wrong.problems[0]?.code).toBe('PASSWORD_DOES_NOT_MATCH');
+      }
+      // Locked now, even with the right password, and for logins too.
+      expect((await failure(client.request(routes.users.updateMe, { body: { username: uniqueName(), password } }))).status).toBe(429);
+      expect((await failure(limited.client().request(routes.auth.login, { body: { login: username, password } }))).status).toBe(429);
+      expect((await client.request(routes.users.getMe)).username).toBe(username);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('needs the current password to change the e-mail address', async () => {
@@ -54,6 +80,31 @@ describe('profile', () => {
     expect(wrong.problems[0]).toMatchObject({ path: ['password'], code: 'PASSWORD_DOES_NOT_MATCH' });
     const email = `${uniqueName()}@example.org`;
     expect((await client.request(routes.users.updateMe, { body: { email, password } })).email).toBe(email);
+  });
+});
+
+describe('guests', () => {
+  it('take a username, e-mail or password only by upgrading', async () => {
+    const { token } = await server.client().request(routes.auth.guest);
+    const guest = server.client(token);
+    for (const body of [{ username: uniqueName() }, { email: `${uniqueName()}@example.org` }, { new_password: 'some password' }]) {
+      const e = await failure(guest.request(routes.users.updateMe, { body }));
+      expect(e.problems[0]).toMatchObject({ path: Object.keys(body), code: 'BASE_TYPE_INVALID' });
+    }
+    expect((await guest.request(routes.users.updateMe, { body: { global_name: 'Still Me', bio: 'hello' } })).global_name).toBe('Still Me');
+  });
+});
+
+describe('one-time passwords', () => {
+  it('allow nothing but choosing a new password, not even profile edits', async () => {
+    const { client, username } = await signUp(server);
+    await server.db.database.db.updateTable('users').set({ password_change_required: 1 }).where('username', '=', username).execute();
+    for (const body of [{ bio: 'sneaky' }, { avatar: null }, { password: 'correct horse battery', new_password: 'new password!', bio: 'also this' }]) {
+      expect((await failure(client.request(routes.users.updateMe, { body }))).code).toBe(90004);
+    }
+    expect((await failure(client.request(routes.auth.listSessions))).code).toBe(90004);
+    const me = await client.request(routes.users.updateMe, { body: { password: 'correct horse battery', new_password: 'new password!' } });
+    expect(me).toMatchObject({ password_change_required: false, bio: '' });
   });
 });
 
@@ -104,6 +155,21 @@ describe('avatars', () => {
     expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(2);
     const me = await client.request(routes.users.uploadAvatar, { body: blobOf(gif, 'image/gif') });
     expect(me.avatar).toMatch(/^a_[0-9a-f]{32}$/);
+    const { body } = await fetchAvatar(me.id, me.avatar!);
+    expect(await sharp(body, { animated: true }).metadata()).toMatchObject({ format: 'webp', pages: 2, width: 256 });
+  });
+
+  it('refuses animations with too many frames (each frame costs CPU)', async () => {
+    const { client } = await signUp(server);
+    // Random noise per frame: the GIF encoder merges frames that look alike.
+    const frames = await Promise.all(
+      Array.from({ length: 101 }, () => sharp(randomBytes(8 * 8 * 3), { raw: { width: 8, height: 8, channels: 3 } }).png().toBuffer()),
+    );
+    const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(101);
+    const e = await failure(client.request(routes.users.uploadAvatar, { body: blobOf(gif, 'image/gif') }));
+    expect(e).toMatchObject({ status: 400, code: 50046 });
+    expect(e.message).toContain('100 frames');
   });
 
   it('refuses files that are not images, whatever type they claim, changing nothing', async () => {

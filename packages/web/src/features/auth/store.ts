@@ -82,8 +82,3 @@ export const useAuthStore = defineStore('auth', () => {
 
   return { me, instance, signedIn, loadInstance, restore, login, register, continueAsGuest, upgrade, updateProfile, uploadAvatar, logout, forget };
 });
-
-/** The URL of a user's avatar at a given size, or null for the default. */
-export function avatarUrl(user: { id: string; avatar: string | null }): string | null {
-  return user.avatar ? `/cdn/avatars/${user.id}/${user.avatar}.webp` : null;
-}

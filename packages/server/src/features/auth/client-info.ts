@@ -1,10 +1,12 @@
+import { Limits } from '@parley/protocol';
+
 /**
  * "Firefox on Linux" from a User-Agent, for the sessions list. Deliberately small: people need
  * to recognise their devices, not a full UA database.
  */
 export function describeClient(userAgent: string | undefined): string {
   if (!userAgent) return 'Unknown client';
-  const ua = userAgent.slice(0, 512);
+  const ua = userAgent.slice(0, Limits.userAgentMax);
   const browser =
     match(ua, [
       [/Edg\//, 'Edge'],
