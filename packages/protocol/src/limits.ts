@@ -20,7 +20,26 @@ export const Limits = {
   imageMaxPixels: 40_000_000,
   /** Ordinary JSON bodies. Routes that carry images as data URIs get their own, larger limit. */
   jsonBodyMaxBytes: 256 * 1024,
+  /** JSON bodies that may carry a 5 MiB image as a base64 data URI. */
+  imageBodyMaxBytes: Math.ceil((5 * 1024 * 1024 * 4) / 3) + 64 * 1024,
   userAgentMax: 512,
+  guildNameMax: 100,
+  channelNameMax: 100,
+  topicMax: 1024,
+  messageContentMax: 4000,
+  /** A client's own marker for matching its optimistic message with the server's echo. */
+  nonceMax: 25,
+  /** Recipients of a group DM, the creator included. */
+  groupDmMax: 10,
+  historyPageMax: 100,
+  /** Default upload limit per attachment; operators can change it (ATTACHMENT_MAX_BYTES). */
+  attachmentMaxBytes: 25 * 1024 * 1024,
+  attachmentsPerMessage: 10,
+  filenameMax: 255,
+  emojiMax: 64,
+  searchQueryMax: 256,
+  /** Largest inbound gateway frame, in bytes. */
+  gatewayFrameMaxBytes: 8192,
 } as const;
 
 /**

@@ -3,10 +3,13 @@ import type { z } from 'zod';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * Who may call a route: anyone, any signed-in user (guests included), or instance admins.
- * The server enforces it before the handler runs.
+ * Who may call a route, enforced before the handler runs:
+ * - none: anyone;
+ * - user: any signed-in account, bots included (`Authorization: Bot …`);
+ * - person: signed-in people only (guests included, bots not): sessions, invites, blocks…;
+ * - admin: instance administrators.
  */
-export type RouteAuth = 'none' | 'user' | 'admin';
+export type RouteAuth = 'none' | 'user' | 'person' | 'admin';
 
 /**
  * One REST endpoint, described once. The server registers its handler from this (validation,

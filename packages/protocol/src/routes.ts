@@ -1,5 +1,11 @@
+import { applicationRoutes } from './applications';
 import { authRoutes } from './auth';
+import { channelRoutes } from './channels';
+import { guildRoutes } from './guilds';
 import { instanceRoutes } from './instance';
+import { inviteRoutes } from './invites';
+import { messageRoutes } from './messages';
+import { relationshipRoutes } from './relationships';
 import type { RouteDef } from './route';
 import { userRoutes } from './users';
 
@@ -8,6 +14,12 @@ export const routes = {
   auth: authRoutes,
   users: userRoutes,
   instance: instanceRoutes,
+  guilds: guildRoutes,
+  channels: channelRoutes,
+  messages: messageRoutes,
+  invites: inviteRoutes,
+  relationships: relationshipRoutes,
+  applications: applicationRoutes,
 } satisfies Record<string, Record<string, RouteDef>>;
 
 export const API_PREFIX = '/api/v10';

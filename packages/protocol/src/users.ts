@@ -101,8 +101,7 @@ export const userRoutes = {
     tag: 'Users',
     auth: 'user',
     body: UpdateMeBody,
-    // Room for a 5 MiB image as base64 inside JSON.
-    bodyLimit: Math.ceil((Limits.avatarMaxBytes * 4) / 3) + 64 * 1024,
+    bodyLimit: Limits.imageBodyMaxBytes,
     response: PrivateUser,
     allowedBeforePasswordChange: true,
   }),

@@ -1,12 +1,16 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Database } from './database';
 import { accounts } from './migrations/0001_accounts';
+import { communities } from './migrations/0002_communities';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
 const MIGRATIONS: Record<string, ParleyMigration> = {
   '0001_accounts': accounts,
+  '0002_communities': communities,
 };
+
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
 
 /** Brings the schema to the latest version. Safe to run on every start, from several nodes at once. */
 export async function migrateToLatest(database: Database): Promise<void> {

@@ -11,12 +11,36 @@ export interface Tables {
   sessions: SessionsTable;
   registration_invites: RegistrationInvitesTable;
   instance_settings: InstanceSettingsTable;
+  guilds: GuildsTable;
+  roles: RolesTable;
+  members: MembersTable;
+  member_roles: MemberRolesTable;
+  channels: ChannelsTable;
+  channel_members: ChannelMembersTable;
+  messages: MessagesTable;
+  message_mentions: MessageMentionsTable;
+  reactions: ReactionsTable;
+  attachments: AttachmentsTable;
+  read_states: ReadStatesTable;
+  invites: InvitesTable;
+  relationships: RelationshipsTable;
+  applications: ApplicationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type RegistrationInviteRow = Selectable<RegistrationInvitesTable>;
+export type GuildRow = Selectable<GuildsTable>;
+export type RoleRow = Selectable<RolesTable>;
+export type MemberRow = Selectable<MembersTable>;
+export type ChannelRow = Selectable<ChannelsTable>;
+export type NewChannel = Insertable<ChannelsTable>;
+export type ChannelMemberRow = Selectable<ChannelMembersTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type AttachmentRow = Selectable<AttachmentsTable>;
+export type InviteRow = Selectable<InvitesTable>;
+export type ApplicationRow = Selectable<ApplicationsTable>;
 
 export type Flag = 0 | 1;
 
@@ -64,4 +88,152 @@ export interface InstanceSettingsTable {
   key: string;
   /** JSON. */
   value: string;
+}
+
+export interface GuildsTable {
+  id: Snowflake;
+  name: string;
+  icon: string | null;
+  description: string | null;
+  owner_id: Snowflake;
+  system_channel_id: Snowflake | null;
+  created_at: number;
+}
+
+export interface RolesTable {
+  id: Snowflake;
+  guild_id: Snowflake;
+  name: string;
+  /** Permission bits as a decimal string. */
+  permissions: string;
+  position: Generated<number>;
+  color: Generated<number>;
+  hoist: Generated<Flag>;
+  mentionable: Generated<Flag>;
+  managed: Generated<Flag>;
+}
+
+export interface MembersTable {
+  guild_id: Snowflake;
+  user_id: Snowflake;
+  nick: string | null;
+  joined_at: number;
+}
+
+export interface MemberRolesTable {
+  guild_id: Snowflake;
+  user_id: Snowflake;
+  role_id: Snowflake;
+}
+
+export interface ChannelsTable {
+  id: Snowflake;
+  type: number;
+  guild_id: Snowflake | null;
+  name: string | null;
+  topic: string | null;
+  position: Generated<number>;
+  parent_id: Snowflake | null;
+  private: Generated<Flag>;
+  owner_id: Snowflake | null;
+  icon: string | null;
+  last_message_id: Snowflake | null;
+  last_pin_at: number | null;
+  rate_limit_per_user: Generated<number>;
+  bitrate: number | null;
+  user_limit: number | null;
+  archived: Generated<Flag>;
+  auto_archive_duration: number | null;
+  message_count: Generated<number>;
+  dm_key: string | null;
+  created_at: number;
+}
+
+export type ChannelMemberState = 'accepted' | 'request' | 'hidden';
+
+export interface ChannelMembersTable {
+  channel_id: Snowflake;
+  user_id: Snowflake;
+  state: Generated<ChannelMemberState>;
+  joined_at: number;
+}
+
+export interface MessagesTable {
+  id: Snowflake;
+  channel_id: Snowflake;
+  guild_id: Snowflake | null;
+  author_id: Snowflake;
+  content: string;
+  type: Generated<number>;
+  flags: Generated<number>;
+  reference_message_id: Snowflake | null;
+  reference_channel_id: Snowflake | null;
+  mention_everyone: Generated<Flag>;
+  /** JSON array of role IDs. */
+  mention_roles: Generated<string>;
+  pinned_at: number | null;
+  edited_at: number | null;
+  has_attachments: Generated<Flag>;
+  has_images: Generated<Flag>;
+}
+
+export interface MessageMentionsTable {
+  message_id: Snowflake;
+  user_id: Snowflake;
+  channel_id: Snowflake;
+}
+
+export interface ReactionsTable {
+  message_id: Snowflake;
+  emoji: string;
+  user_id: Snowflake;
+  created_at: number;
+}
+
+export interface AttachmentsTable {
+  id: Snowflake;
+  message_id: Snowflake;
+  channel_id: Snowflake;
+  filename: string;
+  content_type: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  has_thumbnail: Generated<Flag>;
+}
+
+export interface ReadStatesTable {
+  user_id: Snowflake;
+  channel_id: Snowflake;
+  last_message_id: Snowflake;
+}
+
+export interface InvitesTable {
+  code: string;
+  guild_id: Snowflake;
+  channel_id: Snowflake;
+  inviter_id: Snowflake | null;
+  uses: Generated<number>;
+  max_uses: number;
+  max_age: number;
+  temporary: Generated<Flag>;
+  expires_at: number | null;
+  created_at: number;
+}
+
+export interface RelationshipsTable {
+  user_id: Snowflake;
+  other_id: Snowflake;
+  type: number;
+  created_at: number;
+}
+
+export interface ApplicationsTable {
+  id: Snowflake;
+  name: string;
+  description: Generated<string>;
+  owner_id: Snowflake;
+  bot_user_id: Snowflake | null;
+  bot_token_hash: string | null;
+  created_at: number;
 }

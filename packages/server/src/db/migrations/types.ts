@@ -4,6 +4,7 @@ import type { DialectName } from '../database';
 /** Column types that differ between the engines, so one migration serves both. */
 export function columnTypes(dialect: DialectName) {
   return {
+    dialect,
     // In SQLite "integer primary key" makes the snowflake the rowid: the table's own B-tree key.
     id: dialect === 'sqlite' ? ('integer' as const) : ('bigint' as const),
     millis: 'bigint' as const,

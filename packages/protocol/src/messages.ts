@@ -1,0 +1,316 @@
+import { z } from 'zod';
+import { Channel } from './channels';
+import { Member } from './guilds';
+import { Snowflake } from './ids';
+import { Limits, line, text } from './limits';
+import { defineRoute } from './route';
+import { User } from './users';
+
+/** Discord's message types, the ones Parley produces. */
+export const MessageType = {
+  DEFAULT: 0,
+  RECIPIENT_ADD: 1,
+  RECIPIENT_REMOVE: 2,
+  CALL: 3,
+  CHANNEL_PINNED_MESSAGE: 6,
+  USER_JOIN: 7,
+  THREAD_CREATED: 18,
+  REPLY: 19,
+  THREAD_STARTER_MESSAGE: 21,
+} as const;
+
+export const Attachment = z.object({
+  id: Snowflake,
+  filename: z.string(),
+  size: z.number().int(),
+  /** Where to download it, on this server. */
+  url: z.string(),
+  proxy_url: z.string(),
+  content_type: z.string().optional(),
+  /** Images: pixel size, and a small preview to show before the full image loads. */
+  width: z.number().int().nullable().optional(),
+  height: z.number().int().nullable().optional(),
+  /** Parley: a thumbnail (at most 400 px), for images. */
+  thumbnail_url: z.string().optional(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
+/** A Unicode emoji (custom emoji come later): one grapheme's worth of emoji code points. */
+export const UnicodeEmoji = z
+  .string()
+  .min(1)
+  .max(Limits.emojiMax)
+  .regex(/^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{Emoji_Modifier}|\u200d|\ufe0f|\u20e3)+$/u, 'Must be a Unicode emoji');
+
+export const ReactionEmoji = z.object({ id: z.null(), name: z.string() });
+
+export const Reaction = z.object({
+  count: z.number().int(),
+  count_details: z.object({ burst: z.number().int(), normal: z.number().int() }),
+  /** Whether the user asking reacted with it. */
+  me: z.boolean(),
+  me_burst: z.boolean(),
+  burst_colors: z.array(z.string()),
+  emoji: ReactionEmoji,
+});
+export type Reaction = z.infer<typeof Reaction>;
+
+export const MessageReference = z.object({
+  type: z.number().int().optional(),
+  message_id: Snowflake.optional(),
+  channel_id: Snowflake.optional(),
+  guild_id: Snowflake.optional(),
+  fail_if_not_exists: z.boolean().optional(),
+});
+
+const MessageFields = z.object({
+  id: Snowflake,
+  channel_id: Snowflake,
+  guild_id: Snowflake.optional(),
+  author: User,
+  member: Member.omit({ user: true }).optional(),
+  content: z.string(),
+  timestamp: z.iso.datetime(),
+  edited_timestamp: z.iso.datetime().nullable(),
+  tts: z.boolean(),
+  mention_everyone: z.boolean(),
+  mentions: z.array(User),
+  mention_roles: z.array(Snowflake),
+  attachments: z.array(Attachment),
+  embeds: z.array(z.never()),
+  reactions: z.array(Reaction).optional(),
+  nonce: z.union([z.string(), z.number()]).optional(),
+  pinned: z.boolean(),
+  type: z.number().int(),
+  flags: z.number().int(),
+  message_reference: MessageReference.optional(),
+  thread: Channel.optional(),
+});
+
+/**
+ * A message in Discord's shape. Gateway events add guild_id and the author's member object.
+ * A reply carries the message it answers (one level deep: that one's own reference is left out).
+ */
+export const Message = MessageFields.extend({ referenced_message: MessageFields.nullable().optional() });
+export type Message = z.infer<typeof Message>;
+
+/**
+ * Who a message may notify. Like Discord: by default everyone mentioned in the text; a reply
+ * pings the replied-to author unless replied_user is false.
+ */
+export const AllowedMentions = z.object({
+  parse: z.array(z.enum(['users', 'roles', 'everyone'])).max(3).optional(),
+  users: z.array(Snowflake).max(100).optional(),
+  roles: z.array(Snowflake).max(100).optional(),
+  replied_user: z.boolean().optional(),
+});
+
+export const MessageContent = text(Limits.messageContentMax);
+export const Nonce = z.union([line(Limits.nonceMax), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]);
+
+export const CreateMessageBody = z.object({
+  content: MessageContent.optional(),
+  nonce: Nonce.optional(),
+  tts: z.boolean().optional(),
+  message_reference: MessageReference.optional(),
+  allowed_mentions: AllowedMentions.optional(),
+  flags: z.number().int().min(0).max(2 ** 31).optional(),
+});
+export type CreateMessageBody = z.input<typeof CreateMessageBody>;
+
+export const EditMessageBody = z.object({
+  content: MessageContent.nullable().optional(),
+  allowed_mentions: AllowedMentions.optional(),
+  flags: z.number().int().min(0).max(2 ** 31).optional(),
+});
+
+export const HistoryQuery = z
+  .object({
+    before: Snowflake.optional(),
+    after: Snowflake.optional(),
+    around: Snowflake.optional(),
+    limit: z.coerce.number().int().min(1).max(Limits.historyPageMax).default(50),
+  })
+  .refine((q) => [q.before, q.after, q.around].filter(Boolean).length <= 1, { message: 'Use only one of before, after and around' });
+
+export const SearchQuery = z.object({
+  content: line(Limits.searchQueryMax).optional(),
+  author_id: Snowflake.optional(),
+  channel_id: Snowflake.optional(),
+  /** "file": has an attachment; "image": has an image attachment. */
+  has: z.enum(['file', 'image']).optional(),
+  /** Only messages sent on or after / before this time (ISO 8601 date or date-time). */
+  after: z.iso.date().or(z.iso.datetime({ offset: true })).optional(),
+  before: z.iso.date().or(z.iso.datetime({ offset: true })).optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(25),
+  offset: z.coerce.number().int().min(0).max(5000).default(0),
+});
+
+export const SearchResults = z.object({
+  total_results: z.number().int(),
+  messages: z.array(Message),
+});
+
+export const StartThreadBody = z.object({
+  name: line(Limits.channelNameMax, 1),
+  auto_archive_duration: z.union([z.literal(60), z.literal(1440), z.literal(4320), z.literal(10080)]).optional(),
+  rate_limit_per_user: z.number().int().min(0).max(21_600).optional(),
+});
+
+const ChannelParams = z.object({ channel_id: Snowflake });
+const MessageParams = z.object({ channel_id: Snowflake, message_id: Snowflake });
+const ReactionParams = MessageParams.extend({ emoji: UnicodeEmoji });
+
+export const messageRoutes = {
+  list: defineRoute({
+    method: 'GET',
+    path: '/channels/:channel_id/messages',
+    summary: 'History, newest first, paged by before / after / around (limit 1–100)',
+    tag: 'Messages',
+    auth: 'user',
+    params: ChannelParams,
+    query: HistoryQuery,
+    response: z.array(Message),
+  }),
+  get: defineRoute({
+    method: 'GET',
+    path: '/channels/:channel_id/messages/:message_id',
+    summary: 'One message',
+    tag: 'Messages',
+    auth: 'user',
+    params: MessageParams,
+    response: Message,
+  }),
+  create: defineRoute({
+    method: 'POST',
+    path: '/channels/:channel_id/messages',
+    summary: 'Send a message (Markdown text up to 4,000 characters; reply with message_reference). Files: multipart/form-data with payload_json and files[n]',
+    tag: 'Messages',
+    auth: 'user',
+    params: ChannelParams,
+    body: CreateMessageBody,
+    response: Message,
+  }),
+  edit: defineRoute({
+    method: 'PATCH',
+    path: '/channels/:channel_id/messages/:message_id',
+    summary: 'Edit your own message',
+    tag: 'Messages',
+    auth: 'user',
+    params: MessageParams,
+    body: EditMessageBody,
+    response: Message,
+  }),
+  delete: defineRoute({
+    method: 'DELETE',
+    path: '/channels/:channel_id/messages/:message_id',
+    summary: 'Delete your own message (or anyone’s, with Manage Messages)',
+    tag: 'Messages',
+    auth: 'user',
+    params: MessageParams,
+    response: null,
+  }),
+  ack: defineRoute({
+    method: 'POST',
+    path: '/channels/:channel_id/messages/:message_id/ack',
+    summary: 'Mark the channel read up to this message, on all your devices',
+    tag: 'Read states',
+    auth: 'person',
+    params: MessageParams,
+    response: null,
+  }),
+  addReaction: defineRoute({
+    method: 'PUT',
+    path: '/channels/:channel_id/messages/:message_id/reactions/:emoji/@me',
+    summary: 'React with a Unicode emoji (URL-encoded)',
+    tag: 'Reactions',
+    auth: 'user',
+    params: ReactionParams,
+    response: null,
+  }),
+  removeOwnReaction: defineRoute({
+    method: 'DELETE',
+    path: '/channels/:channel_id/messages/:message_id/reactions/:emoji/@me',
+    summary: 'Take back your reaction',
+    tag: 'Reactions',
+    auth: 'user',
+    params: ReactionParams,
+    response: null,
+  }),
+  removeUserReaction: defineRoute({
+    method: 'DELETE',
+    path: '/channels/:channel_id/messages/:message_id/reactions/:emoji/:user_id',
+    summary: 'Remove someone’s reaction (needs Manage Messages)',
+    tag: 'Reactions',
+    auth: 'user',
+    params: ReactionParams.extend({ user_id: Snowflake }),
+    response: null,
+  }),
+  listReactions: defineRoute({
+    method: 'GET',
+    path: '/channels/:channel_id/messages/:message_id/reactions/:emoji',
+    summary: 'Who reacted with this emoji',
+    tag: 'Reactions',
+    auth: 'user',
+    params: ReactionParams,
+    query: z.object({ after: Snowflake.optional(), limit: z.coerce.number().int().min(1).max(100).default(25) }),
+    response: z.array(User),
+  }),
+  listPins: defineRoute({
+    method: 'GET',
+    path: '/channels/:channel_id/pins',
+    summary: 'Pinned messages, newest pin first',
+    tag: 'Pins',
+    auth: 'user',
+    params: ChannelParams,
+    response: z.array(Message),
+  }),
+  pin: defineRoute({
+    method: 'PUT',
+    path: '/channels/:channel_id/pins/:message_id',
+    summary: 'Pin a message (needs Pin Messages or Manage Messages; anyone in a DM)',
+    tag: 'Pins',
+    auth: 'user',
+    params: MessageParams,
+    response: null,
+  }),
+  unpin: defineRoute({
+    method: 'DELETE',
+    path: '/channels/:channel_id/pins/:message_id',
+    summary: 'Unpin a message',
+    tag: 'Pins',
+    auth: 'user',
+    params: MessageParams,
+    response: null,
+  }),
+  startThread: defineRoute({
+    method: 'POST',
+    path: '/channels/:channel_id/messages/:message_id/threads',
+    summary: 'Start a thread from a message: a channel of its own, with the message’s ID',
+    tag: 'Threads',
+    auth: 'user',
+    params: MessageParams,
+    body: StartThreadBody,
+    response: Channel,
+  }),
+  searchGuild: defineRoute({
+    method: 'GET',
+    path: '/guilds/:guild_id/messages/search',
+    summary: 'Full-text search in a server’s channels you can read, filtered by author, channel, attachments and date',
+    tag: 'Search',
+    auth: 'user',
+    params: z.object({ guild_id: Snowflake }),
+    query: SearchQuery,
+    response: SearchResults,
+  }),
+  searchChannel: defineRoute({
+    method: 'GET',
+    path: '/channels/:channel_id/messages/search',
+    summary: 'Full-text search in one channel or DM',
+    tag: 'Search',
+    auth: 'user',
+    params: ChannelParams,
+    query: SearchQuery.omit({ channel_id: true }),
+    response: SearchResults,
+  }),
+};
