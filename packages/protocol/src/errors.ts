@@ -21,6 +21,7 @@ export const ApiErrors = {
   BOT_FORBIDDEN: { code: 20001, status: 403, message: 'Bots cannot use this endpoint' },
   SLOWMODE: { code: 20016, status: 429, message: 'This channel is in slow mode: wait before sending again.' },
   MAX_PINS: { code: 30003, status: 400, message: 'Maximum number of pins reached (50)' },
+  MAX_REACTIONS: { code: 30010, status: 400, message: 'Maximum number of reactions reached (20)' },
   PAYLOAD_TOO_LARGE: { code: 40005, status: 413, message: 'Request entity too large' },
   MISSING_ACCESS: { code: 50001, status: 403, message: 'Missing access' },
   CANNOT_EDIT_OTHERS: { code: 50005, status: 403, message: 'Cannot edit a message authored by another user' },
@@ -72,6 +73,7 @@ export const FieldErrorCodes = [
   'PASSWORD_REQUIRED',
   'INVITE_REQUIRED',
   'INVALID_INVITE',
+  'MESSAGE_REFERENCE_UNKNOWN_MESSAGE',
 ] as const;
 export type FieldErrorCode = (typeof FieldErrorCodes)[number];
 

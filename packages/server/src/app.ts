@@ -4,15 +4,23 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from './config';
 import type { AppContext } from './context';
 import { type Clock, systemClock } from './core/clock';
+import { memoryLimiters } from './core/rate-limits';
 import { SnowflakeGenerator } from './core/snowflake';
 import type { Database } from './db/database';
+import { applicationRoutes } from './features/applications/routes';
 import { authRoutes } from './features/auth/routes';
+import { channelRoutes } from './features/channels/routes';
+import { guildRoutes } from './features/guilds/routes';
+import { inviteRoutes } from './features/invites/routes';
+import { messageRoutes } from './features/messages/routes';
+import { relationshipRoutes } from './features/relationships/routes';
 import { AuthRateLimiter } from './features/auth/rate-limit';
 import { Sessions } from './features/auth/sessions';
 import { RegistrationInvites } from './features/instance/invites';
 import { instanceRoutes } from './features/instance/routes';
 import { InstanceSettingsStore } from './features/instance/settings';
 import { userRoutes } from './features/users/routes';
+import { cdnRoutes } from './files/cdn-routes';
 import { DiskFileStore } from './files/disk-file-store';
 import type { FileStore } from './files/file-store';
 import { answerFrameworkError, installErrorHandling } from './http/errors';
@@ -21,6 +29,18 @@ import { installOpenApi } from './http/openapi';
 import { installSecurityHeaders } from './http/security';
 import { installValidation } from './http/validation';
 import { installWebClient } from './http/web';
+import { MemoryEventLog } from './bus/memory-log';
+import { EventPublisher } from './events/publisher';
+import { Gateway } from './gateway/gateway';
+import { MemorySessionStore } from './gateway/session-store';
+import { MemoryPresenceStore } from './presence/memory-presence';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The WebSocket gateway sharing this server's port. */
+    gateway: Gateway;
+  }
+}
 
 export interface AppOptions {
   config: Config;
@@ -38,6 +58,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const clock = options.clock ?? systemClock;
   const ids = new SnowflakeGenerator(clock, config.workerId);
+  const log = new MemoryEventLog(clock, { windowMs: config.gateway.resumeWindowMs, maxEntries: config.gateway.maxLogEntries });
+  const presence = new MemoryPresenceStore();
+  const sessions = new Sessions(database.db, clock, ids);
+  const limiters = memoryLimiters;
   const ctx: AppContext = {
     config,
     database,
@@ -45,10 +69,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     files: options.files ?? new DiskFileStore(path.join(config.dataDir, 'files')),
     clock,
     ids,
-    sessions: new Sessions(database.db, clock, ids),
+    sessions,
     settings: new InstanceSettingsStore(database.db),
     registrationInvites: new RegistrationInvites(database.db, clock),
-    authLimiter: new AuthRateLimiter(config.rateLimits),
+    authLimiter: new AuthRateLimiter(config.rateLimits, limiters),
+    limiters,
+    log,
+    events: new EventPublisher(log),
+    presence,
   };
 
   const hops = config.trustProxy;
@@ -71,7 +99,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installHealthRoutes(app, database);
   authRoutes(app, ctx);
   userRoutes(app, ctx);
+  cdnRoutes(app, ctx.files);
   instanceRoutes(app, ctx);
+  guildRoutes(app, ctx);
+  channelRoutes(app, ctx);
+  messageRoutes(app, ctx);
+  inviteRoutes(app, ctx);
+  relationshipRoutes(app, ctx);
+  applicationRoutes(app, ctx);
   installErrorHandling(app, await installWebClient(app, config.webDir));
+
+  const gateway = new Gateway(
+    {
+      db: database.db,
+      log,
+      events: ctx.events,
+      presence,
+      sessions: new MemorySessionStore(clock, config.gateway.resumeWindowMs),
+      clock,
+      logger: app.log.child({ subsystem: 'gateway' }),
+      authenticate: sessions.authenticateToken,
+    },
+    { heartbeatMs: config.gateway.heartbeatMs, maxBufferedBytes: config.gateway.maxBufferedBytes, publicUrl: config.publicUrl },
+  );
+  gateway.attach(app.server);
+  app.decorate('gateway', gateway);
+  app.addHook('preClose', () => gateway.close());
+  app.addHook('onClose', async () => {
+    await log.close();
+    await presence.close();
+  });
   return app;
 }

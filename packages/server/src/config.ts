@@ -39,6 +39,22 @@ const EnvSchema = z.object({
   AUTH_RATE_LIMIT_ACCOUNT: rate.default({ points: 10, seconds: 900 }),
   /** Built web client to serve at /; empty to serve the API only. */
   WEB_DIR: z.string().optional(),
+  /** redis://… to share events, presence, sessions and rate limits between several nodes. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'Must be a redis:// URL').optional(),
+  /** The address clients use to reach this server (https://chat.example.org), when behind a proxy. */
+  PUBLIC_URL: z.url().optional(),
+  /** How often gateway clients must send a heartbeat. */
+  GATEWAY_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(600_000).default(41_250),
+  /** How long a dropped gateway session can resume and have missed events replayed. */
+  RESUME_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  /** At most this many events are kept for replay, whatever their age. */
+  EVENT_LOG_MAX_ENTRIES: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
+  /** A gateway client this far behind (bytes queued) is disconnected; it can resume. */
+  GATEWAY_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
+  /** Messages per user per channel: `messages/seconds`. */
+  MESSAGE_RATE_LIMIT: rate.default({ points: 5, seconds: 5 }),
+  /** Largest file per attachment, in bytes. */
+  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 ** 4).default(25 * 1024 * 1024),
 });
 
 export type Config = ReturnType<typeof parseConfig>;
@@ -61,6 +77,16 @@ export function parseConfig(env: Record<string, string | undefined>) {
     workerId: e.WORKER_ID ?? null,
     rateLimits: { authPerIp: e.AUTH_RATE_LIMIT_IP, failedLoginsPerAccount: e.AUTH_RATE_LIMIT_ACCOUNT },
     webDir: e.WEB_DIR === undefined ? defaultWebDir() : e.WEB_DIR || null,
+    redisUrl: e.REDIS_URL ?? null,
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, '') ?? null,
+    gateway: {
+      heartbeatMs: e.GATEWAY_HEARTBEAT_MS,
+      resumeWindowMs: e.RESUME_WINDOW_SECONDS * 1000,
+      maxLogEntries: e.EVENT_LOG_MAX_ENTRIES,
+      maxBufferedBytes: e.GATEWAY_MAX_BUFFERED_BYTES,
+    },
+    messageRateLimit: e.MESSAGE_RATE_LIMIT,
+    attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
   };
 }
 

@@ -1,14 +1,18 @@
 import type { Kysely } from 'kysely';
+import type { EventLog } from './bus/event-log';
 import type { Config } from './config';
 import type { Clock } from './core/clock';
+import type { LimiterFactory } from './core/rate-limits';
 import type { SnowflakeGenerator } from './core/snowflake';
 import type { Database } from './db/database';
 import type { Tables } from './db/tables';
+import type { EventPublisher } from './events/publisher';
 import type { AuthRateLimiter } from './features/auth/rate-limit';
 import type { Sessions } from './features/auth/sessions';
 import type { RegistrationInvites } from './features/instance/invites';
 import type { InstanceSettingsStore } from './features/instance/settings';
 import type { FileStore } from './files/file-store';
+import type { PresenceStore } from './presence/presence-store';
 
 /**
  * Everything a feature may use, built once in app.ts. Features receive it instead of importing
@@ -25,4 +29,10 @@ export interface AppContext {
   settings: InstanceSettingsStore;
   registrationInvites: RegistrationInvites;
   authLimiter: AuthRateLimiter;
+  /** Makes rate limiters (memory on one node, Redis across nodes). */
+  limiters: LimiterFactory;
+  /** The shared, ordered log of dispatch events (what the gateway delivers and replays). */
+  log: EventLog;
+  events: EventPublisher;
+  presence: PresenceStore;
 }

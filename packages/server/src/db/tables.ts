@@ -149,7 +149,8 @@ export interface ChannelsTable {
   created_at: number;
 }
 
-export type ChannelMemberState = 'accepted' | 'request' | 'hidden';
+/** DMs: accepted; request (first DM from a stranger, unanswered); hidden (closed: reopens on a new message); declined (request refused: stays silent). */
+export type ChannelMemberState = 'accepted' | 'request' | 'hidden' | 'declined';
 
 export interface ChannelMembersTable {
   channel_id: Snowflake;

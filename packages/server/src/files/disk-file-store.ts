@@ -31,6 +31,10 @@ export class DiskFileStore implements FileStore {
     await fsp.rm(this.pathOf(key), { force: true });
   }
 
+  async deletePrefix(prefix: string): Promise<void> {
+    await fsp.rm(this.pathOf(prefix), { recursive: true, force: true });
+  }
+
   private pathOf(key: string): string {
     assertSafeKey(key);
     return path.join(this.root, key);

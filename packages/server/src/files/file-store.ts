@@ -11,6 +11,8 @@ export interface FileStore {
   get(key: string): Promise<{ stream: Readable; size: number } | null>;
   /** Deleting a missing file is not an error. */
   delete(key: string): Promise<void>;
+  /** Deletes every file under `prefix/` (an attachment's original and thumbnail, say). */
+  deletePrefix(prefix: string): Promise<void>;
 }
 
 /** Keys are built by the server, but check anyway: nothing may escape the store's root. */

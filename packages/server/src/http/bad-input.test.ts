@@ -62,6 +62,13 @@ async function send(route: RouteDef, url: string, payload: string, contentType =
   return { status: response.statusCode, body };
 }
 
+describe('the contract', () => {
+  it('has a handler for every route it defines', () => {
+    const missing = allRoutes.filter((r) => !server.app.hasRoute({ method: r.method, url: API_PREFIX + r.path })).map((r) => `${r.method} ${r.path}`);
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('every route refuses malformed input and changes nothing', () => {
   it('bodies of the wrong JSON type, a wrong type in each field, and non-JSON', async () => {
     const before = await snapshot();
@@ -78,7 +85,7 @@ describe('every route refuses malformed input and changes nothing', () => {
       expect((await send(route, url, 'a=b', 'application/x-www-form-urlencoded')).status).toBe(415);
       for (const field of Object.keys(bodyShape(route) ?? {})) {
         // Passwords may contain any character (they are only ever hashed); every other text refuses NUL.
-        const values = /password/.test(field) ? [{ nested: [1, 2, 3] }, 'x'.repeat(10_000)] : [{ nested: [1, 2, 3] }, 'nul\u0000byte', 'x'.repeat(10_000)];
+        const values = /password/.test(field) ? [[{ nested: true }], 'x'.repeat(10_000)] : [[{ nested: true }], 'nul\u0000byte', 'x'.repeat(10_000)];
         for (const value of values) {
           const { body } = await send(route, url, JSON.stringify({ [field]: value }));
           expect(body.code).toBe(50035);

@@ -7,6 +7,12 @@ import { ApiError } from './errors';
 /** Who is calling: resolved from the Authorization header before the body is even read. */
 export interface Auth {
   user: UserRow;
+  /** The person's sign-in session; null for bots (`Authorization: Bot …`). */
+  session: SessionRow | null;
+}
+
+/** A signed-in person (not a bot): what 'person' and 'admin' routes receive. */
+export interface PersonAuth extends Auth {
   session: SessionRow;
 }
 
@@ -20,7 +26,7 @@ declare module 'fastify' {
 }
 
 export type HandlerInput<R extends RouteDef> = RouteParsed<R> & {
-  auth: R['auth'] extends 'none' ? null : Auth;
+  auth: R['auth'] extends 'none' ? null : R['auth'] extends 'user' ? Auth : PersonAuth;
   request: FastifyRequest;
   reply: FastifyReply;
 };
@@ -55,6 +61,7 @@ export function handle<R extends RouteDef>(app: FastifyInstance, authenticate: A
         ? undefined
         : async (request) => {
             const auth = await authenticate(request.headers.authorization);
+            if (route.auth !== 'user' && !auth.session) throw new ApiError('BOT_FORBIDDEN');
             if (route.auth === 'admin' && !auth.user.admin) throw new ApiError('MISSING_ACCESS');
             if (auth.user.password_change_required && !route.allowedBeforePasswordChange) {
               throw new ApiError('PASSWORD_CHANGE_REQUIRED');

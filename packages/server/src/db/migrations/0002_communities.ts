@@ -87,7 +87,7 @@ export const communities: ParleyMigration = {
       .createTable('channel_members')
       .addColumn('channel_id', t.id, (c) => c.notNull().references('channels.id').onDelete('cascade'))
       .addColumn('user_id', t.id, (c) => c.notNull().references('users.id').onDelete('cascade'))
-      // DMs: 'accepted', 'request' (first DM from a stranger, awaiting an answer), 'hidden' (closed or declined).
+      // DMs: 'accepted', 'request' (first DM from a stranger, unanswered), 'hidden' (closed), 'declined'.
       .addColumn('state', 'text', (c) => c.notNull().defaultTo('accepted'))
       .addColumn('joined_at', t.millis, (c) => c.notNull())
       .addPrimaryKeyConstraint('channel_members_pk', ['channel_id', 'user_id'])

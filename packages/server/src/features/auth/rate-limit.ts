@@ -1,5 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { ApiError } from '../../http/errors';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type LimiterFactory, asRateLimited, consumeOrThrow } from '../../core/rate-limits';
 
 export interface AuthRateLimits {
   authPerIp: { points: number; seconds: number };
@@ -11,16 +11,15 @@ export interface AuthRateLimits {
  * guest) counts against the client IP; failed logins also count against the account, which
  * stops a botnet spreading guesses for one account over many IPs.
  *
- * In-process counters: with several nodes each node counts on its own, which still caps an
- * attacker at (nodes × limit). Shared counters arrive with the Redis bus.
+ * Counters come from the limiter factory: per process on one node, shared in Redis across nodes.
  */
 export class AuthRateLimiter {
-  private readonly perIp: RateLimiterMemory;
-  private readonly perAccount: RateLimiterMemory;
+  private readonly perIp: RateLimiterAbstract;
+  private readonly perAccount: RateLimiterAbstract;
 
-  constructor(limits: AuthRateLimits) {
-    this.perIp = new RateLimiterMemory({ keyPrefix: 'auth-ip', points: limits.authPerIp.points, duration: limits.authPerIp.seconds });
-    this.perAccount = new RateLimiterMemory({
+  constructor(limits: AuthRateLimits, limiters: LimiterFactory) {
+    this.perIp = limiters({ keyPrefix: 'auth-ip', points: limits.authPerIp.points, duration: limits.authPerIp.seconds });
+    this.perAccount = limiters({
       keyPrefix: 'auth-account',
       points: limits.failedLoginsPerAccount.points,
       duration: limits.failedLoginsPerAccount.seconds,
@@ -29,13 +28,13 @@ export class AuthRateLimiter {
 
   /** Counts one attempt from this IP; throws 429 once over the limit. */
   async attemptFromIp(ip: string): Promise<void> {
-    await this.perIp.consume(ip).catch(rethrowAsRateLimited);
+    await consumeOrThrow(this.perIp, ip);
   }
 
   /** Throws 429 while this account is locked by failed logins. */
   async checkAccount(login: string): Promise<void> {
     const state = await this.perAccount.get(login);
-    if (state && state.remainingPoints <= 0) rethrowAsRateLimited(state);
+    if (state && state.remainingPoints <= 0) throw asRateLimited(state);
   }
 
   async failedLogin(login: string): Promise<void> {
@@ -45,11 +44,4 @@ export class AuthRateLimiter {
   async successfulLogin(login: string): Promise<void> {
     await this.perAccount.delete(login);
   }
-}
-
-function rethrowAsRateLimited(reason: unknown): never {
-  if (reason instanceof RateLimiterRes) {
-    throw new ApiError('RATE_LIMITED', { retryAfter: Math.max(reason.msBeforeNext, 1) / 1000 });
-  }
-  throw reason;
 }

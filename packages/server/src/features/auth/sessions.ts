@@ -37,11 +37,38 @@ export class Sessions {
     return token;
   }
 
-  /** `Authorization: <token>` → the caller. Bot and Bearer tokens come with bot accounts and OAuth2. */
+  /**
+   * The caller behind an Authorization header: `<token>` for people's sessions, `Bot <token>`
+   * for bots. Bearer tokens (OAuth2) are not issued yet, so they are refused like bad ones.
+   */
   authenticate = async (authorization: string | undefined): Promise<Auth> => {
-    const token = authorization?.trim();
-    // Real tokens are 43 characters; anything far longer is not worth hashing.
-    if (!token || /^(bot|bearer)\s/i.test(token) || token.length > 128) throw new ApiError('UNAUTHORIZED');
+    const header = authorization?.trim() ?? '';
+    // Real tokens are at most ~70 characters; anything far longer is not worth hashing.
+    if (!header || header.length > 128 || /^bearer\s/i.test(header)) throw new ApiError('UNAUTHORIZED');
+    const bot = /^bot\s+(\S+)$/i.exec(header);
+    return bot ? this.authenticateBot(bot[1]!) : this.authenticatePerson(header);
+  };
+
+  /**
+   * The token of a gateway IDENTIFY / RESUME, which comes without the HTTP scheme word: bot
+   * tokens are told apart by their dot (people's tokens are base64url, which has none).
+   */
+  authenticateToken = async (token: string): Promise<Auth> =>
+    this.authenticate(/^bot\s/i.test(token) || !token.includes('.') ? token : `Bot ${token}`);
+
+  private async authenticateBot(token: string): Promise<Auth> {
+    const user = await this.db
+      .selectFrom('applications')
+      .innerJoin('users', 'users.id', 'applications.bot_user_id')
+      .selectAll('users')
+      .where('applications.bot_token_hash', '=', hashToken(token))
+      .executeTakeFirst();
+    if (!user) throw new ApiError('UNAUTHORIZED');
+    return { user, session: null };
+  }
+
+  private async authenticatePerson(token: string): Promise<Auth> {
+    if (/\s/.test(token)) throw new ApiError('UNAUTHORIZED');
     const row = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')

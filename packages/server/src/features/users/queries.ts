@@ -14,6 +14,13 @@ export async function getUserOrThrow(db: Kysely<Tables>, id: Snowflake): Promise
   return user;
 }
 
+/** Many users at once, by ID (missing ones are simply absent from the map). */
+export async function usersByIds(db: Kysely<Tables>, ids: readonly Snowflake[]): Promise<Map<Snowflake, UserRow>> {
+  const unique = [...new Set(ids)];
+  const rows = unique.length ? await db.selectFrom('users').selectAll().where('id', 'in', unique).execute() : [];
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
 /** By username or e-mail address, already trimmed and lowercased (the schemas do it). */
 export async function findUserByLogin(db: Kysely<Tables>, login: string): Promise<UserRow | undefined> {
   const column = login.includes('@') ? 'email' : 'username';

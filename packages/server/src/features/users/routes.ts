@@ -1,4 +1,4 @@
-import { Snowflake, UpdateMeBody, routes } from '@parley/protocol';
+import { UpdateMeBody, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
@@ -6,7 +6,7 @@ import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import { AVATAR_HASH, avatarKey, decodeDataUri, storeAvatar } from './avatars';
+import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
 import { assertAvailable, getUserOrThrow, uniqueFieldError } from './queries';
 import { toPrivateUser, toUser } from './serialize';
 
@@ -29,7 +29,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     // Decode and store the image before touching the row: a bad image changes nothing.
     let avatar = user.avatar;
-    if (body.avatar !== undefined) avatar = body.avatar === null ? null : await storeAvatar(files, user.id, decodeDataUri(body.avatar));
+    if (body.avatar !== undefined) avatar = body.avatar === null ? null : await storeSquareImage(files, 'avatars', user.id, decodeDataUri(body.avatar));
 
     const changes: Partial<UserRow> = {
       ...(body.username !== undefined && { username: body.username }),
@@ -46,39 +46,22 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
     try {
       await db.transaction().execute(async (trx) => {
         if (Object.keys(changes).length) await trx.updateTable('users').set(changes).where('id', '=', user.id).execute();
-        if (body.new_password !== undefined) await sessions.revokeOthers(trx, user.id, auth.session.id);
+        if (body.new_password !== undefined && auth.session) await sessions.revokeOthers(trx, user.id, auth.session.id);
       });
     } catch (error) {
-      if (avatar && avatar !== user.avatar) await files.delete(avatarKey(user.id, avatar));
+      if (avatar && avatar !== user.avatar) await files.delete(imageKey('avatars', user.id, avatar));
       throw uniqueFieldError(error);
     }
-    if (user.avatar && avatar !== user.avatar) await files.delete(avatarKey(user.id, user.avatar));
+    if (user.avatar && avatar !== user.avatar) await files.delete(imageKey('avatars', user.id, user.avatar));
     return toPrivateUser(await getUserOrThrow(db, user.id));
   });
 
   route(routes.users.uploadAvatar, async ({ auth, body }) => {
     const user = auth.user;
-    const avatar = await storeAvatar(files, user.id, body);
+    const avatar = await storeSquareImage(files, 'avatars', user.id, body);
     await db.updateTable('users').set({ avatar }).where('id', '=', user.id).execute();
-    if (user.avatar && user.avatar !== avatar) await files.delete(avatarKey(user.id, user.avatar));
+    if (user.avatar && user.avatar !== avatar) await files.delete(imageKey('avatars', user.id, user.avatar));
     return toPrivateUser({ ...user, avatar });
-  });
-
-  // Discord's CDN layout, so bot libraries build working URLs (discord.js: rest.cdn = <base>/cdn).
-  // Stored as WebP; any of the usual extensions is answered with it.
-  const AvatarParams = z.object({
-    user_id: Snowflake,
-    file: z.string().regex(/^[a-z0-9_]{32,34}\.(webp|png|jpg|jpeg|gif)$/).refine((file) => AVATAR_HASH.test(file.split('.')[0]!)),
-  });
-  app.get('/cdn/avatars/:user_id/:file', { schema: { params: AvatarParams, hide: true } }, async (request, reply) => {
-    const { user_id, file } = request.params as z.output<typeof AvatarParams>;
-    const stored = await files.get(avatarKey(user_id, file.split('.')[0]!));
-    if (!stored) throw new ApiError('UNKNOWN_ROUTE');
-    return reply
-      .header('content-type', 'image/webp')
-      .header('content-length', stored.size)
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .send(stored.stream);
   });
 }
 
@@ -86,6 +69,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
  * The rules for changing who you are, before anything is stored:
  * - with a one-time password, the only change allowed is choosing a new password;
  * - guests take a username, e-mail and password only by upgrading (which applies sign-up policy);
+ * - bots rename themselves freely (their token is the credential) but have no e-mail or password;
  * - username, e-mail and password changes need the current password, and wrong guesses count
  *   towards the same lockout as failed logins.
  */
@@ -97,6 +81,12 @@ async function checkSensitiveChanges(ctx: AppContext, user: UserRow, body: Profi
   if (user.guest) {
     const field = (['username', 'email', 'new_password'] as const).find((f) => body[f] !== undefined);
     if (field) throw fieldError(field, 'BASE_TYPE_INVALID', 'Guests choose this when they upgrade to an account.');
+    return;
+  }
+  if (user.bot) {
+    // A bot's token is its credential: it may rename itself, but has no e-mail or password.
+    const field = (['email', 'new_password'] as const).find((f) => body[f] !== undefined);
+    if (field) throw fieldError(field, 'BASE_TYPE_INVALID', 'Bots have no e-mail address or password.');
     return;
   }
   if (body.email === null && requireEmail) {

@@ -1,0 +1,45 @@
+import type { DispatchName, Snowflake } from '@parley/protocol';
+
+/**
+ * Who may receive an event: every session subscribed to one of the guilds, and every session
+ * of one of the users. Private channels and DMs name their users; public channels their guild.
+ */
+export interface Audience {
+  guilds?: Snowflake[];
+  users?: Snowflake[];
+}
+
+/** One dispatch event as stored in the log: the payload already serialised, once for everyone. */
+export interface LogEntry {
+  /** Position in the log. Doubles as the gateway sequence number every recipient sees. */
+  seq: number;
+  t: DispatchName;
+  /** JSON of the payload. */
+  d: string;
+  to: Audience;
+  /** The gateway intent a bot must have asked for to receive it; 0 for always. */
+  intent: number;
+}
+
+export type NewEntry = Omit<LogEntry, 'seq'>;
+
+/**
+ * The ordered log of every dispatch event, shared by all nodes: the fan-out path and the resume
+ * buffer in one. Because every node reads the same log in the same order, and sequence numbers
+ * are log positions, a client that drops can resume on any node: that node replays the entries
+ * after the client's last sequence number that the client may see. Entries are kept for the
+ * resume window, then dropped.
+ *
+ * In-process by default (one node); Redis when REDIS_URL is set (several nodes).
+ */
+export interface EventLog {
+  /** Appends entries in order, atomically as a group; resolves with their sequence numbers. */
+  append(entries: readonly NewEntry[]): Promise<number[]>;
+  /** Calls the handler for every entry appended from now on, in log order. */
+  subscribe(handler: (entry: LogEntry) => void): void;
+  /** Entries after `seq` up to the head; null when `seq` is older than what is kept (or ahead of the head). */
+  readAfter(seq: number): Promise<LogEntry[] | null>;
+  /** The sequence number of the latest entry (0 before the first). */
+  head(): Promise<number>;
+  close(): Promise<void>;
+}

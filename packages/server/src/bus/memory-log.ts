@@ -1,0 +1,70 @@
+import type { Clock } from '../core/clock';
+import type { EventLog, LogEntry, NewEntry } from './event-log';
+
+export interface RetentionOptions {
+  /** How long entries stay replayable, in milliseconds. */
+  windowMs: number;
+  /** At most this many entries are kept, whatever their age (bounds memory under load). */
+  maxEntries: number;
+}
+
+/**
+ * The event log of a single node, in memory: an array trimmed by age and count. Subscribers are
+ * called synchronously in append order, so delivery order equals log order.
+ */
+export class MemoryEventLog implements EventLog {
+  private entries: { entry: LogEntry; at: number }[] = [];
+  private first = 0; // index of the oldest live element in `entries`
+  private seq = 0;
+  private readonly handlers: ((entry: LogEntry) => void)[] = [];
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly retention: RetentionOptions,
+  ) {}
+
+  async append(newEntries: readonly NewEntry[]): Promise<number[]> {
+    const now = this.clock.now();
+    const appended = newEntries.map((fields): LogEntry => ({ ...fields, seq: ++this.seq }));
+    for (const entry of appended) this.entries.push({ entry, at: now });
+    this.trim(now);
+    for (const entry of appended) for (const handler of this.handlers) handler(entry);
+    return appended.map((entry) => entry.seq);
+  }
+
+  subscribe(handler: (entry: LogEntry) => void): void {
+    this.handlers.push(handler);
+  }
+
+  async readAfter(seq: number): Promise<LogEntry[] | null> {
+    this.trim(this.clock.now());
+    if (seq > this.seq) return null;
+    const oldestKept = this.first < this.entries.length ? this.entries[this.first]!.entry.seq : this.seq + 1;
+    // Entries between `seq` and the oldest kept one are gone: the client cannot catch up.
+    if (seq + 1 < oldestKept) return null;
+    if (seq === this.seq) return [];
+    // Entries hold consecutive sequence numbers, so a position is an offset from the first.
+    const start = seq + 1 - this.entries[0]!.entry.seq;
+    return this.entries.slice(start).map((e) => e.entry);
+  }
+
+  async head(): Promise<number> {
+    return this.seq;
+  }
+
+  async close(): Promise<void> {
+    this.handlers.length = 0;
+  }
+
+  private trim(now: number): void {
+    const { windowMs, maxEntries } = this.retention;
+    while (this.first < this.entries.length && (this.entries.length - this.first > maxEntries || now - this.entries[this.first]!.at > windowMs)) {
+      this.first++;
+    }
+    // Compact once the dead prefix is large, so trimming stays O(1) amortised.
+    if (this.first > 1024 && this.first * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.first);
+      this.first = 0;
+    }
+  }
+}

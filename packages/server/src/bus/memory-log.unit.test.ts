@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { LogEntry, NewEntry } from './event-log';
+import { MemoryEventLog } from './memory-log';
+
+const entry = (n: number): NewEntry => ({ t: 'TYPING_START', d: String(n), to: { users: [] }, intent: 0 });
+
+describe('MemoryEventLog', () => {
+  it('numbers entries in order and tells subscribers in that order', async () => {
+    const log = new MemoryEventLog({ now: () => 0 }, { windowMs: 1000, maxEntries: 100 });
+    const seen: number[] = [];
+    log.subscribe((e) => seen.push(e.seq));
+    expect(await log.append([entry(1), entry(2)])).toEqual([1, 2]);
+    expect(await log.append([entry(3)])).toEqual([3]);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(await log.head()).toBe(3);
+  });
+
+  it('replays what came after a sequence number, until it has been dropped', async () => {
+    let now = 0;
+    const log = new MemoryEventLog({ now: () => now }, { windowMs: 1000, maxEntries: 3 });
+    for (let i = 1; i <= 5; i++) await log.append([entry(i)]);
+    const seqs = (entries: LogEntry[] | null) => entries?.map((e) => e.seq) ?? null;
+    expect(seqs(await log.readAfter(2))).toEqual([3, 4, 5]);
+    expect(seqs(await log.readAfter(4))).toEqual([5]);
+    expect(seqs(await log.readAfter(5))).toEqual([]);
+    expect(await log.readAfter(1)).toBeNull(); // 2 was dropped (only 3 kept)
+    expect(await log.readAfter(6)).toBeNull(); // ahead of the head: not a real position
+    now = 2000; // everything is older than the window
+    expect(await log.readAfter(5)).toEqual([]);
+    expect(await log.readAfter(4)).toBeNull();
+  });
+
+  it('stays correct across compaction', async () => {
+    const log = new MemoryEventLog({ now: () => 0 }, { windowMs: 1000, maxEntries: 10 });
+    for (let i = 1; i <= 5000; i++) await log.append([entry(i)]);
+    expect((await log.readAfter(4995))?.map((e) => e.d)).toEqual(['4996', '4997', '4998', '4999', '5000']);
+    expect(await log.readAfter(4989)).toBeNull();
+  });
+});

@@ -1,0 +1,177 @@
+import { type Channel, ChannelType, Limits, RelationshipType, type Snowflake } from '@parley/protocol';
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../../context';
+import type { ChannelMemberState, ChannelRow, NewChannel, Tables } from '../../db/tables';
+import { event } from '../../events/publisher';
+import { ApiError } from '../../http/errors';
+import { usersByIds } from '../users/queries';
+import { toUser } from '../users/serialize';
+import { toChannel } from './serialize';
+
+/**
+ * Direct messages: anyone can reach anyone by ID (guests included), but the first DM from a
+ * stranger is a message request the recipient accepts or declines. Blocks stop DMs both ways.
+ */
+
+/** Whether either user blocked the other. */
+export async function blockedEitherWay(db: Kysely<Tables>, a: Snowflake, b: Snowflake): Promise<boolean> {
+  const row = await db
+    .selectFrom('relationships')
+    .select('user_id')
+    .where('type', '=', RelationshipType.BLOCKED)
+    .where((eb) => eb.or([eb.and([eb('user_id', '=', a), eb('other_id', '=', b)]), eb.and([eb('user_id', '=', b), eb('other_id', '=', a)])]))
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Someone `recipient` already knows: they share a server, or the recipient once accepted a DM
+ * with `sender`. Messages from people they know skip the request step.
+ */
+async function knows(db: Kysely<Tables>, recipient: Snowflake, sender: Snowflake): Promise<boolean> {
+  const sharedGuild = await db
+    .selectFrom('members as a')
+    .innerJoin('members as b', 'b.guild_id', 'a.guild_id')
+    .select('a.guild_id')
+    .where('a.user_id', '=', recipient)
+    .where('b.user_id', '=', sender)
+    .executeTakeFirst();
+  if (sharedGuild) return true;
+  const acceptedDm = await db
+    .selectFrom('channels')
+    .innerJoin('channel_members', 'channel_members.channel_id', 'channels.id')
+    .select('channels.id')
+    .where('channels.dm_key', '=', dmKey(recipient, sender))
+    .where('channel_members.user_id', '=', recipient)
+    .where('channel_members.state', '=', 'accepted')
+    .executeTakeFirst();
+  return acceptedDm !== undefined;
+}
+
+export async function initialState(db: Kysely<Tables>, recipient: Snowflake, sender: Snowflake): Promise<ChannelMemberState> {
+  return (await knows(db, recipient, sender)) ? 'accepted' : 'request';
+}
+
+function dmKey(a: Snowflake, b: Snowflake): string {
+  return BigInt(a) < BigInt(b) ? `${a}:${b}` : `${b}:${a}`;
+}
+
+/** A DM or group DM as one of its members sees it. */
+export async function dmAsSeenBy(db: Kysely<Tables>, channel: ChannelRow, viewerId: Snowflake): Promise<Channel> {
+  const members = await db.selectFrom('channel_members').select(['user_id', 'state']).where('channel_id', '=', channel.id).execute();
+  const users = await usersByIds(db, members.map((m) => m.user_id));
+  const others = members.filter((m) => m.user_id !== viewerId).flatMap((m) => (users.has(m.user_id) ? [toUser(users.get(m.user_id)!)] : []));
+  const mine = members.find((m) => m.user_id === viewerId);
+  return toChannel(channel, { recipients: others, messageRequest: mine?.state === 'request' });
+}
+
+async function assertCanDm(db: Kysely<Tables>, sender: Snowflake, recipients: readonly Snowflake[]): Promise<void> {
+  const users = await usersByIds(db, recipients);
+  for (const id of recipients) {
+    if (id === sender) throw new ApiError('CANNOT_MESSAGE_USER', { message: 'You cannot DM yourself' });
+    if (!users.has(id)) throw new ApiError('INVALID_RECIPIENTS');
+    if (await blockedEitherWay(db, sender, id)) throw new ApiError('CANNOT_MESSAGE_USER');
+  }
+}
+
+function newDirectChannel(ctx: AppContext, type: number, owner: Snowflake | null, key: string | null): NewChannel {
+  return {
+    id: ctx.ids.next(), type, guild_id: null, name: null, topic: null, parent_id: null, owner_id: owner, icon: null,
+    last_message_id: null, last_pin_at: null, bitrate: null, user_limit: null, auto_archive_duration: null, dm_key: key, created_at: ctx.clock.now(),
+  };
+}
+
+/** Opens the one DM between two people (creating it the first time, reopening it if closed). */
+export async function openDm(ctx: AppContext, senderId: Snowflake, recipientId: Snowflake): Promise<Channel> {
+  const { db } = ctx;
+  await assertCanDm(db, senderId, [recipientId]);
+  const key = dmKey(senderId, recipientId);
+  let channel = await db.selectFrom('channels').selectAll().where('dm_key', '=', key).executeTakeFirst();
+  if (!channel) {
+    const row = newDirectChannel(ctx, ChannelType.DM, null, key);
+    const recipientState = await initialState(db, recipientId, senderId);
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('channels').values(row).execute();
+        await trx
+          .insertInto('channel_members')
+          .values([
+            { channel_id: row.id, user_id: senderId, state: 'accepted', joined_at: row.created_at },
+            { channel_id: row.id, user_id: recipientId, state: recipientState, joined_at: row.created_at },
+          ])
+          .execute();
+      });
+    } catch (error) {
+      // Both opened it at once: the other insert won, use its channel.
+      if (!(await db.selectFrom('channels').select('id').where('dm_key', '=', key).executeTakeFirst())) throw error;
+    }
+    channel = await db.selectFrom('channels').selectAll().where('dm_key', '=', key).executeTakeFirstOrThrow();
+  } else {
+    // A DM the opener had closed comes back.
+    await db.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('user_id', '=', senderId).where('state', '=', 'hidden').execute();
+  }
+  const seen = await dmAsSeenBy(db, channel, senderId);
+  await ctx.events.publish(event('CHANNEL_CREATE', seen, { users: [senderId] }));
+  return seen;
+}
+
+/** Creates a group DM: the creator and up to nine others. Each recipient sees it as they should. */
+export async function openGroupDm(ctx: AppContext, ownerId: Snowflake, recipientIds: readonly Snowflake[]): Promise<Channel> {
+  const { db } = ctx;
+  const others = [...new Set(recipientIds)];
+  if (others.length + 1 > Limits.groupDmMax) throw new ApiError('GROUP_DM_FULL');
+  await assertCanDm(db, ownerId, others);
+  const row = newDirectChannel(ctx, ChannelType.GROUP_DM, ownerId, null);
+  const states = await Promise.all(others.map((id) => initialState(db, id, ownerId)));
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('channels').values(row).execute();
+    await trx
+      .insertInto('channel_members')
+      .values([
+        { channel_id: row.id, user_id: ownerId, state: 'accepted', joined_at: row.created_at },
+        ...others.map((id, i) => ({ channel_id: row.id, user_id: id, state: states[i]!, joined_at: row.created_at })),
+      ])
+      .execute();
+  });
+  const channel = await db.selectFrom('channels').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+  await announceDmTo(ctx, channel, [ownerId, ...others]);
+  return dmAsSeenBy(db, channel, ownerId);
+}
+
+/** CHANNEL_CREATE to each of the given members, each with their own view (recipients, request flag). */
+export async function announceDmTo(ctx: AppContext, channel: ChannelRow, userIds: readonly Snowflake[]): Promise<void> {
+  const events = await Promise.all(userIds.map(async (id) => event('CHANNEL_CREATE', await dmAsSeenBy(ctx.db, channel, id), { users: [id] })));
+  await ctx.events.publish(...events);
+}
+
+/** The DMs and group DMs a user sees (not closed or declined), with their recipients. */
+export async function privateChannelsOf(db: Kysely<Tables>, userId: Snowflake): Promise<Channel[]> {
+  const mine = await db
+    .selectFrom('channel_members')
+    .innerJoin('channels', 'channels.id', 'channel_members.channel_id')
+    .selectAll('channels')
+    .select('channel_members.state')
+    .where('channel_members.user_id', '=', userId)
+    .where('channels.type', 'in', [ChannelType.DM, ChannelType.GROUP_DM])
+    .where('channel_members.state', 'in', ['accepted', 'request'])
+    .orderBy('channels.last_message_id', 'desc')
+    .execute();
+  if (mine.length === 0) return [];
+  const others = await db
+    .selectFrom('channel_members')
+    .select(['channel_id', 'user_id'])
+    .where(
+      'channel_id',
+      'in',
+      mine.map((c) => c.id),
+    )
+    .where('user_id', '!=', userId)
+    .execute();
+  const users = await usersByIds(db, others.map((o) => o.user_id));
+  return mine.map(({ state, ...channel }) =>
+    toChannel(channel, {
+      recipients: others.filter((o) => o.channel_id === channel.id).flatMap((o) => (users.has(o.user_id) ? [toUser(users.get(o.user_id)!)] : [])),
+      messageRequest: state === 'request',
+    }),
+  );
+}

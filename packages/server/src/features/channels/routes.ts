@@ -1,0 +1,305 @@
+import { ChannelType, Limits, Permissions, type Snowflake, routes } from '@parley/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context';
+import type { ChannelRow, NewChannel } from '../../db/tables';
+import { event } from '../../events/publisher';
+import { ApiError, fieldError } from '../../http/errors';
+import { routeRegistrar } from '../../http/routes';
+import { type ChannelAccess, channelAccess, guildAccess, isChannelMember, requireContentPermission, requirePermission } from '../guilds/access';
+import { loadMembers } from '../guilds/payloads';
+import { isDirect, isThread } from '../guilds/permissions';
+import { getUserOrThrow, usersByIds } from '../users/queries';
+import { toUser } from '../users/serialize';
+import { channelAudience, channelMemberIds } from './audience';
+import { announceDmTo, blockedEitherWay, dmAsSeenBy, initialState, openDm, openGroupDm, privateChannelsOf } from './dms';
+import { toChannel } from './serialize';
+
+/** Channels of servers (create, edit, reorder, delete, private members), DMs and typing. */
+export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { db } = ctx;
+  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const byId = (id: Snowflake) => db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  /** A category of this guild, or a field error naming `field`. */
+  async function requireCategory(guildId: Snowflake, id: Snowflake, field: string): Promise<void> {
+    const parent = await db.selectFrom('channels').select('type').where('id', '=', id).where('guild_id', '=', guildId).executeTakeFirst();
+    if (parent?.type !== ChannelType.GUILD_CATEGORY) throw fieldError(field, 'BASE_TYPE_INVALID', 'Must be a category of this server');
+  }
+
+  /** How a channel looks to a viewer: recipients for DMs, `joined` for private channels. */
+  async function view(channel: ChannelRow, viewerId: Snowflake) {
+    if (isDirect(channel.type)) return dmAsSeenBy(db, channel, viewerId);
+    return toChannel(channel, { joined: channel.private === 1 ? await isChannelMember(db, channel.id, viewerId) : false });
+  }
+
+  route(routes.channels.create, async ({ auth, params, body }) => {
+    const access = await guildAccess(db, params.guild_id, auth.user.id);
+    requirePermission(access, Permissions.MANAGE_CHANNELS);
+    const isCategory = body.type === ChannelType.GUILD_CATEGORY;
+    const parentId = isCategory ? null : (body.parent_id ?? null);
+    if (parentId) await requireCategory(params.guild_id, parentId, 'parent_id');
+    const last = await db
+      .selectFrom('channels')
+      .select((eb) => eb.fn.max('position').as('p'))
+      .where('guild_id', '=', params.guild_id)
+      .where((eb) => (parentId ? eb('parent_id', '=', parentId) : eb('parent_id', 'is', null)))
+      .executeTakeFirst();
+    const row: NewChannel = {
+      id: ctx.ids.next(),
+      type: body.type,
+      guild_id: params.guild_id,
+      name: body.type === ChannelType.GUILD_TEXT ? body.name.toLowerCase().replace(/\s+/g, '-') : body.name,
+      topic: body.topic ?? null,
+      position: body.position ?? (last?.p === null || last?.p === undefined ? 0 : Number(last.p) + 1),
+      parent_id: parentId,
+      private: body.private && !isCategory ? 1 : 0,
+      owner_id: null,
+      icon: null,
+      last_message_id: null,
+      last_pin_at: null,
+      rate_limit_per_user: body.rate_limit_per_user ?? 0,
+      bitrate: body.type === ChannelType.GUILD_VOICE ? (body.bitrate ?? 64_000) : null,
+      user_limit: body.type === ChannelType.GUILD_VOICE ? (body.user_limit ?? 0) : null,
+      auto_archive_duration: null,
+      dm_key: null,
+      created_at: ctx.clock.now(),
+    };
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('channels').values(row).execute();
+      // The creator of a private channel is its first member.
+      if (row.private) await trx.insertInto('channel_members').values({ channel_id: row.id, user_id: auth.user.id, joined_at: row.created_at }).execute();
+    });
+    const channel = await byId(row.id);
+    await ctx.events.publish(
+      event('CHANNEL_CREATE', toChannel(channel), { guilds: [params.guild_id] }),
+      ...(row.private ? [event('CHANNEL_MEMBER_ADD', { guild_id: params.guild_id, channel_id: row.id, user: toUser(auth.user) }, { users: [auth.user.id] })] : []),
+    );
+    return toChannel(channel, { joined: true });
+  });
+
+  route(routes.channels.reorder, async ({ auth, params, body }) => {
+    const access = await guildAccess(db, params.guild_id, auth.user.id);
+    requirePermission(access, Permissions.MANAGE_CHANNELS);
+    const ids = body.map((b) => b.id);
+    const channels = await db.selectFrom('channels').selectAll().where('guild_id', '=', params.guild_id).where('id', 'in', ids).execute();
+    if (channels.length !== new Set(ids).size) throw fieldError('id', 'BASE_TYPE_INVALID', 'Every channel must belong to this server');
+    for (const move of body) if (move.parent_id) await requireCategory(params.guild_id, move.parent_id, 'parent_id');
+    await db.transaction().execute(async (trx) => {
+      for (const move of body) {
+        const isCategory = channels.find((c) => c.id === move.id)!.type === ChannelType.GUILD_CATEGORY;
+        await trx
+          .updateTable('channels')
+          .set({ position: move.position, ...(move.parent_id !== undefined && !isCategory && { parent_id: move.parent_id }) })
+          .where('id', '=', move.id)
+          .execute();
+      }
+    });
+    const moved = await db.selectFrom('channels').selectAll().where('id', 'in', ids).execute();
+    await ctx.events.publish(...moved.map((c) => event('CHANNEL_UPDATE', toChannel(c), { guilds: [params.guild_id] })));
+  });
+
+  route(routes.channels.get, async ({ auth, params }) => {
+    const { channel } = await channelAccess(db, params.channel_id, auth.user.id);
+    return view(channel, auth.user.id);
+  });
+
+  route(routes.channels.update, async ({ auth, params, body }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    const { channel } = access;
+    if (channel.type === ChannelType.DM) throw new ApiError('MISSING_PERMISSIONS');
+    if (isThread(channel.type)) {
+      if (channel.owner_id !== auth.user.id) requirePermission(access, Permissions.MANAGE_THREADS);
+    } else if (channel.guild_id) {
+      requirePermission(access, Permissions.MANAGE_CHANNELS);
+    }
+    if (body.parent_id && channel.guild_id && channel.type !== ChannelType.GUILD_CATEGORY) await requireCategory(channel.guild_id, body.parent_id, 'parent_id');
+    const changes = {
+      ...(body.name !== undefined && { name: channel.type === ChannelType.GUILD_TEXT ? body.name.toLowerCase().replace(/\s+/g, '-') : body.name }),
+      ...(body.topic !== undefined && { topic: body.topic }),
+      ...(body.position !== undefined && { position: body.position }),
+      ...(body.parent_id !== undefined && channel.type !== ChannelType.GUILD_CATEGORY && !isThread(channel.type) && { parent_id: body.parent_id }),
+      ...(body.rate_limit_per_user !== undefined && { rate_limit_per_user: body.rate_limit_per_user }),
+      ...(body.bitrate !== undefined && channel.type === ChannelType.GUILD_VOICE && { bitrate: body.bitrate }),
+      ...(body.user_limit !== undefined && channel.type === ChannelType.GUILD_VOICE && { user_limit: body.user_limit }),
+      ...(body.archived !== undefined && isThread(channel.type) && { archived: body.archived ? (1 as const) : (0 as const) }),
+    };
+    if (Object.keys(changes).length) await db.updateTable('channels').set(changes).where('id', '=', channel.id).execute();
+    const updated = await byId(channel.id);
+    if (isDirect(updated.type)) {
+      const members = await channelMemberIds(db, updated.id);
+      await ctx.events.publish(...(await Promise.all(members.map(async (id) => event('CHANNEL_UPDATE', await dmAsSeenBy(db, updated, id), { users: [id] })))));
+    } else if (isThread(updated.type)) {
+      await ctx.events.publish(event('THREAD_UPDATE', toChannel(updated), await channelAudience(db, updated, access.parent)));
+    } else {
+      // A private channel's name and settings are public; only its contents are not.
+      await ctx.events.publish(event('CHANNEL_UPDATE', toChannel(updated), { guilds: [updated.guild_id!] }));
+    }
+    return view(updated, auth.user.id);
+  });
+
+  route(routes.channels.delete, async ({ auth, params }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    const { channel } = access;
+    if (channel.type === ChannelType.DM) {
+      // Closing a DM hides it for you alone; a new message brings it back.
+      await db.updateTable('channel_members').set({ state: 'hidden' }).where('channel_id', '=', channel.id).where('user_id', '=', auth.user.id).where('state', '!=', 'declined').execute();
+      const seen = await dmAsSeenBy(db, channel, auth.user.id);
+      await ctx.events.publish(event('CHANNEL_DELETE', seen, { users: [auth.user.id] }));
+      return seen;
+    }
+    if (channel.type === ChannelType.GROUP_DM) {
+      const seen = await dmAsSeenBy(db, channel, auth.user.id);
+      await leaveGroupDm(ctx, channel, auth.user.id);
+      return seen;
+    }
+    if (isThread(channel.type)) {
+      if (channel.owner_id !== auth.user.id) requirePermission(access, Permissions.MANAGE_THREADS);
+      const audience = await channelAudience(db, channel, access.parent);
+      await db.deleteFrom('channels').where('id', '=', channel.id).execute();
+      await ctx.events.publish(event('THREAD_DELETE', { id: channel.id, guild_id: channel.guild_id!, parent_id: channel.parent_id!, type: channel.type }, audience));
+      return toChannel(channel);
+    }
+    requirePermission(access, Permissions.MANAGE_CHANNELS);
+    await db.transaction().execute(async (trx) => {
+      // Children of a deleted category stay, uncategorised; threads of a deleted channel go with it.
+      await trx.updateTable('channels').set({ parent_id: null }).where('parent_id', '=', channel.id).where('type', '!=', ChannelType.PUBLIC_THREAD).execute();
+      await trx.deleteFrom('channels').where('parent_id', '=', channel.id).where('type', '=', ChannelType.PUBLIC_THREAD).execute();
+      await trx.deleteFrom('channels').where('id', '=', channel.id).execute();
+    });
+    await ctx.events.publish(event('CHANNEL_DELETE', toChannel(channel), { guilds: [channel.guild_id!] }));
+    return toChannel(channel);
+  });
+
+  // ---- private channel members ----
+
+  /** A private guild channel, or a field error: only those have a member list. */
+  function requirePrivate(access: ChannelAccess): void {
+    if (access.channel.private !== 1 || !access.channel.guild_id) throw fieldError('channel_id', 'BASE_TYPE_INVALID', 'Only private channels have members');
+  }
+
+  route(routes.channels.listMembers, async ({ auth, params }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    requirePrivate(access);
+    requireContentPermission(access);
+    const users = await usersByIds(db, await channelMemberIds(db, access.channel.id));
+    return [...users.values()].map(toUser);
+  });
+
+  route(routes.channels.addMember, async ({ auth, params }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    requirePrivate(access);
+    // Only members bring people in: a private channel's membership is its members' decision.
+    requireContentPermission(access);
+    const guildId = access.channel.guild_id!;
+    const target = await db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).where('user_id', '=', params.user_id).executeTakeFirst();
+    if (!target) throw new ApiError('UNKNOWN_MEMBER');
+    const inserted = await db
+      .insertInto('channel_members')
+      .values({ channel_id: access.channel.id, user_id: params.user_id, joined_at: ctx.clock.now() })
+      .onConflict((oc) => oc.columns(['channel_id', 'user_id']).doNothing())
+      .executeTakeFirst();
+    if (!inserted.numInsertedOrUpdatedRows) return;
+    const user = toUser(await getUserOrThrow(db, params.user_id));
+    await ctx.events.publish(event('CHANNEL_MEMBER_ADD', { guild_id: guildId, channel_id: access.channel.id, user }, { users: await channelMemberIds(db, access.channel.id) }));
+  });
+
+  route(routes.channels.removeMember, async ({ auth, params }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    requirePrivate(access);
+    if (params.user_id !== auth.user.id) requirePermission(access, Permissions.MANAGE_CHANNELS);
+    const before = await channelMemberIds(db, access.channel.id);
+    if (!before.includes(params.user_id)) throw new ApiError('UNKNOWN_MEMBER');
+    await db.deleteFrom('channel_members').where('channel_id', '=', access.channel.id).where('user_id', '=', params.user_id).execute();
+    const user = toUser(await getUserOrThrow(db, params.user_id));
+    await ctx.events.publish(event('CHANNEL_MEMBER_REMOVE', { guild_id: access.channel.guild_id!, channel_id: access.channel.id, user }, { users: before }));
+  });
+
+  route(routes.channels.typing, async ({ auth, params }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    requireContentPermission(access, isThread(access.channel.type) ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES);
+    const guildId = access.channel.guild_id ?? undefined;
+    const member = access.guild ? (await loadMembers(db, guildId!, [access.guild.member]))[0] : undefined;
+    await ctx.events.publish(
+      event(
+        'TYPING_START',
+        { channel_id: access.channel.id, ...(guildId && { guild_id: guildId }), user_id: auth.user.id, timestamp: Math.floor(ctx.clock.now() / 1000), ...(member && { member }) },
+        await channelAudience(db, access.channel, access.parent),
+      ),
+    );
+  });
+
+  // ---- direct messages ----
+
+  route(routes.channels.openDm, async ({ auth, body }) =>
+    'recipient_id' in body ? openDm(ctx, auth.user.id, body.recipient_id) : openGroupDm(ctx, auth.user.id, body.recipients),
+  );
+
+  route(routes.channels.listDms, async ({ auth }) => privateChannelsOf(db, auth.user.id));
+
+  /** A DM in which the caller's state is "request", or 90008. */
+  async function pendingRequest(channelId: Snowflake, userId: Snowflake) {
+    const access = await channelAccess(db, channelId, userId);
+    if (!isDirect(access.channel.type) || access.dmState !== 'request') throw new ApiError('NOT_A_MESSAGE_REQUEST');
+    return access.channel;
+  }
+
+  route(routes.channels.acceptRequest, async ({ auth, params }) => {
+    const channel = await pendingRequest(params.channel_id, auth.user.id);
+    await db.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('user_id', '=', auth.user.id).execute();
+    const seen = await dmAsSeenBy(db, channel, auth.user.id);
+    await ctx.events.publish(event('CHANNEL_UPDATE', seen, { users: [auth.user.id] }));
+    return seen;
+  });
+
+  route(routes.channels.declineRequest, async ({ auth, params }) => {
+    const channel = await pendingRequest(params.channel_id, auth.user.id);
+    await db.updateTable('channel_members').set({ state: 'declined' }).where('channel_id', '=', channel.id).where('user_id', '=', auth.user.id).execute();
+    await ctx.events.publish(event('CHANNEL_DELETE', await dmAsSeenBy(db, channel, auth.user.id), { users: [auth.user.id] }));
+  });
+
+  route(routes.channels.addRecipient, async ({ auth, params }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    if (access.channel.type !== ChannelType.GROUP_DM) throw fieldError('channel_id', 'BASE_TYPE_INVALID', 'Only group DMs take new recipients');
+    const members = await channelMemberIds(db, access.channel.id);
+    if (members.includes(params.user_id)) return;
+    if (members.length >= Limits.groupDmMax) throw new ApiError('GROUP_DM_FULL');
+    const target = await usersByIds(db, [params.user_id]);
+    if (!target.has(params.user_id)) throw new ApiError('INVALID_RECIPIENTS');
+    if (await blockedEitherWay(db, auth.user.id, params.user_id)) throw new ApiError('CANNOT_MESSAGE_USER');
+    await db
+      .insertInto('channel_members')
+      .values({ channel_id: access.channel.id, user_id: params.user_id, state: await initialState(db, params.user_id, auth.user.id), joined_at: ctx.clock.now() })
+      .execute();
+    await ctx.events.publish(event('CHANNEL_RECIPIENT_ADD', { channel_id: access.channel.id, user: toUser(target.get(params.user_id)!) }, { users: members }));
+    await announceDmTo(ctx, access.channel, [params.user_id]);
+  });
+
+  route(routes.channels.removeRecipient, async ({ auth, params }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    if (access.channel.type !== ChannelType.GROUP_DM) throw fieldError('channel_id', 'BASE_TYPE_INVALID', 'Only group DMs have recipients to remove');
+    if (params.user_id !== auth.user.id && access.channel.owner_id !== auth.user.id) throw new ApiError('MISSING_PERMISSIONS');
+    if (!(await channelMemberIds(db, access.channel.id)).includes(params.user_id)) throw new ApiError('UNKNOWN_MEMBER');
+    await leaveGroupDm(ctx, access.channel, params.user_id);
+  });
+}
+
+/**
+ * Takes someone out of a group DM. If the owner leaves, the longest-standing member takes
+ * over; the last one out deletes it.
+ */
+async function leaveGroupDm(ctx: AppContext, channel: ChannelRow, userId: Snowflake): Promise<void> {
+  const { db } = ctx;
+  const user = toUser(await getUserOrThrow(db, userId));
+  const removedView = await dmAsSeenBy(db, channel, userId);
+  await db.deleteFrom('channel_members').where('channel_id', '=', channel.id).where('user_id', '=', userId).execute();
+  const remaining = await db.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).orderBy('joined_at').orderBy('user_id').execute();
+  if (remaining.length === 0) {
+    await db.deleteFrom('channels').where('id', '=', channel.id).execute();
+  } else if (channel.owner_id === userId) {
+    await db.updateTable('channels').set({ owner_id: remaining[0]!.user_id }).where('id', '=', channel.id).execute();
+  }
+  await ctx.events.publish(
+    event('CHANNEL_RECIPIENT_REMOVE', { channel_id: channel.id, user }, { users: remaining.map((r) => r.user_id) }),
+    event('CHANNEL_DELETE', removedView, { users: [userId] }),
+  );
+}

@@ -1,0 +1,69 @@
+import { type Channel, ChannelType, type User } from '@parley/protocol';
+import type { ChannelRow } from '../../db/tables';
+
+const iso = (millis: number) => new Date(millis).toISOString();
+
+/** Facts about a channel that depend on who is looking (READY, one user's payloads). */
+export interface ChannelViewer {
+  /** DMs and group DMs: everyone in it but the viewer. */
+  recipients?: User[];
+  /** Private channels: whether the viewer is a member. */
+  joined?: boolean;
+  /** DMs: whether it waits for the viewer to accept it. */
+  messageRequest?: boolean;
+}
+
+/** A channel row in Discord's shape; fields that do not apply to its type are left out. */
+export function toChannel(row: ChannelRow, viewer: ChannelViewer = {}): Channel {
+  const base = { id: row.id, type: row.type, flags: 0 };
+  switch (row.type) {
+    case ChannelType.DM:
+    case ChannelType.GROUP_DM:
+      return {
+        ...base,
+        name: row.name,
+        last_message_id: row.last_message_id,
+        recipients: viewer.recipients ?? [],
+        ...(row.type === ChannelType.GROUP_DM && { owner_id: row.owner_id, icon: row.icon }),
+        ...(viewer.messageRequest !== undefined && { message_request: viewer.messageRequest }),
+      };
+    case ChannelType.PUBLIC_THREAD:
+      return {
+        ...base,
+        guild_id: row.guild_id!,
+        name: row.name,
+        parent_id: row.parent_id,
+        owner_id: row.owner_id,
+        last_message_id: row.last_message_id,
+        rate_limit_per_user: row.rate_limit_per_user,
+        message_count: row.message_count,
+        member_count: 0,
+        thread_metadata: {
+          archived: row.archived === 1,
+          auto_archive_duration: row.auto_archive_duration ?? 1440,
+          archive_timestamp: iso(row.created_at),
+          locked: false,
+          create_timestamp: iso(row.created_at),
+        },
+      };
+    default:
+      return {
+        ...base,
+        guild_id: row.guild_id!,
+        name: row.name,
+        position: row.position,
+        parent_id: row.parent_id,
+        permission_overwrites: [],
+        nsfw: false,
+        ...(row.type !== ChannelType.GUILD_CATEGORY && {
+          topic: row.topic,
+          last_message_id: row.last_message_id,
+          last_pin_timestamp: row.last_pin_at === null ? null : iso(row.last_pin_at),
+          rate_limit_per_user: row.rate_limit_per_user,
+        }),
+        ...(row.type === ChannelType.GUILD_VOICE && { bitrate: row.bitrate ?? 64_000, user_limit: row.user_limit ?? 0 }),
+        private: row.private === 1,
+        ...(row.private === 1 && viewer.joined !== undefined && { joined: viewer.joined }),
+      };
+  }
+}

@@ -1,0 +1,64 @@
+import type { Snowflake } from '@parley/protocol';
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../../context';
+import type { Tables } from '../../db/tables';
+import { event } from '../../events/publisher';
+import { getUserOrThrow } from '../users/queries';
+import { toUser } from '../users/serialize';
+import { guildCreatePayload, loadMembers } from './payloads';
+
+/**
+ * Adds a user to a guild (joining through an invite, a bot being added) and tells everyone:
+ * the guild's members get GUILD_MEMBER_ADD, the newcomer's sessions get the whole guild.
+ * Joining twice is harmless: returns false and announces nothing.
+ */
+export async function addMember(ctx: AppContext, guildId: Snowflake, userId: Snowflake, options: { roleIds?: Snowflake[]; trx?: Kysely<Tables> } = {}): Promise<boolean> {
+  const db = options.trx ?? ctx.db;
+  const inserted = await db
+    .insertInto('members')
+    .values({ guild_id: guildId, user_id: userId, nick: null, joined_at: ctx.clock.now() })
+    .onConflict((oc) => oc.columns(['guild_id', 'user_id']).doNothing())
+    .executeTakeFirst();
+  if (!inserted.numInsertedOrUpdatedRows) return false;
+  for (const roleId of options.roleIds ?? []) await db.insertInto('member_roles').values({ guild_id: guildId, user_id: userId, role_id: roleId }).execute();
+  if (!options.trx) await announceMemberAdded(ctx, guildId, userId);
+  return true;
+}
+
+/** The events for a member who joined (call after the transaction that added them committed). */
+export async function announceMemberAdded(ctx: AppContext, guildId: Snowflake, userId: Snowflake): Promise<void> {
+  const row = await ctx.db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirstOrThrow();
+  const [member] = await loadMembers(ctx.db, guildId, [row]);
+  await ctx.events.publish(
+    event('GUILD_MEMBER_ADD', { ...member!, guild_id: guildId }, { guilds: [guildId] }),
+    event('GUILD_CREATE', await guildCreatePayload(ctx.db, ctx.presence, guildId, userId), { users: [userId] }),
+  );
+}
+
+/** Removes a member (leaving, later kicks): their private channel memberships go with it. */
+export async function removeMember(ctx: AppContext, guildId: Snowflake, userId: Snowflake): Promise<void> {
+  const user = await getUserOrThrow(ctx.db, userId);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('channel_members')
+      .where('user_id', '=', userId)
+      .where('channel_id', 'in', trx.selectFrom('channels').select('id').where('guild_id', '=', guildId))
+      .execute();
+    await trx.deleteFrom('members').where('guild_id', '=', guildId).where('user_id', '=', userId).execute();
+  });
+  await ctx.events.publish(
+    event('GUILD_MEMBER_REMOVE', { guild_id: guildId, user: toUser(user) }, { guilds: [guildId] }),
+    event('GUILD_DELETE', { id: guildId }, { users: [userId] }),
+  );
+}
+
+/** Bots get a managed role named after them, holding the permissions they were added with. */
+export async function createBotRole(ctx: AppContext, trx: Kysely<Tables>, guildId: Snowflake, botName: string, permissions: bigint): Promise<Snowflake> {
+  const roleId = ctx.ids.next();
+  const top = await trx.selectFrom('roles').select((eb) => eb.fn.max('position').as('p')).where('guild_id', '=', guildId).executeTakeFirst();
+  await trx
+    .insertInto('roles')
+    .values({ id: roleId, guild_id: guildId, name: botName, permissions: String(permissions), position: Number(top?.p ?? 0) + 1, managed: 1 })
+    .execute();
+  return roleId;
+}

@@ -1,0 +1,74 @@
+import { ChannelType, type GuildCreate, type Member, type Presence, type Snowflake } from '@parley/protocol';
+import type { Kysely } from 'kysely';
+import type { MemberRow, Tables } from '../../db/tables';
+import type { PresenceStore } from '../../presence/presence-store';
+import { toChannel } from '../channels/serialize';
+import { usersByIds } from '../users/queries';
+import { toUser } from '../users/serialize';
+import { toGuild, toMember } from './serialize';
+
+/** GUILD_CREATE carries at most this many members; clients page the rest (REST or op 8). */
+const MEMBERS_IN_GUILD_CREATE = 250;
+
+/** Members with their user objects and role IDs, in one pass. */
+export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: MemberRow[]): Promise<Member[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.user_id);
+  const [users, roleRows] = await Promise.all([
+    usersByIds(db, ids),
+    db.selectFrom('member_roles').select(['user_id', 'role_id']).where('guild_id', '=', guildId).where('user_id', 'in', ids).execute(),
+  ]);
+  const rolesOf = new Map<Snowflake, string[]>();
+  for (const r of roleRows) rolesOf.set(r.user_id, [...(rolesOf.get(r.user_id) ?? []), r.role_id]);
+  return rows.flatMap((row) => {
+    const user = users.get(row.user_id);
+    return user ? [toMember(row, toUser(user), rolesOf.get(row.user_id) ?? [])] : [];
+  });
+}
+
+export function toPresence(userId: Snowflake, status: Presence['status'], guildId?: Snowflake): Presence {
+  return { user: { id: userId }, ...(guildId && { guild_id: guildId }), status, activities: [], client_status: { web: status } };
+}
+
+/**
+ * Everything a member's client needs about one guild, as that member sees it: channels (with
+ * whether they joined each private one), active threads, the first members and who is online.
+ */
+export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceStore, guildId: Snowflake, viewerId: Snowflake): Promise<GuildCreate> {
+  const [guild, roles, channels, memberCount, firstMembers, viewer, joinedPrivate] = await Promise.all([
+    db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow(),
+    db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).orderBy('position').execute(),
+    db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
+    db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('guild_id', '=', guildId).executeTakeFirstOrThrow(),
+    db.selectFrom('members').selectAll().where('guild_id', '=', guildId).orderBy('user_id').limit(MEMBERS_IN_GUILD_CREATE).execute(),
+    db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', viewerId).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('channel_members')
+      .innerJoin('channels', 'channels.id', 'channel_members.channel_id')
+      .select('channel_members.channel_id')
+      .where('channels.guild_id', '=', guildId)
+      .where('channel_members.user_id', '=', viewerId)
+      .execute(),
+  ]);
+  const joined = new Set(joinedPrivate.map((r) => r.channel_id));
+  const memberRows = firstMembers.some((m) => m.user_id === viewerId) ? firstMembers : [...firstMembers, viewer];
+  const members = await loadMembers(db, guildId, memberRows);
+  const online = await presence.visible(members.map((m) => m.user.id));
+  const privateParents = new Set(channels.filter((c) => c.private === 1 && !joined.has(c.id)).map((c) => c.id));
+  return {
+    ...toGuild(guild, roles),
+    joined_at: new Date(viewer.joined_at).toISOString(),
+    large: memberCount.n > MEMBERS_IN_GUILD_CREATE,
+    unavailable: false,
+    member_count: memberCount.n,
+    members,
+    channels: channels.filter((c) => c.type !== ChannelType.PUBLIC_THREAD).map((c) => toChannel(c, { joined: joined.has(c.id) })),
+    // Threads of private channels the viewer is not in stay hidden, like their parent's contents.
+    threads: channels.filter((c) => c.type === ChannelType.PUBLIC_THREAD && c.archived === 0 && !privateParents.has(c.parent_id!)).map((c) => toChannel(c)),
+    presences: [...online].map(([userId, status]) => toPresence(userId, status)),
+    voice_states: [],
+    stage_instances: [],
+    guild_scheduled_events: [],
+    soundboard_sounds: [],
+  };
+}

@@ -1,0 +1,264 @@
+import { ChannelType, Permissions, type Snowflake, routes } from '@parley/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context';
+import type { MessageRow, NewChannel } from '../../db/tables';
+import { event } from '../../events/publisher';
+import { ApiError } from '../../http/errors';
+import { routeRegistrar } from '../../http/routes';
+import { channelAudience } from '../channels/audience';
+import { toChannel } from '../channels/serialize';
+import { type ChannelAccess, channelAccess, requireContentPermission } from '../guilds/access';
+import { loadMembers } from '../guilds/payloads';
+import { isDirect, isThread } from '../guilds/permissions';
+import { usersByIds } from '../users/queries';
+import { toUser } from '../users/serialize';
+import { parseMentions, resolveMentions } from './mentions';
+import { MessageSender } from './send';
+import { loadMessages } from './serialize';
+
+const MAX_PINS = 50;
+const MAX_REACTION_EMOJI = 20;
+
+/** Messages: history, sending, editing, deleting, read states, reactions, pins and threads. */
+export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { db } = ctx;
+  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const sender = new MessageSender(ctx);
+
+  /** Access to read a channel's history. */
+  async function readable(channelId: Snowflake, userId: Snowflake): Promise<ChannelAccess> {
+    const access = await channelAccess(db, channelId, userId);
+    requireContentPermission(access, Permissions.READ_MESSAGE_HISTORY);
+    return access;
+  }
+
+  async function messageIn(channelId: Snowflake, messageId: Snowflake): Promise<MessageRow> {
+    const row = await db.selectFrom('messages').selectAll().where('id', '=', messageId).where('channel_id', '=', channelId).executeTakeFirst();
+    if (!row) throw new ApiError('UNKNOWN_MESSAGE');
+    return row;
+  }
+
+  /** The message as everyone receives it in MESSAGE_UPDATE (no per-viewer reactions). */
+  async function publishUpdate(access: ChannelAccess, row: MessageRow): Promise<void> {
+    const [message] = await loadMessages(db, [row], null);
+    await ctx.events.publish(event('MESSAGE_UPDATE', message!, await channelAudience(db, access.channel, access.parent)));
+  }
+
+  route(routes.messages.list, async ({ auth, params, query }) => {
+    await readable(params.channel_id, auth.user.id);
+    const base = db.selectFrom('messages').selectAll().where('channel_id', '=', params.channel_id);
+    let rows: MessageRow[];
+    if (query.after) {
+      rows = (await base.where('id', '>', query.after).orderBy('id', 'asc').limit(query.limit).execute()).reverse();
+    } else if (query.around) {
+      // Half before (the target included), half after, newest first like every page.
+      const half = Math.ceil(query.limit / 2);
+      const older = await base.where('id', '<=', query.around).orderBy('id', 'desc').limit(half).execute();
+      const newer = await base.where('id', '>', query.around).orderBy('id', 'asc').limit(query.limit - half).execute();
+      rows = [...newer.reverse(), ...older];
+    } else {
+      rows = await (query.before ? base.where('id', '<', query.before) : base).orderBy('id', 'desc').limit(query.limit).execute();
+    }
+    return loadMessages(db, rows, auth.user.id);
+  });
+
+  route(routes.messages.get, async ({ auth, params }) => {
+    await readable(params.channel_id, auth.user.id);
+    const [message] = await loadMessages(db, [await messageIn(params.channel_id, params.message_id)], auth.user.id);
+    return message!;
+  });
+
+  route(routes.messages.create, async ({ auth, params, body }) => sender.send(await channelAccess(db, params.channel_id, auth.user.id), auth.user, body));
+
+  route(routes.messages.edit, async ({ auth, params, body }) => {
+    const access = await readable(params.channel_id, auth.user.id);
+    const row = await messageIn(params.channel_id, params.message_id);
+    if (row.author_id !== auth.user.id) throw new ApiError('CANNOT_EDIT_OTHERS');
+    const content = body.content ?? (body.content === null ? '' : row.content);
+    if (!content.trim() && row.has_attachments === 0) throw new ApiError('EMPTY_MESSAGE');
+    // Mentions are recomputed for the new text; the edit does not ping anyone again.
+    const mentions = resolveMentions(parseMentions(content), body.allowed_mentions, {
+      canMentionEveryone: !isDirect(access.channel.type) && (access.permissions & Permissions.MENTION_EVERYONE) !== 0n,
+      repliedUserId: null,
+    });
+    const updated: MessageRow = { ...row, content, edited_at: ctx.clock.now(), mention_everyone: mentions.everyone ? 1 : 0, mention_roles: JSON.stringify(mentions.roles) };
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('messages').set({ content, edited_at: updated.edited_at, mention_everyone: updated.mention_everyone, mention_roles: updated.mention_roles }).where('id', '=', row.id).execute();
+      await trx.deleteFrom('message_mentions').where('message_id', '=', row.id).execute();
+      const known = mentions.users.length ? await trx.selectFrom('users').select('id').where('id', 'in', mentions.users).execute() : [];
+      if (known.length) await trx.insertInto('message_mentions').values(known.map((u) => ({ message_id: row.id, user_id: u.id, channel_id: row.channel_id }))).execute();
+    });
+    await publishUpdate(access, updated);
+    const [message] = await loadMessages(db, [updated], auth.user.id);
+    return message!;
+  });
+
+  route(routes.messages.delete, async ({ auth, params }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    const row = await messageIn(params.channel_id, params.message_id);
+    if (row.author_id !== auth.user.id) {
+      if (isDirect(access.channel.type)) throw new ApiError('MISSING_PERMISSIONS');
+      requireContentPermission(access, Permissions.MANAGE_MESSAGES);
+    }
+    const attachments = await db.selectFrom('attachments').select(['id', 'channel_id']).where('message_id', '=', row.id).execute();
+    await db.deleteFrom('messages').where('id', '=', row.id).execute();
+    for (const a of attachments) await ctx.files.deletePrefix(`attachments/${a.channel_id}/${a.id}`);
+    await ctx.events.publish(
+      event('MESSAGE_DELETE', { id: row.id, channel_id: row.channel_id, ...(row.guild_id && { guild_id: row.guild_id }) }, await channelAudience(db, access.channel, access.parent)),
+    );
+  });
+
+  route(routes.messages.ack, async ({ auth, params }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    requireContentPermission(access);
+    await db
+      .insertInto('read_states')
+      .values({ user_id: auth.user.id, channel_id: params.channel_id, last_message_id: params.message_id })
+      .onConflict((oc) => oc.columns(['user_id', 'channel_id']).doUpdateSet({ last_message_id: params.message_id }))
+      .execute();
+    // Every device of yours moves its unread marker.
+    await ctx.events.publish(event('MESSAGE_ACK', { channel_id: params.channel_id, message_id: params.message_id }, { users: [auth.user.id] }));
+  });
+
+  // ---- reactions ----
+
+  route(routes.messages.addReaction, async ({ auth, params }) => {
+    const access = await readable(params.channel_id, auth.user.id);
+    const row = await messageIn(params.channel_id, params.message_id);
+    const existing = await db.selectFrom('reactions').select('emoji').distinct().where('message_id', '=', row.id).execute();
+    if (!existing.some((e) => e.emoji === params.emoji)) {
+      // Adding to an existing reaction needs no permission; starting a new one does.
+      requireContentPermission(access, Permissions.ADD_REACTIONS);
+      if (existing.length >= MAX_REACTION_EMOJI) throw new ApiError('MAX_REACTIONS');
+    }
+    const inserted = await db
+      .insertInto('reactions')
+      .values({ message_id: row.id, emoji: params.emoji, user_id: auth.user.id, created_at: ctx.clock.now() })
+      .onConflict((oc) => oc.columns(['message_id', 'emoji', 'user_id']).doNothing())
+      .executeTakeFirst();
+    if (!inserted.numInsertedOrUpdatedRows) return;
+    const member = access.guild ? (await loadMembers(db, row.guild_id!, [access.guild.member]))[0] : undefined;
+    await ctx.events.publish(
+      event(
+        'MESSAGE_REACTION_ADD',
+        {
+          user_id: auth.user.id,
+          channel_id: row.channel_id,
+          message_id: row.id,
+          ...(row.guild_id && { guild_id: row.guild_id }),
+          ...(member && { member }),
+          emoji: { id: null, name: params.emoji },
+          message_author_id: row.author_id,
+          burst: false,
+          type: 0,
+        },
+        await channelAudience(db, access.channel, access.parent),
+      ),
+    );
+  });
+
+  /** Removes one user's reaction; answers "unknown emoji" when there was none. */
+  async function removeReaction(access: ChannelAccess, messageId: Snowflake, emoji: string, userId: Snowflake): Promise<void> {
+    const row = await messageIn(access.channel.id, messageId);
+    const removed = await db.deleteFrom('reactions').where('message_id', '=', row.id).where('emoji', '=', emoji).where('user_id', '=', userId).executeTakeFirst();
+    if (removed.numDeletedRows === 0n) throw new ApiError('UNKNOWN_EMOJI');
+    await ctx.events.publish(
+      event(
+        'MESSAGE_REACTION_REMOVE',
+        { user_id: userId, channel_id: row.channel_id, message_id: row.id, ...(row.guild_id && { guild_id: row.guild_id }), emoji: { id: null, name: emoji }, burst: false, type: 0 },
+        await channelAudience(db, access.channel, access.parent),
+      ),
+    );
+  }
+
+  route(routes.messages.removeOwnReaction, async ({ auth, params }) => {
+    const access = await readable(params.channel_id, auth.user.id);
+    await removeReaction(access, params.message_id, params.emoji, auth.user.id);
+  });
+
+  route(routes.messages.removeUserReaction, async ({ auth, params }) => {
+    const access = await readable(params.channel_id, auth.user.id);
+    if (params.user_id !== auth.user.id) requireContentPermission(access, Permissions.MANAGE_MESSAGES);
+    await removeReaction(access, params.message_id, params.emoji, params.user_id);
+  });
+
+  route(routes.messages.listReactions, async ({ auth, params, query }) => {
+    await readable(params.channel_id, auth.user.id);
+    await messageIn(params.channel_id, params.message_id);
+    let rows = db.selectFrom('reactions').select('user_id').where('message_id', '=', params.message_id).where('emoji', '=', params.emoji);
+    if (query.after) rows = rows.where('user_id', '>', query.after);
+    const ids = (await rows.orderBy('user_id').limit(query.limit).execute()).map((r) => r.user_id);
+    const users = await usersByIds(db, ids);
+    return ids.flatMap((id) => (users.has(id) ? [toUser(users.get(id)!)] : []));
+  });
+
+  // ---- pins ----
+
+  route(routes.messages.listPins, async ({ auth, params }) => {
+    await readable(params.channel_id, auth.user.id);
+    const rows = await db.selectFrom('messages').selectAll().where('channel_id', '=', params.channel_id).where('pinned_at', 'is not', null).orderBy('pinned_at', 'desc').execute();
+    return loadMessages(db, rows, auth.user.id);
+  });
+
+  /** Pinning needs Pin Messages (or Manage Messages) in servers; anyone may pin in a DM. */
+  async function setPinned(channelId: Snowflake, messageId: Snowflake, userId: Snowflake, pinned: boolean): Promise<void> {
+    const access = await readable(channelId, userId);
+    if ((access.permissions & (Permissions.PIN_MESSAGES | Permissions.MANAGE_MESSAGES)) === 0n) throw new ApiError('MISSING_PERMISSIONS');
+    const row = await messageIn(channelId, messageId);
+    if ((row.pinned_at !== null) === pinned) return;
+    if (pinned) {
+      const count = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('channel_id', '=', channelId).where('pinned_at', 'is not', null).executeTakeFirstOrThrow();
+      if (count.n >= MAX_PINS) throw new ApiError('MAX_PINS');
+    }
+    const now = ctx.clock.now();
+    const updated: MessageRow = { ...row, pinned_at: pinned ? now : null };
+    await db.updateTable('messages').set({ pinned_at: updated.pinned_at }).where('id', '=', row.id).execute();
+    await db.updateTable('channels').set({ last_pin_at: now }).where('id', '=', channelId).execute();
+    await publishUpdate(access, updated);
+    await ctx.events.publish(
+      event(
+        'CHANNEL_PINS_UPDATE',
+        { ...(access.channel.guild_id && { guild_id: access.channel.guild_id }), channel_id: channelId, last_pin_timestamp: new Date(now).toISOString() },
+        await channelAudience(db, access.channel, access.parent),
+      ),
+    );
+  }
+
+  route(routes.messages.pin, async ({ auth, params }) => setPinned(params.channel_id, params.message_id, auth.user.id, true));
+  route(routes.messages.unpin, async ({ auth, params }) => setPinned(params.channel_id, params.message_id, auth.user.id, false));
+
+  // ---- threads ----
+
+  route(routes.messages.startThread, async ({ auth, params, body }) => {
+    const access = await readable(params.channel_id, auth.user.id);
+    if (access.channel.type !== ChannelType.GUILD_TEXT) throw new ApiError('MISSING_PERMISSIONS', { message: 'Threads start from messages in server text channels' });
+    requireContentPermission(access, Permissions.CREATE_PUBLIC_THREADS);
+    const starter = await messageIn(params.channel_id, params.message_id);
+    if (await db.selectFrom('channels').select('id').where('id', '=', starter.id).executeTakeFirst()) throw new ApiError('THREAD_EXISTS');
+    // A thread started from a message takes the message's ID, as in Discord.
+    const row: NewChannel = {
+      id: starter.id,
+      type: ChannelType.PUBLIC_THREAD,
+      guild_id: access.channel.guild_id,
+      name: body.name,
+      topic: null,
+      parent_id: access.channel.id,
+      owner_id: auth.user.id,
+      icon: null,
+      last_message_id: null,
+      last_pin_at: null,
+      rate_limit_per_user: body.rate_limit_per_user ?? 0,
+      bitrate: null,
+      user_limit: null,
+      auto_archive_duration: body.auto_archive_duration ?? 1440,
+      dm_key: null,
+      created_at: ctx.clock.now(),
+    };
+    await db.insertInto('channels').values(row).execute();
+    const thread = await db.selectFrom('channels').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    const audience = await channelAudience(db, access.channel, null);
+    await ctx.events.publish(event('THREAD_CREATE', { ...toChannel(thread), newly_created: true }, audience));
+    await publishUpdate(access, starter);
+    return toChannel(thread);
+  });
+}

@@ -1,0 +1,122 @@
+import type { Attachment, Message, Reaction, Snowflake } from '@parley/protocol';
+import { snowflakeTimestamp } from '@parley/protocol';
+import type { Kysely } from 'kysely';
+import type { AttachmentRow, MessageRow, Tables } from '../../db/tables';
+import { toChannel } from '../channels/serialize';
+import { usersByIds } from '../users/queries';
+import { toUser } from '../users/serialize';
+
+const iso = (millis: number) => new Date(millis).toISOString();
+
+/** Where an attachment is downloaded from (served by this server, see attachments.ts). */
+export function attachmentUrl(row: Pick<AttachmentRow, 'channel_id' | 'id' | 'filename'>, thumbnail = false): string {
+  return `/attachments/${row.channel_id}/${row.id}/${encodeURIComponent(row.filename)}${thumbnail ? '?thumbnail=1' : ''}`;
+}
+
+export function toAttachment(row: AttachmentRow): Attachment {
+  const url = attachmentUrl(row);
+  return {
+    id: row.id,
+    filename: row.filename,
+    size: row.size,
+    url,
+    proxy_url: url,
+    content_type: row.content_type,
+    width: row.width,
+    height: row.height,
+    ...(row.has_thumbnail === 1 && { thumbnail_url: attachmentUrl(row, true) }),
+  };
+}
+
+/**
+ * Messages in Discord's shape, loaded in a handful of queries however many there are: authors,
+ * mentioned users, attachments, reactions (with `me` for the viewer), replied-to messages and
+ * threads started from them. Without a viewer, reactions are left out (gateway payloads are
+ * the same for everyone).
+ */
+export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewerId: Snowflake | null): Promise<Message[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const referencedIds = rows.flatMap((r) => (r.reference_message_id ? [r.reference_message_id] : []));
+  const [mentions, attachments, reactions, referenced, threads] = await Promise.all([
+    db.selectFrom('message_mentions').select(['message_id', 'user_id']).where('message_id', 'in', ids).execute(),
+    db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('id').execute(),
+    viewerId
+      ? db.selectFrom('reactions').select(['message_id', 'emoji', 'user_id', 'created_at']).where('message_id', 'in', ids).orderBy('created_at').execute()
+      : Promise.resolve([]),
+    referencedIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', referencedIds).execute() : Promise.resolve([]),
+    db.selectFrom('channels').selectAll().where('id', 'in', ids).execute(),
+  ]);
+  const users = await usersByIds(db, [...rows.map((r) => r.author_id), ...mentions.map((m) => m.user_id), ...referenced.map((r) => r.author_id)]);
+  const serialize = (row: MessageRow, withReactions: boolean): Message => {
+    const author = users.get(row.author_id);
+    const thread = threads.find((t) => t.id === row.id);
+    return {
+      id: row.id,
+      channel_id: row.channel_id,
+      ...(row.guild_id && { guild_id: row.guild_id }),
+      author: author ? toUser(author) : deletedUser(row.author_id),
+      content: row.content,
+      timestamp: iso(snowflakeTimestamp(row.id)),
+      edited_timestamp: row.edited_at === null ? null : iso(row.edited_at),
+      tts: false,
+      mention_everyone: row.mention_everyone === 1,
+      mentions: mentions.filter((m) => m.message_id === row.id).flatMap((m) => (users.has(m.user_id) ? [toUser(users.get(m.user_id)!)] : [])),
+      mention_roles: JSON.parse(row.mention_roles) as Snowflake[],
+      attachments: attachments.filter((a) => a.message_id === row.id).map(toAttachment),
+      embeds: [],
+      ...(viewerId && withReactions && { reactions: summarizeReactions(reactions.filter((r) => r.message_id === row.id), viewerId) }),
+      pinned: row.pinned_at !== null,
+      type: row.type,
+      flags: row.flags,
+      ...(row.reference_message_id && {
+        message_reference: { type: 0, message_id: row.reference_message_id, channel_id: row.reference_channel_id ?? row.channel_id, ...(row.guild_id && { guild_id: row.guild_id }) },
+      }),
+      ...(thread && { thread: toChannel(thread) }),
+    };
+  };
+  return rows.map((row) => {
+    const message = serialize(row, true);
+    if (row.reference_message_id) {
+      const target = referenced.find((r) => r.id === row.reference_message_id);
+      // null: the replied-to message was deleted (Discord's convention).
+      message.referenced_message = target ? serialize(target, false) : null;
+    }
+    return message;
+  });
+}
+
+function summarizeReactions(rows: { emoji: string; user_id: Snowflake }[], viewerId: Snowflake): Reaction[] {
+  const byEmoji = new Map<string, { count: number; me: boolean }>();
+  for (const r of rows) {
+    const entry = byEmoji.get(r.emoji) ?? { count: 0, me: false };
+    entry.count++;
+    entry.me ||= r.user_id === viewerId;
+    byEmoji.set(r.emoji, entry);
+  }
+  return [...byEmoji].map(([name, { count, me }]) => ({
+    count,
+    count_details: { burst: 0, normal: count },
+    me,
+    me_burst: false,
+    burst_colors: [],
+    emoji: { id: null, name },
+  }));
+}
+
+/** Stands in for an author whose account no longer exists. */
+function deletedUser(id: Snowflake) {
+  return {
+    id,
+    username: 'deleted_user',
+    discriminator: '0' as const,
+    global_name: 'Deleted User',
+    avatar: null,
+    bot: false,
+    system: false,
+    guest: false,
+    bio: '',
+    custom_status: null,
+    public_flags: 0,
+  };
+}

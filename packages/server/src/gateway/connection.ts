@@ -1,0 +1,99 @@
+import { GatewayCloseCode, GatewayOpcode, type OutboundFrame, type PresenceStatus, type Snowflake } from '@parley/protocol';
+import type WebSocket from 'ws';
+import type { LogEntry } from '../bus/event-log';
+
+/**
+ * One client socket. It starts waiting for IDENTIFY or RESUME; once attached to a session it
+ * receives dispatches in log order, each exactly once: `cursor` is the last sequence number
+ * it was sent, and anything at or below it is skipped. While the session is being set up
+ * (READY being built, or missed events replayed) live events wait in `pending`.
+ */
+export class Connection {
+  /** Unique per socket (a resumed session gets a new one): keys its presence registration. */
+  readonly id: string;
+  state: 'awaiting-identify' | 'syncing' | 'ready' | 'closed' = 'awaiting-identify';
+  sessionId: string | null = null;
+  userId: Snowflake | null = null;
+  bot = false;
+  intents = 0;
+  status: PresenceStatus = 'online';
+  /** Guilds this session hears about; kept in step with the GUILD_CREATE / GUILD_DELETE it is sent. */
+  readonly guilds = new Set<Snowflake>();
+  cursor = 0;
+  lastHeartbeatAt: number;
+  /** Inbound frames in the current rate-limit window. */
+  framesInWindow = 0;
+  windowStartedAt: number;
+  private pending: LogEntry[] = [];
+
+  constructor(
+    id: string,
+    private readonly socket: WebSocket,
+    /** ws/wss URL clients should resume at. */
+    readonly resumeUrl: string,
+    now: number,
+    private readonly maxBufferedBytes: number,
+  ) {
+    this.id = id;
+    this.lastHeartbeatAt = now;
+    this.windowStartedAt = now;
+  }
+
+  /** Read through a getter: the state changes under awaits, which TypeScript's narrowing cannot see. */
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  send(frame: OutboundFrame | string): void {
+    if (this.state === 'closed') return;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      // A slow consumer is cut loose before it grows our memory; it resumes and replays from the log.
+      this.close(GatewayCloseCode.UNKNOWN_ERROR, 'Slow consumer: too far behind, resume');
+      return;
+    }
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** A dispatch with a sequence number that is not in the log (READY, GUILD_CREATE for bots, member chunks). */
+  sendDispatch(t: string, d: unknown): void {
+    this.send(`{"op":0,"t":"${t}","s":${this.cursor},"d":${JSON.stringify(d)}}`);
+  }
+
+  /**
+   * Offers a log entry. Delivered now if the session is live, queued while it is syncing,
+   * skipped if already delivered. Returns true when it was sent.
+   */
+  offer(entry: LogEntry, frame: () => string): boolean {
+    if (entry.seq <= this.cursor) return false;
+    if (this.state === 'syncing') {
+      this.pending.push(entry);
+      return false;
+    }
+    if (this.state !== 'ready') return false;
+    this.cursor = entry.seq;
+    this.send(frame());
+    return true;
+  }
+
+  /** Ends syncing: hands back the entries that arrived meanwhile, for delivery in order. */
+  drainPending(): LogEntry[] {
+    const entries = this.pending;
+    this.pending = [];
+    return entries;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.pending = [];
+    // A close frame can sit behind a full buffer; a peer that never reads is cut off anyway.
+    this.socket.close(code, reason);
+    setTimeout(() => this.socket.terminate(), 5000).unref();
+  }
+
+  /** Tells the client to reconnect and resume (server shutdown, rebalancing, tests). */
+  requestReconnect(): void {
+    this.send({ op: GatewayOpcode.RECONNECT, d: null });
+    this.close(GatewayCloseCode.UNKNOWN_ERROR, 'Reconnect requested');
+  }
+}

@@ -1,0 +1,436 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  ALL_INTENTS,
+  GATEWAY_VERSION,
+  GatewayCloseCode,
+  GatewayOpcode,
+  type InboundFrame as Frame,
+  InboundFrame,
+  INTENTS_MAX,
+  Limits,
+  type PresenceStatus,
+  type Snowflake,
+} from '@parley/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+import type { EventLog, LogEntry } from '../bus/event-log';
+import type { Clock } from '../core/clock';
+import type { Tables } from '../db/tables';
+import type { Auth } from '../http/routes';
+import type { EventPublisher } from '../events/publisher';
+import { guildCreatePayload, loadMembers, toPresence } from '../features/guilds/payloads';
+import type { PresenceStore } from '../presence/presence-store';
+import { Connection } from './connection';
+import { buildReady, guildIdsOf } from './ready';
+import type { GatewaySession, SessionStore } from './session-store';
+
+export interface GatewayOptions {
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  /** Overrides the ws(s)://host the client connected to, for resume_gateway_url. */
+  publicUrl: string | null;
+}
+
+export interface GatewayDeps {
+  db: Kysely<Tables>;
+  log: EventLog;
+  events: EventPublisher;
+  presence: PresenceStore;
+  sessions: SessionStore;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  /** Resolves an IDENTIFY / RESUME token (a person's session token or a bot token). */
+  authenticate: (token: string) => Promise<Auth>;
+}
+
+/** Inbound frames allowed per connection per minute before it is closed with 4008 (Discord's limit). */
+const FRAMES_PER_MINUTE = 120;
+export const GATEWAY_PATH = '/gateway';
+
+/**
+ * The WebSocket gateway: Discord's v10 protocol over `ws`. It reads the shared event log and
+ * delivers each entry to the local connections in its audience, serialising the frame once per
+ * entry however many receive it. Connections index by user and by guild for that lookup.
+ */
+export class Gateway {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: Limits.gatewayFrameMaxBytes, perMessageDeflate: false });
+  private readonly connections = new Set<Connection>();
+  private readonly byUser = new Map<Snowflake, Set<Connection>>();
+  private readonly byGuild = new Map<Snowflake, Set<Connection>>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly deps: GatewayDeps,
+    private readonly options: GatewayOptions,
+  ) {
+    deps.log.subscribe((entry) => this.dispatch(entry));
+    // One timer for all connections: zombies (no heartbeat) and sessions never identified.
+    this.sweeper = setInterval(() => this.sweep(), Math.max(250, Math.floor(options.heartbeatMs / 4))).unref();
+  }
+
+  /** Takes over HTTP upgrade requests for /gateway on the given server. */
+  attach(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      if (url.pathname !== GATEWAY_PATH) {
+        socket.destroy();
+        return;
+      }
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url));
+    });
+  }
+
+  /** Number of open connections (for metrics and benchmarks). */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Asks every client to reconnect (and resume elsewhere), then closes. */
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const connection of this.connections) connection.requestReconnect();
+    this.wss.close();
+  }
+
+  /** Test hook: makes every connection of a user reconnect, as a node restart would. */
+  reconnectUser(userId: Snowflake): void {
+    for (const connection of this.byUser.get(userId) ?? []) connection.requestReconnect();
+  }
+
+  // ---- connection lifecycle ----
+
+  private accept(ws: WebSocket, request: IncomingMessage, url: URL): void {
+    const version = url.searchParams.get('v');
+    const encoding = url.searchParams.get('encoding');
+    const connection = new Connection(randomBytes(12).toString('hex'), ws, gatewayUrl(request, this.options.publicUrl), this.deps.clock.now(), this.options.maxBufferedBytes);
+    this.connections.add(connection);
+    ws.on('close', (code) => void this.closed(connection, code));
+    ws.on('error', () => undefined);
+    if ((version !== null && version !== String(GATEWAY_VERSION)) || (encoding !== null && encoding !== 'json')) {
+      connection.close(GatewayCloseCode.INVALID_API_VERSION, 'Parley speaks gateway v10 with JSON encoding');
+      return;
+    }
+    if (url.searchParams.get('compress')) {
+      connection.close(GatewayCloseCode.DECODE_ERROR, 'Transport compression is not supported');
+      return;
+    }
+    ws.on('message', (data, isBinary) => void this.receive(connection, data as Buffer, isBinary));
+    connection.send({ op: GatewayOpcode.HELLO, d: { heartbeat_interval: this.options.heartbeatMs } });
+  }
+
+
+  private async closed(connection: Connection, code: number): Promise<void> {
+    connection.state = 'closed';
+    this.connections.delete(connection);
+    this.unindex(connection);
+    if (!connection.userId || !connection.sessionId) return;
+    try {
+      // Only a clean close by the client (1000/1001) ends the session; otherwise it stays resumable.
+      if (code === 1000 || code === 1001) await this.deps.sessions.delete(connection.sessionId);
+      const change = await this.deps.presence.disconnect(connection.userId, connection.id);
+      if (change.before !== change.after) await this.publishPresence(connection.userId, change.after, [...connection.guilds]);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'gateway: cleanup after close failed');
+    }
+  }
+
+  private sweep(): void {
+    const now = this.deps.clock.now();
+    // A missed heartbeat plus grace: the peer is gone (half-open TCP); it may resume later.
+    const deadline = now - this.options.heartbeatMs * 1.5 - 5000;
+    for (const connection of this.connections) {
+      if (connection.lastHeartbeatAt < deadline) {
+        connection.close(connection.state === 'awaiting-identify' ? GatewayCloseCode.SESSION_TIMED_OUT : GatewayCloseCode.UNKNOWN_ERROR, 'Heartbeat missed');
+      }
+    }
+  }
+
+  // ---- inbound frames ----
+
+  private async receive(connection: Connection, data: Buffer, isBinary: boolean): Promise<void> {
+    if (connection.isClosed) return;
+    const now = this.deps.clock.now();
+    if (now - connection.windowStartedAt > 60_000) {
+      connection.windowStartedAt = now;
+      connection.framesInWindow = 0;
+    }
+    if (++connection.framesInWindow > FRAMES_PER_MINUTE) {
+      connection.close(GatewayCloseCode.RATE_LIMITED, 'You are sending too many frames');
+      return;
+    }
+    let json: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      json = JSON.parse(data.toString('utf8'));
+    } catch {
+      connection.close(GatewayCloseCode.DECODE_ERROR, 'Frames must be JSON text');
+      return;
+    }
+    const parsed = InboundFrame.safeParse(json);
+    if (!parsed.success) {
+      const op = (json as { op?: unknown } | null)?.op;
+      const known = Object.values(GatewayOpcode).includes(op as never);
+      connection.close(known ? GatewayCloseCode.DECODE_ERROR : GatewayCloseCode.UNKNOWN_OPCODE, known ? 'Invalid payload' : 'Unknown opcode');
+      return;
+    }
+    try {
+      await this.handle(connection, parsed.data);
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'gateway: handling a frame failed');
+      connection.close(GatewayCloseCode.UNKNOWN_ERROR, 'Server error; resume');
+    }
+  }
+
+  private async handle(connection: Connection, frame: Frame): Promise<void> {
+    switch (frame.op) {
+      case GatewayOpcode.HEARTBEAT:
+        connection.lastHeartbeatAt = this.deps.clock.now();
+        connection.send({ op: GatewayOpcode.HEARTBEAT_ACK });
+        // Each heartbeat keeps the session resumable for another window, wherever it resumes.
+        if (connection.state === 'ready') await this.saveSession(connection);
+        return;
+      case GatewayOpcode.IDENTIFY:
+        return this.identify(connection, frame.d);
+      case GatewayOpcode.RESUME:
+        return this.resume(connection, frame.d);
+      case GatewayOpcode.PRESENCE_UPDATE:
+        if (!this.requireSession(connection)) return;
+        return this.updatePresence(connection, frame.d.status === 'offline' ? 'invisible' : frame.d.status);
+      case GatewayOpcode.REQUEST_GUILD_MEMBERS:
+        if (!this.requireSession(connection)) return;
+        return this.requestMembers(connection, frame.d);
+      default: {
+        const exhaustive: never = frame;
+        return exhaustive;
+      }
+    }
+  }
+
+  private requireSession(connection: Connection): boolean {
+    if (connection.state === 'awaiting-identify') connection.close(GatewayCloseCode.NOT_AUTHENTICATED, 'Identify first');
+    return connection.state === 'ready';
+  }
+
+  private async authenticate(connection: Connection, token: string): Promise<Auth | null> {
+    try {
+      return await this.deps.authenticate(token);
+    } catch {
+      connection.close(GatewayCloseCode.AUTHENTICATION_FAILED, 'Authentication failed');
+      return null;
+    }
+  }
+
+  private async identify(connection: Connection, d: Extract<Frame, { op: 2 }>['d']): Promise<void> {
+    if (connection.state !== 'awaiting-identify') return connection.close(GatewayCloseCode.ALREADY_AUTHENTICATED, 'Already identified');
+    connection.state = 'syncing';
+    const auth = await this.authenticate(connection, d.token);
+    if (!auth || connection.isClosed) return;
+    const bot = auth.user.bot === 1;
+    if ((bot && d.intents === undefined) || (d.intents !== undefined && d.intents > INTENTS_MAX)) {
+      return connection.close(GatewayCloseCode.INVALID_INTENTS, 'Invalid intents');
+    }
+    const sessionId = randomBytes(16).toString('hex');
+    const status = d.presence?.status === 'offline' ? 'invisible' : (d.presence?.status ?? 'online');
+    const guildIds = await guildIdsOf(this.deps.db, auth.user.id);
+    // Indexed before the head is read: anything later queues up; anything earlier is in READY's state.
+    this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status }, guildIds);
+    connection.cursor = await this.deps.log.head();
+    await this.saveSession(connection);
+    await this.connectPresence(connection, status);
+    const ready = await buildReady(this.deps.db, this.deps.presence, auth.user, { id: sessionId, resumeUrl: connection.resumeUrl }, guildIds);
+    if (connection.isClosed) return;
+    connection.sendDispatch('READY', ready);
+    if (bot) {
+      for (const guildId of guildIds) connection.sendDispatch('GUILD_CREATE', await guildCreatePayload(this.deps.db, this.deps.presence, guildId, auth.user.id));
+    }
+    this.goLive(connection);
+  }
+
+  private async resume(connection: Connection, d: Extract<Frame, { op: 6 }>['d']): Promise<void> {
+    if (connection.state !== 'awaiting-identify') return connection.close(GatewayCloseCode.ALREADY_AUTHENTICATED, 'Already identified');
+    connection.state = 'syncing';
+    const auth = await this.authenticate(connection, d.token);
+    if (!auth || connection.isClosed) return;
+    const session = await this.deps.sessions.get(d.session_id);
+    if (session && session.userId === auth.user.id) {
+      // Indexed before the log is read, so nothing falls between the replay and live delivery.
+      this.attachSession(connection, session, await guildIdsOf(this.deps.db, auth.user.id));
+      connection.cursor = d.seq;
+      const missed = await this.deps.log.readAfter(d.seq);
+      if (missed) {
+        for (const entry of missed) this.deliver(connection, entry, true);
+        await this.connectPresence(connection, session.status);
+        if (connection.isClosed) return;
+        this.goLive(connection);
+        connection.sendDispatch('RESUMED', null);
+        return;
+      }
+      this.unindex(connection);
+    }
+    // Unknown, expired, someone else's, or older than the log keeps: identify afresh.
+    connection.state = 'awaiting-identify';
+    connection.sessionId = connection.userId = null;
+    connection.guilds.clear();
+    connection.send({ op: GatewayOpcode.INVALID_SESSION, d: false });
+  }
+
+  /** Binds a connection to its session and indexes it, still syncing (live events queue up). */
+  private attachSession(connection: Connection, session: GatewaySession, guildIds: Snowflake[]): void {
+    connection.sessionId = session.id;
+    connection.userId = session.userId;
+    connection.bot = session.bot;
+    connection.intents = session.intents;
+    connection.status = session.status;
+    add(this.byUser, session.userId, connection);
+    for (const guildId of guildIds) this.subscribe(connection, guildId);
+  }
+
+  /** Delivers what queued up while syncing, then lets live events through directly. */
+  private goLive(connection: Connection): void {
+    const queued = connection.drainPending();
+    connection.state = 'ready';
+    for (const entry of queued) this.deliver(connection, entry, false);
+  }
+
+  // ---- fan-out ----
+
+  private dispatch(entry: LogEntry): void {
+    const targets = new Set<Connection>();
+    for (const userId of entry.to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
+    for (const guildId of entry.to.guilds ?? []) for (const c of this.byGuild.get(guildId) ?? []) targets.add(c);
+    if (targets.size === 0) return;
+    let frame: string | null = null;
+    const build = () => (frame ??= `{"op":0,"t":"${entry.t}","s":${entry.seq},"d":${entry.d}}`);
+    for (const connection of targets) this.deliver(connection, entry, false, build);
+  }
+
+  /**
+   * Sends one entry to one connection if its audience and intents include it. During a replay
+   * the audience is checked here (the entry was not routed through the index).
+   */
+  private deliver(connection: Connection, entry: LogEntry, replaying: boolean, frame?: () => string): void {
+    if (entry.intent !== 0 && (connection.intents & entry.intent) === 0) {
+      if (entry.seq > connection.cursor && connection.state === 'ready') connection.cursor = entry.seq;
+      return;
+    }
+    if (replaying && !this.inAudience(connection, entry)) return;
+    const build = frame ?? (() => `{"op":0,"t":"${entry.t}","s":${entry.seq},"d":${entry.d}}`);
+    if (replaying) {
+      if (entry.seq <= connection.cursor) return;
+      connection.cursor = entry.seq;
+      connection.send(build());
+    } else if (!connection.offer(entry, build)) {
+      return;
+    }
+    this.followMembership(connection, entry);
+  }
+
+  private inAudience(connection: Connection, entry: LogEntry): boolean {
+    if (entry.to.users?.includes(connection.userId!)) return true;
+    return entry.to.guilds?.some((g) => connection.guilds.has(g)) ?? false;
+  }
+
+  /**
+   * Guild subscriptions follow what the session is told: a GUILD_CREATE addressed to this user
+   * starts one (they joined), any GUILD_DELETE it receives ends it (they left, or it is gone).
+   */
+  private followMembership(connection: Connection, entry: LogEntry): void {
+    if (entry.t === 'GUILD_DELETE') {
+      this.unsubscribe(connection, (JSON.parse(entry.d) as { id: Snowflake }).id);
+    } else if (entry.t === 'GUILD_CREATE' && entry.to.users?.includes(connection.userId!)) {
+      this.subscribe(connection, (JSON.parse(entry.d) as { id: Snowflake }).id);
+    }
+  }
+
+  private subscribe(connection: Connection, guildId: Snowflake): void {
+    connection.guilds.add(guildId);
+    add(this.byGuild, guildId, connection);
+  }
+
+  private unsubscribe(connection: Connection, guildId: Snowflake): void {
+    connection.guilds.delete(guildId);
+    remove(this.byGuild, guildId, connection);
+  }
+
+  private unindex(connection: Connection): void {
+    if (connection.userId) remove(this.byUser, connection.userId, connection);
+    for (const guildId of connection.guilds) remove(this.byGuild, guildId, connection);
+  }
+
+  // ---- presence and members ----
+
+  private async connectPresence(connection: Connection, status: PresenceStatus): Promise<void> {
+    const change = await this.deps.presence.connect(connection.userId!, connection.id, status);
+    if (change.before !== change.after) await this.publishPresence(connection.userId!, change.after, [...connection.guilds]);
+  }
+
+  private async saveSession(connection: Connection): Promise<void> {
+    await this.deps.sessions.save({ id: connection.sessionId!, userId: connection.userId!, bot: connection.bot, intents: connection.intents, status: connection.status });
+  }
+
+  private async updatePresence(connection: Connection, status: PresenceStatus): Promise<void> {
+    connection.status = status;
+    await this.saveSession(connection);
+    const change = await this.deps.presence.setStatus(connection.userId!, status);
+    if (change.before !== change.after) await this.publishPresence(connection.userId!, change.after, [...connection.guilds]);
+  }
+
+  /** One PRESENCE_UPDATE per guild the user is in (Discord's shape: each names its guild). */
+  private async publishPresence(userId: Snowflake, status: 'online' | 'idle' | 'dnd' | 'offline', guildIds: Snowflake[]): Promise<void> {
+    await this.deps.events.publish(
+      ...guildIds.map((guildId) => ({ t: 'PRESENCE_UPDATE' as const, d: toPresence(userId, status, guildId), to: { guilds: [guildId] } })),
+    );
+  }
+
+  private async requestMembers(connection: Connection, d: Extract<Frame, { op: 8 }>['d']): Promise<void> {
+    if (!connection.guilds.has(d.guild_id)) return;
+    const { db } = this.deps;
+    let query = db.selectFrom('members').selectAll('members').where('members.guild_id', '=', d.guild_id);
+    const userIds = d.user_ids === undefined ? null : Array.isArray(d.user_ids) ? d.user_ids : [d.user_ids];
+    if (userIds) query = query.where('members.user_id', 'in', userIds.length ? userIds : ['0' as Snowflake]);
+    else if (d.query) {
+      // Usernames are stored lowercase; LIKE wildcards in the query are dropped, not interpreted.
+      const prefix = `${d.query.toLowerCase().replace(/[%_\\]/g, '')}%`;
+      query = query.innerJoin('users', 'users.id', 'members.user_id').where('users.username', 'like', prefix);
+    }
+    const rows = await query.orderBy('members.user_id').limit(d.limit || 1000).execute();
+    const members = await loadMembers(db, d.guild_id, rows);
+    const presences = d.presences ? await this.deps.presence.visible(members.map((m) => m.user.id)) : null;
+    connection.sendDispatch('GUILD_MEMBERS_CHUNK', {
+      guild_id: d.guild_id,
+      members,
+      chunk_index: 0,
+      chunk_count: 1,
+      ...(userIds && { not_found: userIds.filter((id) => !members.some((m) => m.user.id === id)) }),
+      ...(presences && { presences: [...presences].map(([id, status]) => toPresence(id, status)) }),
+      ...(d.nonce && { nonce: d.nonce }),
+    });
+  }
+}
+
+/**
+ * The gateway's address as the client reached this server: PUBLIC_URL when set (behind a
+ * proxy), else the Host the request came to.
+ */
+export function gatewayUrl(request: Pick<IncomingMessage, 'headers' | 'socket'>, publicUrl: string | null): string {
+  if (publicUrl) return `${publicUrl.replace(/^http/, 'ws')}${GATEWAY_PATH}`;
+  const secure = (request.socket as { encrypted?: boolean }).encrypted === true;
+  return `${secure ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${GATEWAY_PATH}`;
+}
+
+function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function remove<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}

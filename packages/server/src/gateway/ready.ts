@@ -1,0 +1,84 @@
+import { ChannelType, GATEWAY_VERSION, type ReadState, type Ready, type Snowflake } from '@parley/protocol';
+import { type Kysely, sql } from 'kysely';
+import type { Tables, UserRow } from '../db/tables';
+import { privateChannelsOf } from '../features/channels/dms';
+import { guildCreatePayload } from '../features/guilds/payloads';
+import { toPrivateUser } from '../features/users/serialize';
+import type { PresenceStore } from '../presence/presence-store';
+
+/** Unread messages are counted up to this many per channel ("999+" is as useful as the exact count). */
+const UNREAD_COUNT_CAP = 1000;
+
+export async function guildIdsOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
+  const rows = await db.selectFrom('members').select('guild_id').where('user_id', '=', userId).execute();
+  return rows.map((r) => r.guild_id);
+}
+
+/**
+ * Read position, unread and mention counts for each channel with anything unread, across the
+ * user's guilds and DMs (channels with nothing unread and no read state are left out).
+ */
+export async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channelIds: readonly Snowflake[]): Promise<ReadState[]> {
+  if (channelIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('channels')
+    .leftJoin('read_states', (join) => join.onRef('read_states.channel_id', '=', 'channels.id').on('read_states.user_id', '=', userId))
+    .select(['channels.id', 'channels.last_message_id', 'read_states.last_message_id as read_id'])
+    .where('channels.id', 'in', channelIds)
+    .execute();
+  const states: ReadState[] = [];
+  for (const row of rows) {
+    const readId = row.read_id ?? '0';
+    const hasUnread = row.last_message_id !== null && BigInt(row.last_message_id) > BigInt(readId);
+    if (!hasUnread && row.read_id === null) continue;
+    let unread = 0;
+    let mentions = 0;
+    if (hasUnread) {
+      const counts = await sql<{ unread: number; mentions: number }>`
+        select
+          (select count(*) from (select 1 from messages where channel_id = ${row.id} and id > ${readId} limit ${UNREAD_COUNT_CAP}) u) as unread,
+          (select count(*) from message_mentions where user_id = ${userId} and channel_id = ${row.id} and message_id > ${readId})
+          + (select count(*) from messages where channel_id = ${row.id} and id > ${readId} and mention_everyone = 1 and author_id != ${userId}) as mentions`.execute(db);
+      unread = Number(counts.rows[0]?.unread ?? 0);
+      mentions = Number(counts.rows[0]?.mentions ?? 0);
+    }
+    states.push({ id: row.id, last_message_id: row.read_id, unread_count: unread, mention_count: mentions });
+  }
+  return states;
+}
+
+/**
+ * READY for a new session. People get their guilds in full; bots get them as unavailable,
+ * each followed by its own GUILD_CREATE (what Discord does, and what bot libraries wait for).
+ */
+export async function buildReady(
+  db: Kysely<Tables>,
+  presence: PresenceStore,
+  user: UserRow,
+  session: { id: string; resumeUrl: string },
+  guildIds: readonly Snowflake[],
+): Promise<Ready> {
+  const bot = user.bot === 1;
+  const guilds = bot
+    ? guildIds.map((id) => ({ id, unavailable: true as const }))
+    : await Promise.all(guildIds.map((id) => guildCreatePayload(db, presence, id, user.id)));
+  const privateChannels = bot ? [] : await privateChannelsOf(db, user.id);
+  const visibleChannelIds = [
+    ...privateChannels.map((c) => c.id),
+    ...guilds.flatMap((g) => ('channels' in g ? g.channels.filter((c) => c.type !== ChannelType.GUILD_CATEGORY && (!c.private || c.joined)).map((c) => c.id) : [])),
+  ];
+  const blocked = bot ? [] : await db.selectFrom('relationships').select('other_id').where('user_id', '=', user.id).where('type', '=', 2).execute();
+  const application = bot ? await db.selectFrom('applications').select(['id']).where('bot_user_id', '=', user.id).executeTakeFirst() : undefined;
+  return {
+    v: GATEWAY_VERSION,
+    user: toPrivateUser(user),
+    guilds,
+    private_channels: privateChannels,
+    read_states: bot ? [] : await readStatesOf(db, user.id, visibleChannelIds),
+    blocked_user_ids: blocked.map((b) => b.other_id),
+    session_id: session.id,
+    resume_gateway_url: session.resumeUrl,
+    shard: [0, 1],
+    ...(application && { application: { id: application.id, flags: 0 } }),
+  };
+}
