@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { RestClient } from '@parley/sdk';
+import { type ParleyClient, RestClient, connect } from '@parley/sdk';
+import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app';
 import { type Config, parseConfig } from '../config';
@@ -14,6 +15,8 @@ export interface TestServer {
   db: TestDatabase;
   /** An SDK client for this server, optionally already signed in. */
   client(token?: string | null): RestClient;
+  /** A signed-in client with its gateway connected (READY received); closed with the server. */
+  connect(token: string, options?: { intents?: number }): Promise<ParleyClient>;
   close(): Promise<void>;
 }
 
@@ -37,13 +40,21 @@ export async function startTestServer(
   options.setup?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const connected: ParleyClient[] = [];
   return {
     app,
     url,
     config,
     db,
     client: (token = null) => new RestClient({ baseUrl: url, token }),
+    connect: async (token, connectOptions = {}) => {
+      // Quick reconnects keep resume tests fast; the protocol is the same.
+      const client = await connect({ baseUrl: url, token, WebSocket: WebSocket as never, backoff: { initialMs: 20, maxMs: 200 }, ...connectOptions });
+      connected.push(client);
+      return client;
+    },
     close: async () => {
+      for (const client of connected) client.gateway.close();
       await app.close();
       await db.dispose();
     },

@@ -1,0 +1,96 @@
+import type { Channel, Guild, Member, PrivateUser, ReadState, Snowflake, VisibleStatus } from '@parley/protocol';
+import type { GatewayClient } from './gateway';
+
+/**
+ * What a client knows of the world, kept current from the gateway: the signed-in user, their
+ * servers with channels and members, DMs, presences and read states. Rebuilt from each READY.
+ */
+export class ParleyCache {
+  user: PrivateUser | null = null;
+  readonly guilds = new Map<Snowflake, Guild>();
+  /** Guild channels, threads, DMs and group DMs. */
+  readonly channels = new Map<Snowflake, Channel>();
+  /** Members known per guild (the first ones from GUILD_CREATE, then whoever events mention). */
+  readonly members = new Map<Snowflake, Map<Snowflake, Member>>();
+  /** Users currently visible as online, idle or dnd (absent: offline). */
+  readonly presences = new Map<Snowflake, VisibleStatus>();
+  readonly readStates = new Map<Snowflake, ReadState>();
+
+  constructor(gateway: GatewayClient) {
+    gateway.on('READY', (ready) => {
+      this.clear();
+      this.user = ready.user;
+      for (const guild of ready.guilds) if ('channels' in guild) this.addGuild(guild);
+      for (const channel of ready.private_channels) this.channels.set(channel.id, channel);
+      for (const state of ready.read_states) this.readStates.set(state.id, state);
+    });
+    gateway.on('GUILD_CREATE', (guild) => this.addGuild(guild));
+    gateway.on('GUILD_UPDATE', (guild) => this.guilds.set(guild.id, guild));
+    gateway.on('GUILD_DELETE', ({ id }) => this.removeGuild(id));
+    for (const name of ['CHANNEL_CREATE', 'CHANNEL_UPDATE', 'THREAD_CREATE', 'THREAD_UPDATE'] as const) {
+      gateway.on(name, (channel) => this.channels.set(channel.id, { ...this.channels.get(channel.id), ...channel }));
+    }
+    gateway.on('CHANNEL_DELETE', ({ id }) => this.channels.delete(id));
+    gateway.on('THREAD_DELETE', ({ id }) => this.channels.delete(id));
+    gateway.on('CHANNEL_MEMBER_ADD', ({ channel_id, user }) => {
+      const channel = this.channels.get(channel_id);
+      if (channel && user.id === this.user?.id) this.channels.set(channel_id, { ...channel, joined: true });
+    });
+    gateway.on('CHANNEL_MEMBER_REMOVE', ({ channel_id, user }) => {
+      const channel = this.channels.get(channel_id);
+      if (channel && user.id === this.user?.id) this.channels.set(channel_id, { ...channel, joined: false });
+    });
+    gateway.on('GUILD_MEMBER_ADD', ({ guild_id, ...member }) => this.membersOf(guild_id).set(member.user.id, member));
+    gateway.on('GUILD_MEMBER_UPDATE', ({ guild_id, ...member }) => this.membersOf(guild_id).set(member.user.id, member));
+    gateway.on('GUILD_MEMBER_REMOVE', ({ guild_id, user }) => this.membersOf(guild_id).delete(user.id));
+    gateway.on('GUILD_MEMBERS_CHUNK', ({ guild_id, members }) => {
+      for (const member of members) this.membersOf(guild_id).set(member.user.id, member);
+    });
+    gateway.on('PRESENCE_UPDATE', ({ user, status }) => {
+      if (status === 'offline') this.presences.delete(user.id);
+      else this.presences.set(user.id, status);
+    });
+    gateway.on('MESSAGE_CREATE', (message) => {
+      const channel = this.channels.get(message.channel_id);
+      if (channel) this.channels.set(channel.id, { ...channel, last_message_id: message.id });
+    });
+    gateway.on('MESSAGE_ACK', ({ channel_id, message_id }) => {
+      this.readStates.set(channel_id, { id: channel_id, last_message_id: message_id, unread_count: 0, mention_count: 0 });
+    });
+    gateway.on('USER_UPDATE', (user) => (this.user = user));
+  }
+
+  /** A guild's channels in display order (categories first by position, then the rest). */
+  channelsOf(guildId: Snowflake): Channel[] {
+    return [...this.channels.values()].filter((c) => c.guild_id === guildId).sort((a, b) => (a.position ?? 0) - (b.position ?? 0) || (a.id < b.id ? -1 : 1));
+  }
+
+  membersOf(guildId: Snowflake): Map<Snowflake, Member> {
+    let members = this.members.get(guildId);
+    if (!members) this.members.set(guildId, (members = new Map()));
+    return members;
+  }
+
+  private addGuild(guild: Guild & { channels?: Channel[]; threads?: Channel[]; members?: Member[]; presences?: { user: { id: Snowflake }; status: VisibleStatus }[] }): void {
+    const { channels = [], threads = [], members = [], presences = [] } = guild;
+    this.guilds.set(guild.id, guild);
+    for (const channel of [...channels, ...threads]) this.channels.set(channel.id, { ...channel, guild_id: guild.id });
+    for (const member of members) this.membersOf(guild.id).set(member.user.id, member);
+    for (const presence of presences) if (presence.status !== 'offline') this.presences.set(presence.user.id, presence.status);
+  }
+
+  private removeGuild(id: Snowflake): void {
+    this.guilds.delete(id);
+    this.members.delete(id);
+    for (const [channelId, channel] of this.channels) if (channel.guild_id === id) this.channels.delete(channelId);
+  }
+
+  private clear(): void {
+    this.user = null;
+    this.guilds.clear();
+    this.channels.clear();
+    this.members.clear();
+    this.presences.clear();
+    this.readStates.clear();
+  }
+}

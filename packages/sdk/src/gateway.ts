@@ -1,0 +1,268 @@
+import {
+  type DispatchName,
+  type DispatchPayload,
+  GATEWAY_VERSION,
+  GatewayCloseCode,
+  GatewayOpcode,
+  type PresenceStatus,
+  type Ready,
+  type Snowflake,
+} from '@parley/protocol';
+import { Emitter } from './emitter';
+
+/** What the gateway client tells its listeners: every dispatch event by name, plus its own state. */
+export type GatewayEvents = { [K in DispatchName]: DispatchPayload<K> } & {
+  /** Connection state changes (show a "reconnecting…" banner on anything but ready). */
+  state: GatewayState;
+  /** The session could not be resumed: a fresh READY follows; cached state should be rebuilt from it. */
+  invalidated: undefined;
+  /** The server refused us for good (bad token, bad intents): no more reconnecting. */
+  fatal: { code: number; reason: string };
+};
+
+export type GatewayState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closed';
+
+/** The parts of the WebSocket API the client uses (browsers' WebSocket, or the `ws` package in Node). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface GatewayOptions {
+  /** The gateway's ws(s) URL (GET /api/v10/gateway), or a function giving the URL for each (re)connect. */
+  url: string | (() => string);
+  token: string;
+  intents?: number;
+  status?: PresenceStatus;
+  /** Defaults to the global WebSocket (browsers, Node 22+); pass the `ws` package on Node 20. */
+  WebSocket?: WebSocketConstructor;
+  /** Reconnect delays: exponential from `initialMs`, capped at `maxMs`, with jitter. */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+/** Close codes after which reconnecting cannot help. */
+const FATAL_CLOSE_CODES = new Set<number>([
+  GatewayCloseCode.AUTHENTICATION_FAILED,
+  GatewayCloseCode.INVALID_API_VERSION,
+  GatewayCloseCode.INVALID_INTENTS,
+  4010,
+  4011,
+  4014,
+]);
+/** Close codes after which the session is gone: identify afresh rather than resume. */
+const SESSION_ENDING_CLOSE_CODES = new Set<number>([GatewayCloseCode.INVALID_SEQ, GatewayCloseCode.SESSION_TIMED_OUT]);
+/** What the client sends when it closes to reconnect: anything but 1000/1001 keeps the session resumable. */
+const RECONNECT_CLOSE = 4900;
+
+/**
+ * A connection to Parley's gateway (Discord v10 protocol) that stays up: it heartbeats, notices
+ * a dead link (a heartbeat not acknowledged), reconnects with backoff and resumes the session,
+ * so listeners see every event exactly once and in order, across drops.
+ */
+export class GatewayClient extends Emitter<GatewayEvents> {
+  state: GatewayState = 'idle';
+  sessionId: string | null = null;
+  /** The last sequence number received: what a resume continues from. */
+  seq: number | null = null;
+  private resumeUrl: string | null = null;
+  private socket: WebSocketLike | null = null;
+  private heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private awaitingAck = false;
+  private attempts = 0;
+  private readonly WebSocketImpl: WebSocketConstructor;
+
+  constructor(private readonly options: GatewayOptions) {
+    super();
+    const impl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!impl) throw new Error('No WebSocket implementation: pass one (e.g. the `ws` package) as options.WebSocket');
+    this.WebSocketImpl = impl;
+  }
+
+  /** Connects and resolves with READY (rejects if the server refuses for good first). */
+  connect(): Promise<Ready> {
+    const ready = new Promise<Ready>((resolve, reject) => {
+      const offReady = this.on('READY', (payload) => {
+        offReady();
+        offFatal();
+        resolve(payload);
+      });
+      const offFatal = this.on('fatal', ({ code, reason }) => {
+        offReady();
+        offFatal();
+        reject(new Error(`Gateway refused the connection (${code}): ${reason}`));
+      });
+    });
+    this.open();
+    return ready;
+  }
+
+  /** Closes for good; the session ends (it cannot be resumed). */
+  close(): void {
+    this.setState('closed');
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000, 'Client closed');
+  }
+
+  /** Drops the connection and resumes it, as after a network blip (useful in tests). */
+  reconnect(): void {
+    this.socket?.close(RECONNECT_CLOSE, 'Reconnecting');
+  }
+
+  updatePresence(status: PresenceStatus): void {
+    this.send({ op: GatewayOpcode.PRESENCE_UPDATE, d: { since: null, activities: [], status, afk: false } });
+  }
+
+  requestMembers(guildId: Snowflake, options: { query?: string; limit?: number; userIds?: Snowflake[]; presences?: boolean; nonce?: string } = {}): void {
+    this.send({
+      op: GatewayOpcode.REQUEST_GUILD_MEMBERS,
+      d: {
+        guild_id: guildId,
+        limit: options.limit ?? 0,
+        ...(options.query !== undefined && { query: options.query }),
+        ...(options.userIds && { user_ids: options.userIds }),
+        ...(options.presences && { presences: true }),
+        ...(options.nonce && { nonce: options.nonce }),
+      },
+    });
+  }
+
+  private send(frame: object): void {
+    if (this.socket?.readyState === 1) this.socket.send(JSON.stringify(frame));
+  }
+
+  private open(): void {
+    this.clearTimers();
+    this.setState(this.sessionId ? 'reconnecting' : 'connecting');
+    const base = this.resumeUrl && this.sessionId ? this.resumeUrl : typeof this.options.url === 'function' ? this.options.url() : this.options.url;
+    const socket = new this.WebSocketImpl(`${base}?v=${GATEWAY_VERSION}&encoding=json`);
+    this.socket = socket;
+    socket.onmessage = (event) => {
+      if (this.socket === socket) this.receive(String(event.data));
+    };
+    socket.onclose = (event) => {
+      if (this.socket === socket) this.closed(event.code, event.reason);
+    };
+    socket.onerror = () => undefined; // onclose follows and decides what to do
+  }
+
+  private receive(data: string): void {
+    let frame: { op: number; d?: unknown; s?: number | null; t?: DispatchName | null };
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return;
+    }
+    switch (frame.op) {
+      case GatewayOpcode.HELLO:
+        this.startHeartbeat((frame.d as { heartbeat_interval: number }).heartbeat_interval);
+        this.identifyOrResume();
+        return;
+      case GatewayOpcode.HEARTBEAT_ACK:
+        this.awaitingAck = false;
+        return;
+      case GatewayOpcode.HEARTBEAT:
+        this.send({ op: GatewayOpcode.HEARTBEAT, d: this.seq });
+        return;
+      case GatewayOpcode.RECONNECT:
+        this.reconnect();
+        return;
+      case GatewayOpcode.INVALID_SESSION:
+        this.sessionId = null;
+        this.seq = null;
+        this.resumeUrl = null;
+        this.emit('invalidated', undefined);
+        this.identifyOrResume();
+        return;
+      case GatewayOpcode.DISPATCH:
+        this.dispatch(frame.t!, frame.s ?? null, frame.d);
+        return;
+    }
+  }
+
+  private dispatch(t: DispatchName, s: number | null, d: unknown): void {
+    if (s !== null && (this.seq === null || s > this.seq)) this.seq = s;
+    if (t === 'READY') {
+      const ready = d as Ready;
+      this.sessionId = ready.session_id;
+      this.resumeUrl = ready.resume_gateway_url;
+    }
+    if (t === 'READY' || t === 'RESUMED') {
+      this.attempts = 0;
+      this.setState('ready');
+    }
+    this.emit(t, d as never);
+  }
+
+  private identifyOrResume(): void {
+    if (this.sessionId && this.seq !== null) {
+      this.send({ op: GatewayOpcode.RESUME, d: { token: this.options.token, session_id: this.sessionId, seq: this.seq } });
+    } else {
+      this.send({
+        op: GatewayOpcode.IDENTIFY,
+        d: {
+          token: this.options.token,
+          properties: { os: 'unknown', browser: 'parley-sdk', device: 'parley-sdk' },
+          ...(this.options.intents !== undefined && { intents: this.options.intents }),
+          presence: { since: null, activities: [], status: this.options.status ?? 'online', afk: false },
+        },
+      });
+    }
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    this.awaitingAck = false;
+    const beat = () => {
+      if (this.awaitingAck) {
+        // The last heartbeat was never acknowledged: the link is dead even if the socket looks open.
+        this.reconnect();
+        return;
+      }
+      this.awaitingAck = true;
+      this.send({ op: GatewayOpcode.HEARTBEAT, d: this.seq });
+      this.heartbeatTimer = setTimeout(beat, intervalMs);
+    };
+    // The first beat is jittered so a server restart is not followed by a thundering herd.
+    this.heartbeatTimer = setTimeout(beat, Math.floor(intervalMs * Math.random()));
+  }
+
+  private closed(code: number, reason: string): void {
+    this.clearTimers();
+    this.socket = null;
+    if (this.state === 'closed') return;
+    if (FATAL_CLOSE_CODES.has(code)) {
+      this.setState('closed');
+      this.emit('fatal', { code, reason });
+      return;
+    }
+    if (SESSION_ENDING_CLOSE_CODES.has(code)) {
+      this.sessionId = null;
+      this.seq = null;
+    }
+    const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    const delay = Math.min(maxMs, initialMs * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+    this.attempts++;
+    this.setState('reconnecting');
+    this.reconnectTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private clearTimers(): void {
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.heartbeatTimer = this.reconnectTimer = null;
+  }
+
+  private setState(state: GatewayState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+}
