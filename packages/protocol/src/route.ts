@@ -57,14 +57,17 @@ export type RouteParsed<R extends RouteDef> = {
   body: R['rawBody'] extends object ? Uint8Array : Out<R['body']>;
 };
 
-/** Drops keys that can only be undefined; keys that may be undefined become optional. */
-type OptionalWhereUndefined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
-  [K in keyof T as undefined extends T[K] ? ([T[K]] extends [undefined] ? never : K) : never]?: T[K];
+/** May be left out: it accepts undefined, or it is an object whose fields are all optional. */
+type Omittable<V> = undefined extends V ? true : {} extends V ? true : false;
+
+/** Drops keys that can only be undefined; keys that may be left out become optional. */
+type OptionalWhereUndefined<T> = { [K in keyof T as Omittable<T[K]> extends true ? never : K]: T[K] } & {
+  [K in keyof T as Omittable<T[K]> extends true ? ([T[K]] extends [undefined] ? never : K) : never]?: T[K];
 };
 
 /** The input keys a caller must give; none means the whole input may be left out. */
 export type RequiredInputKeys<R extends RouteDef> = {
-  [K in keyof RouteInput<R>]-?: undefined extends RouteInput<R>[K] ? never : K;
+  [K in keyof RouteInput<R>]-?: Omittable<RouteInput<R>[K]> extends true ? never : K;
 }[keyof RouteInput<R>];
 
 /** Fills `:name` segments of a route path from params, URL-encoding each value. */

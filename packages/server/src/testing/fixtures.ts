@@ -39,3 +39,24 @@ export async function failure(promise: Promise<unknown>): Promise<ParleyApiError
   expect(error).toBeInstanceOf(ParleyApiError);
   return error as ParleyApiError;
 }
+
+export type Person = Awaited<ReturnType<typeof signUp>>;
+
+/** A server owned by a new user, with its #general channel, and `members` more users joined by invite. */
+export async function makeGuild(server: TestServer, options: { members?: number; name?: string } = {}) {
+  const owner = await signUp(server);
+  const guild = await owner.client.request(routes.guilds.create, { body: { name: options.name ?? 'Test Server' } });
+  const channels = await owner.client.request(routes.guilds.listChannels, { params: { guild_id: guild.id } });
+  const general = channels.find((c) => c.name === 'general')!;
+  const members: Person[] = [];
+  for (let i = 0; i < (options.members ?? 0); i++) members.push(await joinGuild(server, owner, general.id));
+  return { owner, guild, general, members };
+}
+
+/** A new user who joins the server through a fresh invite to `channelId`. */
+export async function joinGuild(server: TestServer, inviter: Person, channelId: string): Promise<Person> {
+  const person = await signUp(server);
+  const invite = await inviter.client.request(routes.invites.create, { params: { channel_id: channelId as never }, body: {} });
+  await person.client.request(routes.invites.accept, { params: { code: invite.code } });
+  return person;
+}

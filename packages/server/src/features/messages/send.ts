@@ -59,7 +59,8 @@ export class MessageSender {
     const written = parseMentions(content);
     const mentions = resolveMentions(written, body.allowed_mentions, {
       canMentionEveryone: !isDirect(channel.type) && (access.permissions & Permissions.MENTION_EVERYONE) !== 0n,
-      repliedUserId: reference?.author_id ?? null,
+      // Replying to yourself pings nobody.
+      repliedUserId: reference && reference.author_id !== author.id ? reference.author_id : null,
     });
     const mentioned = await this.audienceMembers(access, mentions.users);
 
