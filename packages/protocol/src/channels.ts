@@ -94,11 +94,16 @@ export const ReorderChannelsBody = z
   .min(1)
   .max(500);
 
-/** Open a DM with one user, or a group DM with up to nine others. */
-export const OpenDmBody = z.union([
-  z.object({ recipient_id: Snowflake }),
-  z.object({ recipients: z.array(Snowflake).min(1).max(Limits.groupDmMax - 1) }),
-]);
+/** Open a DM with one user (`recipient_id`), or a group DM with up to nine others (`recipients`). */
+export const OpenDmBody = z
+  .object({
+    recipient_id: Snowflake.optional(),
+    recipients: z.array(Snowflake).min(1).max(Limits.groupDmMax - 1).optional(),
+  })
+  .refine((b) => (b.recipient_id === undefined) !== (b.recipients === undefined), {
+    message: 'Give either recipient_id or recipients',
+    path: ['recipient_id'],
+  });
 
 const ChannelParams = z.object({ channel_id: Snowflake });
 const ChannelUserParams = z.object({ channel_id: Snowflake, user_id: Snowflake });

@@ -231,7 +231,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
   // ---- direct messages ----
 
   route(routes.channels.openDm, async ({ auth, body }) =>
-    'recipient_id' in body ? openDm(ctx, auth.user.id, body.recipient_id) : openGroupDm(ctx, auth.user.id, body.recipients),
+    body.recipient_id ? openDm(ctx, auth.user.id, body.recipient_id) : openGroupDm(ctx, auth.user.id, body.recipients!),
   );
 
   route(routes.channels.listDms, async ({ auth }) => privateChannelsOf(db, auth.user.id));
