@@ -10,9 +10,10 @@ const unitTests = ['packages/*/src/**/*.unit.test.ts', 'scripts/**/*.unit.test.t
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: unitTests } },
-      { test: { name: 'sqlite', include: serverTests, exclude: unitTests, env: { PARLEY_TEST_DB: 'sqlite' } } },
-      { test: { name: 'postgres', include: serverTests, exclude: unitTests, env: { PARLEY_TEST_DB: 'postgres' } } },
+      // extends: projects inherit the root options below (timeouts).
+      { extends: true, test: { name: 'unit', include: unitTests } },
+      { extends: true, test: { name: 'sqlite', include: serverTests, exclude: unitTests, env: { PARLEY_TEST_DB: 'sqlite' } } },
+      { extends: true, test: { name: 'postgres', include: serverTests, exclude: unitTests, env: { PARLEY_TEST_DB: 'postgres' } } },
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

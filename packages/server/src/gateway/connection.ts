@@ -47,8 +47,11 @@ export class Connection {
   send(frame: OutboundFrame | string): void {
     if (this.state === 'closed') return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
-      // A slow consumer is cut loose before it grows our memory; it resumes and replays from the log.
-      this.close(GatewayCloseCode.UNKNOWN_ERROR, 'Slow consumer: too far behind, resume');
+      // A slow consumer is cut loose before it grows our memory; it resumes and replays from the
+      // log. No close frame: it would only queue behind the megabytes the peer is not reading.
+      this.state = 'closed';
+      this.pending = [];
+      this.socket.terminate();
       return;
     }
     this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));

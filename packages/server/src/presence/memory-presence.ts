@@ -8,7 +8,6 @@ export class MemoryPresenceStore implements PresenceStore {
   async connect(userId: Snowflake, sessionId: string, status: PresenceStatus): Promise<StatusChange> {
     const before = this.visibleOf(userId);
     const entry = this.users.get(userId) ?? { status, sessions: new Set<string>() };
-    entry.status = status;
     entry.sessions.add(sessionId);
     this.users.set(userId, entry);
     return { before, after: this.visibleOf(userId) };

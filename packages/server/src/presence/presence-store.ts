@@ -12,7 +12,10 @@ export interface StatusChange {
  * invisible) is shared by their sessions; "invisible" looks offline to everyone else.
  */
 export interface PresenceStore {
-  /** A session connected (or changed status). */
+  /**
+   * A session connected. `status` is what it asked for, used when it is the user's only
+   * session; otherwise it joins the status the user already chose on their other devices.
+   */
   connect(userId: Snowflake, sessionId: string, status: PresenceStatus): Promise<StatusChange>;
   /** A session set a new status for the user. */
   setStatus(userId: Snowflake, status: PresenceStatus): Promise<StatusChange>;
