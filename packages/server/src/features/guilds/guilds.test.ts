@@ -1,6 +1,6 @@
 import { ChannelType, routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failure, signUp } from '../../testing/fixtures';
+import { failure, makeGuild, makeImage, signUp } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -44,5 +44,67 @@ describe('servers', () => {
     const third = await signUp(server);
     expect((await failure(third.client.request(routes.invites.accept, { params: { code: invite.code } }))).code).toBe(10006);
     expect((await failure(third.client.request(routes.guilds.get, { params: { guild_id: guild.id } }))).code).toBe(10004);
+  });
+});
+
+describe('server management', () => {
+  it('renames and sets an icon (Manage Server), tells members, and only the owner deletes', async () => {
+    const { owner, guild, members } = await makeGuild(server, { members: 1 });
+    const memberLive = await server.connect(members[0]!.client.token!);
+    const png = await makeImage('png', 300);
+    const updated = memberLive.gateway.once('GUILD_UPDATE');
+    const renamed = await owner.client.request(routes.guilds.update, { params: { guild_id: guild.id }, body: { name: 'Renamed', icon: `data:image/png;base64,${png.toString('base64')}` } });
+    expect(renamed).toMatchObject({ name: 'Renamed', icon: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect((await updated).name).toBe('Renamed');
+    const icon = await fetch(`${server.url}/cdn/icons/${guild.id}/${renamed.icon}.png`);
+    expect(icon.status).toBe(200);
+    expect((await failure(members[0]!.client.request(routes.guilds.update, { params: { guild_id: guild.id }, body: { name: 'Mine now' } }))).code).toBe(50013);
+    expect((await failure(members[0]!.client.request(routes.guilds.delete, { params: { guild_id: guild.id } }))).code).toBe(50013);
+
+    const gone = memberLive.gateway.once('GUILD_DELETE');
+    await owner.client.request(routes.guilds.delete, { params: { guild_id: guild.id } });
+    expect((await gone).id).toBe(guild.id);
+    expect(memberLive.cache.guilds.has(guild.id)).toBe(false);
+    expect((await failure(members[0]!.client.request(routes.guilds.get, { params: { guild_id: guild.id } }))).code).toBe(10004);
+  });
+
+  it('lets members leave (not the owner), and lists members paged with nicknames', async () => {
+    const { owner, guild, general, members } = await makeGuild(server, { members: 3 });
+    expect((await failure(owner.client.request(routes.guilds.leave, { params: { guild_id: guild.id } }))).code).toBe(90007);
+    const ownerLive = await server.connect(owner.client.token!);
+    const left = ownerLive.gateway.once('GUILD_MEMBER_REMOVE');
+    await members[2]!.client.request(routes.guilds.leave, { params: { guild_id: guild.id } });
+    expect((await left).user.id).toBe(members[2]!.userId);
+    expect((await failure(members[2]!.client.request(routes.messages.list, { params: { channel_id: general.id } }))).code).toBe(10003);
+
+    const nicked = await members[0]!.client.request(routes.guilds.updateOwnMember, { params: { guild_id: guild.id }, body: { nick: 'Captain' } });
+    expect(nicked.nick).toBe('Captain');
+    const firstPage = await owner.client.request(routes.guilds.listMembers, { params: { guild_id: guild.id }, query: { limit: 2 } });
+    const secondPage = await owner.client.request(routes.guilds.listMembers, { params: { guild_id: guild.id }, query: { limit: 2, after: firstPage[1]!.user.id } });
+    expect([...firstPage, ...secondPage].map((m) => m.user.id).sort()).toEqual([owner.userId, members[0]!.userId, members[1]!.userId].sort());
+    expect((await owner.client.request(routes.guilds.listMine))).toEqual([expect.objectContaining({ id: guild.id, owner: true })]);
+    expect((await members[0]!.client.request(routes.guilds.listMine))[0]).toMatchObject({ owner: false, permissions: expect.stringMatching(/^\d+$/) });
+  });
+
+  it('expires and revokes invites; only their creator or a manager revokes', async () => {
+    let now = Date.UTC(2026, 10, 21);
+    const timed = await startTestServer({ clock: { now: () => now } });
+    try {
+      const { owner, guild, general, members } = await makeGuild(timed, { members: 1 });
+      const hourly = await owner.client.request(routes.invites.create, { params: { channel_id: general.id }, body: { max_age: 3600 } });
+      const forever = await members[0]!.client.request(routes.invites.create, { params: { channel_id: general.id }, body: { max_age: 0 } });
+      expect(hourly.expires_at).toBe(new Date(now + 3600_000).toISOString());
+      expect(forever.expires_at).toBeNull();
+      expect((await owner.client.request(routes.invites.listGuild, { params: { guild_id: guild.id } })).map((i) => i.code)).toEqual(expect.arrayContaining([hourly.code, forever.code]));
+      expect((await failure(members[0]!.client.request(routes.invites.listGuild, { params: { guild_id: guild.id } }))).code).toBe(50013);
+      now += 3601_000;
+      const late = await signUp(timed);
+      expect((await failure(late.client.request(routes.invites.accept, { params: { code: hourly.code } }))).code).toBe(10006);
+      expect((await failure(late.client.request(routes.invites.revoke, { params: { code: forever.code } }))).code).toBe(10006);
+      await members[0]!.client.request(routes.invites.revoke, { params: { code: forever.code } });
+      expect((await failure(late.client.request(routes.invites.accept, { params: { code: forever.code } }))).code).toBe(10006);
+    } finally {
+      await timed.close();
+    }
   });
 });
