@@ -20,6 +20,7 @@ export class Connection {
   /** Guilds this session hears about; kept in step with the GUILD_CREATE / GUILD_DELETE it is sent. */
   readonly guilds = new Set<Snowflake>();
   cursor = 0;
+  readonly openedAt: number;
   lastHeartbeatAt: number;
   /** Inbound frames in the current rate-limit window. */
   framesInWindow = 0;
@@ -35,6 +36,7 @@ export class Connection {
     private readonly maxBufferedBytes: number,
   ) {
     this.id = id;
+    this.openedAt = now;
     this.lastHeartbeatAt = now;
     this.windowStartedAt = now;
   }

@@ -76,6 +76,26 @@ describe('handshake', () => {
   });
 });
 
+describe('liveness', () => {
+  it('drops a session that stops heartbeating, and a socket that never identifies', async () => {
+    let now = Date.UTC(2026, 10, 21);
+    const timed = await startTestServer({ clock: { now: () => now }, env: { GATEWAY_HEARTBEAT_MS: '1000' } });
+    try {
+      const { client } = await signUp(timed);
+      const silent = await RawGateway.open(timed.url);
+      silent.identify(client.token!);
+      await silent.dispatch('READY');
+      const idle = await RawGateway.open(timed.url);
+      await idle.next((f) => f.op === GatewayOpcode.HELLO);
+      now += 60_000; // the sweeper runs on a real timer; it reads this clock
+      expect(await silent.closeCode()).toBe(GatewayCloseCode.UNKNOWN_ERROR);
+      expect(await idle.closeCode()).toBe(GatewayCloseCode.SESSION_TIMED_OUT);
+    } finally {
+      await timed.close();
+    }
+  });
+});
+
 describe('resume', () => {
   it('replays exactly the events missed while disconnected, in order, then carries on live', async () => {
     const { owner, general } = await makeGuild(server);

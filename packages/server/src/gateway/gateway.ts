@@ -141,10 +141,14 @@ export class Gateway {
   private sweep(): void {
     const now = this.deps.clock.now();
     // A missed heartbeat plus grace: the peer is gone (half-open TCP); it may resume later.
-    const deadline = now - this.options.heartbeatMs * 1.5 - 5000;
+    const heartbeatDeadline = now - this.options.heartbeatMs * 1.5 - 5000;
+    // A socket that never identifies only holds memory: one heartbeat interval to do it.
+    const identifyDeadline = now - this.options.heartbeatMs;
     for (const connection of this.connections) {
-      if (connection.lastHeartbeatAt < deadline) {
-        connection.close(connection.state === 'awaiting-identify' ? GatewayCloseCode.SESSION_TIMED_OUT : GatewayCloseCode.UNKNOWN_ERROR, 'Heartbeat missed');
+      if (connection.state === 'awaiting-identify' && connection.openedAt < identifyDeadline) {
+        connection.close(GatewayCloseCode.SESSION_TIMED_OUT, 'Identify or resume in time');
+      } else if (connection.lastHeartbeatAt < heartbeatDeadline) {
+        connection.close(GatewayCloseCode.UNKNOWN_ERROR, 'Heartbeat missed');
       }
     }
   }
