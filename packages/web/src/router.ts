@@ -28,8 +28,10 @@ export const router = createRouter({
         { path: 'account', component: () => import('./features/settings/AccountSettings.vue') },
         { path: 'sessions', component: () => import('./features/settings/SessionsSettings.vue') },
         { path: 'appearance', component: () => import('./features/settings/AppearanceSettings.vue') },
+        { path: 'developer', component: () => import('./features/developer/DeveloperSettings.vue') },
       ],
     },
+    { path: '/oauth2/authorize', component: () => import('./features/developer/AuthorizeView.vue'), meta: { auth: true } },
     { path: '/:pathMatch(.*)*', redirect: '/app' },
   ],
 });
