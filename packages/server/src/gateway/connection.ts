@@ -25,6 +25,8 @@ export class Connection {
   /** Inbound frames in the current rate-limit window. */
   framesInWindow = 0;
   windowStartedAt: number;
+  /** When REQUEST_GUILD_MEMBERS may next be answered (it costs database work). */
+  nextMemberRequestAt = 0;
   private pending: LogEntry[] = [];
 
   constructor(

@@ -222,6 +222,24 @@ describe('presence', () => {
   });
 });
 
+describe('member requests', () => {
+  it('answers with a members chunk, and with RATE_LIMITED when asked too often', async () => {
+    const { owner, guild, members } = await makeGuild(server, { members: 2 });
+    const gw = await RawGateway.open(server.url);
+    gw.identify(owner.client.token!);
+    await gw.dispatch('READY');
+    const username = (await members[1]!.client.request(routes.users.getMe)).username;
+    gw.send({ op: GatewayOpcode.REQUEST_GUILD_MEMBERS, d: { guild_id: guild.id, query: username.slice(0, 8), limit: 10, presences: true, nonce: 'a' } });
+    const chunk = await gw.dispatch('GUILD_MEMBERS_CHUNK');
+    expect(chunk.d).toMatchObject({ guild_id: guild.id, nonce: 'a', members: [{ user: { id: members[1]!.userId } }] });
+    gw.send({ op: GatewayOpcode.REQUEST_GUILD_MEMBERS, d: { guild_id: guild.id, user_ids: [members[0]!.userId], limit: 0, nonce: 'b' } });
+    const limited = await gw.dispatch('RATE_LIMITED');
+    expect(limited.d).toMatchObject({ opcode: 8, retry_after: expect.any(Number), meta: { guild_id: guild.id, nonce: 'b' } });
+    expect(gw.closed).toBeNull();
+    gw.close();
+  });
+});
+
 describe('intents', () => {
   it('delivers only the events a session asked for', async () => {
     const { owner, general, members } = await makeGuild(server, { members: 1 });

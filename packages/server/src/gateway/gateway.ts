@@ -14,7 +14,7 @@ import {
   type Snowflake,
 } from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import type { EventLog, LogEntry } from '../bus/event-log';
@@ -49,6 +49,8 @@ export interface GatewayDeps {
 
 /** Inbound frames allowed per connection per minute before it is closed with 4008 (Discord's limit). */
 const FRAMES_PER_MINUTE = 120;
+/** REQUEST_GUILD_MEMBERS answered at most this often per connection; faster ones get RATE_LIMITED. */
+const MEMBER_REQUEST_INTERVAL_MS = 1000;
 export const GATEWAY_PATH = '/gateway';
 
 /**
@@ -392,14 +394,25 @@ export class Gateway {
 
   private async requestMembers(connection: Connection, d: Extract<Frame, { op: 8 }>['d']): Promise<void> {
     if (!connection.guilds.has(d.guild_id)) return;
+    const now = this.deps.clock.now();
+    if (now < connection.nextMemberRequestAt) {
+      // Discord's answer to a too-frequent request: say when to retry, keep the connection.
+      connection.sendDispatch('RATE_LIMITED', {
+        opcode: GatewayOpcode.REQUEST_GUILD_MEMBERS,
+        retry_after: (connection.nextMemberRequestAt - now) / 1000,
+        meta: { guild_id: d.guild_id, ...(d.nonce && { nonce: d.nonce }) },
+      });
+      return;
+    }
+    connection.nextMemberRequestAt = now + MEMBER_REQUEST_INTERVAL_MS;
     const { db } = this.deps;
     let query = db.selectFrom('members').selectAll('members').where('members.guild_id', '=', d.guild_id);
     const userIds = d.user_ids === undefined ? null : Array.isArray(d.user_ids) ? d.user_ids : [d.user_ids];
     if (userIds) query = query.where('members.user_id', 'in', userIds.length ? userIds : ['0' as Snowflake]);
     else if (d.query) {
-      // Usernames are stored lowercase; LIKE wildcards in the query are dropped, not interpreted.
-      const prefix = `${d.query.toLowerCase().replace(/[%_\\]/g, '')}%`;
-      query = query.innerJoin('users', 'users.id', 'members.user_id').where('users.username', 'like', prefix);
+      // Usernames are stored lowercase; LIKE wildcards in the query are escaped, not interpreted.
+      const prefix = `${d.query.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+      query = query.innerJoin('users', 'users.id', 'members.user_id').where(sql<boolean>`users.username like ${prefix} escape '\\'`);
     }
     const rows = await query.orderBy('members.user_id').limit(d.limit || 1000).execute();
     const members = await loadMembers(db, d.guild_id, rows);
