@@ -42,7 +42,7 @@ const EnvSchema = z.object({
   /** redis://… to share events, presence, sessions and rate limits between several nodes. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'Must be a redis:// URL').optional(),
   /** Prefix of every Redis key Parley uses, so several deployments (or test runs) can share one Redis. */
-  REDIS_PREFIX: z.string().max(64).default('parley:'),
+  REDIS_PREFIX: z.string().regex(/^\S{0,64}$/, 'At most 64 characters, no spaces').default('parley:'),
   /** With Redis: a node silent this long is presumed dead, and its sessions leave presence. */
   NODE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
   /** The address clients use to reach this server (https://chat.example.org), when behind a proxy. */

@@ -121,7 +121,7 @@ export class RedisEventLog implements EventLog {
 
   async readAfter(seq: number): Promise<LogEntry[] | null> {
     const head = await this.head();
-    if (seq > head) return null;
+    if (seq > head || seq < 0) return null;
     const entries: StoredEntry[] = [];
     const oldestAllowed = this.clock.now() - this.options.windowMs;
     // Bounded by the entries between seq and head, a page at a time.
