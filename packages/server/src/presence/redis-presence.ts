@@ -12,12 +12,17 @@ import { type PresenceStore, type StatusChange, visibleStatus } from './presence
  * so concurrent nodes never see a half-made change.
  */
 
-/** KEYS: status, sessions, node sessions. ARGV: status, session, node, member, only-if-offline flag. Returns {before, after}. */
+/**
+ * KEYS: status, sessions, node sessions, nodes. ARGV: status, session, node, member, only-if-offline
+ * flag. Returns {before, after}. Lists the node too: one swept while it only stalled must stay
+ * sweepable should it die before its next refresh.
+ */
 const CONNECT = `
 local before = redis.call('GET', KEYS[1])
 if ARGV[5] == '0' or not before then redis.call('SET', KEYS[1], ARGV[1]) end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[4])
+redis.call('SADD', KEYS[4], ARGV[3])
 return {before, redis.call('GET', KEYS[1])}
 `;
 
@@ -113,7 +118,7 @@ export class RedisPresenceStore implements PresenceStore {
     redis: Redis,
     private readonly options: RedisPresenceOptions,
   ) {
-    redis.defineCommand('parleyPresenceConnect', { numberOfKeys: 3, lua: CONNECT });
+    redis.defineCommand('parleyPresenceConnect', { numberOfKeys: 4, lua: CONNECT });
     redis.defineCommand('parleyPresenceSetStatus', { numberOfKeys: 1, lua: SET_STATUS });
     redis.defineCommand('parleyPresenceDisconnect', { numberOfKeys: 3, lua: DISCONNECT });
     redis.defineCommand('parleyPresenceSweep', { numberOfKeys: 3, lua: SWEEP });
@@ -204,6 +209,7 @@ export class RedisPresenceStore implements PresenceStore {
       this.key('status', userId),
       this.key('sessions', userId),
       this.key('node', this.nodeId),
+      this.key('nodes'),
       status,
       sessionId,
       this.nodeId,
