@@ -5,6 +5,7 @@ import { connectTestRedis, deleteKeys, testRedisPrefix } from '../testing/redis'
 import { redisLimiters } from './limiters';
 
 const prefix = testRedisPrefix();
+const otherDeployment = testRedisPrefix();
 let nodeA: Redis;
 let nodeB: Redis;
 beforeAll(async () => {
@@ -12,6 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await deleteKeys(nodeA, prefix);
+  await deleteKeys(nodeA, otherDeployment);
   await Promise.all([nodeA.quit(), nodeB.quit()]);
 });
 
@@ -29,6 +31,6 @@ describe('redisLimiters', () => {
     // Other keys, other limiters and other deployments (prefixes) count separately.
     await onB.consume('user-2');
     await redisLimiters(nodeB, prefix)({ ...options, keyPrefix: 'auth-ip' }).consume('user-1');
-    await redisLimiters(nodeB, testRedisPrefix())(options).consume('user-1');
+    await redisLimiters(nodeB, otherDeployment)(options).consume('user-1');
   });
 });
