@@ -1,19 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: pure unit tests once, and every storage/API test twice, once against each
- * real database engine (SQLite file; PostgreSQL at TEST_DATABASE_URL).
+ * Four projects: pure unit tests once, every storage/API test twice, once against each real
+ * database engine (SQLite file; PostgreSQL at TEST_DATABASE_URL), and the tests of what several
+ * nodes share once, against Redis (TEST_REDIS_URL) and PostgreSQL.
  */
 const serverTests = ['packages/server/src/**/*.test.ts'];
 const unitTests = ['packages/*/src/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts'];
+const redisTests = ['packages/server/src/**/*.redis.test.ts'];
 
 export default defineConfig({
   test: {
     projects: [
       // extends: projects inherit the root options below (timeouts).
       { extends: true, test: { name: 'unit', include: unitTests } },
-      { extends: true, test: { name: 'sqlite', include: serverTests, exclude: unitTests, env: { PARLEY_TEST_DB: 'sqlite' } } },
-      { extends: true, test: { name: 'postgres', include: serverTests, exclude: unitTests, env: { PARLEY_TEST_DB: 'postgres' } } },
+      { extends: true, test: { name: 'sqlite', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'sqlite' } } },
+      { extends: true, test: { name: 'postgres', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'postgres' } } },
+      { extends: true, test: { name: 'redis', include: redisTests, env: { PARLEY_TEST_DB: 'postgres' } } },
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
- * Counts tests per vitest project (unit, sqlite, postgres) into .test-output/vitest-counts.json,
+ * Counts tests per vitest project (unit, sqlite, postgres, redis) into .test-output/vitest-counts.json,
  * so the test summary can say how many ran against each real component.
  */
 export default class CountReporter implements Reporter {

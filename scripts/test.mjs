@@ -1,16 +1,20 @@
 // `npm test`: the whole suite, in order, ending with one line that counts the tests run against
 // each real component. Steps: typecheck, build, vitest (unit + every storage/API test on SQLite
-// and on PostgreSQL), Playwright in Debian Chromium against the built app.
+// and on PostgreSQL + the multi-node tests on Redis and PostgreSQL), Playwright in Debian
+// Chromium against the built app.
 //
-// PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) and Chromium
-// (CHROMIUM_PATH, default /usr/bin/chromium) are required in CI (CI=true). On a laptop without
-// them, their tests are skipped with a warning and the summary shows 0 for them.
+// PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), Redis
+// (TEST_REDIS_URL, default redis://127.0.0.1:6379) and Chromium (CHROMIUM_PATH, default
+// /usr/bin/chromium) are required in CI (CI=true). On a laptop without them, their tests are
+// skipped with a warning and the summary shows 0 for them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 const inCi = Boolean(process.env.CI);
 const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const failures = [];
 
@@ -34,10 +38,29 @@ async function postgresReachable() {
   }
 }
 
+async function redisReachable() {
+  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 fs.rmSync('.test-output', { recursive: true, force: true });
 const havePostgres = await postgresReachable();
+const haveRedis = await redisReachable();
 const haveChromium = fs.existsSync(chromium);
-for (const [have, what] of [[havePostgres, `PostgreSQL at ${pgUrl}`], [haveChromium, `Chromium at ${chromium}`]]) {
+const services = [
+  [havePostgres, `PostgreSQL at ${pgUrl}`],
+  [haveRedis, `Redis at ${redisUrl}`],
+  [haveChromium, `Chromium at ${chromium}`],
+];
+for (const [have, what] of services) {
   if (have) continue;
   if (inCi) failures.push(`${what} is required in CI but missing`);
   else console.warn(`⚠ ${what} is not available: its tests are skipped (CI requires it).`);
@@ -45,8 +68,12 @@ for (const [have, what] of [[havePostgres, `PostgreSQL at ${pgUrl}`], [haveChrom
 
 step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
 const built = step('build', 'npm', ['run', '--silent', 'build']);
-const projects = ['unit', 'sqlite', ...(havePostgres ? ['postgres'] : [])].flatMap((p) => ['--project', p]);
-step('vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--reporter=./scripts/count-reporter.ts'], { TEST_DATABASE_URL: pgUrl });
+// The multi-node tests run their nodes on PostgreSQL, so they need both.
+const projects = ['unit', 'sqlite', ...(havePostgres ? ['postgres'] : []), ...(havePostgres && haveRedis ? ['redis'] : [])].flatMap((p) => ['--project', p]);
+step('vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--reporter=./scripts/count-reporter.ts'], {
+  TEST_DATABASE_URL: pgUrl,
+  TEST_REDIS_URL: redisUrl,
+});
 if (haveChromium && built) step('playwright', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });
 
 const vitestCounts = readJson('.test-output/vitest-counts.json') ?? {};
@@ -55,6 +82,7 @@ const ran = (project) => (vitestCounts[project] ? vitestCounts[project].passed +
 const components = {
   SQLite: ran('sqlite'),
   PostgreSQL: ran('postgres'),
+  Redis: ran('redis'),
   Chromium: e2e ? e2e.expected + e2e.unexpected + e2e.flaky : 0,
 };
 if (inCi) for (const [name, count] of Object.entries(components)) if (count === 0) failures.push(`no tests ran against ${name}`);

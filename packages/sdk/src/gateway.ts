@@ -71,6 +71,8 @@ export class GatewayClient extends Emitter<GatewayEvents> {
   /** The last sequence number received: what a resume continues from. */
   seq: number | null = null;
   private resumeUrl: string | null = null;
+  /** Whether the current socket got HELLO (a server answered). */
+  private greeted = false;
   private socket: WebSocketLike | null = null;
   private heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -142,6 +144,7 @@ export class GatewayClient extends Emitter<GatewayEvents> {
   private open(): void {
     this.clearTimers();
     this.setState(this.sessionId ? 'reconnecting' : 'connecting');
+    this.greeted = false;
     const base = this.resumeUrl && this.sessionId ? this.resumeUrl : typeof this.options.url === 'function' ? this.options.url() : this.options.url;
     const socket = new this.WebSocketImpl(`${base}?v=${GATEWAY_VERSION}&encoding=json`);
     this.socket = socket;
@@ -163,6 +166,7 @@ export class GatewayClient extends Emitter<GatewayEvents> {
     }
     switch (frame.op) {
       case GatewayOpcode.HELLO:
+        this.greeted = true;
         this.startHeartbeat((frame.d as { heartbeat_interval: number }).heartbeat_interval);
         this.identifyOrResume();
         return;
@@ -243,6 +247,9 @@ export class GatewayClient extends Emitter<GatewayEvents> {
       this.emit('fatal', { code, reason });
       return;
     }
+    // The node named by resume_gateway_url may be gone for good (it died): once it does not answer,
+    // reconnect through `url` (another node), which can resume the session just as well.
+    if (!this.greeted) this.resumeUrl = null;
     if (SESSION_ENDING_CLOSE_CODES.has(code)) {
       this.sessionId = null;
       this.seq = null;

@@ -34,6 +34,7 @@ import { EventPublisher } from './events/publisher';
 import { Gateway } from './gateway/gateway';
 import { MemorySessionStore } from './gateway/session-store';
 import { MemoryPresenceStore } from './presence/memory-presence';
+import { openRedisSharedState } from './redis/shared-state';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,11 +58,23 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const clock = options.clock ?? systemClock;
-  const ids = new SnowflakeGenerator(clock, config.workerId);
-  const log = new MemoryEventLog(clock, { windowMs: config.gateway.resumeWindowMs, maxEntries: config.gateway.maxLogEntries });
-  const presence = new MemoryPresenceStore();
+  const hops = config.trustProxy;
+  const app = Fastify({
+    logger: { level: config.logLevel, name: 'parley' },
+    // One line per request is noise at chat volumes; errors are still logged with their request.
+    logController: new LogController({ disableRequestLogging: true }),
+    // A hop count N trusts the N nearest proxies (fastify's types want it as a function).
+    trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
+    frameworkErrors: answerFrameworkError,
+    bodyLimit: Limits.jsonBodyMaxBytes,
+  });
+  // Several nodes share state through Redis; a single node keeps it in memory.
+  const shared = config.redisUrl ? await openRedisSharedState(config, clock, app.log.child({ subsystem: 'redis' })) : null;
+  const ids = new SnowflakeGenerator(clock, config.workerId ?? shared?.workerId ?? null);
+  const log = shared?.log ?? new MemoryEventLog(clock, { windowMs: config.gateway.resumeWindowMs, maxEntries: config.gateway.maxLogEntries });
+  const presence = shared?.presence ?? new MemoryPresenceStore();
   const sessions = new Sessions(database.db, clock, ids);
-  const limiters = memoryLimiters;
+  const limiters = shared?.limiters ?? memoryLimiters;
   const ctx: AppContext = {
     config,
     database,
@@ -79,16 +92,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     presence,
   };
 
-  const hops = config.trustProxy;
-  const app = Fastify({
-    logger: { level: config.logLevel, name: 'parley' },
-    // One line per request is noise at chat volumes; errors are still logged with their request.
-    logController: new LogController({ disableRequestLogging: true }),
-    // A hop count N trusts the N nearest proxies (fastify's types want it as a function).
-    trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
-    frameworkErrors: answerFrameworkError,
-    bodyLimit: Limits.jsonBodyMaxBytes,
-  });
   app.decorateRequest('auth', null);
   // Raw image bodies (avatar uploads). The route's byte limit applies while the body streams in.
   app.addContentTypeParser([...AcceptedImageTypes], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -115,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       log,
       events: ctx.events,
       presence,
-      sessions: new MemorySessionStore(clock, config.gateway.resumeWindowMs),
+      sessions: shared?.sessions ?? new MemorySessionStore(clock, config.gateway.resumeWindowMs),
       clock,
       logger: app.log.child({ subsystem: 'gateway' }),
       authenticate: sessions.authenticateToken,
@@ -128,6 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     await log.close();
     await presence.close();
+    await shared?.close();
   });
   return app;
 }

@@ -41,6 +41,10 @@ const EnvSchema = z.object({
   WEB_DIR: z.string().optional(),
   /** redis://… to share events, presence, sessions and rate limits between several nodes. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'Must be a redis:// URL').optional(),
+  /** Prefix of every Redis key Parley uses, so several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^\S{0,64}$/, 'At most 64 characters, no spaces').default('parley:'),
+  /** With Redis: a node silent this long is presumed dead, and its sessions leave presence. */
+  NODE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
   /** The address clients use to reach this server (https://chat.example.org), when behind a proxy. */
   PUBLIC_URL: z.url().optional(),
   /** How often gateway clients must send a heartbeat. */
@@ -78,6 +82,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     rateLimits: { authPerIp: e.AUTH_RATE_LIMIT_IP, failedLoginsPerAccount: e.AUTH_RATE_LIMIT_ACCOUNT },
     webDir: e.WEB_DIR === undefined ? defaultWebDir() : e.WEB_DIR || null,
     redisUrl: e.REDIS_URL ?? null,
+    redisPrefix: e.REDIS_PREFIX,
+    nodeTimeoutMs: e.NODE_TIMEOUT_SECONDS * 1000,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, '') ?? null,
     gateway: {
       heartbeatMs: e.GATEWAY_HEARTBEAT_MS,

@@ -37,6 +37,11 @@ export interface EventLog {
   append(entries: readonly NewEntry[]): Promise<number[]>;
   /** Calls the handler for every entry appended from now on, in log order. */
   subscribe(handler: (entry: LogEntry) => void): void;
+  /**
+   * Calls the handler when this node may have missed entries (its link to a shared log was down
+   * longer than entries are kept, or the log was reset): its sessions must resume or re-identify.
+   */
+  onLoss(handler: () => void): void;
   /** Entries after `seq` up to the head; null when `seq` is older than what is kept (or ahead of the head). */
   readAfter(seq: number): Promise<LogEntry[] | null>;
   /** The sequence number of the latest entry (0 before the first). */

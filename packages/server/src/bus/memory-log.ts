@@ -36,6 +36,9 @@ export class MemoryEventLog implements EventLog {
     this.handlers.push(handler);
   }
 
+  /** Never called: entries reach subscribers synchronously, inside append, so none can be missed. */
+  onLoss(): void {}
+
   async readAfter(seq: number): Promise<LogEntry[] | null> {
     this.trim(this.clock.now());
     if (seq > this.seq) return null;

@@ -70,6 +70,12 @@ export class Gateway {
     private readonly options: GatewayOptions,
   ) {
     deps.log.subscribe((entry) => this.dispatch(entry));
+    // This node missed events: its sessions resume (replaying what the log still has) or start afresh.
+    deps.log.onLoss(() => {
+      for (const connection of this.connections) connection.requestReconnect();
+    });
+    // Presence changed without a local connection doing anything (another node died): tell the guilds.
+    deps.presence.onBackgroundChange((userId, change) => void this.publishBackgroundPresence(userId, change.after));
     // One timer for all connections: zombies (no heartbeat) and sessions never identified.
     this.sweeper = setInterval(() => this.sweep(), Math.max(250, Math.floor(options.heartbeatMs / 4))).unref();
   }
@@ -390,6 +396,14 @@ export class Gateway {
     await this.deps.events.publish(
       ...guildIds.map((guildId) => ({ t: 'PRESENCE_UPDATE' as const, d: toPresence(userId, status, guildId), to: { guilds: [guildId] } })),
     );
+  }
+
+  private async publishBackgroundPresence(userId: Snowflake, status: 'online' | 'idle' | 'dnd' | 'offline'): Promise<void> {
+    try {
+      await this.publishPresence(userId, status, await guildIdsOf(this.deps.db, userId));
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'gateway: publishing a presence change failed');
+    }
   }
 
   private async requestMembers(connection: Connection, d: Extract<Frame, { op: 8 }>['d']): Promise<void> {

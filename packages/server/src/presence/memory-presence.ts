@@ -41,6 +41,9 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.users.get(userId)?.status ?? null;
   }
 
+  /** Never called: on a single node, presence lives and dies with the process that holds the sessions. */
+  onBackgroundChange(): void {}
+
   async close(): Promise<void> {}
 
   private visibleOf(userId: Snowflake): VisibleStatus {

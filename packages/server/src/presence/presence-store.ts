@@ -25,6 +25,12 @@ export interface PresenceStore {
   visible(userIds: readonly Snowflake[]): Promise<Map<Snowflake, VisibleStatus>>;
   /** The user's own chosen status (what their other devices should show), or null when offline. */
   chosen(userId: Snowflake): Promise<PresenceStatus | null>;
+  /**
+   * Calls the handler for changes the store makes on its own rather than in answer to a call
+   * (the sessions of a node that died swept away, or this node's sessions restored after it was
+   * presumed dead). Whoever publishes presence must tell the user's guilds about them.
+   */
+  onBackgroundChange(handler: (userId: Snowflake, change: StatusChange) => void): void;
   close(): Promise<void>;
 }
 

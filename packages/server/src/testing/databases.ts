@@ -39,7 +39,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-async function dropSchema(schema: string): Promise<void> {
+/** Drops a PostgreSQL schema of the test database and everything in it. */
+export async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
