@@ -21,9 +21,9 @@ export interface IncomingFile {
  * byte limit and leave nothing behind when it throws. `discard` removes the files of a request
  * that failed before its handler took them (bad payload_json, a later file too large…).
  */
-export interface FileReceiver<Params, File> {
-  open(input: { params: Params; auth: Auth | null }): Promise<(file: IncomingFile) => Promise<File>>;
-  discard(files: readonly File[]): Promise<void>;
+export interface FileReceiver<Params, Stored> {
+  open(input: { params: Params; auth: Auth | null }): Promise<(file: IncomingFile) => Promise<Stored>>;
+  discard(files: readonly Stored[]): Promise<void>;
 }
 
 /**
@@ -48,11 +48,11 @@ const MALFORMED = 'Malformed multipart/form-data body';
  * if anything later fails. Returns the body, still to be validated by the route's schema ({}
  * when there is no payload_json).
  */
-export async function readMultipartBody<File>(
+export async function readMultipartBody<Stored>(
   request: FastifyRequest,
   options: { maxCount: number },
-  store: (file: IncomingFile) => Promise<File>,
-  received: File[],
+  store: (file: IncomingFile) => Promise<Stored>,
+  received: Stored[],
 ): Promise<unknown> {
   const parts = request.parts({
     limits: { files: options.maxCount + 1, fields: 4, parts: options.maxCount + 4, fieldSize: Limits.jsonBodyMaxBytes },

@@ -26,18 +26,18 @@ declare module 'fastify' {
   }
 }
 
-export type HandlerInput<R extends RouteDef, File = never> = RouteParsed<R> & {
+export type HandlerInput<R extends RouteDef, Stored = never> = RouteParsed<R> & {
   auth: R['auth'] extends 'none' ? null : R['auth'] extends 'user' ? Auth : PersonAuth;
   /** Routes that take files: what their FileReceiver stored (empty for a JSON request). */
-  files: File[];
+  files: Stored[];
   request: FastifyRequest;
   reply: FastifyReply;
 };
 
-export type Handler<R extends RouteDef, File = never> = (input: HandlerInput<R, File>) => Promise<RouteResponse<R>>;
+export type Handler<R extends RouteDef, Stored = never> = (input: HandlerInput<R, Stored>) => Promise<RouteResponse<R>>;
 
 /** The receiver for a route's files: required when the route declares `files`, refused otherwise. */
-export type RouteFileReceiver<R extends RouteDef, File> = FileReceiver<RouteParsed<R>['params'], File>;
+export type RouteFileReceiver<R extends RouteDef, Stored> = FileReceiver<RouteParsed<R>['params'], Stored>;
 
 /**
  * Registers the handler for a route described in @parley/protocol: its schemas validate the
@@ -49,16 +49,16 @@ export type RouteFileReceiver<R extends RouteDef, File> = FileReceiver<RoutePars
  * schema then validates, exactly as a JSON body would be. Should the request fail after any
  * file was stored (validation, the handler), the receiver discards them.
  */
-export function handle<R extends RouteDef, File = never>(
+export function handle<R extends RouteDef, Stored = never>(
   app: FastifyInstance,
   authenticate: Authenticate,
   route: R,
-  handler: Handler<R, File>,
-  receiver?: RouteFileReceiver<R, File>,
+  handler: Handler<R, Stored>,
+  receiver?: RouteFileReceiver<R, Stored>,
 ): void {
   if (Boolean(route.files) !== Boolean(receiver)) throw new Error(`${route.method} ${route.path}: a route takes a file receiver exactly when it declares files`);
   /** Files stored for requests still in flight, until the handler has taken them. */
-  const pending = new WeakMap<FastifyRequest, File[]>();
+  const pending = new WeakMap<FastifyRequest, Stored[]>();
   app.route({
     method: route.method,
     url: API_PREFIX + route.path,
@@ -95,7 +95,7 @@ export function handle<R extends RouteDef, File = never>(
       const params = route.params ? route.params.safeParse(request.params, { reportInput: true }) : { success: true as const, data: undefined };
       if (!params.success) throw new RequestValidationError(params.error.issues);
       const store = await receiver.open({ params: params.data as RouteParsed<R>['params'], auth: request.auth });
-      const received: File[] = [];
+      const received: Stored[] = [];
       pending.set(request, received);
       try {
         request.body = await readMultipartBody(request, route.files, store, received);
@@ -122,7 +122,7 @@ export function handle<R extends RouteDef, File = never>(
         files: pending.get(request) ?? [],
         request,
         reply,
-      } as HandlerInput<R, File>);
+      } as HandlerInput<R, Stored>);
       // The handler has taken the files (they belong to what it created) and may no longer be discarded.
       pending.delete(request);
       if (route.response === null) return reply.status(204).send();
@@ -133,7 +133,7 @@ export function handle<R extends RouteDef, File = never>(
 
 /** `handle` bound to one app and authenticator: what feature modules register their routes with. */
 export function routeRegistrar(app: FastifyInstance, authenticate: Authenticate) {
-  return <R extends RouteDef, File = never>(route: R, handler: Handler<R, File>, receiver?: RouteFileReceiver<R, File>): void =>
+  return <R extends RouteDef, Stored = never>(route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>): void =>
     handle(app, authenticate, route, handler, receiver);
 }
 

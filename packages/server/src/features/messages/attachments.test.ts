@@ -379,6 +379,8 @@ describe('upload limits and bad multipart', () => {
     // payload_json is validated by the same schema as a JSON body, after the files arrived.
     const invalid = await postMultipart(token, channel, multipartBody([file, { name: 'payload_json', data: JSON.stringify({ content: 'x'.repeat(4001) }) }]));
     expect(invalid).toMatchObject({ status: 400, body: { code: 50035, errors: { content: expect.anything() } } });
+    const huge = await postMultipart(token, channel, multipartBody([file, { name: 'payload_json', data: JSON.stringify({ content: 'x', nonce: 'y'.repeat(Limits.jsonBodyMaxBytes) }) }]));
+    expect(huge).toMatchObject({ status: 413, body: { code: 40005 } });
     const notAnObject = await postMultipart(token, channel, multipartBody([file, { name: 'payload_json', data: '[1, 2]' }]));
     expect(notAnObject).toMatchObject({ status: 400, body: { code: 50035 } });
 
