@@ -189,6 +189,7 @@ export const messageRoutes = {
     auth: 'user',
     params: ChannelParams,
     body: CreateMessageBody,
+    files: { maxCount: Limits.attachmentsPerMessage },
     response: Message,
   }),
   edit: defineRoute({

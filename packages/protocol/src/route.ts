@@ -29,6 +29,12 @@ export interface RouteDef {
   rawBody?: { contentTypes: readonly string[]; maxBytes: number };
   /** Byte limit for a JSON body when it must differ from the default. */
   bodyLimit?: number;
+  /**
+   * Also accepts files, Discord's way: `multipart/form-data` with the JSON body as a
+   * `payload_json` part and each file as a part named `files[0]`, `files[1]`… (at most
+   * maxCount). The per-file byte limit is the server's setting.
+   */
+  files?: { maxCount: number };
   /** The success body; null for 204 No Content. */
   response: z.ZodType | null;
   /** Still callable by a user who must change their password first (e.g. to change it). */
@@ -40,7 +46,8 @@ export function defineRoute<const R extends RouteDef>(route: R): R {
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
-type In<S> = S extends z.ZodType ? z.input<S> : undefined;
+/** What a client sends for a schema; an object whose fields are all optional may be left out. */
+type In<S> = S extends z.ZodType ? ({} extends z.input<S> ? z.input<S> | undefined : z.input<S>) : undefined;
 
 /** What a handler returns / what a client receives. */
 export type RouteResponse<R extends RouteDef> = R['response'] extends z.ZodType ? z.output<R['response']> : void;
@@ -49,6 +56,8 @@ export type RouteInput<R extends RouteDef> = OptionalWhereUndefined<{
   params: In<R['params']>;
   query: In<R['query']>;
   body: R['rawBody'] extends object ? Blob : In<R['body']>;
+  /** Routes that take files: sent as multipart/form-data when given. */
+  files: R['files'] extends object ? readonly File[] | undefined : undefined;
 }>;
 /** What a handler receives, after parsing. */
 export type RouteParsed<R extends RouteDef> = {

@@ -42,11 +42,17 @@ export class RestClient {
   }
 
   async request<R extends RouteDef>(route: R, ...[input]: RouteArgs<R>): Promise<RouteResponse<R>> {
-    const { params, query, body } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
+    const { params, query, body, files } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; files?: readonly File[] };
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = this.token;
     let payload: BodyInit | undefined;
-    if (route.rawBody) {
+    if (files?.length) {
+      // Discord's shape: the JSON body as payload_json, files as files[0], files[1]…; fetch sets the boundary.
+      const form = new FormData();
+      files.forEach((file, index) => form.append(`files[${index}]`, file, file.name));
+      form.append('payload_json', JSON.stringify(body ?? {}));
+      payload = form;
+    } else if (route.rawBody) {
       payload = body as Blob;
       headers['content-type'] = (body as Blob).type || 'application/octet-stream';
     } else if (route.body) {

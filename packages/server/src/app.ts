@@ -25,6 +25,7 @@ import { DiskFileStore } from './files/disk-file-store';
 import type { FileStore } from './files/file-store';
 import { answerFrameworkError, installErrorHandling } from './http/errors';
 import { installHealthRoutes } from './http/health';
+import { installMultipart } from './http/multipart';
 import { installOpenApi } from './http/openapi';
 import { installSecurityHeaders } from './http/security';
 import { installValidation } from './http/validation';
@@ -97,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser([...AcceptedImageTypes], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   installValidation(app);
+  await installMultipart(app);
   installSecurityHeaders(app);
   await installOpenApi(app);
   installHealthRoutes(app, database);

@@ -2,12 +2,14 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Database } from './database';
 import { accounts } from './migrations/0001_accounts';
 import { communities } from './migrations/0002_communities';
+import { instanceSecrets } from './migrations/0003_instance_secrets';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
 const MIGRATIONS: Record<string, ParleyMigration> = {
   '0001_accounts': accounts,
   '0002_communities': communities,
+  '0003_instance_secrets': instanceSecrets,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

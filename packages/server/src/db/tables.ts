@@ -11,6 +11,7 @@ export interface Tables {
   sessions: SessionsTable;
   registration_invites: RegistrationInvitesTable;
   instance_settings: InstanceSettingsTable;
+  instance_secrets: InstanceSecretsTable;
   guilds: GuildsTable;
   roles: RolesTable;
   members: MembersTable;
@@ -88,6 +89,13 @@ export interface InstanceSettingsTable {
   key: string;
   /** JSON. */
   value: string;
+}
+
+export interface InstanceSecretsTable {
+  name: string;
+  /** base64url of random bytes. */
+  value: string;
+  created_at: number;
 }
 
 export interface GuildsTable {

@@ -2,25 +2,45 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { type FileStore, assertSafeKey } from './file-store';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type ByteRange, type FileStore, FileTooLargeError, assertSafeKey } from './file-store';
 
 /** Files on local disk under one directory; writes are atomic (temp file, then rename). */
 export class DiskFileStore implements FileStore {
   constructor(private readonly root: string) {}
 
   async put(key: string, data: Buffer): Promise<void> {
-    const target = this.pathOf(key);
-    await fsp.mkdir(path.dirname(target), { recursive: true });
-    const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    const { target, temp } = await this.prepareWrite(key);
     await fsp.writeFile(temp, data);
     await fsp.rename(temp, target);
   }
 
-  async get(key: string): Promise<{ stream: fs.ReadStream; size: number } | null> {
+  async putStream(key: string, source: Readable, options: { maxBytes: number }): Promise<number> {
+    const { target, temp } = await this.prepareWrite(key);
+    let size = 0;
+    // Counts while the bytes flow: the limit holds however the sender declared (or hid) the length.
+    const limit = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(size > options.maxBytes ? new FileTooLargeError(options.maxBytes) : null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, limit, fs.createWriteStream(temp, { flags: 'wx' }));
+      await fsp.rename(temp, target);
+      return size;
+    } catch (error) {
+      await fsp.rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<{ stream: fs.ReadStream; size: number } | null> {
     const file = this.pathOf(key);
     try {
       const stat = await fsp.stat(file);
-      return { stream: fs.createReadStream(file), size: stat.size };
+      return { stream: fs.createReadStream(file, range ?? {}), size: stat.size };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
@@ -33,6 +53,13 @@ export class DiskFileStore implements FileStore {
 
   async deletePrefix(prefix: string): Promise<void> {
     await fsp.rm(this.pathOf(prefix), { recursive: true, force: true });
+  }
+
+  /** The final path and a unique temp path beside it (same directory, so the rename is atomic). */
+  private async prepareWrite(key: string): Promise<{ target: string; temp: string }> {
+    const target = this.pathOf(key);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    return { target, temp: `${target}.${randomBytes(6).toString('hex')}.tmp` };
   }
 
   private pathOf(key: string): string {

@@ -1,18 +1,38 @@
 import type { Readable } from 'node:stream';
 
+/** A byte range to read, both ends included (as in HTTP's `Range: bytes=start-end`). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 /**
- * Where uploaded files (avatars now, attachments later) live. Keys are slash-separated paths
- * such as `avatars/123/abc.webp`; the default implementation writes under DATA_DIR, and
- * object storage can replace it without features noticing.
+ * Where uploaded files (avatars, attachments) live. Keys are slash-separated paths such as
+ * `avatars/123/abc.webp`; the default implementation writes under DATA_DIR, and object
+ * storage can replace it without features noticing.
  */
 export interface FileStore {
   put(key: string, data: Buffer): Promise<void>;
-  /** Null when there is no such file. */
-  get(key: string): Promise<{ stream: Readable; size: number } | null>;
+  /**
+   * Stores a stream as it arrives, never holding it in memory, and returns its size. Past
+   * `maxBytes` it stops reading at once and throws FileTooLargeError; a failed or refused
+   * write leaves nothing behind (not even part of the file).
+   */
+  putStream(key: string, source: Readable, options: { maxBytes: number }): Promise<number>;
+  /** Null when there is no such file. With a range, the stream holds only those bytes; size is the whole file's. */
+  get(key: string, range?: ByteRange): Promise<{ stream: Readable; size: number } | null>;
   /** Deleting a missing file is not an error. */
   delete(key: string): Promise<void>;
   /** Deletes every file under `prefix/` (an attachment's original and thumbnail, say). */
   deletePrefix(prefix: string): Promise<void>;
+}
+
+/** A streamed file went past the byte limit it was given. */
+export class FileTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`File exceeds ${maxBytes} bytes`);
+    this.name = 'FileTooLargeError';
+  }
 }
 
 /** Keys are built by the server, but check anyway: nothing may escape the store's root. */

@@ -2,7 +2,8 @@ import { API_PREFIX, ErrorBody, type RouteDef, type RouteParsed, type RouteRespo
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionRow, UserRow } from '../db/tables';
 import { z } from 'zod';
-import { ApiError } from './errors';
+import { ApiError, RequestValidationError } from './errors';
+import { type FileReceiver, readMultipartBody } from './multipart';
 
 /** Who is calling: resolved from the Authorization header before the body is even read. */
 export interface Auth {
@@ -25,20 +26,39 @@ declare module 'fastify' {
   }
 }
 
-export type HandlerInput<R extends RouteDef> = RouteParsed<R> & {
+export type HandlerInput<R extends RouteDef, Stored = never> = RouteParsed<R> & {
   auth: R['auth'] extends 'none' ? null : R['auth'] extends 'user' ? Auth : PersonAuth;
+  /** Routes that take files: what their FileReceiver stored (empty for a JSON request). */
+  files: Stored[];
   request: FastifyRequest;
   reply: FastifyReply;
 };
 
-export type Handler<R extends RouteDef> = (input: HandlerInput<R>) => Promise<RouteResponse<R>>;
+export type Handler<R extends RouteDef, Stored = never> = (input: HandlerInput<R, Stored>) => Promise<RouteResponse<R>>;
+
+/** The receiver for a route's files: required when the route declares `files`, refused otherwise. */
+export type RouteFileReceiver<R extends RouteDef, Stored> = FileReceiver<RouteParsed<R>['params'], Stored>;
 
 /**
  * Registers the handler for a route described in @parley/protocol: its schemas validate the
  * request and document it in OpenAPI, its `auth` decides who may call it. Authentication runs
  * in onRequest, so an anonymous upload is refused before a single body byte is read.
+ *
+ * A route that declares `files` also takes multipart/form-data (see readMultipartBody): before
+ * validation, its files stream into `receiver` and payload_json becomes the body the route's
+ * schema then validates, exactly as a JSON body would be. Should the request fail after any
+ * file was stored (validation, the handler), the receiver discards them.
  */
-export function handle<R extends RouteDef>(app: FastifyInstance, authenticate: Authenticate, route: R, handler: Handler<R>): void {
+export function handle<R extends RouteDef, Stored = never>(
+  app: FastifyInstance,
+  authenticate: Authenticate,
+  route: R,
+  handler: Handler<R, Stored>,
+  receiver?: RouteFileReceiver<R, Stored>,
+): void {
+  if (Boolean(route.files) !== Boolean(receiver)) throw new Error(`${route.method} ${route.path}: a route takes a file receiver exactly when it declares files`);
+  /** Files stored for requests still in flight, until the handler has taken them. */
+  const pending = new WeakMap<FastifyRequest, Stored[]>();
   app.route({
     method: route.method,
     url: API_PREFIX + route.path,
@@ -68,6 +88,30 @@ export function handle<R extends RouteDef>(app: FastifyInstance, authenticate: A
             }
             request.auth = auth;
           },
+    preValidation: async (request, reply) => {
+      if (!request.isMultipart()) return;
+      if (!route.files || !receiver) throw new ApiError('UNSUPPORTED_MEDIA_TYPE');
+      // Files are stored under the path's IDs, so the path is checked before any of them.
+      const params = route.params ? route.params.safeParse(request.params, { reportInput: true }) : { success: true as const, data: undefined };
+      if (!params.success) throw new RequestValidationError(params.error.issues);
+      const store = await receiver.open({ params: params.data as RouteParsed<R>['params'], auth: request.auth });
+      const received: Stored[] = [];
+      pending.set(request, received);
+      try {
+        request.body = await readMultipartBody(request, route.files, store, received);
+      } catch (error) {
+        // Refused midway: whatever the client still sends is unwanted, so close rather than drain it.
+        if (!request.raw.readableEnded) reply.header('connection', 'close');
+        throw error;
+      }
+    },
+    onError: route.files
+      ? async (request) => {
+          const files = pending.get(request);
+          pending.delete(request);
+          if (files?.length) await receiver!.discard(files);
+        }
+      : undefined,
     handler: async (request, reply) => {
       if (route.rawBody) checkRawBody(route.rawBody, request);
       const result = await handler({
@@ -75,9 +119,12 @@ export function handle<R extends RouteDef>(app: FastifyInstance, authenticate: A
         query: request.query,
         body: request.body,
         auth: request.auth,
+        files: pending.get(request) ?? [],
         request,
         reply,
-      } as HandlerInput<R>);
+      } as HandlerInput<R, Stored>);
+      // The handler has taken the files (they belong to what it created) and may no longer be discarded.
+      pending.delete(request);
       if (route.response === null) return reply.status(204).send();
       return result;
     },
@@ -86,7 +133,8 @@ export function handle<R extends RouteDef>(app: FastifyInstance, authenticate: A
 
 /** `handle` bound to one app and authenticator: what feature modules register their routes with. */
 export function routeRegistrar(app: FastifyInstance, authenticate: Authenticate) {
-  return <R extends RouteDef>(route: R, handler: Handler<R>): void => handle(app, authenticate, route, handler);
+  return <R extends RouteDef, Stored = never>(route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>): void =>
+    handle(app, authenticate, route, handler, receiver);
 }
 
 function checkRawBody(rawBody: NonNullable<RouteDef['rawBody']>, request: FastifyRequest): void {

@@ -12,7 +12,11 @@ import { loadMembers } from '../guilds/payloads';
 import { isDirect, isThread } from '../guilds/permissions';
 import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
+import { attachmentDownloadRoutes } from './attachment-routes';
+import { AttachmentUrls } from './attachment-urls';
+import { AttachmentReceiver, attachmentPrefix } from './attachments';
 import { parseMentions, resolveMentions } from './mentions';
+import { searchRoutes } from './search';
 import { MessageSender } from './send';
 import { loadMessages } from './serialize';
 
@@ -23,7 +27,10 @@ const MAX_REACTION_EMOJI = 20;
 export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
   const route = routeRegistrar(app, ctx.sessions.authenticate);
-  const sender = new MessageSender(ctx);
+  const urls = new AttachmentUrls(db, ctx.clock, ctx.config.publicUrl ?? '');
+  const sender = new MessageSender(ctx, urls);
+  attachmentDownloadRoutes(app, ctx, urls);
+  searchRoutes(app, ctx, urls);
 
   /** Access to read a channel's history. */
   async function readable(channelId: Snowflake, userId: Snowflake): Promise<ChannelAccess> {
@@ -40,7 +47,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   /** The message as everyone receives it in MESSAGE_UPDATE (no per-viewer reactions). */
   async function publishUpdate(access: ChannelAccess, row: MessageRow): Promise<void> {
-    const [message] = await loadMessages(db, [row], null);
+    const [message] = await loadMessages(db, [row], null, urls);
     await ctx.events.publish(event('MESSAGE_UPDATE', message!, await channelAudience(db, access.channel, access.parent)));
   }
 
@@ -59,16 +66,20 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     } else {
       rows = await (query.before ? base.where('id', '<', query.before) : base).orderBy('id', 'desc').limit(query.limit).execute();
     }
-    return loadMessages(db, rows, auth.user.id);
+    return loadMessages(db, rows, auth.user.id, urls);
   });
 
   route(routes.messages.get, async ({ auth, params }) => {
     await readable(params.channel_id, auth.user.id);
-    const [message] = await loadMessages(db, [await messageIn(params.channel_id, params.message_id)], auth.user.id);
+    const [message] = await loadMessages(db, [await messageIn(params.channel_id, params.message_id)], auth.user.id, urls);
     return message!;
   });
 
-  route(routes.messages.create, async ({ auth, params, body }) => sender.send(await channelAccess(db, params.channel_id, auth.user.id), auth.user, body));
+  route(
+    routes.messages.create,
+    async ({ auth, params, body, files }) => sender.send(await channelAccess(db, params.channel_id, auth.user.id), auth.user, body, files),
+    new AttachmentReceiver(ctx),
+  );
 
   route(routes.messages.edit, async ({ auth, params, body }) => {
     const access = await readable(params.channel_id, auth.user.id);
@@ -89,7 +100,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (known.length) await trx.insertInto('message_mentions').values(known.map((u) => ({ message_id: row.id, user_id: u.id, channel_id: row.channel_id }))).execute();
     });
     await publishUpdate(access, updated);
-    const [message] = await loadMessages(db, [updated], auth.user.id);
+    const [message] = await loadMessages(db, [updated], auth.user.id, urls);
     return message!;
   });
 
@@ -102,7 +113,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     const attachments = await db.selectFrom('attachments').select(['id', 'channel_id']).where('message_id', '=', row.id).execute();
     await db.deleteFrom('messages').where('id', '=', row.id).execute();
-    for (const a of attachments) await ctx.files.deletePrefix(`attachments/${a.channel_id}/${a.id}`);
+    for (const a of attachments) await ctx.files.deletePrefix(attachmentPrefix(a.channel_id, a.id));
     await ctx.events.publish(
       event('MESSAGE_DELETE', { id: row.id, channel_id: row.channel_id, ...(row.guild_id && { guild_id: row.guild_id }) }, await channelAudience(db, access.channel, access.parent)),
     );
@@ -197,7 +208,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   route(routes.messages.listPins, async ({ auth, params }) => {
     await readable(params.channel_id, auth.user.id);
     const rows = await db.selectFrom('messages').selectAll().where('channel_id', '=', params.channel_id).where('pinned_at', 'is not', null).orderBy('pinned_at', 'desc').execute();
-    return loadMessages(db, rows, auth.user.id);
+    return loadMessages(db, rows, auth.user.id, urls);
   });
 
   /** Pinning needs Pin Messages (or Manage Messages) in servers; anyone may pin in a DM. */

@@ -12,12 +12,14 @@ import { type ChannelAccess, requireContentPermission } from '../guilds/access';
 import { loadMembers } from '../guilds/payloads';
 import { withoutUser } from '../guilds/serialize';
 import { isDirect, isThread } from '../guilds/permissions';
+import type { AttachmentUrls } from './attachment-urls';
 import { parseMentions, resolveMentions } from './mentions';
 import { loadMessages } from './serialize';
 
 /** A file already stored, waiting to be attached to the message being sent. */
 export interface StoredUpload {
   id: Snowflake;
+  channelId: Snowflake;
   filename: string;
   contentType: string;
   size: number;
@@ -37,7 +39,10 @@ export class MessageSender {
   /** Slow mode limiters by their interval in seconds (a channel setting). */
   private readonly slowmode = new Map<number, RateLimiterAbstract>();
 
-  constructor(private readonly ctx: AppContext) {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly urls: AttachmentUrls,
+  ) {
     const { points, seconds } = ctx.config.messageRateLimit;
     this.perChannel = ctx.limiters({ keyPrefix: 'send', points, duration: seconds });
   }
@@ -114,7 +119,7 @@ export class MessageSender {
     });
 
     if (reopened.length) await announceDmTo(ctx, { ...channel, last_message_id: id }, reopened);
-    const [message] = await loadMessages(ctx.db, [row], null);
+    const [message] = await loadMessages(ctx.db, [row], null, this.urls);
     const member = access.guild ? (await loadMembers(ctx.db, channel.guild_id!, [access.guild.member]))[0] : undefined;
     const payload: Message = {
       ...message!,

@@ -5,16 +5,15 @@ import type { AttachmentRow, MessageRow, Tables } from '../../db/tables';
 import { toChannel } from '../channels/serialize';
 import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
+import type { AttachmentUrls } from './attachment-urls';
 
 const iso = (millis: number) => new Date(millis).toISOString();
 
-/** Where an attachment is downloaded from (served by this server, see attachments.ts). */
-export function attachmentUrl(row: Pick<AttachmentRow, 'channel_id' | 'id' | 'filename'>, thumbnail = false): string {
-  return `/attachments/${row.channel_id}/${row.id}/${encodeURIComponent(row.filename)}${thumbnail ? '?thumbnail=1' : ''}`;
-}
+/** Signs an attachment's download link (see AttachmentUrls.signer). */
+export type SignAttachmentUrl = (row: AttachmentRow, thumbnail?: boolean) => string;
 
-export function toAttachment(row: AttachmentRow): Attachment {
-  const url = attachmentUrl(row);
+export function toAttachment(row: AttachmentRow, sign: SignAttachmentUrl): Attachment {
+  const url = sign(row);
   return {
     id: row.id,
     filename: row.filename,
@@ -24,7 +23,7 @@ export function toAttachment(row: AttachmentRow): Attachment {
     content_type: row.content_type,
     width: row.width,
     height: row.height,
-    ...(row.has_thumbnail === 1 && { thumbnail_url: attachmentUrl(row, true) }),
+    ...(row.has_thumbnail === 1 && { thumbnail_url: sign(row, true) }),
   };
 }
 
@@ -32,9 +31,9 @@ export function toAttachment(row: AttachmentRow): Attachment {
  * Messages in Discord's shape, loaded in a handful of queries however many there are: authors,
  * mentioned users, attachments, reactions (with `me` for the viewer), replied-to messages and
  * threads started from them. Without a viewer, reactions are left out (gateway payloads are
- * the same for everyone).
+ * the same for everyone). Attachment links are signed with `urls`.
  */
-export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewerId: Snowflake | null): Promise<Message[]> {
+export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewerId: Snowflake | null, urls: AttachmentUrls): Promise<Message[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const referencedIds = rows.flatMap((r) => (r.reference_message_id ? [r.reference_message_id] : []));
@@ -47,6 +46,7 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
     referencedIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', referencedIds).execute() : Promise.resolve([]),
     db.selectFrom('channels').selectAll().where('id', 'in', ids).execute(),
   ]);
+  const sign = attachments.length ? await urls.signer() : null;
   const users = await usersByIds(db, [...rows.map((r) => r.author_id), ...mentions.map((m) => m.user_id), ...referenced.map((r) => r.author_id)]);
   const serialize = (row: MessageRow, withReactions: boolean): Message => {
     const author = users.get(row.author_id);
@@ -63,7 +63,7 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
       mention_everyone: row.mention_everyone === 1,
       mentions: mentions.filter((m) => m.message_id === row.id).flatMap((m) => (users.has(m.user_id) ? [toUser(users.get(m.user_id)!)] : [])),
       mention_roles: JSON.parse(row.mention_roles) as Snowflake[],
-      attachments: attachments.filter((a) => a.message_id === row.id).map(toAttachment),
+      attachments: attachments.filter((a) => a.message_id === row.id).map((a) => toAttachment(a, sign!)),
       embeds: [],
       ...(viewerId && withReactions && { reactions: summarizeReactions(reactions.filter((r) => r.message_id === row.id), viewerId) }),
       pinned: row.pinned_at !== null,

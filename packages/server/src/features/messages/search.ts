@@ -1,0 +1,127 @@
+import { Permissions, SNOWFLAKE_EPOCH, type SearchQuery, type Snowflake, routes } from '@parley/protocol';
+import type { FastifyInstance } from 'fastify';
+import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import type { z } from 'zod';
+import type { AppContext } from '../../context';
+import type { DialectName } from '../../db/database';
+import type { MessageRow, Tables } from '../../db/tables';
+import { routeRegistrar } from '../../http/routes';
+import { type GuildAccess, channelAccess, guildAccess, requireContentPermission } from '../guilds/access';
+import { channelPermissions, isThread } from '../guilds/permissions';
+import type { AttachmentUrls } from './attachment-urls';
+import { loadMessages } from './serialize';
+
+type Query = z.output<typeof SearchQuery>;
+
+/** At most this many words of a search are used (the query is at most 256 characters anyway). */
+const MAX_WORDS = 32;
+const MAX_SNOWFLAKE = 2n ** 63n - 1n;
+/** What reading a channel's messages takes. */
+const READ = Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY;
+
+/**
+ * The words of a search, as both engines then match them: runs of letters, digits and marks.
+ * Everything else (quotes, `*`, `-`, parentheses, SQL or FTS5 syntax) only separates words, so
+ * people's text is always plain words, never query syntax, and both engines agree on it.
+ */
+export function searchWords(text: string): string[] {
+  return (text.normalize('NFC').match(/[\p{L}\p{N}\p{M}\p{Co}]+/gu) ?? []).slice(0, MAX_WORDS);
+}
+
+/** The smallest snowflake created at or after `millis`: date filters become ID ranges on the primary key. */
+function firstSnowflakeAt(millis: number): string {
+  const offset = BigInt(Math.floor(millis)) - SNOWFLAKE_EPOCH;
+  if (offset <= 0n) return '0';
+  const id = offset << 22n;
+  return (id > MAX_SNOWFLAKE ? MAX_SNOWFLAKE : id).toString();
+}
+
+/**
+ * Messages in `channelIds` matching the query, newest first, with how many match in all.
+ * SQLite searches the FTS5 index (unicode61: case and diacritics ignored), PostgreSQL the
+ * `content_tsv` column ('simple': case ignored, no stemming); each word must occur.
+ */
+export async function searchMessages(
+  db: Kysely<Tables>,
+  dialect: DialectName,
+  channelIds: readonly Snowflake[],
+  query: Omit<Query, 'channel_id'>,
+): Promise<{ total: number; rows: MessageRow[] }> {
+  let words: string[] | null = null;
+  if (query.content !== undefined && query.content !== '') {
+    words = searchWords(query.content);
+    // Text with no word in it ("*", "--") matches nothing rather than everything.
+    if (words.length === 0) return { total: 0, rows: [] };
+  }
+  if (channelIds.length === 0) return { total: 0, rows: [] };
+
+  let filtered: SelectQueryBuilder<Tables, 'messages', object> = db.selectFrom('messages').where('channel_id', 'in', channelIds);
+  if (words) filtered = filtered.where(textMatch(dialect, words));
+  if (query.author_id) filtered = filtered.where('author_id', '=', query.author_id);
+  if (query.has === 'file') filtered = filtered.where('has_attachments', '=', 1);
+  if (query.has === 'image') filtered = filtered.where('has_images', '=', 1);
+  if (query.after) filtered = filtered.where('id', '>=', firstSnowflakeAt(Date.parse(query.after)) as Snowflake);
+  if (query.before) filtered = filtered.where('id', '<', firstSnowflakeAt(Date.parse(query.before)) as Snowflake);
+
+  const [count, rows] = await Promise.all([
+    filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    filtered.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute(),
+  ]);
+  return { total: Number(count.n), rows };
+}
+
+/** The full-text condition. Words are bound as parameters and, for FTS5, each quoted as a string. */
+function textMatch(dialect: DialectName, words: string[]) {
+  if (dialect === 'sqlite') {
+    // A quoted string is a phrase of literal text in FTS5's syntax; listing several means all of them.
+    const expression = words.map((w) => `"${w.replaceAll('"', '""')}"`).join(' ');
+    return sql<SqlBool>`messages.id in (select rowid from messages_fts where messages_fts match ${expression})`;
+  }
+  return sql<SqlBool>`messages.content_tsv @@ plainto_tsquery('simple', ${words.join(' ')})`;
+}
+
+/**
+ * The guild's channels whose messages this member may read: public channels, private ones
+ * they are a member of, and the threads of either (a thread follows its parent's rules).
+ */
+async function readableGuildChannels(db: Kysely<Tables>, access: GuildAccess, userId: Snowflake): Promise<Snowflake[]> {
+  const channels = await db.selectFrom('channels').select(['id', 'type', 'parent_id', 'private']).where('guild_id', '=', access.guild.id).execute();
+  const memberships = await db
+    .selectFrom('channel_members')
+    .select('channel_id')
+    .where('user_id', '=', userId)
+    .where('channel_id', 'in', (eb) => eb.selectFrom('channels').select('id').where('guild_id', '=', access.guild.id).where('private', '=', 1))
+    .execute();
+  const memberOf = new Set(memberships.map((m) => m.channel_id));
+  const byId = new Map(channels.map((c) => [c.id, c]));
+  return channels
+    .filter((channel) => {
+      const rules = isThread(channel.type) && channel.parent_id ? byId.get(channel.parent_id) : channel;
+      if (!rules) return false;
+      const permissions = channelPermissions(access.permissions, { private: rules.private === 1 }, memberOf.has(rules.id));
+      return (permissions & READ) === READ;
+    })
+    .map((c) => c.id);
+}
+
+/** Full-text search in a server (the channels you can read) or in one channel or DM. */
+export function searchRoutes(app: FastifyInstance, ctx: AppContext, urls: AttachmentUrls): void {
+  const { db } = ctx;
+  const route = routeRegistrar(app, ctx.sessions.authenticate);
+
+  route(routes.messages.searchGuild, async ({ auth, params, query }) => {
+    const access = await guildAccess(db, params.guild_id, auth.user.id);
+    let channelIds = await readableGuildChannels(db, access, auth.user.id);
+    // A channel you cannot read (or of another server) simply has no results for you.
+    if (query.channel_id) channelIds = channelIds.filter((id) => id === query.channel_id);
+    const { total, rows } = await searchMessages(db, ctx.database.dialect, channelIds, query);
+    return { total_results: total, messages: await loadMessages(db, rows, auth.user.id, urls) };
+  });
+
+  route(routes.messages.searchChannel, async ({ auth, params, query }) => {
+    const access = await channelAccess(db, params.channel_id, auth.user.id);
+    requireContentPermission(access, Permissions.READ_MESSAGE_HISTORY);
+    const { total, rows } = await searchMessages(db, ctx.database.dialect, [params.channel_id], query);
+    return { total_results: total, messages: await loadMessages(db, rows, auth.user.id, urls) };
+  });
+}

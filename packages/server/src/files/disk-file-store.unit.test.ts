@@ -1,0 +1,73 @@
+import { once } from 'node:events';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DiskFileStore } from './disk-file-store';
+import { FileTooLargeError } from './file-store';
+
+let root: string;
+let store: DiskFileStore;
+beforeEach(async () => {
+  root = await fsp.mkdtemp(path.join(os.tmpdir(), 'parley-files-'));
+  store = new DiskFileStore(root);
+});
+afterEach(() => fsp.rm(root, { recursive: true, force: true }));
+
+/** Every file under the store's root, as keys. */
+async function listed(): Promise<string[]> {
+  const entries = await fsp.readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+}
+
+/** A stream of `count` chunks of `size` bytes, produced on demand (never all in memory). */
+function chunks(count: number, size: number): { stream: Readable; produced: () => number } {
+  let produced = 0;
+  const stream = new Readable({
+    read() {
+      if (produced === count) return void this.push(null);
+      produced++;
+      this.push(Buffer.alloc(size, 97));
+    },
+  });
+  return { stream, produced: () => produced };
+}
+
+describe('DiskFileStore.putStream', () => {
+  it('stores a stream and reports its size; ranges read part of it', async () => {
+    const size = await store.putStream('a/1/file', Readable.from([Buffer.from('hello '), Buffer.from('world')]), { maxBytes: 11 });
+    expect(size).toBe(11);
+    const whole = await store.get('a/1/file');
+    expect(whole!.size).toBe(11);
+    expect(await text(whole!.stream)).toBe('hello world');
+    expect(await text((await store.get('a/1/file', { start: 6, end: 10 }))!.stream)).toBe('world');
+    expect(await listed()).toEqual(['a/1/file']);
+  });
+
+  it('stops reading as soon as the limit is passed and leaves no file, not even a partial one', async () => {
+    const source = chunks(1000, 1024);
+    await expect(store.putStream('a/2/file', source.stream, { maxBytes: 10 * 1024 })).rejects.toBeInstanceOf(FileTooLargeError);
+    // The 11th chunk crossed the line; a few more may sit in stream buffers, never the rest.
+    expect(source.produced()).toBeLessThan(100);
+    expect(await listed()).toEqual([]);
+    expect(await store.get('a/2/file')).toBeNull();
+  });
+
+  it('leaves nothing behind when the source fails midway', async () => {
+    const source = new Readable({ read() {} });
+    const stored = store.putStream('a/3/file', source, { maxBytes: 1024 });
+    source.push(Buffer.from('partial'));
+    await once(source, 'resume'); // being written
+    source.destroy(new Error('client went away'));
+    await expect(stored).rejects.toThrow('client went away');
+    expect(await listed()).toEqual([]);
+  });
+
+  it('keeps the previous file when a replacement fails', async () => {
+    await store.put('a/4/file', Buffer.from('old'));
+    await expect(store.putStream('a/4/file', chunks(10, 1024).stream, { maxBytes: 100 })).rejects.toBeInstanceOf(FileTooLargeError);
+    expect(await text((await store.get('a/4/file'))!.stream)).toBe('old');
+  });
+});
