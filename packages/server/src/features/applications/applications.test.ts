@@ -36,11 +36,11 @@ describe('bots', () => {
   it('cannot use people-only endpoints', async () => {
     const bot = await makeBot(await signUp(server));
     for (const attempt of [
-      bot.rest.request(routes.auth.listSessions),
-      bot.rest.request(routes.guilds.create, { body: { name: 'bot server' } }),
-      bot.rest.request(routes.applications.create, { body: { name: 'bot app' } }),
+      () => bot.rest.request(routes.auth.listSessions),
+      () => bot.rest.request(routes.guilds.create, { body: { name: 'bot server' } }),
+      () => bot.rest.request(routes.applications.create, { body: { name: 'bot app' } }),
     ]) {
-      expect(await failure(attempt)).toMatchObject({ status: 403, code: 20001 });
+      expect(await failure(attempt())).toMatchObject({ status: 403, code: 20001 });
     }
   });
 

@@ -36,11 +36,11 @@ describe('guild channels', () => {
     expect((await owner.client.request(routes.channels.get, { params: { channel_id: general.id } })).parent_id).toBe(category.id);
 
     for (const attempt of [
-      members[0]!.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'mine' } }),
-      members[0]!.client.request(routes.channels.update, { params: { channel_id: text.id }, body: { name: 'hacked' } }),
-      members[0]!.client.request(routes.channels.delete, { params: { channel_id: text.id } }),
+      () => members[0]!.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'mine' } }),
+      () => members[0]!.client.request(routes.channels.update, { params: { channel_id: text.id }, body: { name: 'hacked' } }),
+      () => members[0]!.client.request(routes.channels.delete, { params: { channel_id: text.id } }),
     ]) {
-      expect((await failure(attempt)).code).toBe(50013);
+      expect((await failure(attempt())).code).toBe(50013);
     }
     const badParent = await failure(owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'x', parent_id: general.id } }));
     expect(badParent.problems[0]?.path).toEqual(['parent_id']);
