@@ -7,13 +7,16 @@ import { defineConfig } from 'vitest/config';
  */
 const serverTests = ['packages/server/src/**/*.test.ts'];
 const unitTests = ['packages/*/src/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts'];
+/** Web client logic that needs a DOM (sanitising, rendering) runs in happy-dom. */
+const webUnitTests = ['packages/web/src/**/*.unit.test.ts'];
 const redisTests = ['packages/server/src/**/*.redis.test.ts'];
 
 export default defineConfig({
   test: {
     projects: [
       // extends: projects inherit the root options below (timeouts).
-      { extends: true, test: { name: 'unit', include: unitTests } },
+      { extends: true, test: { name: 'unit', include: unitTests, exclude: webUnitTests } },
+      { extends: true, test: { name: 'web', include: webUnitTests, environment: 'happy-dom' } },
       { extends: true, test: { name: 'sqlite', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'sqlite' } } },
       { extends: true, test: { name: 'postgres', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'postgres' } } },
       { extends: true, test: { name: 'redis', include: redisTests, env: { PARLEY_TEST_DB: 'postgres' } } },

@@ -1,25 +1,56 @@
 import type { Channel, Guild, Member, PrivateUser, ReadState, Snowflake, VisibleStatus } from '@parley/protocol';
 import type { GatewayClient } from './gateway';
 
+/** Everything the cache holds, in one object so a UI framework can make it reactive. */
+export interface CacheState {
+  user: PrivateUser | null;
+  guilds: Map<Snowflake, Guild>;
+  /** Guild channels, threads, DMs and group DMs. */
+  channels: Map<Snowflake, Channel>;
+  /** Members known per guild (the first ones from GUILD_CREATE, then whoever events mention). */
+  members: Map<Snowflake, Map<Snowflake, Member>>;
+  /** Users currently visible as online, idle or dnd (absent: offline). */
+  presences: Map<Snowflake, VisibleStatus>;
+  readStates: Map<Snowflake, ReadState>;
+}
+
+export interface CacheOptions {
+  /** Wraps the state on creation, e.g. Vue's `reactive`, so views update as events arrive. */
+  reactive?: <T extends object>(state: T) => T;
+}
+
 /**
  * What a client knows of the world, kept current from the gateway: the signed-in user, their
  * servers with channels and members, DMs, presences and read states. Rebuilt from each READY.
  */
 export class ParleyCache {
-  user: PrivateUser | null = null;
-  readonly guilds = new Map<Snowflake, Guild>();
-  /** Guild channels, threads, DMs and group DMs. */
-  readonly channels = new Map<Snowflake, Channel>();
-  /** Members known per guild (the first ones from GUILD_CREATE, then whoever events mention). */
-  readonly members = new Map<Snowflake, Map<Snowflake, Member>>();
-  /** Users currently visible as online, idle or dnd (absent: offline). */
-  readonly presences = new Map<Snowflake, VisibleStatus>();
-  readonly readStates = new Map<Snowflake, ReadState>();
+  readonly state: CacheState;
 
-  constructor(gateway: GatewayClient) {
+  get user(): PrivateUser | null {
+    return this.state.user;
+  }
+  get guilds() {
+    return this.state.guilds;
+  }
+  get channels() {
+    return this.state.channels;
+  }
+  get members() {
+    return this.state.members;
+  }
+  get presences() {
+    return this.state.presences;
+  }
+  get readStates() {
+    return this.state.readStates;
+  }
+
+  constructor(gateway: GatewayClient, options: CacheOptions = {}) {
+    const state: CacheState = { user: null, guilds: new Map(), channels: new Map(), members: new Map(), presences: new Map(), readStates: new Map() };
+    this.state = options.reactive ? options.reactive(state) : state;
     gateway.on('READY', (ready) => {
       this.clear();
-      this.user = ready.user;
+      this.state.user = ready.user;
       for (const guild of ready.guilds) if ('channels' in guild) this.addGuild(guild);
       for (const channel of ready.private_channels) this.channels.set(channel.id, channel);
       for (const state of ready.read_states) this.readStates.set(state.id, state);
@@ -57,7 +88,7 @@ export class ParleyCache {
     gateway.on('MESSAGE_ACK', ({ channel_id, message_id }) => {
       this.readStates.set(channel_id, { id: channel_id, last_message_id: message_id, unread_count: 0, mention_count: 0 });
     });
-    gateway.on('USER_UPDATE', (user) => (this.user = user));
+    gateway.on('USER_UPDATE', (user) => (this.state.user = user));
   }
 
   /** A guild's channels in display order (categories first by position, then the rest). */
@@ -86,7 +117,7 @@ export class ParleyCache {
   }
 
   private clear(): void {
-    this.user = null;
+    this.state.user = null;
     this.guilds.clear();
     this.channels.clear();
     this.members.clear();

@@ -12,6 +12,8 @@ import { Emitter } from './emitter';
 
 /** What the gateway client tells its listeners: every dispatch event by name, plus its own state. */
 export type GatewayEvents = { [K in DispatchName]: DispatchPayload<K> } & {
+  /** Every dispatch, whatever its name (for relaying or logging). */
+  dispatch: { t: DispatchName; d: unknown };
   /** Connection state changes (show a "reconnecting…" banner on anything but ready). */
   state: GatewayState;
   /** The session could not be resumed: a fresh READY follows; cached state should be rebuilt from it. */
@@ -204,6 +206,7 @@ export class GatewayClient extends Emitter<GatewayEvents> {
       this.setState('ready');
     }
     this.emit(t, d as never);
+    this.emit('dispatch', { t, d });
   }
 
   private identifyOrResume(): void {

@@ -1,7 +1,7 @@
 export { RestClient, type RestOptions, type RouteArgs, type UploadOptions } from './rest';
 export { ParleyApiError, ParleyNetworkError } from './errors';
 export { GatewayClient, type GatewayEvents, type GatewayOptions, type GatewayState, type WebSocketConstructor, type WebSocketLike } from './gateway';
-export { ParleyCache } from './cache';
+export { ParleyCache, type CacheOptions, type CacheState } from './cache';
 export { connect, type ClientOptions, type ParleyClient } from './client';
 export { Emitter } from './emitter';
 export { routes } from '@parley/protocol';

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from './markdown';
+
+const names = { user: (id: string) => (id === '42' ? 'Ada' : null), channel: (id: string) => (id === '7' ? 'general' : null), role: () => 'mods' };
+const render = (text: string) => renderMarkdown(text, names);
+
+describe('message Markdown', () => {
+  it('renders Discord-style formatting', () => {
+    expect(render('**bold** *it* ~~gone~~ `code`')).toContain('<strong>bold</strong> <em>it</em> <s>gone</s> <code>code</code>');
+    expect(render('```\nlet x = 1;\n```')).toContain('<pre><code>let x = 1;\n</code></pre>');
+    expect(render('> quoted')).toContain('<blockquote>');
+    expect(render('line one\nline two')).toContain('line one<br>');
+  });
+
+  it('hides spoilers until clicked and highlights mentions by name', () => {
+    expect(render('the end: ||they win||')).toContain('<span class="spoiler" tabindex="0" role="button" aria-label="Spoiler: click to reveal">they win</span>');
+    expect(render('hi <@42> and <@!42> in <#7>')).toContain(
+      'hi <span class="mention" data-user-id="42">@Ada</span> and <span class="mention" data-user-id="42">@Ada</span> in <span class="mention" data-channel-id="7">#general</span>',
+    );
+    expect(render('<@99> @everyone')).toContain('@unknown-user</span> <span class="mention">@everyone</span>');
+  });
+
+  it('opens links in a new tab without access to the page', () => {
+    expect(render('see https://example.org/x')).toContain('<a href="https://example.org/x" target="_blank" rel="noopener noreferrer nofollow">');
+  });
+
+  it.each([
+    '<script>alert(1)</script>',
+    '<img src=x onerror=alert(1)>',
+    '[click](javascript:alert(1))',
+    '[click](data:text/html,<script>alert(1)</script>)',
+    '<a href="javascript:alert(1)">x</a>',
+    '<iframe src="https://evil.example"></iframe>',
+    '![img](https://evil.example/x.png)',
+    '<svg onload=alert(1)>',
+  ])('never lets %j become live HTML', (text) => {
+    const html = render(text);
+    const box = document.createElement('div');
+    box.innerHTML = html;
+    expect(box.querySelector('script, img, iframe, svg, [onerror], [onload]')).toBeNull();
+    for (const a of box.querySelectorAll('a')) expect(a.getAttribute('href')).toMatch(/^(https?:|mailto:)/);
+  });
+});

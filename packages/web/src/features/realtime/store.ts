@@ -1,0 +1,65 @@
+import type { DispatchName, PresenceStatus, Snowflake } from '@parley/protocol';
+import { type CacheState, Emitter, GatewayClient, type GatewayEvents, type GatewayState, ParleyCache } from '@parley/sdk';
+import { defineStore } from 'pinia';
+import { computed, reactive, ref, shallowRef } from 'vue';
+
+/** Gateway events, relayed from whichever connection is current (it is replaced on sign-out/in). */
+class Relay extends Emitter<GatewayEvents> {
+  forward<K extends keyof GatewayEvents>(name: K, payload: GatewayEvents[K]): void {
+    this.emit(name, payload);
+  }
+}
+
+const STATUS_KEY = 'parley.status';
+
+/**
+ * The live connection: one gateway session while signed in, and the reactive cache it keeps
+ * current (servers, channels, members, DMs, presences, read states). Other stores listen to
+ * gateway events through `on`, which survives reconnects and re-sign-ins.
+ */
+export const useRealtime = defineStore('realtime', () => {
+  const relay = new Relay();
+  const state = ref<GatewayState>('idle');
+  const cache = shallowRef<CacheState | null>(null);
+  const status = ref<PresenceStatus>((localStorage.getItem(STATUS_KEY) as PresenceStatus | null) ?? 'online');
+  let gateway: GatewayClient | null = null;
+
+  /** Opens the gateway for this token; resolves once READY arrived. */
+  async function connect(token: string): Promise<void> {
+    disconnect();
+    const secure = location.protocol === 'https:';
+    const client = new GatewayClient({ url: `${secure ? 'wss' : 'ws'}://${location.host}/gateway`, token, status: status.value });
+    // Vue's reactive() returns the same shape; its unwrapped type differs only nominally.
+    const parleyCache = new ParleyCache(client, { reactive: reactive as <T extends object>(state: T) => T });
+    gateway = client;
+    cache.value = parleyCache.state;
+    client.on('state', (s) => (state.value = s));
+    client.on('dispatch', ({ t, d }) => relay.forward(t, d as never));
+    client.on('invalidated', () => relay.forward('invalidated', undefined));
+    await client.connect();
+  }
+
+  function disconnect(): void {
+    gateway?.close();
+    gateway = null;
+    cache.value = null;
+    state.value = 'idle';
+  }
+
+  function setStatus(next: PresenceStatus): void {
+    status.value = next;
+    localStorage.setItem(STATUS_KEY, next);
+    gateway?.updatePresence(next);
+  }
+
+  function on<K extends DispatchName | 'invalidated'>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void {
+    return relay.on(name, listener);
+  }
+
+  /** Shown as a banner whenever the connection is not live. */
+  const reconnecting = computed(() => state.value === 'reconnecting' || state.value === 'connecting');
+  const me = computed(() => cache.value?.user ?? null);
+  const presenceOf = (userId: Snowflake) => cache.value?.presences.get(userId) ?? 'offline';
+
+  return { state, cache, status, me, reconnecting, connect, disconnect, setStatus, on, presenceOf };
+});
