@@ -7,7 +7,7 @@ const render = (text: string) => renderMarkdown(text, names);
 describe('message Markdown', () => {
   it('renders Discord-style formatting', () => {
     expect(render('**bold** *it* ~~gone~~ `code`')).toContain('<strong>bold</strong> <em>it</em> <s>gone</s> <code>code</code>');
-    expect(render('```\nlet x = 1;\n```')).toContain('<pre><code>let x = 1;\n</code></pre>');
+    expect(render('```\nlet x = 1;\n```')).toContain('<code>let x = 1;\n</code>');
     expect(render('> quoted')).toContain('<blockquote>');
     expect(render('line one\nline two')).toContain('line one<br>');
   });
