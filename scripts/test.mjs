@@ -69,7 +69,7 @@ for (const [have, what] of services) {
 step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
 const built = step('build', 'npm', ['run', '--silent', 'build']);
 // The multi-node tests run their nodes on PostgreSQL, so they need both.
-const projects = ['unit', 'sqlite', ...(havePostgres ? ['postgres'] : []), ...(havePostgres && haveRedis ? ['redis'] : [])].flatMap((p) => ['--project', p]);
+const projects = ['unit', 'web', 'sqlite', ...(havePostgres ? ['postgres'] : []), ...(havePostgres && haveRedis ? ['redis'] : [])].flatMap((p) => ['--project', p]);
 step('vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--reporter=./scripts/count-reporter.ts'], {
   TEST_DATABASE_URL: pgUrl,
   TEST_REDIS_URL: redisUrl,
@@ -89,7 +89,7 @@ if (inCi) for (const [name, count] of Object.entries(components)) if (count === 
 
 console.log(failures.length ? `\n✗ failed: ${failures.join('; ')}` : '\n✓ all steps passed');
 console.log(
-  `Tests against real components: ${Object.entries(components).map(([name, count]) => `${name} ${count}`).join(', ')} (plus ${ran('unit')} unit tests)`,
+  `Tests against real components: ${Object.entries(components).map(([name, count]) => `${name} ${count}`).join(', ')} (plus ${ran('unit') + ran('web')} unit tests)`,
 );
 process.exit(failures.length ? 1 : 0);
 
