@@ -14,6 +14,7 @@ export function saveToken(token: string | null): void {
 
 /** Where the API's own message (kept Discord-compatible) is terser than a person needs. */
 const FRIENDLIER: Partial<Record<number, string>> = {
+  10006: 'This invite is invalid, has expired, or has been used up.',
   10013: 'No one has that ID.',
   10020: 'That device is already signed out.',
 };

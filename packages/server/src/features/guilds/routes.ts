@@ -1,4 +1,4 @@
-import { ChannelType, DEFAULT_EVERYONE_PERMISSIONS, Permissions, type Snowflake, routes } from '@parley/protocol';
+import { ChannelType, DEFAULT_EVERYONE_PERMISSIONS, Permissions, type Snowflake, guildPermissions, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import type { GuildRow, NewChannel } from '../../db/tables';
@@ -10,7 +10,6 @@ import { toChannel } from '../channels/serialize';
 import { guildAccess, requirePermission } from './access';
 import { removeMember } from './membership';
 import { guildCreatePayload, loadMembers } from './payloads';
-import { guildPermissions } from './permissions';
 import { toGuild, toRole } from './serialize';
 
 /** Servers: creating, reading, renaming, deleting, leaving; their channels, members and roles. */

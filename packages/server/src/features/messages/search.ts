@@ -1,4 +1,4 @@
-import { Permissions, SNOWFLAKE_EPOCH, type SearchQuery, type Snowflake, routes } from '@parley/protocol';
+import { Permissions, SNOWFLAKE_EPOCH, type SearchQuery, type Snowflake, channelPermissions, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { z } from 'zod';
@@ -7,7 +7,7 @@ import type { DialectName } from '../../db/database';
 import type { MessageRow, Tables } from '../../db/tables';
 import { routeRegistrar } from '../../http/routes';
 import { type GuildAccess, channelAccess, guildAccess, requireContentPermission } from '../guilds/access';
-import { channelPermissions, isThread } from '../guilds/permissions';
+import { isThread } from '../guilds/permissions';
 import type { AttachmentUrls } from './attachment-urls';
 import { loadMessages } from './serialize';
 

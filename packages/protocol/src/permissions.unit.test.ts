@@ -1,6 +1,5 @@
-import { ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, Permissions, hasPermission, type Snowflake } from '@parley/protocol';
+import { ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, Permissions, type Snowflake, channelPermissions, guildPermissions, hasPermission } from './index';
 import { describe, expect, it } from 'vitest';
-import { channelPermissions, guildPermissions } from './permissions';
 
 const owner = '1' as Snowflake;
 const member = '2' as Snowflake;
