@@ -46,7 +46,7 @@ test('a wrong password is refused with a clear message', async ({ page }) => {
 test('continue as a guest, be marked as one, then upgrade keeping the same ID', async ({ page }) => {
   await page.goto('/login');
   await page.getByRole('button', { name: 'Continue as guest' }).click();
-  await expect(page).toHaveURL(/\/app$/);
+  await expect(page).toHaveURL(/\/channels\/@me$/);
   await expect(page.getByText('You are using a temporary guest identity')).toBeVisible();
   await expect(page.getByText('Guest', { exact: true }).first()).toBeVisible();
   const guestId = await page.getByTestId('user-id').textContent();

@@ -19,9 +19,9 @@ test('the first admin, created by the documented command, must replace the one-t
   await page.getByLabel('One-time password').fill(password);
   await page.getByRole('textbox', { name: 'New password' }).fill('admin picked this');
   await page.getByRole('button', { name: 'Save and continue' }).click();
-  await expect(page).toHaveURL(/\/app$/);
+  await expect(page).toHaveURL(/\/channels\/@me$/);
 
   await page.evaluate(() => localStorage.clear());
   await logInViaUi(page, username, 'admin picked this');
-  await expect(page).toHaveURL(/\/app$/);
+  await expect(page).toHaveURL(/\/channels\/@me$/);
 });

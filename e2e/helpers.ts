@@ -15,7 +15,7 @@ export async function signUpViaUi(page: Page, options: { username?: string; disp
   await page.getByLabel('Username', { exact: false }).first().fill(username);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/app$/);
+  await expect(page).toHaveURL(/\/channels\/@me$/);
   return username;
 }
 

@@ -27,7 +27,7 @@ test('edit the profile and upload an avatar, resized on the server', async ({ pa
   await expect(avatar).toHaveAttribute('src', src!);
 
   await page.keyboard.press('Escape');
-  await expect(page).toHaveURL(/\/app$/);
+  await expect(page).toHaveURL(/\/channels\/@me$/);
   await expect(page.getByTestId('welcome-name')).toHaveText('Ada Lovelace');
   await expect(page.getByText('First programmer.')).toBeVisible();
   await expect(page.getByTestId('panel-display-name')).toHaveText('Ada Lovelace');

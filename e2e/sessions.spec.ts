@@ -9,7 +9,7 @@ test('see both devices and sign the other one out', async ({ browser }) => {
 
   const username = await signUpViaUi(laptopPage);
   await logInViaUi(phonePage, username);
-  await expect(phonePage).toHaveURL(/\/app$/);
+  await expect(phonePage).toHaveURL(/\/channels\/@me$/);
 
   await laptopPage.goto('/settings/sessions');
   const sessions = laptopPage.getByTestId('session');

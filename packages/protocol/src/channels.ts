@@ -15,6 +15,9 @@ export const ChannelType = {
 } as const;
 export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType];
 
+/** DMs and group DMs: channels outside any server. */
+export const DM_CHANNEL_TYPES: readonly number[] = [ChannelType.DM, ChannelType.GROUP_DM];
+
 export const ThreadMetadata = z.object({
   archived: z.boolean(),
   auto_archive_duration: z.number().int(),

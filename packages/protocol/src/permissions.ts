@@ -112,3 +112,16 @@ export function channelPermissions(guildWide: bigint, channel: { private: boolea
   // ADMINISTRATOR goes too: it would otherwise stand for every permission, contents included.
   return channel.private && !isChannelMember ? guildWide & ~(CONTENT_PERMISSIONS | Permissions.ADMINISTRATOR) : guildWide;
 }
+
+/** What a DM or group DM recipient may do: talk, react, share, pin; nobody moderates. */
+export const DM_PERMISSIONS =
+  Permissions.VIEW_CHANNEL |
+  Permissions.SEND_MESSAGES |
+  Permissions.READ_MESSAGE_HISTORY |
+  Permissions.ADD_REACTIONS |
+  Permissions.ATTACH_FILES |
+  Permissions.EMBED_LINKS |
+  Permissions.PIN_MESSAGES |
+  Permissions.CONNECT |
+  Permissions.SPEAK |
+  Permissions.STREAM;

@@ -13,11 +13,14 @@ declare module 'vue-router' {
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
-    { path: '/', redirect: '/app' },
+    { path: '/', redirect: '/channels/@me' },
+    { path: '/app', redirect: '/channels/@me' },
     { path: '/login', component: () => import('./features/auth/LoginView.vue'), meta: { guestOnly: true } },
     { path: '/register', component: () => import('./features/auth/RegisterView.vue'), meta: { guestOnly: true } },
     { path: '/change-password', component: () => import('./features/auth/ChangePasswordView.vue'), meta: { auth: true } },
-    { path: '/app', component: () => import('./features/home/HomeView.vue'), meta: { auth: true } },
+    { path: '/channels/@me/:channelId?', component: () => import('./features/chat/DmView.vue'), meta: { auth: true } },
+    { path: '/channels/:guildId/:channelId?', component: () => import('./features/chat/GuildView.vue'), meta: { auth: true } },
+    { path: '/invite/:code', component: () => import('./features/servers/JoinView.vue'), meta: { auth: true } },
     {
       path: '/settings',
       component: () => import('./features/settings/SettingsView.vue'),
@@ -32,7 +35,7 @@ export const router = createRouter({
       ],
     },
     { path: '/oauth2/authorize', component: () => import('./features/developer/AuthorizeView.vue'), meta: { auth: true } },
-    { path: '/:pathMatch(.*)*', redirect: '/app' },
+    { path: '/:pathMatch(.*)*', redirect: '/channels/@me' },
   ],
 });
 
@@ -43,9 +46,10 @@ router.beforeEach(async (to) => {
   // First navigation: learn the instance's rules and whether the stored token still works.
   bootstrapped ??= Promise.all([auth.loadInstance(), auth.restore()]).then(() => undefined);
   await bootstrapped;
-  if (to.meta.auth && !auth.signedIn) return { path: '/login', query: to.fullPath === '/app' ? {} : { next: to.fullPath } };
-  if (to.meta.guestOnly && auth.signedIn) return '/app';
+  const home = '/channels/@me';
+  if (to.meta.auth && !auth.signedIn) return { path: '/login', query: to.path === home ? {} : { next: to.fullPath } };
+  if (to.meta.guestOnly && auth.signedIn) return home;
   if (auth.me?.password_change_required && to.path !== '/change-password') return '/change-password';
-  if (!auth.me?.password_change_required && to.path === '/change-password') return '/app';
+  if (!auth.me?.password_change_required && to.path === '/change-password') return home;
   return true;
 });

@@ -229,7 +229,10 @@ export class Gateway {
 
   private async authenticate(connection: Connection, token: string): Promise<Auth | null> {
     try {
-      return await this.deps.authenticate(token);
+      const auth = await this.deps.authenticate(token);
+      // An account with a one-time password may do nothing but replace it, over REST.
+      if (auth.user.password_change_required) throw new Error('password change required');
+      return auth;
     } catch {
       connection.close(GatewayCloseCode.AUTHENTICATION_FAILED, 'Authentication failed');
       return null;

@@ -108,7 +108,7 @@ export function applicationRoutes(app: FastifyInstance, ctx: AppContext): void {
       }
       await announceMemberAdded(ctx, body.guild_id, bot.id);
     }
-    return { location: `/app?guild=${body.guild_id}` };
+    return { location: `/channels/${body.guild_id}` };
   });
 
   route(routes.applications.gateway, async ({ request }) => ({ url: gatewayUrl(request.raw, ctx.config.publicUrl) }));

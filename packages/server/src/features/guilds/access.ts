@@ -1,8 +1,8 @@
-import { Permissions, type Snowflake, channelPermissions, guildPermissions } from '@parley/protocol';
+import { DM_PERMISSIONS, Permissions, type Snowflake, channelPermissions, guildPermissions } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { ChannelMemberState, ChannelRow, GuildRow, MemberRow, RoleRow, Tables } from '../../db/tables';
 import { ApiError } from '../../http/errors';
-import { DM_PERMISSIONS, isDirect, isThread } from './permissions';
+import { isDirect, isThread } from './permissions';
 
 /** A member's standing in a guild: the rows needed to decide what they may do. */
 export interface GuildAccess {

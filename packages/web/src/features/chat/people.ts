@@ -1,0 +1,41 @@
+import type { Channel, Snowflake, User } from '@parley/protocol';
+import { useRealtime } from '../realtime/store';
+
+/** How people are named on screen: server nickname, then display name, then username. */
+export function usePeople() {
+  const realtime = useRealtime();
+
+  function nameOf(user: Pick<User, 'id' | 'username' | 'global_name'>, guildId?: Snowflake | null): string {
+    const nick = guildId ? realtime.cache?.members.get(guildId)?.get(user.id)?.nick : null;
+    return nick || user.global_name || user.username;
+  }
+
+  /** A user known to the cache (server members, DM recipients), by ID. */
+  function userById(id: Snowflake, guildId?: Snowflake | null): User | null {
+    const cache = realtime.cache;
+    if (!cache) return null;
+    if (guildId) {
+      const member = cache.members.get(guildId)?.get(id);
+      if (member) return member.user;
+    }
+    if (cache.user?.id === id) return cache.user;
+    for (const channel of cache.channels.values()) {
+      const found = channel.recipients?.find((r) => r.id === id);
+      if (found) return found;
+    }
+    for (const members of cache.members.values()) {
+      const member = members.get(id);
+      if (member) return member.user;
+    }
+    return null;
+  }
+
+  /** A DM's title: the other person, or the group's name / members. */
+  function dmTitle(channel: Channel): string {
+    if (channel.name) return channel.name;
+    const names = (channel.recipients ?? []).map((r) => nameOf(r));
+    return names.join(', ') || 'Empty group';
+  }
+
+  return { nameOf, userById, dmTitle };
+}
