@@ -189,6 +189,17 @@ describe('resume', () => {
 });
 
 describe('presence', () => {
+  it('shows a newcomer who is already online to the server they join', async () => {
+    const { owner, general } = await makeGuild(server);
+    const watcher = await server.connect(owner.client.token!);
+    const newcomer = await signUp(server);
+    await server.connect(newcomer.client.token!);
+    const online = watcher.gateway.once('PRESENCE_UPDATE', (p) => p.user.id === newcomer.userId && p.status === 'online');
+    const invite = await owner.client.request(routes.invites.create, { params: { channel_id: general.id }, body: {} });
+    await newcomer.client.request(routes.invites.accept, { params: { code: invite.code } });
+    await online;
+  });
+
   it('shows members online, their chosen status, invisible as offline, and offline when the last session ends', async () => {
     const { owner, guild, members } = await makeGuild(server, { members: 1 });
     const watcher = await server.connect(owner.client.token!);

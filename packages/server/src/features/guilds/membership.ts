@@ -5,7 +5,7 @@ import type { Tables } from '../../db/tables';
 import { event } from '../../events/publisher';
 import { getUserOrThrow } from '../users/queries';
 import { toUser } from '../users/serialize';
-import { guildCreatePayload, loadMembers } from './payloads';
+import { guildCreatePayload, loadMembers, toPresence } from './payloads';
 
 /**
  * Adds a user to a guild (joining through an invite, a bot being added) and tells everyone:
@@ -29,8 +29,11 @@ export async function addMember(ctx: AppContext, guildId: Snowflake, userId: Sno
 export async function announceMemberAdded(ctx: AppContext, guildId: Snowflake, userId: Snowflake): Promise<void> {
   const row = await ctx.db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirstOrThrow();
   const [member] = await loadMembers(ctx.db, guildId, [row]);
+  // Someone already online shows as online to their new server straight away.
+  const status = (await ctx.presence.visible([userId])).get(userId);
   await ctx.events.publish(
     event('GUILD_MEMBER_ADD', { ...member!, guild_id: guildId }, { guilds: [guildId] }),
+    ...(status ? [event('PRESENCE_UPDATE', toPresence(userId, status, guildId), { guilds: [guildId] })] : []),
     event('GUILD_CREATE', await guildCreatePayload(ctx.db, ctx.presence, guildId, userId), { users: [userId] }),
   );
 }
