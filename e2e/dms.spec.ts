@@ -1,0 +1,33 @@
+import { expect, test } from './fixtures';
+import { signUpViaUi } from './helpers';
+
+test('a DM from a stranger arrives as a message request, accepted before replying', async ({ browser }) => {
+  const sender = await (await browser.newContext()).newPage();
+  const recipient = await (await browser.newContext()).newPage();
+  await signUpViaUi(sender, { displayName: 'Stranger' });
+  await signUpViaUi(recipient, { displayName: 'Rita' });
+  const ritaId = (await recipient.getByTestId('user-id').textContent())!;
+
+  // The sender finds Rita by the ID she shared and writes to her.
+  await sender.getByLabel('User ID').fill(ritaId);
+  await sender.getByRole('button', { name: 'Look up' }).click();
+  await sender.getByTestId('found-user').getByRole('button', { name: 'Message' }).click();
+  await expect(sender.getByTestId('channel-title')).toHaveText('Rita');
+  await sender.getByTestId('composer').fill('Hi Rita, we met at the conference');
+  await sender.getByTestId('composer').press('Enter');
+  await expect(sender.getByTestId('message-text').filter({ hasText: 'conference' })).toBeVisible();
+
+  // Rita sees a request, not a normal DM.
+  await expect(recipient.getByTestId('message-requests')).toContainText('1');
+  await expect(recipient.getByTestId('dm-link')).toHaveCount(0);
+  await recipient.getByTestId('message-requests').click();
+  await recipient.getByTestId('dm-request').click();
+  await expect(recipient.getByTestId('message-text').filter({ hasText: 'conference' })).toBeVisible();
+  await recipient.getByRole('button', { name: 'Accept' }).click();
+  await expect(recipient.getByTestId('message-requests')).toHaveCount(0);
+  await expect(recipient.getByTestId('dm-link')).toContainText('Stranger');
+
+  await recipient.getByTestId('composer').fill('Nice to hear from you!');
+  await recipient.getByTestId('composer').press('Enter');
+  await expect(sender.getByTestId('message-text').filter({ hasText: 'Nice to hear from you!' })).toBeVisible();
+});
