@@ -7,5 +7,6 @@ const api = process.env.PARLEY_API ?? 'http://127.0.0.1:8080';
 export default defineConfig({
   plugins: [vue()],
   server: { proxy: { '/api': api, '/cdn': api } },
-  build: { outDir: 'dist', sourcemap: true, reportCompressedSize: true },
+  // The manifest lets scripts/bundle-report.mjs measure what the chat route loads.
+  build: { outDir: 'dist', sourcemap: true, reportCompressedSize: true, manifest: true },
 });
