@@ -92,6 +92,10 @@ export class ParleyCache {
       if (channel) this.channels.set(channel.id, { ...channel, last_message_id: message.id });
     });
     gateway.on('MESSAGE_ACK', ({ channel_id, message_id }) => {
+      // An ack that does not move the read position forward (this device's own, echoed back
+      // after newer messages arrived) must not clear their unread and mention counts.
+      const known = this.readStates.get(channel_id)?.last_message_id;
+      if (known && BigInt(message_id) <= BigInt(known)) return;
       this.readStates.set(channel_id, { id: channel_id, last_message_id: message_id, unread_count: 0, mention_count: 0 });
     });
     gateway.on('USER_UPDATE', (user) => (this.state.user = user));
