@@ -10,7 +10,7 @@ import { useNotificationSettings } from './settings';
 const ENABLED_KEY = 'parley.desktopNotifications';
 const ICON = '/icons/icon-192.png';
 
-export type NotificationPermissionState = NotificationPermission | 'unsupported';
+type NotificationPermissionState = NotificationPermission | 'unsupported';
 
 /**
  * Browser notifications for messages the user's settings say are worth it (mentions by

@@ -14,12 +14,10 @@ export function defaultSettings(guildId: Snowflake, level: number = MessageNotif
   return { guild_id: guildId, message_notifications: known ? level : MessageNotificationLevel.ONLY_MENTIONS, muted: false, channel_overrides: [] };
 }
 
-/** What applies to one channel after overrides, and where the level comes from. */
+/** What applies to one channel after overrides. */
 export interface EffectiveNotifications {
   level: GuildLevel;
   muted: boolean;
-  /** The level is the channel's (or its category's) own rather than the server's. */
-  overridden: boolean;
 }
 
 /**
@@ -36,7 +34,7 @@ export function effectiveNotifications(settings: UserGuildSettings, chain: reado
     muted ||= override.muted;
     if (level === null && override.message_notifications !== MessageNotificationLevel.INHERIT) level = override.message_notifications;
   }
-  return { level: level ?? settings.message_notifications, muted, overridden: level !== null };
+  return { level: level ?? settings.message_notifications, muted };
 }
 
 /** The message names the user: directly, with @everyone/@here, or through one of their roles. */

@@ -70,7 +70,7 @@ describe('desktop notification rules', () => {
     const channel = { channel_id: sf('50'), message_notifications: NO_MESSAGES, muted: false };
     expect(shouldNotify(mention, context({ settings: settings({ channel_overrides: [category, channel] }) }))).toBe(false);
     const inherit = { channel_id: sf('50'), message_notifications: INHERIT, muted: false };
-    expect(effectiveNotifications(settings({ channel_overrides: [inherit] }), [sf('50'), sf('40')])).toEqual({ level: ONLY_MENTIONS, muted: false, overridden: false });
+    expect(effectiveNotifications(settings({ channel_overrides: [inherit] }), [sf('50'), sf('40')])).toEqual({ level: ONLY_MENTIONS, muted: false });
   });
 
   it('are silenced by a mute on the server, the category or the channel', () => {

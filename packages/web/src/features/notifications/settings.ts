@@ -2,7 +2,7 @@ import { type Channel, ChannelType, type Snowflake, type UpdateUserGuildSettings
 import type { z } from 'zod';
 import { api } from '../../api';
 import { useRealtime } from '../realtime/store';
-import { type EffectiveNotifications, defaultSettings, effectiveNotifications } from './rules';
+import { defaultSettings } from './rules';
 
 /** Labels for the levels, in the order menus list them. */
 export const LEVEL_LABELS = {
@@ -35,10 +35,6 @@ export function useNotificationSettings() {
     return chain;
   }
 
-  function ofChannel(channel: Channel): EffectiveNotifications {
-    return effectiveNotifications(ofGuild(channel.guild_id!), chainOf(channel));
-  }
-
   /** The channel's own override, if it has one. */
   function overrideOf(channel: Channel) {
     return ofGuild(channel.guild_id!).channel_overrides.find((o) => o.channel_id === channel.id) ?? null;
@@ -55,5 +51,5 @@ export function useNotificationSettings() {
     return [...(realtime.cache?.channels.values() ?? [])].filter((c) => c.guild_id === guildId && c.type !== ChannelType.PUBLIC_THREAD);
   }
 
-  return { ofGuild, ofChannel, overrideOf, chainOf, update, overridable };
+  return { ofGuild, overrideOf, chainOf, update, overridable };
 }

@@ -28,12 +28,6 @@ export function useManagedGuild(guildId: () => Snowflake) {
   return { guild, canManageGuild, canManageChannels, isOwner, allowedSections, channels, categories };
 }
 
-/** A channel's name as lists show it: "#general", "🔊 Lounge", "Text Channels". */
-export function channelLabel(channel: Channel): string {
-  if (channel.type === ChannelType.GUILD_CATEGORY) return channel.name ?? '';
-  return `${channel.type === ChannelType.GUILD_VOICE ? '🔊 ' : '#'}${channel.name ?? ''}`;
-}
-
 /** The icon before a channel's name. */
 export function channelIcon(channel: Channel): string {
   if (channel.type === ChannelType.GUILD_VOICE) return '🔊';
