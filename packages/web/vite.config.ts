@@ -1,11 +1,47 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import vue from '@vitejs/plugin-vue';
-import { defineConfig } from 'vite';
+import { type Plugin, defineConfig } from 'vite';
 
 /** `npm run dev -w @parley/web` proxies the API to a server on :8080 (see scripts/dev.mjs). */
 const api = process.env.PARLEY_API ?? 'http://127.0.0.1:8080';
 
+/**
+ * Emits /sw.js (src/pwa/service-worker.js) with the list of files that make up this build's
+ * app shell: index.html, every bundled asset (not source maps) and the public files, and a
+ * version derived from that list, so each build installs as a new worker with a fresh cache.
+ */
+function serviceWorker(): Plugin {
+  const publicDir = path.resolve(import.meta.dirname, 'public');
+  const publicFiles = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? publicFiles(full) : [`/${path.relative(publicDir, full).split(path.sep).join('/')}`];
+    });
+  return {
+    name: 'parley-service-worker',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle(_options, bundle) {
+      const built = Object.keys(bundle).filter((file) => !file.endsWith('.map')).map((file) => `/${file}`);
+      const shell = [...new Set([...built, ...publicFiles(publicDir)])].sort();
+      const version = createHash('sha256');
+      for (const file of shell) {
+        const output = bundle[file.slice(1)];
+        version.update(file).update(output ? (output.type === 'chunk' ? output.code : output.source) : fs.readFileSync(path.join(publicDir, file)));
+      }
+      const source = fs
+        .readFileSync(path.resolve(import.meta.dirname, 'src/pwa/service-worker.js'), 'utf8')
+        .replace('self.__PARLEY_SHELL__', JSON.stringify(shell))
+        .replace('self.__PARLEY_VERSION__', JSON.stringify(version.digest('hex').slice(0, 16)));
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), serviceWorker()],
   server: { proxy: { '/api': api, '/cdn': api } },
   // The manifest lets scripts/bundle-report.mjs measure what the chat route loads.
   build: { outDir: 'dist', sourcemap: true, reportCompressedSize: true, manifest: true },

@@ -3,6 +3,7 @@ import { Channel } from './channels';
 import { Guild, GuildCreate, Member, Role } from './guilds';
 import { Snowflake } from './ids';
 import { Message, ReactionEmoji } from './messages';
+import { UserGuildSettings } from './notifications';
 import { Presence, PresenceStatus } from './presence';
 import { PrivateUser, User } from './users';
 
@@ -124,6 +125,11 @@ export const Ready = z.object({
   read_states: z.array(ReadState),
   /** The users you have blocked. */
   blocked_user_ids: z.array(Snowflake),
+  /**
+   * People only: your notification settings for each server where you changed them (servers
+   * not listed use their default, `default_message_notifications`, with no channel overrides).
+   */
+  user_guild_settings: z.object({ entries: z.array(UserGuildSettings), partial: z.boolean() }).optional(),
   session_id: z.string(),
   resume_gateway_url: z.string(),
   shard: z.tuple([z.number().int(), z.number().int()]).optional(),
@@ -193,6 +199,8 @@ export const DispatchEvents = {
   }),
   PRESENCE_UPDATE: Presence,
   USER_UPDATE: PrivateUser,
+  /** Your notification settings for a server changed (sent to all your sessions). */
+  USER_GUILD_SETTINGS_UPDATE: UserGuildSettings,
   /** Parley: a block was added or removed (sent to the blocker's sessions). */
   RELATIONSHIP_ADD: z.object({ id: Snowflake, type: z.number().int(), user: User }),
   RELATIONSHIP_REMOVE: z.object({ id: Snowflake, type: z.number().int() }),

@@ -14,6 +14,7 @@ export * from './channels';
 export * from './messages';
 export * from './invites';
 export * from './relationships';
+export * from './notifications';
 export * from './applications';
 export * from './gateway';
 export * from './routes';

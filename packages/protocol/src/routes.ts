@@ -5,6 +5,7 @@ import { guildRoutes } from './guilds';
 import { instanceRoutes } from './instance';
 import { inviteRoutes } from './invites';
 import { messageRoutes } from './messages';
+import { notificationRoutes } from './notifications';
 import { relationshipRoutes } from './relationships';
 import type { RouteDef } from './route';
 import { userRoutes } from './users';
@@ -19,6 +20,7 @@ export const routes = {
   messages: messageRoutes,
   invites: inviteRoutes,
   relationships: relationshipRoutes,
+  notifications: notificationRoutes,
   applications: applicationRoutes,
 } satisfies Record<string, Record<string, RouteDef>>;
 

@@ -1,4 +1,4 @@
-import type { Channel, Guild, Member, PrivateUser, ReadState, Snowflake, VisibleStatus } from '@parley/protocol';
+import type { Channel, Guild, Member, PrivateUser, ReadState, Snowflake, UserGuildSettings, VisibleStatus } from '@parley/protocol';
 import type { GatewayClient } from './gateway';
 
 /** Everything the cache holds, in one object so a UI framework can make it reactive. */
@@ -12,6 +12,8 @@ export interface CacheState {
   /** Users currently visible as online, idle or dnd (absent: offline). */
   presences: Map<Snowflake, VisibleStatus>;
   readStates: Map<Snowflake, ReadState>;
+  /** Your notification settings per server, where you changed them (absent: the server's default). */
+  guildSettings: Map<Snowflake, UserGuildSettings>;
 }
 
 export interface CacheOptions {
@@ -44,9 +46,12 @@ export class ParleyCache {
   get readStates() {
     return this.state.readStates;
   }
+  get guildSettings() {
+    return this.state.guildSettings;
+  }
 
   constructor(gateway: GatewayClient, options: CacheOptions = {}) {
-    const state: CacheState = { user: null, guilds: new Map(), channels: new Map(), members: new Map(), presences: new Map(), readStates: new Map() };
+    const state: CacheState = { user: null, guilds: new Map(), channels: new Map(), members: new Map(), presences: new Map(), readStates: new Map(), guildSettings: new Map() };
     this.state = options.reactive ? options.reactive(state) : state;
     gateway.on('READY', (ready) => {
       this.clear();
@@ -54,6 +59,7 @@ export class ParleyCache {
       for (const guild of ready.guilds) if ('channels' in guild) this.addGuild(guild);
       for (const channel of ready.private_channels) this.channels.set(channel.id, channel);
       for (const state of ready.read_states) this.readStates.set(state.id, state);
+      for (const settings of ready.user_guild_settings?.entries ?? []) this.guildSettings.set(settings.guild_id, settings);
     });
     gateway.on('GUILD_CREATE', (guild) => this.addGuild(guild));
     gateway.on('GUILD_UPDATE', (guild) => this.guilds.set(guild.id, guild));
@@ -86,9 +92,14 @@ export class ParleyCache {
       if (channel) this.channels.set(channel.id, { ...channel, last_message_id: message.id });
     });
     gateway.on('MESSAGE_ACK', ({ channel_id, message_id }) => {
+      // An ack that does not move the read position forward (this device's own, echoed back
+      // after newer messages arrived) must not clear their unread and mention counts.
+      const known = this.readStates.get(channel_id)?.last_message_id;
+      if (known && BigInt(message_id) <= BigInt(known)) return;
       this.readStates.set(channel_id, { id: channel_id, last_message_id: message_id, unread_count: 0, mention_count: 0 });
     });
     gateway.on('USER_UPDATE', (user) => (this.state.user = user));
+    gateway.on('USER_GUILD_SETTINGS_UPDATE', (settings) => this.guildSettings.set(settings.guild_id, settings));
   }
 
   /** A guild's channels in display order (categories first by position, then the rest). */
@@ -123,5 +134,6 @@ export class ParleyCache {
     this.members.clear();
     this.presences.clear();
     this.readStates.clear();
+    this.guildSettings.clear();
   }
 }

@@ -13,6 +13,7 @@ import { channelRoutes } from './features/channels/routes';
 import { guildRoutes } from './features/guilds/routes';
 import { inviteRoutes } from './features/invites/routes';
 import { messageRoutes } from './features/messages/routes';
+import { notificationRoutes } from './features/notifications/routes';
 import { relationshipRoutes } from './features/relationships/routes';
 import { AuthRateLimiter } from './features/auth/rate-limit';
 import { Sessions } from './features/auth/sessions';
@@ -111,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   messageRoutes(app, ctx);
   inviteRoutes(app, ctx);
   relationshipRoutes(app, ctx);
+  notificationRoutes(app, ctx);
   applicationRoutes(app, ctx);
   installErrorHandling(app, await installWebClient(app, config.webDir));
 

@@ -20,6 +20,18 @@ export const router = createRouter({
     { path: '/change-password', component: () => import('./features/auth/ChangePasswordView.vue'), meta: { auth: true } },
     { path: '/channels/@me/:channelId?', component: () => import('./features/chat/DmView.vue'), meta: { auth: true } },
     { path: '/channels/:guildId/:channelId?', component: () => import('./features/chat/GuildView.vue'), meta: { auth: true } },
+    {
+      path: '/servers/:guildId/settings',
+      component: () => import('./features/servers/ServerSettingsView.vue'),
+      meta: { auth: true },
+      children: [
+        { path: '', redirect: (to) => `/servers/${String(to.params.guildId)}/settings/overview` },
+        { path: 'overview', component: () => import('./features/servers/ServerOverview.vue') },
+        { path: 'channels', component: () => import('./features/servers/ServerChannels.vue') },
+        { path: 'channels/:channelId', component: () => import('./features/servers/ChannelSettings.vue') },
+        { path: 'invites', component: () => import('./features/servers/ServerInvites.vue') },
+      ],
+    },
     { path: '/invite/:code', component: () => import('./features/servers/JoinView.vue'), meta: { auth: true } },
     {
       path: '/settings',
@@ -31,6 +43,7 @@ export const router = createRouter({
         { path: 'account', component: () => import('./features/settings/AccountSettings.vue') },
         { path: 'sessions', component: () => import('./features/settings/SessionsSettings.vue') },
         { path: 'appearance', component: () => import('./features/settings/AppearanceSettings.vue') },
+        { path: 'notifications', component: () => import('./features/settings/NotificationSettings.vue') },
         { path: 'developer', component: () => import('./features/developer/DeveloperSettings.vue') },
       ],
     },

@@ -3,6 +3,7 @@ import type { Database } from './database';
 import { accounts } from './migrations/0001_accounts';
 import { communities } from './migrations/0002_communities';
 import { instanceSecrets } from './migrations/0003_instance_secrets';
+import { notificationSettings } from './migrations/0004_notification_settings';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0001_accounts': accounts,
   '0002_communities': communities,
   '0003_instance_secrets': instanceSecrets,
+  '0004_notification_settings': notificationSettings,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

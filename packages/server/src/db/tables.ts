@@ -26,6 +26,8 @@ export interface Tables {
   invites: InvitesTable;
   relationships: RelationshipsTable;
   applications: ApplicationsTable;
+  guild_notification_settings: GuildNotificationSettingsTable;
+  channel_notification_settings: ChannelNotificationSettingsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -245,4 +247,19 @@ export interface ApplicationsTable {
   bot_user_id: Snowflake | null;
   bot_token_hash: string | null;
   created_at: number;
+}
+
+export interface GuildNotificationSettingsTable {
+  user_id: Snowflake;
+  guild_id: Snowflake;
+  message_notifications: number;
+  muted: Flag;
+}
+
+export interface ChannelNotificationSettingsTable {
+  user_id: Snowflake;
+  channel_id: Snowflake;
+  guild_id: Snowflake;
+  message_notifications: number;
+  muted: Flag;
 }

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Tables, UserRow } from '../db/tables';
 import { privateChannelsOf } from '../features/channels/dms';
 import { guildCreatePayload } from '../features/guilds/payloads';
+import { userGuildSettingsOf } from '../features/notifications/settings';
 import { toPrivateUser } from '../features/users/serialize';
 import type { PresenceStore } from '../presence/presence-store';
 
@@ -76,6 +77,7 @@ export async function buildReady(
     private_channels: privateChannels,
     read_states: bot ? [] : await readStatesOf(db, user.id, visibleChannelIds),
     blocked_user_ids: blocked.map((b) => b.other_id),
+    ...(!bot && { user_guild_settings: { entries: await userGuildSettingsOf(db, user.id), partial: false } }),
     session_id: session.id,
     resume_gateway_url: session.resumeUrl,
     shard: [0, 1],

@@ -12,6 +12,9 @@ const CONTENT_SECURITY_POLICY = [
   "media-src 'self' blob:",
   "connect-src 'self'",
   "font-src 'self'",
+  // The service worker (/sw.js) and the PWA manifest; default-src says the same, this says it on purpose.
+  "worker-src 'self'",
+  "manifest-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'self'",

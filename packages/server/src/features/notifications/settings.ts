@@ -1,0 +1,50 @@
+import { MessageNotificationLevel, type Snowflake, type UserGuildSettings } from '@parley/protocol';
+import type { Kysely } from 'kysely';
+import type { Tables } from '../../db/tables';
+
+/** What a server notifies about when its member never said otherwise (guilds' `default_message_notifications`). */
+export const DEFAULT_GUILD_LEVEL = MessageNotificationLevel.ONLY_MENTIONS;
+
+type GuildLevel = UserGuildSettings['message_notifications'];
+type ChannelLevel = UserGuildSettings['channel_overrides'][number]['message_notifications'];
+
+/**
+ * A user's notification settings for the given servers (all they are in when none are given),
+ * only for servers where they changed something: the others are the default.
+ */
+export async function userGuildSettingsOf(db: Kysely<Tables>, userId: Snowflake, guildIds?: readonly Snowflake[]): Promise<UserGuildSettings[]> {
+  if (guildIds?.length === 0) return [];
+  let guildRows = db
+    .selectFrom('guild_notification_settings')
+    .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'guild_notification_settings.guild_id').on('members.user_id', '=', userId))
+    .select(['guild_notification_settings.guild_id', 'guild_notification_settings.message_notifications', 'guild_notification_settings.muted'])
+    .where('guild_notification_settings.user_id', '=', userId);
+  let channelRows = db
+    .selectFrom('channel_notification_settings')
+    .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'channel_notification_settings.guild_id').on('members.user_id', '=', userId))
+    .select(['channel_notification_settings.guild_id', 'channel_notification_settings.channel_id', 'channel_notification_settings.message_notifications', 'channel_notification_settings.muted'])
+    .where('channel_notification_settings.user_id', '=', userId);
+  if (guildIds) {
+    guildRows = guildRows.where('guild_notification_settings.guild_id', 'in', guildIds);
+    channelRows = channelRows.where('channel_notification_settings.guild_id', 'in', guildIds);
+  }
+  const [guilds, channels] = await Promise.all([guildRows.execute(), channelRows.orderBy('channel_notification_settings.channel_id').execute()]);
+
+  const byGuild = new Map<Snowflake, UserGuildSettings>();
+  const entry = (guildId: Snowflake) => {
+    let settings = byGuild.get(guildId);
+    if (!settings) byGuild.set(guildId, (settings = { guild_id: guildId, message_notifications: DEFAULT_GUILD_LEVEL, muted: false, channel_overrides: [] }));
+    return settings;
+  };
+  for (const row of guilds) Object.assign(entry(row.guild_id), { message_notifications: row.message_notifications as GuildLevel, muted: row.muted === 1 });
+  for (const row of channels) {
+    entry(row.guild_id).channel_overrides.push({ channel_id: row.channel_id, message_notifications: row.message_notifications as ChannelLevel, muted: row.muted === 1 });
+  }
+  return [...byGuild.values()].sort((a, b) => (BigInt(a.guild_id) < BigInt(b.guild_id) ? -1 : 1));
+}
+
+/** One server's settings for a user, the default when they never changed any. */
+export async function guildSettingsOf(db: Kysely<Tables>, userId: Snowflake, guildId: Snowflake): Promise<UserGuildSettings> {
+  const [settings] = await userGuildSettingsOf(db, userId, [guildId]);
+  return settings ?? { guild_id: guildId, message_notifications: DEFAULT_GUILD_LEVEL, muted: false, channel_overrides: [] };
+}

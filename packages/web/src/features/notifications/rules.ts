@@ -1,0 +1,89 @@
+import { type Message, MessageNotificationLevel, type Snowflake, type UserGuildSettings } from '@parley/protocol';
+
+/**
+ * Which messages deserve a desktop notification, as pure functions of the user's settings, so
+ * the rules are tested without a browser. The store in desktop.ts feeds them live data.
+ */
+
+/** A server level: all messages, only mentions, or nothing. */
+export type GuildLevel = UserGuildSettings['message_notifications'];
+
+/** What a server notifies about for someone who never changed it: its own default. */
+export function defaultSettings(guildId: Snowflake, level: number = MessageNotificationLevel.ONLY_MENTIONS): UserGuildSettings {
+  const known = level === MessageNotificationLevel.ALL_MESSAGES || level === MessageNotificationLevel.NO_MESSAGES;
+  return { guild_id: guildId, message_notifications: known ? level : MessageNotificationLevel.ONLY_MENTIONS, muted: false, channel_overrides: [] };
+}
+
+/** What applies to one channel after overrides. */
+export interface EffectiveNotifications {
+  level: GuildLevel;
+  muted: boolean;
+}
+
+/**
+ * The settings that apply to a channel. `chain` is the channel and what it inherits from, most
+ * specific first: [channel, category], or [thread, channel, category]. The first override with
+ * a level wins over the server's; a mute anywhere on the way (or on the server) silences it.
+ */
+export function effectiveNotifications(settings: UserGuildSettings, chain: readonly Snowflake[]): EffectiveNotifications {
+  let level: GuildLevel | null = null;
+  let muted = settings.muted;
+  for (const id of chain) {
+    const override = settings.channel_overrides.find((o) => o.channel_id === id);
+    if (!override) continue;
+    muted ||= override.muted;
+    if (level === null && override.message_notifications !== MessageNotificationLevel.INHERIT) level = override.message_notifications;
+  }
+  return { level: level ?? settings.message_notifications, muted };
+}
+
+/** The message names the user: directly, with @everyone/@here, or through one of their roles. */
+export function mentionsUser(message: Message, userId: Snowflake, roleIds: ReadonlySet<Snowflake>): boolean {
+  return message.mention_everyone || message.mentions.some((u) => u.id === userId) || message.mention_roles.some((id) => roleIds.has(id));
+}
+
+export interface NotifyContext {
+  userId: Snowflake;
+  /** The user's roles in the message's server. */
+  roleIds: ReadonlySet<Snowflake>;
+  /** Do Not Disturb: nothing notifies. */
+  doNotDisturb: boolean;
+  /** The user has the conversation in front of them (tab visible and focused, channel open). */
+  looking: boolean;
+  /** A DM the user has not accepted yet: requests wait quietly in their list. */
+  messageRequest: boolean;
+  /** The server's settings (null for DMs) and the channel's inheritance chain. */
+  settings: UserGuildSettings | null;
+  chain: readonly Snowflake[];
+}
+
+/** Every DM (but requests) notifies; in servers, what the settings say. Never your own, never what you are looking at. */
+export function shouldNotify(message: Message, context: NotifyContext): boolean {
+  if (message.author.id === context.userId || context.doNotDisturb || context.looking) return false;
+  if (!context.settings) return !context.messageRequest;
+  const { level, muted } = effectiveNotifications(context.settings, context.chain);
+  if (muted || level === MessageNotificationLevel.NO_MESSAGES) return false;
+  return level === MessageNotificationLevel.ALL_MESSAGES || mentionsUser(message, context.userId, context.roleIds);
+}
+
+/** Lookups for turning mention markup into names. */
+export interface NameLookups {
+  user: (id: string) => string | null;
+  channel: (id: string) => string | null;
+  role: (id: string) => string | null;
+}
+
+const BODY_MAX = 180;
+
+/** A notification's text: the message with mentions as names, shortened, or what it carries. */
+export function notificationBody(message: Message, names: NameLookups): string {
+  const text = message.content
+    .replace(/<@!?(\d+)>/g, (_, id: string) => `@${names.user(id) ?? 'someone'}`)
+    .replace(/<@&(\d+)>/g, (_, id: string) => `@${names.role(id) ?? 'role'}`)
+    .replace(/<#(\d+)>/g, (_, id: string) => `#${names.channel(id) ?? 'channel'}`)
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (text) return text.length > BODY_MAX ? `${text.slice(0, BODY_MAX - 1)}…` : text;
+  const files = message.attachments.length;
+  return files ? `Sent ${files === 1 ? message.attachments[0]!.filename : `${files} files`}` : 'Sent a message';
+}
