@@ -3,6 +3,11 @@ import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { person, serverWith } from './people';
 
+/**
+ * The chat screens in both themes: axe finds no serious or critical problem, and screenshots of
+ * them are saved under .test-output/screenshots.
+ */
+
 /** Runs axe (WCAG 2.1 A and AA, colour contrast included) and fails on serious or critical problems. */
 async function expectAccessible(page: Page, screen: string) {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
@@ -34,6 +39,7 @@ for (const theme of ['light', 'dark'] as const) {
     await page.getByTestId('composer').pressSequentially('@gr');
     await expect(page.getByRole('listbox', { name: 'Members' })).toBeVisible();
     await expectAccessible(page, 'the mention autocomplete');
+    await page.screenshot({ path: `.test-output/screenshots/autocomplete-${theme}.png` });
     await page.getByTestId('composer').press('Escape');
 
     // Search results panel with a chip and the filter form.
@@ -43,6 +49,7 @@ for (const theme of ['light', 'dark'] as const) {
     await expect(page.getByTestId('search-result')).toHaveCount(1);
     await page.getByRole('button', { name: 'Filters' }).click();
     await expectAccessible(page, 'search results');
+    await page.screenshot({ path: `.test-output/screenshots/search-${theme}.png` });
     await page.keyboard.press('Escape');
 
     // Quick switcher.
@@ -50,6 +57,7 @@ for (const theme of ['light', 'dark'] as const) {
     await expect(page.getByRole('dialog', { name: 'Go to a conversation' })).toBeVisible();
     await page.keyboard.type('ra');
     await expectAccessible(page, 'the quick switcher');
+    await page.screenshot({ path: `.test-output/screenshots/quick-switcher-${theme}.png` });
     await page.keyboard.press('Escape');
 
     // Direct messages and the phone layout with its drawer open.
@@ -58,6 +66,8 @@ for (const theme of ['light', 'dark'] as const) {
     await expectAccessible(page, 'the DM home');
     await page.setViewportSize({ width: 375, height: 740 });
     await page.goto(`/channels/${guildId}/${generalId}`);
+    await expect(log.getByRole('article')).toHaveCount(3);
+    await page.screenshot({ path: `.test-output/screenshots/channel-phone-${theme}.png` });
     await page.getByRole('button', { name: 'Open navigation' }).click();
     await expect(page.getByRole('navigation', { name: 'Channels' })).toBeInViewport();
     await expectAccessible(page, 'the phone layout with the drawer open');

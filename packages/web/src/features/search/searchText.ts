@@ -35,6 +35,18 @@ export function searchWords(text: string): string[] {
   return text.normalize('NFC').match(/[\p{L}\p{N}\p{M}\p{Co}]+/gu) ?? [];
 }
 
+/**
+ * Message Markdown as the words people read, for a one-glance result: links show their text,
+ * and formatting marks (bold, strikethrough, spoilers, code fences, quote markers) go.
+ */
+export function markdownToText(markdown: string): string {
+  return markdown
+    .replace(/```[^\n]*\n?/g, '')
+    .replace(/\[([^\]\n]+)\]\((?:https?:|mailto:)[^)\s]+\)/g, '$1')
+    .replace(/\*\*|__|~~|\|\||`/g, '')
+    .replace(/^>\s?/gm, '');
+}
+
 export interface Highlighted {
   text: string;
   match: boolean;

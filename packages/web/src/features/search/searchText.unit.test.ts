@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { highlight, parseDay, parseSearch } from './searchText';
+import { highlight, markdownToText, parseDay, parseSearch } from './searchText';
 
 describe('typed search filters', () => {
   it('pulls filters out of the words', () => {
@@ -30,5 +30,13 @@ describe('highlighting', () => {
       { text: '!', match: false },
     ]);
     expect(highlight('nothing here', [])).toEqual([{ text: 'nothing here', match: false }]);
+  });
+});
+
+describe('result text', () => {
+  it('shows Markdown as the words people read', () => {
+    expect(markdownToText('Hello **Ada**, see `code` and a [link](https://example.org) ||spoiler||')).toBe('Hello Ada, see code and a link spoiler');
+    expect(markdownToText('> quoted\nreply ~~old~~ new\n```js\nlet x;\n```')).toBe('quoted\nreply old new\nlet x;\n');
+    expect(markdownToText('snake_case stays, 2 * 3 too')).toBe('snake_case stays, 2 * 3 too');
   });
 });
