@@ -67,7 +67,7 @@ test('search a server with filters, page through results, and jump to an old mes
   await expect(page.getByRole('complementary', { name: 'Members' })).toBeVisible();
 });
 
-test('search in a direct message', async ({ browser }) => {
+test('search in a direct message, on a phone', async ({ browser }) => {
   const ada = await person(browser, 'Ada');
   const grace = await person(browser, 'Grace');
   await serverWith(ada, [grace], 'Friends');
@@ -75,13 +75,20 @@ test('search in a direct message', async ({ browser }) => {
   await ada.api.post(`/channels/${dm.id}/messages`, { content: 'the secret recipe is pancakes' });
   await ada.api.post(`/channels/${dm.id}/messages`, { content: 'unrelated chatter' });
 
+  await ada.page.setViewportSize({ width: 375, height: 740 });
   await ada.page.goto(`/channels/@me/${dm.id}`);
   const box = ada.page.getByRole('searchbox', { name: 'Search this conversation' });
   await box.fill('recipe');
   await box.press('Enter');
+  // On a phone the results cover the conversation, and step aside when one is chosen.
+  const panel = ada.page.getByTestId('search-panel');
+  await expect(panel).toBeInViewport({ ratio: 0.9 });
   const results = ada.page.getByTestId('search-result');
   await expect(results).toHaveCount(1);
   await expect(results.locator('mark')).toHaveText('recipe');
   await results.click();
-  await expect(ada.page.getByTestId('message').filter({ hasText: 'secret recipe' })).toHaveClass(/highlighted/);
+  await expect(panel).toBeHidden();
+  const message = ada.page.getByTestId('message').filter({ hasText: 'secret recipe' });
+  await expect(message).toHaveClass(/highlighted/);
+  await expect(message).toBeInViewport();
 });
