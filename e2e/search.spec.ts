@@ -57,6 +57,14 @@ test('search a server with filters, page through results, and jump to an old mes
   await expect(panel.getByText('26–50 of 118')).toBeVisible();
   await expect(panel.getByTestId('search-result').first()).toContainText('filler message 93');
 
+  // A result in another channel opens that channel at the message.
+  await box.fill('needle in:random');
+  await box.press('Enter');
+  await expect(panel.getByTestId('search-chip')).toHaveText(/In: #random/);
+  await panel.getByTestId('search-result').filter({ hasText: 'a needle in random' }).click();
+  await expect(page).toHaveURL(`/channels/${guildId}/${channels.random}`);
+  await expect(page.getByTestId('message').filter({ hasText: 'a needle in random' })).toHaveClass(/highlighted/);
+
   // A typo in a typed filter says what to fix; Escape (from anywhere) closes the panel.
   await box.fill('needle from:nobody_here');
   await box.press('Enter');
