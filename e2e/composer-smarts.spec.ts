@@ -39,8 +39,8 @@ test('mention someone from the autocomplete: they get a badge on the channel and
 
   // Grace sees a mention badge on #general and on the server's icon; opening it clears both.
   const generalLink = grace.page.getByTestId('channel-link').filter({ hasText: 'general' });
-  await expect(generalLink.getByTestId('channel-mentions')).toHaveText('1 mentions');
-  await expect(grace.page.getByRole('link', { name: 'Mentions Lab, 1 mentions' })).toBeVisible();
+  await expect(generalLink.getByTestId('channel-mentions')).toHaveText('1 mention');
+  await expect(grace.page.getByRole('link', { name: 'Mentions Lab, 1 mention' })).toBeVisible();
   await expect(grace.page.getByTestId('server-mentions')).toHaveText('1');
   await generalLink.click();
   await expect(grace.page.getByTestId('message').filter({ hasText: 'Thanks' })).toHaveClass(/mentioned/);
