@@ -38,6 +38,17 @@ test('quick switcher and Alt+arrows move between conversations by keyboard', asy
   await expect(page.getByTestId('channel-title')).toHaveText('news');
   await expect(page.getByTestId('message').filter({ hasText: 'Breaking news' })).toBeVisible();
 
+  // From the composer too, even empty after sending (where Up alone edits the last message).
+  await page.getByTestId('composer').fill('Thanks');
+  await page.getByTestId('composer').press('Enter');
+  await expect(page.getByTestId('message').filter({ hasText: 'Thanks' })).toBeVisible();
+  const before = names[(names.indexOf('news') - 1 + names.length) % names.length]!;
+  await page.getByTestId('composer').press('Alt+ArrowUp');
+  await expect(page.getByTestId('channel-title')).toHaveText(before);
+  await page.getByTestId('composer').press('Alt+ArrowDown');
+  await expect(page.getByTestId('channel-title')).toHaveText('news');
+  await expect(page.getByTestId('composer')).toHaveValue('');
+
   // The header button opens it too; Escape closes it; people are found by name.
   await page.getByRole('button', { name: /Go to a conversation/ }).click();
   await expect(dialog).toBeVisible();

@@ -133,7 +133,8 @@ export function useComposerAutocomplete(options: { text: Ref<string>; input: Ref
 
   /** Keys the list handles while open; true when the composer should do nothing more. */
   function onKeydown(event: KeyboardEvent): boolean {
-    if (!open.value || event.isComposing) return false;
+    // Modified keys are shortcuts (Alt+Up moves between channels), not the list's.
+    if (!open.value || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return false;
     const count = suggestions.value.length;
     if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       active.value = (active.value + (event.key === 'ArrowDown' ? 1 : count - 1)) % count;
