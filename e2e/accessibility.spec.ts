@@ -35,6 +35,11 @@ for (const theme of ['light', 'dark'] as const) {
     await expect(log.getByRole('article')).toHaveCount(3);
     await expectAccessible(page, 'a channel');
 
+    // A message from someone else is read out politely, with who sent it and as plain words.
+    await grace.api.post(`/channels/${generalId}/messages`, { content: 'Lunch at **noon**?' });
+    await expect(page.getByRole('status').filter({ hasText: 'Grace: Lunch at noon?' })).toBeAttached();
+    await expect(log.getByRole('article')).toHaveCount(4);
+
     // Composer autocomplete open.
     await page.getByTestId('composer').pressSequentially('@gr');
     await expect(page.getByRole('listbox', { name: 'Members' })).toBeVisible();
@@ -66,7 +71,7 @@ for (const theme of ['light', 'dark'] as const) {
     await expectAccessible(page, 'the DM home');
     await page.setViewportSize({ width: 375, height: 740 });
     await page.goto(`/channels/${guildId}/${generalId}`);
-    await expect(log.getByRole('article')).toHaveCount(3);
+    await expect(log.getByRole('article')).toHaveCount(4);
     await page.screenshot({ path: `.test-output/screenshots/channel-phone-${theme}.png` });
     await page.getByRole('button', { name: 'Open navigation' }).click();
     await expect(page.getByRole('navigation', { name: 'Channels' })).toBeInViewport();
