@@ -37,13 +37,15 @@ export function searchWords(text: string): string[] {
 
 /**
  * Message Markdown as the words people read, for a one-glance result: links show their text,
- * and formatting marks (bold, strikethrough, spoilers, code fences, quote markers) go.
+ * formatting marks (bold, strikethrough, code fences, quote markers) go, and spoilers stay
+ * hidden behind "(spoiler)".
  */
 export function markdownToText(markdown: string): string {
   return markdown
+    .replace(/\|\|[\s\S]+?\|\|/g, '(spoiler)')
     .replace(/```[^\n]*\n?/g, '')
     .replace(/\[([^\]\n]+)\]\((?:https?:|mailto:)[^)\s]+\)/g, '$1')
-    .replace(/\*\*|__|~~|\|\||`/g, '')
+    .replace(/\*\*|__|~~|`/g, '')
     .replace(/^>\s?/gm, '');
 }
 

@@ -35,7 +35,7 @@ describe('highlighting', () => {
 
 describe('result text', () => {
   it('shows Markdown as the words people read', () => {
-    expect(markdownToText('Hello **Ada**, see `code` and a [link](https://example.org) ||spoiler||')).toBe('Hello Ada, see code and a link spoiler');
+    expect(markdownToText('Hello **Ada**, see `code` and a [link](https://example.org) ||spoiler||')).toBe('Hello Ada, see code and a link (spoiler)');
     expect(markdownToText('> quoted\nreply ~~old~~ new\n```js\nlet x;\n```')).toBe('quoted\nreply old new\nlet x;\n');
     expect(markdownToText('snake_case stays, 2 * 3 too')).toBe('snake_case stays, 2 * 3 too');
   });
