@@ -1,9 +1,8 @@
-import { expect, test } from './fixtures';
-import { person, serverWith } from './people';
+import { expect, serverWith, test } from './people';
 
-test('mention someone from the autocomplete: they get a badge on the channel and the server until they open it', async ({ browser }) => {
-  const ada = await person(browser, 'Ada');
-  const grace = await person(browser, 'Grace');
+test('mention someone from the autocomplete: they get a badge on the channel and the server until they open it', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const grace = await newPerson('Grace');
   const { guildId, generalId, channels } = await serverWith(ada, [grace], 'Mentions Lab', ['random']);
 
   // Grace is elsewhere in the server when the mention comes.
@@ -53,9 +52,9 @@ test('mention someone from the autocomplete: they get a badge on the channel and
   await expect(ada.page.getByTestId('composer')).toHaveValue(`Thanks @${grace.username} see #random `);
 });
 
-test('owners can mention @everyone; emoji shortcodes expand and autocomplete', async ({ browser }) => {
-  const ada = await person(browser, 'Ada');
-  const grace = await person(browser, 'Grace');
+test('owners can mention @everyone; emoji shortcodes expand and autocomplete', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const grace = await newPerson('Grace');
   const { guildId, generalId } = await serverWith(ada, [grace], 'Emoji Lab');
   await ada.page.goto(`/channels/${guildId}/${generalId}`);
   const composer = ada.page.getByTestId('composer');

@@ -1,9 +1,8 @@
-import { expect, test } from './fixtures';
-import { person, serverWith } from './people';
+import { expect, serverWith, test } from './people';
 
-test('quick switcher and Alt+arrows move between conversations by keyboard', async ({ browser }) => {
-  const ada = await person(browser, 'Ada');
-  const grace = await person(browser, 'Grace');
+test('quick switcher and Alt+arrows move between conversations by keyboard', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const grace = await newPerson('Grace');
   const { guildId, generalId, channels } = await serverWith(ada, [grace], 'Keys Lab', ['random', 'news']);
   const dm = await grace.api.post<{ id: string }>('/users/@me/channels', { recipient_id: ada.id });
   const page = ada.page;

@@ -1,5 +1,5 @@
-import type { APIRequestContext, Browser, Page } from '@playwright/test';
-import { expect } from './fixtures';
+import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
+import { test as base, expect } from './fixtures';
 import { signUpViaUi, uniqueName } from './helpers';
 
 /** A signed-up person in their own browser context, with a REST client signed in as them. */
@@ -25,15 +25,33 @@ function apiFor(request: APIRequestContext, token: string): Api {
   return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body ?? {}) };
 }
 
-export async function person(browser: Browser, displayName: string, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Person> {
-  const context = await browser.newContext({ colorScheme: options.colorScheme ?? 'light' });
-  const page = await context.newPage();
-  const username = await signUpViaUi(page, { username: uniqueName(displayName.toLowerCase()), displayName });
-  const token = (await page.evaluate(() => localStorage.getItem('parley.token')))!;
-  const api = apiFor(page.request, token);
-  const me = await api.get<{ id: string }>('/users/@me');
-  return { page, id: me.id, username, api };
-}
+/**
+ * `newPerson(name)`: a signed-up person in a browser context of their own. Like the `page`
+ * fixture, a script error or CSP violation on any of their pages fails the test; their contexts
+ * are closed when it ends.
+ */
+export const test = base.extend<{ newPerson: (displayName: string, options?: { colorScheme?: 'light' | 'dark' }) => Promise<Person> }>({
+  newPerson: async ({ browser }, use) => {
+    const contexts: BrowserContext[] = [];
+    const problems: string[] = [];
+    await use(async (displayName, options = {}) => {
+      const context = await browser.newContext({ colorScheme: options.colorScheme ?? 'light' });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (error) => problems.push(`${displayName}: page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(`${displayName}: CSP: ${message.text()}`);
+      });
+      const username = await signUpViaUi(page, { username: uniqueName(displayName.toLowerCase()), displayName });
+      const token = (await page.evaluate(() => localStorage.getItem('parley.token')))!;
+      const api = apiFor(page.request, token);
+      const me = await api.get<{ id: string }>('/users/@me');
+      return { page, id: me.id, username, api };
+    });
+    for (const context of contexts) await context.close();
+    expect(problems, 'script errors or CSP violations on the page').toEqual([]);
+  },
+});
 
 /** A server made by `owner` through the API, joined by the others with an invite; returns its IDs. */
 export async function serverWith(owner: Person, others: Person[], name: string, extraChannels: string[] = []) {
@@ -46,3 +64,5 @@ export async function serverWith(owner: Person, others: Person[], name: string, 
   for (const other of others) await other.api.post(`/invites/${invite.code}`);
   return { guildId: guild.id, generalId: general.id, channels: extra };
 }
+
+export { expect };

@@ -1,9 +1,10 @@
-import { expect, test } from './fixtures';
-import { person, serverWith } from './people';
+import { expect, serverWith, test } from './people';
 
-test('search a server with filters, page through results, and jump to an old message in context', async ({ browser }) => {
-  const ada = await person(browser, 'Ada');
-  const grace = await person(browser, 'Grace');
+test('search a server with filters, page through results, and jump to an old message in context', async ({ newPerson }) => {
+  // 120 messages to set up first.
+  test.slow();
+  const ada = await newPerson('Ada');
+  const grace = await newPerson('Grace');
   const { guildId, generalId, channels } = await serverWith(ada, [grace], 'Search Lab', ['random']);
 
   // 120 messages in #general: Grace's needle early on, far above the first page loaded.
@@ -75,9 +76,9 @@ test('search a server with filters, page through results, and jump to an old mes
   await expect(page.getByRole('complementary', { name: 'Members' })).toBeVisible();
 });
 
-test('search in a direct message, on a phone', async ({ browser }) => {
-  const ada = await person(browser, 'Ada');
-  const grace = await person(browser, 'Grace');
+test('search in a direct message, on a phone', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const grace = await newPerson('Grace');
   await serverWith(ada, [grace], 'Friends');
   const dm = await ada.api.post<{ id: string }>('/users/@me/channels', { recipient_id: grace.id });
   await ada.api.post(`/channels/${dm.id}/messages`, { content: 'the secret recipe is pancakes' });
