@@ -28,7 +28,8 @@ export default defineConfig({
   webServer: {
     command: `rm -rf ${dataDir} && node packages/server/dist/main.js`,
     url: `http://127.0.0.1:${port}/readyz`,
-    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_RATE_LIMIT_IP: '1000/60' },
+    // Tests fill channels with long histories through the API, faster than people type.
+    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_RATE_LIMIT_IP: '1000/60', MESSAGE_RATE_LIMIT: '1000/10' },
     reuseExistingServer: false,
     timeout: 30_000,
   },

@@ -52,6 +52,11 @@ export const useRealtime = defineStore('realtime', () => {
     gateway?.updatePresence(next);
   }
 
+  /** Asks for the members whose username starts with `query` (they arrive in the cache). */
+  function requestMembers(guildId: Snowflake, query: string): void {
+    gateway?.requestMembers(guildId, { query, limit: 25 });
+  }
+
   function on<K extends DispatchName | 'invalidated'>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void {
     return relay.on(name, listener);
   }
@@ -61,5 +66,5 @@ export const useRealtime = defineStore('realtime', () => {
   const me = computed(() => cache.value?.user ?? null);
   const presenceOf = (userId: Snowflake) => cache.value?.presences.get(userId) ?? 'offline';
 
-  return { state, cache, status, me, reconnecting, connect, disconnect, setStatus, on, presenceOf };
+  return { state, cache, status, me, reconnecting, connect, disconnect, setStatus, requestMembers, on, presenceOf };
 });
