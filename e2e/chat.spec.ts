@@ -1,18 +1,8 @@
-import type { Browser, Page } from '@playwright/test';
-import { expect, test } from './fixtures';
-import { signUpViaUi } from './helpers';
+import { expect, test } from './people';
 
-/** A signed-up user in a fresh browser context (their own cookies, storage and tabs). */
-async function person(browser: Browser, displayName: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signUpViaUi(page, { displayName });
-  return page;
-}
-
-test('create a server, invite a friend, and chat in real time', async ({ browser }) => {
-  const ada = await person(browser, 'Ada');
-  const grace = await person(browser, 'Grace');
+test('create a server, invite a friend, and chat in real time', async ({ newPerson }) => {
+  const ada = (await newPerson('Ada')).page;
+  const grace = (await newPerson('Grace')).page;
 
   // Ada creates a server and copies an invite link.
   await ada.getByRole('button', { name: 'Add a server' }).click();

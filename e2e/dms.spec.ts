@@ -1,12 +1,10 @@
-import { expect, test } from './fixtures';
-import { signUpViaUi } from './helpers';
+import { expect, test } from './people';
 
-test('a DM from a stranger arrives as a message request, accepted before replying', async ({ browser }) => {
-  const sender = await (await browser.newContext()).newPage();
-  const recipient = await (await browser.newContext()).newPage();
-  await signUpViaUi(sender, { displayName: 'Stranger' });
-  await signUpViaUi(recipient, { displayName: 'Rita' });
-  const ritaId = (await recipient.getByTestId('user-id').textContent())!;
+test('a DM from a stranger arrives as a message request, accepted before replying', async ({ newPerson }) => {
+  const sender = (await newPerson('Stranger')).page;
+  const rita = await newPerson('Rita');
+  const recipient = rita.page;
+  const ritaId = rita.id;
 
   // The sender finds Rita by the ID she shared and writes to her.
   await sender.getByLabel('User ID').fill(ritaId);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { routes } from '@parley/protocol';
 import { RestClient } from '@parley/sdk';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { signUpViaUi } from './helpers';
 
@@ -44,8 +45,15 @@ test.afterAll(async () => {
 });
 
 test('a server restart loses and doubles nothing, and the banner tells people meanwhile', async ({ browser }) => {
-  const adaPage = await (await browser.newContext({ baseURL: baseUrl })).newPage();
-  const gracePage = await (await browser.newContext({ baseURL: baseUrl })).newPage();
+  const contexts = [await browser.newContext({ baseURL: baseUrl }), await browser.newContext({ baseURL: baseUrl })];
+  try {
+    await conversation(await contexts[0]!.newPage(), await contexts[1]!.newPage());
+  } finally {
+    for (const context of contexts) await context.close();
+  }
+});
+
+async function conversation(adaPage: Page, gracePage: Page): Promise<void> {
   await signUpViaUi(adaPage, { displayName: 'Ada' });
   await signUpViaUi(gracePage, { displayName: 'Grace' });
   const ada = new RestClient({ baseUrl, token: await adaPage.evaluate(() => localStorage.getItem('parley.token')) });
@@ -74,4 +82,4 @@ test('a server restart loses and doubles nothing, and the banner tells people me
   await expect(messages(gracePage, 'after the restart')).toHaveCount(1);
   await expect(messages(gracePage, 'before the restart')).toHaveCount(1);
   await expect(messages(adaPage, 'while you were away')).toHaveCount(1);
-});
+}
