@@ -286,6 +286,7 @@ test('a 10,000-message channel: bounded DOM, and the message being read stays pu
   const firstRendered = () => scroller.evaluate((el) => Number(/Message (\d+)/.exec(el.querySelector('[data-testid="message"]')?.textContent ?? '')?.[1]));
 
   for (let page = 0; page < 6; page++) {
+    await expect(scroller).toHaveAttribute('aria-busy', 'false');
     // Hold the next older page until the reader's position is noted.
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -236,7 +236,11 @@ export const useMessages = defineStore('messages', () => {
       }
     }
     if (!entry.atPresent || entry.messages.some((m) => m.id === message.id)) return;
-    entry.messages.push(message);
+    // In ID order: a message sent with files can be confirmed after others sent later reached us.
+    const id = BigInt(message.id);
+    let at = entry.messages.length;
+    while (at > 0 && BigInt(entry.messages[at - 1]!.id) > id) at--;
+    entry.messages.splice(at, 0, message);
   }
 
   function update(message: Message): void {
