@@ -196,6 +196,20 @@ test('reactions from the picker, toggled, and who reacted', async ({ browser }) 
   // Grace takes hers back; Ada sees the count drop.
   await chip.click();
   await expect(onAda.getByTestId('reaction')).toHaveText(/🎉\s*1/);
+
+  // Ada reacts from the keyboard alone: into the list, onto the message, Tab to its actions.
+  await ada.getByTestId('message-scroller').focus();
+  await ada.keyboard.press('ArrowUp');
+  await expect(onAda).toBeFocused();
+  await ada.keyboard.press('Tab');
+  await expect(onAda.getByTestId('reaction')).toBeFocused();
+  await ada.keyboard.press('Tab');
+  await ada.keyboard.press('Tab');
+  await expect(onAda.getByRole('button', { name: 'Add reaction', exact: true })).toBeFocused();
+  await ada.keyboard.press('Enter');
+  await ada.keyboard.type('fire');
+  await ada.keyboard.press('Enter');
+  await expect(grace.getByTestId('message').filter({ hasText: 'We shipped it!' }).getByTestId('reaction').nth(1)).toHaveText(/🔥\s*1/);
 });
 
 test('a thread in the side panel: started from a message, followed live by both', async ({ browser }) => {
@@ -268,7 +282,7 @@ test('a 10,000-message channel: bounded DOM, and the message being read stays pu
     fetch('/api/v10/users/@me', { headers: { authorization: localStorage.getItem('parley.token')! } }).then((r) => r.json() as Promise<{ id: string }>),
   );
   // Eight minutes apart: each message has its own header, and day separators come every ~180.
-  seedMessages({ guildId, channelId, authorId: me.id, count: 10_000, spacingMs: 8 * 60_000 });
+  const ids = seedMessages({ guildId, channelId, authorId: me.id, count: 10_000, spacingMs: 8 * 60_000 });
   await ada.reload();
   const scroller = ada.getByTestId('message-scroller');
   await expect(scroller.getByText('Message 10000', { exact: true })).toBeVisible();
@@ -311,6 +325,20 @@ test('a 10,000-message channel: bounded DOM, and the message being read stays pu
     expect(await messagesInPage()).toBeLessThan(150);
   }
   expect(await firstRendered()).toBeLessThan(9800);
+
+  // A pin far back in history: jumping to it loads the messages around it and shows it in context.
+  const pinned = ids[4999]!;
+  await ada.evaluate(
+    ([channel, message]) => fetch(`/api/v10/channels/${channel}/pins/${message}`, { method: 'PUT', headers: { authorization: localStorage.getItem('parley.token')! } }),
+    [channelId, pinned] as const,
+  );
+  await ada.getByRole('button', { name: 'Pinned messages' }).click();
+  await ada.getByTestId('pinned-message').getByRole('button', { name: 'Jump to message' }).click();
+  const target = ada.locator(`[data-message-id="${pinned}"]`);
+  await expect(target).toBeFocused();
+  await expect(target).toBeInViewport();
+  await expect(target).toContainText('Message 5000');
+  expect(await messagesInPage()).toBeLessThan(150);
 
   // Jumping to the present comes back to the newest message.
   await ada.getByTestId('jump-to-present').click();

@@ -83,9 +83,8 @@ export class RestClient {
       options.onProgress?.(file.size, file.size);
       return result;
     }
-    const { url, headers } = this.prepare(route, undefined);
-    headers['content-type'] = file.type || 'application/octet-stream';
-    return this.sendWithProgress(route.method, url, headers, file, options) as Promise<RouteResponse<R>>;
+    const { url, headers, body } = this.prepare(route, { body: file });
+    return this.sendWithProgress(route.method, url, headers, body, options) as Promise<RouteResponse<R>>;
   }
 
   /** The URL, headers and body of a call, the same for fetch and XMLHttpRequest. */
@@ -117,7 +116,8 @@ export class RestClient {
       const xhr = new XMLHttpRequest();
       xhr.open(method, url);
       for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
-      xhr.upload.onprogress = (event) => options.onProgress?.(event.loaded, event.total);
+      const size = body instanceof Blob ? body.size : 0;
+      xhr.upload.onprogress = (event) => options.onProgress?.(event.loaded, event.lengthComputable ? event.total : size);
       xhr.onerror = () => reject(new ParleyNetworkError(null));
       xhr.onabort = () => reject(cancelled());
       xhr.onload = () => {
