@@ -144,6 +144,11 @@ test('an upload shows its progress and can be cancelled, then retried', async ({
   const { ada, grace } = await adaAndGrace(browser);
   await say(grace, 'Ready for the file');
 
+  // A file over the instance's limit (25 MB by default) is refused before anything is sent.
+  await conversation(ada).getByTestId('file-input').setInputFiles({ name: 'movie.mkv', mimeType: 'video/x-matroska', buffer: Buffer.alloc(26 * 1024 * 1024) });
+  await expect(conversation(ada).getByRole('alert')).toHaveText('movie.mkv is 26 MB; files can be at most 25 MB.');
+  await expect(ada.getByTestId('attachment-tray')).toHaveCount(0);
+
   // Hold Ada's upload on its way so it can be watched and cancelled.
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
