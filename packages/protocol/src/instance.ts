@@ -33,6 +33,9 @@ export const InstanceInfo = InstanceSettings.extend({
     username_max: z.number(),
     password_min: z.number(),
     avatar_max_bytes: z.number(),
+    /** Largest file one message attachment may be (the operator's ATTACHMENT_MAX_BYTES). */
+    attachment_max_bytes: z.number(),
+    attachments_per_message: z.number(),
   }),
 });
 export type InstanceInfo = z.infer<typeof InstanceInfo>;

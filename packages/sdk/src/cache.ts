@@ -1,4 +1,14 @@
-import type { Channel, Guild, Member, PrivateUser, ReadState, Snowflake, UserGuildSettings, VisibleStatus } from '@parley/protocol';
+import {
+  type Channel,
+  ChannelType,
+  type Guild,
+  type Member,
+  type PrivateUser,
+  type ReadState,
+  type Snowflake,
+  type UserGuildSettings,
+  type VisibleStatus,
+} from '@parley/protocol';
 import type { GatewayClient } from './gateway';
 
 /** Everything the cache holds, in one object so a UI framework can make it reactive. */
@@ -89,7 +99,9 @@ export class ParleyCache {
     });
     gateway.on('MESSAGE_CREATE', (message) => {
       const channel = this.channels.get(message.channel_id);
-      if (channel) this.channels.set(channel.id, { ...channel, last_message_id: message.id });
+      // A thread counts its messages (the server does too; nothing announces the new count).
+      const thread = channel?.type === ChannelType.PUBLIC_THREAD;
+      if (channel) this.channels.set(channel.id, { ...channel, last_message_id: message.id, ...(thread && { message_count: (channel.message_count ?? 0) + 1 }) });
     });
     gateway.on('MESSAGE_ACK', ({ channel_id, message_id }) => {
       // An ack that does not move the read position forward (this device's own, echoed back

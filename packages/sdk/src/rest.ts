@@ -42,31 +42,35 @@ export class RestClient {
   }
 
   async request<R extends RouteDef>(route: R, ...[input]: RouteArgs<R>): Promise<RouteResponse<R>> {
-    const { params, query, body, files } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; files?: readonly File[] };
-    const headers: Record<string, string> = {};
-    if (this.token) headers.authorization = this.token;
-    let payload: BodyInit | undefined;
-    if (files?.length) {
-      // Discord's shape: the JSON body as payload_json, files as files[0], files[1]…; fetch sets the boundary.
-      const form = new FormData();
-      files.forEach((file, index) => form.append(`files[${index}]`, file, file.name));
-      form.append('payload_json', JSON.stringify(body ?? {}));
-      payload = form;
-    } else if (route.rawBody) {
-      payload = body as Blob;
-      headers['content-type'] = (body as Blob).type || 'application/octet-stream';
-    } else if (route.body) {
-      // An optional body left out is sent as {}, so the server always sees valid JSON.
-      payload = JSON.stringify(body ?? {});
-      headers['content-type'] = 'application/json';
-    }
+    const { url, headers, body } = this.prepare(route, input);
     let response: Response;
     try {
-      response = await this.fetchImpl(this.url(route, params, query), { method: route.method, headers, body: payload });
+      response = await this.fetchImpl(url, { method: route.method, headers, body });
     } catch (error) {
       throw new ParleyNetworkError(error);
     }
     return this.parse(response) as Promise<RouteResponse<R>>;
+  }
+
+  /**
+   * `request` with upload progress and cancelling, for sends that carry files (a message with
+   * attachments). Browsers report progress only through XMLHttpRequest; elsewhere this falls
+   * back to fetch and reports once at the end.
+   */
+  async send<R extends RouteDef>(route: R, input: RouteInput<R>, options: UploadOptions = {}): Promise<RouteResponse<R>> {
+    const { url, headers, body } = this.prepare(route, input);
+    if (typeof XMLHttpRequest === 'undefined') {
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, { method: route.method, headers, body, ...(options.signal && { signal: options.signal }) });
+      } catch (error) {
+        throw options.signal?.aborted ? cancelled() : new ParleyNetworkError(error);
+      }
+      const result = (await this.parse(response)) as RouteResponse<R>;
+      options.onProgress?.(1, 1);
+      return result;
+    }
+    return this.sendWithProgress(route.method, url, headers, body, options) as Promise<RouteResponse<R>>;
   }
 
   /**
@@ -79,23 +83,52 @@ export class RestClient {
       options.onProgress?.(file.size, file.size);
       return result;
     }
+    const { url, headers, body } = this.prepare(route, { body: file });
+    return this.sendWithProgress(route.method, url, headers, body, options) as Promise<RouteResponse<R>>;
+  }
+
+  /** The URL, headers and body of a call, the same for fetch and XMLHttpRequest. */
+  private prepare(route: RouteDef, input: unknown): { url: string; headers: Record<string, string>; body: BodyInit | undefined } {
+    const { params, query, body, files } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; files?: readonly File[] };
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = this.token;
+    let payload: BodyInit | undefined;
+    if (files?.length) {
+      // Discord's shape: the JSON body as payload_json, files as files[0], files[1]…; the client sets the boundary.
+      const form = new FormData();
+      files.forEach((file, index) => form.append(`files[${index}]`, file, file.name));
+      form.append('payload_json', JSON.stringify(body ?? {}));
+      payload = form;
+    } else if (route.rawBody) {
+      payload = body as Blob;
+      headers['content-type'] = (body as Blob).type || 'application/octet-stream';
+    } else if (route.body) {
+      // An optional body left out is sent as {}, so the server always sees valid JSON.
+      payload = JSON.stringify(body ?? {});
+      headers['content-type'] = 'application/json';
+    }
+    return { url: this.url(route, params, query), headers, body: payload };
+  }
+
+  private sendWithProgress(method: string, url: string, headers: Record<string, string>, body: BodyInit | undefined, options: UploadOptions): Promise<unknown> {
     return new Promise((resolve, reject) => {
+      if (options.signal?.aborted) return reject(cancelled());
       const xhr = new XMLHttpRequest();
-      xhr.open(route.method, this.url(route, undefined, undefined));
-      if (this.token) xhr.setRequestHeader('authorization', this.token);
-      xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
-      xhr.upload.onprogress = (event) => options.onProgress?.(event.loaded, event.total || file.size);
+      xhr.open(method, url);
+      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+      const size = body instanceof Blob ? body.size : 0;
+      xhr.upload.onprogress = (event) => options.onProgress?.(event.loaded, event.lengthComputable ? event.total : size);
       xhr.onerror = () => reject(new ParleyNetworkError(null));
-      xhr.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'));
+      xhr.onabort = () => reject(cancelled());
       xhr.onload = () => {
         const response = new Response(xhr.status === 204 ? null : xhr.responseText, {
           status: xhr.status,
           headers: { 'content-type': xhr.getResponseHeader('content-type') ?? '' },
         });
-        this.parse(response).then(resolve as (value: unknown) => void, reject);
+        this.parse(response).then(resolve, reject);
       };
       options.signal?.addEventListener('abort', () => xhr.abort());
-      xhr.send(file);
+      xhr.send(body as XMLHttpRequestBodyInit | undefined);
     });
   }
 
@@ -126,4 +159,9 @@ export class RestClient {
       error.success ? error.data : { code: 0, message: `The server answered ${response.status} ${response.statusText}`.trim() },
     );
   }
+}
+
+/** What a cancelled upload rejects with, as fetch does when aborted. */
+function cancelled(): DOMException {
+  return new DOMException('Upload cancelled', 'AbortError');
 }

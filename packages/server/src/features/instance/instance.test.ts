@@ -35,6 +35,7 @@ describe('instance info', () => {
     const info = await server.client().request(routes.instance.info);
     expect(info).toMatchObject({ name: 'Parley', registration_mode: 'open', guests_enabled: true, require_email: false });
     expect(info.limits.avatar_max_bytes).toBe(5 * 1024 * 1024);
+    expect(info.limits).toMatchObject({ attachment_max_bytes: 25 * 1024 * 1024, attachments_per_message: 10 });
   });
 });
 

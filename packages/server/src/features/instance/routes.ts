@@ -16,6 +16,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: AppContext): void {
       username_max: Limits.usernameMax,
       password_min: Limits.passwordMin,
       avatar_max_bytes: Limits.avatarMaxBytes,
+      attachment_max_bytes: ctx.config.attachmentMaxBytes,
+      attachments_per_message: Limits.attachmentsPerMessage,
     },
   }));
 

@@ -151,6 +151,27 @@ describe('sending files with a message', () => {
     expect(beyond.response.headers.get('content-range')).toBe('bytes */10');
   });
 
+  it('the SDK sends files with progress and cancelling (send): done reports complete, a cancelled send stores nothing', async () => {
+    const me = await owner();
+    const progress: number[] = [];
+    const message = await me.client.send(
+      routes.messages.create,
+      { params: { channel_id: me.general.id }, body: { content: 'with progress' }, files: [new File(['abc'], 'abc.txt')] },
+      { onProgress: (sent, total) => progress.push(sent / total) },
+    );
+    expect(message.attachments.map((a) => a.filename)).toEqual(['abc.txt']);
+    expect(progress.at(-1)).toBe(1);
+
+    const before = await storedFiles();
+    const controller = new AbortController();
+    controller.abort();
+    const cancelled = await me.client
+      .send(routes.messages.create, { params: { channel_id: me.general.id }, files: [new File(['never'], 'never.txt')] }, { signal: controller.signal })
+      .catch((error: unknown) => error);
+    expect(cancelled).toMatchObject({ name: 'AbortError' });
+    expect(await storedFiles()).toEqual(before);
+  });
+
   it('never lets an uploaded page or script render: HTML, SVG and files claiming to be images are downloads', async () => {
     const me = await owner();
     const message = await me.client.request(routes.messages.create, {

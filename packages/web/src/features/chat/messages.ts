@@ -1,16 +1,22 @@
 import { type Message, type Snowflake, routes } from '@parley/protocol';
 import { defineStore } from 'pinia';
-import { reactive } from 'vue';
+import { reactive, ref } from 'vue';
 import { api, errorMessage } from '../../api';
 import { useRealtime } from '../realtime/store';
+import { type FilePreview, previewFiles, releasePreviews } from './uploads';
 
 /** A message the user sent that the server has not confirmed yet (or refused). */
 export interface PendingMessage {
   nonce: string;
   content: string;
   replyTo: Snowflake | null;
+  /** The files going with it, kept so a failed or cancelled send can be retried. */
+  files: File[];
+  previews: FilePreview[];
   state: 'sending' | 'failed';
   error: string | null;
+  /** Share of the upload sent (0–1) while files are on their way; null without files. */
+  progress: number | null;
 }
 
 /**
@@ -26,21 +32,34 @@ export interface ChannelLog {
   hasNewer: boolean;
   loading: boolean;
   error: string | null;
+  /** Bumped when the run is replaced (open, jump): pages asked for before then are dropped. */
+  version: number;
 }
 
-const PAGE = 50;
+/** A request to show a message in context, picked up by the channel's message list. */
+export interface JumpRequest {
+  channelId: Snowflake;
+  messageId: Snowflake;
+}
+
+export const PAGE = 50;
 /** Channels kept in memory; opening one of them shows its messages at once, then refreshes. */
 const KEPT_CHANNELS = 30;
+
+type PageQuery = { limit: number; before?: Snowflake; after?: Snowflake; around?: Snowflake };
 
 /** Messages of every channel the user opened, kept in step with the gateway. */
 export const useMessages = defineStore('messages', () => {
   const logs = reactive(new Map<Snowflake, ChannelLog>());
+  const jumpRequest = ref<JumpRequest | null>(null);
+  /** Cancels the upload of a pending message, by nonce. */
+  const uploads = new Map<string, AbortController>();
   const realtime = useRealtime();
 
   function log(channelId: Snowflake): ChannelLog {
     let entry = logs.get(channelId);
     if (!entry) {
-      entry = { messages: [], pending: [], atPresent: false, hasOlder: true, hasNewer: false, loading: false, error: null };
+      entry = { messages: [], pending: [], atPresent: false, hasOlder: true, hasNewer: false, loading: false, error: null, version: 0 };
       logs.set(channelId, entry);
       // Forget the least recently opened channels beyond the limit (Map keeps insertion order).
       while (logs.size > KEPT_CHANNELS) logs.delete(logs.keys().next().value!);
@@ -48,34 +67,53 @@ export const useMessages = defineStore('messages', () => {
     return logs.get(channelId)!;
   }
 
-  async function load(channelId: Snowflake, query: Parameters<typeof fetchPage>[1], apply: (entry: ChannelLog, page: Message[]) => void): Promise<void> {
+  /**
+   * Fetches a page and applies it. Loads that extend the run (older, newer) wait their turn;
+   * loads that replace it (open, jump) go ahead and make pages still on their way stale.
+   */
+  async function load(channelId: Snowflake, query: PageQuery, apply: (entry: ChannelLog, page: Message[]) => void, replaces = false): Promise<void> {
     const entry = log(channelId);
-    if (entry.loading) return;
+    if (entry.loading && !replaces) return;
+    const version = replaces ? ++entry.version : entry.version;
     entry.loading = true;
     entry.error = null;
     try {
-      apply(entry, await fetchPage(channelId, query));
+      const page = await fetchPage(channelId, query);
+      if (entry.version === version) apply(entry, page);
     } catch (error) {
-      entry.error = errorMessage(error);
+      if (entry.version === version) entry.error = errorMessage(error);
     } finally {
-      entry.loading = false;
+      if (entry.version === version) entry.loading = false;
     }
   }
 
-  /** Shows the newest messages (cached ones at once, then the fresh page). */
+  /** Shows the newest messages: cached ones at once, then the fresh page joined onto them. */
   function openLatest(channelId: Snowflake): Promise<void> {
-    return load(channelId, { limit: PAGE }, (entry, page) => {
-      entry.messages = page;
-      entry.atPresent = true;
-      entry.hasNewer = false;
-      entry.hasOlder = page.length === PAGE;
-    });
+    // Opening makes the channel the most recently used one.
+    const cached = logs.get(channelId);
+    if (cached) {
+      logs.delete(channelId);
+      logs.set(channelId, cached);
+    }
+    return load(
+      channelId,
+      { limit: PAGE },
+      (entry, page) => {
+        const joined = joinLatest(entry.messages, page);
+        entry.messages = joined ?? page;
+        entry.hasOlder = page.length === PAGE && (joined ? entry.hasOlder : true);
+        entry.atPresent = true;
+        entry.hasNewer = false;
+      },
+      true,
+    );
   }
 
   function loadOlder(channelId: Snowflake): Promise<void> {
     const entry = log(channelId);
-    if (!entry.hasOlder || !entry.messages.length) return Promise.resolve();
-    return load(channelId, { limit: PAGE, before: entry.messages[0]!.id }, (e, page) => {
+    const oldest = entry.messages[0];
+    if (!entry.hasOlder || !oldest) return Promise.resolve();
+    return load(channelId, { limit: PAGE, before: oldest.id }, (e, page) => {
       e.messages = [...page, ...e.messages];
       e.hasOlder = page.length === PAGE;
     });
@@ -83,59 +121,106 @@ export const useMessages = defineStore('messages', () => {
 
   function loadNewer(channelId: Snowflake): Promise<void> {
     const entry = log(channelId);
-    if (entry.atPresent || !entry.messages.length) return Promise.resolve();
-    return load(channelId, { limit: PAGE, after: entry.messages.at(-1)!.id }, (e, page) => {
-      e.messages = [...e.messages, ...page];
+    const newest = entry.messages.at(-1);
+    if (entry.atPresent || !newest) return Promise.resolve();
+    return load(channelId, { limit: PAGE, after: newest.id }, (e, page) => {
+      const known = new Set(e.messages.map((m) => m.id));
+      e.messages = [...e.messages, ...page.filter((m) => !known.has(m.id))];
       e.atPresent = page.length < PAGE;
       e.hasNewer = !e.atPresent;
     });
   }
 
-  /** Loads the messages around one (a search result, a reply's original) to show it in context. */
-  function jumpTo(channelId: Snowflake, messageId: Snowflake): Promise<void> {
+  /**
+   * Loads the messages around one (a search result, a reply's original, a pin) to show it in
+   * context. Resolves to whether the message exists in the loaded run.
+   */
+  async function jumpTo(channelId: Snowflake, messageId: Snowflake): Promise<boolean> {
     const entry = log(channelId);
-    if (entry.messages.some((m) => m.id === messageId)) return Promise.resolve();
-    return load(channelId, { limit: PAGE, around: messageId }, (e, page) => {
-      e.messages = page;
-      e.hasOlder = true;
-      e.atPresent = false;
-      e.hasNewer = true;
-    });
+    if (entry.messages.some((m) => m.id === messageId)) return true;
+    await load(
+      channelId,
+      { limit: PAGE, around: messageId },
+      (e, page) => {
+        const { hasOlder, hasNewer } = aroundEdges(page, messageId);
+        e.messages = page;
+        e.hasOlder = hasOlder;
+        e.hasNewer = hasNewer;
+        e.atPresent = !hasNewer;
+      },
+      true,
+    );
+    return entry.messages.some((m) => m.id === messageId);
+  }
+
+  /** Asks the list showing a channel (now or once it opens) to bring a message into view. */
+  function requestJump(channelId: Snowflake, messageId: Snowflake): void {
+    jumpRequest.value = { channelId, messageId };
   }
 
   /** Sends optimistically: the message shows at once as pending, then confirmed or failed. */
   async function send(channelId: Snowflake, content: string, replyTo: Snowflake | null = null, files: File[] = []): Promise<void> {
     const entry = log(channelId);
-    const pending: PendingMessage = { nonce: newNonce(), content, replyTo, state: 'sending', error: null };
+    const pending: PendingMessage = {
+      nonce: newNonce(),
+      content,
+      replyTo,
+      files,
+      previews: previewFiles(files),
+      state: 'sending',
+      error: null,
+      progress: files.length ? 0 : null,
+    };
     entry.pending.push(pending);
-    await deliver(channelId, pending, files);
+    await deliver(channelId, pending.nonce);
   }
 
-  async function deliver(channelId: Snowflake, pending: PendingMessage, files: File[]): Promise<void> {
+  async function deliver(channelId: Snowflake, nonce: string): Promise<void> {
     const entry = log(channelId);
-    const target = entry.pending.find((p) => p.nonce === pending.nonce)!;
+    const target = entry.pending.find((p) => p.nonce === nonce);
+    if (!target) return;
     target.state = 'sending';
     target.error = null;
+    const input = {
+      params: { channel_id: channelId },
+      body: { content: target.content, nonce, ...(target.replyTo && { message_reference: { message_id: target.replyTo } }) },
+      ...(target.files.length && { files: target.files }),
+    };
     try {
-      const message = await api.request(routes.messages.create, {
-        params: { channel_id: channelId },
-        body: { content: pending.content, nonce: pending.nonce, ...(pending.replyTo && { message_reference: { message_id: pending.replyTo } }) },
-        ...(files.length && { files }),
-      });
+      let message: Message;
+      if (target.files.length) {
+        const controller = new AbortController();
+        uploads.set(nonce, controller);
+        target.progress = 0;
+        message = await api.send(routes.messages.create, input, {
+          signal: controller.signal,
+          onProgress: (sent, total) => (target.progress = total ? sent / total : null),
+        });
+      } else {
+        message = await api.request(routes.messages.create, input);
+      }
       confirm(channelId, message);
     } catch (error) {
       target.state = 'failed';
-      target.error = errorMessage(error);
+      target.error = error instanceof DOMException && error.name === 'AbortError' ? 'Upload cancelled.' : errorMessage(error);
+    } finally {
+      uploads.delete(nonce);
     }
   }
 
   function retry(channelId: Snowflake, nonce: string): Promise<void> {
-    const pending = log(channelId).pending.find((p) => p.nonce === nonce);
-    return pending ? deliver(channelId, pending, []) : Promise.resolve();
+    return deliver(channelId, nonce);
+  }
+
+  /** Stops a message's upload; it stays as failed, to retry or discard. */
+  function cancelUpload(nonce: string): void {
+    uploads.get(nonce)?.abort();
   }
 
   function discard(channelId: Snowflake, nonce: string): void {
     const entry = log(channelId);
+    const gone = entry.pending.find((p) => p.nonce === nonce);
+    if (gone) releasePreviews(gone.previews);
     entry.pending = entry.pending.filter((p) => p.nonce !== nonce);
   }
 
@@ -143,9 +228,19 @@ export const useMessages = defineStore('messages', () => {
   function confirm(channelId: Snowflake, message: Message): void {
     const entry = logs.get(channelId);
     if (!entry) return;
-    if (message.nonce !== undefined) entry.pending = entry.pending.filter((p) => p.nonce !== String(message.nonce));
+    if (message.nonce !== undefined) {
+      const twin = entry.pending.find((p) => p.nonce === String(message.nonce));
+      if (twin) {
+        releasePreviews(twin.previews);
+        entry.pending = entry.pending.filter((p) => p !== twin);
+      }
+    }
     if (!entry.atPresent || entry.messages.some((m) => m.id === message.id)) return;
-    entry.messages.push(message);
+    // In ID order: a message sent with files can be confirmed after others sent later reached us.
+    const id = BigInt(message.id);
+    let at = entry.messages.length;
+    while (at > 0 && BigInt(entry.messages[at - 1]!.id) > id) at--;
+    entry.messages.splice(at, 0, message);
   }
 
   function update(message: Message): void {
@@ -160,8 +255,12 @@ export const useMessages = defineStore('messages', () => {
     if (entry) entry.messages = entry.messages.filter((m) => m.id !== messageId);
   }
 
+  function find(channelId: Snowflake, messageId: Snowflake): Message | undefined {
+    return logs.get(channelId)?.messages.find((m) => m.id === messageId);
+  }
+
   function react(channelId: Snowflake, messageId: Snowflake, emoji: string, userId: Snowflake, delta: 1 | -1): void {
-    const message = logs.get(channelId)?.messages.find((m) => m.id === messageId);
+    const message = find(channelId, messageId);
     if (!message) return;
     const mine = userId === realtime.me?.id;
     const reactions = [...(message.reactions ?? [])];
@@ -182,15 +281,47 @@ export const useMessages = defineStore('messages', () => {
   realtime.on('MESSAGE_DELETE', ({ channel_id, id }) => remove(channel_id, id));
   realtime.on('MESSAGE_REACTION_ADD', (r) => react(r.channel_id, r.message_id, r.emoji.name, r.user_id, 1));
   realtime.on('MESSAGE_REACTION_REMOVE', (r) => react(r.channel_id, r.message_id, r.emoji.name, r.user_id, -1));
+  realtime.on('MESSAGE_REACTION_REMOVE_ALL', ({ channel_id, message_id }) => {
+    const message = find(channel_id, message_id);
+    if (message) message.reactions = [];
+  });
   // The session could not be resumed, so events may have been missed: cached pages are stale.
+  // A list showing one of them fetches what came after its newest message.
   realtime.on('invalidated', () => {
-    for (const entry of logs.values()) entry.atPresent = false;
+    for (const entry of logs.values()) {
+      entry.atPresent = false;
+      entry.hasNewer = true;
+    }
   });
 
-  return { logs, log, openLatest, loadOlder, loadNewer, jumpTo, send, retry, discard };
+  return { logs, jumpRequest, log, openLatest, loadOlder, loadNewer, jumpTo, requestJump, send, retry, cancelUpload, discard };
 });
 
-function fetchPage(channelId: Snowflake, query: { limit: number; before?: Snowflake; after?: Snowflake; around?: Snowflake }): Promise<Message[]> {
+/**
+ * The cached run with the newest page joined onto it, when the two meet (the page starts
+ * inside the run); null when they do not, and the page has to replace the run.
+ */
+export function joinLatest(cached: readonly Message[], page: readonly Message[]): Message[] | null {
+  const first = page[0];
+  const oldest = cached[0];
+  const newest = cached.at(-1);
+  if (!first || !oldest || !newest) return null;
+  if (BigInt(first.id) < BigInt(oldest.id) || BigInt(first.id) > BigInt(newest.id)) return null;
+  return [...cached.filter((m) => BigInt(m.id) < BigInt(first.id)), ...page];
+}
+
+/**
+ * Whether an `around` page (oldest first) stops short of the channel's start or end: the
+ * server fills half of it with the target and older messages and the rest with newer ones.
+ */
+export function aroundEdges(page: readonly Message[], targetId: Snowflake): { hasOlder: boolean; hasNewer: boolean } {
+  const half = Math.ceil(PAGE / 2);
+  const target = BigInt(targetId);
+  const older = page.filter((m) => BigInt(m.id) <= target).length;
+  return { hasOlder: older >= half, hasNewer: page.length - older >= PAGE - half };
+}
+
+function fetchPage(channelId: Snowflake, query: PageQuery): Promise<Message[]> {
   // The API answers newest first; the view wants oldest first.
   return api.request(routes.messages.list, { params: { channel_id: channelId }, query }).then((page) => page.reverse());
 }
