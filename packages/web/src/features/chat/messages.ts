@@ -34,6 +34,12 @@ export interface ChannelLog {
   error: string | null;
   /** Bumped when the run is replaced (open, jump): pages asked for before then are dropped. */
   version: number;
+  /**
+   * Live messages that arrived while a page was on its way: the page may have been read before
+   * they were written, so they are added to it when it lands (if it reaches the present).
+   * Null when no load is in flight.
+   */
+  arrivedDuringLoad: Message[] | null;
 }
 
 /** A request to show a message in context, picked up by the channel's message list. */
@@ -59,7 +65,7 @@ export const useMessages = defineStore('messages', () => {
   function log(channelId: Snowflake): ChannelLog {
     let entry = logs.get(channelId);
     if (!entry) {
-      entry = { messages: [], pending: [], atPresent: false, hasOlder: true, hasNewer: false, loading: false, error: null, version: 0 };
+      entry = { messages: [], pending: [], atPresent: false, hasOlder: true, hasNewer: false, loading: false, error: null, version: 0, arrivedDuringLoad: null };
       logs.set(channelId, entry);
       // Forget the least recently opened channels beyond the limit (Map keeps insertion order).
       while (logs.size > KEPT_CHANNELS) logs.delete(logs.keys().next().value!);
@@ -75,15 +81,22 @@ export const useMessages = defineStore('messages', () => {
     const entry = log(channelId);
     if (entry.loading && !replaces) return;
     const version = replaces ? ++entry.version : entry.version;
+    if (replaces) entry.arrivedDuringLoad = [];
+    else entry.arrivedDuringLoad ??= [];
     entry.loading = true;
     entry.error = null;
     try {
       const page = await fetchPage(channelId, query);
-      if (entry.version === version) apply(entry, page);
+      if (entry.version !== version) return;
+      apply(entry, page);
+      if (entry.atPresent) for (const message of entry.arrivedDuringLoad ?? []) insertInOrder(entry.messages, message);
     } catch (error) {
       if (entry.version === version) entry.error = errorMessage(error);
     } finally {
-      if (entry.version === version) entry.loading = false;
+      if (entry.version === version) {
+        entry.loading = false;
+        entry.arrivedDuringLoad = null;
+      }
     }
   }
 
@@ -235,12 +248,8 @@ export const useMessages = defineStore('messages', () => {
         entry.pending = entry.pending.filter((p) => p !== twin);
       }
     }
-    if (!entry.atPresent || entry.messages.some((m) => m.id === message.id)) return;
-    // In ID order: a message sent with files can be confirmed after others sent later reached us.
-    const id = BigInt(message.id);
-    let at = entry.messages.length;
-    while (at > 0 && BigInt(entry.messages[at - 1]!.id) > id) at--;
-    entry.messages.splice(at, 0, message);
+    entry.arrivedDuringLoad?.push(message);
+    if (entry.atPresent) insertInOrder(entry.messages, message);
   }
 
   function update(message: Message): void {
@@ -252,7 +261,9 @@ export const useMessages = defineStore('messages', () => {
 
   function remove(channelId: Snowflake, messageId: Snowflake): void {
     const entry = logs.get(channelId);
-    if (entry) entry.messages = entry.messages.filter((m) => m.id !== messageId);
+    if (!entry) return;
+    entry.messages = entry.messages.filter((m) => m.id !== messageId);
+    if (entry.arrivedDuringLoad) entry.arrivedDuringLoad = entry.arrivedDuringLoad.filter((m) => m.id !== messageId);
   }
 
   function find(channelId: Snowflake, messageId: Snowflake): Message | undefined {
@@ -308,6 +319,17 @@ export function joinLatest(cached: readonly Message[], page: readonly Message[])
   if (!first || !oldest || !newest) return null;
   if (BigInt(first.id) < BigInt(oldest.id) || BigInt(first.id) > BigInt(newest.id)) return null;
   return [...cached.filter((m) => BigInt(m.id) < BigInt(first.id)), ...page];
+}
+
+/**
+ * Adds a message to a run in ID order, once: a message sent with files can be confirmed after
+ * others sent later reached us.
+ */
+export function insertInOrder(messages: Message[], message: Message): void {
+  const id = BigInt(message.id);
+  let at = messages.length;
+  while (at > 0 && BigInt(messages[at - 1]!.id) > id) at--;
+  if (messages[at - 1]?.id !== message.id) messages.splice(at, 0, message);
 }
 
 /**
