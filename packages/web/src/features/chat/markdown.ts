@@ -1,12 +1,6 @@
 import DOMPurify from 'dompurify';
 import MarkdownIt, { type StateInline } from 'markdown-it';
-
-/** How a mention reads on screen: a user's display name, a channel's name. */
-export interface MentionNames {
-  user(id: string): string | null;
-  channel(id: string): string | null;
-  role(id: string): string | null;
-}
+import type { MentionNames } from './mentionText';
 
 /**
  * Discord-flavoured Markdown: bold, italics, strikethrough, code and code blocks, quotes,

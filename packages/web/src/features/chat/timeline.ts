@@ -72,3 +72,16 @@ export function dayLabel(day: number): string {
   const date = new Date(Math.floor(day / 10_000), (Math.floor(day / 100) % 100) - 1, day % 100);
   return date.toLocaleDateString([], { dateStyle: 'long' });
 }
+
+/** A message header's time as chat apps show it: "Today at 9:41", "Yesterday at 18:02", else date and time. */
+export function headerTime(time: Date, now = new Date()): string {
+  const clock = time.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+  const daysAgo = Math.round((startOfDay(now) - startOfDay(time)) / 86_400_000);
+  if (daysAgo === 0) return `Today at ${clock}`;
+  if (daysAgo === 1) return `Yesterday at ${clock}`;
+  return time.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+}
+
+function startOfDay(date: Date): number {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+}

@@ -1,7 +1,7 @@
 import type { Message } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import type { PendingMessage } from './messages';
-import { GROUP_MS, buildTimeline, estimateRowHeight, localDay } from './timeline';
+import { GROUP_MS, buildTimeline, estimateRowHeight, headerTime, localDay } from './timeline';
 
 const start = new Date(2026, 4, 21, 10, 0).getTime();
 let sequence = 0;
@@ -76,5 +76,14 @@ describe('the timeline', () => {
       buildTimeline([message('ada', 0, { attachments: [{ id: '9', filename: 'a.png', size: 1, url: '', proxy_url: '', width: 800, height: 600 } as Message['attachments'][number]] })], [], null),
     )[0]!;
     expect(estimateRowHeight(withImage)).toBeGreaterThanOrEqual(estimateRowHeight(first!) + 300);
+  });
+});
+
+describe('the time in a message header', () => {
+  const now = new Date(2026, 4, 21, 10, 0);
+  it('says today and yesterday in words, older days as a date', () => {
+    expect(headerTime(new Date(2026, 4, 21, 0, 5), now)).toMatch(/^Today at /);
+    expect(headerTime(new Date(2026, 4, 20, 23, 59), now)).toMatch(/^Yesterday at /);
+    expect(headerTime(new Date(2026, 4, 19, 12, 0), now)).not.toMatch(/day at/);
   });
 });

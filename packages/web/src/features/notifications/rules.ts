@@ -1,4 +1,5 @@
 import { type Message, MessageNotificationLevel, type Snowflake, type UserGuildSettings } from '@parley/protocol';
+import { type MentionNames, mentionsAsText } from '../chat/mentionText';
 
 /**
  * Which messages deserve a desktop notification, as pure functions of the user's settings, so
@@ -66,24 +67,12 @@ export function shouldNotify(message: Message, context: NotifyContext): boolean 
   return level === MessageNotificationLevel.ALL_MESSAGES || mentionsUser(message, context.userId, context.roleIds);
 }
 
-/** Lookups for turning mention markup into names. */
-export interface NameLookups {
-  user: (id: string) => string | null;
-  channel: (id: string) => string | null;
-  role: (id: string) => string | null;
-}
-
 const BODY_MAX = 180;
 
 /** A notification's text: the message with mentions as names, shortened, or what it carries. */
-export function notificationBody(message: Message, names: NameLookups): string {
-  const text = message.content
-    .replace(/<@!?(\d+)>/g, (_, id: string) => `@${names.user(id) ?? 'someone'}`)
-    .replace(/<@&(\d+)>/g, (_, id: string) => `@${names.role(id) ?? 'role'}`)
-    .replace(/<#(\d+)>/g, (_, id: string) => `#${names.channel(id) ?? 'channel'}`)
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (text) return text.length > BODY_MAX ? `${text.slice(0, BODY_MAX - 1)}…` : text;
+export function notificationBody(message: Message, names: MentionNames): string {
+  const text = mentionsAsText(message.content, names, BODY_MAX);
+  if (text) return text;
   const files = message.attachments.length;
   return files ? `Sent ${files === 1 ? message.attachments[0]!.filename : `${files} files`}` : 'Sent a message';
 }

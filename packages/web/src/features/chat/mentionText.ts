@@ -1,0 +1,20 @@
+/** How a mention reads on screen: a user's display name, a channel's name, a role's name. */
+export interface MentionNames {
+  user(id: string): string | null;
+  channel(id: string): string | null;
+  role(id: string): string | null;
+}
+
+/**
+ * One line of plain text with mention markup as names (`<@1>` → `@Ada`), for the places that
+ * show a message without rendering it: reply previews, notifications. Shortened to `max`.
+ */
+export function mentionsAsText(text: string, names: MentionNames, max: number): string {
+  const plain = text
+    .replace(/<@!?(\d+)>/g, (_, id: string) => `@${names.user(id) ?? 'someone'}`)
+    .replace(/<@&(\d+)>/g, (_, id: string) => `@${names.role(id) ?? 'role'}`)
+    .replace(/<#(\d+)>/g, (_, id: string) => `#${names.channel(id) ?? 'channel'}`)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+}
