@@ -9,7 +9,7 @@ import { channelAudience } from '../channels/audience';
 import { toChannel } from '../channels/serialize';
 import { type ChannelAccess, channelAccess, requireContentPermission } from '../guilds/access';
 import { loadMembers } from '../guilds/payloads';
-import { isDirect, isThread } from '../guilds/permissions';
+import { isDirect } from '../guilds/permissions';
 import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { attachmentDownloadRoutes } from './attachment-routes';
