@@ -1,6 +1,20 @@
+import type { Duplex } from 'node:stream';
 import { GatewayCloseCode, GatewayOpcode, type OutboundFrame, type PresenceStatus, type Snowflake } from '@parley/protocol';
 import type WebSocket from 'ws';
 import type { LogEntry } from '../bus/event-log';
+
+/**
+ * Sockets holding back their writes until the current turn of the event loop ends. Every
+ * `ws.send` is otherwise one write system call per frame per socket, which is most of a fan-out's
+ * cost (bench/README.md); corked, the frames a socket gets in one turn (several messages arriving
+ * together under load) leave in a single write. The turn's fan-out also no longer delays the
+ * HTTP answer to the sender.
+ */
+const corked: Connection[] = [];
+
+function uncorkAll(): void {
+  for (const connection of corked.splice(0)) connection.flush();
+}
 
 /**
  * One client socket. It starts waiting for IDENTIFY or RESUME; once attached to a session it
@@ -25,10 +39,13 @@ export class Connection {
   framesInWindow = 0;
   windowStartedAt: number;
   private pending: LogEntry[] = [];
+  private isCorked = false;
 
   constructor(
     id: string,
     private readonly socket: WebSocket,
+    /** The TCP (or TLS) stream under the WebSocket, corked while frames gather (see `corked`). */
+    private readonly stream: Duplex,
     /** ws/wss URL clients should resume at. */
     readonly resumeUrl: string,
     now: number,
@@ -44,14 +61,27 @@ export class Connection {
     return this.state === 'closed';
   }
 
-  send(frame: OutboundFrame | string): void {
+  /** Queues a frame: a string or bytes of JSON text, or a frame object to serialise. */
+  send(frame: OutboundFrame | string | Buffer): void {
     if (this.state === 'closed') return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       // A slow consumer is cut loose before it grows our memory; it resumes and replays from the log.
       this.close(GatewayCloseCode.UNKNOWN_ERROR, 'Slow consumer: too far behind, resume');
       return;
     }
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    if (!this.isCorked) {
+      this.isCorked = true;
+      this.stream.cork();
+      if (corked.push(this) === 1) setImmediate(uncorkAll);
+    }
+    if (Buffer.isBuffer(frame)) this.socket.send(frame, { binary: false });
+    else this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Writes out what gathered this turn (called once per turn for every corked socket). */
+  flush(): void {
+    this.isCorked = false;
+    this.stream.uncork();
   }
 
   /** A dispatch with a sequence number that is not in the log (READY, GUILD_CREATE for bots, member chunks). */
@@ -63,7 +93,7 @@ export class Connection {
    * Offers a log entry. Delivered now if the session is live, queued while it is syncing,
    * skipped if already delivered. Returns true when it was sent.
    */
-  offer(entry: LogEntry, frame: () => string): boolean {
+  offer(entry: LogEntry, frame: () => Buffer): boolean {
     if (entry.seq <= this.cursor) return false;
     if (this.state === 'syncing') {
       this.pending.push(entry);
