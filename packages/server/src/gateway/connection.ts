@@ -4,9 +4,9 @@ import type WebSocket from 'ws';
 import type { LogEntry } from '../bus/event-log';
 
 /**
- * Sockets holding back their writes until the current turn of the event loop ends. Every
- * `ws.send` is otherwise one write system call per frame per socket, which is most of a fan-out's
- * cost (bench/README.md); corked, the frames a socket gets in one turn (several messages arriving
+ * Sockets holding back their writes until the current turn of the event loop ends. Each frame
+ * is otherwise one write system call per socket, which was most of a fan-out's cost
+ * (bench/README.md); corked, the frames a socket gets in one turn (several messages arriving
  * together under load) leave in a single write. The turn's fan-out also no longer delays the
  * HTTP answer to the sender.
  */
@@ -61,21 +61,37 @@ export class Connection {
     return this.state === 'closed';
   }
 
-  /** Queues a frame: a string or bytes of JSON text, or a frame object to serialise. */
-  send(frame: OutboundFrame | string | Buffer): void {
-    if (this.state === 'closed') return;
+  /** Sends a frame given as JSON text or as an object to serialise. */
+  send(frame: OutboundFrame | string): void {
+    if (!this.writable()) return;
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /**
+   * Sends a complete WebSocket frame (frame.ts) shared by every recipient of a fan-out: written
+   * to the stream as is, past ws's per-socket framing. ws writes its own frames synchronously
+   * (no compression is negotiated), so frames still leave in the order they were sent.
+   */
+  sendFrame(frame: Buffer): void {
+    // Not after a close frame either way: a client's close leaves us CLOSING before 'close'.
+    if (!this.writable() || this.socket.readyState !== this.socket.OPEN) return;
+    this.stream.write(frame);
+  }
+
+  /** False (and the socket closed) for a slow consumer; otherwise corks the stream for this turn. */
+  private writable(): boolean {
+    if (this.state === 'closed') return false;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       // A slow consumer is cut loose before it grows our memory; it resumes and replays from the log.
       this.close(GatewayCloseCode.UNKNOWN_ERROR, 'Slow consumer: too far behind, resume');
-      return;
+      return false;
     }
     if (!this.isCorked) {
       this.isCorked = true;
       this.stream.cork();
       if (corked.push(this) === 1) setImmediate(uncorkAll);
     }
-    if (Buffer.isBuffer(frame)) this.socket.send(frame, { binary: false });
-    else this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    return true;
   }
 
   /** Writes out what gathered this turn (called once per turn for every corked socket). */
@@ -101,7 +117,7 @@ export class Connection {
     }
     if (this.state !== 'ready') return false;
     this.cursor = entry.seq;
-    this.send(frame());
+    this.sendFrame(frame());
     return true;
   }
 

@@ -25,6 +25,7 @@ import type { EventPublisher } from '../events/publisher';
 import { guildCreatePayload, loadMembers, toPresence } from '../features/guilds/payloads';
 import type { PresenceStore } from '../presence/presence-store';
 import { Connection } from './connection';
+import { textFrame } from './frame';
 import { buildReady, guildIdsOf } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
 
@@ -303,7 +304,7 @@ export class Gateway {
     for (const userId of entry.to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
     for (const guildId of entry.to.guilds ?? []) for (const c of this.byGuild.get(guildId) ?? []) targets.add(c);
     if (targets.size === 0) return;
-    // Encoded once as bytes: handed a string, ws would measure and UTF-8-encode it per recipient.
+    // Serialised and framed once: every recipient is written the same WebSocket frame bytes.
     let frame: Buffer | null = null;
     const build = () => (frame ??= dispatchFrame(entry));
     for (const connection of targets) this.deliver(connection, entry, false, build);
@@ -323,7 +324,7 @@ export class Gateway {
     if (replaying) {
       if (entry.seq <= connection.cursor) return;
       connection.cursor = entry.seq;
-      connection.send(build());
+      connection.sendFrame(build());
     } else if (!connection.offer(entry, build)) {
       return;
     }
@@ -423,9 +424,9 @@ export function gatewayUrl(request: Pick<IncomingMessage, 'headers' | 'socket'>,
   return `${secure ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${GATEWAY_PATH}`;
 }
 
-/** The bytes of a log entry's dispatch frame (op 0, its name, its sequence number, its payload). */
+/** A log entry's dispatch (op 0, its name, its sequence number, its payload) as a WebSocket frame. */
 function dispatchFrame(entry: LogEntry): Buffer {
-  return Buffer.from(`{"op":0,"t":"${entry.t}","s":${entry.seq},"d":${entry.d}}`);
+  return textFrame(Buffer.from(`{"op":0,"t":"${entry.t}","s":${entry.seq},"d":${entry.d}}`));
 }
 
 function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
