@@ -5,17 +5,48 @@
  * same size as Parley's and writes it to every identified socket. No database, no auth, no
  * validation: whatever Parley reaches as a share of this is the cost of being a real server.
  *
- * Run by the bench (`node --import tsx bench/baseline-server.ts`) with PORT, FRAME_BYTES and
- * HEARTBEAT_MS in the environment.
+ * With BATCHED=1 it does what Parley's gateway does on top: the WebSocket frame is built once
+ * and the same bytes written to every socket, and each socket's writes are held until the end
+ * of the event-loop turn, so frames sent together leave in one write. That is the ceiling for a
+ * server that batches; without it, it is the plain loop people write first.
+ *
+ * Run by the bench (`node --import tsx bench/baseline-server.ts`) with PORT, FRAME_BYTES,
+ * HEARTBEAT_MS and BATCHED in the environment.
  */
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { textFrame } from '../packages/server/src/gateway/frame';
 
 const port = Number(process.env.PORT ?? 0);
 const frameBytes = Number(process.env.FRAME_BYTES ?? 0);
 const heartbeatMs = Number(process.env.HEARTBEAT_MS ?? 41_250);
+const batched = process.env.BATCHED === '1';
 
-const identified = new Set<WebSocket>();
+/** Identified sockets, with the TCP stream under each. */
+const identified = new Map<WebSocket, Duplex>();
+const corked = new Set<Duplex>();
+
+function uncorkAll(): void {
+  for (const stream of corked) stream.uncork();
+  corked.clear();
+}
+
+/** Sends the payload to every identified socket: encoded once, framed once when batched. */
+function broadcast(payload: Buffer): void {
+  if (!batched) {
+    for (const socket of identified.keys()) socket.send(payload, { binary: false });
+    return;
+  }
+  const frame = textFrame(payload);
+  for (const stream of identified.values()) {
+    if (!corked.has(stream)) {
+      stream.cork();
+      if (corked.add(stream).size === 1) setImmediate(uncorkAll);
+    }
+    stream.write(frame);
+  }
+}
 let seq = 0;
 let nextId = 1n;
 
@@ -34,9 +65,7 @@ const server = http.createServer((request, response) => {
   request.on('end', () => {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { content: string; nonce?: string };
     const payload = messagePayload(String(nextId++), body.content, body.nonce);
-    const frame = Buffer.from(`{"op":0,"t":"MESSAGE_CREATE","s":${++seq},"d":${payload}}`);
-    // Encoded once, written to everyone: the cheapest possible fan-out.
-    for (const socket of identified) socket.send(frame, { binary: false });
+    broadcast(Buffer.from(`{"op":0,"t":"MESSAGE_CREATE","s":${++seq},"d":${payload}}`));
     response.setHeader('content-type', 'application/json');
     response.end(payload);
   });
@@ -60,12 +89,12 @@ function messagePayload(id: string, content: string, nonce: string | undefined):
 }
 
 const wss = new WebSocketServer({ server, path: '/gateway', perMessageDeflate: false });
-wss.on('connection', (socket) => {
+wss.on('connection', (socket, request) => {
   socket.send(JSON.stringify({ op: 10, d: { heartbeat_interval: heartbeatMs } }));
   socket.on('message', (data: Buffer) => {
     const text = data.toString('utf8');
     if (text.startsWith('{"op":2')) {
-      identified.add(socket);
+      identified.set(socket, request.socket);
       socket.send(`{"op":0,"t":"READY","s":${seq},"d":{"v":10,"session_id":"bench"}}`);
     } else if (text.startsWith('{"op":1')) {
       socket.send('{"op":11}');

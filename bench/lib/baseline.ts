@@ -9,12 +9,15 @@ export interface BaselineServer {
   stop(): Promise<void>;
 }
 
-/** Starts bench/baseline-server.ts as its own process (like Parley), ready to accept clients. */
-export async function startBaseline(frameBytes: number, heartbeatMs: number): Promise<BaselineServer> {
+/**
+ * Starts bench/baseline-server.ts as its own process (like Parley), ready to accept clients;
+ * `batched` frames once and batches each socket's writes per event-loop turn as Parley does.
+ */
+export async function startBaseline(frameBytes: number, heartbeatMs: number, batched: boolean): Promise<BaselineServer> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), FRAME_BYTES: String(frameBytes), HEARTBEAT_MS: String(heartbeatMs) },
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), FRAME_BYTES: String(frameBytes), HEARTBEAT_MS: String(heartbeatMs), BATCHED: batched ? '1' : '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   process.on('exit', () => child.kill('SIGKILL'));

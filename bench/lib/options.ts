@@ -22,6 +22,7 @@ Server (every scenario but the bare baseline):
   --nodes N              server processes (default 1; more need --db postgres --redis)
   --source               run the TypeScript sources through tsx instead of the bundle
   --cpu-prof             write a V8 CPU profile of each node to bench/results/profiles/
+  --server-env K=V       extra environment for the server (repeatable), e.g. EVENT_LOG_MAX_ENTRIES=1000
 
 fanout / baseline:
   --members M            receivers in the channel (default 1000)
@@ -82,6 +83,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       nodes: { type: 'string', default: '1' },
       source: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      'server-env': { type: 'string', multiple: true, default: [] },
       members: { type: 'string', default: '1000' },
       rate: { type: 'string', default: '20' },
       seconds: { type: 'string', default: '20' },
@@ -123,7 +125,13 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       nodes: int('nodes', values.nodes, 1, 8),
       source: values.source!,
       cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : null,
-      env: {},
+      env: Object.fromEntries(
+        values['server-env']!.map((pair) => {
+          const at = pair.indexOf('=');
+          if (at < 1) throw new Error(`--server-env wants KEY=VALUE, got "${pair}"`);
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+      ),
     },
     fanout: {
       members: int('members', values.members, 1, 20_000),

@@ -104,6 +104,7 @@ export class Deployment {
       fs.mkdirSync(this.options.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${this.options.cpuProfDir}`, `--cpu-prof-name=parley-node${index}-${Date.now()}.cpuprofile`);
     }
+    if (process.env.BENCH_SERVER_NODE_ARGS) nodeArgs.push(...process.env.BENCH_SERVER_NODE_ARGS.split(' '));
     const entry = this.options.source ? ['--import', 'tsx', 'packages/server/src/main.ts'] : ['packages/server/dist/main.js'];
     const child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
