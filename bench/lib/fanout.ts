@@ -3,7 +3,7 @@ import { markedContent } from './gateway-clients';
 import { paced } from './load';
 import { ReceiverFleet } from './receivers';
 import { type LatencySummary, monoMicros, round } from './stats';
-import { cpuMillisOf, machineCpuTicks, rssOf, waitFor } from './system';
+import { cpuMillisBetween, cpuMillisByCommand, cpuMillisOf, machineCpuTicks, rssOf, waitFor } from './system';
 
 /** A server that fans messages out to gateway clients: Parley, or the bare ws reference. */
 export interface FanoutTarget {
@@ -49,6 +49,8 @@ export interface StepResult {
   serverCpuPercent: number;
   receiverCpuPercent: number;
   senderCpuPercent: number;
+  /** Every `postgres` process on the machine (ours and anyone else's), % of one core. */
+  postgresCpuPercent: number;
   /** The whole machine's busy share over the step, % of all cores (others share this machine). */
   machineBusyPercent: number;
   /** Server CPU per 1,000 deliveries, ms: how much work a delivery costs, whatever the contention. */
@@ -127,6 +129,7 @@ export class FanoutBench {
       serverCpuPercent: percent(cpuAfter.server - cpu.server),
       receiverCpuPercent: percent(cpuAfter.receivers - cpu.receivers),
       senderCpuPercent: percent(cpuAfter.sender - cpu.sender),
+      postgresCpuPercent: percent(cpuMillisBetween(cpu.postgres, cpuAfter.postgres)),
       machineBusyPercent: round(((machineAfter.busy - machine.busy) / Math.max(1, machineAfter.total - machine.total)) * 100, 1),
       serverCpuMsPer1kDeliveries: counts.deliveries ? round(((cpuAfter.server - cpu.server) / counts.deliveries) * 1000, 2) : Number.NaN,
       serverRssMiB: round(rssOf(this.target.pid) / 2 ** 20, 1),
@@ -137,9 +140,10 @@ export class FanoutBench {
     };
   }
 
-  private cpuNow(): { server: number; receivers: number; sender: number } {
+  private cpuNow(): { server: number; receivers: number; sender: number; postgres: Map<number, number> } {
     const own = process.cpuUsage();
     return {
+      postgres: cpuMillisByCommand('postgres'),
       server: cpuMillisOf(this.target.pid),
       receivers: this.fleet.pids.reduce((sum, pid) => sum + cpuMillisOf(pid), 0),
       sender: (own.user + own.system) / 1000,
@@ -220,6 +224,7 @@ export function stepRow(label: string, s: StepResult): Record<string, unknown> {
     'srv cpu%': s.serverCpuPercent,
     'recv cpu%': s.receiverCpuPercent,
     'send cpu%': s.senderCpuPercent,
+    'pg cpu%': s.postgresCpuPercent,
     'machine%': s.machineBusyPercent,
     'srv ms/1k': s.serverCpuMsPer1kDeliveries,
     'frame B': s.meanFrameBytes,

@@ -106,3 +106,26 @@ export function machineCpuTicks(): { busy: number; total: number } {
   const idle = (values[3] ?? 0) + (values[4] ?? 0);
   return { busy: total - idle, total };
 }
+
+/** CPU milliseconds used so far by each process with this command name (e.g. "postgres"), by PID. */
+export function cpuMillisByCommand(command: string): Map<number, number> {
+  const byPid = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== command) continue;
+    } catch {
+      continue; // gone meanwhile
+    }
+    const millis = cpuMillisOf(Number(entry));
+    if (!Number.isNaN(millis)) byPid.set(Number(entry), millis);
+  }
+  return byPid;
+}
+
+/** CPU used between two `cpuMillisByCommand` readings: new processes count whole, ended ones not at all. */
+export function cpuMillisBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, millis] of after) total += millis - (before.get(pid) ?? 0);
+  return total;
+}
