@@ -5,6 +5,7 @@
  */
 import { type BenchOptions, parseOptions, SCENARIOS, type Scenario, USAGE } from './lib/options';
 import { printTargets, type ScenarioReport, writeReport } from './lib/report';
+import { waitForQuietMachine } from './lib/system';
 import { baselineScenario } from './scenarios/baseline';
 import { fanoutScenario } from './scenarios/fanout';
 import { historyScenario } from './scenarios/history';
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
   let failed = false;
   for (const name of chosen) {
     console.log(`\n=== ${name} ===`);
+    if (options.waitIdleSeconds) {
+      const busy = await waitForQuietMachine(options.waitIdleSeconds);
+      console.log(`machine ${busy}% busy at the start`);
+    }
     const report = await scenarios[name](options);
     printTargets(report.targets);
     for (const note of report.notes) console.log(`note: ${note}`);
@@ -35,6 +40,9 @@ async function main(): Promise<void> {
   }
   process.exitCode = failed ? 1 : 0;
 }
+
+// Interrupted: exit through process.on('exit'), which kills the servers and receivers started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 main().then(
   // Sockets or timers someone forgot must not keep a finished bench alive.

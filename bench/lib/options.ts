@@ -22,6 +22,8 @@ Server (every scenario but the bare baseline):
   --nodes N              server processes (default 1; more need --db postgres --redis)
   --source               run the TypeScript sources through tsx instead of the bundle
   --cpu-prof             write a V8 CPU profile of each node to bench/results/profiles/
+  --wait-idle S          before each scenario, wait up to S seconds for the machine to be under
+                         30% busy (it is shared; default 0: start at once)
   --server-env K=V       extra environment for the server (repeatable), e.g. EVENT_LOG_MAX_ENTRIES=1000
 
 fanout / baseline:
@@ -52,6 +54,7 @@ history:
 
 export interface BenchOptions {
   scenario: Scenario | 'all';
+  waitIdleSeconds: number;
   deployment: DeploymentOptions;
   fanout: {
     members: number;
@@ -84,6 +87,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       source: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       'server-env': { type: 'string', multiple: true, default: [] },
+      'wait-idle': { type: 'string', default: '0' },
       members: { type: 'string', default: '1000' },
       rate: { type: 'string', default: '20' },
       seconds: { type: 'string', default: '20' },
@@ -119,6 +123,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
   if (!(factor > 1 && factor <= 4)) throw new Error('--factor must be above 1 and at most 4');
   return {
     scenario: scenario as Scenario | 'all',
+    waitIdleSeconds: int('wait-idle', values['wait-idle'], 0, 3600),
     deployment: {
       engine: values.db as Engine,
       redis: values.redis!,

@@ -129,3 +129,19 @@ export function cpuMillisBetween(before: Map<number, number>, after: Map<number,
   for (const [pid, millis] of after) total += millis - (before.get(pid) ?? 0);
   return total;
 }
+
+/**
+ * Waits (at most `timeoutSeconds`) until the machine has been mostly idle, under `maxBusyPercent`
+ * over a 4-second window: others share it, and their load skews every number. Resolves with the
+ * busy share of the last window, whether or not it got that low.
+ */
+export async function waitForQuietMachine(timeoutSeconds: number, maxBusyPercent = 30): Promise<number> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const before = machineCpuTicks();
+    await delay(4000);
+    const after = machineCpuTicks();
+    const busy = ((after.busy - before.busy) / Math.max(1, after.total - before.total)) * 100;
+    if (busy < maxBusyPercent || Date.now() >= deadline) return Math.round(busy);
+  }
+}
