@@ -64,8 +64,8 @@ export class GatewayClientPool {
   }
 
   /**
-   * Opens one identified connection per target (a gateway URL and a token), `concurrency` handshakes at a time; each must
-   * reach READY within `timeoutMs`. Returns how many did.
+   * Opens one identified connection per target (a gateway URL and a token), `concurrency`
+   * handshakes at a time; each must reach READY within `timeoutMs`. Returns how many did.
    */
   async open(targets: readonly { url: string; token: string }[], options: { concurrency?: number; timeoutMs?: number; intents?: number } = {}): Promise<OpenResult> {
     const { concurrency = 64, timeoutMs = 60_000 } = options;

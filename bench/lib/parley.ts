@@ -36,9 +36,12 @@ export interface ParleyNode {
 }
 
 const children = new Set<ChildProcess>();
-// A bench that dies must not leave servers behind: they are killed with it.
+const dataDirs = new Set<string>();
+// A bench that dies must not leave servers or data behind: they go with it (a PostgreSQL
+// schema cannot be dropped this late; `bench_*` schemas left by a killed run are safe to drop).
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 let built = false;
@@ -65,6 +68,7 @@ export class Deployment {
     if (options.engine === 'sqlite' && options.nodes > 1) throw new Error('Several nodes need --db postgres (SQLite is one process)');
     if (options.nodes > 1 && !options.redis) throw new Error('Several nodes need --redis to share events');
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
+    dataDirs.add(this.dataDir);
     this.schema = options.engine === 'postgres' ? `bench_${randomBytes(5).toString('hex')}` : null;
   }
 
@@ -169,6 +173,7 @@ export class Deployment {
   async dispose(): Promise<void> {
     await this.stop();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
+    dataDirs.delete(this.dataDir);
     if (this.schema) {
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
