@@ -13,7 +13,13 @@ import type { LogEntry } from '../bus/event-log';
 const corked: Connection[] = [];
 
 function uncorkAll(): void {
-  for (const connection of corked.splice(0)) connection.flush();
+  for (const connection of corked.splice(0)) {
+    try {
+      connection.flush();
+    } catch {
+      // One broken stream (its error handler closes it) must not leave the others corked for good.
+    }
+  }
 }
 
 /**
