@@ -6,7 +6,17 @@ export interface RetentionOptions {
   windowMs: number;
   /** At most this many entries are kept, whatever their age (bounds memory under load). */
   maxEntries: number;
+  /**
+   * At most about this many bytes of payload are kept (default 128 MiB), counted at two per
+   * character as V8 may store them. Entries differ in size a thousandfold: a join storm's
+   * GUILD_CREATEs (tens of kB each), held for the whole window, took 400 MB in the bench's idle
+   * scenario before a single client had connected.
+   */
+  maxBytes?: number;
 }
+
+const DEFAULT_MAX_BYTES = 128 * 2 ** 20;
+const bytesOf = (entry: LogEntry) => 2 * entry.d.length;
 
 /**
  * The event log of a single node, in memory: an array trimmed by age and count. Subscribers are
@@ -16,6 +26,8 @@ export class MemoryEventLog implements EventLog {
   private entries: { entry: LogEntry; at: number }[] = [];
   private first = 0; // index of the oldest live element in `entries`
   private seq = 0;
+  /** Payload bytes held by live entries (see `maxBytes`). */
+  private bytes = 0;
   private readonly handlers: ((entry: LogEntry) => void)[] = [];
 
   constructor(
@@ -26,7 +38,10 @@ export class MemoryEventLog implements EventLog {
   async append(newEntries: readonly NewEntry[]): Promise<number[]> {
     const now = this.clock.now();
     const appended = newEntries.map((fields): LogEntry => ({ ...fields, seq: ++this.seq }));
-    for (const entry of appended) this.entries.push({ entry, at: now });
+    for (const entry of appended) {
+      this.entries.push({ entry, at: now });
+      this.bytes += bytesOf(entry);
+    }
     this.trim(now);
     for (const entry of appended) for (const handler of this.handlers) handler(entry);
     return appended.map((entry) => entry.seq);
@@ -60,8 +75,12 @@ export class MemoryEventLog implements EventLog {
   }
 
   private trim(now: number): void {
-    const { windowMs, maxEntries } = this.retention;
-    while (this.first < this.entries.length && (this.entries.length - this.first > maxEntries || now - this.entries[this.first]!.at > windowMs)) {
+    const { windowMs, maxEntries, maxBytes = DEFAULT_MAX_BYTES } = this.retention;
+    while (
+      this.first < this.entries.length &&
+      (this.entries.length - this.first > maxEntries || now - this.entries[this.first]!.at > windowMs || this.bytes > maxBytes)
+    ) {
+      this.bytes -= bytesOf(this.entries[this.first]!.entry);
       this.first++;
     }
     // Compact once the dead prefix is large, so trimming stays O(1) amortised.

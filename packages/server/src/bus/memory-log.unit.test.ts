@@ -30,6 +30,14 @@ describe('MemoryEventLog', () => {
     expect(await log.readAfter(4)).toBeNull();
   });
 
+  it('drops the oldest entries once their payloads pass the byte bound', async () => {
+    const log = new MemoryEventLog({ now: () => 0 }, { windowMs: 1000, maxEntries: 100, maxBytes: 20 });
+    const big = (n: number): NewEntry => ({ ...entry(n), d: `"xx${n}"` }); // 5 characters: 10 bytes
+    for (let i = 1; i <= 4; i++) await log.append([big(i)]);
+    expect((await log.readAfter(2))?.map((e) => e.seq)).toEqual([3, 4]);
+    expect(await log.readAfter(1)).toBeNull();
+  });
+
   it('stays correct across compaction', async () => {
     const log = new MemoryEventLog({ now: () => 0 }, { windowMs: 1000, maxEntries: 10 });
     for (let i = 1; i <= 5000; i++) await log.append([entry(i)]);

@@ -1,6 +1,26 @@
+import type { Duplex } from 'node:stream';
 import { GatewayCloseCode, GatewayOpcode, type OutboundFrame, type PresenceStatus, type Snowflake } from '@parley/protocol';
 import type WebSocket from 'ws';
 import type { LogEntry } from '../bus/event-log';
+
+/**
+ * Sockets holding back their writes until the current turn of the event loop ends. Each frame
+ * is otherwise one write system call per socket, which was most of a fan-out's cost
+ * (bench/README.md); corked, the frames a socket gets in one turn (several messages arriving
+ * together under load) leave in a single write. The turn's fan-out also no longer delays the
+ * HTTP answer to the sender.
+ */
+const corked: Connection[] = [];
+
+function uncorkAll(): void {
+  for (const connection of corked.splice(0)) {
+    try {
+      connection.flush();
+    } catch {
+      // One broken stream (its error handler closes it) must not leave the others corked for good.
+    }
+  }
+}
 
 /**
  * One client socket. It starts waiting for IDENTIFY or RESUME; once attached to a session it
@@ -28,10 +48,13 @@ export class Connection {
   /** When REQUEST_GUILD_MEMBERS may next be answered (it costs database work). */
   nextMemberRequestAt = 0;
   private pending: LogEntry[] = [];
+  private isCorked = false;
 
   constructor(
     id: string,
     private readonly socket: WebSocket,
+    /** The TCP (or TLS) stream under the WebSocket, corked while frames gather (see `corked`). */
+    private readonly stream: Duplex,
     /** ws/wss URL clients should resume at. */
     readonly resumeUrl: string,
     now: number,
@@ -48,17 +71,46 @@ export class Connection {
     return this.state === 'closed';
   }
 
+  /** Sends a frame given as JSON text or as an object to serialise. */
   send(frame: OutboundFrame | string): void {
-    if (this.state === 'closed') return;
+    if (!this.writable()) return;
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /**
+   * Sends a complete WebSocket frame (frame.ts) shared by every recipient of a fan-out: written
+   * to the stream as is, past ws's per-socket framing. ws writes its own frames synchronously
+   * (no compression is negotiated), so frames still leave in the order they were sent.
+   */
+  sendFrame(frame: Buffer): void {
+    // Not after a close frame either way: a client's close leaves us CLOSING before 'close'.
+    if (!this.writable() || this.socket.readyState !== this.socket.OPEN) return;
+    this.stream.write(frame);
+  }
+
+  /** False (and the socket closed) for a slow consumer; otherwise corks the stream for this turn. */
+  private writable(): boolean {
+    if (this.state === 'closed') return false;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       // A slow consumer is cut loose before it grows our memory; it resumes and replays from the
       // log. No close frame: it would only queue behind the megabytes the peer is not reading.
       this.state = 'closed';
       this.pending = [];
       this.socket.terminate();
-      return;
+      return false;
     }
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    if (!this.isCorked) {
+      this.isCorked = true;
+      this.stream.cork();
+      if (corked.push(this) === 1) setImmediate(uncorkAll);
+    }
+    return true;
+  }
+
+  /** Writes out what gathered this turn (called once per turn for every corked socket). */
+  flush(): void {
+    this.isCorked = false;
+    this.stream.uncork();
   }
 
   /** A dispatch with a sequence number that is not in the log (READY, GUILD_CREATE for bots, member chunks). */
@@ -70,7 +122,7 @@ export class Connection {
    * Offers a log entry. Delivered now if the session is live, queued while it is syncing,
    * skipped if already delivered. Returns true when it was sent.
    */
-  offer(entry: LogEntry, frame: () => string): boolean {
+  offer(entry: LogEntry, frame: () => Buffer): boolean {
     if (entry.seq <= this.cursor) return false;
     if (this.state === 'syncing') {
       this.pending.push(entry);
@@ -78,7 +130,7 @@ export class Connection {
     }
     if (this.state !== 'ready') return false;
     this.cursor = entry.seq;
-    this.send(frame());
+    this.sendFrame(frame());
     return true;
   }
 

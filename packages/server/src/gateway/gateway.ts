@@ -25,6 +25,7 @@ import type { EventPublisher } from '../events/publisher';
 import { guildCreatePayload, loadMembers, toPresence } from '../features/guilds/payloads';
 import type { PresenceStore } from '../presence/presence-store';
 import { Connection } from './connection';
+import { textFrame } from './frame';
 import { buildReady, guildIdsOf } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
 
@@ -88,7 +89,7 @@ export class Gateway {
         socket.destroy();
         return;
       }
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url));
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, socket, request, url));
     });
   }
 
@@ -111,10 +112,10 @@ export class Gateway {
 
   // ---- connection lifecycle ----
 
-  private accept(ws: WebSocket, request: IncomingMessage, url: URL): void {
+  private accept(ws: WebSocket, socket: Duplex, request: IncomingMessage, url: URL): void {
     const version = url.searchParams.get('v');
     const encoding = url.searchParams.get('encoding');
-    const connection = new Connection(randomBytes(12).toString('hex'), ws, gatewayUrl(request, this.options.publicUrl), this.deps.clock.now(), this.options.maxBufferedBytes);
+    const connection = new Connection(randomBytes(12).toString('hex'), ws, socket, gatewayUrl(request, this.options.publicUrl), this.deps.clock.now(), this.options.maxBufferedBytes);
     this.connections.add(connection);
     ws.on('close', (code) => void this.closed(connection, code));
     ws.on('error', () => undefined);
@@ -318,8 +319,9 @@ export class Gateway {
     for (const userId of entry.to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
     for (const guildId of entry.to.guilds ?? []) for (const c of this.byGuild.get(guildId) ?? []) targets.add(c);
     if (targets.size === 0) return;
-    let frame: string | null = null;
-    const build = () => (frame ??= `{"op":0,"t":"${entry.t}","s":${entry.seq},"d":${entry.d}}`);
+    // Serialised and framed once: every recipient is written the same WebSocket frame bytes.
+    let frame: Buffer | null = null;
+    const build = () => (frame ??= dispatchFrame(entry));
     for (const connection of targets) this.deliver(connection, entry, false, build);
   }
 
@@ -327,17 +329,17 @@ export class Gateway {
    * Sends one entry to one connection if its audience and intents include it. During a replay
    * the audience is checked here (the entry was not routed through the index).
    */
-  private deliver(connection: Connection, entry: LogEntry, replaying: boolean, frame?: () => string): void {
+  private deliver(connection: Connection, entry: LogEntry, replaying: boolean, frame?: () => Buffer): void {
     if (entry.intent !== 0 && (connection.intents & entry.intent) === 0) {
       if (entry.seq > connection.cursor && connection.state === 'ready') connection.cursor = entry.seq;
       return;
     }
     if (replaying && !this.inAudience(connection, entry)) return;
-    const build = frame ?? (() => `{"op":0,"t":"${entry.t}","s":${entry.seq},"d":${entry.d}}`);
+    const build = frame ?? (() => dispatchFrame(entry));
     if (replaying) {
       if (entry.seq <= connection.cursor) return;
       connection.cursor = entry.seq;
-      connection.send(build());
+      connection.sendFrame(build());
     } else if (!connection.offer(entry, build)) {
       return;
     }
@@ -454,6 +456,11 @@ export function gatewayUrl(request: Pick<IncomingMessage, 'headers' | 'socket'>,
   if (publicUrl) return `${publicUrl.replace(/^http/, 'ws')}${GATEWAY_PATH}`;
   const secure = (request.socket as { encrypted?: boolean }).encrypted === true;
   return `${secure ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${GATEWAY_PATH}`;
+}
+
+/** A log entry's dispatch (op 0, its name, its sequence number, its payload) as a WebSocket frame. */
+function dispatchFrame(entry: LogEntry): Buffer {
+  return textFrame(Buffer.from(`{"op":0,"t":"${entry.t}","s":${entry.seq},"d":${entry.d}}`));
 }
 
 function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {

@@ -1,0 +1,168 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type DeploymentOptions, type Engine } from './parley';
+import { RESULTS_DIR } from './report';
+
+export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export const USAGE = `Parley load bench. Usage: npx tsx bench/run.ts <scenario|all> [flags]
+
+Scenarios:
+  fanout     members in one channel, senders at a set rate: delivery latency and events/s
+  baseline   saturation of Parley vs a bare ws broadcast server (the ceiling), as a ratio
+  idle       many identified, idle gateway connections: server RSS per connection
+  history    a channel seeded with many messages: GET /messages?limit=50 at several depths
+  all        every scenario above, with its defaults
+
+Server (every scenario but the bare baseline):
+  --db sqlite|postgres   storage engine (default sqlite; postgres at 127.0.0.1:5432/test,
+                         a fresh schema dropped afterwards)
+  --redis                set REDIS_URL (127.0.0.1:6379) for the nodes: the multi-node bus
+  --nodes N              server processes (default 1; more need --db postgres --redis)
+  --source               run the TypeScript sources through tsx instead of the bundle
+  --cpu-prof             write a V8 CPU profile of each node to bench/results/profiles/
+  --wait-idle S          before each scenario, wait up to S seconds for the machine to be under
+                         30% busy (it is shared; default 0: start at once)
+  --server-env K=V       extra environment for the server (repeatable), e.g. EVENT_LOG_MAX_ENTRIES=1000
+
+fanout / baseline:
+  --members M            receivers in the channel (default 1000)
+  --rate R               messages per second (default 20)
+  --seconds T            how long to hold the rate (default 20)
+  --senders S            members that send, in turn (default 10)
+  --content-bytes B      message length (default 200)
+  --saturate             fanout: also raise the rate until delivered events/s stops growing
+  --start-rate R0        first saturation step (default 20), ×--factor (default 1.5) per step
+  --step-seconds T       length of each saturation step (default 6)
+  --max-steps N          saturation steps at most (default 12)
+  --max-inflight N       unanswered sends allowed before sends are skipped (default 32)
+  --rounds N             baseline: saturation sweeps per target, best kept (default 2)
+  --receivers K          receiver processes the gateway clients are split across (default 1)
+
+idle:
+  --connections N        identified connections to hold (default 10000)
+  --guild-size G         members per guild the users are split into (default 100)
+  --hold-seconds T       how long to hold them, heartbeating (default 20)
+  --heartbeat-ms MS      GATEWAY_HEARTBEAT_MS for the run (default: the server's 41250)
+
+history:
+  --messages N           messages to seed in one channel (default 1000000)
+  --requests N           requests per depth (default 300)
+  --seed-batch N         rows per seeding transaction (default 50000)
+`;
+
+export interface BenchOptions {
+  scenario: Scenario | 'all';
+  waitIdleSeconds: number;
+  deployment: DeploymentOptions;
+  fanout: {
+    members: number;
+    rate: number;
+    seconds: number;
+    senders: number;
+    contentBytes: number;
+    saturate: boolean;
+    startRate: number;
+    factor: number;
+    stepSeconds: number;
+    maxSteps: number;
+    maxInflight: number;
+    receivers: number;
+    rounds: number;
+  };
+  idle: { connections: number; guildSize: number; holdSeconds: number; heartbeatMs: number | null };
+  history: { messages: number; requests: number; seedBatch: number };
+}
+
+export function parseOptions(argv: string[]): BenchOptions | null {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      db: { type: 'string', default: 'sqlite' },
+      redis: { type: 'boolean', default: false },
+      nodes: { type: 'string', default: '1' },
+      source: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      'server-env': { type: 'string', multiple: true, default: [] },
+      'wait-idle': { type: 'string', default: '0' },
+      members: { type: 'string', default: '1000' },
+      rate: { type: 'string', default: '20' },
+      seconds: { type: 'string', default: '20' },
+      senders: { type: 'string', default: '10' },
+      'content-bytes': { type: 'string', default: '200' },
+      saturate: { type: 'boolean', default: false },
+      'start-rate': { type: 'string', default: '20' },
+      factor: { type: 'string', default: '1.5' },
+      'step-seconds': { type: 'string', default: '6' },
+      'max-steps': { type: 'string', default: '12' },
+      'max-inflight': { type: 'string', default: '32' },
+      receivers: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '10000' },
+      'guild-size': { type: 'string', default: '100' },
+      'hold-seconds': { type: 'string', default: '20' },
+      'heartbeat-ms': { type: 'string' },
+      messages: { type: 'string', default: '1000000' },
+      requests: { type: 'string', default: '300' },
+      'seed-batch': { type: 'string', default: '50000' },
+    },
+  });
+  const scenario = positionals[0];
+  if (values.help || !scenario) return null;
+  if (scenario !== 'all' && !SCENARIOS.includes(scenario as Scenario)) throw new Error(`Unknown scenario "${scenario}"\n\n${USAGE}`);
+  if (values.db !== 'sqlite' && values.db !== 'postgres') throw new Error('--db must be sqlite or postgres');
+  const int = (name: string, raw: string | undefined, min: number, max: number): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  const factor = Number(values.factor);
+  if (!(factor > 1 && factor <= 4)) throw new Error('--factor must be above 1 and at most 4');
+  return {
+    scenario: scenario as Scenario | 'all',
+    waitIdleSeconds: int('wait-idle', values['wait-idle'], 0, 3600),
+    deployment: {
+      engine: values.db as Engine,
+      redis: values.redis!,
+      nodes: int('nodes', values.nodes, 1, 8),
+      source: values.source!,
+      cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : null,
+      env: Object.fromEntries(
+        values['server-env']!.map((pair) => {
+          const at = pair.indexOf('=');
+          if (at < 1) throw new Error(`--server-env wants KEY=VALUE, got "${pair}"`);
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+      ),
+    },
+    fanout: {
+      members: int('members', values.members, 1, 20_000),
+      rate: int('rate', values.rate, 1, 100_000),
+      seconds: int('seconds', values.seconds, 1, 600),
+      senders: int('senders', values.senders, 1, 1000),
+      contentBytes: int('content-bytes', values['content-bytes'], 32, 4000),
+      saturate: values.saturate!,
+      startRate: int('start-rate', values['start-rate'], 1, 100_000),
+      factor,
+      stepSeconds: int('step-seconds', values['step-seconds'], 2, 120),
+      maxSteps: int('max-steps', values['max-steps'], 1, 30),
+      maxInflight: int('max-inflight', values['max-inflight'], 1, 4096),
+      receivers: int('receivers', values.receivers, 1, 16),
+      rounds: int('rounds', values.rounds, 1, 10),
+    },
+    idle: {
+      connections: int('connections', values.connections, 1, 20_000),
+      guildSize: int('guild-size', values['guild-size'], 1, 20_000),
+      holdSeconds: int('hold-seconds', values['hold-seconds'], 0, 3600),
+      heartbeatMs: values['heartbeat-ms'] === undefined ? null : int('heartbeat-ms', values['heartbeat-ms'], 1000, 600_000),
+    },
+    history: {
+      messages: int('messages', values.messages, 100, 10_000_000),
+      requests: int('requests', values.requests, 1, 100_000),
+      seedBatch: int('seed-batch', values['seed-batch'], 100, 1_000_000),
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { delay, freePort, rssOf } from './system';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface DeploymentOptions {
+  engine: Engine;
+  /** Share events between nodes through Redis (REDIS_URL); needed for more than one node. */
+  redis: boolean;
+  nodes: number;
+  /** Run the TypeScript sources through tsx instead of the esbuild bundle. */
+  source: boolean;
+  /** Write a V8 CPU profile per node into this directory when the node stops. */
+  cpuProfDir: string | null;
+  /** Extra environment for the server (GATEWAY_HEARTBEAT_MS, …). */
+  env: Record<string, string>;
+}
+
+/** One running Parley server process. */
+export interface ParleyNode {
+  index: number;
+  pid: number;
+  port: number;
+  baseUrl: string;
+  gatewayUrl: string;
+  rss(): number;
+}
+
+const children = new Set<ChildProcess>();
+const dataDirs = new Set<string>();
+// A bench that dies must not leave servers or data behind: they go with it (a PostgreSQL
+// schema cannot be dropped this late; `bench_*` schemas left by a killed run are safe to drop).
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+let built = false;
+/** Bundles the server once per bench run (what `npm start` runs). */
+export function buildServer(): void {
+  if (built) return;
+  execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  built = true;
+}
+
+/**
+ * The storage of one benchmark run (a fresh SQLite directory or a fresh PostgreSQL schema) and
+ * the server nodes on it. Nodes can be stopped and started again on the same storage (the
+ * history scenario seeds the database in between). `dispose` removes everything.
+ */
+export class Deployment {
+  readonly dataDir: string;
+  readonly schema: string | null;
+  nodes: ParleyNode[] = [];
+  private readonly processes: ChildProcess[] = [];
+  private readonly output: string[] = [];
+
+  constructor(readonly options: DeploymentOptions) {
+    if (options.engine === 'sqlite' && options.nodes > 1) throw new Error('Several nodes need --db postgres (SQLite is one process)');
+    if (options.nodes > 1 && !options.redis) throw new Error('Several nodes need --redis to share events');
+    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
+    dataDirs.add(this.dataDir);
+    this.schema = options.engine === 'postgres' ? `bench_${randomBytes(5).toString('hex')}` : null;
+  }
+
+  get sqliteFile(): string {
+    return path.join(this.dataDir, 'parley.db');
+  }
+
+  /** Starts every node and waits until each answers /readyz (bounded). */
+  async start(): Promise<ParleyNode[]> {
+    if (!this.options.source) buildServer();
+    this.nodes = [];
+    for (let index = 0; index < this.options.nodes; index++) this.nodes.push(await this.startNode(index));
+    return this.nodes;
+  }
+
+  private async startNode(index: number): Promise<ParleyNode> {
+    const port = await freePort();
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? os.tmpdir(),
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: this.dataDir,
+      WEB_DIR: '',
+      LOG_LEVEL: 'warn',
+      WORKER_ID: String(index + 1),
+      // Every bench user signs in from 127.0.0.1 and senders post far above a person's pace.
+      AUTH_RATE_LIMIT_IP: '100000000/60',
+      MESSAGE_RATE_LIMIT: '100000000/1',
+      ...(this.options.engine === 'postgres' && { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: this.schema! }),
+      ...(this.options.redis && { REDIS_URL }),
+      ...this.options.env,
+    };
+    const nodeArgs: string[] = [];
+    if (this.options.cpuProfDir) {
+      fs.mkdirSync(this.options.cpuProfDir, { recursive: true });
+      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${this.options.cpuProfDir}`, `--cpu-prof-name=parley-node${index}-${Date.now()}.cpuprofile`);
+    }
+    if (process.env.BENCH_SERVER_NODE_ARGS) nodeArgs.push(...process.env.BENCH_SERVER_NODE_ARGS.split(' '));
+    const entry = this.options.source ? ['--import', 'tsx', 'packages/server/src/main.ts'] : ['packages/server/dist/main.js'];
+    const child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    this.processes.push(child);
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString('utf8'));
+      if (this.output.length > 200) this.output.shift();
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.on('exit', () => children.delete(child));
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await this.waitUntilReady(child, baseUrl);
+    const pid = child.pid!;
+    return { index, pid, port, baseUrl, gatewayUrl: `ws://127.0.0.1:${port}/gateway?v=10&encoding=json`, rss: () => rssOf(pid) };
+  }
+
+  private async waitUntilReady(child: ChildProcess, baseUrl: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`Parley exited with ${child.exitCode} on start:\n${this.recentOutput()}`);
+      try {
+        const response = await fetch(`${baseUrl}/readyz`);
+        if (response.ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      await delay(100);
+    }
+    throw new Error(`Parley did not become ready within 60 s:\n${this.recentOutput()}`);
+  }
+
+  /**
+   * Server output seen lately (warnings and errors: the nodes log at "warn"), less the expected
+   * notice that no web client is served.
+   */
+  recentOutput(): string {
+    return this.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.trim() && !line.includes('web client not built'))
+      .join('\n')
+      .slice(-8000);
+  }
+
+  /** Stops every node (SIGTERM, then SIGKILL after 20 s); CPU profiles are written on the way out. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.processes.splice(0).map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    this.nodes = [];
+  }
+
+  /** Stops the nodes and deletes the run's data: the temp directory and the PostgreSQL schema. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    dataDirs.delete(this.dataDir);
+    if (this.schema) {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${this.schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    }
+  }
+}
