@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CallCreate, Call, RtcSignal, RtcSignalSend, VoiceDisconnected, VoiceError, VoiceState, VoiceStateUpdate } from './calls';
 import { Channel } from './channels';
 import { Guild, GuildCreate, Member, Role } from './guilds';
 import { Snowflake } from './ids';
@@ -15,12 +16,15 @@ export const GatewayOpcode = {
   HEARTBEAT: 1,
   IDENTIFY: 2,
   PRESENCE_UPDATE: 3,
+  VOICE_STATE_UPDATE: 4,
   RESUME: 6,
   RECONNECT: 7,
   REQUEST_GUILD_MEMBERS: 8,
   INVALID_SESSION: 9,
   HELLO: 10,
   HEARTBEAT_ACK: 11,
+  /** Parley: WebRTC signaling for another participant of your call (docs/calls.md). */
+  RTC_SIGNAL: 40,
 } as const;
 
 /** Why the server closed the socket. docs/gateway.md says what a client should do for each. */
@@ -85,6 +89,8 @@ export const InboundFrame = z.discriminatedUnion('op', [
     }),
   }),
   z.object({ op: z.literal(GatewayOpcode.PRESENCE_UPDATE), d: UpdatePresence }),
+  z.object({ op: z.literal(GatewayOpcode.VOICE_STATE_UPDATE), d: VoiceStateUpdate }),
+  z.object({ op: z.literal(GatewayOpcode.RTC_SIGNAL), d: RtcSignalSend }),
   z.object({
     op: z.literal(GatewayOpcode.RESUME),
     d: z.object({ token: z.string().min(1).max(256), session_id: z.string().min(1).max(64), seq: z.number().int().min(0) }),
@@ -204,6 +210,20 @@ export const DispatchEvents = {
   /** Parley: a block was added or removed (sent to the blocker's sessions). */
   RELATIONSHIP_ADD: z.object({ id: Snowflake, type: z.number().int(), user: User }),
   RELATIONSHIP_REMOVE: z.object({ id: Snowflake, type: z.number().int() }),
+  /** Someone joined, left, moved or changed flags in a call (sent to whoever can see the channel). */
+  VOICE_STATE_UPDATE: VoiceState,
+  /** A DM call started (after READY: one per call going on in your DMs). */
+  CALL_CREATE: CallCreate,
+  /** Who is being rung changed. */
+  CALL_UPDATE: Call,
+  /** The DM call ended. */
+  CALL_DELETE: z.object({ channel_id: z.string() }),
+  /** Parley: signaling from another participant, to your call session only. */
+  RTC_SIGNAL: RtcSignal,
+  /** Parley: your session was taken out of its call (you joined from elsewhere, lost access…). */
+  VOICE_DISCONNECTED: VoiceDisconnected,
+  /** Parley: a voice op (4) or signal (40) you sent was refused; to that session only. */
+  VOICE_ERROR: VoiceError,
   /** Parley: sent per user when their send rate is exceeded on the gateway-visible actions. */
   RATE_LIMITED: z.object({ opcode: z.number().int(), retry_after: z.number(), meta: z.record(z.string(), z.unknown()) }),
 } as const;

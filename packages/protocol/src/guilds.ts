@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VoiceState } from './calls';
 import { Channel } from './channels';
 import { Snowflake } from './ids';
 import { Limits, line } from './limits';
@@ -77,7 +78,8 @@ export const GuildCreate = Guild.extend({
   channels: z.array(Channel),
   threads: z.array(Channel),
   presences: z.array(Presence),
-  voice_states: z.array(z.never()),
+  /** Who is in each voice channel (guild_id left out, as in Discord). */
+  voice_states: z.array(VoiceState),
   stage_instances: z.array(z.never()),
   guild_scheduled_events: z.array(z.never()),
   soundboard_sounds: z.array(z.never()),

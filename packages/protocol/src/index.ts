@@ -16,5 +16,6 @@ export * from './invites';
 export * from './relationships';
 export * from './notifications';
 export * from './applications';
+export * from './calls';
 export * from './gateway';
 export * from './routes';

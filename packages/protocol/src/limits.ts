@@ -38,8 +38,8 @@ export const Limits = {
   filenameMax: 255,
   emojiMax: 64,
   searchQueryMax: 256,
-  /** Largest inbound gateway frame, in bytes. */
-  gatewayFrameMaxBytes: 8192,
+  /** Largest inbound gateway frame, in bytes: room for a call's SDP offer (calls.ts). */
+  gatewayFrameMaxBytes: 32 * 1024,
 } as const;
 
 /**

@@ -85,6 +85,8 @@ const MessageFields = z.object({
   flags: z.number().int(),
   message_reference: MessageReference.optional(),
   thread: Channel.optional(),
+  /** Call messages (type 3): who joined, and when it ended (null while it goes on). Missed: you are not in participants. */
+  call: z.object({ participants: z.array(Snowflake), ended_timestamp: z.iso.datetime().nullable() }).optional(),
 });
 
 /**

@@ -1,5 +1,6 @@
 import { applicationRoutes } from './applications';
 import { authRoutes } from './auth';
+import { callRoutes } from './calls';
 import { channelRoutes } from './channels';
 import { guildRoutes } from './guilds';
 import { instanceRoutes } from './instance';
@@ -22,6 +23,7 @@ export const routes = {
   relationships: relationshipRoutes,
   notifications: notificationRoutes,
   applications: applicationRoutes,
+  calls: callRoutes,
 } satisfies Record<string, Record<string, RouteDef>>;
 
 export const API_PREFIX = '/api/v10';

@@ -216,6 +216,10 @@ export class Gateway {
       case GatewayOpcode.REQUEST_GUILD_MEMBERS:
         if (!this.requireSession(connection)) return;
         return this.requestMembers(connection, frame.d);
+      case GatewayOpcode.VOICE_STATE_UPDATE:
+      case GatewayOpcode.RTC_SIGNAL:
+        // Calls land in the next commit (features/calls).
+        return;
       default: {
         const exhaustive: never = frame;
         return exhaustive;
