@@ -6,6 +6,8 @@ import {
   GatewayOpcode,
   type PresenceStatus,
   type Ready,
+  type RtcSignalSend,
+  type VoiceStateUpdate,
   type Snowflake,
 } from '@parley/protocol';
 import { Emitter } from './emitter';
@@ -137,6 +139,16 @@ export class GatewayClient extends Emitter<GatewayEvents> {
         ...(options.nonce && { nonce: options.nonce }),
       },
     });
+  }
+
+  /** Joins, moves within, leaves (channel_id null) or updates your flags in a call (op 4). */
+  updateVoiceState(d: VoiceStateUpdate): void {
+    this.send({ op: GatewayOpcode.VOICE_STATE_UPDATE, d });
+  }
+
+  /** Sends WebRTC signaling to another participant of your call (op 40). Dropped while disconnected. */
+  sendRtcSignal(d: RtcSignalSend): void {
+    this.send({ op: GatewayOpcode.RTC_SIGNAL, d });
   }
 
   private send(frame: object): void {
