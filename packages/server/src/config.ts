@@ -57,6 +57,12 @@ const EnvSchema = z.object({
   GATEWAY_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
   /** Messages per user per channel: `messages/seconds`. */
   MESSAGE_RATE_LIMIT: rate.default({ points: 5, seconds: 5 }),
+  /** Most people in one call. Calls are a mesh (everyone sends to everyone), so keep it small. */
+  CALL_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(50).default(8),
+  /** A call device that drops (or whose node dies) stays in its call this long, to resume. */
+  CALL_RECONNECT_GRACE_SECONDS: z.coerce.number().min(0.5).max(600).default(20),
+  /** How long DM recipients are rung. */
+  CALL_RING_SECONDS: z.coerce.number().min(1).max(600).default(30),
   /** Largest file per attachment, in bytes. */
   ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 ** 4).default(25 * 1024 * 1024),
 });
@@ -93,6 +99,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     },
     messageRateLimit: e.MESSAGE_RATE_LIMIT,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    calls: { maxParticipants: e.CALL_MAX_PARTICIPANTS, graceMs: e.CALL_RECONNECT_GRACE_SECONDS * 1000, ringMs: e.CALL_RING_SECONDS * 1000 },
   };
 }
 
