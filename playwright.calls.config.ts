@@ -13,9 +13,9 @@ const dataDir = '.test-output/e2e-calls-data';
 const turnDir = '.test-output/e2e-calls-turn';
 
 /** coturn's static-auth-secret for the test TURN server; the Parley server signs credentials with it. */
-export const turnSecret = 'parley-test-turn-secret';
-export const turnUrls = [`turn:127.0.0.1:${turnPort}?transport=udp`, `turn:127.0.0.1:${turnPort}?transport=tcp`];
-export const stunUrls = [`stun:127.0.0.1:${turnPort}`];
+const turnSecret = 'parley-test-turn-secret';
+const turnUrls = [`turn:127.0.0.1:${turnPort}?transport=udp`, `turn:127.0.0.1:${turnPort}?transport=tcp`];
+const stunUrls = [`stun:127.0.0.1:${turnPort}`];
 
 const turnserver = [
   'turnserver -n',

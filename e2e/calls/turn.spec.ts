@@ -1,29 +1,33 @@
-import { createHmac } from 'node:crypto';
+import type { Page } from '@playwright/test';
 import { expect, test } from '../fixtures';
-import { turnSecret, turnUrls } from '../../playwright.calls.config';
+import { PASSWORD, uniqueName } from '../helpers';
 
 /**
- * The test coturn relays a real call: two peer connections that may only use relay candidates
- * connect through it and carry the fake microphone's audio, and wrong credentials get no relay.
+ * TURN as a call client gets it: a signed-in page fetches the ICE servers from Parley, and two
+ * peer connections that may only use relay candidates connect through the test coturn with that
+ * credential and carry the fake microphone's audio; a wrong credential gets no relay at all.
  */
 
 /** The page keeps its caller and callee on `window` so later evaluations can read their stats. */
 type PeersWindow = { peers: [caller: RTCPeerConnection, callee: RTCPeerConnection] };
 
-interface IceServer {
-  urls: string[];
-  username: string;
-  credential: string;
-}
-
-/** coturn's REST-API scheme: username `<expiry>:<user>`, credential base64(HMAC-SHA1(secret, username)). */
-function turnCredentials(secret: string): IceServer {
-  const username = `${Math.floor(Date.now() / 1000) + 3600}:turn-spec`;
-  return { urls: turnUrls, username, credential: createHmac('sha1', secret).update(username).digest('base64') };
-}
-
-test('two relay-only peer connections connect through coturn and carry audio', async ({ page }) => {
+/** Signs a new user up through the API and fetches their ICE servers from within the page. */
+async function fetchIceServers(page: Page): Promise<RTCIceServer[]> {
+  const registered = await page.request.post('/api/v10/auth/register', { data: { username: uniqueName('turn'), password: PASSWORD } });
+  expect(registered.ok()).toBe(true);
+  const { token } = (await registered.json()) as { token: string };
   await page.goto('/');
+  const answer = await page.evaluate(async (authorization) => {
+    const response = await fetch('/api/v10/calls/ice-servers', { headers: { Authorization: authorization } });
+    return (await response.json()) as { ice_servers: RTCIceServer[]; expires_at: string };
+  }, token);
+  expect(Date.parse(answer.expires_at)).toBeGreaterThan(Date.now());
+  expect(answer.ice_servers.find((server) => server.credential)?.username).toMatch(/^\d+:\d+$/);
+  return answer.ice_servers;
+}
+
+test('two relay-only peer connections connect through coturn with the credential Parley hands out, and carry audio', async ({ page }) => {
+  const iceServers = await fetchIceServers(page);
   await page.evaluate(async (iceServers) => {
     const config: RTCConfiguration = { iceServers, iceTransportPolicy: 'relay' };
     const caller = new RTCPeerConnection(config);
@@ -37,7 +41,7 @@ test('two relay-only peer connections connect through coturn and carry audio', a
     await callee.setLocalDescription();
     await caller.setRemoteDescription(callee.localDescription!);
     (window as unknown as PeersWindow).peers = [caller, callee];
-  }, [turnCredentials(turnSecret)]);
+  }, iceServers);
 
   await expect.poll(() => page.evaluate(() => (window as unknown as PeersWindow).peers.map((peer) => peer.connectionState))).toEqual(['connected', 'connected']);
   const readStats = () =>
@@ -59,11 +63,13 @@ test('two relay-only peer connections connect through coturn and carry audio', a
   expect({ local, remote }).toEqual({ local: 'relay', remote: 'relay' });
 });
 
-test('a wrong TURN credential gathers no relay candidate', async ({ page }) => {
-  await page.goto('/');
-  const relayCandidates = await page.evaluate(async (iceServers) => {
+test('a wrong TURN credential is refused by coturn and gathers no relay candidate', async ({ page }) => {
+  const forged = (await fetchIceServers(page)).map((server) => (server.credential ? { ...server, credential: 'bm90IHRoZSBjcmVkZW50aWFs' } : server));
+  const gathering = await page.evaluate(async (iceServers) => {
     const peer = new RTCPeerConnection({ iceServers, iceTransportPolicy: 'relay' });
     const candidates: string[] = [];
+    const errorCodes: number[] = [];
+    peer.onicecandidateerror = (event) => errorCodes.push(event.errorCode);
     const gathered = new Promise<void>((resolve) => {
       peer.onicecandidate = (event) => (event.candidate ? candidates.push(event.candidate.candidate) : resolve());
     });
@@ -72,7 +78,9 @@ test('a wrong TURN credential gathers no relay candidate', async ({ page }) => {
     // Gathering ends by itself once coturn has refused the credential; bounded all the same.
     const timedOut = await Promise.race([gathered.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 20_000))]);
     peer.close();
-    return timedOut ? null : candidates.filter((candidate) => candidate.includes(' typ relay'));
-  }, [turnCredentials('not-the-secret')]);
-  expect(relayCandidates).toEqual([]);
+    return { timedOut, relayCandidates: candidates.filter((candidate) => candidate.includes(' typ relay')), errorCodes };
+  }, forged);
+  expect(gathering).toMatchObject({ timedOut: false, relayCandidates: [] });
+  // 401 Unauthorized: coturn was reached and turned the credential down (not merely unreachable).
+  expect(gathering.errorCodes).toContain(401);
 });

@@ -9,6 +9,7 @@ import { SnowflakeGenerator } from './core/snowflake';
 import type { Database } from './db/database';
 import { applicationRoutes } from './features/applications/routes';
 import { authRoutes } from './features/auth/routes';
+import { iceRoutes } from './features/calls/ice-routes';
 import { channelRoutes } from './features/channels/routes';
 import { guildRoutes } from './features/guilds/routes';
 import { inviteRoutes } from './features/invites/routes';
@@ -114,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   relationshipRoutes(app, ctx);
   notificationRoutes(app, ctx);
   applicationRoutes(app, ctx);
+  iceRoutes(app, ctx);
   installErrorHandling(app, await installWebClient(app, config.webDir));
 
   const gateway = new Gateway(
