@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumArgs } from './playwright.config';
+import browserJourneys from './playwright.config';
 
 /**
  * Real calls in real headless Chromium (fake camera and microphone, loopback only) against a real
@@ -38,13 +38,13 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   reporter: [['list'], ['json', { outputFile: '.test-output/e2e-calls-results.json' }]],
+  // The same Chromium as the other journeys, with a fake camera and microphone always allowed.
   use: {
+    ...browserJourneys.use,
     baseURL: `http://127.0.0.1:${port}`,
-    trace: 'retain-on-failure',
-    screenshot: 'only-on-failure',
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [...chromiumArgs, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection'],
+      ...browserJourneys.use?.launchOptions,
+      args: [...(browserJourneys.use?.launchOptions?.args ?? []), '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection'],
     },
   },
   webServer: [

@@ -76,9 +76,8 @@ const EnvSchema = z.object({
   /** coturn's `static-auth-secret`: signs the TURN credentials. */
   TURN_SECRET: z.string().min(16, 'At least 16 characters').optional(),
   /**
-   * How long a TURN credential works. coturn checks it on every allocation refresh, so a call
-   * relayed past its expiry drops: long enough for a long call, short enough to be worthless soon
-   * after it leaks.
+   * How long a TURN credential works: long enough to outlast a long call (coturn also checks the
+   * expiry on the requests that keep a relay alive), short enough that a leaked one soon dies.
    */
   TURN_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
 }).refine((e) => e.TURN_URLS.length === 0 || e.TURN_SECRET, { path: ['TURN_SECRET'], message: 'Required when TURN_URLS is set' });
