@@ -11,6 +11,7 @@ import { applicationRoutes } from './features/applications/routes';
 import { authRoutes } from './features/auth/routes';
 import { Calls } from './features/calls/calls';
 import { callRoutes } from './features/calls/routes';
+import { iceRoutes } from './features/calls/ice-routes';
 import { channelRoutes } from './features/channels/routes';
 import { guildRoutes } from './features/guilds/routes';
 import { inviteRoutes } from './features/invites/routes';
@@ -119,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   notificationRoutes(app, ctx);
   applicationRoutes(app, ctx);
   callRoutes(app, ctx);
+  iceRoutes(app, ctx);
   installErrorHandling(app, await installWebClient(app, config.webDir));
 
   const gateway = new Gateway(
