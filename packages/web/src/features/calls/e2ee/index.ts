@@ -32,3 +32,8 @@ export function isE2eeSupported(): boolean {
 export async function createCallEncryption(): Promise<CallEncryption> {
   throw new Error('End-to-end encryption is not available in this build');
 }
+
+/** Limits a transceiver to the codecs the frame encryption handles (the stub encrypts nothing). */
+export function restrictCodecsForE2ee(transceiver: RTCRtpTransceiver): void {
+  void transceiver;
+}
