@@ -7,6 +7,7 @@ import { type BenchOptions, parseOptions, SCENARIOS, type Scenario, USAGE } from
 import { printTargets, type ScenarioReport, writeReport } from './lib/report';
 import { waitForQuietMachine } from './lib/system';
 import { baselineScenario } from './scenarios/baseline';
+import { callsScenario } from './scenarios/calls';
 import { fanoutScenario } from './scenarios/fanout';
 import { historyScenario } from './scenarios/history';
 import { idleScenario } from './scenarios/idle';
@@ -16,6 +17,7 @@ const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioRep
   baseline: baselineScenario,
   idle: idleScenario,
   history: historyScenario,
+  calls: callsScenario,
 };
 
 async function main(): Promise<void> {

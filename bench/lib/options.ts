@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type DeploymentOptions, type Engine } from './parley';
 import { RESULTS_DIR } from './report';
 
-export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history'] as const;
+export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `Parley load bench. Usage: npx tsx bench/run.ts <scenario|all> [flags]
@@ -13,6 +13,8 @@ Scenarios:
   baseline   saturation of Parley vs a bare ws broadcast server (the ceiling), as a ratio
   idle       many identified, idle gateway connections: server RSS per connection
   history    a channel seeded with many messages: GET /messages?limit=50 at several depths
+  calls      people in a voice channel, one Chromium each: Join click to first remote audio, and
+             CPU per participant (run it loopback-only: unshare -n, see bench/README.md)
   all        every scenario above, with its defaults
 
 Server (every scenario but the bare baseline):
@@ -25,6 +27,7 @@ Server (every scenario but the bare baseline):
   --wait-idle S          before each scenario, wait up to S seconds for the machine to be under
                          30% busy (it is shared; default 0: start at once)
   --server-env K=V       extra environment for the server (repeatable), e.g. EVENT_LOG_MAX_ENTRIES=1000
+  --port P               port of the first node (the next nodes take P+1, …; default: free ports)
 
 fanout / baseline:
   --members M            receivers in the channel (default 1000)
@@ -50,6 +53,16 @@ history:
   --messages N           messages to seed in one channel (default 1000000)
   --requests N           requests per depth (default 300)
   --seed-batch N         rows per seeding transaction (default 50000)
+
+calls:
+  --people N             participants, each in a Chromium of their own (default 4)
+  --join-rounds R        rounds of everyone joining in turn, then leaving (default 5)
+  --poll-ms MS           how often a joining page reads getStats for remote audio (default 20)
+  --join-timeout S       a join that hears nobody within S seconds counts as failed (default 20)
+  --cpu-seconds T        CPU sampling window with everyone in the call (default 20)
+  --settle-seconds S     wait after media flows before sampling CPU (default 5)
+  --media audio|video|both   CPU with cameras off, on, or both (default both)
+  --e2ee on|off|both     end-to-end encryption setting of the web client (default both)
 `;
 
 export interface BenchOptions {
@@ -73,7 +86,19 @@ export interface BenchOptions {
   };
   idle: { connections: number; guildSize: number; holdSeconds: number; heartbeatMs: number | null };
   history: { messages: number; requests: number; seedBatch: number };
+  calls: {
+    people: number;
+    joinRounds: number;
+    pollMs: number;
+    joinTimeoutSeconds: number;
+    cpuSeconds: number;
+    settleSeconds: number;
+    media: CallMedia[];
+    e2ee: boolean[];
+  };
 }
+
+export type CallMedia = 'audio' | 'video';
 
 export function parseOptions(argv: string[]): BenchOptions | null {
   const { values, positionals } = parseArgs({
@@ -108,6 +133,15 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       messages: { type: 'string', default: '1000000' },
       requests: { type: 'string', default: '300' },
       'seed-batch': { type: 'string', default: '50000' },
+      port: { type: 'string' },
+      people: { type: 'string', default: '4' },
+      'join-rounds': { type: 'string', default: '5' },
+      'poll-ms': { type: 'string', default: '20' },
+      'join-timeout': { type: 'string', default: '20' },
+      'cpu-seconds': { type: 'string', default: '20' },
+      'settle-seconds': { type: 'string', default: '5' },
+      media: { type: 'string', default: 'both' },
+      e2ee: { type: 'string', default: 'both' },
     },
   });
   const scenario = positionals[0];
@@ -118,6 +152,11 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
     return n;
+  };
+  const oneOrBoth = <T>(name: string, raw: string | undefined, choices: Record<string, T[]>): T[] => {
+    const chosen = choices[raw ?? ''];
+    if (!chosen) throw new Error(`--${name} must be one of ${Object.keys(choices).join(', ')}`);
+    return chosen;
   };
   const factor = Number(values.factor);
   if (!(factor > 1 && factor <= 4)) throw new Error('--factor must be above 1 and at most 4');
@@ -137,6 +176,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
           return [pair.slice(0, at), pair.slice(at + 1)];
         }),
       ),
+      port: values.port === undefined ? null : int('port', values.port, 1024, 65_000),
+      web: false,
     },
     fanout: {
       members: int('members', values.members, 1, 20_000),
@@ -163,6 +204,16 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       messages: int('messages', values.messages, 100, 10_000_000),
       requests: int('requests', values.requests, 1, 100_000),
       seedBatch: int('seed-batch', values['seed-batch'], 100, 1_000_000),
+    },
+    calls: {
+      people: int('people', values.people, 2, 8),
+      joinRounds: int('join-rounds', values['join-rounds'], 0, 100),
+      pollMs: int('poll-ms', values['poll-ms'], 5, 1000),
+      joinTimeoutSeconds: int('join-timeout', values['join-timeout'], 1, 120),
+      cpuSeconds: int('cpu-seconds', values['cpu-seconds'], 0, 600),
+      settleSeconds: int('settle-seconds', values['settle-seconds'], 0, 120),
+      media: oneOrBoth<CallMedia>('media', values.media, { audio: ['audio'], video: ['video'], both: ['audio', 'video'] }),
+      e2ee: oneOrBoth('e2ee', values.e2ee, { on: [true], off: [false], both: [true, false] }),
     },
   };
 }

@@ -23,6 +23,10 @@ export interface DeploymentOptions {
   cpuProfDir: string | null;
   /** Extra environment for the server (GATEWAY_HEARTBEAT_MS, …). */
   env: Record<string, string>;
+  /** Port of the first node (the next nodes take the ports after it); null: free ports the OS picks. */
+  port: number | null;
+  /** Serve the web client (built first, like the server): browsers load it from the node. */
+  web: boolean;
 }
 
 /** One running Parley server process. */
@@ -52,6 +56,15 @@ export function buildServer(): void {
   built = true;
 }
 
+export const WEB_DIST = path.join(REPO_ROOT, 'packages/web/dist');
+let webBuilt = false;
+/** Builds the web client once per bench run (Vite, as `npm run build` does), so browsers load the code being measured. */
+export function buildWeb(): void {
+  if (webBuilt) return;
+  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { cwd: REPO_ROOT, stdio: ['ignore', process.stderr, 'inherit'] });
+  webBuilt = true;
+}
+
 /**
  * The storage of one benchmark run (a fresh SQLite directory or a fresh PostgreSQL schema) and
  * the server nodes on it. Nodes can be stopped and started again on the same storage (the
@@ -79,13 +92,14 @@ export class Deployment {
   /** Starts every node and waits until each answers /readyz (bounded). */
   async start(): Promise<ParleyNode[]> {
     if (!this.options.source) buildServer();
+    if (this.options.web) buildWeb();
     this.nodes = [];
     for (let index = 0; index < this.options.nodes; index++) this.nodes.push(await this.startNode(index));
     return this.nodes;
   }
 
   private async startNode(index: number): Promise<ParleyNode> {
-    const port = await freePort();
+    const port = this.options.port === null ? await freePort() : this.options.port + index;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? os.tmpdir(),
@@ -93,7 +107,7 @@ export class Deployment {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: this.dataDir,
-      WEB_DIR: '',
+      WEB_DIR: this.options.web ? WEB_DIST : '',
       LOG_LEVEL: 'warn',
       WORKER_ID: String(index + 1),
       // Every bench user signs in from 127.0.0.1 and senders post far above a person's pace.

@@ -28,15 +28,56 @@ export function rssOf(pid: number): number {
 
 /** Total CPU time (user + system) a process has used, in milliseconds, from /proc/<pid>/stat. */
 export function cpuMillisOf(pid: number): number {
+  return readStat(pid)?.cpuMillis ?? Number.NaN;
+}
+
+/** Parent and CPU milliseconds (user + system) of a process from /proc/<pid>/stat; null when it is gone. */
+function readStat(pid: number): { ppid: number; cpuMillis: number } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+    return { ppid: Number(fields[1]), cpuMillis: (ticks * 1000) / 100 }; // USER_HZ is 100 on Linux
   } catch {
-    return Number.NaN;
+    return null;
   }
+}
+
+/**
+ * CPU milliseconds used so far by each process of every tree rooted at `roots` (the root and all
+ * its descendants, found by parent PID in one pass over /proc), by root and then by PID.
+ * Compare two readings with `cpuMillisBetween`: processes that ended in between are missed.
+ */
+export function cpuMillisOfTrees(roots: readonly number[]): Map<number, Map<number, number>> {
+  const all = new Map<number, { ppid: number; cpuMillis: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat) all.set(Number(entry), stat);
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, { ppid }] of all) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const trees = new Map<number, Map<number, number>>();
+  for (const root of roots) {
+    const tree = new Map<number, number>();
+    // A tree is finite and each PID has one parent, so the walk ends; bounded by the process count all the same.
+    const queue = [root];
+    for (let i = 0; i < queue.length && i <= all.size; i++) {
+      const pid = queue[i]!;
+      const stat = all.get(pid);
+      if (!stat) continue;
+      tree.set(pid, stat.cpuMillis);
+      queue.push(...(children.get(pid) ?? []));
+    }
+    trees.set(root, tree);
+  }
+  return trees;
+}
+
+/** The command line of a process, one string per argument; empty when it is gone. */
+export function commandLineOf(pid: number): string[] {
+  return safeRead(`/proc/${pid}/cmdline`).split('\0').filter(Boolean);
 }
 
 export interface MachineInfo {
@@ -95,6 +136,15 @@ export async function waitFor(check: () => boolean, timeoutMs: number, everyMs =
     await delay(everyMs);
   }
   return true;
+}
+
+/** `waitFor` with an asynchronous check (one at a time), throwing `Timed out: <what>` at the deadline. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() >= deadline) throw new Error(`Timed out after ${timeoutMs / 1000} s: ${what}`);
+    await delay(everyMs);
+  }
 }
 
 /** Machine-wide CPU time so far from /proc/stat, in ticks: busy (everything but idle and iowait) and total. */

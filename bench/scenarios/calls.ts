@@ -1,0 +1,234 @@
+import { type JoinTiming, armJoin, joinTiming, traffic } from '../lib/call-probe';
+import { CallRoom } from '../lib/call-room';
+import { chromiumProcessKind } from '../lib/chromium';
+import type { BenchOptions, CallMedia } from '../lib/options';
+import { Deployment, type ParleyNode } from '../lib/parley';
+import { progress } from '../lib/parley-target';
+import { type ScenarioReport, printTable, target } from '../lib/report';
+import { Samples, round } from '../lib/stats';
+import { delay, machineInfo } from '../lib/system';
+import { type TreesCpu, sampleTreesCpu } from '../lib/tree-cpu';
+
+type CallsOptions = BenchOptions['calls'];
+
+/** One measured join: milliseconds from the click on the voice channel, in the joining page. */
+interface JoinSample {
+  round: number;
+  /** This join made the call this big (2 = joined one person). */
+  position: number;
+  toFirstAudio: number | null;
+  toVoiceConnected: number | null;
+  toFirstPeer: number | null;
+  toPeerConnected: number | null;
+  packetsAtFirstAudio: number;
+}
+
+interface CpuRun {
+  media: CallMedia;
+  e2ee: boolean;
+  /** Every participant's client was encrypting its frames (E2EE asked for and in effect). */
+  encrypted: boolean;
+  cpu: TreesCpu;
+  /** Per participant over the window, kbit/s: RTP payload received and sent (all peers). */
+  kbpsIn: number[];
+  kbpsOut: number[];
+}
+
+/**
+ * Calls in real Chromium (issue 5): `--people` (4) participants, each in a Chromium process of
+ * their own, in one voice channel of a real Parley server; media goes peer to peer over
+ * loopback. For each end-to-end encryption setting:
+ * - **join latency**: people join one after another, through the UI; for each join after the
+ *   first, the time in the joining page from the click on the voice channel to the first getStats
+ *   read showing inbound audio from a remote peer. `--join-rounds` rounds (everyone leaves between).
+ * - **CPU**: everyone in the call (cameras off, then on), each browser's whole process tree
+ *   sampled from /proc over `--cpu-seconds`, and the server's.
+ */
+export async function callsScenario(options: BenchOptions): Promise<ScenarioReport> {
+  const o = options.calls;
+  const startedAt = new Date();
+  const notes: string[] = [];
+  const deployment = new Deployment({ ...options.deployment, web: true });
+  let room: CallRoom | null = null;
+  try {
+    const [node] = await deployment.start();
+    room = await CallRoom.open(node!.baseUrl, o.people);
+    const joins: { e2ee: boolean; samples: JoinSample[] }[] = [];
+    const cpuRuns: CpuRun[] = [];
+    for (const e2ee of o.e2ee) {
+      await room.load(e2ee);
+      if (o.joinRounds > 0) joins.push({ e2ee, samples: await measureJoins(room, e2ee, o) });
+      for (const media of o.cpuSeconds > 0 ? o.media : []) cpuRuns.push(await measureCpu(room, node!, e2ee, media, o));
+    }
+    const output = deployment.recentOutput();
+    if (output) notes.push(`server output: ${output.slice(-2000)}`);
+
+    const joinResults = joins.map(({ e2ee, samples }) => ({ e2ee, ...summariseJoins(samples, o.people), samples }));
+    printJoins(joinResults);
+    printCpu(cpuRuns, o.people);
+    for (const run of cpuRuns) {
+      if (run.e2ee && !run.encrypted) notes.push(`E2EE was on in the voice settings but not in effect (${run.media}): the web client did not encrypt, so "E2EE on" measured an unencrypted call`);
+      if (run.cpu.machineBusyPercent > 90) notes.push(`machine ${run.cpu.machineBusyPercent}% busy during the ${run.media} CPU window (E2EE ${onOff(run.e2ee)}): the participants competed for the cores, their shares are capped by that`);
+    }
+    const failed = joins.reduce((n, j) => n + j.samples.filter((s) => s.toFirstAudio === null).length, 0);
+    const measured = joins.reduce((n, j) => n + j.samples.length, 0);
+    return {
+      scenario: 'calls',
+      startedAt: startedAt.toISOString(),
+      durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      machine: machineInfo(),
+      server: { engine: options.deployment.engine, nodes: 1, redis: options.deployment.redis, target: `parley + ${o.people} chromium` },
+      params: { ...o },
+      results: { joins: joinResults, cpu: cpuRuns },
+      targets: measured ? [target(`joins that heard remote audio within ${o.joinTimeoutSeconds} s`, `all ${measured}`, measured - failed, 'joins', (v) => v === measured)] : [],
+      notes,
+    };
+  } finally {
+    await room?.close();
+    await deployment.dispose();
+  }
+}
+
+/** `--join-rounds` rounds: participant 1 starts the call, 2…N join one by one (each timed), all leave. */
+async function measureJoins(room: CallRoom, e2ee: boolean, o: CallsOptions): Promise<JoinSample[]> {
+  const samples: JoinSample[] = [];
+  for (let round = 1; round <= o.joinRounds; round++) {
+    progress(`joins, round ${round} of ${o.joinRounds} (E2EE ${onOff(e2ee)})`);
+    const [first, ...joiners] = room.participants;
+    await room.join(first!);
+    const inCall = [first!];
+    for (const joiner of joiners) {
+      await armJoin(joiner.page, o.pollMs, o.joinTimeoutSeconds * 1000);
+      await room.clickJoin(joiner);
+      samples.push({ round, position: inCall.length + 1, ...fromClick(await joinTiming(joiner.page)) });
+      inCall.push(joiner);
+      // The next one joins a call in a steady state: everyone hears everyone.
+      await room.meshFlowing(inCall, false);
+    }
+    await room.everyoneLeaves();
+  }
+  return samples;
+}
+
+function fromClick(timing: JoinTiming): Omit<JoinSample, 'round' | 'position'> {
+  const since = (at: number | null) => (at === null ? null : round(at - timing.clickAt, 1));
+  return {
+    toFirstAudio: since(timing.firstAudioAt),
+    toVoiceConnected: since(timing.joinedAt),
+    toFirstPeer: since(timing.firstPeerAt),
+    toPeerConnected: since(timing.connectedAt),
+    packetsAtFirstAudio: timing.packetsAtFirstAudio,
+  };
+}
+
+/** Everyone joins (and turns their camera on for video); once media flows and settles, CPU is sampled. */
+async function measureCpu(room: CallRoom, node: ParleyNode, e2ee: boolean, media: CallMedia, o: CallsOptions): Promise<CpuRun> {
+  progress(`CPU: ${o.people} in the call, ${media === 'video' ? 'cameras on' : 'audio only'}, E2EE ${onOff(e2ee)}`);
+  for (const participant of room.participants) await room.join(participant);
+  if (media === 'video') for (const participant of room.participants) await room.cameraOn(participant);
+  await room.meshFlowing(room.participants, media === 'video');
+  const encrypted = await room.allEncrypting();
+  // Bandwidth estimation ramps video up over the first seconds; the window measures the steady call.
+  await delay(o.settleSeconds * 1000);
+  const before = await Promise.all(room.participants.map((p) => traffic(p.page)));
+  progress(`sampling CPU for ${o.cpuSeconds} s`);
+  const cpu = await sampleTreesCpu([...room.participants.map((p) => p.pid), node.pid], o.cpuSeconds, chromiumProcessKind);
+  const after = await Promise.all(room.participants.map((p) => traffic(p.page)));
+  await room.everyoneLeaves();
+  const kbps = (bytes: number, i: number) => round((bytes * 8) / (after[i]!.at - before[i]!.at), 1);
+  return {
+    media,
+    e2ee,
+    encrypted,
+    cpu,
+    kbpsIn: after.map((t, i) => kbps(t.audioIn + t.videoIn - before[i]!.audioIn - before[i]!.videoIn, i)),
+    kbpsOut: after.map((t, i) => kbps(t.audioOut + t.videoOut - before[i]!.audioOut - before[i]!.videoOut, i)),
+  };
+}
+
+interface LatencyRow {
+  joins: number;
+  failed: number;
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
+
+/** Click → first remote audio over all joins and by how big the call became, with the milestones' medians. */
+function summariseJoins(samples: JoinSample[], people: number) {
+  const latency = (of: JoinSample[]): LatencyRow => {
+    const heard = new Samples();
+    for (const s of of) if (s.toFirstAudio !== null) heard.add(s.toFirstAudio);
+    const summary = heard.summary();
+    return { joins: of.length, failed: of.length - heard.count, p50: summary.p50, p95: round(heard.percentile(95)), max: summary.max, mean: summary.mean };
+  };
+  const median = (values: (number | null)[]) => {
+    const kept = new Samples();
+    for (const v of values) if (v !== null) kept.add(v);
+    return round(kept.percentile(50));
+  };
+  const positions = Array.from({ length: people - 1 }, (_, i) => i + 2);
+  return {
+    clickToFirstAudio: latency(samples),
+    byPosition: positions.map((position) => ({ position, ...latency(samples.filter((s) => s.position === position)) })),
+    medians: {
+      toVoiceConnected: median(samples.map((s) => s.toVoiceConnected)),
+      toFirstPeer: median(samples.map((s) => s.toFirstPeer)),
+      toPeerConnected: median(samples.map((s) => s.toPeerConnected)),
+      toFirstAudio: median(samples.map((s) => s.toFirstAudio)),
+      packetsAtFirstAudio: median(samples.map((s) => s.packetsAtFirstAudio)),
+    },
+  };
+}
+
+function printJoins(results: ({ e2ee: boolean } & ReturnType<typeof summariseJoins>)[]): void {
+  const rows = results.flatMap(({ e2ee, clickToFirstAudio, byPosition }) => [
+    ...byPosition.map(({ position, ...row }) => ({ E2EE: onOff(e2ee), 'joins a call of': position - 1, ...row })),
+    { E2EE: onOff(e2ee), 'joins a call of': 'any', ...clickToFirstAudio },
+  ]);
+  printTable('Join latency: click on the voice channel → first remote audio in getStats (ms)', rows);
+  printTable(
+    'Median milestones of a join (ms from the click)',
+    results.map(({ e2ee, medians }) => ({
+      E2EE: onOff(e2ee),
+      'voice connected': medians.toVoiceConnected,
+      'first peer connection': medians.toFirstPeer,
+      'peer connected': medians.toPeerConnected,
+      'first audio read': medians.toFirstAudio,
+      'audio packets by then': medians.packetsAtFirstAudio,
+    })),
+  );
+}
+
+function printCpu(runs: CpuRun[], people: number): void {
+  printTable(
+    `CPU with ${people} in the call, % of one core per participant's Chromium (whole process tree)`,
+    runs.map((run) => {
+      const browsers = run.cpu.trees.slice(0, people);
+      const server = run.cpu.trees[people]!;
+      return {
+        media: run.media,
+        E2EE: `${onOff(run.e2ee)}${run.e2ee && !run.encrypted ? ' (not in effect)' : ''}`,
+        ...Object.fromEntries(browsers.map((tree, i) => [`p${i + 1}`, tree.meanPercent])),
+        mean: round(browsers.reduce((sum, tree) => sum + tree.meanPercent, 0) / people, 1),
+        'busiest 1 s': Math.max(...browsers.map((tree) => tree.maxSecondPercent)),
+        server: server.meanPercent,
+        'machine %': run.cpu.machineBusyPercent,
+        'kbit/s in': round(run.kbpsIn.reduce((a, b) => a + b, 0) / people, 1),
+        'kbit/s out': round(run.kbpsOut.reduce((a, b) => a + b, 0) / people, 1),
+      };
+    }),
+  );
+  const kinds = [...new Set(runs.flatMap((run) => run.cpu.trees.slice(0, people).flatMap((tree) => Object.keys(tree.byKind))))].sort();
+  printTable(
+    'Where a participant’s CPU goes, mean per participant (% of one core)',
+    runs.map((run) => ({
+      media: run.media,
+      E2EE: onOff(run.e2ee),
+      ...Object.fromEntries(kinds.map((kind) => [kind, round(run.cpu.trees.slice(0, people).reduce((sum, tree) => sum + (tree.byKind[kind] ?? 0), 0) / people, 1)])),
+    })),
+  );
+}
+
+const onOff = (on: boolean) => (on ? 'on' : 'off');
