@@ -24,9 +24,9 @@
   const live = (since) => peers.filter((entry) => entry.createdAt >= since && entry.pc.connectionState !== 'closed');
   const stopwatch = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  /** Inbound and outbound RTP of one connection, by kind. */
+  /** Inbound and outbound RTP of one connection, by kind, and what limits the video it sends. */
   const rtpOf = async (pc) => {
-    const totals = { audioIn: 0, audioPacketsIn: 0, videoIn: 0, framesDecoded: 0, audioOut: 0, videoOut: 0 };
+    const totals = { audioIn: 0, audioPacketsIn: 0, videoIn: 0, framesDecoded: 0, audioOut: 0, videoOut: 0, framesEncoded: 0, videoSent: [] };
     (await pc.getStats()).forEach((stat) => {
       if (stat.type === 'inbound-rtp' && stat.kind === 'audio') {
         totals.audioIn += stat.bytesReceived ?? 0;
@@ -34,8 +34,13 @@
       } else if (stat.type === 'inbound-rtp' && stat.kind === 'video') {
         totals.videoIn += stat.bytesReceived ?? 0;
         totals.framesDecoded += stat.framesDecoded ?? 0;
-      } else if (stat.type === 'outbound-rtp') {
-        totals[stat.kind === 'audio' ? 'audioOut' : 'videoOut'] += stat.bytesSent ?? 0;
+      } else if (stat.type === 'outbound-rtp' && stat.kind === 'audio') {
+        totals.audioOut += stat.bytesSent ?? 0;
+      } else if (stat.type === 'outbound-rtp' && stat.kind === 'video') {
+        totals.videoOut += stat.bytesSent ?? 0;
+        totals.framesEncoded += stat.framesEncoded ?? 0;
+        // Only streams being encoded (the screen-share slot idles without a track).
+        if (stat.frameHeight) totals.videoSent.push({ height: stat.frameHeight, limitation: stat.qualityLimitationReason ?? 'none' });
       }
     });
     return totals;
@@ -75,8 +80,13 @@
 
     async traffic() {
       const totals = await Promise.all(live(0).map((entry) => rtpOf(entry.pc)));
-      const sum = { at: performance.now(), links: totals.length, audioIn: 0, audioPacketsIn: 0, videoIn: 0, framesDecoded: 0, audioOut: 0, videoOut: 0 };
-      for (const t of totals) for (const key of Object.keys(t)) sum[key] += t[key];
+      const sum = { at: performance.now(), links: totals.length, audioIn: 0, audioPacketsIn: 0, videoIn: 0, framesDecoded: 0, audioOut: 0, videoOut: 0, framesEncoded: 0, videoSent: [] };
+      for (const t of totals) {
+        for (const key of Object.keys(t)) {
+          if (key === 'videoSent') sum.videoSent.push(...t.videoSent);
+          else sum[key] += t[key];
+        }
+      }
       return sum;
     },
   };

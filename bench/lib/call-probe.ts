@@ -38,6 +38,9 @@ export interface Traffic {
   framesDecoded: number;
   audioOut: number;
   videoOut: number;
+  framesEncoded: number;
+  /** Each video stream being sent: its height now and what limits it (WebRTC's qualityLimitationReason: cpu, bandwidth, none). */
+  videoSent: { height: number; limitation: string }[];
 }
 
 /** What the web client's debug API reports per remote participant (the fields the bench reads). */

@@ -60,7 +60,8 @@ calls:
   --poll-ms MS           how often a joining page reads getStats for remote audio (default 20)
   --join-timeout S       a join that hears nobody within S seconds counts as failed (default 20)
   --cpu-seconds T        CPU sampling window with everyone in the call (default 20)
-  --settle-seconds S     wait after media flows before sampling CPU (default 5)
+  --settle-seconds S     cameras on: wait at most S s for the bandwidth estimate to ramp up (no stream
+                         bandwidth-limited) before sampling CPU (default 30)
   --media audio|video|both   CPU with cameras off, on, or both (default both)
   --e2ee on|off|both     end-to-end encryption setting of the web client (default both)
 `;
@@ -139,7 +140,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'poll-ms': { type: 'string', default: '20' },
       'join-timeout': { type: 'string', default: '20' },
       'cpu-seconds': { type: 'string', default: '20' },
-      'settle-seconds': { type: 'string', default: '5' },
+      'settle-seconds': { type: 'string', default: '30' },
       media: { type: 'string', default: 'both' },
       e2ee: { type: 'string', default: 'both' },
     },

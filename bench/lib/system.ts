@@ -75,9 +75,12 @@ export function cpuMillisOfTrees(roots: readonly number[]): Map<number, Map<numb
   return trees;
 }
 
-/** The command line of a process, one string per argument; empty when it is gone. */
+/**
+ * The command line of a process split into words; empty when it is gone. Split at spaces too:
+ * some programs (Chromium's child processes) rewrite theirs as one space-separated string.
+ */
 export function commandLineOf(pid: number): string[] {
-  return safeRead(`/proc/${pid}/cmdline`).split('\0').filter(Boolean);
+  return safeRead(`/proc/${pid}/cmdline`).split(/[\0 ]/).filter(Boolean);
 }
 
 export interface MachineInfo {

@@ -1,4 +1,4 @@
-import { type JoinTiming, armJoin, joinTiming, traffic } from '../lib/call-probe';
+import { type JoinTiming, type Traffic, armJoin, joinTiming, traffic } from '../lib/call-probe';
 import { CallRoom } from '../lib/call-room';
 import { chromiumProcessKind } from '../lib/chromium';
 import type { BenchOptions, CallMedia } from '../lib/options';
@@ -6,7 +6,7 @@ import { Deployment, type ParleyNode } from '../lib/parley';
 import { progress } from '../lib/parley-target';
 import { type ScenarioReport, printTable, target } from '../lib/report';
 import { Samples, round } from '../lib/stats';
-import { delay, machineInfo } from '../lib/system';
+import { delay, machineInfo, waitForQuietMachine } from '../lib/system';
 import { type TreesCpu, sampleTreesCpu } from '../lib/tree-cpu';
 
 type CallsOptions = BenchOptions['calls'];
@@ -23,15 +23,33 @@ interface JoinSample {
   packetsAtFirstAudio: number;
 }
 
+/** What the participants do while CPU is sampled: nothing (the client open, no call), or a call. */
+type CpuMedia = 'none' | CallMedia;
+
 interface CpuRun {
-  media: CallMedia;
+  media: CpuMedia;
   e2ee: boolean;
   /** Every participant's client was encrypting its frames (E2EE asked for and in effect). */
   encrypted: boolean;
   cpu: TreesCpu;
+  /** Machine busy share before the call started, when `--wait-idle` waited for it (null otherwise). */
+  busyBeforePercent: number | null;
+  /** Video: seconds until no camera stream was held back by bandwidth any more (null: still ramping up when sampling began). */
+  settledAfterSeconds: number | null;
   /** Per participant over the window, kbit/s: RTP payload received and sent (all peers). */
   kbpsIn: number[];
   kbpsOut: number[];
+  /** The cameras, when on: frames per second per stream sent and received, sent heights, what limited them. */
+  video: VideoFlow | null;
+}
+
+interface VideoFlow {
+  sentFps: number;
+  receivedFps: number;
+  /** Heights of the streams being sent at the end of the window (the cameras capture 720p). */
+  sentHeights: number[];
+  /** WebRTC's qualityLimitationReason of those streams, counted. */
+  limitations: Record<string, number>;
 }
 
 /**
@@ -55,10 +73,12 @@ export async function callsScenario(options: BenchOptions): Promise<ScenarioRepo
     room = await CallRoom.open(node!.baseUrl, o.people);
     const joins: { e2ee: boolean; samples: JoinSample[] }[] = [];
     const cpuRuns: CpuRun[] = [];
-    for (const e2ee of o.e2ee) {
+    for (const [i, e2ee] of o.e2ee.entries()) {
       await room.load(e2ee);
+      // The reference: the same browsers with the web client open and no call.
+      if (i === 0 && o.cpuSeconds > 0) cpuRuns.push(await measureCpu(room, node!, e2ee, 'none', o, options.waitIdleSeconds));
       if (o.joinRounds > 0) joins.push({ e2ee, samples: await measureJoins(room, e2ee, o) });
-      for (const media of o.cpuSeconds > 0 ? o.media : []) cpuRuns.push(await measureCpu(room, node!, e2ee, media, o));
+      for (const media of o.cpuSeconds > 0 ? o.media : []) cpuRuns.push(await measureCpu(room, node!, e2ee, media, o, options.waitIdleSeconds));
     }
     const output = deployment.recentOutput();
     if (output) notes.push(`server output: ${output.slice(-2000)}`);
@@ -67,7 +87,8 @@ export async function callsScenario(options: BenchOptions): Promise<ScenarioRepo
     printJoins(joinResults);
     printCpu(cpuRuns, o.people);
     for (const run of cpuRuns) {
-      if (run.e2ee && !run.encrypted) notes.push(`E2EE was on in the voice settings but not in effect (${run.media}): the web client did not encrypt, so "E2EE on" measured an unencrypted call`);
+      if (run.media !== 'none' && run.e2ee && !run.encrypted) notes.push(`E2EE was on in the voice settings but not in effect (${run.media}): the web client did not encrypt, so "E2EE on" measured an unencrypted call`);
+      if (run.media === 'video' && run.settledAfterSeconds === null) notes.push(`camera streams were still ramping up (bandwidth-limited) after ${o.settleSeconds} s when CPU sampling began (E2EE ${onOff(run.e2ee)})`);
       if (run.cpu.machineBusyPercent > 90) notes.push(`machine ${run.cpu.machineBusyPercent}% busy during the ${run.media} CPU window (E2EE ${onOff(run.e2ee)}): the participants competed for the cores, their shares are capped by that`);
     }
     const failed = joins.reduce((n, j) => n + j.samples.filter((s) => s.toFirstAudio === null).length, 0);
@@ -122,27 +143,74 @@ function fromClick(timing: JoinTiming): Omit<JoinSample, 'round' | 'position'> {
 }
 
 /** Everyone joins (and turns their camera on for video); once media flows and settles, CPU is sampled. */
-async function measureCpu(room: CallRoom, node: ParleyNode, e2ee: boolean, media: CallMedia, o: CallsOptions): Promise<CpuRun> {
-  progress(`CPU: ${o.people} in the call, ${media === 'video' ? 'cameras on' : 'audio only'}, E2EE ${onOff(e2ee)}`);
-  for (const participant of room.participants) await room.join(participant);
-  if (media === 'video') for (const participant of room.participants) await room.cameraOn(participant);
-  await room.meshFlowing(room.participants, media === 'video');
-  const encrypted = await room.allEncrypting();
-  // Bandwidth estimation ramps video up over the first seconds; the window measures the steady call.
-  await delay(o.settleSeconds * 1000);
+async function measureCpu(room: CallRoom, node: ParleyNode, e2ee: boolean, media: CpuMedia, o: CallsOptions, waitIdleSeconds: number): Promise<CpuRun> {
+  progress(`CPU: ${media === 'none' ? 'the web client open, no call' : `${o.people} in the call, ${media === 'video' ? 'cameras on' : 'audio only'}, E2EE ${onOff(e2ee)}`}`);
+  // Others' work on the shared machine takes cores from the browsers: wait for a quiet moment first.
+  const busyBeforePercent = waitIdleSeconds ? await waitForQuietMachine(waitIdleSeconds) : null;
+  if (busyBeforePercent !== null) progress(`machine ${busyBeforePercent}% busy before the call`);
+  if (media !== 'none') {
+    for (const participant of room.participants) await room.join(participant);
+    if (media === 'video') for (const participant of room.participants) await room.cameraOn(participant);
+    await room.meshFlowing(room.participants, media === 'video');
+  }
+  const encrypted = media !== 'none' && (await room.allEncrypting());
+  const settledAfterSeconds = media === 'video' ? await videoRampedUp(room, o.settleSeconds) : null;
   const before = await Promise.all(room.participants.map((p) => traffic(p.page)));
   progress(`sampling CPU for ${o.cpuSeconds} s`);
   const cpu = await sampleTreesCpu([...room.participants.map((p) => p.pid), node.pid], o.cpuSeconds, chromiumProcessKind);
   const after = await Promise.all(room.participants.map((p) => traffic(p.page)));
-  await room.everyoneLeaves();
+  if (media !== 'none') await room.everyoneLeaves();
   const kbps = (bytes: number, i: number) => round((bytes * 8) / (after[i]!.at - before[i]!.at), 1);
   return {
     media,
     e2ee,
     encrypted,
     cpu,
+    busyBeforePercent,
+    settledAfterSeconds,
     kbpsIn: after.map((t, i) => kbps(t.audioIn + t.videoIn - before[i]!.audioIn - before[i]!.videoIn, i)),
     kbpsOut: after.map((t, i) => kbps(t.audioOut + t.videoOut - before[i]!.audioOut - before[i]!.videoOut, i)),
+    video: media === 'video' ? videoFlow(before, after) : null,
+  };
+}
+
+/**
+ * Waits (at most `maxSeconds`) until no camera stream is held back by bandwidth any more: the
+ * bandwidth estimate starts low and ramps up over the first seconds of a call, and the window
+ * should measure the call as it goes on. Returns the seconds it took, or null when it did not
+ * settle in time (the streams were still ramping up: the report says so).
+ */
+async function videoRampedUp(room: CallRoom, maxSeconds: number): Promise<number | null> {
+  const startedAt = Date.now();
+  const rampingUp = async () => (await Promise.all(room.participants.map((p) => traffic(p.page)))).some((t) => t.videoSent.some((stream) => stream.limitation === 'bandwidth'));
+  for (let check = 0; check < maxSeconds * 2 && Date.now() - startedAt < maxSeconds * 1000; check++) {
+    if (!(await rampingUp())) return round((Date.now() - startedAt) / 1000, 1);
+    await delay(500);
+  }
+  return null;
+}
+
+/** Frame rates per stream over the window and the sent streams' state at its end, over every participant. */
+function videoFlow(before: Traffic[], after: Traffic[]): VideoFlow {
+  let encoded = 0;
+  let decoded = 0;
+  let seconds = 0;
+  for (const [i, end] of after.entries()) {
+    encoded += end.framesEncoded - before[i]!.framesEncoded;
+    decoded += end.framesDecoded - before[i]!.framesDecoded;
+    seconds += (end.at - before[i]!.at) / 1000;
+  }
+  const sent = after.flatMap((t) => t.videoSent);
+  const streams = Math.max(1, sent.length);
+  const limitations: Record<string, number> = {};
+  for (const { limitation } of sent) limitations[limitation] = (limitations[limitation] ?? 0) + 1;
+  // Every participant sends each of the others one stream and receives one from each.
+  const perParticipant = seconds / after.length;
+  return {
+    sentFps: round(encoded / perParticipant / streams, 1),
+    receivedFps: round(decoded / perParticipant / streams, 1),
+    sentHeights: sent.map((s) => s.height).sort((a, b) => a - b),
+    limitations,
   };
 }
 
@@ -202,33 +270,55 @@ function printJoins(results: ({ e2ee: boolean } & ReturnType<typeof summariseJoi
 }
 
 function printCpu(runs: CpuRun[], people: number): void {
+  const cores = machineInfo().nproc;
   printTable(
     `CPU with ${people} in the call, % of one core per participant's Chromium (whole process tree)`,
     runs.map((run) => {
       const browsers = run.cpu.trees.slice(0, people);
       const server = run.cpu.trees[people]!;
+      const ours = run.cpu.trees.reduce((sum, tree) => sum + tree.meanPercent, 0) + run.cpu.benchPercent;
       return {
-        media: run.media,
-        E2EE: `${onOff(run.e2ee)}${run.e2ee && !run.encrypted ? ' (not in effect)' : ''}`,
+        ...runLabel(run),
         ...Object.fromEntries(browsers.map((tree, i) => [`p${i + 1}`, tree.meanPercent])),
         mean: round(browsers.reduce((sum, tree) => sum + tree.meanPercent, 0) / people, 1),
         'busiest 1 s': Math.max(...browsers.map((tree) => tree.maxSecondPercent)),
         server: server.meanPercent,
         'machine %': run.cpu.machineBusyPercent,
+        // What the machine did besides this bench, in % of one core (others share it).
+        others: round(Math.max(0, run.cpu.machineBusyPercent * cores - ours), 1),
         'kbit/s in': round(run.kbpsIn.reduce((a, b) => a + b, 0) / people, 1),
         'kbit/s out': round(run.kbpsOut.reduce((a, b) => a + b, 0) / people, 1),
       };
     }),
   );
-  const kinds = [...new Set(runs.flatMap((run) => run.cpu.trees.slice(0, people).flatMap((tree) => Object.keys(tree.byKind))))].sort();
+  const videoRuns = runs.filter((run) => run.video);
+  printTable(
+    'Camera streams (each participant sends one to each other participant)',
+    videoRuns.map((run) => ({
+      E2EE: onOff(run.e2ee),
+      'sent fps': run.video!.sentFps,
+      'received fps': run.video!.receivedFps,
+      'sent heights': `${run.video!.sentHeights[0]}–${run.video!.sentHeights.at(-1)}`,
+      'limited by': Object.entries(run.video!.limitations)
+        .map(([reason, count]) => `${reason} ${count}`)
+        .join(', '),
+    })),
+  );
+  // Process kinds that did anything (Chromium starts several that stay idle in a call).
+  const kinds = [...new Set(runs.flatMap((run) => run.cpu.trees.slice(0, people).flatMap((tree) => Object.entries(tree.byKind).flatMap(([kind, percent]) => (percent >= 0.1 ? [kind] : [])))))].sort();
   printTable(
     'Where a participant’s CPU goes, mean per participant (% of one core)',
     runs.map((run) => ({
-      media: run.media,
-      E2EE: onOff(run.e2ee),
+      ...runLabel(run),
       ...Object.fromEntries(kinds.map((kind) => [kind, round(run.cpu.trees.slice(0, people).reduce((sum, tree) => sum + (tree.byKind[kind] ?? 0), 0) / people, 1)])),
     })),
   );
 }
 
 const onOff = (on: boolean) => (on ? 'on' : 'off');
+
+/** The first columns of a CPU row: what the participants did, and the encryption setting. */
+function runLabel(run: CpuRun): { media: string; E2EE: string } {
+  if (run.media === 'none') return { media: 'no call', E2EE: '-' };
+  return { media: run.media, E2EE: `${onOff(run.e2ee)}${run.e2ee && !run.encrypted ? ' (not in effect)' : ''}` };
+}
