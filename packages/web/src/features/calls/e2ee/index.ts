@@ -21,7 +21,12 @@ export interface E2eeCounters {
 export interface CallEncryption {
   /** Our X25519 public key, base64url (43 chars, no padding), sent in op 4 `public_key`. */
   readonly publicKey: string;
-  /** Attach before negotiation: encrypts every frame this sender sends. */
+  /**
+   * Attach before negotiation: encrypts every frame this sender sends. Attach it synchronously
+   * where the transceiver appears (right after addTransceiver, or in ontrack on the answering
+   * side), before any await: Chromium can silently ignore a sender transform attached later
+   * (e.g. after another sender's replaceTrack), and that sender's frames then go out as they are.
+   */
   protectSender(sender: RTCRtpSender): void;
   /** Attach before negotiation (in ontrack / right after addTransceiver): decrypts frames from userId. */
   protectReceiver(receiver: RTCRtpReceiver, userId: string): void;
