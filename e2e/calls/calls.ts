@@ -18,6 +18,7 @@ interface SlotStats {
 }
 export interface PeerStats {
   userId: string;
+  sessionId: string;
   connectionState: string;
   localCandidateType: string | null;
   remoteCandidateType: string | null;

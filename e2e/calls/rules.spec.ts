@@ -62,6 +62,36 @@ test('joining from another device moves the call there, and the first device say
   }
 });
 
+test('a participant whose gateway session is lost rejoins the call by themselves', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const bob = await newPerson('Bob');
+  const { guildId } = await voiceServer(ada, [bob]);
+  // Ada's gateway goes through the test, which can cut it the way a network drop does.
+  let drop: (() => Promise<void>) | null = null;
+  await ada.page.routeWebSocket(/\/gateway/, (page) => {
+    const server = page.connectToServer();
+    drop = async () => {
+      // The server hears an unclean close (so it keeps her voice state for a while), and Ada's
+      // client hears that its session cannot be resumed: it must identify afresh.
+      await server.close({ code: 4900, reason: 'Network dropped' });
+      await page.close({ code: 4009, reason: 'Session timed out' });
+    };
+  });
+  await ada.page.reload();
+  await joinCall(ada.page, guildId, 'Lounge');
+  await joinCall(bob.page, guildId, 'Lounge');
+  await expectMediaFrom(bob, ada, { video: false });
+  const before = (await peerStats(bob.page, ada.id))!.sessionId;
+
+  await drop!();
+  // Bob's link to Ada is a new one, to her new session, and carries her audio again.
+  await expect.poll(async () => (await peerStats(bob.page, ada.id))?.sessionId, { timeout: 30_000 }).not.toBe(before);
+  await expectMediaFrom(bob, ada, { video: false });
+  await expectMediaFrom(ada, bob, { video: false });
+  await expect(ada.page.getByTestId('call-status')).toHaveText('Voice connected');
+  await expect(bob.page.getByTestId('voice-member')).toHaveText([/Ada/, /Bob/]);
+});
+
 test('a call relayed through TURN connects (relay-only ICE)', async ({ newPerson }) => {
   const ada = await newPerson('Ada');
   const bob = await newPerson('Bob');
