@@ -6,7 +6,7 @@ import { Deployment, type ParleyNode } from '../lib/parley';
 import { progress } from '../lib/parley-target';
 import { type ScenarioReport, printTable, target } from '../lib/report';
 import { Samples, round } from '../lib/stats';
-import { delay, machineInfo, waitForQuietMachine } from '../lib/system';
+import { delay, machineCpuTicks, machineInfo, waitForQuietMachine } from '../lib/system';
 import { type TreesCpu, sampleTreesCpu } from '../lib/tree-cpu';
 
 type CallsOptions = BenchOptions['calls'];
@@ -21,6 +21,13 @@ interface JoinSample {
   toFirstPeer: number | null;
   toPeerConnected: number | null;
   packetsAtFirstAudio: number;
+}
+
+interface JoinRun {
+  e2ee: boolean;
+  /** The whole machine while the joins ran, % of all cores (others share it). */
+  machineBusyPercent: number;
+  samples: JoinSample[];
 }
 
 /** What the participants do while CPU is sampled: nothing (the client open, no call), or a call. */
@@ -71,19 +78,19 @@ export async function callsScenario(options: BenchOptions): Promise<ScenarioRepo
   try {
     const [node] = await deployment.start();
     room = await CallRoom.open(node!.baseUrl, o.people);
-    const joins: { e2ee: boolean; samples: JoinSample[] }[] = [];
+    const joins: JoinRun[] = [];
     const cpuRuns: CpuRun[] = [];
     for (const [i, e2ee] of o.e2ee.entries()) {
       await room.load(e2ee);
       // The reference: the same browsers with the web client open and no call.
       if (i === 0 && o.cpuSeconds > 0) cpuRuns.push(await measureCpu(room, node!, e2ee, 'none', o, options.waitIdleSeconds));
-      if (o.joinRounds > 0) joins.push({ e2ee, samples: await measureJoins(room, e2ee, o) });
+      if (o.joinRounds > 0) joins.push(await measureJoins(room, e2ee, o, options.waitIdleSeconds));
       for (const media of o.cpuSeconds > 0 ? o.media : []) cpuRuns.push(await measureCpu(room, node!, e2ee, media, o, options.waitIdleSeconds));
     }
     const output = deployment.recentOutput();
     if (output) notes.push(`server output: ${output.slice(-2000)}`);
 
-    const joinResults = joins.map(({ e2ee, samples }) => ({ e2ee, ...summariseJoins(samples, o.people), samples }));
+    const joinResults = joins.map(({ samples, ...run }) => ({ ...run, ...summariseJoins(samples, o.people), samples }));
     printJoins(joinResults);
     printCpu(cpuRuns, o.people);
     for (const run of cpuRuns) {
@@ -110,8 +117,13 @@ export async function callsScenario(options: BenchOptions): Promise<ScenarioRepo
   }
 }
 
-/** `--join-rounds` rounds: participant 1 starts the call, 2…N join one by one (each timed), all leave. */
-async function measureJoins(room: CallRoom, e2ee: boolean, o: CallsOptions): Promise<JoinSample[]> {
+/**
+ * `--join-rounds` rounds: participant 1 starts the call, 2…N join one by one (each timed), all
+ * leave. Also returns how busy the machine was meanwhile (% of all cores; others share it).
+ */
+async function measureJoins(room: CallRoom, e2ee: boolean, o: CallsOptions, waitIdleSeconds: number): Promise<JoinRun> {
+  if (waitIdleSeconds) progress(`machine ${await waitForQuietMachine(waitIdleSeconds)}% busy before the joins`);
+  const machineStart = machineCpuTicks();
   const samples: JoinSample[] = [];
   for (let round = 1; round <= o.joinRounds; round++) {
     progress(`joins, round ${round} of ${o.joinRounds} (E2EE ${onOff(e2ee)})`);
@@ -128,7 +140,8 @@ async function measureJoins(room: CallRoom, e2ee: boolean, o: CallsOptions): Pro
     }
     await room.everyoneLeaves();
   }
-  return samples;
+  const machine = machineCpuTicks();
+  return { e2ee, machineBusyPercent: round(((machine.busy - machineStart.busy) / Math.max(1, machine.total - machineStart.total)) * 100, 1), samples };
 }
 
 function fromClick(timing: JoinTiming): Omit<JoinSample, 'round' | 'position'> {
@@ -250,10 +263,10 @@ function summariseJoins(samples: JoinSample[], people: number) {
   };
 }
 
-function printJoins(results: ({ e2ee: boolean } & ReturnType<typeof summariseJoins>)[]): void {
-  const rows = results.flatMap(({ e2ee, clickToFirstAudio, byPosition }) => [
-    ...byPosition.map(({ position, ...row }) => ({ E2EE: onOff(e2ee), 'joins a call of': position - 1, ...row })),
-    { E2EE: onOff(e2ee), 'joins a call of': 'any', ...clickToFirstAudio },
+function printJoins(results: (Omit<JoinRun, 'samples'> & ReturnType<typeof summariseJoins>)[]): void {
+  const rows = results.flatMap(({ e2ee, machineBusyPercent, clickToFirstAudio, byPosition }) => [
+    ...byPosition.map(({ position, ...row }) => ({ E2EE: onOff(e2ee), 'joins a call of': position - 1, ...row, 'machine %': '' })),
+    { E2EE: onOff(e2ee), 'joins a call of': 'any', ...clickToFirstAudio, 'machine %': machineBusyPercent },
   ]);
   printTable('Join latency: click on the voice channel → first remote audio in getStats (ms)', rows);
   printTable(
