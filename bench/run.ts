@@ -3,7 +3,7 @@
  * Starts its own servers on free ports of 127.0.0.1, on fresh storage it removes afterwards;
  * every loop is bounded in count and time, so a run always ends by itself.
  */
-import { type BenchOptions, parseOptions, SCENARIOS, type Scenario, USAGE } from './lib/options';
+import { ALL_SCENARIOS, type BenchOptions, parseOptions, type Scenario, USAGE } from './lib/options';
 import { printTargets, type ScenarioReport, writeReport } from './lib/report';
 import { waitForQuietMachine } from './lib/system';
 import { baselineScenario } from './scenarios/baseline';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const chosen = options.scenario === 'all' ? SCENARIOS : [options.scenario];
+  const chosen = options.scenario === 'all' ? ALL_SCENARIOS : [options.scenario];
   let failed = false;
   for (const name of chosen) {
     console.log(`\n=== ${name} ===`);

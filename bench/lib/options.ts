@@ -5,6 +5,11 @@ import { RESULTS_DIR } from './report';
 
 export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+/**
+ * What `all` runs: the chat load. `calls` runs on its own, in a loopback-only network namespace
+ * (where PostgreSQL and Redis on the host's loopback are out of reach).
+ */
+export const ALL_SCENARIOS: readonly Scenario[] = ['fanout', 'baseline', 'idle', 'history'];
 
 export const USAGE = `Parley load bench. Usage: npx tsx bench/run.ts <scenario|all> [flags]
 
@@ -15,7 +20,7 @@ Scenarios:
   history    a channel seeded with many messages: GET /messages?limit=50 at several depths
   calls      people in a voice channel, one Chromium each: Join click to first remote audio, and
              CPU per participant (run it loopback-only: unshare -n, see bench/README.md)
-  all        every scenario above, with its defaults
+  all        fanout, baseline, idle and history, with their defaults
 
 Server (every scenario but the bare baseline):
   --db sqlite|postgres   storage engine (default sqlite; postgres at 127.0.0.1:5432/test,
@@ -24,8 +29,9 @@ Server (every scenario but the bare baseline):
   --nodes N              server processes (default 1; more need --db postgres --redis)
   --source               run the TypeScript sources through tsx instead of the bundle
   --cpu-prof             write a V8 CPU profile of each node to bench/results/profiles/
-  --wait-idle S          before each scenario, wait up to S seconds for the machine to be under
-                         30% busy (it is shared; default 0: start at once)
+  --wait-idle S          before each scenario (calls: also before the joins and each CPU window),
+                         wait up to S seconds for the machine to be under 30% busy (it is shared;
+                         default 0: start at once)
   --server-env K=V       extra environment for the server (repeatable), e.g. EVENT_LOG_MAX_ENTRIES=1000
   --port P               port of the first node (the next nodes take P+1, …; default: free ports)
 
