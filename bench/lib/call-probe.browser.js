@@ -58,16 +58,23 @@
       });
       const measure = async (clickAt) => {
         const result = { clickAt, joinedAt: null, firstPeerAt: null, connectedAt: null, firstAudioAt: null, packetsAtFirstAudio: 0, polls: 0 };
+        // "Voice connected" appears in the call panel once the server's VOICE_STATE_UPDATE for the join is back.
+        const status = new MutationObserver(() => {
+          if (document.querySelector('[data-testid="call-status"]')?.textContent?.trim() !== 'Voice connected') return;
+          result.joinedAt = performance.now();
+          status.disconnect();
+        });
+        status.observe(document.body, { subtree: true, childList: true, characterData: true });
         const deadline = clickAt + timeoutMs;
         while (result.firstAudioAt === null && performance.now() < deadline) {
           result.polls++;
-          if (result.joinedAt === null && window.parleyCall?.phase() === 'joined') result.joinedAt = performance.now();
           const links = live(clickAt);
           const totals = await Promise.all(links.map((entry) => rtpOf(entry.pc)));
           const heard = totals.find((t) => t.audioIn > 0);
           if (heard) [result.firstAudioAt, result.packetsAtFirstAudio] = [performance.now(), heard.audioPacketsIn];
           else await stopwatch(pollMs);
         }
+        status.disconnect();
         const mine = peers.filter((entry) => entry.createdAt >= clickAt);
         const first = (values) => (values.length ? Math.min(...values) : null);
         result.firstPeerAt = first(mine.map((entry) => entry.createdAt));

@@ -15,7 +15,7 @@ export const CALL_PROBE_SCRIPT = path.join(import.meta.dirname, 'call-probe.brow
 export interface JoinTiming {
   /** The click on the voice channel (the click event's time stamp). */
   clickAt: number;
-  /** The web client said "Voice connected" (the server's VOICE_STATE_UPDATE for us; polled). */
+  /** The call panel said "Voice connected" (the server's VOICE_STATE_UPDATE for the join came back). */
   joinedAt: number | null;
   /** The join's first RTCPeerConnection was created. */
   firstPeerAt: number | null;
