@@ -57,7 +57,11 @@ export function cpuMillisOfTrees(roots: readonly number[]): Map<number, Map<numb
     if (stat) all.set(Number(entry), stat);
   }
   const children = new Map<number, number[]>();
-  for (const [pid, { ppid }] of all) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  for (const [pid, { ppid }] of all) {
+    const siblings = children.get(ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(ppid, [pid]);
+  }
   const trees = new Map<number, Map<number, number>>();
   for (const root of roots) {
     const tree = new Map<number, number>();
@@ -141,7 +145,7 @@ export async function waitFor(check: () => boolean, timeoutMs: number, everyMs =
   return true;
 }
 
-/** `waitFor` with an asynchronous check (one at a time), throwing `Timed out: <what>` at the deadline. */
+/** `waitFor` with an asynchronous check (one at a time) that throws at the deadline, saying `what` it waited for. */
 export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

@@ -73,7 +73,8 @@ export async function callsScenario(options: BenchOptions): Promise<ScenarioRepo
   const o = options.calls;
   const startedAt = new Date();
   const notes: string[] = [];
-  const deployment = new Deployment({ ...options.deployment, web: true });
+  // One node: the browsers all load the client from it (calls across nodes are the call specs' job).
+  const deployment = new Deployment({ ...options.deployment, nodes: 1, web: true });
   let room: CallRoom | null = null;
   try {
     const [node] = await deployment.start();
