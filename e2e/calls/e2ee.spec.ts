@@ -11,19 +11,12 @@ import type { E2eeLab, PeerState } from './e2ee-lab';
 /**
  * End-to-end encryption of call media in real Chromium: the web client's E2EE module (and its
  * frame worker) bundled on its own, serving a page where Alice and Bob hold a call over
- * loopback with fake devices. No Parley server is involved: this checks what the browser does
+ * loopback with fake devices. The page needs no Parley server: this checks what the browser does
  * with frames and keys; the signaling is tested with the call engine.
  */
 
-const CALL_FLAGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection'];
 /** Enough frames that "none decoded" means none will be, not "none yet" (audio alone is 50 a second). */
 const PLENTY = 150;
-
-test.use({
-  launchOptions: [async ({ launchOptions }, use) => use({ ...launchOptions, args: [...(launchOptions.args ?? []), ...CALL_FLAGS] }), { scope: 'worker' }],
-});
-// One lab server for the file: its tests run one after another in one worker.
-test.describe.configure({ mode: 'default', timeout: 60_000 });
 
 let outDir: string;
 let server: http.Server;
