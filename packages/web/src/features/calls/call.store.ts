@@ -224,6 +224,10 @@ export const useCallStore = defineStore('call', () => {
     () => void session?.reopenCamera(),
   );
   watch(
+    () => voiceSettings.inputMode,
+    () => session?.inputModeChanged(),
+  );
+  watch(
     () => voiceSettings.outputDeviceId,
     (id) => void session?.setSpeaker(id),
   );

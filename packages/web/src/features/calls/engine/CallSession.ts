@@ -207,6 +207,11 @@ export class CallSession extends Emitter<CallSessionEvents> {
     await this.setVideo(true);
   }
 
+  /** Voice activity or push-to-talk was switched in settings: the microphone follows at once. */
+  inputModeChanged(): void {
+    void this.updateTransmitting();
+  }
+
   async setSpeaker(deviceId: string | null): Promise<void> {
     await this.audio.setSink(deviceId);
   }
