@@ -123,6 +123,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     // Left (or replaced by another join) while devices were opening.
     if (this.state === 'ended') {
       encryption?.close();
+      this.media.stopAll();
       return;
     }
     this.iceServers = iceServers;
