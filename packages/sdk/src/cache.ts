@@ -8,6 +8,7 @@ import {
   type Snowflake,
   type UserGuildSettings,
   type VisibleStatus,
+  type VoiceState,
 } from '@parley/protocol';
 import type { GatewayClient } from './gateway';
 
@@ -24,6 +25,11 @@ export interface CacheState {
   readStates: Map<Snowflake, ReadState>;
   /** Your notification settings per server, where you changed them (absent: the server's default). */
   guildSettings: Map<Snowflake, UserGuildSettings>;
+  /**
+   * Who is in a call, by user ID: a user is in at most one call (voice channel or DM) at a
+   * time, so one state each. Guild states have their guild_id filled in.
+   */
+  voiceStates: Map<Snowflake, VoiceState>;
 }
 
 export interface CacheOptions {
@@ -59,9 +65,12 @@ export class ParleyCache {
   get guildSettings() {
     return this.state.guildSettings;
   }
+  get voiceStates() {
+    return this.state.voiceStates;
+  }
 
   constructor(gateway: GatewayClient, options: CacheOptions = {}) {
-    const state: CacheState = { user: null, guilds: new Map(), channels: new Map(), members: new Map(), presences: new Map(), readStates: new Map(), guildSettings: new Map() };
+    const state: CacheState = { user: null, guilds: new Map(), channels: new Map(), members: new Map(), presences: new Map(), readStates: new Map(), guildSettings: new Map(), voiceStates: new Map() };
     this.state = options.reactive ? options.reactive(state) : state;
     gateway.on('READY', (ready) => {
       this.clear();
@@ -112,6 +121,30 @@ export class ParleyCache {
     });
     gateway.on('USER_UPDATE', (user) => (this.state.user = user));
     gateway.on('USER_GUILD_SETTINGS_UPDATE', (settings) => this.guildSettings.set(settings.guild_id, settings));
+    gateway.on('VOICE_STATE_UPDATE', (state) => this.updateVoiceState(state));
+    gateway.on('CALL_CREATE', ({ voice_states }) => {
+      for (const state of voice_states) this.updateVoiceState(state);
+    });
+    gateway.on('CALL_DELETE', ({ channel_id }) => this.removeVoiceStates((state) => state.channel_id === channel_id));
+  }
+
+  /** The people in a channel's call (voice channel or DM), in the order they joined as far as the cache saw. */
+  voiceStatesIn(channelId: Snowflake): VoiceState[] {
+    return [...this.voiceStates.values()].filter((state) => state.channel_id === channelId);
+  }
+
+  private updateVoiceState(state: VoiceState): void {
+    if (state.channel_id !== null) {
+      this.voiceStates.set(state.user_id, state);
+      return;
+    }
+    // A leave names the session that left: if the user has since joined from another device
+    // (a newer session), this late leave is about the old one and must not remove the new.
+    if (this.voiceStates.get(state.user_id)?.session_id === state.session_id) this.voiceStates.delete(state.user_id);
+  }
+
+  private removeVoiceStates(test: (state: VoiceState) => boolean): void {
+    for (const [userId, state] of this.voiceStates) if (test(state)) this.voiceStates.delete(userId);
   }
 
   /** A guild's channels in display order (categories first by position, then the rest). */
@@ -125,9 +158,18 @@ export class ParleyCache {
     return members;
   }
 
-  private addGuild(guild: Guild & { channels?: Channel[]; threads?: Channel[]; members?: Member[]; presences?: { user: { id: Snowflake }; status: VisibleStatus }[] }): void {
-    const { channels = [], threads = [], members = [], presences = [] } = guild;
+  private addGuild(guild: Guild & {
+    channels?: Channel[];
+    threads?: Channel[];
+    members?: Member[];
+    presences?: { user: { id: Snowflake }; status: VisibleStatus }[];
+    voice_states?: VoiceState[];
+  }): void {
+    const { channels = [], threads = [], members = [], presences = [], voice_states = [] } = guild;
     this.guilds.set(guild.id, guild);
+    // A GUILD_CREATE is the whole truth about the guild's calls: earlier states are replaced.
+    this.removeVoiceStates((state) => state.guild_id === guild.id);
+    for (const state of voice_states) this.updateVoiceState({ ...state, guild_id: guild.id });
     for (const channel of [...channels, ...threads]) this.channels.set(channel.id, { ...channel, guild_id: guild.id });
     for (const member of members) this.membersOf(guild.id).set(member.user.id, member);
     for (const presence of presences) if (presence.status !== 'offline') this.presences.set(presence.user.id, presence.status);
@@ -137,6 +179,7 @@ export class ParleyCache {
     this.guilds.delete(id);
     this.members.delete(id);
     for (const [channelId, channel] of this.channels) if (channel.guild_id === id) this.channels.delete(channelId);
+    this.removeVoiceStates((state) => state.guild_id === id);
   }
 
   private clear(): void {
@@ -147,5 +190,6 @@ export class ParleyCache {
     this.presences.clear();
     this.readStates.clear();
     this.guildSettings.clear();
+    this.voiceStates.clear();
   }
 }

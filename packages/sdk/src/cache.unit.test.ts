@@ -1,4 +1,4 @@
-import type { DispatchName, DispatchPayload, Ready, Snowflake } from '@parley/protocol';
+import type { DispatchName, DispatchPayload, GuildCreate, Ready, Snowflake, VoiceState } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { ParleyCache } from './cache';
 import { GatewayClient } from './gateway';
@@ -48,5 +48,67 @@ describe('the cache', () => {
     // Read further on another device: caught up.
     gateway.deliver('MESSAGE_ACK', { channel_id: sf('5'), message_id: sf('101') });
     expect(cache.readStates.get(sf('5'))).toEqual({ id: '5', last_message_id: '101', unread_count: 0, mention_count: 0 });
+  });
+});
+
+describe('voice states in the cache', () => {
+  /** Only what the cache reads of a GUILD_CREATE. */
+  const guild = (id: string) => ({ id: sf(id), name: 'g', roles: [], channels: [], threads: [], members: [], presences: [] }) as unknown as GuildCreate;
+  const voice = (userId: string, channelId: string | null, sessionId: string, extra: Partial<VoiceState> = {}): VoiceState => ({
+    channel_id: channelId === null ? null : sf(channelId),
+    user_id: sf(userId),
+    session_id: sessionId,
+    deaf: false,
+    mute: false,
+    self_mute: false,
+    self_deaf: false,
+    self_video: false,
+    self_stream: false,
+    suppress: false,
+    request_to_speak_timestamp: null,
+    public_key: null,
+    ...extra,
+  });
+
+  it('takes guild states from GUILD_CREATE with their guild, then follows joins, changes and leaves', () => {
+    const gateway = new ScriptedGateway();
+    const cache = new ParleyCache(gateway);
+    gateway.deliver('READY', ready());
+    gateway.deliver('GUILD_CREATE', { ...guild('10'), voice_states: [voice('2', '20', 'a')] });
+    expect(cache.voiceStatesIn(sf('20'))).toEqual([{ ...voice('2', '20', 'a'), guild_id: '10' }]);
+
+    gateway.deliver('VOICE_STATE_UPDATE', voice('3', '20', 'b', { guild_id: sf('10') }));
+    gateway.deliver('VOICE_STATE_UPDATE', voice('2', '20', 'a', { guild_id: sf('10'), self_mute: true }));
+    expect(cache.voiceStatesIn(sf('20')).map((s) => [s.user_id, s.self_mute])).toEqual([
+      ['2', true],
+      ['3', false],
+    ]);
+
+    gateway.deliver('VOICE_STATE_UPDATE', voice('3', null, 'b', { guild_id: sf('10') }));
+    expect(cache.voiceStatesIn(sf('20')).map((s) => s.user_id)).toEqual(['2']);
+
+    gateway.deliver('GUILD_DELETE', { id: sf('10') });
+    expect(cache.voiceStates.size).toBe(0);
+  });
+
+  it('moves a user between calls, and ignores a late leave of a session the user already replaced', () => {
+    const gateway = new ScriptedGateway();
+    const cache = new ParleyCache(gateway);
+    gateway.deliver('READY', ready());
+    gateway.deliver('VOICE_STATE_UPDATE', voice('2', '20', 'phone'));
+    gateway.deliver('VOICE_STATE_UPDATE', voice('2', '21', 'laptop'));
+    expect(cache.voiceStatesIn(sf('20'))).toEqual([]);
+    gateway.deliver('VOICE_STATE_UPDATE', voice('2', null, 'phone'));
+    expect(cache.voiceStatesIn(sf('21')).map((s) => s.session_id)).toEqual(['laptop']);
+  });
+
+  it('takes DM call states from CALL_CREATE and drops them at CALL_DELETE', () => {
+    const gateway = new ScriptedGateway();
+    const cache = new ParleyCache(gateway);
+    gateway.deliver('READY', ready());
+    gateway.deliver('CALL_CREATE', { channel_id: sf('30'), message_id: sf('31'), ringing: [sf('1')], region: 'local', voice_states: [voice('2', '30', 'a')] });
+    expect(cache.voiceStatesIn(sf('30')).map((s) => s.user_id)).toEqual(['2']);
+    gateway.deliver('CALL_DELETE', { channel_id: sf('30') });
+    expect(cache.voiceStatesIn(sf('30'))).toEqual([]);
   });
 });

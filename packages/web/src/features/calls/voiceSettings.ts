@@ -27,6 +27,11 @@ export interface VoiceSettings {
   endToEndEncryption: boolean;
   shareResolution: ShareResolution;
   shareFrameRate: ShareFrameRate;
+  /**
+   * Send call media only through the instance's TURN server, never straight to peers: they
+   * then never learn your IP address (calls need a TURN server for this).
+   */
+  relayOnly: boolean;
 }
 
 const STORAGE_KEY = 'parley.voice';
@@ -44,6 +49,7 @@ export const defaultVoiceSettings = (): VoiceSettings => ({
   endToEndEncryption: true,
   shareResolution: '1080p',
   shareFrameRate: 30,
+  relayOnly: false,
 });
 
 function load(): VoiceSettings {

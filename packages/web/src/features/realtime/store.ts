@@ -1,4 +1,4 @@
-import type { DispatchName, PresenceStatus, Snowflake } from '@parley/protocol';
+import type { DispatchName, PresenceStatus, RtcSignalSend, Snowflake, VoiceStateUpdate } from '@parley/protocol';
 import { type CacheState, Emitter, GatewayClient, type GatewayEvents, type GatewayState, ParleyCache } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
@@ -57,6 +57,19 @@ export const useRealtime = defineStore('realtime', () => {
     gateway?.requestMembers(guildId, { query, limit: 25 });
   }
 
+  /** Joins, changes or leaves a call (op 4); the answer comes as VOICE_STATE_UPDATE or VOICE_ERROR. */
+  function updateVoiceState(d: VoiceStateUpdate): void {
+    gateway?.updateVoiceState(d);
+  }
+
+  /** Signaling for another participant of our call (op 40). */
+  function sendRtcSignal(d: RtcSignalSend): void {
+    gateway?.sendRtcSignal(d);
+  }
+
+  /** This device's gateway session: the voice state with this ID is ours. */
+  const sessionId = () => gateway?.sessionId ?? null;
+
   function on<K extends DispatchName | 'invalidated'>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void {
     return relay.on(name, listener);
   }
@@ -66,5 +79,5 @@ export const useRealtime = defineStore('realtime', () => {
   const me = computed(() => cache.value?.user ?? null);
   const presenceOf = (userId: Snowflake) => cache.value?.presences.get(userId) ?? 'offline';
 
-  return { state, cache, status, me, reconnecting, connect, disconnect, setStatus, requestMembers, on, presenceOf };
+  return { state, cache, status, me, reconnecting, connect, disconnect, setStatus, requestMembers, updateVoiceState, sendRtcSignal, sessionId, on, presenceOf };
 });

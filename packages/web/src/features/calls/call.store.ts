@@ -1,0 +1,271 @@
+import { type Snowflake, type User, type VoiceState, routes } from '@parley/protocol';
+import { ParleyApiError } from '@parley/sdk';
+import { defineStore } from 'pinia';
+import { computed, markRaw, ref, shallowReactive, watch } from 'vue';
+import { api } from '../../api';
+import { usePeople } from '../chat/people';
+import { useRealtime } from '../realtime/store';
+import type { CallSession, CallTransport } from './engine/CallSession';
+import type { ShareQuality } from './engine/constraints';
+import type { Quality } from './engine/quality';
+import type { CallStats } from './engine/stats';
+import { voiceSettings } from './voiceSettings';
+
+/** One person in the call, as the call view shows them. */
+export interface Participant {
+  userId: Snowflake;
+  user: User | null;
+  me: boolean;
+  speaking: boolean;
+  muted: boolean;
+  deafened: boolean;
+  /** Their camera and screen, while they have them on (ours too: our own preview). */
+  video: MediaStream | null;
+  screen: MediaStream | null;
+  /** Connection to them (null for ourselves). */
+  connection: RTCPeerConnectionState | null;
+  quality: Quality;
+  /** Playback volume in percent (0–200). */
+  volume: number;
+}
+
+/** What the engine reports about one person, kept apart from voice states (which the server owns). */
+interface Live {
+  speaking: boolean;
+  connection: RTCPeerConnectionState | null;
+  quality: Quality;
+  video: MediaStream | null;
+  screen: MediaStream | null;
+}
+
+/** A read-only window onto the call for tests and for debugging in the console (`parleyCall.stats()`). */
+declare global {
+  interface Window {
+    parleyCall?: { stats(): Promise<CallStats | null>; phase(): string };
+  }
+}
+
+/**
+ * The call you are in (at most one) and who is in every call you can see. Joining loads the
+ * call engine on demand (it is not part of the chat screen's first load). Voice states come
+ * from the realtime cache; the engine adds what only this device knows (speaking, streams,
+ * connection quality).
+ */
+export const useCallStore = defineStore('call', () => {
+  const realtime = useRealtime();
+  const people = usePeople();
+  const current = ref<{ channelId: Snowflake; guildId: Snowflake | null } | null>(null);
+  const phase = ref<'idle' | 'joining' | 'joined'>('idle');
+  /** The last thing that went wrong or that the person should know (a refusal, being moved out). */
+  const error = ref<string | null>(null);
+  const encrypted = ref(false);
+  const verificationCode = ref<string | null>(null);
+  /** Mute and deafen carry over from call to call, as in Discord. */
+  const selfMute = ref(false);
+  const selfDeaf = ref(false);
+  const videoOn = ref(false);
+  const screenOn = ref(false);
+  const transmitting = ref(false);
+  const live = shallowReactive(new Map<Snowflake, Live>());
+  let session: CallSession | null = null;
+  let attempt = 0;
+
+  /** Everyone in a channel's call, for the sidebar and the call view. */
+  function voiceStates(channelId: Snowflake): VoiceState[] {
+    return [...(realtime.cache?.voiceStates.values() ?? [])].filter((state) => state.channel_id === channelId);
+  }
+
+  const participants = computed<Participant[]>(() => {
+    const call = current.value;
+    const me = realtime.me?.id;
+    if (!call) return [];
+    return voiceStates(call.channelId).map((state) => {
+      const info = live.get(state.user_id);
+      const mine = state.user_id === me;
+      return {
+        userId: state.user_id,
+        user: people.userById(state.user_id, call.guildId),
+        me: mine,
+        speaking: info?.speaking ?? false,
+        muted: state.self_mute || state.mute,
+        deafened: state.self_deaf || state.deaf,
+        video: state.self_video ? (info?.video ?? null) : null,
+        screen: state.self_stream ? (info?.screen ?? null) : null,
+        connection: mine ? null : (info?.connection ?? null),
+        quality: info?.quality ?? 'unknown',
+        volume: voiceSettings.userVolumes[state.user_id] ?? 100,
+      };
+    });
+  });
+
+  function update(userId: Snowflake, change: Partial<Live>): void {
+    const before = live.get(userId) ?? { speaking: false, connection: null, quality: 'unknown', video: null, screen: null };
+    live.set(userId, { ...before, ...change });
+  }
+
+  const transport: CallTransport = {
+    get me() {
+      return realtime.me!.id;
+    },
+    sessionId: () => realtime.sessionId(),
+    voiceStatesIn: voiceStates,
+    updateVoiceState: (d) => realtime.updateVoiceState(d),
+    sendRtcSignal: (d) => realtime.sendRtcSignal(d),
+    iceServers,
+  };
+
+  /** Joins a voice channel (guildId) or a DM call (guildId null), leaving any other call first. */
+  async function join(channelId: Snowflake, guildId: Snowflake | null): Promise<void> {
+    if (current.value?.channelId === channelId) return;
+    session?.leave();
+    const mine = ++attempt;
+    current.value = { channelId, guildId };
+    phase.value = 'joining';
+    error.value = null;
+    const { CallSession } = await import('./engine/CallSession');
+    if (mine !== attempt) return;
+    const next = new CallSession({ channelId, guildId, transport, settings: voiceSettings, selfMute: selfMute.value, selfDeaf: selfDeaf.value });
+    session = next;
+    wire(next);
+    await next.start();
+    // A microphone that would not open leaves us muted.
+    selfMute.value = next.selfMute;
+  }
+
+  function leave(): void {
+    attempt++;
+    session?.leave();
+  }
+
+  function wire(next: CallSession): void {
+    const mine = () => session === next;
+    next.on('joined', () => mine() && (phase.value = 'joined'));
+    next.on('transmitting', (on) => mine() && (transmitting.value = on));
+    next.on('speaking', ({ userId, speaking }) => mine() && update(userId, { speaking }));
+    next.on('link', ({ userId, state, quality }) => mine() && update(userId, { connection: state, ...(quality !== 'unknown' && { quality }) }));
+    next.on('video', ({ userId, slot, stream }) => {
+      if (!mine()) return;
+      update(userId, { [slot === 'camera' ? 'video' : 'screen']: stream && markRaw(stream) });
+      // Our own camera or share went on or off (a share also ends from the browser's own bar).
+      if (userId === transport.me) (slot === 'camera' ? videoOn : screenOn).value = stream !== null;
+    });
+    next.on('encryption', (state) => {
+      if (!mine()) return;
+      encrypted.value = state.encrypted;
+      verificationCode.value = state.code;
+    });
+    next.on('notice', (message) => mine() && (error.value = message));
+    next.on('ended', ({ message }) => {
+      if (!mine()) return;
+      session = null;
+      current.value = null;
+      phase.value = 'idle';
+      videoOn.value = screenOn.value = transmitting.value = encrypted.value = false;
+      verificationCode.value = null;
+      live.clear();
+      if (message) error.value = message;
+    });
+  }
+
+  realtime.on('VOICE_STATE_UPDATE', (state) => session?.onVoiceState(state));
+  realtime.on('RTC_SIGNAL', (signal) => session?.onSignal(signal));
+  realtime.on('VOICE_ERROR', (refusal) => {
+    if (session) session.onVoiceError(refusal);
+    else error.value = refusal.message;
+  });
+  realtime.on('VOICE_DISCONNECTED', ({ channel_id, reason }) => {
+    if (session?.channelId === channel_id) session.onDisconnected(reason);
+  });
+  // A READY means a new gateway session (a resume answers RESUMED): the call must be joined again as it.
+  realtime.on('READY', () => session?.rejoin());
+
+  function toggleMute(): void {
+    selfMute.value = !selfMute.value;
+    // Unmuting while deafened undeafens too (the engine does the same).
+    if (!selfMute.value) selfDeaf.value = false;
+    session?.setMuted(selfMute.value);
+  }
+
+  function toggleDeafen(): void {
+    selfDeaf.value = !selfDeaf.value;
+    session?.setDeafened(selfDeaf.value);
+  }
+
+  async function toggleVideo(): Promise<void> {
+    await session?.setVideo(!videoOn.value);
+  }
+
+  async function startScreenShare(quality: ShareQuality = { resolution: voiceSettings.shareResolution, frameRate: voiceSettings.shareFrameRate }): Promise<void> {
+    if (!session) return;
+    await session.startScreenShare(quality);
+  }
+
+  async function stopScreenShare(): Promise<void> {
+    await session?.stopScreenShare();
+  }
+
+  /** A person's playback volume (0–200 %), remembered for next time. */
+  function setVolume(userId: Snowflake, percent: number): void {
+    const value = Math.min(200, Math.max(0, Math.round(percent)));
+    voiceSettings.userVolumes = { ...voiceSettings.userVolumes, [userId]: value };
+    session?.setVolume(userId, value);
+  }
+
+  // Devices chosen in settings during a call take effect at once.
+  watch(
+    () => [voiceSettings.inputDeviceId, voiceSettings.echoCancellation, voiceSettings.noiseSuppression, voiceSettings.autoGainControl],
+    () => void session?.reopenMicrophone(),
+  );
+  watch(
+    () => voiceSettings.videoDeviceId,
+    () => void session?.reopenCamera(),
+  );
+  watch(
+    () => voiceSettings.outputDeviceId,
+    (id) => void session?.setSpeaker(id),
+  );
+  // Signing out ends the call.
+  watch(
+    () => realtime.me,
+    (me) => !me && leave(),
+  );
+
+  window.parleyCall = { stats: async () => (session ? session.stats() : null), phase: () => phase.value };
+
+  return {
+    current,
+    phase,
+    error,
+    encrypted,
+    verificationCode,
+    selfMute,
+    selfDeaf,
+    videoOn,
+    screenOn,
+    transmitting,
+    participants,
+    voiceStates,
+    join,
+    leave,
+    toggleMute,
+    toggleDeafen,
+    toggleVideo,
+    startScreenShare,
+    stopScreenShare,
+    setVolume,
+  };
+});
+
+/**
+ * The instance's STUN/TURN servers. None when it has none, or cannot say (a server without the
+ * route, a failed request): peers on one network still connect directly.
+ */
+async function iceServers(): Promise<RTCIceServer[]> {
+  try {
+    const { ice_servers } = await api.request(routes.calls.iceServers);
+    return ice_servers;
+  } catch (error) {
+    if (!(error instanceof ParleyApiError && error.status === 404)) console.warn('Call: no ICE servers', error);
+    return [];
+  }
+}

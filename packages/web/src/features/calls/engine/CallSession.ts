@@ -1,0 +1,524 @@
+import type { RtcSignal, RtcSignalBody, RtcSignalSend, Snowflake, VoiceError, VoiceState, VoiceStateUpdate } from '@parley/protocol';
+import { Emitter } from '@parley/sdk';
+import { type CallEncryption, createCallEncryption, isE2eeSupported } from '../e2ee';
+import type { VoiceSettings } from '../voiceSettings';
+import { AudioOut } from './AudioOut';
+import type { ShareQuality } from './constraints';
+import { LocalMedia } from './LocalMedia';
+import type { MediaSlot } from './negotiation';
+import { PeerLink } from './PeerLink';
+import { PushToTalkKey, transmits } from './pushToTalk';
+import { type LinkSample, type Quality, qualityBetween, sampleOf } from './quality';
+import { SpeakingDetector } from './speaking';
+import { type CallStats, linkStats } from './stats';
+
+/** What the engine needs from the app: who we are and the gateway, nothing Vue. */
+export interface CallTransport {
+  me: Snowflake;
+  /** Our gateway session now (it changes when the session is invalidated). */
+  sessionId(): string | null;
+  /** Everyone in a call now, as the cache knows it. */
+  voiceStatesIn(channelId: Snowflake): VoiceState[];
+  updateVoiceState(d: VoiceStateUpdate): void;
+  sendRtcSignal(d: RtcSignalSend): void;
+  /** STUN/TURN servers for this call (empty when the instance has none). */
+  iceServers(): Promise<RTCIceServer[]>;
+}
+
+export type CallEndReason = 'left' | 'error' | 'moved_to_other_device' | 'moved_to_other_call' | 'access_lost' | 'timed_out' | 'removed';
+
+export type CallSessionEvents = {
+  /** Our voice state is in the call: links are being made. */
+  joined: undefined;
+  ended: { reason: CallEndReason; message: string | null };
+  /** A person's camera or screen stream (theirs or, for `me`, our own preview); null when it went away. */
+  video: { userId: Snowflake; slot: 'camera' | 'screen'; stream: MediaStream | null };
+  speaking: { userId: Snowflake; speaking: boolean };
+  link: { userId: Snowflake; state: RTCPeerConnectionState; quality: Quality };
+  /** Our microphone goes out (or stops): push-to-talk, mute, deafen. */
+  transmitting: boolean;
+  /** Whether every participant encrypts, and the code they can compare. */
+  encryption: { encrypted: boolean; code: string | null };
+  /** Something the person should know that does not end the call (a device that would not open). */
+  notice: string;
+};
+
+export interface CallSessionOptions {
+  channelId: Snowflake;
+  guildId: Snowflake | null;
+  transport: CallTransport;
+  /** The user's voice settings, read live (device changes are pushed with the set* methods). */
+  settings: VoiceSettings;
+  /** Our flags at join (the store remembers mute and deafen between calls, like Discord). */
+  selfMute: boolean;
+  selfDeaf: boolean;
+}
+
+/** How long we wait for the server to put us in the call before giving up. */
+const JOIN_TIMEOUT_MS = 15_000;
+const SPEAKING_POLL_MS = 100;
+const STATS_POLL_MS = 2_000;
+/** Signals from a participant whose voice state has not arrived yet, kept until it does (few: an offer, a key, candidates). */
+const MAX_EARLY_SIGNALS = 40;
+
+/**
+ * One call (a voice channel or a DM) from joining to leaving: our devices, one PeerLink per
+ * other participant (mesh), media keys when encrypted end to end, push-to-talk, speaking and
+ * connection quality. The store feeds it gateway events and turns its events into UI state.
+ *
+ * Who offers: whoever joins sends offers to everyone already in the call, once the server
+ * confirms the join (our own VOICE_STATE_UPDATE); those already there wait for that offer. A
+ * participant seen with a new session ID (rejoined after a drop, or another device) gets a
+ * fresh link and sends the offer. After that either side may renegotiate (ICE restarts).
+ */
+export class CallSession extends Emitter<CallSessionEvents> {
+  readonly channelId: Snowflake;
+  readonly guildId: Snowflake | null;
+  state: 'joining' | 'joined' | 'ended' = 'joining';
+  selfMute: boolean;
+  selfDeaf: boolean;
+  private readonly transport: CallTransport;
+  private readonly settings: VoiceSettings;
+  private readonly media = new LocalMedia();
+  private readonly audio = new AudioOut();
+  private readonly links = new Map<Snowflake, PeerLink>();
+  /** The voice state each link was made for (its session and public key). */
+  private readonly peers = new Map<Snowflake, VoiceState>();
+  private readonly earlySignals = new Map<Snowflake, RtcSignal[]>();
+  private readonly samples = new Map<Snowflake, LinkSample>();
+  private readonly detectors = new Map<string, SpeakingDetector>();
+  private readonly speaking = new Set<string>();
+  private readonly pushToTalk: PushToTalkKey;
+  private encryption: CallEncryption | null = null;
+  private iceServers: RTCIceServer[] = [];
+  private transmittingNow = false;
+  private joinTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(options: CallSessionOptions) {
+    super();
+    this.channelId = options.channelId;
+    this.guildId = options.guildId;
+    this.transport = options.transport;
+    this.settings = options.settings;
+    this.selfMute = options.selfMute;
+    this.selfDeaf = options.selfDeaf;
+    this.pushToTalk = new PushToTalkKey(
+      () => this.settings.pushToTalkKey,
+      () => void this.updateTransmitting(),
+    );
+  }
+
+  /**
+   * Opens the microphone, the encryption keys and the ICE servers, then asks the server to join.
+   * Resolves once the request is sent; `joined` or `ended` tells how it went.
+   */
+  async start(): Promise<void> {
+    const [iceServers, encryption] = await Promise.all([this.transport.iceServers(), this.openEncryption(), this.openMicrophone()]);
+    // Left (or replaced by another join) while devices were opening.
+    if (this.state === 'ended') {
+      encryption?.close();
+      return;
+    }
+    this.iceServers = iceServers;
+    this.encryption = encryption;
+    void this.audio.setSink(this.settings.outputDeviceId);
+    this.audio.setDeafened(this.selfDeaf);
+    this.watchNetwork();
+    this.timers.push(setInterval(() => this.pollSpeaking(), SPEAKING_POLL_MS));
+    this.timers.push(setInterval(() => void this.pollQuality(), STATS_POLL_MS));
+    this.sendVoiceState();
+    this.joinTimer = setTimeout(() => this.end('error', 'Could not join the call. Check your connection and try again.'), JOIN_TIMEOUT_MS);
+  }
+
+  // ————— what the person does —————
+
+  leave(): void {
+    if (this.state === 'ended') return;
+    this.transport.updateVoiceState({ guild_id: null, channel_id: null, self_mute: this.selfMute, self_deaf: this.selfDeaf });
+    this.end('left', null);
+  }
+
+  setMuted(muted: boolean): void {
+    this.selfMute = muted;
+    // Unmuting while deafened undeafens too (you cannot speak into a call you cannot hear, as in Discord).
+    if (!muted && this.selfDeaf) this.setDeafenedOnly(false);
+    this.flagsChanged();
+  }
+
+  setDeafened(deafened: boolean): void {
+    this.setDeafenedOnly(deafened);
+    this.flagsChanged();
+  }
+
+  /** Turns the camera on or off; resolves with whether it is on (it may fail to open). */
+  async setVideo(on: boolean): Promise<boolean> {
+    if (on) {
+      try {
+        const previous = await this.media.openCamera(this.settings);
+        previous?.stop();
+      } catch (error) {
+        this.emit('notice', `Your camera could not be opened: ${describe(error)}`);
+        return this.media.camera !== null;
+      }
+    } else {
+      this.media.stopCamera();
+    }
+    await this.sendSlot('camera', this.media.camera);
+    this.emit('video', { userId: this.transport.me, slot: 'camera', stream: streamOf(this.media.camera) });
+    this.flagsChanged();
+    return this.media.camera !== null;
+  }
+
+  /** Shares a screen or window (the browser asks which) at the chosen quality. */
+  async startScreenShare(quality: ShareQuality): Promise<void> {
+    try {
+      await this.media.openScreen(quality, () => void this.stopScreenShare());
+    } catch (error) {
+      // Cancelling the browser's picker is a choice, not a failure.
+      if (!(error instanceof DOMException && error.name === 'NotAllowedError')) this.emit('notice', `Screen sharing did not start: ${describe(error)}`);
+      return;
+    }
+    await this.sendSlot('screen', this.media.screen, this.media.shareEncoding);
+    this.emit('video', { userId: this.transport.me, slot: 'screen', stream: streamOf(this.media.screen) });
+    this.flagsChanged();
+  }
+
+  async stopScreenShare(): Promise<void> {
+    if (!this.media.screen) return;
+    this.media.stopScreen();
+    await this.sendSlot('screen', null, null);
+    this.emit('video', { userId: this.transport.me, slot: 'screen', stream: null });
+    this.flagsChanged();
+  }
+
+  setVolume(userId: Snowflake, percent: number): void {
+    this.audio.setVolume(userId, percent);
+  }
+
+  /** The microphone device or its processing changed: reopen it and swap it into every link. */
+  async reopenMicrophone(): Promise<void> {
+    const previous = await this.openMicrophone();
+    await this.updateTransmitting(true);
+    previous?.stop();
+  }
+
+  /** The camera device changed: swap it in while the camera is on. */
+  async reopenCamera(): Promise<void> {
+    if (!this.media.camera) return;
+    await this.setVideo(true);
+  }
+
+  async setSpeaker(deviceId: string | null): Promise<void> {
+    await this.audio.setSink(deviceId);
+  }
+
+  // ————— what the gateway says —————
+
+  /** Any VOICE_STATE_UPDATE (the cache has already applied it). */
+  onVoiceState(state: VoiceState): void {
+    if (this.state === 'ended') return;
+    const mine = state.user_id === this.transport.me && state.session_id === this.transport.sessionId();
+    if (mine && state.channel_id === this.channelId) {
+      this.joinedAsThisSession();
+      return;
+    }
+    if (mine && state.channel_id === null && this.state === 'joined') {
+      this.end('removed', 'You were disconnected from the call.');
+      return;
+    }
+    if (this.state === 'joined' && (state.channel_id === this.channelId || this.peers.has(state.user_id))) this.reconcile();
+  }
+
+  onSignal(signal: RtcSignal): void {
+    if (this.state !== 'joined' || signal.channel_id !== this.channelId) return;
+    const peer = this.peers.get(signal.from_user_id);
+    if (!peer || peer.session_id !== signal.from_session_id) {
+      // Its sender's voice state is on its way (or the signal is stale): keep a few until it comes.
+      const early = this.earlySignals.get(signal.from_user_id) ?? [];
+      if (early.length < MAX_EARLY_SIGNALS) early.push(signal);
+      this.earlySignals.set(signal.from_user_id, early);
+      return;
+    }
+    this.deliver(peer, signal);
+  }
+
+  onVoiceError(error: VoiceError): void {
+    if (this.state === 'joining' && (error.channel_id === this.channelId || error.channel_id === null)) this.end('error', error.message);
+    else console.warn(`Call: the server refused a call operation (${error.code}): ${error.message}`);
+  }
+
+  onDisconnected(reason: Exclude<CallEndReason, 'left' | 'error' | 'removed'>): void {
+    const messages: Record<typeof reason, string> = {
+      moved_to_other_device: 'You joined this call from another device.',
+      moved_to_other_call: 'You joined another call.',
+      access_lost: 'You can no longer connect to this channel.',
+      timed_out: 'You were disconnected from the call.',
+    };
+    this.end(reason, messages[reason]);
+  }
+
+  /**
+   * Our gateway session was replaced (a fresh READY): the server will drop the old session's
+   * voice state, so we join again as the new session; peers see a new session and wait for our offers.
+   */
+  rejoin(): void {
+    if (this.state === 'ended') return;
+    this.state = 'joining';
+    this.sendVoiceState();
+  }
+
+  // ————— for tests and the debug API —————
+
+  /** Media statistics per link (bytes, frames, sizes, candidate types). */
+  async stats(): Promise<CallStats> {
+    const peers = await Promise.all([...this.links.values()].map((link) => linkStats(link)));
+    const e2ee = this.encryption ? await this.encryption.counters() : null;
+    return { channelId: this.channelId, transmitting: this.transmittingNow, peers, e2ee };
+  }
+
+  // ————— inside —————
+
+  private async openEncryption(): Promise<CallEncryption | null> {
+    if (!this.settings.endToEndEncryption || !isE2eeSupported()) return null;
+    try {
+      return await createCallEncryption();
+    } catch (error) {
+      this.emit('notice', `End-to-end encryption is unavailable: ${describe(error)}`);
+      return null;
+    }
+  }
+
+  private async openMicrophone(): Promise<MediaStreamTrack | null> {
+    try {
+      const previous = await this.media.openMicrophone(this.settings);
+      this.audio.listenToMicrophone(this.media.microphone);
+      return previous;
+    } catch (error) {
+      this.selfMute = true;
+      this.emit('notice', `Your microphone could not be opened (${describe(error)}). You are muted.`);
+      return null;
+    }
+  }
+
+  private sendVoiceState(): void {
+    this.transport.updateVoiceState({
+      guild_id: this.guildId,
+      channel_id: this.channelId,
+      self_mute: this.selfMute,
+      self_deaf: this.selfDeaf,
+      self_video: this.media.camera !== null,
+      self_stream: this.media.screen !== null,
+      public_key: this.encryption?.publicKey ?? null,
+    });
+  }
+
+  private flagsChanged(): void {
+    void this.updateTransmitting();
+    if (this.state !== 'ended') this.sendVoiceState();
+  }
+
+  private setDeafenedOnly(deafened: boolean): void {
+    this.selfDeaf = deafened;
+    this.audio.setDeafened(deafened);
+  }
+
+  /** The server put this session in the call: connect to everyone already there. */
+  private joinedAsThisSession(): void {
+    if (this.joinTimer) clearTimeout(this.joinTimer);
+    this.joinTimer = null;
+    const fresh = this.state === 'joining';
+    this.state = 'joined';
+    if (!fresh) return;
+    // A (re)join: links from before belong to an older session of ours, and peers drop them too.
+    for (const userId of [...this.links.keys()]) this.dropLink(userId);
+    this.emit('joined', undefined);
+    void this.updateTransmitting();
+    this.reconcile(true);
+  }
+
+  /**
+   * Makes the links match the voice states: a link for every other participant's current
+   * session, none for those who left. `joining`: we just joined, so we offer to all.
+   */
+  private reconcile(joining = false): void {
+    const states = this.transport.voiceStatesIn(this.channelId).filter((s) => s.user_id !== this.transport.me);
+    const present = new Set(states.map((s) => s.user_id));
+    let someoneLeft = false;
+    for (const userId of [...this.peers.keys()]) {
+      if (present.has(userId)) continue;
+      this.dropLink(userId);
+      this.encryption?.forget(userId);
+      someoneLeft = true;
+    }
+    for (const state of states) {
+      const known = this.peers.get(state.user_id);
+      if (known?.session_id === state.session_id) {
+        this.peers.set(state.user_id, state);
+        continue;
+      }
+      if (known) {
+        this.dropLink(state.user_id);
+        this.encryption?.forget(state.user_id);
+      }
+      this.openLink(state, joining);
+    }
+    // Someone left: a new key, so they cannot decrypt what is said after (they may still be recording).
+    if (someoneLeft && this.encryption) {
+      this.encryption.rotate();
+      for (const state of this.peers.values()) this.sendKey(state);
+    }
+    this.reportEncryption();
+  }
+
+  private openLink(state: VoiceState, initiator: boolean): void {
+    const peer = state.user_id;
+    this.peers.set(peer, state);
+    const encryption = this.encryption && state.public_key ? this.encryption : null;
+    const link = new PeerLink({
+      me: this.transport.me,
+      peer,
+      sessionId: state.session_id,
+      initiator,
+      rtc: { iceServers: this.iceServers, iceTransportPolicy: this.settings.relayOnly ? 'relay' : 'all' },
+      outgoing: { audio: this.transmittingNow ? this.media.microphone : null, camera: this.media.camera, screen: this.media.screen },
+      shareEncoding: this.media.shareEncoding,
+      encryption,
+      signal: (body) => this.signal(peer, body),
+    });
+    this.links.set(peer, link);
+    link.on('track', ({ slot, track }) => this.remoteTrack(peer, slot, track));
+    link.on('state', (connection) => this.emit('link', { userId: peer, state: connection, quality: 'unknown' }));
+    // Our key goes first: it must be there before the first encrypted frame is.
+    this.sendKey(state);
+    for (const signal of this.earlySignals.get(peer) ?? []) if (signal.from_session_id === state.session_id) this.deliver(state, signal);
+    this.earlySignals.delete(peer);
+    this.emit('link', { userId: peer, state: 'new', quality: 'unknown' });
+  }
+
+  private dropLink(userId: Snowflake): void {
+    this.links.get(userId)?.close();
+    this.links.delete(userId);
+    this.peers.delete(userId);
+    this.samples.delete(userId);
+    this.audio.stop(userId);
+    this.detectors.delete(userId);
+    if (this.speaking.delete(userId)) this.emit('speaking', { userId, speaking: false });
+    this.emit('video', { userId, slot: 'camera', stream: null });
+    this.emit('video', { userId, slot: 'screen', stream: null });
+  }
+
+  private deliver(peer: VoiceState, signal: RtcSignal): void {
+    if (signal.type === 'media_key') {
+      if (!this.encryption || !peer.public_key) return;
+      if (!this.encryption.acceptKey(peer.user_id, peer.public_key, signal.key)) console.warn(`Call: a media key from ${peer.user_id} did not open`);
+      return;
+    }
+    void this.links
+      .get(peer.user_id)
+      ?.receive(signal)
+      .catch((error: unknown) => console.warn(`Call: signaling with ${peer.user_id} failed`, error));
+  }
+
+  private signal(to: Snowflake, body: RtcSignalBody): void {
+    if (this.state !== 'ended') this.transport.sendRtcSignal({ channel_id: this.channelId, to_user_id: to, ...body });
+  }
+
+  private sendKey(peer: VoiceState): void {
+    if (!this.encryption || !peer.public_key) return;
+    this.signal(peer.user_id, { type: 'media_key', key: this.encryption.keyFor(peer.user_id, peer.public_key) });
+  }
+
+  private remoteTrack(userId: Snowflake, slot: MediaSlot, track: MediaStreamTrack): void {
+    if (slot === 'audio') {
+      this.audio.play(userId, track, this.settings.userVolumes[userId] ?? 100);
+      this.detectors.set(userId, new SpeakingDetector());
+      return;
+    }
+    this.emit('video', { userId, slot, stream: new MediaStream([track]) });
+  }
+
+  private async sendSlot(slot: MediaSlot, track: MediaStreamTrack | null, shareEncoding?: RTCRtpEncodingParameters | null): Promise<void> {
+    await Promise.all([...this.links.values()].map((link) => link.setTrack(slot, track, shareEncoding)));
+  }
+
+  /** Starts or stops our outgoing audio as mute, deafen and push-to-talk say (`force`: the microphone track changed). */
+  private async updateTransmitting(force = false): Promise<void> {
+    const next = this.state !== 'ended' && this.media.microphone !== null && transmits({ selfMute: this.selfMute, selfDeaf: this.selfDeaf, inputMode: this.settings.inputMode, keyHeld: this.pushToTalk.held });
+    if (next === this.transmittingNow && !force) return;
+    this.transmittingNow = next;
+    // Nothing is sent at all while not transmitting (not even silence), so no one can be heard by mistake.
+    await this.sendSlot('audio', next ? this.media.microphone : null);
+    this.emit('transmitting', next);
+  }
+
+  private reportEncryption(): void {
+    const me = { userId: this.transport.me, publicKey: this.encryption?.publicKey ?? null };
+    const everyone = [me, ...[...this.peers.values()].map((s) => ({ userId: s.user_id, publicKey: s.public_key }))];
+    const keyed = everyone.filter((p): p is { userId: Snowflake; publicKey: string } => p.publicKey !== null);
+    const encrypted = this.encryption !== null && keyed.length === everyone.length;
+    this.emit('encryption', { encrypted, code: encrypted ? this.encryption!.verificationCode(keyed) : null });
+  }
+
+  private pollSpeaking(): void {
+    const now = performance.now();
+    for (const [key, level] of this.audio.levels()) {
+      const userId = key === 'me' ? this.transport.me : (key as Snowflake);
+      let detector = this.detectors.get(userId);
+      if (!detector) this.detectors.set(userId, (detector = new SpeakingDetector()));
+      // Our ring shows what others hear: nothing while we do not transmit.
+      const speaking = detector.update(key === 'me' && !this.transmittingNow ? 0 : level, now);
+      if (speaking === this.speaking.has(userId)) continue;
+      if (speaking) this.speaking.add(userId);
+      else this.speaking.delete(userId);
+      this.emit('speaking', { userId, speaking });
+    }
+  }
+
+  private async pollQuality(): Promise<void> {
+    for (const [userId, link] of this.links) {
+      const sample = sampleOf(await link.pc.getStats());
+      const quality = qualityBetween(this.samples.get(userId) ?? null, sample);
+      this.samples.set(userId, sample);
+      if (this.links.get(userId) === link) this.emit('link', { userId, state: link.pc.connectionState, quality });
+    }
+  }
+
+  /** A new network (Wi-Fi to cable, a VPN) invalidates the paths in use: restart ICE on every link. */
+  private watchNetwork(): void {
+    const restart = () => {
+      for (const link of this.links.values()) link.restartIce(true);
+    };
+    window.addEventListener('online', restart);
+    this.cleanups.push(() => window.removeEventListener('online', restart));
+    const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
+    connection?.addEventListener('change', restart);
+    this.cleanups.push(() => connection?.removeEventListener('change', restart));
+  }
+
+  private end(reason: CallEndReason, message: string | null): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    if (this.joinTimer) clearTimeout(this.joinTimer);
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    for (const userId of [...this.links.keys()]) this.dropLink(userId);
+    this.pushToTalk.close();
+    this.media.stopAll();
+    this.audio.close();
+    this.encryption?.close();
+    this.emit('ended', { reason, message });
+  }
+}
+
+function streamOf(track: MediaStreamTrack | null): MediaStream | null {
+  return track ? new MediaStream([track]) : null;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof DOMException && error.name === 'NotAllowedError') return 'permission was denied';
+  if (error instanceof DOMException && error.name === 'NotFoundError') return 'no such device';
+  if (error instanceof DOMException && error.name === 'NotReadableError') return 'the device is in use';
+  return error instanceof Error ? error.message : String(error);
+}
