@@ -1,3 +1,5 @@
+import { rms } from '../engine/speaking';
+
 /** The quietest level the meter shows above zero (dBFS): quieter is room noise. */
 export const METER_FLOOR_DB = -60;
 
@@ -8,11 +10,8 @@ export const METER_FLOOR_DB = -60;
  * amplitude is measured.
  */
 export function meterLevel(samples: Float32Array): number {
-  if (samples.length === 0) return 0;
-  let sum = 0;
-  for (const s of samples) sum += s * s;
-  const rms = Math.sqrt(sum / samples.length);
-  if (rms === 0) return 0;
-  const db = 20 * Math.log10(rms);
+  const level = rms(samples);
+  if (level === 0) return 0;
+  const db = 20 * Math.log10(level);
   return Math.min(1, Math.max(0, (db - METER_FLOOR_DB) / -METER_FLOOR_DB));
 }

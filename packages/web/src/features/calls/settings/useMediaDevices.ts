@@ -39,6 +39,9 @@ export function useMediaDevices() {
   return { supported, devices, permissionError, refresh, askPermission };
 }
 
+/** Whether this browser can play into a chosen speaker (HTMLMediaElement.setSinkId). */
+export const canChooseSpeaker = typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
+
 /** What went wrong opening a camera or microphone, in words a person can act on. */
 export function mediaErrorMessage(error: unknown): string {
   const name = error instanceof DOMException ? error.name : '';
