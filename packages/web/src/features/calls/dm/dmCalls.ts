@@ -15,7 +15,7 @@ import { declineKey, incomingCalls } from './ringing';
 export const useDmCalls = defineStore('dmCalls', () => {
   const realtime = useRealtime();
   const callStore = useCallStore();
-  const calls = reactive(new Map<Snowflake, Call>());
+  const calls = reactive(new Map<string, Call>());
   /** Calls declined on this device, hidden before the server's CALL_UPDATE confirms it. */
   const declined = reactive(new Set<string>());
   const ringtone = new Ringtone();
