@@ -9,6 +9,8 @@ const dataDir = '.test-output/e2e-data';
 
 export default defineConfig({
   testDir: 'e2e',
+  // Call specs need fake media, coturn and a loopback-only network: playwright.calls.config.ts.
+  testIgnore: 'calls/**',
   outputDir: '.test-output/e2e-artifacts',
   fullyParallel: true,
   workers: 2,

@@ -1,7 +1,7 @@
 // `npm test`: the whole suite, in order, ending with one line that counts the tests run against
 // each real component. Steps: typecheck, build, vitest (unit + every storage/API test on SQLite
 // and on PostgreSQL + the multi-node tests on Redis and PostgreSQL), Playwright in Debian
-// Chromium against the built app.
+// Chromium against the built app, then the call specs (fake media, coturn) on loopback only.
 //
 // PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), Redis
 // (TEST_REDIS_URL, default redis://127.0.0.1:6379) and Chromium (CHROMIUM_PATH, default
@@ -74,16 +74,21 @@ step('vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--re
   TEST_DATABASE_URL: pgUrl,
   TEST_REDIS_URL: redisUrl,
 });
-if (haveChromium && built) step('playwright', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });
+if (haveChromium && built) {
+  step('playwright', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });
+  runCallSpecs();
+}
 
 const vitestCounts = readJson('.test-output/vitest-counts.json') ?? {};
 const e2e = readJson('.test-output/e2e-results.json')?.stats;
+const e2eCalls = readJson('.test-output/e2e-calls-results.json')?.stats;
+const ranInChromium = (stats) => (stats ? stats.expected + stats.unexpected + stats.flaky : 0);
 const ran = (project) => (vitestCounts[project] ? vitestCounts[project].passed + vitestCounts[project].failed : 0);
 const components = {
   SQLite: ran('sqlite'),
   PostgreSQL: ran('postgres'),
   Redis: ran('redis'),
-  Chromium: e2e ? e2e.expected + e2e.unexpected + e2e.flaky : 0,
+  Chromium: ranInChromium(e2e) + ranInChromium(e2eCalls),
 };
 if (inCi) for (const [name, count] of Object.entries(components)) if (count === 0) failures.push(`no tests ran against ${name}`);
 
@@ -92,6 +97,24 @@ console.log(
   `Tests against real components: ${Object.entries(components).map(([name, count]) => `${name} ${count}`).join(', ')} (plus ${ran('unit') + ran('web')} unit tests)`,
 );
 process.exit(failures.length ? 1 : 0);
+
+/**
+ * The call specs run in a fresh network namespace with only loopback up, so ICE gathers nothing
+ * but 127.0.0.1 (as on a CI box with no network) and their ports cannot collide with anything.
+ * `unshare -n` needs root (or user namespaces); without it they run in the host's namespace.
+ */
+function runCallSpecs() {
+  const playwright = 'npx playwright test -c playwright.calls.config.ts';
+  const env = { CHROMIUM_PATH: chromium };
+  const probe = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' });
+  if (probe.status === 0) {
+    step('playwright calls', 'unshare', ['-n', 'sh', '-c', `ip link set lo up && ${playwright}`], env);
+    return;
+  }
+  if (inCi) failures.push('unshare -n is required in CI to run the call specs on loopback only');
+  else console.warn('⚠ unshare -n failed: the call specs run in the host network namespace.');
+  step('playwright calls', 'sh', ['-c', playwright], env);
+}
 
 function readJson(file) {
   try {

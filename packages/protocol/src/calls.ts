@@ -98,10 +98,12 @@ export const Call = z.object({
 });
 export type Call = z.infer<typeof Call>;
 export const CallCreate = Call.extend({ voice_states: z.array(VoiceState) });
+export type CallCreate = z.infer<typeof CallCreate>;
 
 /** Why your device was taken out of a call without asking. */
 export const VoiceDisconnectReason = z.enum(['moved_to_other_device', 'moved_to_other_call', 'access_lost', 'timed_out']);
 export const VoiceDisconnected = z.object({ channel_id: Snowflake, guild_id: Snowflake.optional(), reason: VoiceDisconnectReason });
+export type VoiceDisconnected = z.infer<typeof VoiceDisconnected>;
 
 /** Why a voice op was refused, sent to the session that sent it. */
 export const VoiceErrorCode = z.enum(['UNKNOWN_CHANNEL', 'NOT_A_CALL_CHANNEL', 'MISSING_PERMISSIONS', 'CALL_FULL', 'NOT_IN_CALL', 'BLOCKED', 'RATE_LIMITED']);

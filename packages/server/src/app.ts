@@ -9,6 +9,9 @@ import { SnowflakeGenerator } from './core/snowflake';
 import type { Database } from './db/database';
 import { applicationRoutes } from './features/applications/routes';
 import { authRoutes } from './features/auth/routes';
+import { Calls } from './features/calls/calls';
+import { callRoutes } from './features/calls/routes';
+import { iceRoutes } from './features/calls/ice-routes';
 import { channelRoutes } from './features/channels/routes';
 import { guildRoutes } from './features/guilds/routes';
 import { inviteRoutes } from './features/invites/routes';
@@ -77,7 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const presence = shared?.presence ?? new MemoryPresenceStore();
   const sessions = new Sessions(database.db, clock, ids);
   const limiters = shared?.limiters ?? memoryLimiters;
-  const ctx: AppContext = {
+  const base: Omit<AppContext, 'calls'> = {
     config,
     database,
     db: database.db,
@@ -93,6 +96,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     events: new EventPublisher(log),
     presence,
   };
+  const calls = new Calls(base, config.calls, app.log.child({ subsystem: 'calls' }));
+  const ctx: AppContext = { ...base, calls };
 
   app.decorateRequest('auth', null);
   // Raw image bodies (avatar uploads). The route's byte limit applies while the body streams in.
@@ -114,6 +119,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   relationshipRoutes(app, ctx);
   notificationRoutes(app, ctx);
   applicationRoutes(app, ctx);
+  callRoutes(app, ctx);
+  iceRoutes(app, ctx);
   installErrorHandling(app, await installWebClient(app, config.webDir));
 
   const gateway = new Gateway(
@@ -126,13 +133,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       clock,
       logger: app.log.child({ subsystem: 'gateway' }),
       authenticate: sessions.authenticateToken,
+      calls,
     },
     { heartbeatMs: config.gateway.heartbeatMs, maxBufferedBytes: config.gateway.maxBufferedBytes, publicUrl: config.publicUrl },
   );
   gateway.attach(app.server);
   app.decorate('gateway', gateway);
+  calls.start();
   app.addHook('preClose', () => gateway.close());
   app.addHook('onClose', async () => {
+    await calls.close();
     await log.close();
     await presence.close();
     await shared?.close();

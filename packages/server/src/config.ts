@@ -11,6 +11,16 @@ const rate = z
     return { points, seconds };
   });
 
+/** A comma-separated list of ICE server URLs with one of `schemes` (spaces and empty items ignored). */
+function iceUrls(schemes: string[]) {
+  const url = new RegExp(`^(${schemes.join('|')}):[^\\s,]+$`);
+  return z
+    .string()
+    .transform((v) => v.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(url, `Each URL must start with ${schemes.map((s) => `${s}:`).join(' or ')}`)).max(16))
+    .default([]);
+}
+
 /** Every setting Parley reads from the environment, with its default. Documented in the README. */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -57,9 +67,26 @@ const EnvSchema = z.object({
   GATEWAY_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
   /** Messages per user per channel: `messages/seconds`. */
   MESSAGE_RATE_LIMIT: rate.default({ points: 5, seconds: 5 }),
+  /** Most people in one call. Calls are a mesh (everyone sends to everyone), so keep it small. */
+  CALL_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(50).default(8),
+  /** A call device that drops (or whose node dies) stays in its call this long, to resume. */
+  CALL_RECONNECT_GRACE_SECONDS: z.coerce.number().min(0.5).max(600).default(20),
+  /** How long DM recipients are rung. */
+  CALL_RING_SECONDS: z.coerce.number().min(1).max(600).default(30),
   /** Largest file per attachment, in bytes. */
   ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 ** 4).default(25 * 1024 * 1024),
-});
+  /** STUN servers handed to call clients: `stun:host:port`, comma-separated. */
+  STUN_URLS: iceUrls(['stun', 'stuns']),
+  /** TURN servers handed to call clients with short-lived credentials (coturn `use-auth-secret`). */
+  TURN_URLS: iceUrls(['turn', 'turns']),
+  /** coturn's `static-auth-secret`: signs the TURN credentials. */
+  TURN_SECRET: z.string().min(16, 'At least 16 characters').optional(),
+  /**
+   * How long a TURN credential works: long enough to outlast a long call (coturn also checks the
+   * expiry on the requests that keep a relay alive), short enough that a leaked one soon dies.
+   */
+  TURN_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
+}).refine((e) => e.TURN_URLS.length === 0 || e.TURN_SECRET, { path: ['TURN_SECRET'], message: 'Required when TURN_URLS is set' });
 
 export type Config = ReturnType<typeof parseConfig>;
 
@@ -93,6 +120,13 @@ export function parseConfig(env: Record<string, string | undefined>) {
     },
     messageRateLimit: e.MESSAGE_RATE_LIMIT,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    calls: { maxParticipants: e.CALL_MAX_PARTICIPANTS, graceMs: e.CALL_RECONNECT_GRACE_SECONDS * 1000, ringMs: e.CALL_RING_SECONDS * 1000 },
+    ice: {
+      stunUrls: e.STUN_URLS,
+      turn: e.TURN_URLS.length > 0 ? { urls: e.TURN_URLS, secret: e.TURN_SECRET! } : null,
+      /** TURN credentials' lifetime; without TURN, how long clients may keep the list before fetching it again. */
+      ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS,
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import type { SnowflakeGenerator } from './core/snowflake';
 import type { Database } from './db/database';
 import type { Tables } from './db/tables';
 import type { EventPublisher } from './events/publisher';
+import type { Calls } from './features/calls/calls';
 import type { AuthRateLimiter } from './features/auth/rate-limit';
 import type { Sessions } from './features/auth/sessions';
 import type { RegistrationInvites } from './features/instance/invites';
@@ -35,4 +36,6 @@ export interface AppContext {
   log: EventLog;
   events: EventPublisher;
   presence: PresenceStore;
+  /** Who is in which call, and the rules of calls (features/calls). */
+  calls: Calls;
 }

@@ -1,12 +1,14 @@
 import type { DispatchName, Snowflake } from '@parley/protocol';
 
 /**
- * Who may receive an event: every session subscribed to one of the guilds, and every session
- * of one of the users. Private channels and DMs name their users; public channels their guild.
+ * Who may receive an event: every session subscribed to one of the guilds, every session of
+ * one of the users, and the named gateway sessions. Private channels and DMs name their users;
+ * public channels their guild; call signaling the one session (device) in the call.
  */
 export interface Audience {
   guilds?: Snowflake[];
   users?: Snowflake[];
+  sessions?: string[];
 }
 
 /** One dispatch event as stored in the log: the payload already serialised, once for everyone. */

@@ -4,6 +4,7 @@ import { accounts } from './migrations/0001_accounts';
 import { communities } from './migrations/0002_communities';
 import { instanceSecrets } from './migrations/0003_instance_secrets';
 import { notificationSettings } from './migrations/0004_notification_settings';
+import { calls } from './migrations/0005_calls';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0002_communities': communities,
   '0003_instance_secrets': instanceSecrets,
   '0004_notification_settings': notificationSettings,
+  '0005_calls': calls,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

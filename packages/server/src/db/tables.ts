@@ -28,6 +28,9 @@ export interface Tables {
   applications: ApplicationsTable;
   guild_notification_settings: GuildNotificationSettingsTable;
   channel_notification_settings: ChannelNotificationSettingsTable;
+  calls: CallsTable;
+  voice_states: VoiceStatesTable;
+  message_calls: MessageCallsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -44,6 +47,8 @@ export type MessageRow = Selectable<MessagesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 export type InviteRow = Selectable<InvitesTable>;
 export type ApplicationRow = Selectable<ApplicationsTable>;
+export type CallRow = Selectable<CallsTable>;
+export type VoiceStateRow = Selectable<VoiceStatesTable>;
 
 export type Flag = 0 | 1;
 
@@ -262,4 +267,35 @@ export interface ChannelNotificationSettingsTable {
   guild_id: Snowflake;
   message_notifications: number;
   muted: Flag;
+}
+
+export interface CallsTable {
+  channel_id: Snowflake;
+  guild_id: Snowflake | null;
+  message_id: Snowflake | null;
+  /** JSON array of user IDs. */
+  ringing: Generated<string>;
+  ring_expires_at: number | null;
+  started_at: number;
+}
+
+export interface VoiceStatesTable {
+  user_id: Snowflake;
+  channel_id: Snowflake;
+  guild_id: Snowflake | null;
+  session_id: string;
+  self_mute: Flag;
+  self_deaf: Flag;
+  self_video: Flag;
+  self_stream: Flag;
+  public_key: string | null;
+  joined_at: number;
+  seen_at: number;
+}
+
+export interface MessageCallsTable {
+  message_id: Snowflake;
+  /** JSON array of user IDs. */
+  participants: Generated<string>;
+  ended_at: number | null;
 }

@@ -42,13 +42,17 @@ export class Connection {
   cursor = 0;
   readonly openedAt: number;
   lastHeartbeatAt: number;
-  /** Inbound frames in the current rate-limit window. */
+  /** Inbound frames in the current rate-limit window, and of those, call signals (op 40). */
   framesInWindow = 0;
+  signalsInWindow = 0;
   windowStartedAt: number;
   /** When REQUEST_GUILD_MEMBERS may next be answered (it costs database work). */
   nextMemberRequestAt = 0;
   private pending: LogEntry[] = [];
   private isCorked = false;
+  /** Resolves when the session goes live (ops sent while it syncs wait for it). */
+  readonly live: Promise<void>;
+  markLive!: () => void;
 
   constructor(
     id: string,
@@ -64,6 +68,7 @@ export class Connection {
     this.openedAt = now;
     this.lastHeartbeatAt = now;
     this.windowStartedAt = now;
+    this.live = new Promise((resolve) => (this.markLive = resolve));
   }
 
   /** Read through a getter: the state changes under awaits, which TypeScript's narrowing cannot see. */

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { GatewayCloseCode, GatewayOpcode, Intents, type Message, routes } from '@parley/protocol';
+import { GatewayCloseCode, GatewayOpcode, Intents, Limits, type Message, routes } from '@parley/protocol';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGuild, signUp } from '../testing/fixtures';
@@ -65,7 +65,7 @@ describe('handshake', () => {
     expect(await v9.closeCode()).toBe(GatewayCloseCode.INVALID_API_VERSION);
 
     const big = await RawGateway.open(server.url);
-    big.send({ op: GatewayOpcode.HEARTBEAT, d: null, padding: 'x'.repeat(10_000) });
+    big.send({ op: GatewayOpcode.HEARTBEAT, d: null, padding: 'x'.repeat(Limits.gatewayFrameMaxBytes + 1) });
     expect(await big.closeCode()).toBe(1009); // WebSocket "message too big"
   });
 

@@ -22,6 +22,7 @@ import type { Clock } from '../core/clock';
 import type { Tables } from '../db/tables';
 import type { Auth } from '../http/routes';
 import type { EventPublisher } from '../events/publisher';
+import { type Calls, type VoiceSession, VoiceRefusal } from '../features/calls/calls';
 import { guildCreatePayload, loadMembers, toPresence } from '../features/guilds/payloads';
 import type { PresenceStore } from '../presence/presence-store';
 import { Connection } from './connection';
@@ -46,10 +47,16 @@ export interface GatewayDeps {
   logger: FastifyBaseLogger;
   /** Resolves an IDENTIFY / RESUME token (a person's session token or a bot token). */
   authenticate: (token: string) => Promise<Auth>;
+  calls: Calls;
 }
 
 /** Inbound frames allowed per connection per minute before it is closed with 4008 (Discord's limit). */
 const FRAMES_PER_MINUTE = 120;
+/**
+ * Call signaling (op 40) has its own budget on top: joining an 8-person call takes ~40 frames
+ * (offers, answers, candidate batches, keys), and ICE restarts add more.
+ */
+const SIGNALS_PER_MINUTE = 600;
 /** REQUEST_GUILD_MEMBERS answered at most this often per connection; faster ones get RATE_LIMITED. */
 const MEMBER_REQUEST_INTERVAL_MS = 1000;
 export const GATEWAY_PATH = '/gateway';
@@ -64,6 +71,8 @@ export class Gateway {
   private readonly connections = new Set<Connection>();
   private readonly byUser = new Map<Snowflake, Set<Connection>>();
   private readonly byGuild = new Map<Snowflake, Set<Connection>>();
+  /** A session has one connection at a time (a resume replaces it). */
+  private readonly bySession = new Map<string, Connection>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -139,7 +148,9 @@ export class Gateway {
     if (!connection.userId || !connection.sessionId) return;
     try {
       // Only a clean close by the client (1000/1001) ends the session; otherwise it stays resumable.
-      if (code === 1000 || code === 1001) await this.deps.sessions.delete(connection.sessionId);
+      const clean = code === 1000 || code === 1001;
+      if (clean) await this.deps.sessions.delete(connection.sessionId);
+      await this.deps.calls.sessionClosed(voiceSession(connection), clean);
       const change = await this.deps.presence.disconnect(connection.userId, connection.id);
       if (change.before !== change.after) await this.publishPresence(connection.userId, change.after, [...connection.guilds]);
     } catch (error) {
@@ -170,8 +181,10 @@ export class Gateway {
     if (now - connection.windowStartedAt > 60_000) {
       connection.windowStartedAt = now;
       connection.framesInWindow = 0;
+      connection.signalsInWindow = 0;
     }
-    if (++connection.framesInWindow > FRAMES_PER_MINUTE) {
+    // Checked before parsing (parsing costs CPU); which budget a frame used is settled after.
+    if (++connection.framesInWindow > FRAMES_PER_MINUTE + SIGNALS_PER_MINUTE) {
       connection.close(GatewayCloseCode.RATE_LIMITED, 'You are sending too many frames');
       return;
     }
@@ -181,6 +194,11 @@ export class Gateway {
       json = JSON.parse(data.toString('utf8'));
     } catch {
       connection.close(GatewayCloseCode.DECODE_ERROR, 'Frames must be JSON text');
+      return;
+    }
+    const signal = (json as { op?: unknown } | null)?.op === GatewayOpcode.RTC_SIGNAL;
+    if (signal ? ++connection.signalsInWindow > SIGNALS_PER_MINUTE : connection.framesInWindow - connection.signalsInWindow > FRAMES_PER_MINUTE) {
+      connection.close(GatewayCloseCode.RATE_LIMITED, 'You are sending too many frames');
       return;
     }
     const parsed = InboundFrame.safeParse(json);
@@ -211,15 +229,17 @@ export class Gateway {
       case GatewayOpcode.RESUME:
         return this.resume(connection, frame.d);
       case GatewayOpcode.PRESENCE_UPDATE:
-        if (!this.requireSession(connection)) return;
+        if (!(await this.requireSession(connection))) return;
         return this.updatePresence(connection, frame.d.status === 'offline' ? 'invisible' : frame.d.status);
       case GatewayOpcode.REQUEST_GUILD_MEMBERS:
-        if (!this.requireSession(connection)) return;
+        if (!(await this.requireSession(connection))) return;
         return this.requestMembers(connection, frame.d);
       case GatewayOpcode.VOICE_STATE_UPDATE:
+        if (!(await this.requireSession(connection))) return;
+        return this.voice(connection, frame.d.channel_id, () => this.deps.calls.updateVoiceState(voiceSession(connection), frame.d));
       case GatewayOpcode.RTC_SIGNAL:
-        // Calls land in the next commit (features/calls).
-        return;
+        if (!(await this.requireSession(connection))) return;
+        return this.voice(connection, frame.d.channel_id, () => this.deps.calls.relay(voiceSession(connection), frame.d));
       default: {
         const exhaustive: never = frame;
         return exhaustive;
@@ -227,8 +247,23 @@ export class Gateway {
     }
   }
 
-  private requireSession(connection: Connection): boolean {
+  /** Runs a call op; a refusal goes back to this session as VOICE_ERROR (the socket stays open). */
+  private async voice(connection: Connection, channelId: Snowflake | null, op: () => Promise<void>): Promise<void> {
+    try {
+      await op();
+    } catch (error) {
+      if (!(error instanceof VoiceRefusal)) throw error;
+      connection.sendDispatch('VOICE_ERROR', { channel_id: channelId, code: error.code, message: error.message });
+    }
+  }
+
+  /**
+   * Session ops wait while the session is still syncing: a client may send them as soon as it
+   * has READY, which can leave before the server has finished setting the session up.
+   */
+  private async requireSession(connection: Connection): Promise<boolean> {
     if (connection.state === 'awaiting-identify') connection.close(GatewayCloseCode.NOT_AUTHENTICATED, 'Identify first');
+    if (connection.state === 'syncing') await connection.live;
     return connection.state === 'ready';
   }
 
@@ -266,6 +301,9 @@ export class Gateway {
     connection.sendDispatch('READY', ready);
     if (bot) {
       for (const guildId of guildIds) connection.sendDispatch('GUILD_CREATE', await guildCreatePayload(this.deps.db, this.deps.presence, guildId, auth.user.id));
+    } else {
+      // Discord's way: calls going on in your DMs follow READY (guild calls are in GUILD_CREATE).
+      for (const call of await this.deps.calls.dmCallsOf(auth.user.id)) connection.sendDispatch('CALL_CREATE', call);
     }
     this.goLive(connection);
   }
@@ -284,6 +322,7 @@ export class Gateway {
       if (missed) {
         for (const entry of missed) this.deliver(connection, entry, true);
         await this.connectPresence(connection, session.status);
+        await this.deps.calls.sessionResumed(voiceSession(connection));
         if (connection.isClosed) return;
         this.goLive(connection);
         connection.sendDispatch('RESUMED', null);
@@ -306,6 +345,7 @@ export class Gateway {
     connection.intents = session.intents;
     connection.status = session.status;
     add(this.byUser, session.userId, connection);
+    this.bySession.set(session.id, connection);
     for (const guildId of guildIds) this.subscribe(connection, guildId);
   }
 
@@ -313,6 +353,7 @@ export class Gateway {
   private goLive(connection: Connection): void {
     const queued = connection.drainPending();
     connection.state = 'ready';
+    connection.markLive();
     for (const entry of queued) this.deliver(connection, entry, false);
   }
 
@@ -322,6 +363,10 @@ export class Gateway {
     const targets = new Set<Connection>();
     for (const userId of entry.to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
     for (const guildId of entry.to.guilds ?? []) for (const c of this.byGuild.get(guildId) ?? []) targets.add(c);
+    for (const sessionId of entry.to.sessions ?? []) {
+      const c = this.bySession.get(sessionId);
+      if (c) targets.add(c);
+    }
     if (targets.size === 0) return;
     // Serialised and framed once: every recipient is written the same WebSocket frame bytes.
     let frame: Buffer | null = null;
@@ -352,6 +397,7 @@ export class Gateway {
 
   private inAudience(connection: Connection, entry: LogEntry): boolean {
     if (entry.to.users?.includes(connection.userId!)) return true;
+    if (entry.to.sessions?.includes(connection.sessionId!)) return true;
     return entry.to.guilds?.some((g) => connection.guilds.has(g)) ?? false;
   }
 
@@ -379,6 +425,7 @@ export class Gateway {
 
   private unindex(connection: Connection): void {
     if (connection.userId) remove(this.byUser, connection.userId, connection);
+    if (connection.sessionId && this.bySession.get(connection.sessionId) === connection) this.bySession.delete(connection.sessionId);
     for (const guildId of connection.guilds) remove(this.byGuild, guildId, connection);
   }
 
@@ -465,6 +512,10 @@ export function gatewayUrl(request: Pick<IncomingMessage, 'headers' | 'socket'>,
 /** A log entry's dispatch (op 0, its name, its sequence number, its payload) as a WebSocket frame. */
 function dispatchFrame(entry: LogEntry): Buffer {
   return textFrame(Buffer.from(`{"op":0,"t":"${entry.t}","s":${entry.seq},"d":${entry.d}}`));
+}
+
+function voiceSession(connection: Connection): VoiceSession {
+  return { sessionId: connection.sessionId!, userId: connection.userId! };
 }
 
 function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {

@@ -139,7 +139,7 @@ export async function openGroupDm(ctx: AppContext, ownerId: Snowflake, recipient
 }
 
 /** CHANNEL_CREATE to each of the given members, each with their own view (recipients, request flag). */
-export async function announceDmTo(ctx: AppContext, channel: ChannelRow, userIds: readonly Snowflake[]): Promise<void> {
+export async function announceDmTo(ctx: Pick<AppContext, 'db' | 'events'>, channel: ChannelRow, userIds: readonly Snowflake[]): Promise<void> {
   const events = await Promise.all(userIds.map(async (id) => event('CHANNEL_CREATE', await dmAsSeenBy(ctx.db, channel, id), { users: [id] })));
   await ctx.events.publish(...events);
 }

@@ -53,6 +53,7 @@ export async function removeMember(ctx: AppContext, guildId: Snowflake, userId: 
     event('GUILD_MEMBER_REMOVE', { guild_id: guildId, user: toUser(user) }, { guilds: [guildId] }),
     event('GUILD_DELETE', { id: guildId }, { users: [userId] }),
   );
+  await ctx.calls.eject(userId, { guildId });
 }
 
 /** Bots get a managed role named after them, holding the permissions they were added with. */

@@ -2,6 +2,7 @@ import { ChannelType, type GuildCreate, type Member, type Presence, type Snowfla
 import type { Kysely } from 'kysely';
 import type { MemberRow, Tables } from '../../db/tables';
 import type { PresenceStore } from '../../presence/presence-store';
+import { toVoiceState } from '../calls/serialize';
 import { toChannel } from '../channels/serialize';
 import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
@@ -35,7 +36,7 @@ export function toPresence(userId: Snowflake, status: Presence['status'], guildI
  * whether they joined each private one), active threads, the first members and who is online.
  */
 export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceStore, guildId: Snowflake, viewerId: Snowflake): Promise<GuildCreate> {
-  const [guild, roles, channels, memberCount, firstMembers, viewer, joinedPrivate] = await Promise.all([
+  const [guild, roles, channels, memberCount, firstMembers, viewer, joinedPrivate, voiceStates] = await Promise.all([
     db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow(),
     db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).orderBy('position').execute(),
     db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
@@ -49,6 +50,7 @@ export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceS
       .where('channels.guild_id', '=', guildId)
       .where('channel_members.user_id', '=', viewerId)
       .execute(),
+    db.selectFrom('voice_states').selectAll().where('guild_id', '=', guildId).execute(),
   ]);
   const joined = new Set(joinedPrivate.map((r) => r.channel_id));
   const memberRows = firstMembers.some((m) => m.user_id === viewerId) ? firstMembers : [...firstMembers, viewer];
@@ -66,7 +68,8 @@ export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceS
     // Threads of private channels the viewer is not in stay hidden, like their parent's contents.
     threads: channels.filter((c) => c.type === ChannelType.PUBLIC_THREAD && c.archived === 0 && !privateParents.has(c.parent_id!)).map((c) => toChannel(c)),
     presences: [...online].map(([userId, status]) => toPresence(userId, status)),
-    voice_states: [],
+    // Who is in a private voice channel is its members' business, like its messages.
+    voice_states: voiceStates.filter((v) => !privateParents.has(v.channel_id)).map((v) => toVoiceState(v, { withGuild: false })),
     stage_instances: [],
     guild_scheduled_events: [],
     soundboard_sounds: [],

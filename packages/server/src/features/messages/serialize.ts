@@ -1,5 +1,5 @@
 import type { Attachment, Message, Reaction, Snowflake } from '@parley/protocol';
-import { snowflakeTimestamp } from '@parley/protocol';
+import { MessageType, snowflakeTimestamp } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, MessageRow, Tables } from '../../db/tables';
 import { toChannel } from '../channels/serialize';
@@ -37,7 +37,8 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const referencedIds = rows.flatMap((r) => (r.reference_message_id ? [r.reference_message_id] : []));
-  const [mentions, attachments, reactions, referenced, threads] = await Promise.all([
+  const callIds = rows.flatMap((r) => (r.type === MessageType.CALL ? [r.id] : []));
+  const [mentions, attachments, reactions, referenced, threads, calls] = await Promise.all([
     db.selectFrom('message_mentions').select(['message_id', 'user_id']).where('message_id', 'in', ids).execute(),
     db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('id').execute(),
     viewerId
@@ -45,12 +46,14 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
       : Promise.resolve([]),
     referencedIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', referencedIds).execute() : Promise.resolve([]),
     db.selectFrom('channels').selectAll().where('id', 'in', ids).execute(),
+    callIds.length ? db.selectFrom('message_calls').selectAll().where('message_id', 'in', callIds).execute() : Promise.resolve([]),
   ]);
   const sign = attachments.length ? await urls.signer() : null;
   const users = await usersByIds(db, [...rows.map((r) => r.author_id), ...mentions.map((m) => m.user_id), ...referenced.map((r) => r.author_id)]);
   const serialize = (row: MessageRow, withReactions: boolean): Message => {
     const author = users.get(row.author_id);
     const thread = threads.find((t) => t.id === row.id);
+    const call = calls.find((c) => c.message_id === row.id);
     return {
       id: row.id,
       channel_id: row.channel_id,
@@ -73,6 +76,7 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
         message_reference: { type: 0, message_id: row.reference_message_id, channel_id: row.reference_channel_id ?? row.channel_id, ...(row.guild_id && { guild_id: row.guild_id }) },
       }),
       ...(thread && { thread: toChannel(thread) }),
+      ...(call && { call: { participants: JSON.parse(call.participants) as Snowflake[], ended_timestamp: call.ended_at === null ? null : iso(call.ended_at) } }),
     };
   };
   return rows.map((row) => {

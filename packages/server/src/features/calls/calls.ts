@@ -1,0 +1,488 @@
+import {
+  type CallCreate,
+  ChannelType,
+  MessageType,
+  Permissions,
+  type RtcSignalSend,
+  type Snowflake,
+  type VoiceDisconnected,
+  type VoiceErrorCode,
+  type VoiceStateUpdate,
+} from '@parley/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Audience } from '../../bus/event-log';
+import type { AppContext } from '../../context';
+import type { CallRow, ChannelRow, Tables, VoiceStateRow } from '../../db/tables';
+import { event, type OutgoingEvent } from '../../events/publisher';
+import { ApiError } from '../../http/errors';
+import { channelAudience } from '../channels/audience';
+import { announceDmTo, blockedEitherWay } from '../channels/dms';
+import { type ChannelAccess, channelAccess } from '../guilds/access';
+import { isDirect } from '../guilds/permissions';
+import { AttachmentUrls } from '../messages/attachment-urls';
+import { loadMessages } from '../messages/serialize';
+import { leftVoiceState, parseIds, toVoiceState } from './serialize';
+
+export interface CallOptions {
+  /** Largest call (a mesh: every participant sends to every other). */
+  maxParticipants: number;
+  /** A call session that stops answering (dropped, node died) leaves its call after this long. */
+  graceMs: number;
+  /** DM recipients are rung this long. */
+  ringMs: number;
+}
+
+/** The gateway session (device) doing something with calls. */
+export interface VoiceSession {
+  sessionId: string;
+  userId: Snowflake;
+}
+
+/** A voice op the server refuses: the sending session gets it as a VOICE_ERROR. */
+export class VoiceRefusal extends Error {
+  constructor(
+    readonly code: VoiceErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A voice state that went away, with what ending it changed. */
+interface Departure {
+  state: VoiceStateRow;
+  /** The call it left, when that was its last participant. */
+  ended: CallRow | null;
+}
+
+/**
+ * Calls: who is in which call, and the rules. One call per channel (the `calls` row), one call
+ * per user (the `voice_states` row, keyed by user), held by one gateway session. State lives in
+ * the database so every node sees the same; transactions lock the user and the channels they
+ * touch (PostgreSQL; SQLite runs one writer at a time) so the size limit and the one-call rules
+ * hold under concurrent joins from several nodes.
+ *
+ * Each node refreshes `seen_at` of the call sessions connected to it; a state not refreshed for
+ * `graceMs` (its session dropped and did not resume, or its node died) is swept out by any node.
+ */
+export class Calls {
+  /** Sessions on this node that are in a call. */
+  private readonly local = new Set<string>();
+  private readonly urls: AttachmentUrls;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: Omit<AppContext, 'calls'>,
+    readonly options: CallOptions,
+    private readonly logger: FastifyBaseLogger,
+  ) {
+    this.urls = new AttachmentUrls(ctx.db, ctx.clock, ctx.config.publicUrl ?? '');
+  }
+
+  /** Starts refreshing this node's call sessions and sweeping expired ones. */
+  start(): void {
+    const every = Math.max(200, Math.min(5000, Math.floor(this.options.graceMs / 4)));
+    this.timer = setInterval(() => void this.tick(), every).unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+  }
+
+  // ---- op 4: join, move, leave, flags ----
+
+  async updateVoiceState(session: VoiceSession, d: VoiceStateUpdate): Promise<void> {
+    if (d.channel_id === null) return this.leave(session);
+    const access = await this.joinableChannel(session.userId, d.channel_id, d.guild_id);
+    const now = this.ctx.clock.now();
+    const { db } = this.ctx;
+    const current = await db.selectFrom('voice_states').selectAll().where('user_id', '=', session.userId).executeTakeFirst();
+    if (current && current.session_id === session.sessionId && current.channel_id === d.channel_id) {
+      // Only flags changed (mute, camera, screen, key): no rules to check.
+      const flags = flagsOf(d, current);
+      await db.updateTable('voice_states').set({ ...flags, seen_at: now }).where('user_id', '=', session.userId).where('session_id', '=', session.sessionId).execute();
+      await this.ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...current, ...flags }), await this.audienceOf(access.channel)));
+      return;
+    }
+    const joined = await this.join(session, access, d, now);
+    this.local.add(session.sessionId);
+    await this.publishJoin(session, access, joined);
+  }
+
+  /** The channel to join, if it is one the user may call in. */
+  private async joinableChannel(userId: Snowflake, channelId: Snowflake, guildId: Snowflake | null): Promise<ChannelAccess> {
+    const access = await channelAccess(this.ctx.db, channelId, userId).catch((error: unknown) => {
+      if (error instanceof ApiError) throw new VoiceRefusal('UNKNOWN_CHANNEL', 'That channel does not exist, or you cannot see it.');
+      throw error;
+    });
+    const { channel } = access;
+    const direct = isDirect(channel.type);
+    if ((!direct && channel.type !== ChannelType.GUILD_VOICE) || (direct ? guildId !== null : guildId !== channel.guild_id)) {
+      throw new VoiceRefusal('NOT_A_CALL_CHANNEL', 'Calls happen in voice channels and direct messages.');
+    }
+    if (direct) {
+      if (access.dmState === 'declined') throw new VoiceRefusal('UNKNOWN_CHANNEL', 'That channel does not exist, or you cannot see it.');
+      if (access.dmState === 'request') throw new VoiceRefusal('MISSING_PERMISSIONS', 'Accept the message request before calling.');
+      if (channel.type === ChannelType.DM) {
+        const other = await this.ctx.db.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('user_id', '!=', userId).executeTakeFirst();
+        if (other && (await blockedEitherWay(this.ctx.db, userId, other.user_id))) throw new VoiceRefusal('BLOCKED', 'You cannot call this person.');
+      }
+      return access;
+    }
+    const needed = Permissions.VIEW_CHANNEL | Permissions.CONNECT;
+    if ((access.permissions & needed) !== needed) throw new VoiceRefusal('MISSING_PERMISSIONS', 'You are not allowed to join this voice channel.');
+    return access;
+  }
+
+  private async join(session: VoiceSession, access: ChannelAccess, d: VoiceStateUpdate, now: number) {
+    const { channel } = access;
+    const { maxParticipants } = this.options;
+    return this.ctx.db.transaction().execute(async (trx) => {
+      await this.lockUser(trx, session.userId);
+      const previous = await trx.selectFrom('voice_states').selectAll().where('user_id', '=', session.userId).executeTakeFirst();
+      await this.lockChannels(trx, [channel.id, ...(previous ? [previous.channel_id] : [])]);
+      const others = await trx
+        .selectFrom('voice_states')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('channel_id', '=', channel.id)
+        .where('user_id', '!=', session.userId)
+        .executeTakeFirstOrThrow();
+      if (Number(others.n) >= maxParticipants) throw new VoiceRefusal('CALL_FULL', `This call is full: at most ${maxParticipants} people can be in it.`);
+
+      const left = previous && previous.channel_id !== channel.id ? await this.removeState(trx, previous, now) : null;
+      let call = await trx.selectFrom('calls').selectAll().where('channel_id', '=', channel.id).executeTakeFirst();
+      let startedCall = false;
+      let reopened: Snowflake[] = [];
+      if (!call) {
+        startedCall = true;
+        const dm = isDirect(channel.type) ? await this.startDmCall(trx, channel, session.userId) : null;
+        reopened = dm?.reopened ?? [];
+        call = { channel_id: channel.id, guild_id: channel.guild_id, message_id: dm?.messageId ?? null, ringing: JSON.stringify(dm?.ringing ?? []), ring_expires_at: dm?.ringing.length ? now + this.options.ringMs : null, started_at: now };
+        await trx.insertInto('calls').values(call).execute();
+      }
+      const state: VoiceStateRow = {
+        user_id: session.userId,
+        channel_id: channel.id,
+        guild_id: channel.guild_id,
+        session_id: session.sessionId,
+        ...flagsOf(d, null),
+        joined_at: previous?.channel_id === channel.id ? previous.joined_at : now,
+        seen_at: now,
+      };
+      const { user_id: _key, ...changes } = state;
+      await trx.insertInto('voice_states').values(state).onConflict((oc) => oc.column('user_id').doUpdateSet(changes)).execute();
+      // A recipient who joins stops ringing; the call message records everyone who came.
+      const ringing = parseIds(call.ringing);
+      const stillRinging = ringing.filter((id) => id !== session.userId);
+      if (stillRinging.length !== ringing.length) {
+        call = { ...call, ringing: JSON.stringify(stillRinging), ring_expires_at: stillRinging.length ? call.ring_expires_at : null };
+        await trx.updateTable('calls').set({ ringing: call.ringing, ring_expires_at: call.ring_expires_at }).where('channel_id', '=', channel.id).execute();
+      }
+      if (call.message_id && !startedCall) await this.addParticipant(trx, call.message_id, session.userId);
+      return { state, previous: previous ?? null, left, call, startedCall, ringingChanged: stillRinging.length !== ringing.length, reopened };
+    });
+  }
+
+  /** A new DM call: its system message, and who to ring. */
+  private async startDmCall(trx: Kysely<Tables>, channel: ChannelRow, callerId: Snowflake) {
+    const recipients = await trx.selectFrom('channel_members').select(['user_id', 'state']).where('channel_id', '=', channel.id).where('user_id', '!=', callerId).execute();
+    const ringing: Snowflake[] = [];
+    for (const r of recipients) {
+      // Nobody is rung by someone they have not accepted, declined, or blocked (either way).
+      if (r.state !== 'accepted' && r.state !== 'hidden') continue;
+      if (await blockedEitherWay(trx, callerId, r.user_id)) continue;
+      ringing.push(r.user_id);
+    }
+    const messageId = this.ctx.ids.next();
+    await trx
+      .insertInto('messages')
+      .values({
+        id: messageId,
+        channel_id: channel.id,
+        guild_id: null,
+        author_id: callerId,
+        content: '',
+        type: MessageType.CALL,
+        flags: 0,
+        reference_message_id: null,
+        reference_channel_id: null,
+        mention_everyone: 0,
+        mention_roles: '[]',
+        pinned_at: null,
+        edited_at: null,
+        has_attachments: 0,
+        has_images: 0,
+      })
+      .execute();
+    await trx.insertInto('message_calls').values({ message_id: messageId, participants: JSON.stringify([callerId]), ended_at: null }).execute();
+    await trx.updateTable('channels').set({ last_message_id: messageId }).where('id', '=', channel.id).execute();
+    // A call reopens a DM its recipients had closed, as a message does.
+    const hidden = recipients.filter((r) => r.state === 'hidden').map((r) => r.user_id);
+    if (hidden.length) await trx.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('user_id', 'in', hidden).execute();
+    return { messageId, ringing, reopened: hidden };
+  }
+
+  private async addParticipant(trx: Kysely<Tables>, messageId: Snowflake, userId: Snowflake): Promise<void> {
+    const row = await trx.selectFrom('message_calls').select('participants').where('message_id', '=', messageId).executeTakeFirst();
+    if (!row) return;
+    const participants = parseIds(row.participants);
+    if (participants.includes(userId)) return;
+    await trx.updateTable('message_calls').set({ participants: JSON.stringify([...participants, userId]) }).where('message_id', '=', messageId).execute();
+  }
+
+  private async publishJoin(session: VoiceSession, access: ChannelAccess, joined: Awaited<ReturnType<Calls['join']>>): Promise<void> {
+    const { channel } = access;
+    const events: OutgoingEvent[] = [];
+    const { previous } = joined;
+    if (previous && previous.session_id !== session.sessionId) {
+      events.push(disconnected(previous, 'moved_to_other_device'));
+    }
+    if (joined.left) events.push(...(await this.departureEvents(joined.left)));
+    const audience = await this.audienceOf(channel);
+    if (joined.startedCall && joined.call.message_id) {
+      if (joined.reopened.length) await announceDmTo(this.ctx, { ...channel, last_message_id: joined.call.message_id }, joined.reopened);
+      events.push(await this.callMessageEvent('MESSAGE_CREATE', joined.call.message_id, audience));
+      events.push(event('CALL_CREATE', { ...toCall(joined.call), voice_states: [toVoiceState(joined.state)] }, audience));
+    } else if (joined.call.message_id) {
+      events.push(await this.callMessageEvent('MESSAGE_UPDATE', joined.call.message_id, audience));
+      if (joined.ringingChanged) events.push(event('CALL_UPDATE', toCall(joined.call), audience));
+    }
+    events.push(event('VOICE_STATE_UPDATE', toVoiceState(joined.state), audience));
+    await this.ctx.events.publish(...events);
+  }
+
+  // ---- leaving ----
+
+  /** Op 4 with no channel: the session holding the call leaves it. Other devices' requests are ignored. */
+  private async leave(session: VoiceSession): Promise<void> {
+    this.local.delete(session.sessionId);
+    const departure = await this.remove(session.userId, session.sessionId);
+    if (departure) await this.ctx.events.publish(...(await this.departureEvents(departure)));
+  }
+
+  /** A gateway session on this node closed: a clean close leaves at once; a drop has `graceMs` to resume. */
+  async sessionClosed(session: VoiceSession, clean: boolean): Promise<void> {
+    if (!this.local.delete(session.sessionId)) return;
+    if (clean) await this.leave(session);
+  }
+
+  /** A session resumed on this node: it keeps its call. */
+  async sessionResumed(session: VoiceSession): Promise<void> {
+    const { db, clock } = this.ctx;
+    const result = await db.updateTable('voice_states').set({ seen_at: clock.now() }).where('user_id', '=', session.userId).where('session_id', '=', session.sessionId).executeTakeFirst();
+    if (result.numUpdatedRows > 0n) this.local.add(session.sessionId);
+  }
+
+  /**
+   * Takes a user out of their call for a reason other than asking (lost access to the channel,
+   * left the server). `where` narrows it to calls in that guild or channel.
+   */
+  async eject(userId: Snowflake, where: { guildId?: Snowflake; channelId?: Snowflake }): Promise<void> {
+    const state = await this.ctx.db.selectFrom('voice_states').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    if (!state || (where.guildId && state.guild_id !== where.guildId) || (where.channelId && state.channel_id !== where.channelId)) return;
+    const departure = await this.remove(userId, state.session_id);
+    if (departure) await this.ctx.events.publish(disconnected(state, 'access_lost'), ...(await this.departureEvents(departure)));
+  }
+
+  /** Deletes a user's state if `sessionId` still holds it, ending the call if it was the last one. */
+  private async remove(userId: Snowflake, sessionId: string): Promise<Departure | null> {
+    const now = this.ctx.clock.now();
+    return this.ctx.db.transaction().execute(async (trx) => {
+      await this.lockUser(trx, userId);
+      const state = await trx.selectFrom('voice_states').selectAll().where('user_id', '=', userId).where('session_id', '=', sessionId).executeTakeFirst();
+      if (!state) return null;
+      await this.lockChannels(trx, [state.channel_id]);
+      return this.removeState(trx, state, now);
+    });
+  }
+
+  /** In a transaction holding the user's and channel's locks. */
+  private async removeState(trx: Kysely<Tables>, state: VoiceStateRow, now: number): Promise<Departure> {
+    await trx.deleteFrom('voice_states').where('user_id', '=', state.user_id).execute();
+    const rest = await trx.selectFrom('voice_states').select('user_id').where('channel_id', '=', state.channel_id).limit(1).executeTakeFirst();
+    if (rest) return { state, ended: null };
+    return { state, ended: await this.endCall(trx, state.channel_id, now) };
+  }
+
+  private async endCall(trx: Kysely<Tables>, channelId: Snowflake, now: number): Promise<CallRow | null> {
+    const call = await trx.selectFrom('calls').selectAll().where('channel_id', '=', channelId).executeTakeFirst();
+    if (!call) return null;
+    await trx.deleteFrom('calls').where('channel_id', '=', channelId).execute();
+    if (call.message_id) await trx.updateTable('message_calls').set({ ended_at: now }).where('message_id', '=', call.message_id).execute();
+    return call;
+  }
+
+  private async departureEvents({ state, ended }: Departure): Promise<OutgoingEvent[]> {
+    const channel = await this.ctx.db.selectFrom('channels').selectAll().where('id', '=', state.channel_id).executeTakeFirst();
+    // The channel may be gone (deleted with its call): its guild, or the user, still hears of it.
+    const audience = channel ? await this.audienceOf(channel) : state.guild_id ? { guilds: [state.guild_id] } : { users: [state.user_id] };
+    const events: OutgoingEvent[] = [event('VOICE_STATE_UPDATE', leftVoiceState(state), audience)];
+    if (ended?.message_id && channel) {
+      events.push(await this.callMessageEvent('MESSAGE_UPDATE', ended.message_id, audience));
+      events.push(event('CALL_DELETE', { channel_id: ended.channel_id }, audience));
+    }
+    return events;
+  }
+
+  // ---- op 40: signaling ----
+
+  /** Relays a signal to another participant's call session, if both are in that call. */
+  async relay(session: VoiceSession, d: RtcSignalSend): Promise<void> {
+    const states = await this.ctx.db
+      .selectFrom('voice_states')
+      .select(['user_id', 'session_id'])
+      .where('channel_id', '=', d.channel_id)
+      .where('user_id', 'in', [session.userId, d.to_user_id])
+      .execute();
+    const from = states.find((s) => s.user_id === session.userId && s.session_id === session.sessionId);
+    const to = states.find((s) => s.user_id === d.to_user_id);
+    if (!from || !to || to.user_id === session.userId) {
+      throw new VoiceRefusal('NOT_IN_CALL', 'Signals go only to another participant of the call you are in.');
+    }
+    const { channel_id, to_user_id: _to, ...body } = d;
+    await this.ctx.events.publish(event('RTC_SIGNAL', { ...body, channel_id, from_user_id: session.userId, from_session_id: session.sessionId }, { sessions: [to.session_id] }));
+  }
+
+  // ---- DM ringing ----
+
+  /** Rings DM recipients not in the call (all of them, or those listed). */
+  async ring(userId: Snowflake, channelId: Snowflake, recipients: readonly Snowflake[] | null): Promise<void> {
+    const { call, channel } = await this.callIn(userId, channelId);
+    const inCall = new Set((await this.ctx.db.selectFrom('voice_states').select('user_id').where('channel_id', '=', channelId).execute()).map((r) => r.user_id));
+    if (!inCall.has(userId)) throw new ApiError('MISSING_PERMISSIONS');
+    const members = await this.ctx.db.selectFrom('channel_members').select(['user_id', 'state']).where('channel_id', '=', channelId).execute();
+    const ringable: Snowflake[] = [];
+    for (const m of members) {
+      if (inCall.has(m.user_id) || (m.state !== 'accepted' && m.state !== 'hidden')) continue;
+      if (recipients && !recipients.includes(m.user_id)) continue;
+      if (await blockedEitherWay(this.ctx.db, userId, m.user_id)) continue;
+      ringable.push(m.user_id);
+    }
+    const ringing = [...new Set([...parseIds(call.ringing), ...ringable])];
+    await this.setRinging(channel, call, ringing, ringable.length ? this.ctx.clock.now() + this.options.ringMs : call.ring_expires_at);
+  }
+
+  /** Stops ringing: yourself (declining) when no recipients are given, else those listed. */
+  async stopRinging(userId: Snowflake, channelId: Snowflake, recipients: readonly Snowflake[] | null): Promise<void> {
+    const { call, channel } = await this.callIn(userId, channelId);
+    const stop = new Set(recipients ?? [userId]);
+    const ringing = parseIds(call.ringing).filter((id) => !stop.has(id));
+    await this.setRinging(channel, call, ringing, call.ring_expires_at);
+  }
+
+  private async callIn(userId: Snowflake, channelId: Snowflake): Promise<{ call: CallRow; channel: ChannelRow }> {
+    const access = await channelAccess(this.ctx.db, channelId, userId);
+    if (!isDirect(access.channel.type)) throw new ApiError('UNKNOWN_CHANNEL');
+    const call = await this.ctx.db.selectFrom('calls').selectAll().where('channel_id', '=', channelId).executeTakeFirst();
+    if (!call) throw new ApiError('UNKNOWN_CHANNEL');
+    return { call, channel: access.channel };
+  }
+
+  private async setRinging(channel: ChannelRow, call: CallRow, ringing: Snowflake[], expiresAt: number | null): Promise<void> {
+    const before = call.ringing;
+    const after = JSON.stringify(ringing);
+    if (after === before) return;
+    const next = { ...call, ringing: after, ring_expires_at: ringing.length ? expiresAt : null };
+    // Only if nobody changed it meanwhile (another node's sweep, another request): theirs stands.
+    const result = await this.ctx.db
+      .updateTable('calls')
+      .set({ ringing: next.ringing, ring_expires_at: next.ring_expires_at })
+      .where('channel_id', '=', call.channel_id)
+      .where('ringing', '=', before)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return;
+    await this.ctx.events.publish(event('CALL_UPDATE', toCall(next), await this.audienceOf(channel)));
+  }
+
+  /** The DM calls going on in a user's DMs, for CALL_CREATE after their READY. */
+  async dmCallsOf(userId: Snowflake): Promise<CallCreate[]> {
+    const { db } = this.ctx;
+    const calls = await db
+      .selectFrom('calls')
+      .innerJoin('channel_members', 'channel_members.channel_id', 'calls.channel_id')
+      .selectAll('calls')
+      .where('channel_members.user_id', '=', userId)
+      .where('channel_members.state', '!=', 'declined')
+      .where('calls.guild_id', 'is', null)
+      .execute();
+    if (calls.length === 0) return [];
+    const states = await db.selectFrom('voice_states').selectAll().where('channel_id', 'in', calls.map((c) => c.channel_id)).execute();
+    return calls.map((call) => ({ ...toCall(call), voice_states: states.filter((s) => s.channel_id === call.channel_id).map((s) => toVoiceState(s)) }));
+  }
+
+  // ---- upkeep ----
+
+  /** One round: refresh this node's call sessions, then sweep expired states, empty calls and rings. */
+  tick(): Promise<void> {
+    this.ticking ??= this.upkeep()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'calls: upkeep failed'))
+      .finally(() => (this.ticking = null));
+    return this.ticking;
+  }
+
+  private async upkeep(): Promise<void> {
+    const { db, clock } = this.ctx;
+    const now = clock.now();
+    const local = [...this.local];
+    for (let i = 0; i < local.length; i += 500) {
+      await db.updateTable('voice_states').set({ seen_at: now }).where('session_id', 'in', local.slice(i, i + 500)).execute();
+    }
+    const expired = await db.selectFrom('voice_states').selectAll().where('seen_at', '<', now - this.options.graceMs).limit(500).execute();
+    for (const state of expired) {
+      const departure = await this.remove(state.user_id, state.session_id);
+      if (departure) await this.ctx.events.publish(disconnected(state, 'timed_out'), ...(await this.departureEvents(departure)));
+    }
+    const rung = await db.selectFrom('calls').selectAll().where('ring_expires_at', '<', now).execute();
+    for (const call of rung) {
+      const channel = await db.selectFrom('channels').selectAll().where('id', '=', call.channel_id).executeTakeFirst();
+      if (channel) await this.setRinging(channel, call, [], null);
+    }
+  }
+
+  // ---- helpers ----
+
+  private audienceOf(channel: ChannelRow): Promise<Audience> {
+    return channelAudience(this.ctx.db, channel, null);
+  }
+
+  private async callMessageEvent(t: 'MESSAGE_CREATE' | 'MESSAGE_UPDATE', messageId: Snowflake, audience: Audience): Promise<OutgoingEvent> {
+    const row = await this.ctx.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirstOrThrow();
+    const [message] = await loadMessages(this.ctx.db, [row], null, this.urls);
+    return event(t, message!, audience);
+  }
+
+  /** PostgreSQL: serialises everything a user does with calls (SQLite has one writer anyway). */
+  private async lockUser(trx: Kysely<Tables>, userId: Snowflake): Promise<void> {
+    if (this.ctx.database.dialect !== 'postgres') return;
+    await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+  }
+
+  /** PostgreSQL: serialises joins and leaves per channel, in ID order so two movers never deadlock. */
+  private async lockChannels(trx: Kysely<Tables>, channelIds: Snowflake[]): Promise<void> {
+    if (this.ctx.database.dialect !== 'postgres') return;
+    const ids = [...new Set(channelIds)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    for (const id of ids) await trx.selectFrom('channels').select('id').where('id', '=', id).forUpdate().execute();
+  }
+}
+
+function flagsOf(d: VoiceStateUpdate, current: VoiceStateRow | null) {
+  return {
+    self_mute: d.self_mute ? 1 : 0,
+    self_deaf: d.self_deaf ? 1 : 0,
+    self_video: (d.self_video ?? current?.self_video === 1) ? 1 : 0,
+    self_stream: (d.self_stream ?? current?.self_stream === 1) ? 1 : 0,
+    public_key: d.public_key === undefined ? (current?.public_key ?? null) : d.public_key,
+  } as const;
+}
+
+function toCall(call: CallRow) {
+  return { channel_id: call.channel_id, message_id: call.message_id!, ringing: parseIds(call.ringing), region: 'local' };
+}
+
+/** VOICE_DISCONNECTED to the session that held a call, telling it why it no longer does. */
+function disconnected(state: VoiceStateRow, reason: VoiceDisconnected['reason']): OutgoingEvent {
+  return event('VOICE_DISCONNECTED', { channel_id: state.channel_id, ...(state.guild_id && { guild_id: state.guild_id }), reason }, { sessions: [state.session_id] });
+}

@@ -1,0 +1,77 @@
+import { defineConfig } from '@playwright/test';
+import browserJourneys from './playwright.config';
+
+/**
+ * Real calls in real headless Chromium (fake camera and microphone, loopback only) against a real
+ * Parley server on SQLite and a real coturn handing out relay candidates. `npm test` runs these
+ * inside a fresh network namespace (`unshare -n`) so ICE sees nothing but loopback; run them by
+ * hand the same way: `unshare -n sh -c 'ip link set lo up && npx playwright test -c playwright.calls.config.ts'`.
+ */
+const port = Number(process.env.E2E_CALLS_PORT ?? 18_090);
+const turnPort = Number(process.env.E2E_TURN_PORT ?? 18_478);
+const dataDir = '.test-output/e2e-calls-data';
+const turnDir = '.test-output/e2e-calls-turn';
+
+/** coturn's static-auth-secret for the test TURN server; the Parley server signs credentials with it. */
+const turnSecret = 'parley-test-turn-secret';
+const turnUrls = [`turn:127.0.0.1:${turnPort}?transport=udp`, `turn:127.0.0.1:${turnPort}?transport=tcp`];
+const stunUrls = [`stun:127.0.0.1:${turnPort}`];
+
+const turnserver = [
+  'turnserver -n',
+  `--listening-port=${turnPort} --listening-ip=127.0.0.1 --relay-ip=127.0.0.1`,
+  // Relay candidates are 127.0.0.1 too, so coturn must be allowed to relay to loopback peers.
+  '--allow-loopback-peers --min-port=49152 --max-port=49251',
+  `--use-auth-secret --static-auth-secret=${turnSecret} --realm=parley.test`,
+  '--no-tls --no-dtls --no-cli --log-file=stdout --simple-log',
+  // Its own state files, not the system's (/var/lib/turn, /var/run).
+  `--userdb=${turnDir}/turndb --pidfile=${turnDir}/turnserver.pid`,
+].join(' ');
+
+export default defineConfig({
+  testDir: 'e2e/calls',
+  outputDir: '.test-output/e2e-calls-artifacts',
+  fullyParallel: true,
+  // Every participant is a Chromium encoding and decoding media: one spec at a time on 2 cores.
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [['list'], ['json', { outputFile: '.test-output/e2e-calls-results.json' }]],
+  // The same Chromium as the other journeys, with a fake camera and microphone always allowed.
+  use: {
+    ...browserJourneys.use,
+    baseURL: `http://127.0.0.1:${port}`,
+    launchOptions: {
+      ...browserJourneys.use?.launchOptions,
+      args: [...(browserJourneys.use?.launchOptions?.args ?? []), '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection'],
+    },
+  },
+  webServer: [
+    {
+      command: `rm -rf ${dataDir} && node packages/server/dist/main.js`,
+      url: `http://127.0.0.1:${port}/readyz`,
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        AUTH_RATE_LIMIT_IP: '1000/60',
+        MESSAGE_RATE_LIMIT: '1000/10',
+        STUN_URLS: stunUrls.join(','),
+        TURN_URLS: turnUrls.join(','),
+        TURN_SECRET: turnSecret,
+      },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      // coturn is ready once its TCP listener accepts connections (UDP listens on the same port).
+      // Its "socket: Protocol not supported" on stderr is a harmless SCTP probe.
+      command: `rm -rf ${turnDir} && mkdir -p ${turnDir} && exec ${turnserver}`,
+      port: turnPort,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+  ],
+});
