@@ -1,7 +1,7 @@
 import type { Call, Message, Snowflake, VoiceState } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { callDuration, describeCallMessage } from './callMessage';
-import { callersOf, declineKey, incomingCalls, recipientStatuses } from './ringing';
+import { callersOf, declineKey, incomingCalls, recipientStatuses, settleDecline } from './ringing';
 
 const alice = 'alice' as Snowflake;
 const bob = 'bob' as Snowflake;
@@ -65,6 +65,15 @@ describe('ringing', () => {
   it('remembers a decline for that call only: the next call in the DM rings again', () => {
     const declined = new Set([declineKey(call(dm1, [bob], m1))]);
     expect(incomingCalls([call(dm1, [bob], m2)], bob, null, declined)).toHaveLength(1);
+  });
+
+  it('forgets a decline once the server stops ringing, so ringing again rings', () => {
+    const declined = new Set([declineKey(call(dm1, [bob]))]);
+    settleDecline(declined, call(dm1, [bob]), bob);
+    expect(declined.size).toBe(1);
+    settleDecline(declined, call(dm1, []), bob);
+    expect(declined.size).toBe(0);
+    expect(incomingCalls([call(dm1, [bob])], bob, null, declined)).toHaveLength(1);
   });
 
   it('names the callers: everyone in the call but yourself, in join order', () => {

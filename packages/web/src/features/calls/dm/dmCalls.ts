@@ -5,7 +5,7 @@ import { api } from '../../../api';
 import { useRealtime } from '../../realtime/store';
 import { useCallStore } from '../call.store';
 import { Ringtone } from './ringtone';
-import { declineKey, incomingCalls } from './ringing';
+import { declineKey, incomingCalls, settleDecline } from './ringing';
 
 /**
  * DM and group DM calls: which of them ring whom (from CALL_CREATE / CALL_UPDATE /
@@ -16,12 +16,16 @@ export const useDmCalls = defineStore('dmCalls', () => {
   const realtime = useRealtime();
   const callStore = useCallStore();
   const calls = reactive(new Map<string, Call>());
-  /** Calls declined on this device, hidden before the server's CALL_UPDATE confirms it. */
+  /** Calls declined on this device, hidden until the server's CALL_UPDATE confirms it. */
   const declined = reactive(new Set<string>());
   const ringtone = new Ringtone();
 
-  realtime.on('CALL_CREATE', ({ channel_id, message_id, ringing, region }) => calls.set(channel_id, { channel_id, message_id, ringing, region }));
-  realtime.on('CALL_UPDATE', (call) => calls.set(call.channel_id, call));
+  function track(call: Call): void {
+    calls.set(call.channel_id, call);
+    settleDecline(declined, call, realtime.me?.id ?? null);
+  }
+  realtime.on('CALL_CREATE', ({ channel_id, message_id, ringing, region }) => track({ channel_id, message_id, ringing, region }));
+  realtime.on('CALL_UPDATE', track);
   realtime.on('CALL_DELETE', ({ channel_id }) => calls.delete(channel_id));
   // A fresh session: the server sends CALL_CREATE again for every call still going on.
   realtime.on('READY', () => {

@@ -16,6 +16,14 @@ export function declineKey(call: Pick<Call, 'channel_id' | 'message_id'>): strin
   return `${call.channel_id}:${call.message_id}`;
 }
 
+/**
+ * A decline only hides the prompt until the server agrees: once a call's ringing no longer
+ * lists the user, forget it, so that "Ring again" rings them again.
+ */
+export function settleDecline(declined: Set<string>, call: Call, meId: Snowflake | null): void {
+  if (meId && !call.ringing.includes(meId)) declined.delete(declineKey(call));
+}
+
 /** Who is calling: the people in the call, earliest first (the caller joined first), never yourself. */
 export function callersOf(voiceStates: readonly VoiceState[], meId: Snowflake | null): Snowflake[] {
   return voiceStates.map((state) => state.user_id).filter((id) => id !== meId);
