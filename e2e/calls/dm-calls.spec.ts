@@ -19,7 +19,8 @@ async function dmBetween(alice: Person, bob: Person): Promise<string> {
   return dm.id;
 }
 
-const phase = (page: Page) => page.evaluate(() => window.parleyCall?.phase() ?? 'none');
+/** The call engine's phase, from the store's debugging window (`parleyCall`): idle, joining, joined. */
+const phase = (page: Page) => page.evaluate(() => (window as { parleyCall?: { phase(): string } }).parleyCall?.phase() ?? 'none');
 const callMessage = (page: Page) => page.getByTestId('call-message').last();
 
 test('a declined call rings again on request, and shows as missed to the one who never joined', async ({ newPerson }) => {
