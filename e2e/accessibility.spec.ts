@@ -1,20 +1,10 @@
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { expectAccessible } from './axe';
 import { expect, serverWith, test } from './people';
 
 /**
  * The chat screens in both themes: axe finds no serious or critical problem, and screenshots of
  * them are saved under .test-output/screenshots.
  */
-
-/** Runs axe (WCAG 2.1 A and AA, colour contrast included) and fails on serious or critical problems. */
-async function expectAccessible(page: Page, screen: string) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  const blocking = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => `${n.html} — ${n.failureSummary?.replace(/\n/g, ' ')}`).join('\n  ')}`);
-  expect(blocking, `accessibility problems on ${screen}`).toEqual([]);
-}
 
 for (const theme of ['light', 'dark'] as const) {
   test(`chat screens pass axe in the ${theme} theme`, async ({ newPerson }) => {

@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { expectAccessible } from '../axe';
 import { type Person, expect, serverWith, test } from '../people';
 
 /**
@@ -24,7 +25,7 @@ const phase = (page: Page) => page.evaluate(() => (window as { parleyCall?: { ph
 const callMessage = (page: Page) => page.getByTestId('call-message').last();
 
 test('a declined call rings again on request, and shows as missed to the one who never joined', async ({ newPerson }) => {
-  const alice = await newPerson('Alice');
+  const alice = await newPerson('Alice', { colorScheme: 'dark' });
   const bob = await newPerson('Bob');
   await dmBetween(alice, bob);
 
@@ -41,6 +42,8 @@ test('a declined call rings again on request, and shows as missed to the one who
   await expect(recipient).toContainText('Ringing…');
   await expect(callMessage(alice.page)).toHaveAttribute('data-state', 'live');
   await expect(callMessage(bob.page)).toHaveText(/Alice started a call\./);
+  await expectAccessible(bob.page, 'an incoming call (light)');
+  await expectAccessible(alice.page, 'a DM call ringing someone (dark)');
 
   await bob.page.getByTestId('decline-call').click();
   await expect(prompt).toBeHidden();
@@ -60,6 +63,8 @@ test('a declined call rings again on request, and shows as missed to the one who
   await expect(callMessage(alice.page)).toHaveAttribute('data-state', 'ended');
   await expect(callMessage(alice.page)).toContainText('Alice started a call that lasted a few seconds.');
   await expect(bob.page.getByTestId('call-message-join')).toHaveCount(0);
+  await expectAccessible(bob.page, 'a missed call (light)');
+  await expectAccessible(alice.page, 'an ended call (dark)');
 });
 
 test('an accepted call connects both; leaving and joining again from the DM list; the message says how long it lasted', async ({ newPerson }) => {

@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { expectAccessible } from '../axe';
 import { expect, test } from '../people';
 
 /**
@@ -42,7 +43,7 @@ const meterSwing = (page: Page) =>
   });
 
 test('lists the devices, shows the microphone level and the camera, and closes them on leaving', async ({ newPerson }) => {
-  const { page } = await newPerson('Ada');
+  const { page } = await newPerson('Ada', { colorScheme: 'dark' });
   await recordTracks(page);
   await page.goto('/settings/voice');
   await expect(page.getByRole('heading', { name: 'Voice & Video' })).toBeVisible();
@@ -77,6 +78,7 @@ test('lists the devices, shows the microphone level and the camera, and closes t
   await page.getByTestId('camera-test-start').click();
   await expect.poll(() => page.getByTestId('camera-preview').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
   expect((await liveTracks(page)).sort()).toEqual(['audio', 'video']);
+  await expectAccessible(page, 'Voice & Video settings (dark)');
 
   // Leaving the screen lets go of the microphone and the camera.
   await page.getByRole('link', { name: 'Notifications' }).click();
@@ -93,6 +95,7 @@ test('push-to-talk: the key is recorded from the next key press and remembered',
   const { page } = await newPerson('Ben');
   await page.goto('/settings/voice');
   await page.getByLabel(/Push to talk/).check();
+  await expectAccessible(page, 'Voice & Video settings (light)');
   const key = page.getByTestId('ptt-key');
   await expect(key).toHaveText('V');
 
