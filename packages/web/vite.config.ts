@@ -45,4 +45,6 @@ export default defineConfig({
   server: { proxy: { '/api': api, '/cdn': api } },
   // The manifest lets scripts/bundle-report.mjs measure what the chat route loads.
   build: { outDir: 'dist', sourcemap: true, reportCompressedSize: true, manifest: true },
+  // Workers are started as modules (`type: 'module'`): the call-encryption worker.
+  worker: { format: 'es' },
 });

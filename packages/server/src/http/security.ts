@@ -3,16 +3,18 @@ import type { FastifyInstance } from 'fastify';
 /**
  * The web client loads nothing from elsewhere and runs no inline script, so the policy can be
  * strict: a stored-XSS bug in rendered content still cannot run script or send data out.
+ * Exported for the call-encryption e2e spec, which serves its test page under this policy.
  */
-const CONTENT_SECURITY_POLICY = [
+export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
+  // 'wasm-unsafe-eval' lets libsodium (call encryption) compile its WebAssembly; it allows no JavaScript eval.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",
   "connect-src 'self'",
   "font-src 'self'",
-  // The service worker (/sw.js) and the PWA manifest; default-src says the same, this says it on purpose.
+  // The service worker (/sw.js), the call-encryption worker and the PWA manifest; default-src says the same, this says it on purpose.
   "worker-src 'self'",
   "manifest-src 'self'",
   "object-src 'none'",

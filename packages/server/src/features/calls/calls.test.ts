@@ -161,6 +161,25 @@ describe('who may join', () => {
     expect(await storedStates(voice.id)).toHaveLength(MAX);
   });
 
+  it('ends a voice channel\'s call when the channel is deleted, and takes out who is removed from a private one', async () => {
+    const { owner, guild, members } = await voiceGuild(1);
+    const watcher = await server.connect(owner.client.token!);
+    const seen = collect(watcher, 'VOICE_STATE_UPDATE');
+    const secret = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'Board', type: ChannelType.GUILD_VOICE, private: true } });
+    await owner.client.request(routes.channels.addMember, { params: { channel_id: secret.id, user_id: members[0]!.userId as Snowflake } });
+    const member = await inCall(members[0]!, secret);
+    const told = collect(member, 'VOICE_DISCONNECTED');
+    await owner.client.request(routes.channels.removeMember, { params: { channel_id: secret.id, user_id: members[0]!.userId as Snowflake } });
+    expect((await told.count(1))[0]).toMatchObject({ channel_id: secret.id, reason: 'access_lost' });
+    expect(await storedCall(secret.id)).toBeUndefined();
+
+    const doomed = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'Doomed', type: ChannelType.GUILD_VOICE } });
+    await inCall(owner, doomed);
+    await owner.client.request(routes.channels.delete, { params: { channel_id: doomed.id } });
+    await seen.until('left the deleted channel', (s) => s.some((v) => v.user_id === owner.userId && v.channel_id === null));
+    expect(await storedStates(doomed.id)).toEqual([]);
+  });
+
   it('takes people out of a call in a server they leave', async () => {
     const { owner, voice, guild, members } = await voiceGuild(1);
     const watcher = await server.connect(owner.client.token!);

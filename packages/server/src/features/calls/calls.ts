@@ -287,6 +287,12 @@ export class Calls {
     if (departure) await this.ctx.events.publish(disconnected(state, 'access_lost'), ...(await this.departureEvents(departure)));
   }
 
+  /** Takes everyone out of a channel's call (the channel is being deleted). */
+  async ejectAll(channelId: Snowflake): Promise<void> {
+    const states = await this.ctx.db.selectFrom('voice_states').select('user_id').where('channel_id', '=', channelId).execute();
+    for (const { user_id } of states) await this.eject(user_id, { channelId });
+  }
+
   /** Deletes a user's state if `sessionId` still holds it, ending the call if it was the last one. */
   private async remove(userId: Snowflake, sessionId: string): Promise<Departure | null> {
     const now = this.ctx.clock.now();

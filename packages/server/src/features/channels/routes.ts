@@ -160,6 +160,8 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       return toChannel(channel);
     }
     requirePermission(access, Permissions.MANAGE_CHANNELS);
+    // A voice channel's call ends with it, its participants told they lost access.
+    await ctx.calls.ejectAll(channel.id);
     await db.transaction().execute(async (trx) => {
       // Children of a deleted category stay, uncategorised; threads of a deleted channel go with it.
       await trx.updateTable('channels').set({ parent_id: null }).where('parent_id', '=', channel.id).where('type', '!=', ChannelType.PUBLIC_THREAD).execute();
@@ -212,6 +214,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     await db.deleteFrom('channel_members').where('channel_id', '=', access.channel.id).where('user_id', '=', params.user_id).execute();
     const user = toUser(await getUserOrThrow(db, params.user_id));
     await ctx.events.publish(event('CHANNEL_MEMBER_REMOVE', { guild_id: access.channel.guild_id!, channel_id: access.channel.id, user }, { users: before }));
+    await ctx.calls.eject(params.user_id, { channelId: access.channel.id });
   });
 
   route(routes.channels.typing, async ({ auth, params }) => {
@@ -291,6 +294,7 @@ async function leaveGroupDm(ctx: AppContext, channel: ChannelRow, userId: Snowfl
   const { db } = ctx;
   const user = toUser(await getUserOrThrow(db, userId));
   const removedView = await dmAsSeenBy(db, channel, userId);
+  await ctx.calls.eject(userId, { channelId: channel.id });
   await db.deleteFrom('channel_members').where('channel_id', '=', channel.id).where('user_id', '=', userId).execute();
   const remaining = await db.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).orderBy('joined_at').orderBy('user_id').execute();
   if (remaining.length === 0) {
