@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
-import { type Page, expect } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect } from './fixtures';
 
 /** Runs axe (WCAG 2.1 A and AA, colour contrast included) and fails on serious or critical problems. */
 export async function expectAccessible(page: Page, screen: string) {

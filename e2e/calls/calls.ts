@@ -1,0 +1,111 @@
+import type { Page } from '@playwright/test';
+import { type Person, expect, serverWith } from '../people';
+
+/**
+ * Helpers for the call specs: a server with voice channels, joining through the sidebar, and
+ * media statistics read through the web client's read-only debug API (`window.parleyCall`,
+ * there in every build), which reads getStats per transceiver (audio, camera, screen).
+ */
+
+interface SlotStats {
+  bytesReceived: number;
+  packetsReceived: number;
+  framesDecoded: number;
+  frameWidth: number | null;
+  frameHeight: number | null;
+  bytesSent: number;
+  packetsSent: number;
+}
+export interface PeerStats {
+  userId: string;
+  connectionState: string;
+  localCandidateType: string | null;
+  remoteCandidateType: string | null;
+  slots: Record<'audio' | 'camera' | 'screen', SlotStats>;
+}
+interface E2eeCounters {
+  encrypted: number;
+  decrypted: number;
+  failed: number;
+}
+export interface CallStats {
+  channelId: string;
+  transmitting: boolean;
+  peers: PeerStats[];
+  e2ee: { sent: E2eeCounters; received: Record<string, E2eeCounters> } | null;
+}
+type DebugWindow = Window & { parleyCall?: { stats(): Promise<CallStats | null> } };
+
+/** A server owned by `owner` with the others in it, and voice channels by name. */
+export async function voiceServer(owner: Person, others: Person[], voiceChannels: string[] = ['Lounge']) {
+  const { guildId } = await serverWith(owner, others, 'Calls');
+  const voice: Record<string, string> = {};
+  for (const name of voiceChannels) voice[name] = (await owner.api.post<{ id: string }>(`/guilds/${guildId}/channels`, { name, type: 2 })).id;
+  return { guildId, voice };
+}
+
+/** Opens the server and clicks a voice channel in the sidebar (which joins its call), then waits until connected. */
+export async function joinCall(page: Page, guildId: string, channelName: string): Promise<void> {
+  if (!new URL(page.url()).pathname.startsWith(`/channels/${guildId}`)) await page.goto(`/channels/${guildId}`);
+  await page.getByTestId('voice-channel-link').filter({ hasText: channelName }).click();
+  await expect(page.getByTestId('call-status')).toHaveText('Voice connected');
+}
+
+export function callStats(page: Page): Promise<CallStats | null> {
+  return page.evaluate(() => (window as DebugWindow).parleyCall!.stats());
+}
+
+/** One peer's link, as seen by `page` (null while there is none). */
+export async function peerStats(page: Page, userId: string): Promise<PeerStats | null> {
+  return (await callStats(page))?.peers.find((p) => p.userId === userId) ?? null;
+}
+
+/** Waits until `receiver` is connected to `sender` and gets their audio (and camera frames, `video`). */
+export async function expectMediaFrom(receiver: Person, sender: Person, { video }: { video: boolean }): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const peer = await peerStats(receiver.page, sender.id);
+        return peer && { connected: peer.connectionState, audio: peer.slots.audio.bytesReceived > 0, video: peer.slots.camera.framesDecoded > 0 };
+      },
+      { message: `${receiver.username} receives ${sender.username}`, timeout: 40_000 },
+    )
+    .toEqual({ connected: 'connected', audio: true, video });
+}
+
+/**
+ * How many audio packets `receiver` got from `sender` during one measuring window (counted in
+ * the page, so both readings come from the same clock). A window is needed to tell "stopped"
+ * from "slow": Opus sends 50 packets a second while the microphone goes out.
+ */
+export async function audioPacketsOver(receiver: Page, senderId: string, windowMs = 1_000): Promise<number> {
+  return receiver.evaluate(
+    async ({ senderId, windowMs }) => {
+      const read = async () => (await (window as DebugWindow).parleyCall!.stats())?.peers.find((p) => p.userId === senderId)?.slots.audio.packetsReceived ?? 0;
+      const before = await read();
+      await new Promise((resolve) => setTimeout(resolve, windowMs));
+      return (await read()) - before;
+    },
+    { senderId, windowMs },
+  );
+}
+
+/** Waits until `receiver` gets no audio from `sender` over a window, then checks it stays silent over another. */
+export async function expectNoAudioFrom(receiver: Page, senderId: string): Promise<void> {
+  await expect.poll(() => audioPacketsOver(receiver, senderId), { timeout: 15_000 }).toBe(0);
+  expect(await audioPacketsOver(receiver, senderId, 1_500)).toBe(0);
+}
+
+/** Waits until `receiver` gets a steady flow of audio packets from `sender` again. */
+export async function expectAudioFrom(receiver: Page, senderId: string): Promise<void> {
+  await expect.poll(() => audioPacketsOver(receiver, senderId), { timeout: 15_000 }).toBeGreaterThan(20);
+}
+
+/** Voice settings (per browser, localStorage) for the next page load, e.g. push-to-talk. */
+export async function setVoiceSettings(page: Page, settings: Record<string, unknown>): Promise<void> {
+  await page.evaluate((change) => {
+    const stored = JSON.parse(localStorage.getItem('parley.voice') ?? '{}') as Record<string, unknown>;
+    localStorage.setItem('parley.voice', JSON.stringify({ ...stored, ...change }));
+  }, settings);
+  await page.reload();
+}
