@@ -106,7 +106,7 @@ export const VoiceDisconnected = z.object({ channel_id: Snowflake, guild_id: Sno
 export type VoiceDisconnected = z.infer<typeof VoiceDisconnected>;
 
 /** Why a voice op was refused, sent to the session that sent it. */
-export const VoiceErrorCode = z.enum(['UNKNOWN_CHANNEL', 'NOT_A_CALL_CHANNEL', 'MISSING_PERMISSIONS', 'CALL_FULL', 'NOT_IN_CALL', 'BLOCKED', 'RATE_LIMITED']);
+export const VoiceErrorCode = z.enum(['UNKNOWN_CHANNEL', 'NOT_A_CALL_CHANNEL', 'MISSING_PERMISSIONS', 'CALL_FULL', 'NOT_IN_CALL', 'BLOCKED']);
 export type VoiceErrorCode = z.infer<typeof VoiceErrorCode>;
 export const VoiceError = z.object({ channel_id: Snowflake.nullable(), code: VoiceErrorCode, message: z.string() });
 export type VoiceError = z.infer<typeof VoiceError>;

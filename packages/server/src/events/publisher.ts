@@ -65,6 +65,8 @@ export function intentOf(t: DispatchName, inGuild: boolean): number {
       return inGuild ? Intents.GUILD_MESSAGE_TYPING : Intents.DIRECT_MESSAGE_TYPING;
     case 'PRESENCE_UPDATE':
       return Intents.GUILD_PRESENCES;
+    case 'VOICE_STATE_UPDATE':
+      return inGuild ? Intents.GUILD_VOICE_STATES : 0;
     default:
       return 0;
   }
