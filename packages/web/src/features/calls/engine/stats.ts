@@ -18,6 +18,8 @@ export interface SlotStats {
 
 export interface PeerStats {
   userId: string;
+  /** The peer's call session this link was made for (a rejoin makes a new link). */
+  sessionId: string;
   connectionState: RTCPeerConnectionState;
   /** Candidate types of the pair in use ('host', 'srflx', 'relay'), once connected. */
   localCandidateType: string | null;
@@ -43,7 +45,7 @@ export async function linkStats(link: PeerLink): Promise<PeerStats> {
   const slots = {} as Record<MediaSlot, SlotStats>;
   for (const slot of MEDIA_SLOTS) slots[slot] = await slotStats(link.transceiver(slot));
   const [local, remote] = await candidateTypes(link.pc);
-  return { userId: link.peer, connectionState: link.pc.connectionState, localCandidateType: local, remoteCandidateType: remote, slots };
+  return { userId: link.peer, sessionId: link.sessionId, connectionState: link.pc.connectionState, localCandidateType: local, remoteCandidateType: remote, slots };
 }
 
 async function slotStats(transceiver: RTCRtpTransceiver | null): Promise<SlotStats> {
