@@ -1,12 +1,12 @@
 import type { Page } from '@playwright/test';
 import { expectAccessible } from '../axe';
+import { expectMediaFrom } from './calls';
 import { type Person, expect, serverWith, test } from '../people';
 
 /**
  * DM calls as people make them: ringing, declining, ringing again, accepting, joining from the
- * DM list, hanging up, and the call's system message for everyone. Media itself is checked by
- * the voice channel specs; here "connected" means the call view shows both people and the
- * engine says it joined.
+ * DM list, hanging up, and the call's system message for everyone. Connected means both are in
+ * the call view and each receives the other's audio (the voice channel specs check media in depth).
  */
 
 /** Two people who know each other (a shared server), with a DM between them open on both screens. */
@@ -83,6 +83,8 @@ test('an accepted call connects both; leaving and joining again from the DM list
     await expect(person.page.getByTestId('dm-call').getByTestId('participant-tile')).toHaveCount(2);
     await expect(person.page.getByTestId('dm-call-recipient')).toHaveCount(0);
   }
+  await expectMediaFrom(alice, bob, { video: false });
+  await expectMediaFrom(bob, alice, { video: false });
   await expect(callMessage(bob.page)).toHaveAttribute('data-state', 'live');
   // He is in it: no Join button on the message for him.
   await expect(bob.page.getByTestId('call-message-join')).toHaveCount(0);
@@ -116,7 +118,8 @@ test('a video call joins with the camera on', async ({ newPerson }) => {
   await expect(alice.page.getByTestId('toggle-video')).toHaveAttribute('aria-pressed', 'true');
   await bob.page.getByTestId('accept-call').click();
   await expect(bob.page.getByTestId('dm-call').getByTestId('participant-tile')).toHaveCount(2);
-  // Bob sees Alice's camera.
+  // Bob gets Alice's camera, and sees it.
+  await expectMediaFrom(bob, alice, { video: true });
   await expect.poll(() => bob.page.getByTestId('dm-call').locator('video').evaluateAll((videos: HTMLVideoElement[]) => videos.some((v) => v.videoWidth > 0))).toBe(true);
   await alice.page.getByTestId('leave-call').click();
   await bob.page.getByTestId('leave-call').click();
