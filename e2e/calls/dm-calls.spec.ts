@@ -25,6 +25,8 @@ const phase = (page: Page) => page.evaluate(() => (window as { parleyCall?: { ph
 const callMessage = (page: Page) => page.getByTestId('call-message').last();
 
 test('a declined call rings again on request, and shows as missed to the one who never joined', async ({ newPerson }) => {
+  // Four full-page axe runs beside two call pages: more than the default time on a busy machine.
+  test.slow();
   const alice = await newPerson('Alice', { colorScheme: 'dark' });
   const bob = await newPerson('Bob');
   await dmBetween(alice, bob);
