@@ -302,12 +302,15 @@ test('a 10,000-message channel: bounded DOM, and the message being read stays pu
   await expect(scroller.getByTestId('message').last()).toContainText('Message 10000');
 
   const messagesInPage = () => ada.locator('[data-testid="message"]').count();
-  /** The message in the middle of the list, and where it is on screen. */
+  /** The message in the middle of the list (or just below, when a day separator sits there), and where it is on screen. */
   const readingPoint = () =>
     scroller.evaluate((el) => {
       const box = el.getBoundingClientRect();
-      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2)?.closest<HTMLElement>('[data-message-id]');
-      return hit ? { id: hit.dataset.messageId!, top: hit.getBoundingClientRect().top } : null;
+      for (let dy = 0; dy < box.height / 2; dy += 20) {
+        const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2 + dy)?.closest<HTMLElement>('[data-message-id]');
+        if (hit) return { id: hit.dataset.messageId!, top: hit.getBoundingClientRect().top };
+      }
+      return null;
     });
   const topOf = (id: string) => ada.locator(`[data-message-id="${id}"]`).evaluate((el) => el.getBoundingClientRect().top);
   const firstRendered = () => scroller.evaluate((el) => Number(/Message (\d+)/.exec(el.querySelector('[data-testid="message"]')?.textContent ?? '')?.[1]));

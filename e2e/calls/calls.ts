@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import type { CallStats, PeerStats } from '../../packages/web/src/features/calls/engine/stats';
 import { type Person, expect, serverWith } from '../people';
 
 /**
@@ -7,42 +8,31 @@ import { type Person, expect, serverWith } from '../people';
  * there in every build), which reads getStats per transceiver (audio, camera, screen).
  */
 
-interface SlotStats {
-  bytesReceived: number;
-  packetsReceived: number;
-  framesDecoded: number;
-  frameWidth: number | null;
-  frameHeight: number | null;
-  bytesSent: number;
-  packetsSent: number;
-}
-export interface PeerStats {
-  userId: string;
-  sessionId: string;
-  connectionState: string;
-  localCandidateType: string | null;
-  remoteCandidateType: string | null;
-  slots: Record<'audio' | 'camera' | 'screen', SlotStats>;
-}
-interface E2eeCounters {
-  encrypted: number;
-  decrypted: number;
-  failed: number;
-}
-export interface CallStats {
-  channelId: string;
-  transmitting: boolean;
-  peers: PeerStats[];
-  e2ee: { sent: E2eeCounters; received: Record<string, E2eeCounters> } | null;
-}
 type DebugWindow = Window & { parleyCall?: { stats(): Promise<CallStats | null> } };
 
-/** A server owned by `owner` with the others in it, and voice channels by name. */
-export async function voiceServer(owner: Person, others: Person[], voiceChannels: string[] = ['Lounge']) {
-  const { guildId } = await serverWith(owner, others, 'Calls');
+type NewPerson = (displayName: string, options?: { colorScheme?: 'light' | 'dark' }) => Promise<Person>;
+
+/**
+ * People (one browser context each) in a new server with voice channels (by name; "Lounge"
+ * unless told), owned by the first of them, whose colour scheme can be chosen.
+ */
+export async function peopleWithVoice<const Names extends readonly string[]>(
+  newPerson: NewPerson,
+  names: Names,
+  options: { voiceChannels?: string[]; colorScheme?: 'light' | 'dark' } = {},
+): Promise<{ people: { [K in keyof Names]: Person }; guildId: string; voice: Record<string, string> }> {
+  const people: Person[] = [];
+  for (const [index, name] of names.entries()) people.push(await newPerson(name, index === 0 ? { colorScheme: options.colorScheme ?? 'light' } : {}));
+  const [owner, ...others] = people;
+  const { guildId } = await serverWith(owner!, others, 'Calls');
   const voice: Record<string, string> = {};
-  for (const name of voiceChannels) voice[name] = (await owner.api.post<{ id: string }>(`/guilds/${guildId}/channels`, { name, type: 2 })).id;
-  return { guildId, voice };
+  for (const name of options.voiceChannels ?? ['Lounge']) voice[name] = (await owner!.api.post<{ id: string }>(`/guilds/${guildId}/channels`, { name, type: 2 })).id;
+  return { people: people as { [K in keyof Names]: Person }, guildId, voice };
+}
+
+/** Everyone joins the voice channel, one after the other. */
+export async function joinAll(people: readonly Person[], guildId: string, channelName = 'Lounge'): Promise<void> {
+  for (const person of people) await joinCall(person.page, guildId, channelName);
 }
 
 /** Opens the server and clicks a voice channel in the sidebar (which joins its call), then waits until connected. */

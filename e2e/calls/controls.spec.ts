@@ -1,14 +1,14 @@
 import { expect, test } from '../people';
-import { expectAudioFrom, expectNoAudioFrom, joinCall, peerStats, setVoiceSettings, voiceServer } from './calls';
+import { expectAudioFrom, expectNoAudioFrom, joinAll, peerStats, peopleWithVoice, setVoiceSettings } from './calls';
 
 /** What the person controls in a call: mute, push-to-talk, screen share at a chosen quality. */
 
 test('mute stops sending audio at all, unmute sends it again', async ({ newPerson }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const { guildId } = await voiceServer(ada, [bob]);
-  await joinCall(ada.page, guildId, 'Lounge');
-  await joinCall(bob.page, guildId, 'Lounge');
+  const {
+    people: [ada, bob],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob']);
+  await joinAll([ada, bob], guildId);
   await expectAudioFrom(bob.page, ada.id);
 
   await ada.page.getByTestId('toggle-mute').click();
@@ -23,12 +23,12 @@ test('mute stops sending audio at all, unmute sends it again', async ({ newPerso
 });
 
 test('push-to-talk sends audio only while the key is held', async ({ newPerson }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const { guildId } = await voiceServer(ada, [bob]);
+  const {
+    people: [ada, bob],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob']);
   await setVoiceSettings(ada.page, { inputMode: 'push_to_talk', pushToTalkKey: 'KeyT' });
-  await joinCall(ada.page, guildId, 'Lounge');
-  await joinCall(bob.page, guildId, 'Lounge');
+  await joinAll([ada, bob], guildId);
   await expect.poll(async () => (await peerStats(bob.page, ada.id))?.connectionState).toBe('connected');
   await expectNoAudioFrom(bob.page, ada.id);
 
@@ -39,11 +39,11 @@ test('push-to-talk sends audio only while the key is held', async ({ newPerson }
 });
 
 test('a screen share arrives at the chosen resolution, and can be focused full size', async ({ newPerson }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const { guildId } = await voiceServer(ada, [bob]);
-  await joinCall(ada.page, guildId, 'Lounge');
-  await joinCall(bob.page, guildId, 'Lounge');
+  const {
+    people: [ada, bob],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob']);
+  await joinAll([ada, bob], guildId);
   await expect.poll(async () => (await peerStats(bob.page, ada.id))?.connectionState).toBe('connected');
 
   const shareAt = async (resolution: string) => {

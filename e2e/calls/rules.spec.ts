@@ -1,19 +1,18 @@
 import { logInViaUi } from '../helpers';
 import { expect, test } from '../people';
-import { expectMediaFrom, joinCall, peerStats, setVoiceSettings, voiceServer } from './calls';
+import { expectMediaFrom, joinAll, joinCall, peerStats, peopleWithVoice, setVoiceSettings } from './calls';
 
 /** One call per user, what others see from outside a call, and calls through TURN. */
 
 test('everyone in the server sees who is in a voice channel, live', async ({ newPerson }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const cy = await newPerson('Cy');
-  const { guildId } = await voiceServer(ada, [bob, cy]);
+  const {
+    people: [ada, bob, cy],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob', 'Cy']);
   await cy.page.goto(`/channels/${guildId}`);
   const lounge = cy.page.getByTestId('voice-members');
 
-  await joinCall(ada.page, guildId, 'Lounge');
-  await joinCall(bob.page, guildId, 'Lounge');
+  await joinAll([ada, bob], guildId);
   await expect(lounge.getByTestId('voice-member')).toHaveText([/Ada/, /Bob/]);
 
   await bob.page.getByTestId('toggle-mute').click();
@@ -24,9 +23,10 @@ test('everyone in the server sees who is in a voice channel, live', async ({ new
 });
 
 test('joining another voice channel leaves the first', async ({ newPerson }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const { guildId } = await voiceServer(ada, [bob], ['Lounge', 'Studio']);
+  const {
+    people: [ada, bob],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob'], { voiceChannels: ['Lounge', 'Studio'] });
   await bob.page.goto(`/channels/${guildId}`);
   await joinCall(ada.page, guildId, 'Lounge');
   const membersOf = (name: string) => bob.page.getByTestId('voice-channel').filter({ hasText: name }).getByTestId('voice-member');
@@ -38,11 +38,11 @@ test('joining another voice channel leaves the first', async ({ newPerson }) => 
 });
 
 test('joining from another device moves the call there, and the first device says why', async ({ newPerson, browser }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const { guildId } = await voiceServer(ada, [bob]);
-  await joinCall(ada.page, guildId, 'Lounge');
-  await joinCall(bob.page, guildId, 'Lounge');
+  const {
+    people: [ada, bob],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob']);
+  await joinAll([ada, bob], guildId);
   await expectMediaFrom(bob, ada, { video: false });
 
   const laptop = await browser.newContext();
@@ -63,9 +63,10 @@ test('joining from another device moves the call there, and the first device say
 });
 
 test('a participant whose gateway session is lost rejoins the call by themselves', async ({ newPerson }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const { guildId } = await voiceServer(ada, [bob]);
+  const {
+    people: [ada, bob],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob']);
   // Ada's gateway goes through the test, which can cut it the way a network drop does.
   let drop: (() => Promise<void>) | null = null;
   await ada.page.routeWebSocket(/\/gateway/, (page) => {
@@ -78,8 +79,7 @@ test('a participant whose gateway session is lost rejoins the call by themselves
     };
   });
   await ada.page.reload();
-  await joinCall(ada.page, guildId, 'Lounge');
-  await joinCall(bob.page, guildId, 'Lounge');
+  await joinAll([ada, bob], guildId);
   await expectMediaFrom(bob, ada, { video: false });
   const before = (await peerStats(bob.page, ada.id))!.sessionId;
 
@@ -93,12 +93,12 @@ test('a participant whose gateway session is lost rejoins the call by themselves
 });
 
 test('a call relayed through TURN connects (relay-only ICE)', async ({ newPerson }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const { guildId } = await voiceServer(ada, [bob]);
+  const {
+    people: [ada, bob],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob']);
   for (const person of [ada, bob]) await setVoiceSettings(person.page, { relayOnly: true });
-  await joinCall(ada.page, guildId, 'Lounge');
-  await joinCall(bob.page, guildId, 'Lounge');
+  await joinAll([ada, bob], guildId);
   await expectMediaFrom(bob, ada, { video: false });
   await expectMediaFrom(ada, bob, { video: false });
   const link = await peerStats(ada.page, bob.id);

@@ -1,17 +1,17 @@
 import { expectAccessible } from '../axe';
 import { expect, test } from '../people';
-import { expectMediaFrom, joinCall, voiceServer } from './calls';
+import { expectMediaFrom, joinAll, joinCall, peopleWithVoice } from './calls';
 
 /** The call screens: accessible in both themes, usable on a phone, by keyboard, with live indicators. */
 
 for (const theme of ['light', 'dark'] as const) {
   test(`the call view passes axe in the ${theme} theme`, async ({ newPerson }) => {
     test.slow();
-    const ada = await newPerson('Ada', { colorScheme: theme });
-    const bob = await newPerson('Bob');
-    const { guildId } = await voiceServer(ada, [bob]);
-    await joinCall(ada.page, guildId, 'Lounge');
-    await joinCall(bob.page, guildId, 'Lounge');
+    const {
+      people: [ada, bob],
+      guildId,
+    } = await peopleWithVoice(newPerson, ['Ada', 'Bob'], { colorScheme: theme });
+    await joinAll([ada, bob], guildId);
     await bob.page.getByTestId('toggle-video').click();
     await expectMediaFrom(ada, bob, { video: true });
     await expect(ada.page.locator('html')).toHaveAttribute('data-theme', theme);
@@ -25,11 +25,11 @@ for (const theme of ['light', 'dark'] as const) {
 }
 
 test('a speaking ring, and a volume per person from the keyboard or a right-click', async ({ newPerson }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const { guildId } = await voiceServer(ada, [bob]);
-  await joinCall(ada.page, guildId, 'Lounge');
-  await joinCall(bob.page, guildId, 'Lounge');
+  const {
+    people: [ada, bob],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob']);
+  await joinAll([ada, bob], guildId);
   await expectMediaFrom(ada, bob, { video: false });
 
   // Chromium's fake microphone beeps: Bob's tile lights up while it does (checked every frame).
@@ -52,9 +52,11 @@ test('a speaking ring, and a volume per person from the keyboard or a right-clic
 });
 
 test('on a 375-px phone the call fits the screen and its controls work', async ({ newPerson }) => {
-  const ada = await newPerson('Ada');
-  const bob = await newPerson('Bob');
-  const { guildId, voice } = await voiceServer(ada, [bob]);
+  const {
+    people: [ada, bob],
+    guildId,
+    voice,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob']);
   await joinCall(bob.page, guildId, 'Lounge');
   await ada.page.setViewportSize({ width: 375, height: 740 });
   // On a phone the sidebar is a drawer: the call's own page has the join button.

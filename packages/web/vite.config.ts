@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import vue from '@vitejs/plugin-vue';
-import { type Plugin, defineConfig } from 'vite';
+import { type Plugin, type Rollup, defineConfig } from 'vite';
 
 /** `npm run dev -w @parley/web` proxies the API to a server on :8080 (see scripts/dev.mjs). */
 const api = process.env.PARLEY_API ?? 'http://127.0.0.1:8080';
 
 /**
  * Emits /sw.js (src/pwa/service-worker.js) with the list of files that make up this build's
- * app shell: index.html, every bundled asset (not source maps) and the public files, and a
+ * app shell: index.html, every bundled asset (not source maps, not what fetchedOnDemand names)
+ * and the public files, and a
  * version derived from that list, so each build installs as a new worker with a fresh cache.
  */
 function serviceWorker(): Plugin {
@@ -24,7 +25,9 @@ function serviceWorker(): Plugin {
     apply: 'build',
     enforce: 'post',
     generateBundle(_options, bundle) {
-      const built = Object.keys(bundle).filter((file) => !file.endsWith('.map')).map((file) => `/${file}`);
+      const built = Object.entries(bundle)
+        .filter(([file, output]) => !file.endsWith('.map') && !fetchedOnDemand(file, output))
+        .map(([file]) => `/${file}`);
       const shell = [...new Set([...built, ...publicFiles(publicDir)])].sort();
       const version = createHash('sha256');
       for (const file of shell) {
@@ -38,6 +41,15 @@ function serviceWorker(): Plugin {
       this.emitFile({ type: 'asset', fileName: 'sw.js', source });
     },
   };
+}
+
+/**
+ * Call encryption's libsodium (about 300 KB, in its chunk and in the encryption worker) is
+ * fetched the first time someone calls, not installed with the shell for everyone.
+ */
+function fetchedOnDemand(file: string, output: Rollup.OutputAsset | Rollup.OutputChunk): boolean {
+  if (output.type === 'chunk') return Object.keys(output.modules).some((id) => id.includes('/libsodium'));
+  return /^assets\/worker-[^/]*\.js$/.test(file);
 }
 
 export default defineConfig({

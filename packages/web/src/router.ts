@@ -44,6 +44,7 @@ export const router = createRouter({
         { path: 'sessions', component: () => import('./features/settings/SessionsSettings.vue') },
         { path: 'appearance', component: () => import('./features/settings/AppearanceSettings.vue') },
         { path: 'notifications', component: () => import('./features/settings/NotificationSettings.vue') },
+        { path: 'voice', component: () => import('./features/calls/settings/VoiceVideoSettings.vue') },
         { path: 'developer', component: () => import('./features/developer/DeveloperSettings.vue') },
       ],
     },

@@ -20,23 +20,9 @@ export function toVoiceState(row: VoiceStateRow, options: { withGuild: boolean }
   };
 }
 
-/** The event that says a user left a call. */
-export function leftVoiceState(row: Pick<VoiceStateRow, 'user_id' | 'guild_id' | 'session_id'>): VoiceState {
-  return {
-    ...(row.guild_id && { guild_id: row.guild_id }),
-    channel_id: null,
-    user_id: row.user_id,
-    session_id: row.session_id,
-    deaf: false,
-    mute: false,
-    self_mute: false,
-    self_deaf: false,
-    self_video: false,
-    self_stream: false,
-    suppress: false,
-    request_to_speak_timestamp: null,
-    public_key: null,
-  };
+/** The event that says a user left a call: their last state, in no channel. */
+export function leftVoiceState(row: VoiceStateRow): VoiceState {
+  return { ...toVoiceState(row), channel_id: null };
 }
 
 export const parseIds = (json: string): Snowflake[] => JSON.parse(json) as Snowflake[];

@@ -114,8 +114,11 @@ export const useCallStore = defineStore('call', () => {
     iceServers,
   };
 
-  /** Joins a voice channel (guildId) or a DM call (guildId null), leaving any other call first. */
-  async function join(channelId: Snowflake, guildId: Snowflake | null): Promise<void> {
+  /**
+   * Joins a voice channel (guildId) or a DM call (guildId null), leaving any other call first;
+   * `video` joins with the camera on (a video call).
+   */
+  async function join(channelId: Snowflake, guildId: Snowflake | null, options: { video?: boolean } = {}): Promise<void> {
     if (current.value?.channelId === channelId) return;
     session?.leave();
     const mine = ++attempt;
@@ -124,7 +127,7 @@ export const useCallStore = defineStore('call', () => {
     error.value = null;
     const { CallSession } = await import('./engine/CallSession');
     if (mine !== attempt) return;
-    const next = new CallSession({ channelId, guildId, transport, settings: voiceSettings, selfMute: selfMute.value, selfDeaf: selfDeaf.value });
+    const next = new CallSession({ channelId, guildId, transport, settings: voiceSettings, selfMute: selfMute.value, selfDeaf: selfDeaf.value, video: options.video });
     session = next;
     wire(next);
     await next.start();
@@ -219,6 +222,10 @@ export const useCallStore = defineStore('call', () => {
   watch(
     () => voiceSettings.videoDeviceId,
     () => void session?.reopenCamera(),
+  );
+  watch(
+    () => voiceSettings.inputMode,
+    () => session?.inputModeChanged(),
   );
   watch(
     () => voiceSettings.outputDeviceId,

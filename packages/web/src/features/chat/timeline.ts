@@ -44,6 +44,9 @@ export function buildTimeline(messages: readonly Message[], pending: readonly Pe
       previous.author.id === raw.author.id &&
       time - previousTime < GROUP_MS &&
       raw.type !== MessageType.REPLY &&
+      // A call's system message stands alone, and the message after it starts a new group.
+      raw.type !== MessageType.CALL &&
+      previous.type !== MessageType.CALL &&
       raw.message_reference === undefined;
     rows.push({ kind: 'message', key: raw.id, message, grouped, day: newDay ? day : null, firstUnread });
     previous = raw;

@@ -54,6 +54,12 @@ describe('the timeline', () => {
     expect(localDay(start)).toBe(20260521);
   });
 
+  it('never groups a call\'s system message with the messages around it', () => {
+    const call = { participants: ['ada'], ended_timestamp: null } as Message['call'];
+    const messages = [message('ada', 0), message('ada', 1, { type: 3, content: '', call }), message('ada', 2), message('ada', 3)];
+    expect(messageRows(buildTimeline(messages, [], null)).map((r) => r.grouped)).toEqual([false, false, false, true]);
+  });
+
   it('puts the "New messages" divider on the first message after the last read one, breaking its group', () => {
     const messages = [message('ada', 0), message('ada', 1), message('ada', 2), message('ada', 3)];
     const rows = messageRows(buildTimeline(messages, [], messages[1]!.id));

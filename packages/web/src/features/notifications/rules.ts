@@ -1,4 +1,4 @@
-import { type Message, MessageNotificationLevel, type Snowflake, type UserGuildSettings } from '@parley/protocol';
+import { type Message, MessageNotificationLevel, MessageType, type Snowflake, type UserGuildSettings } from '@parley/protocol';
 import { type MentionNames, mentionsAsText } from '../chat/mentionText';
 
 /**
@@ -71,6 +71,8 @@ const BODY_MAX = 180;
 
 /** A notification's text: the message with mentions as names, shortened, or what it carries. */
 export function notificationBody(message: Message, names: MentionNames): string {
+  // A DM call's system message has no text: in the background, the notification is the ring.
+  if (message.type === MessageType.CALL) return 'Started a call';
   const text = mentionsAsText(message.content, names, BODY_MAX);
   if (text) return text;
   const files = message.attachments.length;

@@ -85,5 +85,6 @@ describe('desktop notification rules', () => {
     expect(notificationBody(message({ content: 'x'.repeat(300) }), names)).toHaveLength(180);
     const file = { id: '1', filename: 'cat.png', size: 1, url: '', proxy_url: '' } as Message['attachments'][number];
     expect(notificationBody(message({ content: '', attachments: [file] }), names)).toBe('Sent cat.png');
+    expect(notificationBody(message({ content: '', type: 3, call: { participants: [], ended_timestamp: null } }), names)).toBe('Started a call');
   });
 });

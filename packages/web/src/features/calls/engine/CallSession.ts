@@ -52,6 +52,8 @@ export interface CallSessionOptions {
   /** Our flags at join (the store remembers mute and deafen between calls, like Discord). */
   selfMute: boolean;
   selfDeaf: boolean;
+  /** Join with the camera on (a video call). */
+  video?: boolean;
 }
 
 /** How long we wait for the server to put us in the call before giving up. */
@@ -79,6 +81,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
   selfDeaf: boolean;
   private readonly transport: CallTransport;
   private readonly settings: VoiceSettings;
+  private readonly withVideo: boolean;
   private readonly media = new LocalMedia();
   private readonly audio = new AudioOut();
   private readonly links = new Map<Snowflake, PeerLink>();
@@ -104,6 +107,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.settings = options.settings;
     this.selfMute = options.selfMute;
     this.selfDeaf = options.selfDeaf;
+    this.withVideo = options.video ?? false;
     this.pushToTalk = new PushToTalkKey(
       () => this.settings.pushToTalkKey,
       () => void this.updateTransmitting(),
@@ -115,10 +119,11 @@ export class CallSession extends Emitter<CallSessionEvents> {
    * Resolves once the request is sent; `joined` or `ended` tells how it went.
    */
   async start(): Promise<void> {
-    const [iceServers, encryption] = await Promise.all([this.transport.iceServers(), this.openEncryption(), this.openMicrophone()]);
+    const [iceServers, encryption] = await Promise.all([this.transport.iceServers(), this.openEncryption(), this.openMicrophone(), this.withVideo && this.openCamera()]);
     // Left (or replaced by another join) while devices were opening.
     if (this.state === 'ended') {
       encryption?.close();
+      this.media.stopAll();
       return;
     }
     this.iceServers = iceServers;
@@ -154,19 +159,12 @@ export class CallSession extends Emitter<CallSessionEvents> {
 
   /** Turns the camera on or off; resolves with whether it is on (it may fail to open). */
   async setVideo(on: boolean): Promise<boolean> {
-    if (on) {
-      try {
-        const previous = await this.media.openCamera(this.settings);
-        previous?.stop();
-      } catch (error) {
-        this.emit('notice', `Your camera could not be opened: ${describe(error)}`);
-        return this.media.camera !== null;
-      }
-    } else {
+    if (on && !(await this.openCamera())) return this.media.camera !== null;
+    if (!on) {
       this.media.stopCamera();
+      this.emit('video', { userId: this.transport.me, slot: 'camera', stream: null });
     }
     await this.sendSlot('camera', this.media.camera);
-    this.emit('video', { userId: this.transport.me, slot: 'camera', stream: streamOf(this.media.camera) });
     this.flagsChanged();
     return this.media.camera !== null;
   }
@@ -208,6 +206,11 @@ export class CallSession extends Emitter<CallSessionEvents> {
   async reopenCamera(): Promise<void> {
     if (!this.media.camera) return;
     await this.setVideo(true);
+  }
+
+  /** Voice activity or push-to-talk was switched in settings: the microphone follows at once. */
+  inputModeChanged(): void {
+    void this.updateTransmitting();
   }
 
   async setSpeaker(deviceId: string | null): Promise<void> {
@@ -300,6 +303,19 @@ export class CallSession extends Emitter<CallSessionEvents> {
       this.emit('notice', `Your microphone could not be opened (${describe(error)}). You are muted.`);
       return null;
     }
+  }
+
+  /** Opens (or switches) the camera and shows our preview; false if it would not open. */
+  private async openCamera(): Promise<boolean> {
+    try {
+      const previous = await this.media.openCamera(this.settings);
+      previous?.stop();
+    } catch (error) {
+      this.emit('notice', `Your camera could not be opened: ${describe(error)}`);
+      return false;
+    }
+    this.emit('video', { userId: this.transport.me, slot: 'camera', stream: streamOf(this.media.camera) });
+    return true;
   }
 
   private sendVoiceState(): void {
