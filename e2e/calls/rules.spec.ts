@@ -22,6 +22,19 @@ test('everyone in the server sees who is in a voice channel, live', async ({ new
   await expect(lounge.getByTestId('voice-member')).toHaveText([/Ada/]);
 });
 
+test('a full call turns the next person away with a message saying so', async ({ newPerson }) => {
+  const {
+    people: [ada, bob, cy, dee],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob', 'Cy', 'Dee']);
+  await joinAll([ada, bob, cy], guildId); // the call specs' server allows 3 (CALL_MAX_PARTICIPANTS)
+  await dee.page.goto(`/channels/${guildId}`);
+  await dee.page.getByTestId('voice-channel-link').filter({ hasText: 'Lounge' }).click();
+  await expect(dee.page.getByTestId('call-error')).toHaveText(/This call is full: at most 3 people/);
+  await expect(dee.page.getByTestId('call-status')).toHaveCount(0);
+  await expect(ada.page.getByTestId('voice-member')).toHaveText([/Ada/, /Bob/, /Cy/]);
+});
+
 test('joining another voice channel leaves the first', async ({ newPerson }) => {
   const {
     people: [ada, bob],
