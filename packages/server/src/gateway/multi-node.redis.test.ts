@@ -1,9 +1,9 @@
 import { ChannelType, type Presence, type Snowflake, routes } from '@parley/protocol';
-import { GatewayClient, type GatewayEvents, type RestClient } from '@parley/sdk';
+import { GatewayClient, type RestClient } from '@parley/sdk';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, type ClusterNode, startCluster } from '../testing/cluster';
-import { Collector } from '../testing/collector';
+import { Collector, collect } from '../testing/collector';
 import { uniqueName } from '../testing/fixtures';
 
 /*
@@ -38,12 +38,6 @@ async function member(node: ClusterNode): Promise<Person> {
   return person;
 }
 
-/** Every event of one kind a client receives, from now on. */
-function collect<K extends keyof GatewayEvents>(gateway: GatewayClient, name: K): Collector<GatewayEvents[K]> {
-  const collector = new Collector<GatewayEvents[K]>();
-  gateway.on(name, collector.push);
-  return collector;
-}
 
 const presenceOf = (userId: Snowflake, status: Presence['status']) => (p: Presence) => p.user.id === userId && p.status === status;
 const send = (person: Person, content: string, via?: ClusterNode) =>

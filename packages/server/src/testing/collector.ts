@@ -1,3 +1,5 @@
+import type { GatewayClient, GatewayEvents } from '@parley/sdk';
+
 /**
  * Gathers what a callback receives, and lets a test wait (bounded) until what it gathered
  * satisfies a condition: waiting for events rather than sleeping for them.
@@ -37,4 +39,11 @@ export class Collector<T> {
   count(count: number, timeoutMs?: number): Promise<readonly T[]> {
     return this.until(`${count} items`, (items) => items.length >= count, timeoutMs);
   }
+}
+
+/** Every event of one kind a gateway client receives, from now on. */
+export function collect<K extends keyof GatewayEvents>(gateway: GatewayClient, name: K): Collector<GatewayEvents[K]> {
+  const collector = new Collector<GatewayEvents[K]>();
+  gateway.on(name, collector.push);
+  return collector;
 }

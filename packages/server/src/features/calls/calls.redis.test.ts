@@ -1,8 +1,8 @@
 import { ChannelType, type Snowflake, type VoiceStateUpdate, routes } from '@parley/protocol';
-import type { GatewayEvents, ParleyClient } from '@parley/sdk';
+import type { ParleyClient } from '@parley/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, type ClusterNode, startCluster } from '../../testing/cluster';
-import { Collector } from '../../testing/collector';
+import { collect } from '../../testing/collector';
 import { uniqueName } from '../../testing/fixtures';
 
 /*
@@ -29,11 +29,6 @@ async function member(node: ClusterNode): Promise<Person> {
   return { userId: user_id as Snowflake, token };
 }
 
-function collect<K extends keyof GatewayEvents>(client: ParleyClient, name: K): Collector<GatewayEvents[K]> {
-  const collector = new Collector<GatewayEvents[K]>();
-  client.gateway.on(name, collector.push);
-  return collector;
-}
 
 async function voiceChannel(): Promise<Snowflake> {
   const channel = await A.client(owner.token).request(routes.channels.create, { params: { guild_id: guildId }, body: { name: uniqueName('v'), type: ChannelType.GUILD_VOICE } });
@@ -44,7 +39,7 @@ const join = (channelId: Snowflake): VoiceStateUpdate => ({ guild_id: guildId, c
 
 /** Joins and waits for the confirmation (the user's own VOICE_STATE_UPDATE for this session). */
 async function joined(client: ParleyClient, person: Person, channelId: Snowflake): Promise<void> {
-  const states = collect(client, 'VOICE_STATE_UPDATE');
+  const states = collect(client.gateway, 'VOICE_STATE_UPDATE');
   client.gateway.updateVoiceState(join(channelId));
   await states.until('joined', (s) => s.some((v) => v.user_id === person.userId && v.channel_id === channelId && v.session_id === client.gateway.sessionId), 10_000);
 }
@@ -72,13 +67,13 @@ describe('calls across nodes', () => {
     const bo = await member(B);
     const onA = await A.connect(ann.token);
     const onB = await B.connect(bo.token);
-    const seenOnA = collect(onA, 'VOICE_STATE_UPDATE');
+    const seenOnA = collect(onA.gateway, 'VOICE_STATE_UPDATE');
     await joined(onA, ann, channelId);
     await joined(onB, bo, channelId);
     await seenOnA.until('bo joined, seen on node A', (s) => s.some((v) => v.user_id === bo.userId && v.channel_id === channelId));
 
-    const toB = collect(onB, 'RTC_SIGNAL');
-    const toA = collect(onA, 'RTC_SIGNAL');
+    const toB = collect(onB.gateway, 'RTC_SIGNAL');
+    const toA = collect(onA.gateway, 'RTC_SIGNAL');
     onA.gateway.sendRtcSignal({ channel_id: channelId, to_user_id: bo.userId, type: 'description', description: { type: 'offer', sdp: 'offer from A' } });
     const [offer] = await toB.count(1, 10_000);
     expect(offer).toMatchObject({ from_user_id: ann.userId, from_session_id: onA.gateway.sessionId, description: { sdp: 'offer from A' } });
@@ -91,12 +86,12 @@ describe('calls across nodes', () => {
     const cat = await member(A);
     const phone = await A.connect(cat.token);
     await joined(phone, cat, channelId);
-    const told = collect(phone, 'VOICE_DISCONNECTED');
+    const told = collect(phone.gateway, 'VOICE_DISCONNECTED');
     const laptop = await B.connect(cat.token);
     await joined(laptop, cat, channelId);
     expect((await told.count(1, 10_000))[0]).toMatchObject({ channel_id: channelId, reason: 'moved_to_other_device' });
     // The phone no longer holds the call anywhere: a signal from it is refused.
-    const errors = collect(phone, 'VOICE_ERROR');
+    const errors = collect(phone.gateway, 'VOICE_ERROR');
     phone.gateway.sendRtcSignal({ channel_id: channelId, to_user_id: owner.userId, type: 'candidates', candidates: [{ candidate: '' }] });
     expect((await errors.count(1, 10_000))[0]!.code).toBe('NOT_IN_CALL');
   });
@@ -108,8 +103,8 @@ describe('calls across nodes', () => {
       return { person, client: await node.connect(person.token) };
     }));
     const outcomes = people.map(({ client, person }) => {
-      const states = collect(client, 'VOICE_STATE_UPDATE');
-      const errors = collect(client, 'VOICE_ERROR');
+      const states = collect(client.gateway, 'VOICE_STATE_UPDATE');
+      const errors = collect(client.gateway, 'VOICE_ERROR');
       return Promise.race([
         states.until('own join', (s) => s.some((v) => v.user_id === person.userId && v.channel_id === channelId), 15_000).then(() => 'joined'),
         errors.count(1, 15_000).then((e) => e[0]!.code),
@@ -124,7 +119,7 @@ describe('calls across nodes', () => {
   it('takes the callers of a node that dies out of their call, and tells the others', async () => {
     const channelId = await voiceChannel();
     const watcher = await A.connect(owner.token);
-    const seen = collect(watcher, 'VOICE_STATE_UPDATE');
+    const seen = collect(watcher.gateway, 'VOICE_STATE_UPDATE');
     const dan = await member(B);
     const onB = await B.connect(dan.token);
     await joined(onB, dan, channelId);

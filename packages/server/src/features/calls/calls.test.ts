@@ -1,7 +1,7 @@
 import { ChannelType, GatewayCloseCode, GatewayOpcode, type Snowflake, type VoiceStateUpdate, SDP_MAX_CHARS, routes } from '@parley/protocol';
-import type { GatewayEvents, ParleyClient } from '@parley/sdk';
+import type { ParleyClient } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Collector } from '../../testing/collector';
+import { collect } from '../../testing/collector';
 import { type Person, failure, joinGuild, makeGuild, signUp } from '../../testing/fixtures';
 import { RawGateway } from '../../testing/raw-gateway';
 import { startTestServer, type TestServer } from '../../testing/server';
@@ -19,12 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Every event of one kind a client receives, from now on. */
-function collect<K extends keyof GatewayEvents>(client: ParleyClient, name: K): Collector<GatewayEvents[K]> {
-  const collector = new Collector<GatewayEvents[K]>();
-  client.gateway.on(name, collector.push);
-  return collector;
-}
 
 /** Where a call happens: a voice channel in a guild, or a DM (guild_id null). */
 type CallPlace = { id: Snowflake; guild_id?: Snowflake | null | undefined };
@@ -47,7 +41,7 @@ async function inCall(person: Person, channel: CallPlace, extra: Partial<VoiceSt
 }
 
 async function joinFrom(live: ParleyClient, person: Person, channel: CallPlace, extra: Partial<VoiceStateUpdate> = {}): Promise<void> {
-  const states = collect(live, 'VOICE_STATE_UPDATE');
+  const states = collect(live.gateway, 'VOICE_STATE_UPDATE');
   live.gateway.updateVoiceState(join(channel, extra));
   await states.until('own join', (s) => s.some((v) => v.user_id === person.userId && v.channel_id === channel.id && v.session_id === live.gateway.sessionId));
 }
@@ -65,7 +59,7 @@ describe('voice channels', () => {
   it('shows everyone in the server who is in the call, live and in GUILD_CREATE, and ends the call when the last one leaves', async () => {
     const { owner, guild, voice, members } = await voiceGuild(2);
     const watcher = await server.connect(members[1]!.client.token!);
-    const seen = collect(watcher, 'VOICE_STATE_UPDATE');
+    const seen = collect(watcher.gateway, 'VOICE_STATE_UPDATE');
     const a = await inCall(owner, voice, { self_mute: true, public_key: 'A'.repeat(43) });
     const b = await inCall(members[0]!, voice);
     await seen.until('both joins', (s) => s.filter((v) => v.channel_id === voice.id).length === 2);
@@ -101,7 +95,7 @@ describe('one call per user', () => {
     const { owner, guild, voice, members } = await voiceGuild(1);
     const other = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'Studio', type: ChannelType.GUILD_VOICE } });
     const watcher = await server.connect(members[0]!.client.token!);
-    const seen = collect(watcher, 'VOICE_STATE_UPDATE');
+    const seen = collect(watcher.gateway, 'VOICE_STATE_UPDATE');
     const a = await inCall(owner, voice);
     await joinFrom(a, owner, other);
     await seen.until('leave then join', (s) => s.some((v) => v.user_id === owner.userId && v.channel_id === other.id));
@@ -114,7 +108,7 @@ describe('one call per user', () => {
   it('takes the call away from the first device when the user joins from a second, and says why', async () => {
     const { owner, voice } = await voiceGuild(0);
     const phone = await inCall(owner, voice);
-    const told = collect(phone, 'VOICE_DISCONNECTED');
+    const told = collect(phone.gateway, 'VOICE_DISCONNECTED');
     const laptop = await inCall(owner, voice);
     const [why] = await told.count(1);
     expect(why).toMatchObject({ channel_id: voice.id, reason: 'moved_to_other_device' });
@@ -122,7 +116,7 @@ describe('one call per user', () => {
     expect(state!.session_id).toBe(laptop.gateway.sessionId);
     // The phone no longer holds the call: its leave is ignored, its signals refused.
     phone.gateway.updateVoiceState(leave);
-    const errors = collect(phone, 'VOICE_ERROR');
+    const errors = collect(phone.gateway, 'VOICE_ERROR');
     phone.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: owner.userId as Snowflake, ...offer });
     expect((await errors.count(1))[0]!.code).toBe('NOT_IN_CALL');
     expect((await storedStates(voice.id)).map((s) => s.session_id)).toEqual([laptop.gateway.sessionId]);
@@ -135,7 +129,7 @@ describe('who may join', () => {
     const outsider = await voiceGuild(0);
     const secret = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'Board', type: ChannelType.GUILD_VOICE, private: true } });
     const live = await server.connect(members[0]!.client.token!);
-    const errors = collect(live, 'VOICE_ERROR');
+    const errors = collect(live.gateway, 'VOICE_ERROR');
     const attempts: [CallPlace, string][] = [
       [general, 'NOT_A_CALL_CHANNEL'],
       [{ id: voice.id, guild_id: outsider.guild.id }, 'NOT_A_CALL_CHANNEL'],
@@ -164,11 +158,11 @@ describe('who may join', () => {
   it('ends a voice channel\'s call when the channel is deleted, and takes out who is removed from a private one', async () => {
     const { owner, guild, members } = await voiceGuild(1);
     const watcher = await server.connect(owner.client.token!);
-    const seen = collect(watcher, 'VOICE_STATE_UPDATE');
+    const seen = collect(watcher.gateway, 'VOICE_STATE_UPDATE');
     const secret = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'Board', type: ChannelType.GUILD_VOICE, private: true } });
     await owner.client.request(routes.channels.addMember, { params: { channel_id: secret.id, user_id: members[0]!.userId as Snowflake } });
     const member = await inCall(members[0]!, secret);
-    const told = collect(member, 'VOICE_DISCONNECTED');
+    const told = collect(member.gateway, 'VOICE_DISCONNECTED');
     await owner.client.request(routes.channels.removeMember, { params: { channel_id: secret.id, user_id: members[0]!.userId as Snowflake } });
     expect((await told.count(1))[0]).toMatchObject({ channel_id: secret.id, reason: 'access_lost' });
     expect(await storedCall(secret.id)).toBeUndefined();
@@ -183,9 +177,9 @@ describe('who may join', () => {
   it('takes people out of a call in a server they leave', async () => {
     const { owner, voice, guild, members } = await voiceGuild(1);
     const watcher = await server.connect(owner.client.token!);
-    const seen = collect(watcher, 'VOICE_STATE_UPDATE');
+    const seen = collect(watcher.gateway, 'VOICE_STATE_UPDATE');
     const leaver = await inCall(members[0]!, voice);
-    const told = collect(leaver, 'VOICE_DISCONNECTED');
+    const told = collect(leaver.gateway, 'VOICE_DISCONNECTED');
     await members[0]!.client.request(routes.guilds.leave, { params: { guild_id: guild.id } });
     await seen.until('leave', (s) => s.some((v) => v.user_id === members[0]!.userId && v.channel_id === null));
     expect((await told.count(1))[0]!.reason).toBe('access_lost');
@@ -200,9 +194,9 @@ describe('signaling', () => {
     const b = await inCall(members[0]!, voice);
     const bElsewhere = await server.connect(members[0]!.client.token!); // B's other device, not in the call
     const outsider = await server.connect(members[1]!.client.token!);
-    const toB = collect(b, 'RTC_SIGNAL');
-    const toBElsewhere = collect(bElsewhere, 'RTC_SIGNAL');
-    const toA = collect(a, 'RTC_SIGNAL');
+    const toB = collect(b.gateway, 'RTC_SIGNAL');
+    const toBElsewhere = collect(bElsewhere.gateway, 'RTC_SIGNAL');
+    const toA = collect(a.gateway, 'RTC_SIGNAL');
 
     a.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: members[0]!.userId as Snowflake, ...offer });
     a.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: members[0]!.userId as Snowflake, type: 'candidates', candidates: [{ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 }] });
@@ -213,9 +207,9 @@ describe('signaling', () => {
     expect((await toA.count(1))[0]).toMatchObject({ type: 'media_key', from_user_id: members[0]!.userId, key: { key_id: 1 } });
 
     // Someone outside the call can neither send into it nor be sent to.
-    const outsiderErrors = collect(outsider, 'VOICE_ERROR');
+    const outsiderErrors = collect(outsider.gateway, 'VOICE_ERROR');
     outsider.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: owner.userId as Snowflake, ...offer });
-    const aErrors = collect(a, 'VOICE_ERROR');
+    const aErrors = collect(a.gateway, 'VOICE_ERROR');
     a.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: members[1]!.userId as Snowflake, ...offer });
     a.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: owner.userId as Snowflake, ...offer });
     expect((await outsiderErrors.count(1))[0]!.code).toBe('NOT_IN_CALL');
@@ -258,7 +252,7 @@ describe('devices that drop', () => {
   it('keeps the call of a session that resumes, and drops one that does not within the grace period', async () => {
     const { owner, voice, members } = await voiceGuild(1);
     const watcher = await server.connect(owner.client.token!);
-    const seen = collect(watcher, 'VOICE_STATE_UPDATE');
+    const seen = collect(watcher.gateway, 'VOICE_STATE_UPDATE');
     const b = await inCall(members[0]!, voice);
     const resumed = b.gateway.once('RESUMED');
     b.gateway.reconnect();
@@ -285,7 +279,7 @@ describe('devices that drop', () => {
   it('leaves at once when the device closes cleanly', async () => {
     const { owner, voice, members } = await voiceGuild(1);
     const watcher = await server.connect(owner.client.token!);
-    const seen = collect(watcher, 'VOICE_STATE_UPDATE');
+    const seen = collect(watcher.gateway, 'VOICE_STATE_UPDATE');
     const b = await inCall(members[0]!, voice);
     b.gateway.close();
     await seen.until('left', (s) => s.some((v) => v.user_id === members[0]!.userId && v.channel_id === null));
@@ -302,11 +296,11 @@ describe('DM calls', () => {
   it('rings the recipient, who declines; the call message shows who came and when it ended', async () => {
     const { caller, callee, dm } = await dmBetween();
     const phone = await server.connect(callee.client.token!);
-    const calls = collect(phone, 'CALL_CREATE');
-    const updates = collect(phone, 'CALL_UPDATE');
-    const messages = collect(phone, 'MESSAGE_CREATE');
-    const edits = collect(phone, 'MESSAGE_UPDATE');
-    const deleted = collect(phone, 'CALL_DELETE');
+    const calls = collect(phone.gateway, 'CALL_CREATE');
+    const updates = collect(phone.gateway, 'CALL_UPDATE');
+    const messages = collect(phone.gateway, 'MESSAGE_CREATE');
+    const edits = collect(phone.gateway, 'MESSAGE_UPDATE');
+    const deleted = collect(phone.gateway, 'CALL_DELETE');
     const a = await inCall(caller, { id: dm.id, guild_id: null });
     const [call] = await calls.count(1);
     expect(call).toMatchObject({ channel_id: dm.id, ringing: [callee.userId] });
@@ -331,8 +325,8 @@ describe('DM calls', () => {
   it('stops ringing when the recipient picks up, and on its own after the ring time', async () => {
     const { caller, callee, dm } = await dmBetween();
     const phone = await server.connect(callee.client.token!);
-    const updates = collect(phone, 'CALL_UPDATE');
-    const edits = collect(phone, 'MESSAGE_UPDATE');
+    const updates = collect(phone.gateway, 'CALL_UPDATE');
+    const edits = collect(phone.gateway, 'MESSAGE_UPDATE');
     await inCall(caller, { id: dm.id, guild_id: null });
     // Nobody answers: the ringing stops by itself (CALL_RING_SECONDS=1 here).
     await updates.until('ring timeout', (u) => u.some((c) => c.ringing.length === 0), 10_000);
@@ -349,7 +343,7 @@ describe('DM calls', () => {
     const { caller, callee, dm } = await dmBetween();
     await callee.client.request(routes.relationships.block, { params: { user_id: caller.userId as Snowflake }, body: { type: 2 } });
     const live = await server.connect(caller.client.token!);
-    const errors = collect(live, 'VOICE_ERROR');
+    const errors = collect(live.gateway, 'VOICE_ERROR');
     live.gateway.updateVoiceState(join({ id: dm.id, guild_id: null }));
     expect((await errors.count(1))[0]!.code).toBe('BLOCKED');
 
@@ -358,8 +352,8 @@ describe('DM calls', () => {
     const request = await stranger.client.request(routes.channels.openDm, { body: { recipient_id: target.userId } });
     await stranger.client.request(routes.messages.create, { params: { channel_id: request.id }, body: { content: 'hello?' } });
     const targetLive = await server.connect(target.client.token!);
-    const targetErrors = collect(targetLive, 'VOICE_ERROR');
-    const calls = collect(await server.connect(stranger.client.token!), 'CALL_CREATE');
+    const targetErrors = collect(targetLive.gateway, 'VOICE_ERROR');
+    const calls = collect((await server.connect(stranger.client.token!)).gateway, 'CALL_CREATE');
     await inCall(stranger, { id: request.id, guild_id: null });
     expect((await calls.count(1))[0]!.ringing).toEqual([]);
     targetLive.gateway.updateVoiceState(join({ id: request.id, guild_id: null }));
