@@ -119,6 +119,8 @@ test('direct messages notify, except a stranger’s message request', async ({ b
   // A request waits quietly; once accepted, the conversation notifies like any DM.
   await ada.goto(`/channels/@me/${dm}`);
   await ada.getByRole('button', { name: 'Accept' }).click();
+  // Accepted once the request's buttons go (the server answered), not merely clicked.
+  await expect(ada.getByRole('button', { name: 'Accept' })).toHaveCount(0);
   await ada.goto('/channels/@me');
   await send(grace, 'about the lab results');
   await expect.poll(() => shown(ada)).toEqual([{ title: 'Grace', body: 'about the lab results' }]);
