@@ -27,7 +27,7 @@ import { userRoutes } from './features/users/routes';
 import { cdnRoutes } from './files/cdn-routes';
 import { DiskFileStore } from './files/disk-file-store';
 import type { FileStore } from './files/file-store';
-import { answerFrameworkError, installErrorHandling } from './http/errors';
+import { answerFrameworkError, installErrorHandler, installNotFoundHandler } from './http/errors';
 import { installHealthRoutes } from './http/health';
 import { installMultipart } from './http/multipart';
 import { installOpenApi } from './http/openapi';
@@ -99,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const calls = new Calls(base, config.calls, app.log.child({ subsystem: 'calls' }));
   const ctx: AppContext = { ...base, calls };
 
+  installErrorHandler(app);
   app.decorateRequest('auth', null);
   // Raw image bodies (avatar uploads). The route's byte limit applies while the body streams in.
   app.addContentTypeParser([...AcceptedImageTypes], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -121,7 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   applicationRoutes(app, ctx);
   callRoutes(app, ctx);
   iceRoutes(app, ctx);
-  installErrorHandling(app, await installWebClient(app, config.webDir));
+  installNotFoundHandler(app, await installWebClient(app, config.webDir));
 
   const gateway = new Gateway(
     {

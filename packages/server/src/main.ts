@@ -1,14 +1,10 @@
-import { buildApp } from './app';
 import { parseConfig } from './config';
-import { openDatabase } from './db/database';
-import { migrateToLatest } from './db/migrate';
+import { openParley } from './parley';
 
 /** `npm start`: read the environment, bring the database up to date, serve until told to stop. */
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
-  await migrateToLatest(database);
-  const app = await buildApp({ config, database });
+  const { app, database } = await openParley(config);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -16,7 +12,6 @@ async function main(): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
-    await database.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

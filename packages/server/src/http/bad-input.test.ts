@@ -122,8 +122,7 @@ describe('readiness', () => {
       expect(response.json()).toMatchObject({ code: 90503 });
       expect((await doomed.app.inject('/healthz')).statusCode).toBe(200);
     } finally {
-      await doomed.app.close();
-      await doomed.db.dispose().catch(() => undefined);
+      await doomed.close().catch(() => undefined);
     }
   });
 });

@@ -68,8 +68,12 @@ export function answerFrameworkError(_error: FastifyError, _request: FastifyRequ
 /**
  * One place turns every thrown thing into a response. Client mistakes keep their message;
  * anything unexpected is logged in full and answered with a 500 that reveals nothing.
+ *
+ * Install it before anything else: Fastify gives each route the error handler in force when the
+ * route is registered, so routes added before it (or before an awaited plugin flushed them)
+ * would keep Fastify's default one, which answers our validation errors with a 500.
  */
-export function installErrorHandling(app: FastifyInstance, pageFallback: PageFallback | null): void {
+export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     let apiError: ApiError;
     if (error instanceof ApiError) {
@@ -87,7 +91,10 @@ export function installErrorHandling(app: FastifyInstance, pageFallback: PageFal
     if (apiError.retryAfter !== null) reply.header('retry-after', Math.ceil(apiError.retryAfter));
     return reply.status(apiError.status).send(apiError.toBody());
   });
+}
 
+/** Unknown paths: the web client's page for a browser navigating, 10002 Unknown Route for the rest. */
+export function installNotFoundHandler(app: FastifyInstance, pageFallback: PageFallback | null): void {
   app.setNotFoundHandler((request, reply) => {
     if (pageFallback?.(request, reply)) return reply;
     const error = new ApiError('UNKNOWN_ROUTE');

@@ -66,7 +66,6 @@ export async function startCluster(options: { nodes: number; env?: Record<string
       DATABASE_SCHEMA: schema,
       REDIS_URL: TEST_REDIS_URL,
       REDIS_PREFIX: redisPrefix,
-      WEB_DIR: '',
       LOG_LEVEL: 'warn',
       AUTH_RATE_LIMIT_IP: '10000/60',
       ...options.env,

@@ -22,19 +22,40 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** A fresh, migrated database: a new SQLite file, or a new schema in the test PostgreSQL database. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** Where a test's data goes: the environment that points Parley at it, and how to wipe it afterwards. */
+export interface TestStorage {
+  dataDir: string;
+  /** DATA_DIR, plus DATABASE_URL and DATABASE_SCHEMA on PostgreSQL. */
+  env: Record<string, string>;
+  /** Deletes everything stored there (after whatever used it is closed). */
+  wipe(): Promise<void>;
+}
+
+/** A fresh place for a test's data: a new data directory and, on PostgreSQL, a new schema. */
+export async function createTestStorage(): Promise<TestStorage> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'parley-test-'));
   const schema = TEST_DB === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : null;
-  const database = await openDatabase({ url: schema ? TEST_DATABASE_URL : null, dataDir, schema });
+  return {
+    dataDir,
+    env: { DATA_DIR: dataDir, ...(schema && { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema }) },
+    wipe: async () => {
+      if (schema) await dropSchema(schema);
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh, migrated database: a new SQLite file, or a new schema in the test PostgreSQL database. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const storage = await createTestStorage();
+  const database = await openDatabase({ url: storage.env.DATABASE_URL ?? null, dataDir: storage.dataDir, schema: storage.env.DATABASE_SCHEMA ?? null });
   await migrateToLatest(database);
   return {
     database,
-    dataDir,
+    dataDir: storage.dataDir,
     dispose: async () => {
       await database.close();
-      if (schema) await dropSchema(schema);
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await storage.wipe();
     },
   };
 }

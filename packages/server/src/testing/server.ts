@@ -2,17 +2,19 @@ import type { AddressInfo } from 'node:net';
 import { type ParleyClient, RestClient, connect } from '@parley/sdk';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../app';
 import { type Config, parseConfig } from '../config';
 import type { Clock } from '../core/clock';
-import { createTestDatabase, type TestDatabase } from './databases';
+import type { Database } from '../db/database';
+import { openParley } from '../parley';
+import { createTestStorage } from './databases';
 
 export interface TestServer {
   app: FastifyInstance;
   /** Base URL of the real listening server (127.0.0.1, random port). */
   url: string;
   config: Config;
-  db: TestDatabase;
+  /** The server's own database (for what a test must check or arrange behind the API's back). */
+  db: { database: Database; dataDir: string };
   /** An SDK client for this server, optionally already signed in. */
   client(token?: string | null): RestClient;
   /** A signed-in client with its gateway connected (READY received); closed with the server. */
@@ -21,22 +23,24 @@ export interface TestServer {
 }
 
 /**
- * A real Parley server on a fresh database, listening on 127.0.0.1:0. Tests talk to it through
- * the SDK (the front door) or app.inject() for requests no well-behaved client would send.
+ * A real Parley server on a fresh database, listening on 127.0.0.1:0, composed exactly as
+ * `npm start` composes it (openParley: same plugins, same order, the built web client served).
+ * Tests talk to it through the SDK (the front door) or app.inject() for requests no
+ * well-behaved client would send.
  */
 export async function startTestServer(
   options: { env?: Record<string, string>; clock?: Clock; /** Adds test-only routes before listening. */ setup?: (app: FastifyInstance) => void } = {},
 ): Promise<TestServer> {
-  const db = await createTestDatabase();
+  const storage = await createTestStorage();
   const config = parseConfig({
-    DATA_DIR: db.dataDir,
+    ...storage.env,
     LOG_LEVEL: 'silent',
-    WEB_DIR: '',
     // Generous by default so tests that sign up many users don't trip the limiter by accident.
     AUTH_RATE_LIMIT_IP: '10000/60',
     ...options.env,
   });
-  const app = await buildApp({ config, database: db.database, ...(options.clock ? { clock: options.clock } : {}) });
+  const { app, database } = await openParley(config, options.clock ? { clock: options.clock } : {});
+  const db = { database, dataDir: storage.dataDir };
   options.setup?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -56,7 +60,7 @@ export async function startTestServer(
     close: async () => {
       for (const client of connected) client.gateway.close();
       await app.close();
-      await db.dispose();
+      await storage.wipe();
     },
   };
 }
