@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { PermissionName } from './permissions';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -39,6 +40,14 @@ export interface RouteDef {
   response: z.ZodType | null;
   /** Still callable by a user who must change their password first (e.g. to change it). */
   allowedBeforePasswordChange?: boolean;
+  /**
+   * What the caller must be allowed before the handler runs, decided by the server's access
+   * module: in the channel named by `:channel_id`, or in the server named by `:guild_id`. A
+   * channel or server the caller may not know about is "unknown" (10003/10004); without
+   * VIEW_CHANNEL it is "missing access" (50001); without any other it is 50013. Checks that
+   * depend on the target (deleting someone else's message) stay in the handler.
+   */
+  requires?: { channel: readonly PermissionName[] } | { guild: readonly PermissionName[] };
 }
 
 export function defineRoute<const R extends RouteDef>(route: R): R {

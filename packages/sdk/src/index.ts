@@ -4,4 +4,5 @@ export { GatewayClient, type GatewayEvents, type GatewayOptions, type GatewaySta
 export { ParleyCache, type CacheOptions, type CacheState } from './cache';
 export { connect, type ClientOptions, type ParleyClient } from './client';
 export { Emitter } from './emitter';
+export { newNonce, sendMessage, type SendMessageOptions } from './messages';
 export { routes } from '@parley/protocol';

@@ -5,6 +5,7 @@ import { communities } from './migrations/0002_communities';
 import { instanceSecrets } from './migrations/0003_instance_secrets';
 import { notificationSettings } from './migrations/0004_notification_settings';
 import { calls } from './migrations/0005_calls';
+import { messageNonces } from './migrations/0006_message_nonces';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0003_instance_secrets': instanceSecrets,
   '0004_notification_settings': notificationSettings,
   '0005_calls': calls,
+  '0006_message_nonces': messageNonces,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

@@ -31,6 +31,7 @@ export interface Tables {
   calls: CallsTable;
   voice_states: VoiceStatesTable;
   message_calls: MessageCallsTable;
+  message_nonces: MessageNoncesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -298,4 +299,13 @@ export interface MessageCallsTable {
   /** JSON array of user IDs. */
   participants: Generated<string>;
   ended_at: number | null;
+}
+
+/** A recent send's nonce (enforce_nonce): a retry with the same one gets this message back. */
+export interface MessageNoncesTable {
+  author_id: Snowflake;
+  channel_id: Snowflake;
+  nonce: string;
+  message_id: Snowflake;
+  created_at: number;
 }

@@ -1,6 +1,8 @@
 import { API_PREFIX, ErrorBody, type RouteDef, type RouteParsed, type RouteResponse } from '@parley/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionRow, UserRow } from '../db/tables';
+import type { Kysely } from 'kysely';
+import { type DeclaredAccess, authorizeRoute } from '../access/access';
+import type { SessionRow, Tables, UserRow } from '../db/tables';
 import { z } from 'zod';
 import { ApiError, RequestValidationError } from './errors';
 import { type FileReceiver, readMultipartBody } from './multipart';
@@ -20,6 +22,12 @@ export interface PersonAuth extends Auth {
 /** Turns an Authorization header into the caller, or throws 401. */
 export type Authenticate = (authorization: string | undefined) => Promise<Auth>;
 
+/** What routes are checked with: who is calling (auth), and the database the access module reads. */
+export interface RouteGate {
+  sessions: { authenticate: Authenticate };
+  db: Kysely<Tables>;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     auth: Auth | null;
@@ -28,6 +36,8 @@ declare module 'fastify' {
 
 export type HandlerInput<R extends RouteDef, Stored = never> = RouteParsed<R> & {
   auth: R['auth'] extends 'none' ? null : R['auth'] extends 'user' ? Auth : PersonAuth;
+  /** Routes that declare `requires`: the channel or guild access they were checked against. */
+  access: DeclaredAccess<R>;
   /** Routes that take files: what their FileReceiver stored (empty for a JSON request). */
   files: Stored[];
   request: FastifyRequest;
@@ -51,7 +61,7 @@ export type RouteFileReceiver<R extends RouteDef, Stored> = FileReceiver<RoutePa
  */
 export function handle<R extends RouteDef, Stored = never>(
   app: FastifyInstance,
-  authenticate: Authenticate,
+  gate: RouteGate,
   route: R,
   handler: Handler<R, Stored>,
   receiver?: RouteFileReceiver<R, Stored>,
@@ -80,7 +90,7 @@ export function handle<R extends RouteDef, Stored = never>(
       route.auth === 'none'
         ? undefined
         : async (request) => {
-            const auth = await authenticate(request.headers.authorization);
+            const auth = await gate.sessions.authenticate(request.headers.authorization);
             if (route.auth !== 'user' && !auth.session) throw new ApiError('BOT_FORBIDDEN');
             if (route.auth === 'admin' && !auth.user.admin) throw new ApiError('MISSING_ACCESS');
             if (auth.user.password_change_required && !route.allowedBeforePasswordChange) {
@@ -114,7 +124,9 @@ export function handle<R extends RouteDef, Stored = never>(
       : undefined,
     handler: async (request, reply) => {
       if (route.rawBody) checkRawBody(route.rawBody, request);
+      const access = route.requires ? await authorizeRoute(gate.db, route.requires, request.params, request.auth!.user.id) : undefined;
       const result = await handler({
+        access,
         params: request.params,
         query: request.query,
         body: request.body,
@@ -131,10 +143,10 @@ export function handle<R extends RouteDef, Stored = never>(
   });
 }
 
-/** `handle` bound to one app and authenticator: what feature modules register their routes with. */
-export function routeRegistrar(app: FastifyInstance, authenticate: Authenticate) {
+/** `handle` bound to one app and gate: what feature modules register their routes with. */
+export function routeRegistrar(app: FastifyInstance, gate: RouteGate) {
   return <R extends RouteDef, Stored = never>(route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>): void =>
-    handle(app, authenticate, route, handler, receiver);
+    handle(app, gate, route, handler, receiver);
 }
 
 function checkRawBody(rawBody: NonNullable<RouteDef['rawBody']>, request: FastifyRequest): void {

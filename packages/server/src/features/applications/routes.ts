@@ -8,7 +8,7 @@ import { event } from '../../events/publisher';
 import { gatewayUrl } from '../../gateway/gateway';
 import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { guildAccess, requirePermission } from '../guilds/access';
+import { guildAccess, requirePermission } from '../../access/access';
 import { addMember, announceMemberAdded, createBotRole } from '../guilds/membership';
 import { toRole } from '../guilds/serialize';
 import { getUserOrThrow } from '../users/queries';
@@ -17,7 +17,7 @@ import { toUser } from '../users/serialize';
 /** Applications and their bots: create, issue bot tokens, add bots to servers; gateway discovery. */
 export function applicationRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
 
   async function toApplication(row: ApplicationRow): Promise<Application> {
     const owner = await getUserOrThrow(db, row.owner_id);

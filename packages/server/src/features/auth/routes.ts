@@ -15,7 +15,7 @@ import { assertRegistrationAllowed, claimInviteIfRequired } from './registration
 /** Sign-up, sign-in, guests, upgrades and the sessions they create. */
 export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db, sessions, authLimiter, settings, registrationInvites } = ctx;
-  const route = routeRegistrar(app, sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
   const clientOf = (request: FastifyRequest) => ({ description: describeClient(request.headers['user-agent']), ip: request.ip });
 
   route(routes.auth.register, async ({ body, request }) => {

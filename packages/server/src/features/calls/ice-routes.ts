@@ -6,6 +6,6 @@ import { iceServersFor } from './ice';
 
 /** GET /calls/ice-servers: what a client passes to RTCPeerConnection before joining a call. */
 export function iceRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
   route(routes.calls.iceServers, async ({ auth }) => iceServersFor(ctx.config.ice, auth.user.id, ctx.clock.now()));
 }

@@ -5,7 +5,7 @@ import { routeRegistrar } from '../../http/routes';
 
 /** DM call ringing over REST (joining and leaving are gateway op 4; see calls.ts). */
 export function callRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
 
   route(routes.calls.ring, async ({ auth, params, body }) => {
     await ctx.calls.ring(auth.user.id, params.channel_id, body.recipients ?? null);

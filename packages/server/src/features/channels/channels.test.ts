@@ -114,9 +114,49 @@ describe('private channels', () => {
     // Still manageable: renaming needs no access to the contents.
     expect((await owner.client.request(routes.channels.update, { params: { channel_id: room.id }, body: { name: 'renamed' } })).name).toBe('renamed');
   });
+  it('hide their threads, activity and messages from non-members, whether or not a message exists', async () => {
+    const { owner, guild, members } = await makeGuild(server, { members: 1 });
+    const outsider = members[0]!.client;
+    const room = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'board', private: true } });
+    const starter = await owner.client.request(routes.messages.create, { params: { channel_id: room.id }, body: { content: 'agenda' } });
+    const thread = await owner.client.request(routes.messages.startThread, { params: { channel_id: room.id, message_id: starter.id }, body: { name: 'budget talk' } });
+    expect((await owner.client.request(routes.channels.get, { params: { channel_id: thread.id } })).name).toBe('budget talk');
+
+    // The thread (its ID is the starter message's) is unknown to a non-member, like a missing one.
+    expect((await failure(outsider.request(routes.channels.get, { params: { channel_id: thread.id } }))).code).toBe(10003);
+    expect((await failure(outsider.request(routes.messages.list, { params: { channel_id: thread.id } }))).code).toBe(10003);
+    // The channel's name is public, its activity is not.
+    const seen = await outsider.request(routes.channels.get, { params: { channel_id: room.id } });
+    expect(seen).toMatchObject({ name: 'board', joined: false });
+    expect(seen).not.toHaveProperty('last_message_id');
+    expect((await outsider.request(routes.guilds.listChannels, { params: { guild_id: guild.id } })).find((c) => c.id === room.id)).not.toHaveProperty('last_message_id');
+    expect((await owner.client.request(routes.channels.get, { params: { channel_id: room.id } })).last_message_id).toBe(thread.id);
+    // Deleting: the same answer for a message that exists and one that does not.
+    const existing = await failure(outsider.request(routes.messages.delete, { params: { channel_id: room.id, message_id: starter.id } }));
+    const missing = await failure(outsider.request(routes.messages.delete, { params: { channel_id: room.id, message_id: '1' } }));
+    expect([existing.status, existing.code]).toEqual([403, 50001]);
+    expect([missing.status, missing.code]).toEqual([403, 50001]);
+    // Nor does the thread reach them in the server's payload or in search.
+    const [outsiderLive, ownerLive] = [await server.connect(outsider.token!), await server.connect(owner.client.token!)];
+    expect(ownerLive.cache.channels.has(thread.id)).toBe(true);
+    expect(outsiderLive.cache.channels.has(thread.id)).toBe(false);
+    expect(outsiderLive.cache.channels.get(room.id)).not.toHaveProperty('last_message_id');
+    const results = await outsider.request(routes.messages.searchGuild, { params: { guild_id: guild.id }, query: { content: 'agenda' } });
+    expect(results.total_results).toBe(0);
+  });
 });
 
 describe('direct messages', () => {
+  it('shows a server-mate’s first DM live in the recipient’s DM list', async () => {
+    const { owner, members } = await makeGuild(server, { members: 1 });
+    const recipientLive = await server.connect(members[0]!.client.token!);
+    const dm = await owner.client.request(routes.channels.openDm, { body: { recipient_id: members[0]!.userId } });
+    const appears = recipientLive.gateway.once('CHANNEL_CREATE', (c) => c.id === dm.id);
+    await owner.client.request(routes.messages.create, { params: { channel_id: dm.id }, body: { content: 'hi from the server' } });
+    expect(await appears).toMatchObject({ id: dm.id, recipients: [{ id: owner.userId }], message_request: false });
+    expect(recipientLive.cache.channels.get(dm.id)?.type).toBe(ChannelType.DM);
+  });
+
   it('reaches anyone by ID, guests included, as a message request they accept', async () => {
     const sender = await signUp(server);
     const { token, user: guest } = await server.client().request(routes.auth.guest);

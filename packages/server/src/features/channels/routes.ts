@@ -5,19 +5,19 @@ import type { ChannelRow, NewChannel } from '../../db/tables';
 import { event } from '../../events/publisher';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { type ChannelAccess, channelAccess, guildAccess, isChannelMember, requireContentPermission, requirePermission } from '../guilds/access';
+import { type ChannelAccess, channelAccess, guildAccess, isChannelMember, requireContentPermission, requirePermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
 import { isDirect, isThread } from '../guilds/permissions';
 import { getUserOrThrow, usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
-import { channelAudience, channelMemberIds } from './audience';
+import { channelAudience, channelMemberIds } from '../../access/audience';
 import { announceDmTo, blockedEitherWay, dmAsSeenBy, initialState, openDm, openGroupDm, privateChannelsOf } from './dms';
 import { toChannel } from './serialize';
 
 /** Channels of servers (create, edit, reorder, delete, private members), DMs and typing. */
 export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
   const byId = (id: Snowflake) => db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   /** A category of this guild, or a field error naming `field`. */

@@ -55,12 +55,14 @@ export function toChannel(row: ChannelRow, viewer: ChannelViewer = {}): Channel 
         parent_id: row.parent_id,
         permission_overwrites: [],
         nsfw: false,
-        ...(row.type !== ChannelType.GUILD_CATEGORY && {
-          topic: row.topic,
-          last_message_id: row.last_message_id,
-          last_pin_timestamp: row.last_pin_at === null ? null : iso(row.last_pin_at),
-          rate_limit_per_user: row.rate_limit_per_user,
-        }),
+        ...(row.type !== ChannelType.GUILD_CATEGORY && { topic: row.topic, rate_limit_per_user: row.rate_limit_per_user }),
+        // When a private channel was last active is its members' business: left out for anyone else
+        // (and in what the whole server receives), so a client merging updates keeps what it knows.
+        ...(row.type !== ChannelType.GUILD_CATEGORY &&
+          (row.private !== 1 || viewer.joined === true) && {
+            last_message_id: row.last_message_id,
+            last_pin_timestamp: row.last_pin_at === null ? null : iso(row.last_pin_at),
+          }),
         ...(row.type === ChannelType.GUILD_VOICE && { bitrate: row.bitrate ?? 64_000, user_limit: row.user_limit ?? 0 }),
         private: row.private === 1,
         ...(row.private === 1 && viewer.joined !== undefined && { joined: viewer.joined }),

@@ -1,5 +1,6 @@
-import { ChannelType, type GuildCreate, type Member, type Presence, type Snowflake } from '@parley/protocol';
+import { ChannelType, type GuildCreate, Permissions, type Member, type Presence, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
+import { guildAccess, guildChannelsAllowing } from '../../access/access';
 import type { MemberRow, Tables } from '../../db/tables';
 import type { PresenceStore } from '../../presence/presence-store';
 import { toVoiceState } from '../calls/serialize';
@@ -53,10 +54,10 @@ export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceS
     db.selectFrom('voice_states').selectAll().where('guild_id', '=', guildId).execute(),
   ]);
   const joined = new Set(joinedPrivate.map((r) => r.channel_id));
+  const viewable = await guildChannelsAllowing(db, await guildAccess(db, guildId, viewerId), Permissions.VIEW_CHANNEL);
   const memberRows = firstMembers.some((m) => m.user_id === viewerId) ? firstMembers : [...firstMembers, viewer];
   const members = await loadMembers(db, guildId, memberRows);
   const online = await presence.visible(members.map((m) => m.user.id));
-  const privateParents = new Set(channels.filter((c) => c.private === 1 && !joined.has(c.id)).map((c) => c.id));
   return {
     ...toGuild(guild, roles),
     joined_at: new Date(viewer.joined_at).toISOString(),
@@ -65,11 +66,11 @@ export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceS
     member_count: memberCount.n,
     members,
     channels: channels.filter((c) => c.type !== ChannelType.PUBLIC_THREAD).map((c) => toChannel(c, { joined: joined.has(c.id) })),
-    // Threads of private channels the viewer is not in stay hidden, like their parent's contents.
-    threads: channels.filter((c) => c.type === ChannelType.PUBLIC_THREAD && c.archived === 0 && !privateParents.has(c.parent_id!)).map((c) => toChannel(c)),
+    // Every channel's name is public; threads are contents of their parent and follow it.
+    threads: channels.filter((c) => c.type === ChannelType.PUBLIC_THREAD && c.archived === 0 && viewable.has(c.id)).map((c) => toChannel(c)),
     presences: [...online].map(([userId, status]) => toPresence(userId, status)),
     // Who is in a private voice channel is its members' business, like its messages.
-    voice_states: voiceStates.filter((v) => !privateParents.has(v.channel_id)).map((v) => toVoiceState(v, { withGuild: false })),
+    voice_states: voiceStates.filter((v) => viewable.has(v.channel_id)).map((v) => toVoiceState(v, { withGuild: false })),
     stage_instances: [],
     guild_scheduled_events: [],
     soundboard_sounds: [],

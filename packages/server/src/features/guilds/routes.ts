@@ -7,7 +7,7 @@ import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { toChannel } from '../channels/serialize';
-import { guildAccess, requirePermission } from './access';
+import { guildAccess, requirePermission } from '../../access/access';
 import { removeMember } from './membership';
 import { guildCreatePayload, loadMembers } from './payloads';
 import { toGuild, toRole } from './serialize';
@@ -15,7 +15,7 @@ import { toGuild, toRole } from './serialize';
 /** Servers: creating, reading, renaming, deleting, leaving; their channels, members and roles. */
 export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
 
   const rolesOf = (guildId: Snowflake) => db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).orderBy('position').execute();
 

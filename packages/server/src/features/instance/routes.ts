@@ -6,7 +6,7 @@ import { PARLEY_VERSION } from '../../version';
 
 /** Public instance facts, and the admin's controls over registration. */
 export function instanceRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
 
   route(routes.instance.info, async () => ({
     ...(await ctx.settings.get()),

@@ -6,7 +6,7 @@ import { newCode } from '../../core/tokens';
 import type { InviteRow, Tables } from '../../db/tables';
 import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { channelAccess, guildAccess, requirePermission } from '../guilds/access';
+import { channelAccess, guildAccess, requirePermission } from '../../access/access';
 import { addMember } from '../guilds/membership';
 import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
@@ -14,7 +14,7 @@ import { toUser } from '../users/serialize';
 /** Invites to servers: create with expiry and use limits, look up, join through, revoke. */
 export function inviteRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
 
   /** An invite that still works (not expired, not used up), or "unknown invite". */
   async function liveInvite(code: string): Promise<InviteRow> {

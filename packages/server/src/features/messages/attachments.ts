@@ -6,7 +6,7 @@ import { inspectAttachmentImage, sniffImageFormat } from '../../files/images';
 import { ApiError } from '../../http/errors';
 import type { IncomingFile } from '../../http/multipart';
 import type { Auth, RouteFileReceiver } from '../../http/routes';
-import { channelAccess, requireContentPermission } from '../guilds/access';
+import { channelAccess, requireContentPermission } from '../../access/access';
 import type { StoredUpload } from './send';
 import { declaredContentType, sanitizeFilename } from './upload-metadata';
 

@@ -1,4 +1,5 @@
 import { type Message, Permissions, routes } from '@parley/protocol';
+import { RestClient, sendMessage } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, joinGuild, makeGuild } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
@@ -110,6 +111,64 @@ describe('messages', () => {
     expect((await failure(send(members[0]!))).code).toBe(20016);
     await send(owner);
     await send(owner);
+  });
+});
+
+describe('retried sends (nonce with enforce_nonce)', () => {
+  it('stores a message once however often, and however concurrently, it is sent', async () => {
+    const { owner, general, members } = await makeGuild(server, { members: 1 });
+    const send = (nonce: string | number, enforce = true, channelId = general.id) =>
+      owner.client.request(routes.messages.create, { params: { channel_id: channelId }, body: { content: `hello ${nonce}`, nonce, enforce_nonce: enforce } });
+    const first = await send('retry-1');
+    const again = await send('retry-1');
+    expect(again).toMatchObject({ id: first.id, nonce: 'retry-1', content: 'hello retry-1' });
+    const racing = await Promise.all(Array.from({ length: 5 }, () => send(42)));
+    expect(new Set(racing.map((m) => m.id)).size).toBe(1);
+    expect(racing[0]!.nonce).toBe(42);
+    // Without enforce_nonce a nonce only marks the echo, as in Discord: two sends, two messages.
+    const loose = [await send('loose', false), await send('loose', false)];
+    expect(loose[0]!.id).not.toBe(loose[1]!.id);
+    // Another author with the same nonce sends their own message.
+    const theirs = await members[0]!.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'mine', nonce: 'retry-1', enforce_nonce: true } });
+    expect(theirs.id).not.toBe(first.id);
+    const history = await owner.client.request(routes.messages.list, { params: { channel_id: general.id } });
+    expect(history.filter((m) => m.content === 'hello retry-1')).toHaveLength(1);
+    expect(history.filter((m) => m.content === 'hello 42')).toHaveLength(1);
+  });
+
+  it('forgets a nonce after the window, so a later send with it is a new message', async () => {
+    let now = Date.now();
+    const timed = await startTestServer({ clock: { now: () => now } });
+    try {
+      const { owner, general } = await makeGuild(timed);
+      const body = { content: 'daily standup', nonce: 'standup', enforce_nonce: true };
+      const monday = await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body });
+      now += 4 * 60_000;
+      expect((await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body })).id).toBe(monday.id);
+      now += 2 * 60_000;
+      expect((await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body })).id).not.toBe(monday.id);
+    } finally {
+      await timed.close();
+    }
+  });
+
+  it('lets the SDK retry a send whose answer was lost without a second copy', async () => {
+    const { owner, general } = await makeGuild(server);
+    let lost = 0;
+    // The server stores the message, then the answer never arrives: the network fails twice.
+    const flaky = new RestClient({
+      baseUrl: server.url,
+      token: owner.client.token,
+      fetch: async (...args) => {
+        const response = await fetch(...args);
+        if (lost++ < 2) throw new TypeError('connection reset');
+        return response;
+      },
+    });
+    const sent = await sendMessage(flaky, general.id, { content: 'only once' });
+    expect(lost).toBe(3);
+    const history = await owner.client.request(routes.messages.list, { params: { channel_id: general.id } });
+    expect(history.filter((m) => m.content === 'only once').map((m) => m.id)).toEqual([sent.id]);
   });
 });
 

@@ -5,9 +5,9 @@ import type { MessageRow, NewChannel } from '../../db/tables';
 import { event } from '../../events/publisher';
 import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { channelAudience } from '../channels/audience';
+import { channelAudience } from '../../access/audience';
 import { toChannel } from '../channels/serialize';
-import { type ChannelAccess, channelAccess, requireContentPermission } from '../guilds/access';
+import { type ChannelAccess, requireContentPermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
 import { isDirect } from '../guilds/permissions';
 import { usersByIds } from '../users/queries';
@@ -26,18 +26,11 @@ const MAX_REACTION_EMOJI = 20;
 /** Messages: history, sending, editing, deleting, read states, reactions, pins and threads. */
 export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
   const urls = new AttachmentUrls(db, ctx.clock, ctx.config.publicUrl ?? '');
   const sender = new MessageSender(ctx, urls);
   attachmentDownloadRoutes(app, ctx, urls);
   searchRoutes(app, ctx, urls);
-
-  /** Access to read a channel's history. */
-  async function readable(channelId: Snowflake, userId: Snowflake): Promise<ChannelAccess> {
-    const access = await channelAccess(db, channelId, userId);
-    requireContentPermission(access, Permissions.READ_MESSAGE_HISTORY);
-    return access;
-  }
 
   async function messageIn(channelId: Snowflake, messageId: Snowflake): Promise<MessageRow> {
     const row = await db.selectFrom('messages').selectAll().where('id', '=', messageId).where('channel_id', '=', channelId).executeTakeFirst();
@@ -52,7 +45,6 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   }
 
   route(routes.messages.list, async ({ auth, params, query }) => {
-    await readable(params.channel_id, auth.user.id);
     const base = db.selectFrom('messages').selectAll().where('channel_id', '=', params.channel_id);
     let rows: MessageRow[];
     if (query.after) {
@@ -70,19 +62,17 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   route(routes.messages.get, async ({ auth, params }) => {
-    await readable(params.channel_id, auth.user.id);
     const [message] = await loadMessages(db, [await messageIn(params.channel_id, params.message_id)], auth.user.id, urls);
     return message!;
   });
 
   route(
     routes.messages.create,
-    async ({ auth, params, body, files }) => sender.send(await channelAccess(db, params.channel_id, auth.user.id), auth.user, body, files),
+    async ({ auth, access, body, files }) => sender.send(access, auth.user, body, files),
     new AttachmentReceiver(ctx),
   );
 
-  route(routes.messages.edit, async ({ auth, params, body }) => {
-    const access = await readable(params.channel_id, auth.user.id);
+  route(routes.messages.edit, async ({ auth, access, params, body }) => {
     const row = await messageIn(params.channel_id, params.message_id);
     if (row.author_id !== auth.user.id) throw new ApiError('CANNOT_EDIT_OTHERS');
     const content = body.content ?? (body.content === null ? '' : row.content);
@@ -104,8 +94,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     return message!;
   });
 
-  route(routes.messages.delete, async ({ auth, params }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
+  route(routes.messages.delete, async ({ auth, access, params }) => {
     const row = await messageIn(params.channel_id, params.message_id);
     if (row.author_id !== auth.user.id) {
       if (isDirect(access.channel.type)) throw new ApiError('MISSING_PERMISSIONS');
@@ -120,8 +109,6 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   route(routes.messages.ack, async ({ auth, params }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
-    requireContentPermission(access);
     await db
       .insertInto('read_states')
       .values({ user_id: auth.user.id, channel_id: params.channel_id, last_message_id: params.message_id })
@@ -133,8 +120,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // ---- reactions ----
 
-  route(routes.messages.addReaction, async ({ auth, params }) => {
-    const access = await readable(params.channel_id, auth.user.id);
+  route(routes.messages.addReaction, async ({ auth, access, params }) => {
     const row = await messageIn(params.channel_id, params.message_id);
     const existing = await db.selectFrom('reactions').select('emoji').distinct().where('message_id', '=', row.id).execute();
     if (!existing.some((e) => e.emoji === params.emoji)) {
@@ -182,19 +168,16 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     );
   }
 
-  route(routes.messages.removeOwnReaction, async ({ auth, params }) => {
-    const access = await readable(params.channel_id, auth.user.id);
+  route(routes.messages.removeOwnReaction, async ({ auth, access, params }) => {
     await removeReaction(access, params.message_id, params.emoji, auth.user.id);
   });
 
-  route(routes.messages.removeUserReaction, async ({ auth, params }) => {
-    const access = await readable(params.channel_id, auth.user.id);
+  route(routes.messages.removeUserReaction, async ({ auth, access, params }) => {
     if (params.user_id !== auth.user.id) requireContentPermission(access, Permissions.MANAGE_MESSAGES);
     await removeReaction(access, params.message_id, params.emoji, params.user_id);
   });
 
-  route(routes.messages.listReactions, async ({ auth, params, query }) => {
-    await readable(params.channel_id, auth.user.id);
+  route(routes.messages.listReactions, async ({ params, query }) => {
     await messageIn(params.channel_id, params.message_id);
     let rows = db.selectFrom('reactions').select('user_id').where('message_id', '=', params.message_id).where('emoji', '=', params.emoji);
     if (query.after) rows = rows.where('user_id', '>', query.after);
@@ -206,14 +189,13 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   // ---- pins ----
 
   route(routes.messages.listPins, async ({ auth, params }) => {
-    await readable(params.channel_id, auth.user.id);
     const rows = await db.selectFrom('messages').selectAll().where('channel_id', '=', params.channel_id).where('pinned_at', 'is not', null).orderBy('pinned_at', 'desc').execute();
     return loadMessages(db, rows, auth.user.id, urls);
   });
 
   /** Pinning needs Pin Messages (or Manage Messages) in servers; anyone may pin in a DM. */
-  async function setPinned(channelId: Snowflake, messageId: Snowflake, userId: Snowflake, pinned: boolean): Promise<void> {
-    const access = await readable(channelId, userId);
+  async function setPinned(access: ChannelAccess, messageId: Snowflake, pinned: boolean): Promise<void> {
+    const channelId = access.channel.id;
     if ((access.permissions & (Permissions.PIN_MESSAGES | Permissions.MANAGE_MESSAGES)) === 0n) throw new ApiError('MISSING_PERMISSIONS');
     const row = await messageIn(channelId, messageId);
     if ((row.pinned_at !== null) === pinned) return;
@@ -235,13 +217,12 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     );
   }
 
-  route(routes.messages.pin, async ({ auth, params }) => setPinned(params.channel_id, params.message_id, auth.user.id, true));
-  route(routes.messages.unpin, async ({ auth, params }) => setPinned(params.channel_id, params.message_id, auth.user.id, false));
+  route(routes.messages.pin, async ({ access, params }) => setPinned(access, params.message_id, true));
+  route(routes.messages.unpin, async ({ access, params }) => setPinned(access, params.message_id, false));
 
   // ---- threads ----
 
-  route(routes.messages.startThread, async ({ auth, params, body }) => {
-    const access = await readable(params.channel_id, auth.user.id);
+  route(routes.messages.startThread, async ({ auth, access, params, body }) => {
     if (access.channel.type !== ChannelType.GUILD_TEXT) throw new ApiError('MISSING_PERMISSIONS', { message: 'Threads start from messages in server text channels' });
     requireContentPermission(access, Permissions.CREATE_PUBLIC_THREADS);
     const starter = await messageIn(params.channel_id, params.message_id);

@@ -1,4 +1,4 @@
-import { Permissions, SNOWFLAKE_EPOCH, type SearchQuery, type Snowflake, channelPermissions, routes } from '@parley/protocol';
+import { Permissions, SNOWFLAKE_EPOCH, type SearchQuery, type Snowflake, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { z } from 'zod';
@@ -6,8 +6,7 @@ import type { AppContext } from '../../context';
 import type { DialectName } from '../../db/database';
 import type { MessageRow, Tables } from '../../db/tables';
 import { routeRegistrar } from '../../http/routes';
-import { type GuildAccess, channelAccess, guildAccess, requireContentPermission } from '../guilds/access';
-import { isThread } from '../guilds/permissions';
+import { guildChannelsAllowing } from '../../access/access';
 import type { AttachmentUrls } from './attachment-urls';
 import { loadMessages } from './serialize';
 
@@ -16,8 +15,6 @@ type Query = z.output<typeof SearchQuery>;
 /** At most this many words of a search are used (the query is at most 256 characters anyway). */
 const MAX_WORDS = 32;
 const MAX_SNOWFLAKE = 2n ** 63n - 1n;
-/** What reading a channel's messages takes. */
-const READ = Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY;
 
 /**
  * The words of a search, as both engines then match them: runs of letters, digits and marks.
@@ -80,38 +77,13 @@ function textMatch(dialect: DialectName, words: string[]) {
   return sql<SqlBool>`messages.content_tsv @@ plainto_tsquery('simple', ${words.join(' ')})`;
 }
 
-/**
- * The guild's channels whose messages this member may read: public channels, private ones
- * they are a member of, and the threads of either (a thread follows its parent's rules).
- */
-async function readableGuildChannels(db: Kysely<Tables>, access: GuildAccess, userId: Snowflake): Promise<Snowflake[]> {
-  const channels = await db.selectFrom('channels').select(['id', 'type', 'parent_id', 'private']).where('guild_id', '=', access.guild.id).execute();
-  const memberships = await db
-    .selectFrom('channel_members')
-    .select('channel_id')
-    .where('user_id', '=', userId)
-    .where('channel_id', 'in', (eb) => eb.selectFrom('channels').select('id').where('guild_id', '=', access.guild.id).where('private', '=', 1))
-    .execute();
-  const memberOf = new Set(memberships.map((m) => m.channel_id));
-  const byId = new Map(channels.map((c) => [c.id, c]));
-  return channels
-    .filter((channel) => {
-      const rules = isThread(channel.type) && channel.parent_id ? byId.get(channel.parent_id) : channel;
-      if (!rules) return false;
-      const permissions = channelPermissions(access.permissions, { private: rules.private === 1 }, memberOf.has(rules.id));
-      return (permissions & READ) === READ;
-    })
-    .map((c) => c.id);
-}
-
 /** Full-text search in a server (the channels you can read) or in one channel or DM. */
 export function searchRoutes(app: FastifyInstance, ctx: AppContext, urls: AttachmentUrls): void {
   const { db } = ctx;
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
 
-  route(routes.messages.searchGuild, async ({ auth, params, query }) => {
-    const access = await guildAccess(db, params.guild_id, auth.user.id);
-    let channelIds = await readableGuildChannels(db, access, auth.user.id);
+  route(routes.messages.searchGuild, async ({ auth, access, query }) => {
+    let channelIds = [...(await guildChannelsAllowing(db, access, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY))];
     // A channel you cannot read (or of another server) simply has no results for you.
     if (query.channel_id) channelIds = channelIds.filter((id) => id === query.channel_id);
     const { total, rows } = await searchMessages(db, ctx.database.dialect, channelIds, query);
@@ -119,8 +91,6 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext, urls: Attach
   });
 
   route(routes.messages.searchChannel, async ({ auth, params, query }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
-    requireContentPermission(access, Permissions.READ_MESSAGE_HISTORY);
     const { total, rows } = await searchMessages(db, ctx.database.dialect, [params.channel_id], query);
     return { total_results: total, messages: await loadMessages(db, rows, auth.user.id, urls) };
   });

@@ -3,16 +3,18 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import type { AppContext } from '../../context';
 import { consumeOrThrow } from '../../core/rate-limits';
+import { uniqueViolationColumn } from '../../db/errors';
 import type { MessageRow, UserRow } from '../../db/tables';
 import { event } from '../../events/publisher';
 import { ApiError, fieldError } from '../../http/errors';
-import { channelAudience } from '../channels/audience';
+import { channelAudience, readersAmong } from '../../access/audience';
 import { announceDmTo, blockedEitherWay } from '../channels/dms';
-import { type ChannelAccess, requireContentPermission } from '../guilds/access';
+import { type ChannelAccess, requireContentPermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
 import { withoutUser } from '../guilds/serialize';
 import { isDirect, isThread } from '../guilds/permissions';
 import type { AttachmentUrls } from './attachment-urls';
+import { attachmentPrefix } from './attachments';
 import { parseMentions, resolveMentions } from './mentions';
 import { loadMessages } from './serialize';
 
@@ -29,6 +31,9 @@ export interface StoredUpload {
 }
 
 type Body = z.output<typeof CreateMessageBody>;
+
+/** How long a nonce sent with enforce_nonce is remembered ("a few minutes", as Discord). */
+export const NONCE_WINDOW_MS = 5 * 60_000;
 
 /**
  * Sending a message: who may, how often, what it mentions, and who hears of it. Messages are
@@ -58,6 +63,10 @@ export class MessageSender {
     const content = body.content ?? '';
     if (!content.trim() && uploads.length === 0) throw new ApiError('EMPTY_MESSAGE');
     if (channel.type === ChannelType.DM) await this.checkDmRecipient(channel.id, author.id);
+    // A retry of a send that already went through gets the first message back, and its files go.
+    const nonce = body.enforce_nonce && body.nonce !== undefined ? String(body.nonce) : null;
+    const earlier = nonce === null ? null : await this.earlierSend(access, author, nonce, uploads);
+    if (earlier) return { ...earlier, nonce: body.nonce! };
     await this.checkRate(access, author);
 
     const reference = await this.resolveReference(access, body);
@@ -67,7 +76,7 @@ export class MessageSender {
       // Replying to yourself pings nobody.
       repliedUserId: reference && reference.author_id !== author.id ? reference.author_id : null,
     });
-    const mentioned = await this.audienceMembers(access, mentions.users);
+    const mentioned = await readersAmong(this.ctx.db, access.channel, access.parent, mentions.users);
 
     const id = ctx.ids.next();
     const row: MessageRow = {
@@ -87,8 +96,13 @@ export class MessageSender {
       has_attachments: uploads.length ? 1 : 0,
       has_images: uploads.some((u) => u.width !== null) ? 1 : 0,
     };
-    const reopened = await ctx.db.transaction().execute(async (trx) => {
+    const write = ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('messages').values(row).execute();
+      if (nonce !== null) {
+        const now = ctx.clock.now();
+        await trx.deleteFrom('message_nonces').where('author_id', '=', author.id).where('created_at', '<', now - NONCE_WINDOW_MS).execute();
+        await trx.insertInto('message_nonces').values({ author_id: author.id, channel_id: channel.id, nonce, message_id: id, created_at: now }).execute();
+      }
       if (mentioned.length) await trx.insertInto('message_mentions').values(mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id }))).execute();
       if (uploads.length) {
         await trx
@@ -112,11 +126,22 @@ export class MessageSender {
       await trx.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('user_id', '=', author.id).execute();
       const hidden = await trx.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('state', '=', 'hidden').execute();
       await trx.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('state', '=', 'hidden').execute();
-      // The first message of a new DM is when its recipient first hears of it.
-      const firstMessage = channel.last_message_id === null;
-      const newcomers = firstMessage ? await trx.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('user_id', '!=', author.id).where('state', '=', 'request').execute() : [];
+      // The first message of a new DM is when its recipient first hears of it (a request or not).
+      const firstMessage = channel.type === ChannelType.DM && channel.last_message_id === null;
+      const newcomers = firstMessage
+        ? await trx.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('user_id', '!=', author.id).where('state', 'in', ['request', 'accepted']).execute()
+        : [];
       return [...hidden, ...newcomers].map((r) => r.user_id);
     });
+    let reopened: Snowflake[];
+    try {
+      reopened = await write;
+    } catch (error) {
+      // The same nonce raced in from a second attempt, which won: answer with its message.
+      const winner = nonce !== null && uniqueViolationColumn(error) !== null ? await this.earlierSend(access, author, nonce, uploads) : null;
+      if (winner) return { ...winner, nonce: body.nonce! };
+      throw error;
+    }
 
     if (reopened.length) await announceDmTo(ctx, { ...channel, last_message_id: id }, reopened);
     const [message] = await loadMessages(ctx.db, [row], null, this.urls);
@@ -128,6 +153,28 @@ export class MessageSender {
     };
     await ctx.events.publish(event('MESSAGE_CREATE', payload, await channelAudience(ctx.db, channel, access.parent)));
     return { ...payload, reactions: [] };
+  }
+
+  /**
+   * The message this author sent here with this nonce within the window, as the send answered
+   * it then; the files of the retry (stored already, never to be attached) are deleted.
+   */
+  private async earlierSend(access: ChannelAccess, author: UserRow, nonce: string, uploads: readonly StoredUpload[]): Promise<Message | null> {
+    const { db, clock, files } = this.ctx;
+    const row = await db
+      .selectFrom('message_nonces')
+      .innerJoin('messages', 'messages.id', 'message_nonces.message_id')
+      .selectAll('messages')
+      .where('message_nonces.author_id', '=', author.id)
+      .where('message_nonces.channel_id', '=', access.channel.id)
+      .where('message_nonces.nonce', '=', nonce)
+      .where('message_nonces.created_at', '>=', clock.now() - NONCE_WINDOW_MS)
+      .executeTakeFirst();
+    if (!row) return null;
+    await Promise.all(uploads.map((u) => files.deletePrefix(attachmentPrefix(u.channelId, u.id))));
+    const [message] = await loadMessages(db, [row], author.id, this.urls);
+    const member = access.guild ? (await loadMembers(db, access.channel.guild_id!, [access.guild.member]))[0] : undefined;
+    return { ...message!, ...(member && { member: withoutUser(member) }) };
   }
 
   /** In a one-to-one DM, a block either way stops the message. */
@@ -160,16 +207,4 @@ export class MessageSender {
     return target ?? null;
   }
 
-  /** Of the mentioned users, those who can read the channel (only they are notified). */
-  private async audienceMembers(access: ChannelAccess, userIds: Snowflake[]): Promise<Snowflake[]> {
-    if (userIds.length === 0) return [];
-    const { db } = this.ctx;
-    const rules = access.parent ?? access.channel;
-    if (isDirect(access.channel.type) || rules.private === 1) {
-      const rows = await db.selectFrom('channel_members').select('user_id').where('channel_id', '=', rules.id).where('user_id', 'in', userIds).execute();
-      return rows.map((r) => r.user_id);
-    }
-    const rows = await db.selectFrom('members').select('user_id').where('guild_id', '=', access.channel.guild_id!).where('user_id', 'in', userIds).execute();
-    return rows.map((r) => r.user_id);
-  }
 }

@@ -4,7 +4,7 @@ import type { AppContext } from '../../context';
 import { event } from '../../events/publisher';
 import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { guildAccess } from '../guilds/access';
+import { guildAccess } from '../../access/access';
 import { guildSettingsOf } from './settings';
 
 /** Channels a notification override can be about: what people post in, and categories. */
@@ -18,7 +18,7 @@ const OVERRIDABLE_TYPES = [ChannelType.GUILD_TEXT, ChannelType.GUILD_VOICE, Chan
  */
 export function notificationRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
 
   route(routes.notifications.updateGuildSettings, async ({ auth, params, body }) => {
     const userId = auth.user.id;

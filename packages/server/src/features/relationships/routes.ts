@@ -10,7 +10,7 @@ import { toUser } from '../users/serialize';
 /** Blocking: a blocked user can no longer DM you or add you to group DMs, and you them. */
 export function relationshipRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
-  const route = routeRegistrar(app, ctx.sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
 
   route(routes.relationships.list, async ({ auth }) => {
     const rows = await db.selectFrom('relationships').selectAll().where('user_id', '=', auth.user.id).orderBy('created_at').execute();

@@ -15,7 +15,7 @@ type ProfileChanges = z.output<typeof UpdateMeBody>;
 /** Profiles: reading users, editing your own, avatars and serving them. */
 export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db, files, sessions } = ctx;
-  const route = routeRegistrar(app, sessions.authenticate);
+  const route = routeRegistrar(app, ctx);
 
   route(routes.users.getMe, async ({ auth }) => toPrivateUser(auth.user));
 

@@ -2,6 +2,7 @@ import { type Message, type Snowflake, routes } from '@parley/protocol';
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import { api, errorMessage } from '../../api';
+import { newNonce, sendMessage } from '@parley/sdk';
 import { useRealtime } from '../realtime/store';
 import { type FilePreview, previewFiles, releasePreviews } from './uploads';
 
@@ -194,23 +195,20 @@ export const useMessages = defineStore('messages', () => {
     if (!target) return;
     target.state = 'sending';
     target.error = null;
-    const input = {
-      params: { channel_id: channelId },
-      body: { content: target.content, nonce, ...(target.replyTo && { message_reference: { message_id: target.replyTo } }) },
-      ...(target.files.length && { files: target.files }),
-    };
+    const body = { content: target.content, nonce, ...(target.replyTo && { message_reference: { message_id: target.replyTo } }) };
     try {
       let message: Message;
       if (target.files.length) {
         const controller = new AbortController();
         uploads.set(nonce, controller);
         target.progress = 0;
-        message = await api.send(routes.messages.create, input, {
+        message = await sendMessage(api, channelId, body, {
+          files: target.files,
           signal: controller.signal,
           onProgress: (sent, total) => (target.progress = total ? sent / total : null),
         });
       } else {
-        message = await api.request(routes.messages.create, input);
+        message = await sendMessage(api, channelId, body);
       }
       confirm(channelId, message);
     } catch (error) {
@@ -348,6 +346,3 @@ function fetchPage(channelId: Snowflake, query: PageQuery): Promise<Message[]> {
   return api.request(routes.messages.list, { params: { channel_id: channelId }, query }).then((page) => page.reverse());
 }
 
-function newNonce(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-}

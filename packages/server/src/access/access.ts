@@ -1,0 +1,175 @@
+import { DM_PERMISSIONS, type PermissionName, Permissions, type RouteDef, type Snowflake, channelPermissions, guildPermissions } from '@parley/protocol';
+import type { Kysely } from 'kysely';
+import type { ChannelMemberState, ChannelRow, GuildRow, MemberRow, RoleRow, Tables } from '../db/tables';
+import { isDirect, isThread } from '../features/guilds/permissions';
+import { ApiError } from '../http/errors';
+
+/*
+ * The access policy: who may see and do what. Every route, the gateway's delivery (through
+ * audience.ts) and search ask here; nothing else decides. The rules:
+ * - a server is known to its members only; anyone else gets "unknown guild";
+ * - a DM is known to its recipients only;
+ * - a guild channel is known to the server's members (a private channel's name is public),
+ *   but a private channel's contents belong to its members: not even the owner reads them
+ *   without being added;
+ * - a thread follows its parent: a private channel's threads are unknown to non-members;
+ * - what a member may do is computed from roles by protocol/permissions.ts (shared with
+ *   clients, so they offer what the server allows).
+ */
+
+/** A member's standing in a guild: the rows needed to decide what they may do. */
+export interface GuildAccess {
+  guild: GuildRow;
+  member: MemberRow;
+  /** @everyone and the member's roles. */
+  roles: RoleRow[];
+  permissions: bigint;
+}
+
+/** Loads a guild as seen by one user. Not a member: "unknown guild", revealing nothing. */
+export async function guildAccess(db: Kysely<Tables>, guildId: Snowflake, userId: Snowflake): Promise<GuildAccess> {
+  const row = await db
+    .selectFrom('guilds')
+    .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'guilds.id').on('members.user_id', '=', userId))
+    .selectAll('guilds')
+    .select(['members.nick', 'members.joined_at'])
+    .where('guilds.id', '=', guildId)
+    .executeTakeFirst();
+  if (!row) throw new ApiError('UNKNOWN_GUILD');
+  const { nick, joined_at, ...guild } = row;
+  const roles = await db
+    .selectFrom('roles')
+    .selectAll()
+    .where('guild_id', '=', guildId)
+    .where((eb) =>
+      eb.or([
+        eb('id', '=', guildId), // @everyone
+        eb('id', 'in', eb.selectFrom('member_roles').select('role_id').where('guild_id', '=', guildId).where('user_id', '=', userId)),
+      ]),
+    )
+    .execute();
+  const member: MemberRow = { guild_id: guildId, user_id: userId, nick, joined_at };
+  return { guild, member, roles, permissions: guildPermissions({ ownerId: guild.owner_id, userId, roles }) };
+}
+
+/** A channel as seen by one user, with what they may do in it. */
+export interface ChannelAccess {
+  channel: ChannelRow;
+  /** Threads: the channel they hang off, whose visibility rules apply. */
+  parent: ChannelRow | null;
+  guild: GuildAccess | null;
+  permissions: bigint;
+  /** DMs: the viewer's own state in it (accepted, request, hidden, declined). */
+  dmState: ChannelMemberState | null;
+}
+
+/** The channel whose membership decides who sees a channel's contents: a thread's parent, else itself. */
+export function governingChannel(channel: ChannelRow, parent: ChannelRow | null): ChannelRow {
+  return parent ?? channel;
+}
+
+/**
+ * Loads a channel for one user. Channels they cannot know about (another server's, someone
+ * else's DM, a thread of a private channel they are not in) are "unknown"; private channels are
+ * known (their name is public) but give no content permissions unless the user is a member.
+ */
+export async function channelAccess(db: Kysely<Tables>, channelId: Snowflake, userId: Snowflake): Promise<ChannelAccess> {
+  const channel = await db.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst();
+  if (!channel) throw new ApiError('UNKNOWN_CHANNEL');
+  if (isDirect(channel.type)) {
+    const membership = await db
+      .selectFrom('channel_members')
+      .select('state')
+      .where('channel_id', '=', channelId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (!membership) throw new ApiError('UNKNOWN_CHANNEL');
+    return { channel, parent: null, guild: null, permissions: DM_PERMISSIONS, dmState: membership.state };
+  }
+  const guild = await guildAccess(db, channel.guild_id!, userId).catch((error: unknown) => {
+    throw error instanceof ApiError ? new ApiError('UNKNOWN_CHANNEL') : error;
+  });
+  const parent = isThread(channel.type) && channel.parent_id ? ((await db.selectFrom('channels').selectAll().where('id', '=', channel.parent_id).executeTakeFirst()) ?? null) : null;
+  const rules = governingChannel(channel, parent);
+  const isMember = rules.private === 1 && (await isChannelMember(db, rules.id, userId));
+  const permissions = channelPermissions(guild.permissions, { private: rules.private === 1 }, isMember);
+  // A thread is contents of its parent: whoever may not see those does not learn it exists.
+  if (isThread(channel.type) && !can(permissions, 'VIEW_CHANNEL')) throw new ApiError('UNKNOWN_CHANNEL');
+  return { channel, parent, guild, permissions, dmState: null };
+}
+
+export async function isChannelMember(db: Kysely<Tables>, channelId: Snowflake, userId: Snowflake): Promise<boolean> {
+  const row = await db.selectFrom('channel_members').select('user_id').where('channel_id', '=', channelId).where('user_id', '=', userId).executeTakeFirst();
+  return row !== undefined;
+}
+
+function can(permissions: bigint, name: PermissionName): boolean {
+  return (permissions & Permissions[name]) === Permissions[name];
+}
+
+/**
+ * Throws unless every permission is held: without VIEW_CHANNEL "missing access" (Discord's
+ * 50001, the channel's contents are not yours to know about), else "missing permissions" (50013).
+ */
+export function requirePermission(access: { permissions: bigint }, ...needed: bigint[]): void {
+  const missing = needed.filter((permission) => (access.permissions & permission) !== permission);
+  if (missing.length === 0) return;
+  throw new ApiError(missing.includes(Permissions.VIEW_CHANNEL) ? 'MISSING_ACCESS' : 'MISSING_PERMISSIONS');
+}
+
+/** For anything touching a channel's contents: VIEW_CHANNEL (50001 without it), then each other permission. */
+export function requireContentPermission(access: { permissions: bigint }, ...needed: bigint[]): void {
+  requirePermission(access, Permissions.VIEW_CHANNEL, ...needed);
+}
+
+/** What a route declared with `requires` receives: the access it was checked against. */
+export type DeclaredAccess<R extends RouteDef> = R['requires'] extends { channel: readonly PermissionName[] }
+  ? ChannelAccess
+  : R['requires'] extends { guild: readonly PermissionName[] }
+    ? GuildAccess
+    : undefined;
+
+/** Checks what a route declares it requires (see RouteDef.requires) against its path's channel or guild. */
+export async function authorizeRoute(
+  db: Kysely<Tables>,
+  requires: NonNullable<RouteDef['requires']>,
+  params: unknown,
+  userId: Snowflake,
+): Promise<ChannelAccess | GuildAccess> {
+  const ids = params as { channel_id?: Snowflake; guild_id?: Snowflake };
+  const access = 'channel' in requires ? await channelAccess(db, ids.channel_id!, userId) : await guildAccess(db, ids.guild_id!, userId);
+  const needed = 'channel' in requires ? requires.channel : requires.guild;
+  requirePermission(access, ...needed.map((name) => Permissions[name]));
+  return access;
+}
+
+/**
+ * The guild's channels (threads included) in which this member holds every `needed`
+ * permission: what search looks through, which threads and voice states GUILD_CREATE shows.
+ * Same rules as channelAccess, for every channel of the guild at once.
+ */
+export async function guildChannelsAllowing(db: Kysely<Tables>, access: GuildAccess, needed: bigint): Promise<Set<Snowflake>> {
+  const guildId = access.guild.id;
+  const userId = access.member.user_id;
+  const [channels, memberships] = await Promise.all([
+    db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).execute(),
+    db
+      .selectFrom('channel_members')
+      .select('channel_id')
+      .where('user_id', '=', userId)
+      .where('channel_id', 'in', (eb) => eb.selectFrom('channels').select('id').where('guild_id', '=', guildId).where('private', '=', 1))
+      .execute(),
+  ]);
+  const memberOf = new Set(memberships.map((m) => m.channel_id));
+  const byId = new Map(channels.map((c) => [c.id, c]));
+  const allowed = channels
+    .filter((channel) => {
+      const parent = isThread(channel.type) && channel.parent_id ? (byId.get(channel.parent_id) ?? null) : null;
+      if (isThread(channel.type) && !parent) return false;
+      const rules = governingChannel(channel, parent);
+      const permissions = channelPermissions(access.permissions, { private: rules.private === 1 }, memberOf.has(rules.id));
+      return (permissions & needed) === needed;
+    })
+    .map((c) => c.id);
+  return new Set(allowed);
+}
