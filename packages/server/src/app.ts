@@ -78,7 +78,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ids = new SnowflakeGenerator(clock, config.workerId ?? shared?.workerId ?? null);
   const log = shared?.log ?? new MemoryEventLog(clock, { windowMs: config.gateway.resumeWindowMs, maxEntries: config.gateway.maxLogEntries });
   const presence = shared?.presence ?? new MemoryPresenceStore();
-  const sessions = new Sessions(database.db, clock, ids);
+  const events = new EventPublisher(log);
+  const sessions = new Sessions(database.db, clock, ids, events);
   const limiters = shared?.limiters ?? memoryLimiters;
   const base: Omit<AppContext, 'calls'> = {
     config,
@@ -93,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     authLimiter: new AuthRateLimiter(config.rateLimits, limiters),
     limiters,
     log,
-    events: new EventPublisher(log),
+    events,
     presence,
   };
   const calls = new Calls(base, config.calls, app.log.child({ subsystem: 'calls' }));

@@ -9,13 +9,22 @@ export interface Audience {
   guilds?: Snowflake[];
   users?: Snowflake[];
   sessions?: string[];
+  /** Connections identified with one of these sign-in sessions' tokens (the sessions table). */
+  signIns?: Snowflake[];
 }
+
+/**
+ * Not an event for clients: tells every node to close the connections in its audience, whose
+ * credentials were just revoked. It travels through the log so it reaches every node, in order
+ * after anything published before the revocation.
+ */
+export const CLOSE_CONNECTIONS = 'PARLEY_CLOSE_CONNECTIONS';
 
 /** One dispatch event as stored in the log: the payload already serialised, once for everyone. */
 export interface LogEntry {
   /** Position in the log. Doubles as the gateway sequence number every recipient sees. */
   seq: number;
-  t: DispatchName;
+  t: DispatchName | typeof CLOSE_CONNECTIONS;
   /** JSON of the payload. */
   d: string;
   to: Audience;

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { DispatchName } from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../core/clock';
@@ -219,7 +218,7 @@ function toEntry([id, fields]: StreamEntry): StoredEntry {
     seq: Number(id.slice(2)),
     at: Number(f.at),
     epoch: f.ep!,
-    t: f.t as DispatchName,
+    t: f.t as LogEntry['t'],
     d: f.d!,
     to: JSON.parse(f.to!) as LogEntry['to'],
     intent: Number(f.i),

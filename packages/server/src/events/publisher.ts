@@ -1,5 +1,5 @@
 import { type DispatchName, type DispatchPayload, Intents } from '@parley/protocol';
-import type { Audience, EventLog, NewEntry } from '../bus/event-log';
+import { type Audience, CLOSE_CONNECTIONS, type EventLog, type NewEntry } from '../bus/event-log';
 
 /** A dispatch event on its way out: the payload once, and who may receive it. */
 export interface OutgoingEvent<T extends DispatchName = DispatchName> {
@@ -25,6 +25,16 @@ export class EventPublisher {
   async publish(...events: OutgoingEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.log.append(events.map(toEntry));
+  }
+
+  /**
+   * Closes, on every node, the gateway connections whose credentials were just revoked: those
+   * of the given sign-in sessions, or every connection of the given users (a bot whose token was
+   * reset). They are closed with 4004 Authentication failed, which clients do not retry.
+   */
+  async closeConnections(to: Pick<Audience, 'users' | 'signIns'>, reason: string): Promise<void> {
+    if (!to.users?.length && !to.signIns?.length) return;
+    await this.log.append([{ t: CLOSE_CONNECTIONS, d: JSON.stringify({ reason }), to, intent: 0 }]);
   }
 }
 

@@ -34,6 +34,10 @@ export class Connection {
   state: 'awaiting-identify' | 'syncing' | 'ready' | 'closed' = 'awaiting-identify';
   sessionId: string | null = null;
   userId: Snowflake | null = null;
+  /** People: the sign-in session (sessions table) whose token identified this connection. */
+  signInId: Snowflake | null = null;
+  /** Closed for good (credentials revoked): its session is not kept for a resume. */
+  ended = false;
   bot = false;
   intents = 0;
   status: PresenceStatus = 'online';
@@ -112,6 +116,25 @@ export class Connection {
     return true;
   }
 
+  /** Over half the slow-consumer limit: a replay should wait for `drained` before writing more. */
+  get congested(): boolean {
+    return this.socket.bufferedAmount > this.maxBufferedBytes / 2 && this.stream.writableNeedDrain;
+  }
+
+  /** Writes out what is buffered and resolves once the client has read it (or the socket closed). */
+  drained(): Promise<void> {
+    this.flush();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+    });
+  }
+
   /** Writes out what gathered this turn (called once per turn for every corked socket). */
   flush(): void {
     this.isCorked = false;
@@ -153,6 +176,12 @@ export class Connection {
     // A close frame can sit behind a full buffer; a peer that never reads is cut off anyway.
     this.socket.close(code, reason);
     setTimeout(() => this.socket.terminate(), 5000).unref();
+  }
+
+  /** Closes for good: the session is over and will not be resumed (revoked credentials). */
+  end(code: number, reason: string): void {
+    this.ended = true;
+    this.close(code, reason);
   }
 
   /** Tells the client to reconnect and resume (server shutdown, rebalancing, tests). */

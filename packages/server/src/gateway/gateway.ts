@@ -17,7 +17,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
-import type { EventLog, LogEntry } from '../bus/event-log';
+import { CLOSE_CONNECTIONS, type EventLog, type LogEntry } from '../bus/event-log';
 import type { Clock } from '../core/clock';
 import type { Tables } from '../db/tables';
 import type { Auth } from '../http/routes';
@@ -60,6 +60,12 @@ const SIGNALS_PER_MINUTE = 600;
 /** REQUEST_GUILD_MEMBERS answered at most this often per connection; faster ones get RATE_LIMITED. */
 const MEMBER_REQUEST_INTERVAL_MS = 1000;
 export const GATEWAY_PATH = '/gateway';
+/**
+ * How often open connections' sign-in sessions are checked against the database: the safety
+ * net for revocations that did not go through this server's routes (`parley admin
+ * reset-password` run beside it). Revocations through the API close connections at once.
+ */
+const SIGN_IN_CHECK_MS = 30_000;
 
 /**
  * The WebSocket gateway: Discord's v10 protocol over `ws`. It reads the shared event log and
@@ -73,7 +79,10 @@ export class Gateway {
   private readonly byGuild = new Map<Snowflake, Set<Connection>>();
   /** A session has one connection at a time (a resume replaces it). */
   private readonly bySession = new Map<string, Connection>();
+  /** People's connections by the sign-in session whose token identified them (to close on revoke). */
+  private readonly bySignIn = new Map<Snowflake, Set<Connection>>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly signInCheck: NodeJS.Timeout;
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -88,6 +97,7 @@ export class Gateway {
     deps.presence.onBackgroundChange((userId, change) => void this.publishBackgroundPresence(userId, change.after));
     // One timer for all connections: zombies (no heartbeat) and sessions never identified.
     this.sweeper = setInterval(() => this.sweep(), Math.max(250, Math.floor(options.heartbeatMs / 4))).unref();
+    this.signInCheck = setInterval(() => void this.closeRevokedSignIns(), SIGN_IN_CHECK_MS).unref();
   }
 
   /** Takes over HTTP upgrade requests for /gateway on the given server. */
@@ -110,6 +120,7 @@ export class Gateway {
   /** Asks every client to reconnect (and resume elsewhere), then closes. */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    clearInterval(this.signInCheck);
     for (const connection of this.connections) connection.requestReconnect();
     this.wss.close();
   }
@@ -117,6 +128,21 @@ export class Gateway {
   /** Test hook: makes every connection of a user reconnect, as a node restart would. */
   reconnectUser(userId: Snowflake): void {
     for (const connection of this.byUser.get(userId) ?? []) connection.requestReconnect();
+  }
+
+  /** Ends the connections whose sign-in session no longer exists (see SIGN_IN_CHECK_MS). */
+  async closeRevokedSignIns(): Promise<void> {
+    const ids = [...this.bySignIn.keys()];
+    try {
+      for (let start = 0; start < ids.length; start += 500) {
+        const batch = ids.slice(start, start + 500);
+        const rows = await this.deps.db.selectFrom('sessions').select('id').where('id', 'in', batch).execute();
+        const alive = new Set(rows.map((r) => r.id));
+        for (const id of batch) if (!alive.has(id)) for (const c of this.bySignIn.get(id) ?? []) c.end(GatewayCloseCode.AUTHENTICATION_FAILED, 'Signed out');
+      }
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'gateway: checking sign-in sessions failed');
+    }
   }
 
   // ---- connection lifecycle ----
@@ -147,8 +173,9 @@ export class Gateway {
     this.unindex(connection);
     if (!connection.userId || !connection.sessionId) return;
     try {
-      // Only a clean close by the client (1000/1001) ends the session; otherwise it stays resumable.
-      const clean = code === 1000 || code === 1001;
+      // Only a clean close by the client (1000/1001), or revoked credentials, end the session;
+      // otherwise it stays resumable.
+      const clean = code === 1000 || code === 1001 || connection.ended;
       if (clean) await this.deps.sessions.delete(connection.sessionId);
       await this.deps.calls.sessionClosed(voiceSession(connection), clean);
       const change = await this.deps.presence.disconnect(connection.userId, connection.id);
@@ -292,7 +319,7 @@ export class Gateway {
     const status = d.presence?.status === 'offline' ? 'invisible' : (d.presence?.status ?? 'online');
     const guildIds = await guildIdsOf(this.deps.db, auth.user.id);
     // Indexed before the head is read: anything later queues up; anything earlier is in READY's state.
-    this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status }, guildIds);
+    this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status }, auth, guildIds);
     connection.cursor = await this.deps.log.head();
     await this.saveSession(connection);
     await this.connectPresence(connection, status);
@@ -305,7 +332,7 @@ export class Gateway {
       // Discord's way: calls going on in your DMs follow READY (guild calls are in GUILD_CREATE).
       for (const call of await this.deps.calls.dmCallsOf(auth.user.id)) connection.sendDispatch('CALL_CREATE', call);
     }
-    this.goLive(connection);
+    await this.goLive(connection);
   }
 
   private async resume(connection: Connection, d: Extract<Frame, { op: 6 }>['d']): Promise<void> {
@@ -316,15 +343,15 @@ export class Gateway {
     const session = await this.deps.sessions.get(d.session_id);
     if (session && session.userId === auth.user.id) {
       // Indexed before the log is read, so nothing falls between the replay and live delivery.
-      this.attachSession(connection, session, await guildIdsOf(this.deps.db, auth.user.id));
+      this.attachSession(connection, session, auth, await guildIdsOf(this.deps.db, auth.user.id));
       connection.cursor = d.seq;
       const missed = await this.deps.log.readAfter(d.seq);
       if (missed) {
-        for (const entry of missed) this.deliver(connection, entry, true);
+        if (!(await this.replay(connection, missed))) return;
         await this.connectPresence(connection, session.status);
         await this.deps.calls.sessionResumed(voiceSession(connection));
         if (connection.isClosed) return;
-        this.goLive(connection);
+        if (!(await this.goLive(connection))) return;
         connection.sendDispatch('RESUMED', null);
         return;
       }
@@ -338,8 +365,10 @@ export class Gateway {
   }
 
   /** Binds a connection to its session and indexes it, still syncing (live events queue up). */
-  private attachSession(connection: Connection, session: GatewaySession, guildIds: Snowflake[]): void {
+  private attachSession(connection: Connection, session: GatewaySession, auth: Auth, guildIds: Snowflake[]): void {
     connection.sessionId = session.id;
+    connection.signInId = auth.session?.id ?? null;
+    if (connection.signInId) add(this.bySignIn, connection.signInId, connection);
     connection.userId = session.userId;
     connection.bot = session.bot;
     connection.intents = session.intents;
@@ -349,17 +378,38 @@ export class Gateway {
     for (const guildId of guildIds) this.subscribe(connection, guildId);
   }
 
-  /** Delivers what queued up while syncing, then lets live events through directly. */
-  private goLive(connection: Connection): void {
-    const queued = connection.drainPending();
+  /**
+   * Writes entries the session missed, in order, pausing whenever the socket's buffer is half
+   * full until the client has read it: a backlog of any size within the resume window goes
+   * through at the client's pace instead of tripping the slow-consumer limit. False if the
+   * connection closed meanwhile.
+   */
+  private async replay(connection: Connection, entries: readonly LogEntry[]): Promise<boolean> {
+    for (const entry of entries) {
+      if (connection.isClosed) return false;
+      this.deliver(connection, entry, true);
+      if (connection.congested) await connection.drained();
+    }
+    return !connection.isClosed;
+  }
+
+  /**
+   * Delivers what queued up while syncing (at the client's pace, more may queue meanwhile),
+   * then lets live events through directly. False if the connection closed meanwhile.
+   */
+  private async goLive(connection: Connection): Promise<boolean> {
+    for (let queued = connection.drainPending(); queued.length > 0; queued = connection.drainPending()) {
+      if (!(await this.replay(connection, queued))) return false;
+    }
     connection.state = 'ready';
     connection.markLive();
-    for (const entry of queued) this.deliver(connection, entry, false);
+    return true;
   }
 
   // ---- fan-out ----
 
   private dispatch(entry: LogEntry): void {
+    if (entry.t === CLOSE_CONNECTIONS) return this.closeRevoked(entry);
     const targets = new Set<Connection>();
     for (const userId of entry.to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
     for (const guildId of entry.to.guilds ?? []) for (const c of this.byGuild.get(guildId) ?? []) targets.add(c);
@@ -374,11 +424,22 @@ export class Gateway {
     for (const connection of targets) this.deliver(connection, entry, false, build);
   }
 
+  /** The credentials these connections identified with were revoked: they end, not to be resumed. */
+  private closeRevoked(entry: LogEntry): void {
+    const { reason } = JSON.parse(entry.d) as { reason: string };
+    const targets = new Set<Connection>();
+    for (const userId of entry.to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
+    for (const signInId of entry.to.signIns ?? []) for (const c of this.bySignIn.get(signInId) ?? []) targets.add(c);
+    for (const connection of targets) connection.end(GatewayCloseCode.AUTHENTICATION_FAILED, reason);
+  }
+
   /**
    * Sends one entry to one connection if its audience and intents include it. During a replay
    * the audience is checked here (the entry was not routed through the index).
    */
   private deliver(connection: Connection, entry: LogEntry, replaying: boolean, frame?: () => Buffer): void {
+    // Replayed after the fact, a revocation needs no acting on: the resume authenticated anew.
+    if (entry.t === CLOSE_CONNECTIONS) return;
     if (entry.intent !== 0 && (connection.intents & entry.intent) === 0) {
       if (entry.seq > connection.cursor && connection.state === 'ready') connection.cursor = entry.seq;
       return;
@@ -425,6 +486,7 @@ export class Gateway {
 
   private unindex(connection: Connection): void {
     if (connection.userId) remove(this.byUser, connection.userId, connection);
+    if (connection.signInId) remove(this.bySignIn, connection.signInId, connection);
     if (connection.sessionId && this.bySession.get(connection.sessionId) === connection) this.bySession.delete(connection.sessionId);
     for (const guildId of connection.guilds) remove(this.byGuild, guildId, connection);
   }

@@ -66,6 +66,8 @@ export function applicationRoutes(app: FastifyInstance, ctx: AppContext): void {
     // from people's tokens (which never contain one).
     const token = `${Buffer.from(botId).toString('base64url')}.${randomBytes(24).toString('base64url')}`;
     await db.updateTable('applications').set({ bot_user_id: botId, bot_token_hash: hashToken(token) }).where('id', '=', application.id).execute();
+    // A new token replaces the old one: whatever is still connected with it is cut off.
+    if (application.bot_user_id) await ctx.events.closeConnections({ users: [botId] }, 'Bot token reset');
     return { token, user: toUser(await getUserOrThrow(db, botId)) };
   });
 

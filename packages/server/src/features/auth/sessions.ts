@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock';
 import type { SnowflakeGenerator } from '../../core/snowflake';
 import { hashToken, newToken } from '../../core/tokens';
 import type { SessionRow, Tables, UserRow } from '../../db/tables';
+import type { EventPublisher } from '../../events/publisher';
 import { ApiError } from '../../http/errors';
 import type { Auth } from '../../http/routes';
 
@@ -16,6 +17,7 @@ export class Sessions {
     private readonly db: Kysely<Tables>,
     private readonly clock: Clock,
     private readonly ids: SnowflakeGenerator,
+    private readonly events: EventPublisher,
   ) {}
 
   /** Starts a session and returns its token: the only time the token exists outside the client. */
@@ -119,10 +121,20 @@ export class Sessions {
       .where('user_id', '=', userId)
       .executeTakeFirst();
     if (result.numDeletedRows === 0n) throw new ApiError('UNKNOWN_SESSION');
+    await this.events.closeConnections({ signIns: [sessionId] }, 'Signed out');
   }
 
-  /** Signs out everywhere but here (after a password change). */
-  async revokeOthers(db: Kysely<Tables>, userId: Snowflake, keepSessionId: Snowflake): Promise<void> {
-    await db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepSessionId).execute();
+  /**
+   * Signs out everywhere but here (after a password change), inside the caller's transaction:
+   * once it commits, pass what this returns to `closeConnections`.
+   */
+  async revokeOthers(db: Kysely<Tables>, userId: Snowflake, keepSessionId: Snowflake): Promise<Snowflake[]> {
+    const revoked = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepSessionId).returning('id').execute();
+    return revoked.map((r) => r.id);
+  }
+
+  /** Closes the gateway connections of sign-in sessions that were revoked, on every node. */
+  async closeConnections(sessionIds: Snowflake[], reason: string): Promise<void> {
+    await this.events.closeConnections({ signIns: sessionIds }, reason);
   }
 }

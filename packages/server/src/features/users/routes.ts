@@ -1,4 +1,4 @@
-import { UpdateMeBody, routes } from '@parley/protocol';
+import { type Snowflake, UpdateMeBody, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
@@ -43,15 +43,17 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
       changes.password_hash = await hashPassword(body.new_password);
       changes.password_change_required = 0;
     }
+    let signedOut: Snowflake[] = [];
     try {
       await db.transaction().execute(async (trx) => {
         if (Object.keys(changes).length) await trx.updateTable('users').set(changes).where('id', '=', user.id).execute();
-        if (body.new_password !== undefined && auth.session) await sessions.revokeOthers(trx, user.id, auth.session.id);
+        if (body.new_password !== undefined && auth.session) signedOut = await sessions.revokeOthers(trx, user.id, auth.session.id);
       });
     } catch (error) {
       if (avatar && avatar !== user.avatar) await files.delete(imageKey('avatars', user.id, avatar));
       throw uniqueFieldError(error);
     }
+    await sessions.closeConnections(signedOut, 'Password changed');
     if (user.avatar && avatar !== user.avatar) await files.delete(imageKey('avatars', user.id, user.avatar));
     return toPrivateUser(await getUserOrThrow(db, user.id));
   });
