@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, type ClusterNode, startCluster } from '../testing/cluster';
 import { Collector, collect } from '../testing/collector';
 import { uniqueName } from '../testing/fixtures';
+import { RawGateway } from '../testing/raw-gateway';
 
 /*
  * Three real server processes sharing PostgreSQL and Redis, with clients spread over them: what
@@ -106,6 +107,15 @@ describe('several nodes on PostgreSQL and Redis', () => {
       // Never offline in between: the phone leaving while the laptop stayed changed nothing.
       expect(got.filter((p) => p.user.id === dee.userId).map((p) => p.status)).toEqual(['online', 'dnd', 'offline']);
     }
+  });
+
+  it('closes a session signed out through one node on the node it is connected to', async () => {
+    const person = await signUp(A);
+    const onB = await RawGateway.open(B.url);
+    onB.identify(person.token);
+    await onB.dispatch('READY');
+    await person.rest.request(routes.auth.logout);
+    expect(await onB.closeCode()).toBe(4004);
   });
 
   it('resumes a client on another node after its node is killed, with every message exactly once and in order', async () => {
