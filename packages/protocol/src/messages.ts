@@ -194,7 +194,7 @@ export const messageRoutes = {
   create: defineRoute({
     method: 'POST',
     path: '/channels/:channel_id/messages',
-    summary: 'Send a message (Markdown text up to 4,000 characters; reply with message_reference). Files: multipart/form-data with payload_json and files[n]',
+    summary: 'Send a message (Markdown text up to 4,000 characters; reply with message_reference; a send repeated with the same nonce and enforce_nonce within 5 minutes returns the first message). Files: multipart/form-data with payload_json and files[n]',
     tag: 'Messages',
     auth: 'user',
     requires: { channel: ['VIEW_CHANNEL'] },
