@@ -79,6 +79,7 @@ export const inviteRoutes = {
     summary: 'A server’s invites with their use counts (needs Manage Server)',
     tag: 'Invites',
     auth: 'user',
+    requires: { guild: ['MANAGE_GUILD'] },
     params: z.object({ guild_id: Snowflake }),
     response: z.array(Invite),
   }),

@@ -64,6 +64,7 @@ export const notificationRoutes = {
     summary: 'Your notification settings for a server and its channels (all messages, only mentions, nothing; mute). Your other sessions get USER_GUILD_SETTINGS_UPDATE; READY carries them all',
     tag: 'Notifications',
     auth: 'person',
+    requires: { guild: [] },
     params: z.object({ guild_id: Snowflake }),
     body: UpdateUserGuildSettingsBody,
     response: UserGuildSettings,

@@ -75,6 +75,7 @@ export function handle<R extends RouteDef, Stored = never>(
     bodyLimit: route.rawBody?.maxBytes ?? route.bodyLimit,
     schema: {
       summary: route.summary,
+      ...(route.requires && { description: describeRequires(route.requires) }),
       tags: [route.tag],
       ...(route.auth === 'none' ? {} : { security: [{ token: [] }] }),
       ...(route.params ? { params: route.params } : {}),
@@ -147,6 +148,12 @@ export function handle<R extends RouteDef, Stored = never>(
 export function routeRegistrar(app: FastifyInstance, gate: RouteGate) {
   return <R extends RouteDef, Stored = never>(route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>): void =>
     handle(app, gate, route, handler, receiver);
+}
+
+/** What the OpenAPI page says a route requires, from its declaration. */
+function describeRequires(requires: NonNullable<RouteDef['requires']>): string {
+  const [scope, names] = 'channel' in requires ? ['the channel', requires.channel] : ['the server', requires.guild];
+  return names.length ? `Requires ${names.join(', ')} in ${scope}.` : `Requires being able to see ${scope}.`;
 }
 
 function checkRawBody(rawBody: NonNullable<RouteDef['rawBody']>, request: FastifyRequest): void {

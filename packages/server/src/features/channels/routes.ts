@@ -5,7 +5,7 @@ import type { ChannelRow, NewChannel } from '../../db/tables';
 import { event } from '../../events/publisher';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { type ChannelAccess, channelAccess, guildAccess, isChannelMember, requireContentPermission, requirePermission } from '../../access/access';
+import { type ChannelAccess, channelAccess, isChannelMember, requireContentPermission, requirePermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
 import { isDirect, isThread } from '../guilds/permissions';
 import { getUserOrThrow, usersByIds } from '../users/queries';
@@ -33,8 +33,6 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
   }
 
   route(routes.channels.create, async ({ auth, params, body }) => {
-    const access = await guildAccess(db, params.guild_id, auth.user.id);
-    requirePermission(access, Permissions.MANAGE_CHANNELS);
     const isCategory = body.type === ChannelType.GUILD_CATEGORY;
     const parentId = isCategory ? null : (body.parent_id ?? null);
     if (parentId) await requireCategory(params.guild_id, parentId, 'parent_id');
@@ -77,9 +75,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     return toChannel(channel, { joined: true });
   });
 
-  route(routes.channels.reorder, async ({ auth, params, body }) => {
-    const access = await guildAccess(db, params.guild_id, auth.user.id);
-    requirePermission(access, Permissions.MANAGE_CHANNELS);
+  route(routes.channels.reorder, async ({ params, body }) => {
     const ids = body.map((b) => b.id);
     const channels = await db.selectFrom('channels').selectAll().where('guild_id', '=', params.guild_id).where('id', 'in', ids).execute();
     if (channels.length !== new Set(ids).size) throw fieldError('id', 'BASE_TYPE_INVALID', 'Every channel must belong to this server');
@@ -98,13 +94,11 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     await ctx.events.publish(...moved.map((c) => event('CHANNEL_UPDATE', toChannel(c), { guilds: [params.guild_id] })));
   });
 
-  route(routes.channels.get, async ({ auth, params }) => {
-    const { channel } = await channelAccess(db, params.channel_id, auth.user.id);
+  route(routes.channels.get, async ({ auth, access: { channel } }) => {
     return view(channel, auth.user.id);
   });
 
-  route(routes.channels.update, async ({ auth, params, body }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
+  route(routes.channels.update, async ({ auth, access, body }) => {
     const { channel } = access;
     if (channel.type === ChannelType.DM) throw new ApiError('MISSING_PERMISSIONS');
     if (isThread(channel.type)) {
@@ -137,8 +131,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     return view(updated, auth.user.id);
   });
 
-  route(routes.channels.delete, async ({ auth, params }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
+  route(routes.channels.delete, async ({ auth, access }) => {
     const { channel } = access;
     if (channel.type === ChannelType.DM) {
       // Closing a DM hides it for you alone; a new message brings it back.
@@ -179,19 +172,15 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (access.channel.private !== 1 || !access.channel.guild_id) throw fieldError('channel_id', 'BASE_TYPE_INVALID', 'Only private channels have members');
   }
 
-  route(routes.channels.listMembers, async ({ auth, params }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
+  route(routes.channels.listMembers, async ({ access }) => {
     requirePrivate(access);
-    requireContentPermission(access);
     const users = await usersByIds(db, await channelMemberIds(db, access.channel.id));
     return [...users.values()].map(toUser);
   });
 
-  route(routes.channels.addMember, async ({ auth, params }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
+  // Only members bring people in (VIEW_CHANNEL, declared): a private channel's membership is its members' decision.
+  route(routes.channels.addMember, async ({ access, params }) => {
     requirePrivate(access);
-    // Only members bring people in: a private channel's membership is its members' decision.
-    requireContentPermission(access);
     const guildId = access.channel.guild_id!;
     const target = await db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).where('user_id', '=', params.user_id).executeTakeFirst();
     if (!target) throw new ApiError('UNKNOWN_MEMBER');
@@ -205,8 +194,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     await ctx.events.publish(event('CHANNEL_MEMBER_ADD', { guild_id: guildId, channel_id: access.channel.id, user }, { users: await channelMemberIds(db, access.channel.id) }));
   });
 
-  route(routes.channels.removeMember, async ({ auth, params }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
+  route(routes.channels.removeMember, async ({ auth, access, params }) => {
     requirePrivate(access);
     if (params.user_id !== auth.user.id) requirePermission(access, Permissions.MANAGE_CHANNELS);
     const before = await channelMemberIds(db, access.channel.id);
@@ -217,8 +205,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     await ctx.calls.eject(params.user_id, { channelId: access.channel.id });
   });
 
-  route(routes.channels.typing, async ({ auth, params }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
+  route(routes.channels.typing, async ({ auth, access }) => {
     requireContentPermission(access, isThread(access.channel.type) ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES);
     const guildId = access.channel.guild_id ?? undefined;
     const member = access.guild ? (await loadMembers(db, guildId!, [access.guild.member]))[0] : undefined;
@@ -260,8 +247,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     await ctx.events.publish(event('CHANNEL_DELETE', await dmAsSeenBy(db, channel, auth.user.id), { users: [auth.user.id] }));
   });
 
-  route(routes.channels.addRecipient, async ({ auth, params }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
+  route(routes.channels.addRecipient, async ({ auth, access, params }) => {
     if (access.channel.type !== ChannelType.GROUP_DM) throw fieldError('channel_id', 'BASE_TYPE_INVALID', 'Only group DMs take new recipients');
     const members = await channelMemberIds(db, access.channel.id);
     if (members.includes(params.user_id)) return;
@@ -277,8 +263,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     await announceDmTo(ctx, access.channel, [params.user_id]);
   });
 
-  route(routes.channels.removeRecipient, async ({ auth, params }) => {
-    const access = await channelAccess(db, params.channel_id, auth.user.id);
+  route(routes.channels.removeRecipient, async ({ auth, access, params }) => {
     if (access.channel.type !== ChannelType.GROUP_DM) throw fieldError('channel_id', 'BASE_TYPE_INVALID', 'Only group DMs have recipients to remove');
     if (params.user_id !== auth.user.id && access.channel.owner_id !== auth.user.id) throw new ApiError('MISSING_PERMISSIONS');
     if (!(await channelMemberIds(db, access.channel.id)).includes(params.user_id)) throw new ApiError('UNKNOWN_MEMBER');

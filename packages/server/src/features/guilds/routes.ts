@@ -7,7 +7,7 @@ import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { toChannel } from '../channels/serialize';
-import { guildAccess, requirePermission } from '../../access/access';
+import { requirePermission } from '../../access/access';
 import { removeMember } from './membership';
 import { guildCreatePayload, loadMembers } from './payloads';
 import { toGuild, toRole } from './serialize';
@@ -50,16 +50,13 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     return toGuild(guild, await rolesOf(guildId));
   });
 
-  route(routes.guilds.get, async ({ auth, params, query }) => {
-    const { guild } = await guildAccess(db, params.guild_id, auth.user.id);
+  route(routes.guilds.get, async ({ access: { guild }, query }) => {
     const result = toGuild(guild, await rolesOf(guild.id));
     if (query.with_counts === 'true') result.approximate_member_count = await memberCount(ctx, guild.id);
     return result;
   });
 
-  route(routes.guilds.update, async ({ auth, params, body }) => {
-    const access = await guildAccess(db, params.guild_id, auth.user.id);
-    requirePermission(access, Permissions.MANAGE_GUILD);
+  route(routes.guilds.update, async ({ access, params, body }) => {
     if (body.system_channel_id) {
       const inGuild = await db.selectFrom('channels').select('id').where('id', '=', body.system_channel_id).where('guild_id', '=', params.guild_id).where('type', '=', ChannelType.GUILD_TEXT).executeTakeFirst();
       if (!inGuild) throw fieldError('system_channel_id', 'BASE_TYPE_INVALID', 'Must be a text channel of this server');
@@ -80,8 +77,7 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     return guild;
   });
 
-  route(routes.guilds.delete, async ({ auth, params }) => {
-    const { guild } = await guildAccess(db, params.guild_id, auth.user.id);
+  route(routes.guilds.delete, async ({ auth, access: { guild } }) => {
     if (guild.owner_id !== auth.user.id) throw new ApiError('MISSING_PERMISSIONS');
     await db.deleteFrom('guilds').where('id', '=', guild.id).execute();
     if (guild.icon) await ctx.files.delete(imageKey('icons', guild.id, guild.icon));
@@ -119,14 +115,12 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     }));
   });
 
-  route(routes.guilds.leave, async ({ auth, params }) => {
-    const { guild } = await guildAccess(db, params.guild_id, auth.user.id);
+  route(routes.guilds.leave, async ({ auth, access: { guild } }) => {
     if (guild.owner_id === auth.user.id) throw new ApiError('OWNER_CANNOT_LEAVE');
     await removeMember(ctx, guild.id, auth.user.id);
   });
 
   route(routes.guilds.listChannels, async ({ auth, params }) => {
-    await guildAccess(db, params.guild_id, auth.user.id);
     const [channels, joined] = await Promise.all([
       db.selectFrom('channels').selectAll().where('guild_id', '=', params.guild_id).where('type', '!=', ChannelType.PUBLIC_THREAD).orderBy('position').orderBy('id').execute(),
       db.selectFrom('channel_members').select('channel_id').where('user_id', '=', auth.user.id).execute(),
@@ -135,22 +129,19 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     return channels.map((c) => toChannel(c, { joined: mine.has(c.id) }));
   });
 
-  route(routes.guilds.listMembers, async ({ auth, params, query }) => {
-    await guildAccess(db, params.guild_id, auth.user.id);
+  route(routes.guilds.listMembers, async ({ params, query }) => {
     let rows = db.selectFrom('members').selectAll().where('guild_id', '=', params.guild_id);
     if (query.after) rows = rows.where('user_id', '>', query.after);
     return loadMembers(db, params.guild_id, await rows.orderBy('user_id').limit(query.limit).execute());
   });
 
-  route(routes.guilds.getMember, async ({ auth, params }) => {
-    await guildAccess(db, params.guild_id, auth.user.id);
+  route(routes.guilds.getMember, async ({ params }) => {
     const row = await db.selectFrom('members').selectAll().where('guild_id', '=', params.guild_id).where('user_id', '=', params.user_id).executeTakeFirst();
     if (!row) throw new ApiError('UNKNOWN_MEMBER');
     return (await loadMembers(db, params.guild_id, [row]))[0]!;
   });
 
-  route(routes.guilds.updateOwnMember, async ({ auth, params, body }) => {
-    const access = await guildAccess(db, params.guild_id, auth.user.id);
+  route(routes.guilds.updateOwnMember, async ({ auth, access, params, body }) => {
     if (body.nick !== undefined) {
       requirePermission(access, Permissions.CHANGE_NICKNAME);
       await db.updateTable('members').set({ nick: body.nick || null }).where('guild_id', '=', params.guild_id).where('user_id', '=', auth.user.id).execute();
@@ -161,8 +152,7 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     return member!;
   });
 
-  route(routes.guilds.listRoles, async ({ auth, params }) => {
-    await guildAccess(db, params.guild_id, auth.user.id);
+  route(routes.guilds.listRoles, async ({ params }) => {
     return (await rolesOf(params.guild_id)).map(toRole);
   });
 }

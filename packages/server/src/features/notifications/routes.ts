@@ -4,7 +4,6 @@ import type { AppContext } from '../../context';
 import { event } from '../../events/publisher';
 import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { guildAccess } from '../../access/access';
 import { guildSettingsOf } from './settings';
 
 /** Channels a notification override can be about: what people post in, and categories. */
@@ -20,9 +19,8 @@ export function notificationRoutes(app: FastifyInstance, ctx: AppContext): void 
   const { db } = ctx;
   const route = routeRegistrar(app, ctx);
 
-  route(routes.notifications.updateGuildSettings, async ({ auth, params, body }) => {
+  route(routes.notifications.updateGuildSettings, async ({ auth, access: { guild }, body }) => {
     const userId = auth.user.id;
-    const { guild } = await guildAccess(db, params.guild_id, userId);
     const overrides = body.channel_overrides ?? [];
     const channelIds = [...new Set(overrides.map((o) => o.channel_id))];
     if (channelIds.length) {
