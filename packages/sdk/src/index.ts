@@ -5,4 +5,5 @@ export { ParleyCache, type CacheOptions, type CacheState } from './cache';
 export { connect, type ClientOptions, type ParleyClient } from './client';
 export { Emitter } from './emitter';
 export { newNonce, sendMessage, type SendMessageOptions } from './messages';
+export { permissionsInChannel, permissionsInGuild } from './permissions';
 export { routes } from '@parley/protocol';
