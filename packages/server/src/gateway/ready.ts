@@ -1,6 +1,7 @@
-import { ChannelType, GATEWAY_VERSION, type ReadState, type Ready, type Snowflake } from '@parley/protocol';
+import { GATEWAY_VERSION, Permissions, type ReadState, type Ready, type Snowflake } from '@parley/protocol';
 import { type Kysely, sql } from 'kysely';
 import type { Tables, UserRow } from '../db/tables';
+import { guildAccess, guildChannelsAllowing } from '../access/access';
 import { privateChannelsOf } from '../features/channels/dms';
 import { guildCreatePayload } from '../features/guilds/payloads';
 import { userGuildSettingsOf } from '../features/notifications/settings';
@@ -52,6 +53,9 @@ export async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channe
  * READY for a new session. People get their guilds in full; bots get them as unavailable,
  * each followed by its own GUILD_CREATE (what Discord does, and what bot libraries wait for).
  */
+/** What reading a channel takes. */
+const READ = Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY;
+
 export async function buildReady(
   db: Kysely<Tables>,
   presence: PresenceStore,
@@ -64,10 +68,9 @@ export async function buildReady(
     ? guildIds.map((id) => ({ id, unavailable: true as const }))
     : await Promise.all(guildIds.map((id) => guildCreatePayload(db, presence, id, user.id)));
   const privateChannels = bot ? [] : await privateChannelsOf(db, user.id);
-  const visibleChannelIds = [
-    ...privateChannels.map((c) => c.id),
-    ...guilds.flatMap((g) => ('channels' in g ? g.channels.filter((c) => c.type !== ChannelType.GUILD_CATEGORY && (!c.private || c.joined)).map((c) => c.id) : [])),
-  ];
+  // Read states of what the user may read: their DMs, and per server what the access module allows.
+  const readable = bot ? [] : await Promise.all(guildIds.map(async (id) => guildChannelsAllowing(db, await guildAccess(db, id, user.id), READ)));
+  const visibleChannelIds = [...privateChannels.map((c) => c.id), ...readable.flatMap((ids) => [...ids])];
   const blocked = bot ? [] : await db.selectFrom('relationships').select('other_id').where('user_id', '=', user.id).where('type', '=', 2).execute();
   const application = bot ? await db.selectFrom('applications').select(['id']).where('bot_user_id', '=', user.id).executeTakeFirst() : undefined;
   return {
