@@ -101,3 +101,40 @@ test('search in a direct message, on a phone', async ({ newPerson }) => {
   await expect(message).toHaveClass(/highlighted/);
   await expect(message).toBeInViewport();
 });
+
+test('at narrow widths the search panel keeps its Filters button inside its header', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const { guildId, generalId } = await serverWith(ada, [], 'Narrow Lab');
+  await ada.api.post(`/channels/${generalId}/messages`, { content: 'a narrow needle' });
+  const page = ada.page;
+  await page.goto(`/channels/${guildId}/${generalId}`);
+
+  /** The button's box lies within its header's, and its label within the button. */
+  async function expectFiltersInside() {
+    const button = page.getByTestId('search-filters-button');
+    await expect(button).toBeVisible();
+    const [inner, outer] = await Promise.all([button.boundingBox(), page.getByTestId('search-panel').locator('header').boundingBox()]);
+    expect(inner!.x).toBeGreaterThanOrEqual(outer!.x);
+    expect(inner!.x + inner!.width).toBeLessThanOrEqual(outer!.x + outer!.width + 0.5);
+    expect(inner!.y).toBeGreaterThanOrEqual(outer!.y);
+    expect(inner!.y + inner!.height).toBeLessThanOrEqual(outer!.y + outer!.height + 0.5);
+    expect(await button.evaluate((b) => b.scrollWidth <= b.clientWidth)).toBe(true);
+  }
+
+  for (const width of [820, 375]) {
+    await page.setViewportSize({ width, height: 740 });
+    const box = page.getByRole('searchbox', { name: 'Search this server' });
+    await box.fill('needle');
+    await box.press('Enter');
+    await expect(page.getByTestId('search-panel').getByRole('heading', { name: '1 result' })).toBeVisible();
+    await expectFiltersInside();
+    // The filters it opens fit the panel too.
+    await page.getByTestId('search-filters-button').click();
+    const panelBox = (await page.getByTestId('search-panel').boundingBox())!;
+    const fieldsBox = (await page.locator('#search-filters').boundingBox())!;
+    expect(fieldsBox.x + fieldsBox.width).toBeLessThanOrEqual(panelBox.x + panelBox.width + 0.5);
+    await page.getByTestId('search-filters-button').click();
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('search-panel')).toBeHidden();
+  }
+});
