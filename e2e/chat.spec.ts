@@ -57,11 +57,14 @@ test('create a server, invite a friend, and chat in real time', async ({ newPers
   await ada.getByRole('menuitem', { name: 'React with 🎉' }).click();
   await expect(grace.getByTestId('message').filter({ hasText: 'Hello' }).first().getByTestId('reaction')).toHaveText(/🎉\s*1/);
 
-  // Grace deletes her reply; it disappears for Ada.
-  grace.once('dialog', (dialog) => void dialog.accept());
+  // Grace deletes her reply, confirming in the app's dialog; it disappears for Ada.
   const ownReply = grace.getByTestId('message').filter({ hasText: 'Thank you so much!' });
   await ownReply.hover();
   await ownReply.getByRole('button', { name: 'Delete' }).click();
+  const confirmDelete = grace.getByRole('dialog', { name: 'Delete message' });
+  await expect(confirmDelete.getByTestId('delete-preview')).toContainText('Thank you so much!');
+  await confirmDelete.getByRole('button', { name: 'Delete' }).click();
+  await expect(confirmDelete).toBeHidden();
   await expect(ada.getByTestId('message').filter({ hasText: 'Thank you so much!' })).toHaveCount(0);
 
   // Both see each other online in the member list.

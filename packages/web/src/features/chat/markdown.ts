@@ -11,6 +11,10 @@ import type { MentionNames } from './mentionText';
 const md = new MarkdownIt({ html: false, linkify: true, breaks: true, typographer: false });
 md.disable(['table', 'image', 'hr', 'lheading', 'reference']);
 
+/** `preview`: rendering a one-line preview, where links are plain text and spoilers no controls. */
+type RenderEnv = { preview?: boolean };
+const isPreview = (env: unknown) => (env as RenderEnv | undefined)?.preview === true;
+
 /**
  * markdown-it's plain-text rule swallows runs of characters up to the next one some rule may
  * start with; `|` is not among them, so spoilers need a text rule that also stops there.
@@ -32,7 +36,10 @@ md.inline.ruler.before('emphasis', 'spoiler', (state: StateInline, silent: boole
   const end = state.src.indexOf('||', start + 2);
   if (end < 0 || end === start + 2) return false;
   if (!silent) {
-    state.push('spoiler_open', 'span', 1).attrs = [['class', 'spoiler'], ['tabindex', '0'], ['role', 'button'], ['aria-label', 'Spoiler: click to reveal']];
+    // In a one-line preview the spoiler stays hidden but is not a control of its own.
+    state.push('spoiler_open', 'span', 1).attrs = isPreview(state.env)
+      ? [['class', 'spoiler']]
+      : [['class', 'spoiler'], ['tabindex', '0'], ['role', 'button'], ['aria-label', 'Spoiler: click to reveal']];
     const oldMax = state.posMax;
     state.pos = start + 2;
     state.posMax = end;
@@ -68,8 +75,12 @@ md.renderer.rules.mention = (tokens, index) => {
   return `<span class="mention" data-user-id="${id}">@${escape(names.user(id) ?? 'unknown-user')}</span>`;
 };
 
+
 const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, index, options, _env, self) => self.renderToken(tokens, index, options));
+const defaultLinkClose = md.renderer.rules.link_close ?? ((tokens, index, options, _env, self) => self.renderToken(tokens, index, options));
+md.renderer.rules.link_close = (tokens, index, options, env, self) => (isPreview(env) ? '' : defaultLinkClose(tokens, index, options, env, self));
 md.renderer.rules.link_open = (tokens, index, options, env, self) => {
+  if (isPreview(env)) return '';
   tokens[index]!.attrSet('target', '_blank');
   tokens[index]!.attrSet('rel', 'noopener noreferrer nofollow');
   return defaultLinkOpen(tokens, index, options, env, self);
@@ -83,4 +94,29 @@ export function renderMarkdown(text: string, mentionNames: MentionNames): string
   names = mentionNames;
   const html = md.render(text);
   return DOMPurify.sanitize(html, { ALLOWED_TAGS, ALLOWED_ATTR, ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i });
+}
+
+/** What a one-line preview keeps: text styling, code, spoilers and mentions; no links or blocks. */
+const INLINE_TAGS = ['strong', 'em', 's', 'del', 'code', 'span'];
+const INLINE_ATTR = ['class', 'data-user-id', 'data-channel-id'];
+
+/**
+ * A message as one line of safe HTML, for the quote above a reply: inline formatting kept,
+ * block structure (code fences, quotes, lists, headings, line breaks) flattened to text on one
+ * line, links reduced to their text (the preview is itself a button). Shortened to `max`
+ * characters of source first.
+ */
+export function renderInlineMarkdown(text: string, mentionNames: MentionNames, max = 300): string {
+  names = mentionNames;
+  const flat = text
+    // A fenced block becomes inline code (its language tag dropped).
+    .replace(/```[^\S\n]*[\w+#.-]*[^\S\n]*\n([\s\S]*?)(?:\n?```|$)/g, (_, code: string) => `\`${code.replace(/`/g, '').replace(/\s+/g, ' ').trim()}\``)
+    // Block markers at the start of a line: quotes, headings, list bullets.
+    .replace(/^[^\S\n]*(?:>+[^\S\n]?|#{1,6}[^\S\n]+|[-*+][^\S\n]+|\d+[.)][^\S\n]+)/gm, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const short = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  const env: RenderEnv = { preview: true };
+  const html = md.renderInline(short, env);
+  return DOMPurify.sanitize(html, { ALLOWED_TAGS: INLINE_TAGS, ALLOWED_ATTR: INLINE_ATTR });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderMarkdown } from './markdown';
+import { renderInlineMarkdown, renderMarkdown } from './markdown';
 
 const names = { user: (id: string) => (id === '42' ? 'Ada' : null), channel: (id: string) => (id === '7' ? 'general' : null), role: () => 'mods' };
 const render = (text: string) => renderMarkdown(text, names);
@@ -40,5 +40,23 @@ describe('message Markdown', () => {
     box.innerHTML = html;
     expect(box.querySelector('script, img, iframe, svg, [onerror], [onload]')).toBeNull();
     for (const a of box.querySelectorAll('a')) expect(a.getAttribute('href')).toMatch(/^(https?:|mailto:)/);
+  });
+});
+
+describe('one-line Markdown (reply quotes)', () => {
+  const inline = (text: string) => renderInlineMarkdown(text, names);
+
+  it('keeps inline styling and flattens blocks onto one line', () => {
+    // (toContain: happy-dom's parser drops the first node DOMPurify hands it; browsers do not.)
+    expect(inline('so **bold** and `code`')).toContain('<strong>bold</strong> and <code>code</code>');
+    expect(inline('look:\n```ts\nconst x = 1;\nlet y;\n```\nok')).toContain('<code>const x = 1; let y;</code> ok');
+    expect(inline('> quoted\n# Title\n- item')).toBe('quoted Title item');
+    expect(inline('hi <@42>')).toContain('<span class="mention" data-user-id="42">@Ada</span>');
+  });
+
+  it('keeps link text but no link, and nothing live', () => {
+    expect(inline('see [this](https://example.org)')).toBe('see this');
+    expect(inline('<img src=x onerror=alert(1)> **x**')).not.toContain('<img');
+    expect(inline('a ||secret||')).toContain('<span class="spoiler">secret</span>');
   });
 });
