@@ -13,7 +13,8 @@ export const useUnread = defineStore('unread', () => {
   const realtime = useRealtime();
   /** The channel the user is looking at, when its newest messages are in view. */
   const viewing = ref<Snowflake | null>(null);
-  let ackTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Acks waiting to be sent, per channel (batched: one per channel however fast messages come). */
+  const ackTimers = new Map<Snowflake, ReturnType<typeof setTimeout>>();
 
   const states = () => realtime.cache?.readStates;
 
@@ -41,7 +42,10 @@ export const useUnread = defineStore('unread', () => {
   function onMessage(message: Message): void {
     const map = states();
     if (!map || message.author.id === realtime.me?.id) {
-      // Your own message is read by definition (the server records that too).
+      // Your own message is read by definition (the server records that too). An ack still
+      // waiting to go is for an older message: sent now, it would move the server's read
+      // position back before your message, and it would show as new on your next visit.
+      cancelAck(message.channel_id);
       map?.set(message.channel_id, { id: message.channel_id, last_message_id: message.id, unread_count: 0, mention_count: 0 });
       return;
     }
@@ -66,8 +70,21 @@ export const useUnread = defineStore('unread', () => {
     if (current?.last_message_id && BigInt(current.last_message_id) >= BigInt(messageId) && current.unread_count === 0) return;
     map?.set(channelId, { id: channelId, last_message_id: messageId, unread_count: 0, mention_count: 0 });
     // Batched: scrolling through a busy channel should not send an ack per message.
-    if (ackTimer) clearTimeout(ackTimer);
-    ackTimer = setTimeout(() => void api.request(routes.messages.ack, { params: { channel_id: channelId, message_id: messageId } }).catch(() => undefined), 400);
+    cancelAck(channelId);
+    ackTimers.set(
+      channelId,
+      setTimeout(() => {
+        ackTimers.delete(channelId);
+        void api.request(routes.messages.ack, { params: { channel_id: channelId, message_id: messageId } }).catch(() => undefined);
+      }, 400),
+    );
+  }
+
+  function cancelAck(channelId: Snowflake): void {
+    const timer = ackTimers.get(channelId);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    ackTimers.delete(channelId);
   }
 
   /** Total mentions in a guild's channels (for the server rail badge). */
