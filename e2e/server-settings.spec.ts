@@ -157,12 +157,9 @@ test('a private channel: others see its name with a lock, not its messages, unti
   await dialog.getByLabel('Channel name').fill('backstage');
   await dialog.getByTestId('private-toggle').check();
   await dialog.getByRole('button', { name: 'Create channel' }).click();
-  // A private channel opens its settings, to add people.
-  await expect(owner.getByRole('heading', { level: 1 })).toContainText('backstage');
-  await expect(owner.getByTestId('channel-member')).toHaveText([/Owner.*\(you\)/]);
-
-  await owner.goto(`/channels/${guildId}`);
-  await owner.getByTestId('channel-link').filter({ hasText: 'backstage' }).click();
+  // A private channel opens at once (not its settings), its creator its only member.
+  await expect(owner.getByTestId('channel-title')).toHaveText('backstage');
+  await expect(owner.getByTestId('member-list').getByTestId('member')).toHaveText([/Owner/]);
   await send(owner, 'the secret plan');
   await expect(owner.getByTestId('message-text').filter({ hasText: 'the secret plan' })).toBeVisible();
 
@@ -175,6 +172,7 @@ test('a private channel: others see its name with a lock, not its messages, unti
 
   await owner.goto(`/servers/${guildId}/settings/channels`);
   await owner.getByTestId('settings-channel-name').filter({ hasText: 'backstage' }).click();
+  await expect(owner.getByTestId('channel-member')).toHaveText([/Owner.*\(you\)/]);
   await owner.getByLabel('Add people').fill('mia');
   await owner.getByRole('button', { name: 'Add Member Mia' }).click();
   await expect(owner.getByTestId('channel-member')).toHaveCount(2);

@@ -1,0 +1,96 @@
+import { expect, serverWith, test } from './people';
+import { send } from './servers';
+
+/** Making channels from the sidebar, and who a private channel's member panel lists. */
+
+test('create channels from the sidebar: "+" beside a category, "Create channel" in the server menu; members get neither', async ({ newPerson }) => {
+  const owner = await newPerson('Owner');
+  const member = await newPerson('Member');
+  const { guildId, generalId } = await serverWith(owner, [member], 'Workbench');
+  const page = owner.page;
+  await page.goto(`/channels/${guildId}/${generalId}`);
+  await member.page.goto(`/channels/${guildId}/${generalId}`);
+  const nav = page.getByRole('navigation', { name: 'Channels' });
+
+  // "+" on a category: the dialog has that category chosen; the new channel opens at once.
+  await nav.getByRole('button', { name: 'Create a channel in Text Channels' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create a channel' });
+  await expect(dialog.getByLabel('Category')).toHaveValue(/\d+/);
+  await expect(dialog.getByLabel('Category').locator('option:checked')).toHaveText('Text Channels');
+  await expect(dialog).not.toContainText('later release');
+  await dialog.getByLabel('Channel name').fill('Road Map');
+  await dialog.getByRole('button', { name: 'Create channel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('channel-title')).toHaveText('road-map');
+  await expect(page).toHaveURL(new RegExp(`/channels/${guildId}/\\d+$`));
+  await expect(member.page.getByTestId('channel-link').filter({ hasText: 'road-map' })).toHaveCount(1);
+
+  // The server menu: a private channel lands in the channel (not its settings), its creator its only member.
+  await page.getByRole('button', { name: /server menu/ }).click();
+  await page.getByRole('menuitem', { name: 'Create channel' }).click();
+  await expect(dialog.getByLabel('Category').locator('option:checked')).toHaveText('No category');
+  await dialog.getByLabel('Channel name').fill('inner-circle');
+  await dialog.getByTestId('private-toggle').check();
+  await dialog.getByRole('button', { name: 'Create channel' }).click();
+  await expect(page.getByTestId('channel-title')).toHaveText('inner-circle');
+  await expect(page).toHaveURL(new RegExp(`/channels/${guildId}/\\d+$`));
+  await send(page, 'just me so far');
+  await expect(page.getByTestId('message-text').filter({ hasText: 'just me so far' })).toBeVisible();
+
+  // A voice channel from "+": created in that category, nothing else opens.
+  await nav.getByRole('button', { name: 'Create a channel in Voice Channels' }).click();
+  await dialog.getByLabel('Voice').check();
+  await expect(dialog).toContainText('Talk, share your camera or your screen');
+  await dialog.getByLabel('Channel name').fill('Standup');
+  await dialog.getByRole('button', { name: 'Create channel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(nav.getByTestId('voice-channel-link').filter({ hasText: 'Standup' })).toBeVisible();
+  await expect(page.getByTestId('channel-title')).toHaveText('inner-circle');
+
+  // Members without Manage Channels see no way to create one.
+  await expect(member.page.getByTestId('channel-link').filter({ hasText: 'inner-circle' })).toHaveCount(1);
+  await expect(member.page.getByTestId('category-create-channel')).toHaveCount(0);
+  await member.page.getByRole('button', { name: /server menu/ }).click();
+  await expect(member.page.getByRole('menuitem', { name: 'Invite people' })).toBeVisible();
+  await expect(member.page.getByRole('menuitem', { name: 'Create channel' })).toHaveCount(0);
+  await member.page.keyboard.press('Escape');
+});
+
+test("a private channel's member panel lists its members only, kept current as people are added", async ({ newPerson }) => {
+  const owner = await newPerson('Olive');
+  const insider = await newPerson('Ingrid');
+  const outsider = await newPerson('Oscar');
+  const { guildId, generalId } = await serverWith(owner, [insider, outsider], 'Members Only');
+  const secret = await owner.api.post<{ id: string }>(`/guilds/${guildId}/channels`, { name: 'secret', private: true });
+  await owner.api.put(`/channels/${secret.id}/members/${insider.id}`);
+
+  // #general lists everyone.
+  const page = owner.page;
+  await page.goto(`/channels/${guildId}/${generalId}`);
+  const members = page.getByTestId('member-list').getByTestId('member');
+  await expect(members).toHaveCount(3);
+
+  // #secret lists its two members.
+  await page.getByTestId('channel-link').filter({ hasText: 'secret' }).click();
+  await expect(page.getByTestId('channel-title')).toHaveText('secret');
+  await expect(members).toHaveCount(2);
+  await expect(members.filter({ hasText: 'Olive' })).toHaveCount(1);
+  await expect(members.filter({ hasText: 'Ingrid' })).toHaveCount(1);
+  await expect(members.filter({ hasText: 'Oscar' })).toHaveCount(0);
+
+  // Ingrid sees the same two.
+  await insider.page.goto(`/channels/${guildId}/${secret.id}`);
+  await expect(insider.page.getByTestId('member-list').getByTestId('member')).toHaveCount(2);
+
+  // Oscar, outside it, gets the lock and no list of who is inside.
+  await outsider.page.goto(`/channels/${guildId}/${secret.id}`);
+  await expect(outsider.page.getByTestId('private-locked')).toBeVisible();
+  await expect(outsider.page.getByTestId('member-list')).toHaveCount(0);
+
+  // Added, Oscar appears in the panel at once; back in #general all three are listed again.
+  await owner.api.put(`/channels/${secret.id}/members/${outsider.id}`);
+  await expect(members.filter({ hasText: 'Oscar' })).toHaveCount(1);
+  await expect(outsider.page.getByTestId('member-list').getByTestId('member')).toHaveCount(3);
+  await page.getByTestId('channel-link').filter({ hasText: 'general' }).click();
+  await expect(members).toHaveCount(3);
+});
