@@ -43,6 +43,56 @@ test('a wrong password is refused with a clear message', async ({ page }) => {
   await expect(page).toHaveURL(/\/login$/);
 });
 
+test('after too many wrong passwords the sign-in page says how long to wait; another device still signs in', async ({ page, browser }) => {
+  const username = await signUpViaUi(page, { displayName: 'Mistyping Owner' });
+  await page.evaluate(() => localStorage.clear());
+  // This browser's own counter for the account (AUTH_RATE_LIMIT_ACCOUNT, 10 per 15 minutes here).
+  await logInViaUi(page, username, 'wrong guess');
+  await expect(page.getByText('Login or password is invalid.')).toBeVisible();
+  for (let i = 1; i < 10; i++) {
+    const answered = page.waitForResponse((response) => response.url().endsWith('/auth/login'));
+    await page.getByLabel('Password').fill(`wrong guess ${i}`);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    expect((await answered).status()).toBe(400);
+  }
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByTestId('retry-wait')).toHaveText(/^Too many attempts\. Try again in 1[45] minutes\.$/);
+  await expect(page).toHaveURL(/\/login$/);
+
+  // Failures here don't hold back the owner's other devices.
+  const elsewhere = await browser.newContext();
+  try {
+    const other = await elsewhere.newPage();
+    await logInViaUi(other, username);
+    await expect(other.getByTestId('welcome-name')).toHaveText('Mistyping Owner');
+  } finally {
+    await elsewhere.close();
+  }
+});
+
+test('the sign-in page counts down the wait a 429 asks for', async ({ page }) => {
+  await page.clock.install();
+  await page.route('**/api/v10/auth/login', (route) =>
+    route.fulfill({
+      status: 429,
+      headers: { 'retry-after': '240' },
+      contentType: 'application/json',
+      body: JSON.stringify({ code: 90001, message: 'You are being rate limited.', retry_after: 240, global: false }),
+    }),
+  );
+  await logInViaUi(page, 'someone', 'any password');
+  const wait = page.getByTestId('retry-wait');
+  await expect(wait).toHaveText('Too many attempts. Try again in 4 minutes.');
+  await page.clock.runFor(61_000);
+  await expect(wait).toHaveText('Too many attempts. Try again in 3 minutes.');
+  await page.clock.runFor(150_000);
+  await expect(wait).toHaveText('Too many attempts. Try again in 29 seconds.');
+  await page.clock.runFor(30_000);
+  await expect(wait).toBeHidden();
+  await expect(page.getByRole('alert')).toBeHidden();
+});
+
 test('continue as a guest, be marked as one, then upgrade keeping the same ID', async ({ page }) => {
   await page.goto('/login');
   await page.getByRole('button', { name: 'Continue as guest' }).click();

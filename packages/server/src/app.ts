@@ -20,6 +20,7 @@ import { notificationRoutes } from './features/notifications/routes';
 import { relationshipRoutes } from './features/relationships/routes';
 import { AuthRateLimiter } from './features/auth/rate-limit';
 import { Sessions } from './features/auth/sessions';
+import { KnownSources } from './features/auth/sign-in-sources';
 import { RegistrationInvites } from './features/instance/invites';
 import { instanceRoutes } from './features/instance/routes';
 import { InstanceSettingsStore } from './features/instance/settings';
@@ -91,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sessions,
     settings: new InstanceSettingsStore(database.db),
     registrationInvites: new RegistrationInvites(database.db, clock),
-    authLimiter: new AuthRateLimiter(config.rateLimits, limiters),
+    authLimiter: new AuthRateLimiter(config.rateLimits, limiters, new KnownSources(database.db, clock, config.publicUrl?.startsWith('https:') ?? false)),
     limiters,
     log,
     events,

@@ -43,9 +43,12 @@ const EnvSchema = z.object({
     .default(false),
   /** 0–1023, unique per node when several nodes share a database; random when unset. */
   WORKER_ID: z.coerce.number().int().min(0).max(1023).optional(),
-  /** Sign-in attempts per client IP (login, register, guest). */
+  /** Sign-in attempts per client IP (login, register, guest, upgrade). */
   AUTH_RATE_LIMIT_IP: rate.default({ points: 30, seconds: 60 }),
-  /** Failed logins per account before it is locked out for the window. */
+  /**
+   * Failed passwords per account: per known source (somewhere the account signed in from
+   * before), and once more for all unfamiliar sources together (features/auth/rate-limit.ts).
+   */
   AUTH_RATE_LIMIT_ACCOUNT: rate.default({ points: 10, seconds: 900 }),
   /** Built web client to serve at /; empty to serve the API only. */
   WEB_DIR: z.string().optional(),

@@ -6,6 +6,7 @@ import { instanceSecrets } from './migrations/0003_instance_secrets';
 import { notificationSettings } from './migrations/0004_notification_settings';
 import { calls } from './migrations/0005_calls';
 import { messageNonces } from './migrations/0006_message_nonces';
+import { knownSignInSources } from './migrations/0007_known_sign_in_sources';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0004_notification_settings': notificationSettings,
   '0005_calls': calls,
   '0006_message_nonces': messageNonces,
+  '0007_known_sign_in_sources': knownSignInSources,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

@@ -32,6 +32,7 @@ export interface Tables {
   voice_states: VoiceStatesTable;
   message_calls: MessageCallsTable;
   message_nonces: MessageNoncesTable;
+  known_sign_in_sources: KnownSignInSourcesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -308,4 +309,12 @@ export interface MessageNoncesTable {
   nonce: string;
   message_id: Snowflake;
   created_at: number;
+}
+
+/** Somewhere an account signed in from successfully: exempt from others' failed passwords. */
+export interface KnownSignInSourcesTable {
+  user_id: Snowflake;
+  /** `ip:<address>` or `device:<SHA-256 of the device cookie>`. */
+  source: string;
+  last_signed_in_at: number;
 }

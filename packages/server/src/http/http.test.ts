@@ -142,7 +142,7 @@ describe('rate limits', () => {
     }
   });
 
-  it('locks an account after repeated failed logins from many IPs, even with the right password', async () => {
+  it('holds back new IPs after repeated failed logins from many, even with the right password', async () => {
     const limited = await startTestServer({ env: { AUTH_RATE_LIMIT_ACCOUNT: '3/900' } });
     try {
       const { username, password } = await signUp(limited);

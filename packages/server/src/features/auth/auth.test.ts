@@ -1,5 +1,7 @@
 import { routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../cli/commands';
+import { systemClock } from '../../core/clock';
 import { failure, signUp, uniqueName } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
@@ -80,6 +82,117 @@ describe('register and login', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe('failed logins cannot lock the owner out', () => {
+  // Three wrong passwords per counter; addresses from the documentation ranges.
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ env: { AUTH_RATE_LIMIT_ACCOUNT: '3/900' } });
+  });
+  afterAll(() => limited.close());
+
+  const OWNER_IP = '192.0.2.10';
+  const attackerIp = (i: number) => `198.51.100.${i}`;
+  const password = 'correct horse battery';
+
+  const logIn = (login: string, pw: string, ip: string, cookie?: string) =>
+    limited.app.inject({ method: 'POST', url: '/api/v10/auth/login', payload: { login, password: pw }, remoteAddress: ip, ...(cookie && { headers: { cookie } }) });
+
+  /** Signs up from the owner's address; returns the username and the Set-Cookie the browser was given. */
+  async function ownerSignsUp(): Promise<{ username: string; setCookie: string }> {
+    const username = uniqueName('owner');
+    const response = await limited.app.inject({ method: 'POST', url: '/api/v10/auth/register', payload: { username, password }, remoteAddress: OWNER_IP });
+    expect(response.statusCode).toBe(200);
+    return { username, setCookie: String(response.headers['set-cookie'] ?? '') };
+  }
+
+  /** The device cookie as the browser sends it back, after checking how it was set. */
+  function deviceCookie(setCookie: string): string {
+    expect(setCookie).toMatch(/^parley_device=[A-Za-z0-9_-]{43}; /);
+    for (const attribute of ['HttpOnly', 'SameSite=Strict', 'Path=/api']) expect(setCookie).toContain(attribute);
+    return setCookie.split(';')[0]!;
+  }
+
+  /** Wrong passwords for `username` from three attacker addresses: spends the unfamiliar counter. */
+  async function attackerGuesses(username: string, first = 1): Promise<void> {
+    for (let i = first; i < first + 3; i++) expect((await logIn(username, 'wrong guess', attackerIp(i))).statusCode).toBe(400);
+  }
+
+  it('lets the owner in from an address they signed in from, however many guesses fail elsewhere', async () => {
+    const { username } = await ownerSignsUp();
+    await attackerGuesses(username);
+    // The attacker is now refused even with the right password...
+    expect((await logIn(username, password, attackerIp(50))).statusCode).toBe(429);
+    // ...and the owner, at home, is not.
+    const owner = await logIn(username, password, OWNER_IP);
+    expect(owner.statusCode).toBe(200);
+    expect(owner.json().token).toBeTruthy();
+  });
+
+  it('refuses unfamiliar addresses with 429, Retry-After and retry_after once the account has had too many failures', async () => {
+    const { username } = await ownerSignsUp();
+    await attackerGuesses(username);
+    const refused = await logIn(username, 'another guess', attackerIp(60));
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(800);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(900);
+    expect(refused.json()).toMatchObject({ code: 90001, global: false });
+    expect(refused.json().retry_after).toBeGreaterThan(800);
+  });
+
+  it('recognises the owner\'s browser by its device cookie on a new network', async () => {
+    const { username, setCookie } = await ownerSignsUp();
+    const cookie = deviceCookie(setCookie);
+    await attackerGuesses(username);
+    const travelling = '203.0.113.77';
+    expect((await logIn(username, password, travelling)).statusCode).toBe(429);
+    const signedIn = await logIn(username, password, travelling, cookie);
+    expect(signedIn.statusCode).toBe(200);
+    // That address is now known too.
+    expect((await logIn(username, password, travelling)).statusCode).toBe(200);
+    // A made-up cookie is just another stranger.
+    expect((await logIn(username, password, '203.0.113.78', `parley_device=${'A'.repeat(43)}`)).statusCode).toBe(429);
+  });
+
+  it('limits the owner mistyping at a known address too, on a counter of its own', async () => {
+    const { username, setCookie } = await ownerSignsUp();
+    for (let i = 0; i < 3; i++) expect((await logIn(username, 'my old password', OWNER_IP)).statusCode).toBe(400);
+    const limitedHere = await logIn(username, password, OWNER_IP);
+    expect(limitedHere.statusCode).toBe(429);
+    expect(Number(limitedHere.headers['retry-after'])).toBeGreaterThan(800);
+    expect(limitedHere.json().retry_after).toBeGreaterThan(800);
+    // That spent only this address's counter: the owner's browser and other places still get in.
+    expect((await logIn(username, password, '203.0.113.90', deviceCookie(setCookie))).statusCode).toBe(200);
+    expect((await logIn(username, password, attackerIp(70))).statusCode).toBe(200);
+  });
+
+  it('clears a known source\'s counter when the owner gets the password right', async () => {
+    const { username } = await ownerSignsUp();
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 2; i++) expect((await logIn(username, 'typo', OWNER_IP)).statusCode).toBe(400);
+      expect((await logIn(username, password, OWNER_IP)).statusCode).toBe(200);
+    }
+  });
+
+  it('still protects an account that has never signed in (no known source)', async () => {
+    // An admin-created account: it has a password but has never signed in anywhere.
+    const username = uniqueName('fresh');
+    const lines = await runCommand(['admin', 'create', username], limited.db.database, systemClock);
+    const oneTime = /One-time password: (\S+)/.exec(lines.join('\n'))![1]!;
+    await attackerGuesses(username);
+    // Every address is unfamiliar, so the account's shared counter holds everyone back.
+    const refused = await logIn(username, oneTime, OWNER_IP);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.json().retry_after).toBeGreaterThan(0);
+  });
+
+  it('counts guesses at logins that match no account, by the login text', async () => {
+    const nobody = uniqueName('nobody');
+    await attackerGuesses(nobody);
+    expect((await logIn(nobody, 'guess', attackerIp(80))).statusCode).toBe(429);
   });
 });
 

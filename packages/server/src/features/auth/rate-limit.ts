@@ -1,29 +1,57 @@
+import type { Snowflake } from '@parley/protocol';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { type LimiterFactory, asRateLimited, consumeOrThrow } from '../../core/rate-limits';
+import type { KnownSources, SignInSource } from './sign-in-sources';
 
 export interface AuthRateLimits {
   authPerIp: { points: number; seconds: number };
   failedLoginsPerAccount: { points: number; seconds: number };
 }
 
+/** One password check in progress: report how it went. */
+export interface PasswordAttempt {
+  failed(): Promise<void>;
+  succeeded(): Promise<void>;
+}
+
 /**
- * Slows down password guessing and sign-up floods: every sign-in attempt (login, register,
- * guest) counts against the client IP; failed logins also count against the account, which
- * stops a botnet spreading guesses for one account over many IPs.
+ * Slows down password guessing and sign-up floods without letting anyone lock the owner out.
  *
- * Counters come from the limiter factory: per process on one node, shared in Redis across nodes.
+ * - Every sign-in attempt (login, register, guest, upgrade) counts against the client IP
+ *   (AUTH_RATE_LIMIT_IP).
+ * - A wrong password counts against the account, in one of two kinds of counter
+ *   (each AUTH_RATE_LIMIT_ACCOUNT failures per window):
+ *   - from a **known source** of the account (a device cookie or an IP it signed in from
+ *     successfully in the last 180 days: sign-in-sources.ts), against that source's own
+ *     counter for the account. Only failures from that very source spend it, so the owner
+ *     mistyping is slowed down, and an attacker elsewhere cannot touch it;
+ *   - from anywhere else, against one counter the account shares across all unfamiliar
+ *     sources, which stops a botnet spreading guesses for one account over many IPs. When it
+ *     is spent, unfamiliar sources are refused until the window passes; known ones are not.
+ *   Once a counter is spent, attempts through it are refused with 429 and `retry_after`, even
+ *   with the right password (or the limit would tell a guesser when they were right).
+ * - A successful sign-in clears the known source's counter it used, and makes its IP and
+ *   device known. It does not clear the unfamiliar counter: the owner signing in says nothing
+ *   about the guesses others are making.
+ *
+ * Unknown logins (no such account) are counted as unfamiliar under the login text.
+ * Counters come from the limiter factory: per process on one node, shared in Redis across
+ * nodes; known sources are in the database.
  */
 export class AuthRateLimiter {
   private readonly perIp: RateLimiterAbstract;
-  private readonly perAccount: RateLimiterAbstract;
+  private readonly unfamiliar: RateLimiterAbstract;
+  private readonly perKnownSource: RateLimiterAbstract;
 
-  constructor(limits: AuthRateLimits, limiters: LimiterFactory) {
+  constructor(
+    limits: AuthRateLimits,
+    limiters: LimiterFactory,
+    readonly knownSources: KnownSources,
+  ) {
+    const perAccount = limits.failedLoginsPerAccount;
     this.perIp = limiters({ keyPrefix: 'auth-ip', points: limits.authPerIp.points, duration: limits.authPerIp.seconds });
-    this.perAccount = limiters({
-      keyPrefix: 'auth-account',
-      points: limits.failedLoginsPerAccount.points,
-      duration: limits.failedLoginsPerAccount.seconds,
-    });
+    this.unfamiliar = limiters({ keyPrefix: 'auth-account', points: perAccount.points, duration: perAccount.seconds });
+    this.perKnownSource = limiters({ keyPrefix: 'auth-known', points: perAccount.points, duration: perAccount.seconds });
   }
 
   /** Counts one attempt from this IP; throws 429 once over the limit. */
@@ -31,17 +59,23 @@ export class AuthRateLimiter {
     await consumeOrThrow(this.perIp, ip);
   }
 
-  /** Throws 429 while this account is locked by failed logins. */
-  async checkAccount(login: string): Promise<void> {
-    const state = await this.perAccount.get(login);
+  /**
+   * Before checking a password: picks the counter this attempt belongs to (see above) and
+   * throws 429 when it is spent. `accountKey` is the user ID, or the login text when no
+   * account matched (`userId` null).
+   */
+  async passwordAttempt(accountKey: string, userId: Snowflake | null, source: SignInSource): Promise<PasswordAttempt> {
+    const known = userId ? await this.knownSources.match(userId, source) : null;
+    const [limiter, key] = known ? [this.perKnownSource, `${accountKey}|${known}`] : [this.unfamiliar, accountKey];
+    const state = await limiter.get(key);
     if (state && state.remainingPoints <= 0) throw asRateLimited(state);
-  }
-
-  async failedLogin(login: string): Promise<void> {
-    await this.perAccount.consume(login).catch(() => undefined);
-  }
-
-  async successfulLogin(login: string): Promise<void> {
-    await this.perAccount.delete(login);
+    return {
+      failed: async () => {
+        await limiter.consume(key).catch(() => undefined);
+      },
+      succeeded: async () => {
+        if (known) await limiter.delete(key);
+      },
+    };
   }
 }

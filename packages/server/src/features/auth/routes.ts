@@ -11,14 +11,16 @@ import { describeClient } from './client-info';
 import { guestDisplayName, guestUsername } from './guest-names';
 import { hashPassword, verifyPassword } from './passwords';
 import { assertRegistrationAllowed, claimInviteIfRequired } from './registration';
+import { sourceOf } from './sign-in-sources';
 
 /** Sign-up, sign-in, guests, upgrades and the sessions they create. */
 export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db, sessions, authLimiter, settings, registrationInvites } = ctx;
+  const { knownSources } = authLimiter;
   const route = routeRegistrar(app, ctx);
   const clientOf = (request: FastifyRequest) => ({ description: describeClient(request.headers['user-agent']), ip: request.ip });
 
-  route(routes.auth.register, async ({ body, request }) => {
+  route(routes.auth.register, async ({ body, request, reply }) => {
     await authLimiter.attemptFromIp(request.ip);
     const instance = await settings.get();
     assertRegistrationAllowed(instance, body);
@@ -40,6 +42,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
             created_at: ctx.clock.now(),
           })
           .execute();
+        await knownSources.remember(trx, userId, request, reply);
         return sessions.create(trx, userId, clientOf(request));
       })
       .catch((error: unknown) => {
@@ -48,18 +51,19 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { token, user_id: userId };
   });
 
-  route(routes.auth.login, async ({ body, request }) => {
+  route(routes.auth.login, async ({ body, request, reply }) => {
     await authLimiter.attemptFromIp(request.ip);
     const user = await findUserByLogin(db, body.login);
     // Counted per account, whichever name it was reached by; per login text for unknown ones.
-    const accountKey = user?.id ?? body.login;
-    await authLimiter.checkAccount(accountKey);
+    // From a source the account knows, failures elsewhere don't count (rate-limit.ts).
+    const attempt = await authLimiter.passwordAttempt(user?.id ?? body.login, user?.id ?? null, sourceOf(request));
     if (!(await verifyPassword(user?.password_hash ?? null, body.password)) || !user) {
-      await authLimiter.failedLogin(accountKey);
+      await attempt.failed();
       throw fieldError('login', 'INVALID_LOGIN', 'Login or password is invalid.');
     }
-    await authLimiter.successfulLogin(accountKey);
+    await attempt.succeeded();
     const token = await sessions.create(db, user.id, clientOf(request));
+    await knownSources.remember(db, user.id, request, reply);
     return { token, user_id: user.id };
   });
 
@@ -97,7 +101,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
   });
 
-  route(routes.auth.upgrade, async ({ body, auth, request }) => {
+  route(routes.auth.upgrade, async ({ body, auth, request, reply }) => {
     if (!auth.user.guest) throw new ApiError('NOT_A_GUEST');
     await authLimiter.attemptFromIp(request.ip);
     const instance = await settings.get();
@@ -116,6 +120,8 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
           .where('guest', '=', 1)
           .executeTakeFirst();
         if (upgraded.numUpdatedRows === 0n) throw new ApiError('NOT_A_GUEST');
+        // Where the account gets its password is where its owner is.
+        await knownSources.remember(trx, auth.user.id, request, reply);
       })
       .catch((error: unknown) => {
         throw uniqueFieldError(error);

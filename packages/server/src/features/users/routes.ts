@@ -6,6 +6,7 @@ import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { hashPassword, verifyPassword } from '../auth/passwords';
+import { type SignInSource, sourceOf } from '../auth/sign-in-sources';
 import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
 import { assertAvailable, getUserOrThrow, uniqueFieldError } from './queries';
 import { toPrivateUser, toUser } from './serialize';
@@ -21,10 +22,10 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   route(routes.users.getUser, async ({ params }) => toUser(await getUserOrThrow(db, params.user_id)));
 
-  route(routes.users.updateMe, async ({ auth, body }) => {
+  route(routes.users.updateMe, async ({ auth, body, request }) => {
     const user = auth.user;
     const instance = await ctx.settings.get();
-    await checkSensitiveChanges(ctx, user, body, instance.require_email);
+    await checkSensitiveChanges(ctx, user, body, instance.require_email, sourceOf(request));
     await assertAvailable(db, { username: body.username, email: body.email }, user.id);
 
     // Decode and store the image before touching the row: a bad image changes nothing.
@@ -73,9 +74,9 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
  * - guests take a username, e-mail and password only by upgrading (which applies sign-up policy);
  * - bots rename themselves freely (their token is the credential) but have no e-mail or password;
  * - username, e-mail and password changes need the current password, and wrong guesses count
- *   towards the same lockout as failed logins.
+ *   towards the same limits as failed logins from where the request comes (auth/rate-limit.ts).
  */
-async function checkSensitiveChanges(ctx: AppContext, user: UserRow, body: ProfileChanges, requireEmail: boolean): Promise<void> {
+async function checkSensitiveChanges(ctx: AppContext, user: UserRow, body: ProfileChanges, requireEmail: boolean, source: SignInSource): Promise<void> {
   const changing = Object.keys(body).filter((key) => body[key as keyof ProfileChanges] !== undefined);
   if (user.password_change_required && (body.new_password === undefined || changing.some((k) => k !== 'password' && k !== 'new_password'))) {
     throw new ApiError('PASSWORD_CHANGE_REQUIRED');
@@ -100,9 +101,9 @@ async function checkSensitiveChanges(ctx: AppContext, user: UserRow, body: Profi
     body.new_password !== undefined;
   if (!needsPassword) return;
   if (!body.password) throw fieldError('password', 'PASSWORD_REQUIRED', 'Enter your current password to change this.');
-  await ctx.authLimiter.checkAccount(user.id);
+  const attempt = await ctx.authLimiter.passwordAttempt(user.id, user.id, source);
   if (!(await verifyPassword(user.password_hash, body.password))) {
-    await ctx.authLimiter.failedLogin(user.id);
+    await attempt.failed();
     throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
   }
 }
