@@ -5,7 +5,8 @@ import { uniqueViolationColumn } from '../../db/errors';
 import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { assertAvailable, findUserByLogin, getUserOrThrow, uniqueFieldError } from '../users/queries';
+import { publishProfileChange } from '../users/profile-events';
+import { assertAvailable, findUserByLogin, uniqueFieldError } from '../users/queries';
 import { toPrivateUser } from '../users/serialize';
 import { describeClient } from './client-info';
 import { guestDisplayName, guestUsername } from './guest-names';
@@ -126,7 +127,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       .catch((error: unknown) => {
         throw uniqueFieldError(error);
       });
-    return toPrivateUser(await getUserOrThrow(db, auth.user.id));
+    return publishProfileChange(ctx, auth.user.id);
   });
 
   route(routes.auth.logout, async ({ auth }) => {

@@ -8,6 +8,7 @@ import { routeRegistrar } from '../../http/routes';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import { type SignInSource, sourceOf } from '../auth/sign-in-sources';
 import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
+import { publishProfileChange } from './profile-events';
 import { assertAvailable, getUserOrThrow, uniqueFieldError } from './queries';
 import { toPrivateUser, toUser } from './serialize';
 
@@ -56,7 +57,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     await sessions.closeConnections(signedOut, 'Password changed');
     if (user.avatar && avatar !== user.avatar) await files.delete(imageKey('avatars', user.id, user.avatar));
-    return toPrivateUser(await getUserOrThrow(db, user.id));
+    return publishProfileChange(ctx, user.id);
   });
 
   route(routes.users.uploadAvatar, async ({ auth, body }) => {
@@ -64,7 +65,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
     const avatar = await storeSquareImage(files, 'avatars', user.id, body);
     await db.updateTable('users').set({ avatar }).where('id', '=', user.id).execute();
     if (user.avatar && user.avatar !== avatar) await files.delete(imageKey('avatars', user.id, user.avatar));
-    return toPrivateUser({ ...user, avatar });
+    return publishProfileChange(ctx, user.id);
   });
 }
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { routes } from '@parley/protocol';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobOf, failure, makeImage, signUp, uniqueName } from '../../testing/fixtures';
+import { blobOf, failure, makeGuild, makeImage, signUp, uniqueName } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -92,6 +92,28 @@ describe('guests', () => {
       expect(e.problems[0]).toMatchObject({ path: Object.keys(body), code: 'BASE_TYPE_INVALID' });
     }
     expect((await guest.request(routes.users.updateMe, { body: { global_name: 'Still Me', bio: 'hello' } })).global_name).toBe('Still Me');
+  });
+});
+
+describe('profile changes reach others live', () => {
+  it('tells your sessions (USER_UPDATE) and your servers (GUILD_MEMBER_UPDATE): a guest’s badge goes when they upgrade', async () => {
+    const { owner, general } = await makeGuild(server);
+    const { token, user } = await server.client().request(routes.auth.guest, { body: { global_name: 'Visitor' } });
+    const guest = server.client(token);
+    const invite = await owner.client.request(routes.invites.create, { params: { channel_id: general.id }, body: {} });
+    await guest.request(routes.invites.accept, { params: { code: invite.code } });
+    const [ownerLive, guestLive] = [await server.connect(owner.client.token!), await server.connect(token)];
+
+    const seenByOwner = ownerLive.gateway.once('GUILD_MEMBER_UPDATE', (m) => m.user.id === user.id);
+    const seenBySelf = guestLive.gateway.once('USER_UPDATE');
+    await guest.request(routes.auth.upgrade, { body: { username: uniqueName('settled'), password: 'now a real account' } });
+    expect((await seenByOwner).user).toMatchObject({ id: user.id, guest: false });
+    expect(await seenBySelf).toMatchObject({ id: user.id, guest: false });
+    expect(ownerLive.cache.members.get(general.guild_id!)?.get(user.id)?.user.guest).toBe(false);
+
+    const renamed = ownerLive.gateway.once('GUILD_MEMBER_UPDATE', (m) => m.user.global_name === 'Settled In');
+    await guest.request(routes.users.updateMe, { body: { global_name: 'Settled In' } });
+    await renamed;
   });
 });
 
