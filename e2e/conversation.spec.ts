@@ -1,4 +1,5 @@
 import { expect, serverWith, test } from './people';
+import { expectAccessible } from './axe';
 import { send } from './servers';
 
 /** Details of a conversation a new user runs into: read markers, reply quotes, deleting. */
@@ -65,6 +66,13 @@ test('a reply quotes its message as one line of formatted text, not raw Markdown
   expect(height).toBeLessThan(1.6);
   await expect(quote.locator('a, pre, p, blockquote, [role="button"]')).toHaveCount(0);
 
+  // In the original, the spoiler is reached and revealed with the keyboard.
+  const spoiler = ada.page.getByTestId('message').filter({ hasText: 'Bold plan' }).first().getByTestId('message-text').locator('.spoiler');
+  await spoiler.focus();
+  await expect(spoiler).toBeFocused();
+  await ada.page.keyboard.press('Enter');
+  await expect(spoiler).toHaveClass(/revealed/);
+
   // Still the way to the original.
   await quote.click();
   await expect(ada.page.getByTestId('message').filter({ hasText: 'Bold plan' }).first()).toBeInViewport();
@@ -90,6 +98,7 @@ test('deleting a message asks in the app (Escape keeps it), Shift+click skips th
   await expect(dialog).toBeVisible();
   await expect(dialog.getByTestId('delete-preview').locator('strong', { hasText: 'draft' })).toBeVisible();
   await expect(dialog).toContainText('hold Shift');
+  await expectAccessible(page, 'the delete confirmation');
   // Focus is in the dialog; Escape closes it and keeps the message.
   await expect(dialog.locator(':focus')).toHaveCount(1);
   await page.keyboard.press('Escape');

@@ -66,13 +66,15 @@ md.inline.ruler.before('emphasis', 'mention', (state: StateInline, silent: boole
 
 let names: MentionNames = { user: () => null, channel: () => null, role: () => null };
 
-md.renderer.rules.mention = (tokens, index) => {
+md.renderer.rules.mention = (tokens, index, _options, env) => {
   const { kind, id } = tokens[index]!.meta as { kind: string; id: string };
   const escape = md.utils.escapeHtml;
   if (kind === 'everyone') return `<span class="mention">@${escape(id)}</span>`;
   if (kind === '#') return `<span class="mention" data-channel-id="${id}">#${escape(names.channel(id) ?? 'unknown-channel')}</span>`;
   if (kind === '@&') return `<span class="mention">@${escape(names.role(id) ?? 'unknown-role')}</span>`;
-  return `<span class="mention" data-user-id="${id}">@${escape(names.user(id) ?? 'unknown-user')}</span>`;
+  // A person's mention opens their profile card (MessageItem handles the click and Enter).
+  const control = isPreview(env) ? '' : ' tabindex="0" role="button"';
+  return `<span class="mention" data-user-id="${id}"${control}>@${escape(names.user(id) ?? 'unknown-user')}</span>`;
 };
 
 
@@ -93,7 +95,10 @@ const ALLOWED_ATTR = ['href', 'target', 'rel', 'class', 'tabindex', 'role', 'ari
 export function renderMarkdown(text: string, mentionNames: MentionNames): string {
   names = mentionNames;
   const html = md.render(text);
-  return DOMPurify.sanitize(html, { ALLOWED_TAGS, ALLOWED_ATTR, ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i });
+  // DOMPurify checks attributes it does not know to be URI-safe against ALLOWED_URI_REGEXP:
+  // without ADD_URI_SAFE_ATTR, `tabindex="0"` failed it, and spoilers and mentions could not be
+  // reached with the keyboard.
+  return DOMPurify.sanitize(html, { ALLOWED_TAGS, ALLOWED_ATTR, ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i, ADD_URI_SAFE_ATTR: ['tabindex'] });
 }
 
 /** What a one-line preview keeps: text styling, code, spoilers and mentions; no links or blocks. */

@@ -16,7 +16,7 @@ describe('message Markdown', () => {
   it('hides spoilers until clicked and highlights mentions by name', () => {
     expect(render('the end: ||they win||')).toContain('<span class="spoiler" tabindex="0" role="button" aria-label="Spoiler: click to reveal">they win</span>');
     expect(render('hi <@42> and <@!42> in <#7>')).toContain(
-      'hi <span class="mention" data-user-id="42">@Ada</span> and <span class="mention" data-user-id="42">@Ada</span> in <span class="mention" data-channel-id="7">#general</span>',
+      'hi <span class="mention" data-user-id="42" tabindex="0" role="button">@Ada</span> and <span class="mention" data-user-id="42" tabindex="0" role="button">@Ada</span> in <span class="mention" data-channel-id="7">#general</span>',
     );
     expect(render('<@99> @everyone')).toContain('@unknown-user</span> <span class="mention">@everyone</span>');
   });

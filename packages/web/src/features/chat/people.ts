@@ -1,9 +1,11 @@
 import type { Channel, Snowflake, User } from '@parley/protocol';
+import { useAuthStore } from '../auth/store';
 import { useRealtime } from '../realtime/store';
 
 /** How people are named on screen: server nickname, then display name, then username. */
 export function usePeople() {
   const realtime = useRealtime();
+  const auth = useAuthStore();
 
   function nameOf(user: Pick<User, 'id' | 'username' | 'global_name'>, guildId?: Snowflake | null): string {
     const nick = guildId ? realtime.cache?.members.get(guildId)?.get(user.id)?.nick : null;
@@ -30,6 +32,17 @@ export function usePeople() {
     return null;
   }
 
+  /**
+   * The user as they are now, for showing them: yourself as the auth store has you (kept
+   * current by your own changes: an upgraded guest stops being one at once), anyone else as
+   * the cache has them (kept current by GUILD_MEMBER_UPDATE). Null when the cache does not
+   * know them; callers fall back to the copy they have (a message's author).
+   */
+  function liveUser(id: Snowflake, guildId?: Snowflake | null): User | null {
+    if (auth.me?.id === id) return auth.me;
+    return userById(id, guildId);
+  }
+
   /** A DM's title: the other person, or the group's name / members. */
   function dmTitle(channel: Channel): string {
     if (channel.name) return channel.name;
@@ -37,5 +50,5 @@ export function usePeople() {
     return names.join(', ') || 'Empty group';
   }
 
-  return { nameOf, userById, dmTitle };
+  return { nameOf, userById, liveUser, dmTitle };
 }
