@@ -1,15 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four projects: pure unit tests once, every storage/API test twice, once against each real
- * database engine (SQLite file; PostgreSQL at TEST_DATABASE_URL), and the tests of what several
- * nodes share once, against Redis (TEST_REDIS_URL) and PostgreSQL.
+ * Projects: pure unit tests once, every storage/API test twice, once against each real
+ * database engine (SQLite file; PostgreSQL at TEST_DATABASE_URL), the tests of what several
+ * nodes share once, against Redis (TEST_REDIS_URL) and PostgreSQL, and the smoke suite, which
+ * starts the real `npm start` (so it needs `npm run build` first) and checks it from outside.
  */
 const serverTests = ['packages/server/src/**/*.test.ts'];
 const unitTests = ['packages/*/src/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts'];
 /** Web client logic that needs a DOM (sanitising, rendering) runs in happy-dom. */
 const webUnitTests = ['packages/web/src/**/*.unit.test.ts'];
 const redisTests = ['packages/server/src/**/*.redis.test.ts'];
+/** Outside the other projects' globs: only `--project smoke` runs them. */
+const smokeTests = ['smoke/**/*.smoke.test.ts'];
 
 export default defineConfig({
   test: {
@@ -20,6 +23,8 @@ export default defineConfig({
       { extends: true, test: { name: 'sqlite', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'sqlite' } } },
       { extends: true, test: { name: 'postgres', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'postgres' } } },
       { extends: true, test: { name: 'redis', include: redisTests, env: { PARLEY_TEST_DB: 'postgres' } } },
+      // Each file starts its own `npm start` in beforeAll, which may take a while on a busy machine.
+      { extends: true, test: { name: 'smoke', include: smokeTests, hookTimeout: 60_000 } },
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

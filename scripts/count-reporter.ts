@@ -1,9 +1,14 @@
 import fs from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 
+const COUNTS_FILE = '.test-output/vitest-counts.json';
+
 /**
- * Counts tests per vitest project (unit, sqlite, postgres, redis) into .test-output/vitest-counts.json,
- * so the test summary can say how many ran against each real component.
+ * Counts tests per vitest project (unit, sqlite, postgres, redis, smoke) into
+ * .test-output/vitest-counts.json, so the test summary can say how many ran against each real
+ * component. `npm test` runs vitest more than once (the smoke suite needs the build), so each run
+ * merges its projects into the file: a project it ran replaces that project's earlier count,
+ * the others are kept.
  */
 export default class CountReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -18,6 +23,14 @@ export default class CountReporter implements Reporter {
       }
     }
     fs.mkdirSync('.test-output', { recursive: true });
-    fs.writeFileSync('.test-output/vitest-counts.json', JSON.stringify(counts, null, 2));
+    fs.writeFileSync(COUNTS_FILE, JSON.stringify({ ...readCounts(), ...counts }, null, 2));
+  }
+}
+
+function readCounts(): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(COUNTS_FILE, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
   }
 }

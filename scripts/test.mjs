@@ -1,6 +1,7 @@
 // `npm test`: the whole suite, in order, ending with one line that counts the tests run against
 // each real component. Steps: typecheck, build, vitest (unit + every storage/API test on SQLite
-// and on PostgreSQL + the multi-node tests on Redis and PostgreSQL), Playwright in Debian
+// and on PostgreSQL + the multi-node tests on Redis and PostgreSQL), the smoke suite (the real
+// `npm start` on the build, checked over HTTP and WebSocket from outside), Playwright in Debian
 // Chromium against the built app, then the call specs (fake media, coturn) on loopback only.
 //
 // PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), Redis
@@ -74,6 +75,9 @@ step('vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--re
   TEST_DATABASE_URL: pgUrl,
   TEST_REDIS_URL: redisUrl,
 });
+// Runs the build (`npm start`), so only after a successful one; in CI a skipped or empty smoke
+// step fails the run below ("no tests ran against npm start smoke").
+if (built) step('smoke', 'npx', ['vitest', 'run', '--project', 'smoke', '--reporter=default', '--reporter=./scripts/count-reporter.ts']);
 if (haveChromium && built) {
   step('playwright', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });
   runCallSpecs();
@@ -88,6 +92,7 @@ const components = {
   SQLite: ran('sqlite'),
   PostgreSQL: ran('postgres'),
   Redis: ran('redis'),
+  'npm start smoke': ran('smoke'),
   Chromium: ranInChromium(e2e) + ranInChromium(e2eCalls),
 };
 if (inCi) for (const [name, count] of Object.entries(components)) if (count === 0) failures.push(`no tests ran against ${name}`);
