@@ -48,9 +48,9 @@ export const inviteRoutes = {
   get: defineRoute({
     method: 'GET',
     path: '/invites/:code',
-    summary: 'What an invite leads to (anyone with the code may look)',
+    summary: 'What an invite leads to: the server (name, icon), who invited, with_counts for its member count. Anyone with the code may look, signed in or not (the invite page shows it before sign-in)',
     tag: 'Invites',
-    auth: 'user',
+    auth: 'none',
     params: InviteParams,
     query: z.object({ with_counts: z.enum(['true', 'false']).optional() }),
     response: Invite,
