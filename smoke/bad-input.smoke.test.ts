@@ -70,6 +70,7 @@ describe('bodies', () => {
   it('a content type the route does not take: 415 90415', async () => {
     expectApiError(await api('/auth/register', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=abc' }), 415, 90415);
     expectApiError(await api('/auth/register', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<username>abc</username>' }), 415, 90415);
+    expectApiError(await api('/auth/register', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"username":"abc"}' }), 415, 90415);
     // The raw avatar upload takes images only.
     expectApiError(await api('/users/@me/avatar', withToken(jsonInit('PUT', '{}'))), 415, 90415);
   });

@@ -105,6 +105,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest('auth', null);
   // Raw image bodies (avatar uploads). The route's byte limit applies while the body streams in.
   app.addContentTypeParser([...AcceptedImageTypes], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // No route takes plain text: without Fastify's default parser it is refused with 415 like
+  // any other type a route does not take, instead of reaching validation as a string.
+  app.removeContentTypeParser('text/plain');
 
   installValidation(app);
   await installMultipart(app);

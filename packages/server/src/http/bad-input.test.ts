@@ -83,6 +83,7 @@ describe('every route refuses malformed input and changes nothing', () => {
       }
       expect((await send(route, url, '{"unterminated": ')).body.code).toBe(50109);
       expect((await send(route, url, 'a=b', 'application/x-www-form-urlencoded')).status).toBe(415);
+      expect((await send(route, url, '{}', 'text/plain')).status).toBe(415);
       for (const field of Object.keys(bodyShape(route) ?? {})) {
         // Passwords may contain any character (they are only ever hashed); every other text refuses NUL.
         const values = /password/.test(field) ? [[{ nested: true }], 'x'.repeat(10_000)] : [[{ nested: true }], 'nul\u0000byte', 'x'.repeat(10_000)];
