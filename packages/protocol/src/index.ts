@@ -8,6 +8,7 @@ export * from './users';
 export * from './auth';
 export * from './instance';
 export * from './permissions';
+export * from './overwrites';
 export * from './presence';
 export * from './guilds';
 export * from './channels';

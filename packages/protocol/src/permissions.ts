@@ -1,10 +1,11 @@
+import { ChannelType } from './channels';
 import type { Snowflake } from './ids';
+import { OverwriteType } from './overwrites';
 
 /**
  * Permission bits, with Discord's values so bot libraries and OAuth2 invite links mean the same
- * thing here. Sent as decimal strings (they exceed 32 bits). Roles and overwrites that combine
- * them arrive with the moderation work; today every member holds @everyone's permissions and
- * the owner holds all.
+ * thing here. Sent as decimal strings (they exceed 32 bits). How roles and channel overwrites
+ * combine them is below (permissionsInChannel).
  */
 export const Permissions = {
   CREATE_INSTANT_INVITE: 1n << 0n,
@@ -62,11 +63,31 @@ export function hasPermission(permissions: bigint, permission: bigint): boolean 
   return (permissions & permission) === permission;
 }
 
-/**
+/*
  * Permissions are computed here and nowhere else: pure functions of the guild's owner, the
- * roles a member holds and the channel. Every server route and gateway check goes through them,
- * and clients use the same functions to decide what to offer.
+ * roles a member holds, the channel's overwrites and Parley's private-channel membership.
+ * Every server route and gateway check goes through them, and clients use the same functions
+ * to decide what to offer.
+ *
+ * The algorithm is Discord's, as documented in "Permissions" (discord.com/developers/docs/
+ * topics/permissions, sections "Permission Overwrites", "Implicit Permissions", "Inherited
+ * Permissions (Threads)" and "Permissions For Timed Out Members"), in this order:
+ *   1. computeBasePermissions: owner → everything; else @everyone's bits OR each of the
+ *      member's roles' bits; ADMINISTRATOR → everything.
+ *   2. computeOverwrites: ADMINISTRATOR → everything; else the @everyone overwrite (deny, then
+ *      allow), then the member's role overwrites together (every deny, then every allow), then
+ *      the member's own overwrite (deny, then allow).
+ *   3. applyImplicitPermissions: no VIEW_CHANNEL → nothing; a text channel without its send
+ *      permission loses what only makes sense when sending.
+ *   4. applyTimeout: a timed-out member keeps VIEW_CHANNEL and READ_MESSAGE_HISTORY only.
+ *   5. applyPrivateChannel (Parley's own, last): see there.
+ * permissionsInChannel runs all five; it is the one entry point for a guild channel or thread.
  */
+
+/** Permission bits with ADMINISTRATOR stand for all of them (Discord: "implicitly has all permissions"). */
+function withAdministrator(permissions: bigint): bigint {
+  return (permissions & Permissions.ADMINISTRATOR) === Permissions.ADMINISTRATOR ? ALL_PERMISSIONS : permissions;
+}
 
 export interface MemberPermissionContext {
   ownerId: Snowflake;
@@ -75,12 +96,173 @@ export interface MemberPermissionContext {
   roles: readonly { permissions: string }[];
 }
 
-/** A member's permissions across the guild: the owner and administrators hold everything. */
+/**
+ * A member's permissions across the guild: the owner and administrators hold everything.
+ * Kept for callers that already hold exactly @everyone and the member's roles; it gives the
+ * same result as computeBasePermissions for those roles.
+ */
 export function guildPermissions(ctx: MemberPermissionContext): bigint {
   if (ctx.userId === ctx.ownerId) return ALL_PERMISSIONS;
   let permissions = 0n;
   for (const role of ctx.roles) permissions |= BigInt(role.permissions);
-  return (permissions & Permissions.ADMINISTRATOR) !== 0n ? ALL_PERMISSIONS : permissions;
+  return withAdministrator(permissions);
+}
+
+/** Who is asking, in which guild: what every step needs to know about the member. */
+export interface PermissionMember {
+  guildId: Snowflake;
+  userId: Snowflake;
+  /**
+   * The member's role ids, as in Discord's member object (`roles`): @everyone is not among
+   * them, and is ignored if it is (it is applied once, as @everyone).
+   */
+  memberRoleIds: readonly Snowflake[];
+}
+
+export interface BasePermissionInput extends PermissionMember {
+  ownerId: Snowflake;
+  /** The guild's roles: all of them, or just @everyone (id = guildId) and the member's. Others are ignored. */
+  roles: readonly { id: Snowflake; permissions: string }[];
+}
+
+/** Step 1, Discord's compute_base_permissions: a member's permissions across the guild. */
+export function computeBasePermissions(input: BasePermissionInput): bigint {
+  if (input.userId === input.ownerId) return ALL_PERMISSIONS;
+  const held = new Set<string>(input.memberRoleIds);
+  let permissions = 0n;
+  for (const role of input.roles) {
+    if (role.id === input.guildId || held.has(role.id)) permissions |= BigInt(role.permissions);
+  }
+  return withAdministrator(permissions);
+}
+
+/**
+ * An overwrite as stored or sent: PermissionOverwrite, or a database row with the same
+ * fields (its `type` a plain number; anything but 0 and 1 matches nobody).
+ */
+export interface OverwriteLike {
+  id: string;
+  type: number;
+  allow: string;
+  deny: string;
+}
+
+/**
+ * Bits an overwrite may change. ADMINISTRATOR is a guild-level permission: Discord does not
+ * accept it in an overwrite, and here one that carries it is ignored rather than let it stand
+ * for every permission in one channel.
+ */
+function overwriteBits(bits: string): bigint {
+  return BigInt(bits) & ~Permissions.ADMINISTRATOR;
+}
+
+/**
+ * Step 2, Discord's compute_overwrites, in exactly its documented order:
+ * - ADMINISTRATOR in the base overrides every overwrite: everything;
+ * - the @everyone overwrite (a role overwrite whose id is the guild's): deny, then allow;
+ * - the overwrites of every role the member holds, combined: all their denies are removed,
+ *   then all their allows added, so one role's allow beats another role's deny whatever the
+ *   roles' positions (Discord: "permissions do not obey the role hierarchy");
+ * - the member's own overwrite: deny, then allow; it beats everything before it.
+ * Overwrites for roles the member does not hold, or for other members, change nothing.
+ */
+export function computeOverwrites(base: bigint, member: PermissionMember, overwrites: readonly OverwriteLike[]): bigint {
+  if ((base & Permissions.ADMINISTRATOR) === Permissions.ADMINISTRATOR) return ALL_PERMISSIONS;
+  let permissions = base;
+
+  const everyone = overwrites.find((o) => o.type === OverwriteType.ROLE && o.id === member.guildId);
+  if (everyone) {
+    permissions &= ~overwriteBits(everyone.deny);
+    permissions |= overwriteBits(everyone.allow);
+  }
+
+  const held = new Set<string>(member.memberRoleIds);
+  held.delete(member.guildId);
+  let allow = 0n;
+  let deny = 0n;
+  for (const overwrite of overwrites) {
+    if (overwrite.type !== OverwriteType.ROLE || !held.has(overwrite.id)) continue;
+    allow |= overwriteBits(overwrite.allow);
+    deny |= overwriteBits(overwrite.deny);
+  }
+  permissions &= ~deny;
+  permissions |= allow;
+
+  const own = overwrites.find((o) => o.type === OverwriteType.MEMBER && o.id === member.userId);
+  if (own) {
+    permissions &= ~overwriteBits(own.deny);
+    permissions |= overwriteBits(own.allow);
+  }
+  return permissions;
+}
+
+/**
+ * What only makes sense when one may send: Discord's "Denying SEND_MESSAGES implicitly denies
+ * MENTION_EVERYONE, SEND_TTS_MESSAGES, ATTACH_FILES, and EMBED_LINKS". Parley has no
+ * SEND_TTS_MESSAGES bit (no text-to-speech), so it is not listed.
+ */
+const SENDING_PERMISSIONS = Permissions.MENTION_EVERYONE | Permissions.ATTACH_FILES | Permissions.EMBED_LINKS;
+
+/**
+ * The permission that is "sending" in a channel of this type, or null where Discord's
+ * text-channel rule does not apply (voice channels, categories). In a thread it is
+ * SEND_MESSAGES_IN_THREADS: Discord's "The SEND_MESSAGES permission is not inherited; users
+ * must have SEND_MESSAGES_IN_THREADS to send a message in a thread".
+ */
+function sendPermissionFor(channelType: number): bigint | null {
+  if (channelType === ChannelType.GUILD_TEXT) return Permissions.SEND_MESSAGES;
+  if (channelType === ChannelType.PUBLIC_THREAD) return Permissions.SEND_MESSAGES_IN_THREADS;
+  return null;
+}
+
+/**
+ * Step 3, Discord's implicit permissions (section "Implicit Permissions"), applied to the
+ * result of the overwrites:
+ * - without VIEW_CHANNEL, nothing: "Denying a user or a role VIEW_CHANNEL on a channel
+ *   implicitly denies other permissions on the channel" (Manage Channels included: a channel
+ *   you cannot see is not yours to manage);
+ * - in a text channel (or thread) without the send permission, SENDING_PERMISSIONS go too.
+ * Not modelled: "For voice and stage channels, denying the CONNECT permission also implicitly
+ * denies other permissions such as MANAGE_CHANNEL": the docs do not list which.
+ */
+export function applyImplicitPermissions(permissions: bigint, channelType: number): bigint {
+  if ((permissions & Permissions.VIEW_CHANNEL) === 0n) return 0n;
+  const send = sendPermissionFor(channelType);
+  if (send !== null && (permissions & send) === 0n) return permissions & ~SENDING_PERMISSIONS;
+  return permissions;
+}
+
+/** What a timed-out member keeps: Discord's "all permissions except VIEW_CHANNEL and READ_MESSAGE_HISTORY" are lost. */
+export const TIMED_OUT_PERMISSIONS: bigint = Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY;
+
+/** A time as the member object sends it (ISO 8601), a Date, or epoch milliseconds. */
+export type Instant = string | Date | number;
+
+function epochMillis(instant: Instant): number {
+  if (typeof instant === 'number') return instant;
+  return typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
+}
+
+/**
+ * Whether a timeout (`communication_disabled_until`) is in force at `now`: strictly in the
+ * future. None, a past time or an unreadable one (schemas validate it before it is stored)
+ * is no timeout.
+ */
+export function isTimedOut(communicationDisabledUntil: Instant | null | undefined, now: Instant): boolean {
+  if (communicationDisabledUntil === null || communicationDisabledUntil === undefined) return false;
+  return epochMillis(communicationDisabledUntil) > epochMillis(now);
+}
+
+/**
+ * Step 4, Discord's "Permissions For Timed Out Members": "Timed out members will temporarily
+ * lose all permissions except VIEW_CHANNEL and READ_MESSAGE_HISTORY. Owners and admin users
+ * with ADMINISTRATOR permissions are exempt." The owner's permissions are ALL, ADMINISTRATOR
+ * included, so holding ADMINISTRATOR is the exemption. Works on guild-wide permissions too
+ * (computeBasePermissions' result): a timed-out member cannot kick or invite either.
+ */
+export function applyTimeout(permissions: bigint, member: { communicationDisabledUntil?: Instant | null; now: Instant }): bigint {
+  if ((permissions & Permissions.ADMINISTRATOR) === Permissions.ADMINISTRATOR) return permissions;
+  return isTimedOut(member.communicationDisabledUntil, member.now) ? permissions & TIMED_OUT_PERMISSIONS : permissions;
 }
 
 /**
@@ -105,12 +287,79 @@ const CONTENT_PERMISSIONS =
   Permissions.STREAM;
 
 /**
- * A member's permissions in one guild channel. A private channel's contents belong to its
- * members alone: not even the owner or an administrator reads them without being added.
+ * Step 5, Parley's private channels, on top of Discord's algorithm. Discord has no such flag
+ * (a "private" channel there is an @everyone overwrite denying VIEW_CHANNEL, which the owner
+ * and administrators bypass); Parley promises more: a private channel's contents belong to
+ * its members alone, the owner and administrators included, while everyone in the server sees
+ * its name. So the flag and the membership list stay, as a last step after the overwrites:
+ * a non-member of a private channel loses CONTENT_PERMISSIONS, and ADMINISTRATOR with them
+ * (which would otherwise stand for every permission, contents included), whatever any
+ * overwrite allows. Overwrites still grant and deny within a private channel for its members
+ * (e.g. a member overwrite denying one member SEND_MESSAGES), but never let a non-member read.
+ * What is left for a non-member (Manage Channels, say) is guild-level and survives, as before.
+ */
+export function applyPrivateChannel(permissions: bigint, channel: { private: boolean }, isChannelMember: boolean): bigint {
+  return channel.private && !isChannelMember ? permissions & ~(CONTENT_PERMISSIONS | Permissions.ADMINISTRATOR) : permissions;
+}
+
+/** With no overwrites, computeOverwrites never looks at who is asking. */
+const NO_MEMBER: PermissionMember = { guildId: '0' as Snowflake, userId: '0' as Snowflake, memberRoleIds: [] };
+
+/**
+ * A member's permissions in one guild channel with no overwrites, from their guild-wide
+ * permissions (guildPermissions). A private channel's contents belong to its members alone:
+ * not even the owner or an administrator reads them without being added.
+ *
+ * Kept for today's callers; a thin wrapper over steps 2 and 5 with no overwrites, giving
+ * exactly what it always gave. It knows neither the channel's type nor the member's timeout,
+ * so it leaves steps 3 and 4 out: for every guild-wide set holding VIEW_CHANNEL and
+ * SEND_MESSAGES (@everyone's defaults, today's only case) it equals permissionsInChannel with
+ * no overwrites; callers move to permissionsInChannel when overwrites arrive.
  */
 export function channelPermissions(guildWide: bigint, channel: { private: boolean }, isChannelMember: boolean): bigint {
-  // ADMINISTRATOR goes too: it would otherwise stand for every permission, contents included.
-  return channel.private && !isChannelMember ? guildWide & ~(CONTENT_PERMISSIONS | Permissions.ADMINISTRATOR) : guildWide;
+  return applyPrivateChannel(computeOverwrites(guildWide, NO_MEMBER, []), channel, isChannelMember);
+}
+
+/** What decides who may do what in a channel, besides roles: its overwrites and private membership. */
+export interface ChannelRules {
+  overwrites: readonly OverwriteLike[];
+  /** Parley's private flag (see applyPrivateChannel). */
+  private: boolean;
+  /** Whether the member is one of the private channel's members (ignored for a public channel). */
+  isMember: boolean;
+}
+
+/**
+ * The channel asked about: a channel gives its own rules; a thread gives its parent's as
+ * `threadParent` and none of its own. Threads carry no overwrites or membership of their own:
+ * Discord's "Threads inherit permissions from the parent channel", and Parley's thread of a
+ * private channel belongs to that channel's members.
+ */
+export type ChannelTarget = (ChannelRules & { threadParent?: undefined }) | { threadParent: ChannelRules; overwrites?: undefined; private?: undefined; isMember?: undefined };
+
+export type ChannelPermissionInput = BasePermissionInput &
+  ChannelTarget & {
+    /** The type of the channel asked about (ChannelType): a thread's own type, not its parent's. */
+    channelType: number;
+    /** The member's `communication_disabled_until`, if any. */
+    communicationDisabledUntil?: Instant | null;
+    /** The time to judge a timeout against (the server's clock). */
+    now: Instant;
+  };
+
+/**
+ * A member's permissions in a guild channel or thread: the single entry point, running
+ * Discord's algorithm (base, overwrites, implicit permissions, timeout) and then Parley's
+ * private channels. A thread is computed from its parent's rules, its own type deciding the
+ * send permission (SEND_MESSAGES_IN_THREADS). DMs are not guild channels: DM_PERMISSIONS.
+ */
+export function permissionsInChannel(input: ChannelPermissionInput): bigint {
+  const rules: ChannelRules = input.threadParent ?? input;
+  let permissions = computeBasePermissions(input);
+  permissions = computeOverwrites(permissions, input, rules.overwrites);
+  permissions = applyImplicitPermissions(permissions, input.channelType);
+  permissions = applyTimeout(permissions, input);
+  return applyPrivateChannel(permissions, rules, rules.isMember);
 }
 
 /** What a DM or group DM recipient may do: talk, react, share, pin; nobody moderates. */
