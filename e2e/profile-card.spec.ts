@@ -1,4 +1,3 @@
-import type { Page } from '@playwright/test';
 import { expect, type Person, serverWith, test } from './people';
 import { expectAccessible } from './axe';
 import { PASSWORD, uniqueName } from './helpers';
@@ -11,8 +10,6 @@ async function updateMe(person: Person, body: Record<string, unknown>): Promise<
   const response = await person.page.request.fetch('/api/v10/users/@me', { method: 'PATCH', headers: { Authorization: token! }, data: body });
   expect(response.ok(), await response.text()).toBe(true);
 }
-
-const card = (page: Page) => page.getByRole('dialog', { name: /^Profile of/ });
 
 test('a profile card from the member list, a message author, an avatar and a mention: Escape closes it, focus comes back', async ({ newPerson }) => {
   // Many steps and an axe run: more than the default time on a busy machine.

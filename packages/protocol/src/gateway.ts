@@ -129,6 +129,11 @@ export const Ready = z.object({
   guilds: z.array(z.union([GuildCreate, z.object({ id: Snowflake, unavailable: z.literal(true) })])),
   private_channels: z.array(Channel),
   read_states: z.array(ReadState),
+  /**
+   * Who is online among the people you talk to in DMs outside any shared server (accepted DMs
+   * and group DMs; server members' presences come with each guild). Absent from older servers.
+   */
+  presences: z.array(Presence).optional(),
   /** The users you have blocked. */
   blocked_user_ids: z.array(Snowflake),
   /**

@@ -27,6 +27,7 @@ import { guildCreatePayload, loadMembers, toPresence } from '../features/guilds/
 import type { PresenceStore } from '../presence/presence-store';
 import { Connection } from './connection';
 import { textFrame } from './frame';
+import { partnerPresenceEvents } from '../presence/partners';
 import { buildReady, guildIdsOf } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
 
@@ -509,10 +510,14 @@ export class Gateway {
     if (change.before !== change.after) await this.publishPresence(connection.userId!, change.after, [...connection.guilds]);
   }
 
-  /** One PRESENCE_UPDATE per guild the user is in (Discord's shape: each names its guild). */
+  /**
+   * One PRESENCE_UPDATE per guild the user is in (Discord's shape: each names its guild), and
+   * one for the people they talk to in DMs outside any shared server (presence/partners.ts).
+   */
   private async publishPresence(userId: Snowflake, status: 'online' | 'idle' | 'dnd' | 'offline', guildIds: Snowflake[]): Promise<void> {
     await this.deps.events.publish(
       ...guildIds.map((guildId) => ({ t: 'PRESENCE_UPDATE' as const, d: toPresence(userId, status, guildId), to: { guilds: [guildId] } })),
+      ...(await partnerPresenceEvents(this.deps.db, userId, status)),
     );
   }
 

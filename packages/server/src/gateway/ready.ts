@@ -6,6 +6,7 @@ import { privateChannelsOf } from '../features/channels/dms';
 import { guildCreatePayload } from '../features/guilds/payloads';
 import { userGuildSettingsOf } from '../features/notifications/settings';
 import { toPrivateUser } from '../features/users/serialize';
+import { partnerPresences } from '../presence/partners';
 import type { PresenceStore } from '../presence/presence-store';
 
 /** Unread messages are counted up to this many per channel ("999+" is as useful as the exact count). */
@@ -79,6 +80,8 @@ export async function buildReady(
     guilds,
     private_channels: privateChannels,
     read_states: bot ? [] : await readStatesOf(db, user.id, visibleChannelIds),
+    // Guild members' presences come with each guild; DM partners' here (as Discord's READY does).
+    presences: bot ? [] : await partnerPresences(db, presence, user.id),
     blocked_user_ids: blocked.map((b) => b.other_id),
     ...(!bot && { user_guild_settings: { entries: await userGuildSettingsOf(db, user.id), partial: false } }),
     session_id: session.id,

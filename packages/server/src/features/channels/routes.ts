@@ -12,6 +12,7 @@ import { getUserOrThrow, usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { channelAudience, channelMemberIds } from '../../access/audience';
 import { announceDmTo, blockedEitherWay, dmAsSeenBy, initialState, openDm, openGroupDm, privateChannelsOf } from './dms';
+import { introducePresences } from '../../presence/partners';
 import { toChannel } from './serialize';
 
 /** Channels of servers (create, edit, reorder, delete, private members), DMs and typing. */
@@ -237,7 +238,9 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     const channel = await pendingRequest(params.channel_id, auth.user.id);
     await db.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('user_id', '=', auth.user.id).execute();
     const seen = await dmAsSeenBy(db, channel, auth.user.id);
-    await ctx.events.publish(event('CHANNEL_UPDATE', seen, { users: [auth.user.id] }));
+    // Accepted, they are DM partners: each sees whether the other is online (presence/partners.ts).
+    const presences = (await Promise.all((seen.recipients ?? []).map((r) => introducePresences(db, ctx.presence, auth.user.id, r.id)))).flat();
+    await ctx.events.publish(event('CHANNEL_UPDATE', seen, { users: [auth.user.id] }), ...presences);
     return seen;
   });
 

@@ -1,0 +1,71 @@
+import { ChannelType, type Presence, RelationshipType, type Snowflake } from '@parley/protocol';
+import type { Kysely } from 'kysely';
+import type { Tables } from '../db/tables';
+import { event, type OutgoingEvent } from '../events/publisher';
+import { toPresence } from '../features/guilds/payloads';
+import type { PresenceStore } from './presence-store';
+
+/**
+ * Who sees a user's presence besides the people in their servers: the people they talk to in
+ * DMs and group DMs, once both sides are in the conversation (the sender, and a recipient who
+ * accepted: a message request shows nothing either way until accepted), and neither blocked
+ * the other. Closing a DM (hidden) keeps it.
+ */
+export async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
+  const rows = await db
+    .selectFrom('channel_members as mine')
+    .innerJoin('channels', 'channels.id', 'mine.channel_id')
+    .innerJoin('channel_members as theirs', 'theirs.channel_id', 'mine.channel_id')
+    .select('theirs.user_id')
+    .distinct()
+    .where('mine.user_id', '=', userId)
+    .where('theirs.user_id', '!=', userId)
+    .where('channels.type', 'in', [ChannelType.DM, ChannelType.GROUP_DM])
+    .where('mine.state', 'in', ['accepted', 'hidden'])
+    .where('theirs.state', 'in', ['accepted', 'hidden'])
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('relationships')
+            .select('relationships.user_id')
+            .where('relationships.type', '=', RelationshipType.BLOCKED)
+            .where((inner) =>
+              inner.or([
+                inner.and([inner('relationships.user_id', '=', userId), inner('relationships.other_id', '=', inner.ref('theirs.user_id'))]),
+                inner.and([inner('relationships.user_id', '=', inner.ref('theirs.user_id')), inner('relationships.other_id', '=', userId)]),
+              ]),
+            ),
+        ),
+      ),
+    )
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+/** READY's `presences`: the DM partners who are online, idle or do-not-disturb. */
+export async function partnerPresences(db: Kysely<Tables>, presence: PresenceStore, userId: Snowflake): Promise<Presence[]> {
+  const partners = await dmPartnersOf(db, userId);
+  if (!partners.length) return [];
+  const visible = await presence.visible(partners);
+  return [...visible].filter(([, status]) => status !== 'offline').map(([id, status]) => toPresence(id, status));
+}
+
+/** A user's presence change for their DM partners (no guild_id: it is not about a server). */
+export async function partnerPresenceEvents(db: Kysely<Tables>, userId: Snowflake, status: Presence['status']): Promise<OutgoingEvent<'PRESENCE_UPDATE'>[]> {
+  const partners = await dmPartnersOf(db, userId);
+  return partners.length ? [event('PRESENCE_UPDATE', toPresence(userId, status), { users: partners })] : [];
+}
+
+/**
+ * Two people who just became DM partners (a message request accepted) learn each other's
+ * current presence, each only if the other now counts them as a partner.
+ */
+export async function introducePresences(db: Kysely<Tables>, presence: PresenceStore, a: Snowflake, b: Snowflake): Promise<OutgoingEvent<'PRESENCE_UPDATE'>[]> {
+  if (!(await dmPartnersOf(db, a)).includes(b)) return [];
+  const visible = await presence.visible([a, b]);
+  return [
+    event('PRESENCE_UPDATE', toPresence(a, visible.get(a) ?? 'offline'), { users: [b] }),
+    event('PRESENCE_UPDATE', toPresence(b, visible.get(b) ?? 'offline'), { users: [a] }),
+  ];
+}
