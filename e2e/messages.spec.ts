@@ -210,10 +210,13 @@ test('reactions from the picker, toggled, and who reacted', async ({ browser }) 
   await chip.click();
   await expect(onAda.getByTestId('reaction')).toHaveText(/🎉\s*1/);
 
-  // Ada reacts from the keyboard alone: into the list, onto the message, Tab to its actions.
+  // Ada reacts from the keyboard alone: into the list, onto the message, Tab past its author
+  // (a button: it opens their profile card) to its reactions and actions.
   await ada.getByTestId('message-scroller').focus();
   await ada.keyboard.press('ArrowUp');
   await expect(onAda).toBeFocused();
+  await ada.keyboard.press('Tab');
+  await expect(onAda.getByTestId('message-author')).toBeFocused();
   await ada.keyboard.press('Tab');
   await expect(onAda.getByTestId('reaction')).toBeFocused();
   await ada.keyboard.press('Tab');
