@@ -77,6 +77,8 @@ export class ParleyCache {
       this.state.user = ready.user;
       for (const guild of ready.guilds) if ('channels' in guild) this.addGuild(guild);
       for (const channel of ready.private_channels) this.channels.set(channel.id, channel);
+      // DM partners outside shared servers (guild members' presences come with each guild).
+      for (const presence of ready.presences ?? []) if (presence.status !== 'offline') this.presences.set(presence.user.id, presence.status);
       for (const state of ready.read_states) this.readStates.set(state.id, state);
       for (const settings of ready.user_guild_settings?.entries ?? []) this.guildSettings.set(settings.guild_id, settings);
     });

@@ -28,6 +28,14 @@ const ready = (extra: Partial<Ready> = {}): Ready => ({
 });
 
 describe('the cache', () => {
+  it('takes the presences READY carries (DM partners outside shared servers)', () => {
+    const gateway = new ScriptedGateway();
+    const cache = new ParleyCache(gateway);
+    gateway.deliver('READY', ready({ presences: [{ user: { id: sf('7') }, status: 'idle', activities: [], client_status: {} }, { user: { id: sf('8') }, status: 'offline', activities: [], client_status: {} }] } as Partial<Ready>));
+    expect(cache.presences.get(sf('7'))).toBe('idle');
+    expect(cache.presences.has(sf('8'))).toBe(false);
+  });
+
   it('keeps notification settings from READY and from USER_GUILD_SETTINGS_UPDATE', () => {
     const gateway = new ScriptedGateway();
     const cache = new ParleyCache(gateway);

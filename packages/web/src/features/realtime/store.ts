@@ -31,11 +31,6 @@ export const useRealtime = defineStore('realtime', () => {
     const client = new GatewayClient({ url: `${secure ? 'wss' : 'ws'}://${location.host}/gateway`, token, status: status.value });
     // Vue's reactive() returns the same shape; its unwrapped type differs only nominally.
     const parleyCache = new ParleyCache(client, { reactive: reactive as <T extends object>(state: T) => T });
-    // READY's `presences` (DM partners outside shared servers): the SDK cache does not read them
-    // yet. Registered after the cache, so this runs after its READY handler has reset the map.
-    client.on('READY', ({ presences }) => {
-      for (const presence of presences ?? []) if (presence.status !== 'offline') parleyCache.state.presences.set(presence.user.id, presence.status);
-    });
     gateway = client;
     cache.value = parleyCache.state;
     client.on('state', (s) => (state.value = s));
