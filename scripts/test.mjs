@@ -1,8 +1,9 @@
 // `npm test`: the whole suite, in order, ending with one line that counts the tests run against
-// each real component. Steps: typecheck, build, vitest (unit + every storage/API test on SQLite
-// and on PostgreSQL + the multi-node tests on Redis and PostgreSQL), the smoke suite (the real
-// `npm start` on the build, checked over HTTP and WebSocket from outside), Playwright in Debian
-// Chromium against the built app, then the call specs (fake media, coturn) on loopback only.
+// each real component. Steps: typecheck, lint (eslint + knip), format check (prettier), build,
+// vitest (unit + every storage/API test on SQLite and on PostgreSQL + the multi-node tests on
+// Redis and PostgreSQL), the smoke suite (the real `npm start` on the build, checked over HTTP
+// and WebSocket from outside), Playwright in Debian Chromium against the built app, then the
+// call specs (fake media, coturn) on loopback only.
 //
 // PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), Redis
 // (TEST_REDIS_URL, default redis://127.0.0.1:6379) and Chromium (CHROMIUM_PATH, default
@@ -68,6 +69,8 @@ for (const [have, what] of services) {
 }
 
 step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
+step('lint', 'npm', ['run', '--silent', 'lint']);
+step('format', 'npm', ['run', '--silent', 'format:check']);
 const built = step('build', 'npm', ['run', '--silent', 'build']);
 // The multi-node tests run their nodes on PostgreSQL, so they need both.
 const projects = ['unit', 'web', 'sqlite', ...(havePostgres ? ['postgres'] : []), ...(havePostgres && haveRedis ? ['redis'] : [])].flatMap((p) => ['--project', p]);

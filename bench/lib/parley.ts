@@ -50,16 +50,16 @@ process.on('exit', () => {
 
 let built = false;
 /** Bundles the server once per bench run (what `npm start` runs). */
-export function buildServer(): void {
+function buildServer(): void {
   if (built) return;
   execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
   built = true;
 }
 
-export const WEB_DIST = path.join(REPO_ROOT, 'packages/web/dist');
+const WEB_DIST = path.join(REPO_ROOT, 'packages/web/dist');
 let webBuilt = false;
 /** Builds the web client once per bench run (Vite, as `npm run build` does), so browsers load the code being measured. */
-export function buildWeb(): void {
+function buildWeb(): void {
   if (webBuilt) return;
   execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { cwd: REPO_ROOT, stdio: ['ignore', process.stderr, 'inherit'] });
   webBuilt = true;

@@ -7,7 +7,7 @@ import { type ScenarioReport, printTable, target } from '../lib/report';
 import { round } from '../lib/stats';
 import { machineInfo } from '../lib/system';
 
-export const CEILING_RATIO_TARGET = 0.6;
+const CEILING_RATIO_TARGET = 0.6;
 
 /** One target's saturation sweep, advanced one step at a time so two sweeps can interleave. */
 class Sweep {

@@ -8,7 +8,7 @@ import { createGuests, createGuild } from '../lib/setup';
 import { type LatencySummary, Samples, monoMicros, round } from '../lib/stats';
 import { machineInfo } from '../lib/system';
 
-export const HISTORY_P99_TARGET_MS = 5;
+const HISTORY_P99_TARGET_MS = 5;
 const WARMUP_REQUESTS = 20;
 const AUTHORS = 20;
 

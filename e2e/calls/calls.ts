@@ -69,7 +69,7 @@ export async function expectMediaFrom(receiver: Person, sender: Person, { video 
  * the page, so both readings come from the same clock). A window is needed to tell "stopped"
  * from "slow": Opus sends 50 packets a second while the microphone goes out.
  */
-export async function audioPacketsOver(receiver: Page, senderId: string, windowMs = 1_000): Promise<number> {
+async function audioPacketsOver(receiver: Page, senderId: string, windowMs = 1_000): Promise<number> {
   return receiver.evaluate(
     async ({ senderId, windowMs }) => {
       const read = async () => (await (window as DebugWindow).parleyCall!.stats())?.peers.find((p) => p.userId === senderId)?.slots.audio.packetsReceived ?? 0;

@@ -36,7 +36,6 @@ export interface Tables {
 }
 
 export type UserRow = Selectable<UsersTable>;
-export type NewUser = Insertable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type RegistrationInviteRow = Selectable<RegistrationInvitesTable>;
 export type GuildRow = Selectable<GuildsTable>;
@@ -44,7 +43,6 @@ export type RoleRow = Selectable<RolesTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
 export type NewChannel = Insertable<ChannelsTable>;
-export type ChannelMemberRow = Selectable<ChannelMembersTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 export type InviteRow = Selectable<InvitesTable>;

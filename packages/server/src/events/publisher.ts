@@ -44,7 +44,7 @@ function toEntry(e: OutgoingEvent): NewEntry {
 }
 
 /** The intent a bot needs to receive an event (Discord's table); 0 means always delivered. */
-export function intentOf(t: DispatchName, inGuild: boolean): number {
+function intentOf(t: DispatchName, inGuild: boolean): number {
   switch (t) {
     case 'GUILD_CREATE':
     case 'GUILD_UPDATE':

@@ -23,13 +23,15 @@ import type { Tables } from '../db/tables';
 import type { Auth } from '../http/routes';
 import type { EventPublisher } from '../events/publisher';
 import { type Calls, type VoiceSession, VoiceRefusal } from '../features/calls/calls';
-import { guildCreatePayload, loadMembers, toPresence } from '../features/guilds/payloads';
+import { guildCreatePayload, loadMembers } from '../features/guilds/payloads';
+import { toPresence } from '../presence/payload';
 import type { PresenceStore } from '../presence/presence-store';
 import { Connection } from './connection';
 import { textFrame } from './frame';
 import { partnerPresenceEvents } from '../presence/partners';
 import { buildReady, guildIdsOf } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
+import { GATEWAY_PATH, gatewayUrl } from './url';
 
 export interface GatewayOptions {
   heartbeatMs: number;
@@ -60,7 +62,6 @@ const FRAMES_PER_MINUTE = 120;
 const SIGNALS_PER_MINUTE = 600;
 /** REQUEST_GUILD_MEMBERS answered at most this often per connection; faster ones get RATE_LIMITED. */
 const MEMBER_REQUEST_INTERVAL_MS = 1000;
-export const GATEWAY_PATH = '/gateway';
 /**
  * How often open connections' sign-in sessions are checked against the database: the safety
  * net for revocations that did not go through this server's routes (`parley admin
@@ -564,16 +565,6 @@ export class Gateway {
       ...(d.nonce && { nonce: d.nonce }),
     });
   }
-}
-
-/**
- * The gateway's address as the client reached this server: PUBLIC_URL when set (behind a
- * proxy), else the Host the request came to.
- */
-export function gatewayUrl(request: Pick<IncomingMessage, 'headers' | 'socket'>, publicUrl: string | null): string {
-  if (publicUrl) return `${publicUrl.replace(/^http/, 'ws')}${GATEWAY_PATH}`;
-  const secure = (request.socket as { encrypted?: boolean }).encrypted === true;
-  return `${secure ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${GATEWAY_PATH}`;
 }
 
 /** A log entry's dispatch (op 0, its name, its sequence number, its payload) as a WebSocket frame. */

@@ -21,7 +21,7 @@ export async function guildIdsOf(db: Kysely<Tables>, userId: Snowflake): Promise
  * Read position, unread and mention counts for each channel with anything unread, across the
  * user's guilds and DMs (channels with nothing unread and no read state are left out).
  */
-export async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channelIds: readonly Snowflake[]): Promise<ReadState[]> {
+async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channelIds: readonly Snowflake[]): Promise<ReadState[]> {
   if (channelIds.length === 0) return [];
   const rows = await db
     .selectFrom('channels')

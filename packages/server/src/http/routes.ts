@@ -59,7 +59,7 @@ export type RouteFileReceiver<R extends RouteDef, Stored> = FileReceiver<RoutePa
  * schema then validates, exactly as a JSON body would be. Should the request fail after any
  * file was stored (validation, the handler), the receiver discards them.
  */
-export function handle<R extends RouteDef, Stored = never>(
+function handle<R extends RouteDef, Stored = never>(
   app: FastifyInstance,
   gate: RouteGate,
   route: R,

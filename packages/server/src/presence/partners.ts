@@ -2,7 +2,7 @@ import { ChannelType, type Presence, RelationshipType, type Snowflake } from '@p
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables';
 import { event, type OutgoingEvent } from '../events/publisher';
-import { toPresence } from '../features/guilds/payloads';
+import { toPresence } from './payload';
 import type { PresenceStore } from './presence-store';
 
 /**
@@ -11,7 +11,7 @@ import type { PresenceStore } from './presence-store';
  * accepted: a message request shows nothing either way until accepted), and neither blocked
  * the other. Closing a DM (hidden) keeps it.
  */
-export async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
+async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
   const rows = await db
     .selectFrom('channel_members as mine')
     .innerJoin('channels', 'channels.id', 'mine.channel_id')

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context';
 import { hashToken } from '../../core/tokens';
 import type { ApplicationRow, UserRow } from '../../db/tables';
 import { event } from '../../events/publisher';
-import { gatewayUrl } from '../../gateway/gateway';
+import { gatewayUrl } from '../../gateway/url';
 import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { guildAccess, requirePermission } from '../../access/access';

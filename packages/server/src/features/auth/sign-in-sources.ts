@@ -17,10 +17,10 @@ export interface SignInSource {
  * to the API, only from this site. It grants nothing by itself: it only decides which failure
  * counter a password attempt uses (rate-limit.ts).
  */
-export const DEVICE_COOKIE = 'parley_device';
+const DEVICE_COOKIE = 'parley_device';
 
 /** A source is remembered this long after the account last signed in from it. */
-export const REMEMBER_SOURCE_MS = 180 * 24 * 3600 * 1000;
+const REMEMBER_SOURCE_MS = 180 * 24 * 3600 * 1000;
 
 /** The device cookie's shape (a token from newToken): anything else is ignored. */
 const DEVICE_ID = /^[A-Za-z0-9_-]{43}$/;

@@ -9,7 +9,7 @@ import type { Config } from '../../config';
  */
 
 /** coturn's scheme: username `<expiry unix seconds>:<user id>`, credential base64(HMAC-SHA1(secret, username)). */
-export function turnCredential(secret: string, userId: Snowflake, expiresAtSeconds: number): { username: string; credential: string } {
+function turnCredential(secret: string, userId: Snowflake, expiresAtSeconds: number): { username: string; credential: string } {
   const username = `${expiresAtSeconds}:${userId}`;
   return { username, credential: createHmac('sha1', secret).update(username).digest('base64') };
 }

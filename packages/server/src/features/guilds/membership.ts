@@ -3,9 +3,10 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../../context';
 import type { Tables } from '../../db/tables';
 import { event } from '../../events/publisher';
+import { toPresence } from '../../presence/payload';
 import { getUserOrThrow } from '../users/queries';
 import { toUser } from '../users/serialize';
-import { guildCreatePayload, loadMembers, toPresence } from './payloads';
+import { guildCreatePayload, loadMembers } from './payloads';
 
 /**
  * Adds a user to a guild (joining through an invite, a bot being added) and tells everyone:

@@ -1,7 +1,8 @@
-import { ChannelType, type GuildCreate, Permissions, type Member, type Presence, type Snowflake } from '@parley/protocol';
+import { ChannelType, type GuildCreate, Permissions, type Member, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import { guildAccess, guildChannelsAllowing } from '../../access/access';
 import type { MemberRow, Tables } from '../../db/tables';
+import { toPresence } from '../../presence/payload';
 import type { PresenceStore } from '../../presence/presence-store';
 import { toVoiceState } from '../calls/serialize';
 import { toChannel } from '../channels/serialize';
@@ -26,10 +27,6 @@ export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: 
     const user = users.get(row.user_id);
     return user ? [toMember(row, toUser(user), rolesOf.get(row.user_id) ?? [])] : [];
   });
-}
-
-export function toPresence(userId: Snowflake, status: Presence['status'], guildId?: Snowflake): Presence {
-  return { user: { id: userId }, ...(guildId && { guild_id: guildId }), status, activities: [], client_status: { web: status } };
 }
 
 /**

@@ -21,7 +21,7 @@ const MAX_SNOWFLAKE = 2n ** 63n - 1n;
  * Everything else (quotes, `*`, `-`, parentheses, SQL or FTS5 syntax) only separates words, so
  * people's text is always plain words, never query syntax, and both engines agree on it.
  */
-export function searchWords(text: string): string[] {
+function searchWords(text: string): string[] {
   return (text.normalize('NFC').match(/[\p{L}\p{N}\p{M}\p{Co}]+/gu) ?? []).slice(0, MAX_WORDS);
 }
 
@@ -38,7 +38,7 @@ function firstSnowflakeAt(millis: number): string {
  * SQLite searches the FTS5 index (unicode61: case and diacritics ignored), PostgreSQL the
  * `content_tsv` column ('simple': case ignored, no stemming); each word must occur.
  */
-export async function searchMessages(
+async function searchMessages(
   db: Kysely<Tables>,
   dialect: DialectName,
   channelIds: readonly Snowflake[],

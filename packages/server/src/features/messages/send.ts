@@ -33,7 +33,7 @@ export interface StoredUpload {
 type Body = z.output<typeof CreateMessageBody>;
 
 /** How long a nonce sent with enforce_nonce is remembered ("a few minutes", as Discord). */
-export const NONCE_WINDOW_MS = 5 * 60_000;
+const NONCE_WINDOW_MS = 5 * 60_000;
 
 /**
  * Sending a message: who may, how often, what it mentions, and who hears of it. Messages are

@@ -12,7 +12,7 @@ const iso = (millis: number) => new Date(millis).toISOString();
 /** Signs an attachment's download link (see AttachmentUrls.signer). */
 export type SignAttachmentUrl = (row: AttachmentRow, thumbnail?: boolean) => string;
 
-export function toAttachment(row: AttachmentRow, sign: SignAttachmentUrl): Attachment {
+function toAttachment(row: AttachmentRow, sign: SignAttachmentUrl): Attachment {
   const url = sign(row);
   return {
     id: row.id,

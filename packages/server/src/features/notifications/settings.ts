@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Tables } from '../../db/tables';
 
 /** What a server notifies about when its member never said otherwise (guilds' `default_message_notifications`). */
-export const DEFAULT_GUILD_LEVEL = MessageNotificationLevel.ONLY_MENTIONS;
+const DEFAULT_GUILD_LEVEL = MessageNotificationLevel.ONLY_MENTIONS;
 
 type GuildLevel = UserGuildSettings['message_notifications'];
 type ChannelLevel = UserGuildSettings['channel_overrides'][number]['message_notifications'];

@@ -4,7 +4,7 @@ import type { Tables, UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { uniqueViolationColumn } from '../../db/errors';
 
-export async function findUser(db: Kysely<Tables>, id: Snowflake): Promise<UserRow | undefined> {
+async function findUser(db: Kysely<Tables>, id: Snowflake): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 

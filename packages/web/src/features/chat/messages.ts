@@ -323,7 +323,7 @@ export function joinLatest(cached: readonly Message[], page: readonly Message[])
  * Adds a message to a run in ID order, once: a message sent with files can be confirmed after
  * others sent later reached us.
  */
-export function insertInOrder(messages: Message[], message: Message): void {
+function insertInOrder(messages: Message[], message: Message): void {
   const id = BigInt(message.id);
   let at = messages.length;
   while (at > 0 && BigInt(messages[at - 1]!.id) > id) at--;

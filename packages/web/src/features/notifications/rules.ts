@@ -39,7 +39,7 @@ export function effectiveNotifications(settings: UserGuildSettings, chain: reado
 }
 
 /** The message names the user: directly, with @everyone/@here, or through one of their roles. */
-export function mentionsUser(message: Message, userId: Snowflake, roleIds: ReadonlySet<Snowflake>): boolean {
+function mentionsUser(message: Message, userId: Snowflake, roleIds: ReadonlySet<Snowflake>): boolean {
   return message.mention_everyone || message.mentions.some((u) => u.id === userId) || message.mention_roles.some((id) => roleIds.has(id));
 }
 

@@ -4,7 +4,7 @@ import { useRealtime } from '../realtime/store';
 import { usePermissions } from '../chat/permissions';
 
 /** Server settings sections, in the order the settings nav lists them, with what each needs. */
-export const SECTIONS = [
+const SECTIONS = [
   { path: 'overview', label: 'Overview', needs: Permissions.MANAGE_GUILD },
   { path: 'channels', label: 'Channels', needs: Permissions.MANAGE_CHANNELS },
   { path: 'invites', label: 'Invites', needs: Permissions.MANAGE_GUILD },

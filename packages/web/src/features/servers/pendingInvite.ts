@@ -4,7 +4,7 @@ import type { Router } from 'vue-router';
 import { api, errorMessage } from '../../api';
 
 /** Where to go after signing in: the `next` a sign-in page was given, if it is a path here. */
-export function nextPath(next: unknown): string {
+function nextPath(next: unknown): string {
   return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/channels/@me';
 }
 

@@ -16,7 +16,7 @@ export function toBase64url(bytes: Uint8Array): string {
 }
 
 /** null for text that is not base64url (libsodium throws on it). */
-export function fromBase64url(text: string): Uint8Array | null {
+function fromBase64url(text: string): Uint8Array | null {
   try {
     return sodium.from_base64(text, BASE64URL());
   } catch {

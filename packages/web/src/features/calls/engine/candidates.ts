@@ -1,15 +1,15 @@
 import type { IceCandidate } from '@parley/protocol';
 
 /** Most candidates one op-40 frame may carry (the protocol's limit). */
-export const MAX_CANDIDATES_PER_FRAME = 20;
+const MAX_CANDIDATES_PER_FRAME = 20;
 
 /** How long candidates gather before they go out together: ICE finds most of them within a few ms of each other. */
-export const CANDIDATE_TICK_MS = 40;
+const CANDIDATE_TICK_MS = 40;
 
 /** Schedules a function once after a delay; tests pass a manual clock. */
 export type Schedule = (run: () => void, delayMs: number) => { cancel(): void };
 
-export const scheduleWithTimeout: Schedule = (run, delayMs) => {
+const scheduleWithTimeout: Schedule = (run, delayMs) => {
   const timer = setTimeout(run, delayMs);
   return { cancel: () => clearTimeout(timer) };
 };
@@ -54,7 +54,7 @@ export class CandidateBatcher {
 }
 
 /** A browser candidate in the protocol's shape (only the fields it defines, nulls kept out of the way). */
-export function toWire(candidate: RTCIceCandidateInit): IceCandidate {
+function toWire(candidate: RTCIceCandidateInit): IceCandidate {
   return {
     candidate: candidate.candidate ?? '',
     sdpMid: candidate.sdpMid ?? null,

@@ -2,8 +2,8 @@
  * Voice activity for the speaking ring: a level above the threshold means speaking, and the
  * ring stays on for a moment after, so it does not flicker between syllables.
  */
-export const SPEAKING_THRESHOLD = 0.015;
-export const SPEAKING_HOLD_MS = 400;
+const SPEAKING_THRESHOLD = 0.015;
+const SPEAKING_HOLD_MS = 400;
 
 export class SpeakingDetector {
   private lastLoudAt = Number.NEGATIVE_INFINITY;

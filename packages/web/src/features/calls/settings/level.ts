@@ -1,7 +1,7 @@
 import { rms } from '../engine/speaking';
 
 /** The quietest level the meter shows above zero (dBFS): quieter is room noise. */
-export const METER_FLOOR_DB = -60;
+const METER_FLOOR_DB = -60;
 
 /**
  * A microphone level meter's reading, 0–1, from one window of samples (-1…1, as

@@ -27,13 +27,14 @@ export function useMediaDevices() {
     await refresh();
   }
 
+  const onDeviceChange = () => void refresh();
   onMounted(() => {
     if (!supported) return;
-    navigator.mediaDevices.addEventListener('devicechange', refresh);
+    navigator.mediaDevices.addEventListener('devicechange', onDeviceChange);
     void refresh();
   });
   onBeforeUnmount(() => {
-    if (supported) navigator.mediaDevices.removeEventListener('devicechange', refresh);
+    if (supported) navigator.mediaDevices.removeEventListener('devicechange', onDeviceChange);
   });
 
   return { supported, devices, permissionError, refresh, askPermission };
