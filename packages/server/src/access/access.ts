@@ -1,7 +1,7 @@
 import { DM_PERMISSIONS, type PermissionName, Permissions, type RouteDef, type Snowflake, channelPermissions, guildPermissions } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { ChannelMemberState, ChannelRow, GuildRow, MemberRow, RoleRow, Tables } from '../db/tables';
-import { isDirect, isThread } from '../features/guilds/permissions';
+import { isDirect, isThread } from './channel-kinds';
 import { ApiError } from '../http/errors';
 
 /*

@@ -2,7 +2,7 @@ import type { Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { Audience } from '../bus/event-log';
 import type { ChannelRow, Tables } from '../db/tables';
-import { isDirect } from '../features/guilds/permissions';
+import { isDirect } from './channel-kinds';
 import { governingChannel } from './access';
 
 /**

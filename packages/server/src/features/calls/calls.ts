@@ -19,7 +19,7 @@ import { ApiError } from '../../http/errors';
 import { channelAudience } from '../../access/audience';
 import { announceDmTo, blockedEitherWay } from '../channels/dms';
 import { type ChannelAccess, channelAccess } from '../../access/access';
-import { isDirect } from '../guilds/permissions';
+import { isDirect } from '../../access/channel-kinds';
 import { AttachmentUrls } from '../messages/attachment-urls';
 import { loadMessages } from '../messages/serialize';
 import { leftVoiceState, parseIds, toVoiceState } from './serialize';

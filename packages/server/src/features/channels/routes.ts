@@ -7,7 +7,7 @@ import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { type ChannelAccess, channelAccess, isChannelMember, requireContentPermission, requirePermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
-import { isDirect, isThread } from '../guilds/permissions';
+import { isDirect, isThread } from '../../access/channel-kinds';
 import { getUserOrThrow, usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { channelAudience, channelMemberIds } from '../../access/audience';

@@ -9,7 +9,7 @@ import { channelAudience } from '../../access/audience';
 import { toChannel } from '../channels/serialize';
 import { type ChannelAccess, requireContentPermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
-import { isDirect } from '../guilds/permissions';
+import { isDirect } from '../../access/channel-kinds';
 import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { attachmentDownloadRoutes } from './attachment-routes';

@@ -12,7 +12,7 @@ import { announceDmTo, blockedEitherWay } from '../channels/dms';
 import { type ChannelAccess, requireContentPermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
 import { withoutUser } from '../guilds/serialize';
-import { isDirect, isThread } from '../guilds/permissions';
+import { isDirect, isThread } from '../../access/channel-kinds';
 import type { AttachmentUrls } from './attachment-urls';
 import { attachmentPrefix } from './attachments';
 import { parseMentions, resolveMentions } from './mentions';

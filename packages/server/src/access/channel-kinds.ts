@@ -1,7 +1,7 @@
 import { ChannelType } from '@parley/protocol';
 
-// The permission computation itself is shared with clients: guildPermissions, channelPermissions
-// and DM_PERMISSIONS in protocol/src/permissions.ts. Channel-kind helpers stay here.
+// Kinds of channel whose visibility rules differ (see access.ts): DMs belong to their
+// recipients, threads follow their parent.
 
 export function isDirect(type: number): boolean {
   return type === ChannelType.DM || type === ChannelType.GROUP_DM;
