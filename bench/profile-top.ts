@@ -26,7 +26,10 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' }, filter: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '30' }, filter: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
+});
 const file = positionals[0];
 if (!file) {
   console.error('usage: npx tsx bench/profile-top.ts <file.cpuprofile> [--top N] [--filter text]');
@@ -75,7 +78,10 @@ for (const [id, micros] of selfMicros) {
 }
 
 const print = (title: string, map: Map<string, number>) => {
-  const rows = [...map].filter(([l]) => !values.filter || l.includes(values.filter)).sort((a, b) => b[1] - a[1]).slice(0, top);
+  const rows = [...map]
+    .filter(([l]) => !values.filter || l.includes(values.filter))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
   console.log(`\n${title} (of ${(total / 1000).toFixed(0)} ms sampled)`);
   for (const [l, micros] of rows) console.log(`${(micros / 1000).toFixed(0).padStart(8)} ms ${((micros / total) * 100).toFixed(1).padStart(5)}%  ${l}`);
 };

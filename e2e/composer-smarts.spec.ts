@@ -22,7 +22,10 @@ test('mention someone from the autocomplete: they get a badge on the channel and
 
   // Channel links complete the same way; Escape closes a list without touching the text.
   await composer.pressSequentially('see #ran');
-  await ada.page.getByRole('listbox', { name: 'Channels' }).getByRole('option', { name: /random/ }).click();
+  await ada.page
+    .getByRole('listbox', { name: 'Channels' })
+    .getByRole('option', { name: /random/ })
+    .click();
   await expect(composer).toHaveValue(`Thanks @${grace.username} see #random `);
   await composer.pressSequentially('@');
   await expect(ada.page.getByRole('listbox', { name: 'Members' })).toBeVisible();

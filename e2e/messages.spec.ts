@@ -82,10 +82,12 @@ test('images and files: preview before sending, thumbnail and lightbox on the ot
   const image = await png(ada, 800, 600);
 
   // Ada attaches two images with the button: both wait in the tray, one is removed again.
-  await conversation(ada).getByTestId('file-input').setInputFiles([
-    { name: 'engine.png', mimeType: 'image/png', buffer: image },
-    { name: 'spare.png', mimeType: 'image/png', buffer: image },
-  ]);
+  await conversation(ada)
+    .getByTestId('file-input')
+    .setInputFiles([
+      { name: 'engine.png', mimeType: 'image/png', buffer: image },
+      { name: 'spare.png', mimeType: 'image/png', buffer: image },
+    ]);
   const tray = ada.getByTestId('attachment-tray');
   await expect(tray.getByRole('listitem')).toHaveCount(2);
   await tray.getByRole('button', { name: 'Remove spare.png' }).click();
@@ -130,11 +132,14 @@ test('images and files: preview before sending, thumbnail and lightbox on the ot
 
   // Ada pastes a screenshot into the composer: it joins the message as an image.
   await conversation(ada).getByTestId('composer').focus();
-  await ada.evaluate(async (bytes) => {
-    const data = new DataTransfer();
-    data.items.add(new File([new Uint8Array(bytes)], 'screenshot.png', { type: 'image/png' }));
-    document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, [...(await png(ada, 120, 80))]);
+  await ada.evaluate(
+    async (bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'screenshot.png', { type: 'image/png' }));
+      document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    },
+    [...(await png(ada, 120, 80))],
+  );
   await expect(ada.getByTestId('attachment-tray')).toContainText('screenshot.png');
   await conversation(ada).getByTestId('composer').press('Enter');
   await expect(grace.getByTestId('attachment-image').filter({ has: grace.locator('img[alt="screenshot.png"]') })).toBeVisible();
@@ -165,7 +170,9 @@ test('an upload shows its progress and can be cancelled, then retried', async ({
     await held;
     await route.continue().catch(() => undefined);
   });
-  await conversation(ada).getByTestId('file-input').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(300 * 1024, 7) });
+  await conversation(ada)
+    .getByTestId('file-input')
+    .setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(300 * 1024, 7) });
   await conversation(ada).getByTestId('composer').fill('Here it comes');
   await conversation(ada).getByTestId('composer').press('Enter');
   const pending = ada.getByTestId('pending-message');
@@ -263,7 +270,10 @@ test('a thread in the side panel: started from a message, followed live by both'
   await adaThread.getByTestId('composer').press('Escape');
   await expect(adaThread).toHaveCount(0);
   await ada.getByRole('button', { name: 'Threads' }).click();
-  await ada.getByTestId('threads-list').getByRole('button', { name: /Launch plan/ }).click();
+  await ada
+    .getByTestId('threads-list')
+    .getByRole('button', { name: /Launch plan/ })
+    .click();
   await expect(ada.getByTestId('thread-panel').getByTestId('message').filter({ hasText: 'Works for me' })).toBeVisible();
 });
 
@@ -294,9 +304,7 @@ test('pins: only those allowed may pin; everyone sees the pins panel and jumps t
 test('a 10,000-message channel: bounded DOM, and the message being read stays put as older pages load', async ({ browser }) => {
   const ada = await person(browser, 'Ada');
   const { guildId, channelId } = await createServer(ada, 'Archive');
-  const me = await ada.evaluate(() =>
-    fetch('/api/v10/users/@me', { headers: { authorization: localStorage.getItem('parley.token')! } }).then((r) => r.json() as Promise<{ id: string }>),
-  );
+  const me = await ada.evaluate(() => fetch('/api/v10/users/@me', { headers: { authorization: localStorage.getItem('parley.token')! } }).then((r) => r.json() as Promise<{ id: string }>));
   // Eight minutes apart: each message has its own header, and day separators come every ~180.
   const ids = seedMessages({ guildId, channelId, authorId: me.id, count: 10_000, spacingMs: 8 * 60_000 });
   await ada.reload();
@@ -347,10 +355,10 @@ test('a 10,000-message channel: bounded DOM, and the message being read stays pu
 
   // A pin far back in history: jumping to it loads the messages around it and shows it in context.
   const pinned = ids[4999]!;
-  await ada.evaluate(
-    ([channel, message]) => fetch(`/api/v10/channels/${channel}/pins/${message}`, { method: 'PUT', headers: { authorization: localStorage.getItem('parley.token')! } }),
-    [channelId, pinned] as const,
-  );
+  await ada.evaluate(([channel, message]) => fetch(`/api/v10/channels/${channel}/pins/${message}`, { method: 'PUT', headers: { authorization: localStorage.getItem('parley.token')! } }), [
+    channelId,
+    pinned,
+  ] as const);
   await ada.getByRole('button', { name: 'Pinned messages' }).click();
   await ada.getByTestId('pinned-message').getByRole('button', { name: 'Jump to message' }).click();
   const target = ada.locator(`[data-message-id="${pinned}"]`);

@@ -148,7 +148,10 @@ test('a guest who keeps their account loses the Guest badge on their old message
     const onGus = gus.getByTestId('message').filter({ hasText: 'posted as a guest' });
     await expect(onAda.getByText('Guest', { exact: true })).toBeVisible();
     await expect(onGus.getByText('Guest', { exact: true })).toBeVisible();
-    const member = ada.page.getByTestId('member-list').getByTestId('member').filter({ hasText: await onAda.getByTestId('message-author').innerText() });
+    const member = ada.page
+      .getByTestId('member-list')
+      .getByTestId('member')
+      .filter({ hasText: await onAda.getByTestId('message-author').innerText() });
     await expect(member.getByText('Guest', { exact: true })).toBeVisible();
 
     // Gus keeps the account from the home screen, then comes back to the server.

@@ -14,7 +14,9 @@ test('edit the profile and upload an avatar, resized on the server', async ({ pa
   await expect(page.getByText('Profile saved.')).toBeVisible();
   await expect(page.getByTestId('panel-display-name')).toHaveCount(0); // settings hide the app shell
 
-  const png = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#0a7' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#0a7' } })
+    .png()
+    .toBuffer();
   await page.getByTestId('avatar-input').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png });
   const avatar = page.locator('img.avatar').first();
   await expect(avatar).toHaveAttribute('src', /\/cdn\/avatars\/\d+\/[0-9a-f]{32}\.webp$/);

@@ -7,9 +7,21 @@ test('installable: a manifest with icons, and a service worker that keeps the ap
   expect(href).toBe('/manifest.webmanifest');
   const response = await page.request.get(href!);
   expect(response.ok()).toBe(true);
-  const manifest = (await response.json()) as { name: string; start_url: string; display: string; theme_color: string; background_color: string; icons: { src: string; sizes: string; purpose: string }[] };
+  const manifest = (await response.json()) as {
+    name: string;
+    start_url: string;
+    display: string;
+    theme_color: string;
+    background_color: string;
+    icons: { src: string; sizes: string; purpose: string }[];
+  };
   expect(manifest).toMatchObject({ name: 'Parley', start_url: '/channels/@me', display: 'standalone', theme_color: expect.stringMatching(/^#/), background_color: expect.stringMatching(/^#/) });
-  for (const [size, purpose] of [['192x192', 'any'], ['512x512', 'any'], ['192x192', 'maskable'], ['512x512', 'maskable']]) {
+  for (const [size, purpose] of [
+    ['192x192', 'any'],
+    ['512x512', 'any'],
+    ['192x192', 'maskable'],
+    ['512x512', 'maskable'],
+  ]) {
     const icon = manifest.icons.find((i) => i.sizes === size && i.purpose === purpose);
     expect(icon, `${purpose} icon ${size}`).toBeDefined();
     const image = await page.request.get(icon!.src);

@@ -22,7 +22,13 @@ async function startServer(): Promise<ChildProcess> {
   });
   // Ready when /readyz answers; bounded at 20 s.
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`${baseUrl}/readyz`).then((r) => r.ok, () => false)) return child;
+    if (
+      await fetch(`${baseUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');

@@ -105,7 +105,10 @@ test('create, rename, reorder (dragging and keys) and delete channels and catego
   await expect(member.getByRole('navigation', { name: 'Channels' })).toContainText(/#general\s*#beta/);
 
   // Drag: alpha-build to just above general.
-  await owner.getByTestId('settings-channel').filter({ hasText: 'alpha-build' }).dragTo(owner.getByTestId('settings-channel').filter({ hasText: '#general' }), { targetPosition: { x: 40, y: 4 } });
+  await owner
+    .getByTestId('settings-channel')
+    .filter({ hasText: 'alpha-build' })
+    .dragTo(owner.getByTestId('settings-channel').filter({ hasText: '#general' }), { targetPosition: { x: 40, y: 4 } });
   await expect(groups.filter({ hasText: 'Text Channels' }).getByTestId('settings-channel-name')).toHaveText(['alpha-build', 'general', 'beta']);
   // Categories move too: Projects above Text Channels.
   await owner.getByRole('button', { name: 'Move category Projects up' }).click();

@@ -8,12 +8,7 @@ import { signUpViaUi } from './helpers';
  * A signed-up user in a fresh browser context (their own storage and tabs). `setup` runs on the
  * context before the first page opens (permissions, init scripts).
  */
-export async function person(
-  browser: Browser,
-  displayName: string,
-  options: Parameters<Browser['newContext']>[0] = {},
-  setup?: (context: BrowserContext) => Promise<void>,
-): Promise<Page> {
+export async function person(browser: Browser, displayName: string, options: Parameters<Browser['newContext']>[0] = {}, setup?: (context: BrowserContext) => Promise<void>): Promise<Page> {
   const context = await browser.newContext(options);
   await setup?.(context);
   const page = await context.newPage();

@@ -102,7 +102,9 @@ if (inCi) for (const [name, count] of Object.entries(components)) if (count === 
 
 console.log(failures.length ? `\n✗ failed: ${failures.join('; ')}` : '\n✓ all steps passed');
 console.log(
-  `Tests against real components: ${Object.entries(components).map(([name, count]) => `${name} ${count}`).join(', ')} (plus ${ran('unit') + ran('web')} unit tests)`,
+  `Tests against real components: ${Object.entries(components)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ')} (plus ${ran('unit') + ran('web')} unit tests)`,
 );
 process.exit(failures.length ? 1 : 0);
 

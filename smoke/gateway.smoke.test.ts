@@ -43,7 +43,7 @@ async function session(token: string): Promise<{ socket: GatewaySocket; ready: F
 }
 
 describe('the gateway', () => {
-  it('GET /api/v10/gateway names this server\'s WebSocket URL', () => {
+  it("GET /api/v10/gateway names this server's WebSocket URL", () => {
     expect(gatewayUrl).toBe(`${parley.baseUrl.replace(/^http/, 'ws')}/gateway`);
   });
 

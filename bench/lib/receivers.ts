@@ -97,9 +97,7 @@ export class ReceiverFleet {
     const started = performance.now();
     const share = Math.ceil(targets.length / this.receivers.length);
     const results = await Promise.all(
-      this.receivers.map((r, i) =>
-        r.request({ type: 'open', targets: targets.slice(i * share, (i + 1) * share), concurrency: Math.ceil(concurrency / this.receivers.length), timeoutMs }, 'opened'),
-      ),
+      this.receivers.map((r, i) => r.request({ type: 'open', targets: targets.slice(i * share, (i + 1) * share), concurrency: Math.ceil(concurrency / this.receivers.length), timeoutMs }, 'opened')),
     );
     return {
       ready: results.reduce((n, r) => n + r.result.ready, 0),

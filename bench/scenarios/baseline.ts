@@ -29,7 +29,9 @@ class Sweep {
   async next(): Promise<void> {
     const s = await this.bench.step(this.rate, this.o.stepSeconds);
     this.steps.push(s);
-    progress(`  ${this.label}: ${s.targetRate} msg/s → ${s.deliveredPerSecond} delivered/s, p99 ${s.delivery.p99} ms, server ${s.serverCpuMsPer1kDeliveries} ms CPU/1k, machine ${s.machineBusyPercent}% busy`);
+    progress(
+      `  ${this.label}: ${s.targetRate} msg/s → ${s.deliveredPerSecond} delivered/s, p99 ${s.delivery.p99} ms, server ${s.serverCpuMsPer1kDeliveries} ms CPU/1k, machine ${s.machineBusyPercent}% busy`,
+    );
     this.flat = s.deliveredPerSecond > this.best * 1.05 ? 0 : this.flat + 1;
     this.best = Math.max(this.best, s.deliveredPerSecond);
     this.rate = Math.round(this.rate * this.o.factor);
@@ -119,11 +121,20 @@ export async function baselineScenario(options: BenchOptions): Promise<ScenarioR
     for (const bench of benches.splice(0)) await bench.close();
 
     const [p, b, c] = sweeps;
-    printTable('Saturation steps (alternating)', sweeps.flatMap((sweep) => sweep.steps.map((s) => stepRow(sweep.label, s))));
+    printTable(
+      'Saturation steps (alternating)',
+      sweeps.flatMap((sweep) => sweep.steps.map((s) => stepRow(sweep.label, s))),
+    );
     const ceiling = c.peak.deliveredPerSecond >= b.peak.deliveredPerSecond ? c : b;
     const ratio = round(p.peak.deliveredPerSecond / ceiling.peak.deliveredPerSecond, 3);
     const cpuRatio = round(ceiling.leanest / p.leanest, 3);
-    const row = (label: string, sweep: Sweep) => ({ target: label, 'peak delivered/s': sweep.peak.deliveredPerSecond, 'at msg/s': sweep.peak.targetRate, 'p99 ms there': sweep.peak.delivery.p99, 'least server ms CPU/1k': sweep.leanest });
+    const row = (label: string, sweep: Sweep) => ({
+      target: label,
+      'peak delivered/s': sweep.peak.deliveredPerSecond,
+      'at msg/s': sweep.peak.targetRate,
+      'p99 ms there': sweep.peak.delivery.p99,
+      'least server ms CPU/1k': sweep.leanest,
+    });
     printTable('Peak delivered events/s', [
       row(parleyTarget.label, p),
       row('bare ws', b),

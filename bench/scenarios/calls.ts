@@ -95,9 +95,14 @@ export async function callsScenario(options: BenchOptions): Promise<ScenarioRepo
     printJoins(joinResults);
     printCpu(cpuRuns, o.people);
     for (const run of cpuRuns) {
-      if (run.media !== 'none' && run.e2ee && !run.encrypted) notes.push(`E2EE was on in the voice settings but not in effect (${run.media}): the web client did not encrypt, so "E2EE on" measured an unencrypted call`);
-      if (run.media === 'video' && run.settledAfterSeconds === null) notes.push(`camera streams were still ramping up (bandwidth-limited) after ${o.settleSeconds} s when CPU sampling began (E2EE ${onOff(run.e2ee)})`);
-      if (run.cpu.machineBusyPercent > 90) notes.push(`machine ${run.cpu.machineBusyPercent}% busy during the ${run.media} CPU window (E2EE ${onOff(run.e2ee)}): the participants competed for the cores, their shares are capped by that`);
+      if (run.media !== 'none' && run.e2ee && !run.encrypted)
+        notes.push(`E2EE was on in the voice settings but not in effect (${run.media}): the web client did not encrypt, so "E2EE on" measured an unencrypted call`);
+      if (run.media === 'video' && run.settledAfterSeconds === null)
+        notes.push(`camera streams were still ramping up (bandwidth-limited) after ${o.settleSeconds} s when CPU sampling began (E2EE ${onOff(run.e2ee)})`);
+      if (run.cpu.machineBusyPercent > 90)
+        notes.push(
+          `machine ${run.cpu.machineBusyPercent}% busy during the ${run.media} CPU window (E2EE ${onOff(run.e2ee)}): the participants competed for the cores, their shares are capped by that`,
+        );
     }
     const failed = joins.reduce((n, j) => n + j.samples.filter((s) => s.toFirstAudio === null).length, 0);
     const measured = joins.reduce((n, j) => n + j.samples.length, 0);

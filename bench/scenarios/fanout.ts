@@ -40,7 +40,10 @@ export async function fanoutScenario(options: BenchOptions): Promise<ScenarioRep
     if (o.saturate) {
       progress('saturation: raising the rate until delivered events/s stops growing');
       saturation = await bench.saturate(o.startRate, o.factor, o.stepSeconds, o.maxSteps, (s) => progress(`  ${s.targetRate} msg/s → ${s.deliveredPerSecond} delivered/s, p99 ${s.delivery.p99} ms`));
-      printTable('Fan-out, saturation steps', saturation.steps.map((s) => stepRow(parley.label, s)));
+      printTable(
+        'Fan-out, saturation steps',
+        saturation.steps.map((s) => stepRow(parley.label, s)),
+      );
       console.log(`peak delivered events/s: ${saturation.peakDeliveredPerSecond.toLocaleString('en-US')} (at ${saturation.peakAtRate} msg/s)`);
     }
     await bench.close();

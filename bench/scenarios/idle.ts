@@ -29,7 +29,11 @@ export async function idleScenario(options: BenchOptions): Promise<ScenarioRepor
     const guilds = await createGuilds(nodes[0]!.baseUrl, users, o.guildSize);
     const rssBefore = sumRss(deployment);
     progress(`server RSS before connections: ${(rssBefore / MIB).toFixed(0)} MiB; opening ${o.connections} connections`);
-    const opened = await fleet.open(users.map((u, i) => ({ url: nodes[i % nodes.length]!.gatewayUrl, token: u.token })), 64, 300_000);
+    const opened = await fleet.open(
+      users.map((u, i) => ({ url: nodes[i % nodes.length]!.gatewayUrl, token: u.token })),
+      64,
+      300_000,
+    );
     progress(`${opened.ready} ready in ${opened.seconds.toFixed(1)} s (${opened.failed} failed)`);
     if (opened.failed) notes.push(`connections failed: ${opened.errors.join('; ')}`);
     await waitQuiet(fleet);
@@ -79,7 +83,13 @@ export async function idleScenario(options: BenchOptions): Promise<ScenarioRepor
       params: { ...o },
       results,
       targets: [
-        target(`server RSS with ${o.connections.toLocaleString('en-US')} idle connections`, '< 1 GiB', mib(Math.max(rssHeld, ...rssSamples)), 'MiB', (v) => v * MIB < GIB && stillReady === o.connections),
+        target(
+          `server RSS with ${o.connections.toLocaleString('en-US')} idle connections`,
+          '< 1 GiB',
+          mib(Math.max(rssHeld, ...rssSamples)),
+          'MiB',
+          (v) => v * MIB < GIB && stillReady === o.connections,
+        ),
       ],
       notes,
     };

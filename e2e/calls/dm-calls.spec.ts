@@ -122,7 +122,14 @@ test('a video call joins with the camera on', async ({ newPerson }) => {
   await expect(bob.page.getByTestId('dm-call').getByTestId('participant-tile')).toHaveCount(2);
   // Bob gets Alice's camera, and sees it.
   await expectMediaFrom(bob, alice, { video: true });
-  await expect.poll(() => bob.page.getByTestId('dm-call').locator('video').evaluateAll((videos: HTMLVideoElement[]) => videos.some((v) => v.videoWidth > 0))).toBe(true);
+  await expect
+    .poll(() =>
+      bob.page
+        .getByTestId('dm-call')
+        .locator('video')
+        .evaluateAll((videos: HTMLVideoElement[]) => videos.some((v) => v.videoWidth > 0)),
+    )
+    .toBe(true);
   await alice.page.getByTestId('leave-call').click();
   await bob.page.getByTestId('leave-call').click();
   await expect(callMessage(alice.page)).toHaveAttribute('data-state', 'ended');

@@ -86,8 +86,14 @@ async function call({ impostor }: { impostor: boolean }): Promise<{ aliceCode: s
   if (!sendKey(bob, alice)) throw new Error("Alice refused Bob's key");
 
   await negotiate({ bobSends: true });
-  const aliceView = [{ userId: ALICE, publicKey: alice.encryption.publicKey }, { userId: BOB, publicKey: bob.encryption.publicKey }];
-  const bobView = [{ userId: BOB, publicKey: bob.encryption.publicKey }, { userId: ALICE, publicKey: aliceKeyAtBob }];
+  const aliceView = [
+    { userId: ALICE, publicKey: alice.encryption.publicKey },
+    { userId: BOB, publicKey: bob.encryption.publicKey },
+  ];
+  const bobView = [
+    { userId: BOB, publicKey: bob.encryption.publicKey },
+    { userId: ALICE, publicKey: aliceKeyAtBob },
+  ];
   return { aliceCode: alice.encryption.verificationCode(aliceView), bobCode: bob.encryption.verificationCode(bobView), impostorClaimRefused };
 }
 

@@ -70,13 +70,21 @@ test('a call encrypts every frame, a screen share too, both peers decrypt them a
   const state = () => page.evaluate(() => (window as unknown as Lab).e2eeLab.state());
   const flowing = (peer: PeerState, from: string) =>
     peer.connection === 'connected' && peer.audioBytesReceived > 0 && peer.videoFramesDecoded > 0 && (peer.counters.received[from]?.decrypted ?? 0) > PLENTY;
-  await expect.poll(async () => {
-    const { alice, bob } = await state();
-    return flowing(alice, '1002') && flowing(bob, '1001');
-  }, { timeout: 20_000 }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const { alice, bob } = await state();
+        return flowing(alice, '1002') && flowing(bob, '1001');
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
 
   const call: Call = await state();
-  for (const [peer, from] of [[call.alice, '1002'], [call.bob, '1001']] as const) {
+  for (const [peer, from] of [
+    [call.alice, '1002'],
+    [call.bob, '1001'],
+  ] as const) {
     expect(peer.codecs).toEqual(['audio/opus', 'video/VP8']);
     expect(peer.counters.sent.encrypted).toBeGreaterThan(PLENTY);
     expect(peer.counters.sent.failed).toBe(0);
@@ -96,10 +104,15 @@ test('a call encrypts every frame, a screen share too, both peers decrypt them a
   const stalled = (await state()).bob;
   // Her new key arrives: Bob decrypts again, video included (he asked for a key frame).
   expect(await page.evaluate(() => (window as unknown as Lab).e2eeLab.sendAliceKeyToBob())).toBe(true);
-  await expect.poll(async () => {
-    const { bob } = await state();
-    return (bob.counters.received['1001']?.decrypted ?? 0) - (stalled.counters.received['1001']?.decrypted ?? 0) > PLENTY && bob.videoFramesDecoded > stalled.videoFramesDecoded;
-  }, { timeout: 15_000 }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const { bob } = await state();
+        return (bob.counters.received['1001']?.decrypted ?? 0) - (stalled.counters.received['1001']?.decrypted ?? 0) > PLENTY && bob.videoFramesDecoded > stalled.videoFramesDecoded;
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true);
 });
 
 test('a client holding the wrong key decodes nothing, and its verification code differs', async ({ page }) => {
@@ -110,10 +123,15 @@ test('a client holding the wrong key decodes nothing, and its verification code 
 
   const state = () => page.evaluate(() => (window as unknown as Lab).e2eeLab.state());
   // The call itself works (Alice decrypts Bob) while every frame Bob gets from Alice fails and is dropped.
-  await expect.poll(async () => {
-    const { alice, bob } = await state();
-    return alice.videoFramesDecoded > 0 && (alice.counters.received['1002']?.decrypted ?? 0) > PLENTY && (bob.counters.received['1001']?.failed ?? 0) > PLENTY;
-  }, { timeout: 20_000 }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const { alice, bob } = await state();
+        return alice.videoFramesDecoded > 0 && (alice.counters.received['1002']?.decrypted ?? 0) > PLENTY && (bob.counters.received['1001']?.failed ?? 0) > PLENTY;
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
   const { bob } = await state();
   expect(bob.connection).toBe('connected');
   expect(bob.audioBytesReceived).toBeGreaterThan(0);

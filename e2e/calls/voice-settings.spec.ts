@@ -21,8 +21,7 @@ async function recordTracks(page: Page) {
   });
 }
 
-const liveTracks = (page: Page) =>
-  page.evaluate(() => (window as unknown as { openedTracks: MediaStreamTrack[] }).openedTracks.filter((t) => t.readyState === 'live').map((t) => t.kind));
+const liveTracks = (page: Page) => page.evaluate(() => (window as unknown as { openedTracks: MediaStreamTrack[] }).openedTracks.filter((t) => t.readyState === 'live').map((t) => t.kind));
 
 /**
  * Watches the microphone meter on every frame until it has both risen above 0.3 (a beep) and
@@ -69,10 +68,12 @@ test('lists the devices, shows the microphone level and the camera, and closes t
   const speakerId = await page.getByTestId('speaker-picker').evaluate((select: HTMLSelectElement) => select.selectedOptions[0]!.value);
   await page.getByTestId('mic-loopback').check();
   const playback = page.getByTestId('mic-playback');
-  await expect.poll(() => playback.evaluate((audio: HTMLAudioElement) => ({ playing: !audio.paused && audio.srcObject !== null, sink: audio.sinkId }))).toEqual({
-    playing: true,
-    sink: speakerId,
-  });
+  await expect
+    .poll(() => playback.evaluate((audio: HTMLAudioElement) => ({ playing: !audio.paused && audio.srcObject !== null, sink: audio.sinkId })))
+    .toEqual({
+      playing: true,
+      sink: speakerId,
+    });
 
   // The camera preview plays the fake camera's picture.
   await page.getByTestId('camera-test-start').click();

@@ -33,13 +33,19 @@ export const BotTokenResponse = z.object({
 export const AuthorizeQuery = z.object({
   client_id: Snowflake,
   scope: z.string().regex(/(^|\s)bot(\s|$)/, 'Only the "bot" scope is supported'),
-  permissions: z.string().regex(/^\d{1,20}$/).optional(),
+  permissions: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .optional(),
 });
 
 export const AuthorizeBody = z.object({
   guild_id: Snowflake,
   /** Permission bits (decimal string) for the bot's role in that server. */
-  permissions: z.string().regex(/^\d{1,20}$/).default('0'),
+  permissions: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .default('0'),
   authorize: z.literal(true),
 });
 

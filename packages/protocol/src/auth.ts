@@ -27,10 +27,7 @@ export type LoginBody = z.input<typeof LoginBody>;
 export const TokenResponse = z.object({ token: z.string(), user_id: Snowflake });
 export type TokenResponse = z.infer<typeof TokenResponse>;
 
-export const GuestBody = z
-  .object({ global_name: DisplayName.optional() })
-  .optional()
-  .describe('Optional: a display name for the guest; one is generated otherwise.');
+export const GuestBody = z.object({ global_name: DisplayName.optional() }).optional().describe('Optional: a display name for the guest; one is generated otherwise.');
 
 export const GuestResponse = z.object({ token: z.string(), user: PrivateUser });
 export type GuestResponse = z.infer<typeof GuestResponse>;

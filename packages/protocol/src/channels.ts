@@ -101,7 +101,11 @@ export const ReorderChannelsBody = z
 export const OpenDmBody = z
   .object({
     recipient_id: Snowflake.optional(),
-    recipients: z.array(Snowflake).min(1).max(Limits.groupDmMax - 1).optional(),
+    recipients: z
+      .array(Snowflake)
+      .min(1)
+      .max(Limits.groupDmMax - 1)
+      .optional(),
   })
   .refine((b) => (b.recipient_id === undefined) !== (b.recipients === undefined), {
     message: 'Give either recipient_id or recipients',

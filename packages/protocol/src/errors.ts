@@ -88,9 +88,7 @@ export interface FormErrors {
   _errors?: FieldError[];
   [key: string]: FormErrors | FieldError[] | undefined;
 }
-export const FormErrors: z.ZodType<FormErrors> = z.lazy(() =>
-  z.record(z.string(), z.union([z.array(FieldError), FormErrors])),
-) as z.ZodType<FormErrors>;
+export const FormErrors: z.ZodType<FormErrors> = z.lazy(() => z.record(z.string(), z.union([z.array(FieldError), FormErrors]))) as z.ZodType<FormErrors>;
 
 export const ErrorBody = z.object({
   code: z.number().int(),

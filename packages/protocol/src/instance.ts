@@ -56,7 +56,12 @@ export const CreateRegistrationInviteBody = z.object({
   /** 0: unlimited. */
   max_uses: z.number().int().min(0).max(10_000).default(1),
   /** Seconds until it expires; 0: never. Default one week. */
-  max_age: z.number().int().min(0).max(365 * 24 * 3600).default(7 * 24 * 3600),
+  max_age: z
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 24 * 3600)
+    .default(7 * 24 * 3600),
 });
 
 export const instanceRoutes = {

@@ -48,7 +48,8 @@ export const inviteRoutes = {
   get: defineRoute({
     method: 'GET',
     path: '/invites/:code',
-    summary: 'What an invite leads to: the server (name, icon), who invited, with_counts for its member count. Anyone with the code may look, signed in or not (the invite page shows it before sign-in)',
+    summary:
+      'What an invite leads to: the server (name, icon), who invited, with_counts for its member count. Anyone with the code may look, signed in or not (the invite page shows it before sign-in)',
     tag: 'Invites',
     auth: 'none',
     params: InviteParams,

@@ -52,9 +52,18 @@ const CONTROL_OR_NEWLINE = /[\u0000-\u001F\u007F]/;
 
 /** A single-line string, trimmed: no control characters, no line breaks. */
 export const line = (max: number, min = 0) =>
-  z.string().trim().min(min).max(max).refine((s) => !CONTROL_OR_NEWLINE.test(s), 'Must not contain control characters or line breaks');
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((s) => !CONTROL_OR_NEWLINE.test(s), 'Must not contain control characters or line breaks');
 /** Multi-line text: line breaks and tabs allowed, other control characters not. */
-export const text = (max: number) => z.string().max(max).refine((s) => !CONTROL_CHARACTERS.test(s), 'Must not contain control characters');
+export const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !CONTROL_CHARACTERS.test(s), 'Must not contain control characters');
 
 /** Image types accepted for avatars (and, later, icons). Everything else is refused. */
 export const AcceptedImageTypes = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;

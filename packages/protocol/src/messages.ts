@@ -101,7 +101,10 @@ export type Message = z.infer<typeof Message>;
  * pings the replied-to author unless replied_user is false.
  */
 export const AllowedMentions = z.object({
-  parse: z.array(z.enum(['users', 'roles', 'everyone'])).max(3).optional(),
+  parse: z
+    .array(z.enum(['users', 'roles', 'everyone']))
+    .max(3)
+    .optional(),
   users: z.array(Snowflake).max(100).optional(),
   roles: z.array(Snowflake).max(100).optional(),
   replied_user: z.boolean().optional(),
@@ -122,14 +125,24 @@ export const CreateMessageBody = z.object({
   tts: z.boolean().optional(),
   message_reference: MessageReference.optional(),
   allowed_mentions: AllowedMentions.optional(),
-  flags: z.number().int().min(0).max(2 ** 31).optional(),
+  flags: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .optional(),
 });
 export type CreateMessageBody = z.input<typeof CreateMessageBody>;
 
 export const EditMessageBody = z.object({
   content: MessageContent.nullable().optional(),
   allowed_mentions: AllowedMentions.optional(),
-  flags: z.number().int().min(0).max(2 ** 31).optional(),
+  flags: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .optional(),
 });
 
 export const HistoryQuery = z
@@ -148,8 +161,14 @@ export const SearchQuery = z.object({
   /** "file": has an attachment; "image": has an image attachment. */
   has: z.enum(['file', 'image']).optional(),
   /** Only messages sent on or after / before this time (ISO 8601 date or date-time). */
-  after: z.iso.date().or(z.iso.datetime({ offset: true })).optional(),
-  before: z.iso.date().or(z.iso.datetime({ offset: true })).optional(),
+  after: z.iso
+    .date()
+    .or(z.iso.datetime({ offset: true }))
+    .optional(),
+  before: z.iso
+    .date()
+    .or(z.iso.datetime({ offset: true }))
+    .optional(),
   limit: z.coerce.number().int().min(1).max(50).default(25),
   offset: z.coerce.number().int().min(0).max(5000).default(0),
 });
@@ -194,7 +213,8 @@ export const messageRoutes = {
   create: defineRoute({
     method: 'POST',
     path: '/channels/:channel_id/messages',
-    summary: 'Send a message (Markdown text up to 4,000 characters; reply with message_reference; a send repeated with the same nonce and enforce_nonce within 5 minutes returns the first message). Files: multipart/form-data with payload_json and files[n]',
+    summary:
+      'Send a message (Markdown text up to 4,000 characters; reply with message_reference; a send repeated with the same nonce and enforce_nonce within 5 minutes returns the first message). Files: multipart/form-data with payload_json and files[n]',
     tag: 'Messages',
     auth: 'user',
     requires: { channel: ['VIEW_CHANNEL'] },

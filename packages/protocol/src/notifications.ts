@@ -14,11 +14,7 @@ export const MessageNotificationLevel = {
 } as const;
 export type MessageNotificationLevel = (typeof MessageNotificationLevel)[keyof typeof MessageNotificationLevel];
 
-const GuildLevel = z.union([
-  z.literal(MessageNotificationLevel.ALL_MESSAGES),
-  z.literal(MessageNotificationLevel.ONLY_MENTIONS),
-  z.literal(MessageNotificationLevel.NO_MESSAGES),
-]);
+const GuildLevel = z.union([z.literal(MessageNotificationLevel.ALL_MESSAGES), z.literal(MessageNotificationLevel.ONLY_MENTIONS), z.literal(MessageNotificationLevel.NO_MESSAGES)]);
 const ChannelLevel = z.union([GuildLevel, z.literal(MessageNotificationLevel.INHERIT)]);
 
 /** One channel's departure from its server's settings. */

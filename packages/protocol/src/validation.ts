@@ -53,13 +53,9 @@ function fieldCodeOf(issue: z.core.$ZodIssue): FieldErrorCode | string {
     case 'invalid_type':
       return issue.input === undefined ? 'BASE_TYPE_REQUIRED' : 'BASE_TYPE_INVALID';
     case 'too_small':
-      return issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint'
-        ? 'NUMBER_TYPE_MIN'
-        : 'BASE_TYPE_MIN_LENGTH';
+      return issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint' ? 'NUMBER_TYPE_MIN' : 'BASE_TYPE_MIN_LENGTH';
     case 'too_big':
-      return issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint'
-        ? 'NUMBER_TYPE_MAX'
-        : 'BASE_TYPE_MAX_LENGTH';
+      return issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint' ? 'NUMBER_TYPE_MAX' : 'BASE_TYPE_MAX_LENGTH';
     case 'invalid_format':
       return issue.format === 'email' ? 'STRING_TYPE_EMAIL' : 'STRING_TYPE_REGEX';
     case 'invalid_value':

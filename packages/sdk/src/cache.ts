@@ -1,15 +1,4 @@
-import {
-  type Channel,
-  ChannelType,
-  type Guild,
-  type Member,
-  type PrivateUser,
-  type ReadState,
-  type Snowflake,
-  type UserGuildSettings,
-  type VisibleStatus,
-  type VoiceState,
-} from '@parley/protocol';
+import { type Channel, ChannelType, type Guild, type Member, type PrivateUser, type ReadState, type Snowflake, type UserGuildSettings, type VisibleStatus, type VoiceState } from '@parley/protocol';
 import type { GatewayClient } from './gateway';
 
 /** Everything the cache holds, in one object so a UI framework can make it reactive. */
@@ -160,13 +149,15 @@ export class ParleyCache {
     return members;
   }
 
-  private addGuild(guild: Guild & {
-    channels?: Channel[];
-    threads?: Channel[];
-    members?: Member[];
-    presences?: { user: { id: Snowflake }; status: VisibleStatus }[];
-    voice_states?: VoiceState[];
-  }): void {
+  private addGuild(
+    guild: Guild & {
+      channels?: Channel[];
+      threads?: Channel[];
+      members?: Member[];
+      presences?: { user: { id: Snowflake }; status: VisibleStatus }[];
+      voice_states?: VoiceState[];
+    },
+  ): void {
     const { channels = [], threads = [], members = [], presences = [], voice_states = [] } = guild;
     this.guilds.set(guild.id, guild);
     // A GUILD_CREATE is the whole truth about the guild's calls: earlier states are replaced.

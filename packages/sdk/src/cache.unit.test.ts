@@ -31,7 +31,15 @@ describe('the cache', () => {
   it('takes the presences READY carries (DM partners outside shared servers)', () => {
     const gateway = new ScriptedGateway();
     const cache = new ParleyCache(gateway);
-    gateway.deliver('READY', ready({ presences: [{ user: { id: sf('7') }, status: 'idle', activities: [], client_status: {} }, { user: { id: sf('8') }, status: 'offline', activities: [], client_status: {} }] } as Partial<Ready>));
+    gateway.deliver(
+      'READY',
+      ready({
+        presences: [
+          { user: { id: sf('7') }, status: 'idle', activities: [], client_status: {} },
+          { user: { id: sf('8') }, status: 'offline', activities: [], client_status: {} },
+        ],
+      } as Partial<Ready>),
+    );
     expect(cache.presences.get(sf('7'))).toBe('idle');
     expect(cache.presences.has(sf('8'))).toBe(false);
   });

@@ -51,14 +51,7 @@ export interface GatewayOptions {
 }
 
 /** Close codes after which reconnecting cannot help. */
-const FATAL_CLOSE_CODES = new Set<number>([
-  GatewayCloseCode.AUTHENTICATION_FAILED,
-  GatewayCloseCode.INVALID_API_VERSION,
-  GatewayCloseCode.INVALID_INTENTS,
-  4010,
-  4011,
-  4014,
-]);
+const FATAL_CLOSE_CODES = new Set<number>([GatewayCloseCode.AUTHENTICATION_FAILED, GatewayCloseCode.INVALID_API_VERSION, GatewayCloseCode.INVALID_INTENTS, 4010, 4011, 4014]);
 /** Close codes after which the session is gone: identify afresh rather than resume. */
 const SESSION_ENDING_CLOSE_CODES = new Set<number>([GatewayCloseCode.INVALID_SEQ, GatewayCloseCode.SESSION_TIMED_OUT]);
 /** What the client sends when it closes to reconnect: anything but 1000/1001 keeps the session resumable. */

@@ -1,12 +1,4 @@
-import {
-  API_PREFIX,
-  ErrorBody,
-  type RouteDef,
-  type RequiredInputKeys,
-  type RouteInput,
-  type RouteResponse,
-  buildPath,
-} from '@parley/protocol';
+import { API_PREFIX, ErrorBody, type RouteDef, type RequiredInputKeys, type RouteInput, type RouteResponse, buildPath } from '@parley/protocol';
 import { ParleyApiError, ParleyNetworkError } from './errors';
 
 export interface RestOptions {
@@ -154,10 +146,7 @@ export class RestClient {
     }
     if (response.ok) return json;
     const error = ErrorBody.safeParse(json);
-    throw new ParleyApiError(
-      response.status,
-      error.success ? error.data : { code: 0, message: `The server answered ${response.status} ${response.statusText}`.trim() },
-    );
+    throw new ParleyApiError(response.status, error.success ? error.data : { code: 0, message: `The server answered ${response.status} ${response.statusText}`.trim() });
   }
 }
 

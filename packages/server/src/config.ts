@@ -16,80 +16,113 @@ function iceUrls(schemes: string[]) {
   const url = new RegExp(`^(${schemes.join('|')}):[^\\s,]+$`);
   return z
     .string()
-    .transform((v) => v.split(',').map((item) => item.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(url, `Each URL must start with ${schemes.map((s) => `${s}:`).join(' or ')}`)).max(16))
     .default([]);
 }
 
 /** Every setting Parley reads from the environment, with its default. Documented in the README. */
-const EnvSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  /** postgres://… to use PostgreSQL; unset for the embedded SQLite database under DATA_DIR. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'Must be a postgres:// URL').optional(),
-  /** PostgreSQL schema to use (default: the server's search_path, usually "public"). */
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /**
-   * Behind a reverse proxy, which X-Forwarded-For hops to believe for the client IP (rate limits,
-   * sessions): a number of proxy hops, or the proxies' addresses/CIDRs, comma-separated.
-   * "true" means one hop. Believing every hop would let clients forge their IP.
-   */
-  TRUST_PROXY: z
-    .string()
-    .regex(/^(false|true|\d{1,2}|[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*)$/, 'Must be false, a hop count, or proxy addresses/CIDRs')
-    .transform((v): boolean | number | string => (v === 'false' ? false : v === 'true' ? 1 : /^\d+$/.test(v) ? Number(v) : v))
-    .default(false),
-  /** 0–1023, unique per node when several nodes share a database; random when unset. */
-  WORKER_ID: z.coerce.number().int().min(0).max(1023).optional(),
-  /** Sign-in attempts per client IP (login, register, guest, upgrade). */
-  AUTH_RATE_LIMIT_IP: rate.default({ points: 30, seconds: 60 }),
-  /**
-   * Failed passwords per account: per known source (somewhere the account signed in from
-   * before), and once more for all unfamiliar sources together (features/auth/rate-limit.ts).
-   */
-  AUTH_RATE_LIMIT_ACCOUNT: rate.default({ points: 10, seconds: 900 }),
-  /** Built web client to serve at /; empty to serve the API only. */
-  WEB_DIR: z.string().optional(),
-  /** redis://… to share events, presence, sessions and rate limits between several nodes. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'Must be a redis:// URL').optional(),
-  /** Prefix of every Redis key Parley uses, so several deployments (or test runs) can share one Redis. */
-  REDIS_PREFIX: z.string().regex(/^\S{0,64}$/, 'At most 64 characters, no spaces').default('parley:'),
-  /** With Redis: a node silent this long is presumed dead, and its sessions leave presence. */
-  NODE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
-  /** The address clients use to reach this server (https://chat.example.org), when behind a proxy. */
-  PUBLIC_URL: z.url().optional(),
-  /** How often gateway clients must send a heartbeat. */
-  GATEWAY_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(600_000).default(41_250),
-  /** How long a dropped gateway session can resume and have missed events replayed. */
-  RESUME_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
-  /** At most this many events are kept for replay, whatever their age. */
-  EVENT_LOG_MAX_ENTRIES: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
-  /** A gateway client this far behind (bytes queued) is disconnected; it can resume. */
-  GATEWAY_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
-  /** Messages per user per channel: `messages/seconds`. */
-  MESSAGE_RATE_LIMIT: rate.default({ points: 5, seconds: 5 }),
-  /** Most people in one call. Calls are a mesh (everyone sends to everyone), so keep it small. */
-  CALL_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(50).default(8),
-  /** A call device that drops (or whose node dies) stays in its call this long, to resume. */
-  CALL_RECONNECT_GRACE_SECONDS: z.coerce.number().min(0.5).max(600).default(20),
-  /** How long DM recipients are rung. */
-  CALL_RING_SECONDS: z.coerce.number().min(1).max(600).default(30),
-  /** Largest file per attachment, in bytes. */
-  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 ** 4).default(25 * 1024 * 1024),
-  /** STUN servers handed to call clients: `stun:host:port`, comma-separated. */
-  STUN_URLS: iceUrls(['stun', 'stuns']),
-  /** TURN servers handed to call clients with short-lived credentials (coturn `use-auth-secret`). */
-  TURN_URLS: iceUrls(['turn', 'turns']),
-  /** coturn's `static-auth-secret`: signs the TURN credentials. */
-  TURN_SECRET: z.string().min(16, 'At least 16 characters').optional(),
-  /**
-   * How long a TURN credential works: long enough to outlast a long call (coturn also checks the
-   * expiry on the requests that keep a relay alive), short enough that a leaked one soon dies.
-   */
-  TURN_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
-}).refine((e) => e.TURN_URLS.length === 0 || e.TURN_SECRET, { path: ['TURN_SECRET'], message: 'Required when TURN_URLS is set' });
+const EnvSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    /** postgres://… to use PostgreSQL; unset for the embedded SQLite database under DATA_DIR. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'Must be a postgres:// URL')
+      .optional(),
+    /** PostgreSQL schema to use (default: the server's search_path, usually "public"). */
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Behind a reverse proxy, which X-Forwarded-For hops to believe for the client IP (rate limits,
+     * sessions): a number of proxy hops, or the proxies' addresses/CIDRs, comma-separated.
+     * "true" means one hop. Believing every hop would let clients forge their IP.
+     */
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(false|true|\d{1,2}|[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*)$/, 'Must be false, a hop count, or proxy addresses/CIDRs')
+      .transform((v): boolean | number | string => (v === 'false' ? false : v === 'true' ? 1 : /^\d+$/.test(v) ? Number(v) : v))
+      .default(false),
+    /** 0–1023, unique per node when several nodes share a database; random when unset. */
+    WORKER_ID: z.coerce.number().int().min(0).max(1023).optional(),
+    /** Sign-in attempts per client IP (login, register, guest, upgrade). */
+    AUTH_RATE_LIMIT_IP: rate.default({ points: 30, seconds: 60 }),
+    /**
+     * Failed passwords per account: per known source (somewhere the account signed in from
+     * before), and once more for all unfamiliar sources together (features/auth/rate-limit.ts).
+     */
+    AUTH_RATE_LIMIT_ACCOUNT: rate.default({ points: 10, seconds: 900 }),
+    /** Built web client to serve at /; empty to serve the API only. */
+    WEB_DIR: z.string().optional(),
+    /** redis://… to share events, presence, sessions and rate limits between several nodes. */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'Must be a redis:// URL')
+      .optional(),
+    /** Prefix of every Redis key Parley uses, so several deployments (or test runs) can share one Redis. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^\S{0,64}$/, 'At most 64 characters, no spaces')
+      .default('parley:'),
+    /** With Redis: a node silent this long is presumed dead, and its sessions leave presence. */
+    NODE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
+    /** The address clients use to reach this server (https://chat.example.org), when behind a proxy. */
+    PUBLIC_URL: z.url().optional(),
+    /** How often gateway clients must send a heartbeat. */
+    GATEWAY_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(600_000).default(41_250),
+    /** How long a dropped gateway session can resume and have missed events replayed. */
+    RESUME_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+    /** At most this many events are kept for replay, whatever their age. */
+    EVENT_LOG_MAX_ENTRIES: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
+    /** A gateway client this far behind (bytes queued) is disconnected; it can resume. */
+    GATEWAY_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(4 * 1024 * 1024),
+    /** Messages per user per channel: `messages/seconds`. */
+    MESSAGE_RATE_LIMIT: rate.default({ points: 5, seconds: 5 }),
+    /** Most people in one call. Calls are a mesh (everyone sends to everyone), so keep it small. */
+    CALL_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(50).default(8),
+    /** A call device that drops (or whose node dies) stays in its call this long, to resume. */
+    CALL_RECONNECT_GRACE_SECONDS: z.coerce.number().min(0.5).max(600).default(20),
+    /** How long DM recipients are rung. */
+    CALL_RING_SECONDS: z.coerce.number().min(1).max(600).default(30),
+    /** Largest file per attachment, in bytes. */
+    ATTACHMENT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 ** 4)
+      .default(25 * 1024 * 1024),
+    /** STUN servers handed to call clients: `stun:host:port`, comma-separated. */
+    STUN_URLS: iceUrls(['stun', 'stuns']),
+    /** TURN servers handed to call clients with short-lived credentials (coturn `use-auth-secret`). */
+    TURN_URLS: iceUrls(['turn', 'turns']),
+    /** coturn's `static-auth-secret`: signs the TURN credentials. */
+    TURN_SECRET: z.string().min(16, 'At least 16 characters').optional(),
+    /**
+     * How long a TURN credential works: long enough to outlast a long call (coturn also checks the
+     * expiry on the requests that keep a relay alive), short enough that a leaked one soon dies.
+     */
+    TURN_CREDENTIAL_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(12 * 3600),
+  })
+  .refine((e) => e.TURN_URLS.length === 0 || e.TURN_SECRET, { path: ['TURN_SECRET'], message: 'Required when TURN_URLS is set' });
 
 export type Config = ReturnType<typeof parseConfig>;
 

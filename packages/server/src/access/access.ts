@@ -77,12 +77,7 @@ export async function channelAccess(db: Kysely<Tables>, channelId: Snowflake, us
   const channel = await db.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst();
   if (!channel) throw new ApiError('UNKNOWN_CHANNEL');
   if (isDirect(channel.type)) {
-    const membership = await db
-      .selectFrom('channel_members')
-      .select('state')
-      .where('channel_id', '=', channelId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const membership = await db.selectFrom('channel_members').select('state').where('channel_id', '=', channelId).where('user_id', '=', userId).executeTakeFirst();
     if (!membership) throw new ApiError('UNKNOWN_CHANNEL');
     return { channel, parent: null, guild: null, permissions: DM_PERMISSIONS, dmState: membership.state };
   }
@@ -130,12 +125,7 @@ export type DeclaredAccess<R extends RouteDef> = R['requires'] extends { channel
     : undefined;
 
 /** Checks what a route declares it requires (see RouteDef.requires) against its path's channel or guild. */
-export async function authorizeRoute(
-  db: Kysely<Tables>,
-  requires: NonNullable<RouteDef['requires']>,
-  params: unknown,
-  userId: Snowflake,
-): Promise<ChannelAccess | GuildAccess> {
+export async function authorizeRoute(db: Kysely<Tables>, requires: NonNullable<RouteDef['requires']>, params: unknown, userId: Snowflake): Promise<ChannelAccess | GuildAccess> {
   const ids = params as { channel_id?: Snowflake; guild_id?: Snowflake };
   const access = 'channel' in requires ? await channelAccess(db, ids.channel_id!, userId) : await guildAccess(db, ids.guild_id!, userId);
   const needed = 'channel' in requires ? requires.channel : requires.guild;

@@ -76,10 +76,7 @@ export class MemoryEventLog implements EventLog {
 
   private trim(now: number): void {
     const { windowMs, maxEntries, maxBytes = DEFAULT_MAX_BYTES } = this.retention;
-    while (
-      this.first < this.entries.length &&
-      (this.entries.length - this.first > maxEntries || now - this.entries[this.first]!.at > windowMs || this.bytes > maxBytes)
-    ) {
+    while (this.first < this.entries.length && (this.entries.length - this.first > maxEntries || now - this.entries[this.first]!.at > windowMs || this.bytes > maxBytes)) {
       this.bytes -= bytesOf(this.entries[this.first]!.entry);
       this.first++;
     }

@@ -47,7 +47,7 @@ describe('other commands', () => {
     const { client, username } = await signUp(server);
     const [line] = await run('admin', 'reset-password', username);
     const password = line!.split(': ')[1]!;
-    expect((await client.request(routes.users.getMe).catch((e: ParleyApiError) => e.status))).toBe(401);
+    expect(await client.request(routes.users.getMe).catch((e: ParleyApiError) => e.status)).toBe(401);
     const { token } = await server.client().request(routes.auth.login, { body: { login: username, password } });
     expect((await server.client(token).request(routes.users.getMe)).password_change_required).toBe(true);
   });

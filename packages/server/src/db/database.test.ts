@@ -21,9 +21,16 @@ describe(`database (${TEST_DB})`, () => {
     await db.insertInto('users').values({ id, username: 'max_id', created_at: 1_700_000_000_123 }).execute();
     const row = await db.selectFrom('users').select(['id', 'created_at', 'guest']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).toEqual({ id: '9223372036854775807', created_at: 1_700_000_000_123, guest: 0 });
-    const { count } = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const { count } = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
     expect(count).toBe(1);
-    const ordered = await db.selectFrom('users').select('id').where('id', '>', '9007199254740993' as Snowflake).execute();
+    const ordered = await db
+      .selectFrom('users')
+      .select('id')
+      .where('id', '>', '9007199254740993' as Snowflake)
+      .execute();
     expect(ordered.map((r) => r.id)).toEqual([id]);
   });
 
@@ -36,15 +43,24 @@ describe(`database (${TEST_DB})`, () => {
 
   it('enforces foreign keys (sessions die with their user)', async () => {
     const { db } = test.database;
-    await db.insertInto('users').values({ id: '100' as Snowflake, username: 'fk_user', created_at: 1 }).execute();
+    await db
+      .insertInto('users')
+      .values({ id: '100' as Snowflake, username: 'fk_user', created_at: 1 })
+      .execute();
     await db
       .insertInto('sessions')
       .values({ id: '101' as Snowflake, user_id: '100' as Snowflake, token_hash: 'h', client: 'c', ip: null, created_at: 1, last_used_at: 1 })
       .execute();
-    await db.deleteFrom('users').where('id', '=', '100' as Snowflake).execute();
+    await db
+      .deleteFrom('users')
+      .where('id', '=', '100' as Snowflake)
+      .execute();
     expect(await db.selectFrom('sessions').selectAll().execute()).toEqual([]);
     await expect(
-      db.insertInto('sessions').values({ id: '102' as Snowflake, user_id: '999' as Snowflake, token_hash: 'h2', client: 'c', ip: null, created_at: 1, last_used_at: 1 }).execute(),
+      db
+        .insertInto('sessions')
+        .values({ id: '102' as Snowflake, user_id: '999' as Snowflake, token_hash: 'h2', client: 'c', ip: null, created_at: 1, last_used_at: 1 })
+        .execute(),
     ).rejects.toThrow();
   });
 });

@@ -102,8 +102,7 @@ async function openPostgres(url: string, schema: string | null): Promise<Databas
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     // int8 (bigint, count(*)) as BigInt, like SQLite; NormalizeIntegersPlugin sorts them out.
     types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === pg.types.builtins.INT8 ? BigInt : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? BigInt : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
     },
   });
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [new NormalizeIntegersPlugin()] });

@@ -26,10 +26,7 @@ export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
 export async function migrateToLatest(database: Database): Promise<void> {
   const types = columnTypes(database.dialect);
   const provider: MigrationProvider = {
-    getMigrations: async () =>
-      Object.fromEntries(
-        Object.entries(MIGRATIONS).map(([name, m]): [string, Migration] => [name, { up: (db) => m.up(db, types) }]),
-      ),
+    getMigrations: async () => Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]): [string, Migration] => [name, { up: (db) => m.up(db, types) }])),
   };
   // With an explicit schema, Kysely must look for its bookkeeping tables there, not in any schema.
   const migrator = new Migrator({ db: database.db, provider, ...(database.schema ? { migrationTableSchema: database.schema } : {}) });

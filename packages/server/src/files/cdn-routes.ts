@@ -23,10 +23,6 @@ export function cdnRoutes(app: FastifyInstance, files: FileStore): void {
     const { folder, owner_id, file } = request.params as z.output<typeof Params>;
     const stored = await files.get(imageKey(folder, owner_id, file.split('.')[0]!));
     if (!stored) throw new ApiError('UNKNOWN_ROUTE');
-    return reply
-      .header('content-type', 'image/webp')
-      .header('content-length', stored.size)
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .send(stored.stream);
+    return reply.header('content-type', 'image/webp').header('content-length', stored.size).header('cache-control', 'public, max-age=31536000, immutable').send(stored.stream);
   });
 }

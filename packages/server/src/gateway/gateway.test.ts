@@ -275,16 +275,33 @@ describe('robustness', () => {
     await send(owner, general.id, 'keep me');
     const before = await sql`select id, content, edited_at from messages order by id`.execute(server.db.database.db);
     const frames: unknown[] = [
-      '', '{', 'null', '[]', '{"op":"1"}', '{"op":2}', '{"op":2,"d":null}', '{"op":6,"d":{"seq":-1}}', '{"op":8,"d":{"guild_id":"x"}}',
-      JSON.stringify({ op: 1, d: 'x'.repeat(100) }), JSON.stringify({ op: 3, d: { status: 'weird' } }), JSON.stringify({ op: 0, t: 'MESSAGE_CREATE', d: {} }),
-      JSON.stringify({ op: 2, d: { token: owner.client.token, intents: -1 } }), JSON.stringify({ __proto__: { op: 1 } }), '\u0000\u0001',
+      '',
+      '{',
+      'null',
+      '[]',
+      '{"op":"1"}',
+      '{"op":2}',
+      '{"op":2,"d":null}',
+      '{"op":6,"d":{"seq":-1}}',
+      '{"op":8,"d":{"guild_id":"x"}}',
+      JSON.stringify({ op: 1, d: 'x'.repeat(100) }),
+      JSON.stringify({ op: 3, d: { status: 'weird' } }),
+      JSON.stringify({ op: 0, t: 'MESSAGE_CREATE', d: {} }),
+      JSON.stringify({ op: 2, d: { token: owner.client.token, intents: -1 } }),
+      JSON.stringify({ __proto__: { op: 1 } }),
+      '\u0000\u0001',
     ];
     const sockets = await Promise.all(Array.from({ length: 20 }, () => RawGateway.open(server.url)));
     for (let round = 0; round < 300; round++) {
       const socket = sockets[round % sockets.length]!;
       if (socket.closed) continue;
       const pick = randomInt(3);
-      const frame = pick === 0 ? frames[randomInt(frames.length)]! : pick === 1 ? randomBytes(randomInt(1, 64)).toString(randomInt(2) ? 'hex' : 'latin1') : JSON.stringify({ op: randomInt(-2, 15), d: randomInt(2) ? null : { token: randomBytes(8).toString('hex'), seq: randomInt(1000) } });
+      const frame =
+        pick === 0
+          ? frames[randomInt(frames.length)]!
+          : pick === 1
+            ? randomBytes(randomInt(1, 64)).toString(randomInt(2) ? 'hex' : 'latin1')
+            : JSON.stringify({ op: randomInt(-2, 15), d: randomInt(2) ? null : { token: randomBytes(8).toString('hex'), seq: randomInt(1000) } });
       socket.send(frame);
     }
     const codes = await Promise.all(sockets.map(async (s) => (s.closed ? s.closed.code : await Promise.race([s.closeCode(), new Promise<number>((r) => setTimeout(() => r(0), 2000))]))));

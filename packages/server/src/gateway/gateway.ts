@@ -1,18 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  ALL_INTENTS,
-  GATEWAY_VERSION,
-  GatewayCloseCode,
-  GatewayOpcode,
-  type InboundFrame as Frame,
-  InboundFrame,
-  INTENTS_MAX,
-  Limits,
-  type PresenceStatus,
-  type Snowflake,
-} from '@parley/protocol';
+import { ALL_INTENTS, GATEWAY_VERSION, GatewayCloseCode, GatewayOpcode, type InboundFrame as Frame, InboundFrame, INTENTS_MAX, Limits, type PresenceStatus, type Snowflake } from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { WebSocketServer } from 'ws';
@@ -167,7 +156,6 @@ export class Gateway {
     ws.on('message', (data, isBinary) => void this.receive(connection, data as Buffer, isBinary));
     connection.send({ op: GatewayOpcode.HELLO, d: { heartbeat_interval: this.options.heartbeatMs } });
   }
-
 
   private async closed(connection: Connection, code: number): Promise<void> {
     connection.state = 'closed';
@@ -552,7 +540,10 @@ export class Gateway {
       const prefix = `${d.query.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
       query = query.innerJoin('users', 'users.id', 'members.user_id').where(sql<boolean>`users.username like ${prefix} escape '\\'`);
     }
-    const rows = await query.orderBy('members.user_id').limit(d.limit || 1000).execute();
+    const rows = await query
+      .orderBy('members.user_id')
+      .limit(d.limit || 1000)
+      .execute();
     const members = await loadMembers(db, d.guild_id, rows);
     const presences = d.presences ? await this.deps.presence.visible(members.map((m) => m.user.id)) : null;
     connection.sendDispatch('GUILD_MEMBERS_CHUNK', {

@@ -39,7 +39,6 @@ async function member(node: ClusterNode): Promise<Person> {
   return person;
 }
 
-
 const presenceOf = (userId: Snowflake, status: Presence['status']) => (p: Presence) => p.user.id === userId && p.status === status;
 const send = (person: Person, content: string, via?: ClusterNode) =>
   (via ? via.client(person.token) : person.rest).request(routes.messages.create, { params: { channel_id: channelId }, body: { content } });
@@ -147,11 +146,7 @@ describe('several nodes on PostgreSQL and Redis', () => {
       for (const [i, via] of [B, A, B].entries()) await send(owner, `m${i + 4}`, via);
 
       // The survivors notice C is dead and sweep its sessions: both users go offline.
-      await presence.until(
-        'vic and gone offline',
-        (items) => items.some(presenceOf(vic.userId, 'offline')) && items.some(presenceOf(gone.userId, 'offline')),
-        10_000,
-      );
+      await presence.until('vic and gone offline', (items) => items.some(presenceOf(vic.userId, 'offline')) && items.some(presenceOf(gone.userId, 'offline')), 10_000);
       target = B;
       await resumed.count(1, 10_000);
       await presence.until('vic online again', (items) => items.filter(presenceOf(vic.userId, 'online')).length === 2);

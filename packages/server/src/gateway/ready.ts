@@ -57,17 +57,9 @@ async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channelIds: r
 /** What reading a channel takes. */
 const READ = Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY;
 
-export async function buildReady(
-  db: Kysely<Tables>,
-  presence: PresenceStore,
-  user: UserRow,
-  session: { id: string; resumeUrl: string },
-  guildIds: readonly Snowflake[],
-): Promise<Ready> {
+export async function buildReady(db: Kysely<Tables>, presence: PresenceStore, user: UserRow, session: { id: string; resumeUrl: string }, guildIds: readonly Snowflake[]): Promise<Ready> {
   const bot = user.bot === 1;
-  const guilds = bot
-    ? guildIds.map((id) => ({ id, unavailable: true as const }))
-    : await Promise.all(guildIds.map((id) => guildCreatePayload(db, presence, id, user.id)));
+  const guilds = bot ? guildIds.map((id) => ({ id, unavailable: true as const })) : await Promise.all(guildIds.map((id) => guildCreatePayload(db, presence, id, user.id)));
   const privateChannels = bot ? [] : await privateChannelsOf(db, user.id);
   // Read states of what the user may read: their DMs, and per server what the access module allows.
   const readable = bot ? [] : await Promise.all(guildIds.map(async (id) => guildChannelsAllowing(db, await guildAccess(db, id, user.id), READ)));

@@ -73,7 +73,10 @@ describe('revoked credentials close open connections at once', () => {
   it('when sessions are deleted behind the server’s back (the admin CLI), at the next check', async () => {
     const person = await signUp(server);
     const gateway = await listen(person.client.token!);
-    await server.db.database.db.deleteFrom('sessions').where('user_id', '=', person.userId as never).execute();
+    await server.db.database.db
+      .deleteFrom('sessions')
+      .where('user_id', '=', person.userId as never)
+      .execute();
     await server.app.gateway.closeRevokedSignIns();
     expect(await gateway.closeCode()).toBe(GatewayCloseCode.AUTHENTICATION_FAILED);
   });

@@ -103,7 +103,12 @@ describe('every route refuses malformed input and changes nothing', () => {
     for (const route of allRoutes.filter((r) => r.params)) {
       for (const value of ['not-a-number', '-1', '1'.repeat(30), '99999999999999999999', '../../etc/passwd', ' ', '%00', '\u0000']) {
         const payload = route.body ? '{}' : undefined;
-        const response = await server.app.inject({ method: route.method, url: path(route, value), payload, headers: { authorization: adminToken, ...(payload ? { 'content-type': 'application/json' } : {}) } });
+        const response = await server.app.inject({
+          method: route.method,
+          url: path(route, value),
+          payload,
+          headers: { authorization: adminToken, ...(payload ? { 'content-type': 'application/json' } : {}) },
+        });
         // The invite code parameter is free text, so some of these are merely unknown (404).
         expect([400, 404], `${route.path} with ${JSON.stringify(value)}`).toContain(response.statusCode);
         expect(typeof response.json().code).toBe('number');

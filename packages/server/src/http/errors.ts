@@ -1,12 +1,4 @@
-import {
-  ApiErrors,
-  type ApiErrorName,
-  type ErrorBody,
-  type FieldProblem,
-  describeFormErrors,
-  issuesToProblems,
-  toFormErrors,
-} from '@parley/protocol';
+import { ApiErrors, type ApiErrorName, type ErrorBody, type FieldProblem, describeFormErrors, issuesToProblems, toFormErrors } from '@parley/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { PageFallback } from './web';

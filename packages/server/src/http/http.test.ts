@@ -15,8 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const post = (url: string, payload: string, headers: Record<string, string> = {}) =>
-  server.app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json', ...headers } });
+const post = (url: string, payload: string, headers: Record<string, string> = {}) => server.app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json', ...headers } });
 
 describe('bad input', () => {
   it('answers malformed JSON with 50109 and stores nothing', async () => {
@@ -130,8 +129,7 @@ describe('rate limits', () => {
     const limited = await startTestServer({ env: { AUTH_RATE_LIMIT_IP: '2/60', TRUST_PROXY: '1' } });
     try {
       // The client forges the left part; the proxy (127.0.0.1) appends the real address.
-      const attempt = (forged: string) =>
-        limited.app.inject({ method: 'POST', url: '/api/v10/auth/guest', payload: {}, headers: { 'x-forwarded-for': `${forged}, 203.0.113.7` } });
+      const attempt = (forged: string) => limited.app.inject({ method: 'POST', url: '/api/v10/auth/guest', payload: {}, headers: { 'x-forwarded-for': `${forged}, 203.0.113.7` } });
       expect((await attempt('1.1.1.1')).statusCode).toBe(200);
       expect((await attempt('2.2.2.2')).statusCode).toBe(200);
       expect((await attempt('3.3.3.3')).statusCode).toBe(429);
@@ -146,8 +144,7 @@ describe('rate limits', () => {
     const limited = await startTestServer({ env: { AUTH_RATE_LIMIT_ACCOUNT: '3/900' } });
     try {
       const { username, password } = await signUp(limited);
-      const login = (pw: string, ip: string) =>
-        limited.app.inject({ method: 'POST', url: '/api/v10/auth/login', payload: { login: username, password: pw }, remoteAddress: ip });
+      const login = (pw: string, ip: string) => limited.app.inject({ method: 'POST', url: '/api/v10/auth/login', payload: { login: username, password: pw }, remoteAddress: ip });
       for (let i = 0; i < 3; i++) expect((await login('wrong guess', `10.0.1.${i}`)).statusCode).toBe(400);
       const locked = await login(password, '10.0.2.1');
       expect(locked.statusCode).toBe(429);

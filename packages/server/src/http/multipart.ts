@@ -48,12 +48,7 @@ const MALFORMED = 'Malformed multipart/form-data body';
  * if anything later fails. Returns the body, still to be validated by the route's schema ({}
  * when there is no payload_json).
  */
-export async function readMultipartBody<Stored>(
-  request: FastifyRequest,
-  options: { maxCount: number },
-  store: (file: IncomingFile) => Promise<Stored>,
-  received: Stored[],
-): Promise<unknown> {
+export async function readMultipartBody<Stored>(request: FastifyRequest, options: { maxCount: number }, store: (file: IncomingFile) => Promise<Stored>, received: Stored[]): Promise<unknown> {
   const parts = request.parts({
     limits: { files: options.maxCount + 1, fields: 4, parts: options.maxCount + 4, fieldSize: Limits.jsonBodyMaxBytes },
   });

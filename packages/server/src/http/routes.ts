@@ -59,13 +59,7 @@ export type RouteFileReceiver<R extends RouteDef, Stored> = FileReceiver<RoutePa
  * schema then validates, exactly as a JSON body would be. Should the request fail after any
  * file was stored (validation, the handler), the receiver discards them.
  */
-function handle<R extends RouteDef, Stored = never>(
-  app: FastifyInstance,
-  gate: RouteGate,
-  route: R,
-  handler: Handler<R, Stored>,
-  receiver?: RouteFileReceiver<R, Stored>,
-): void {
+function handle<R extends RouteDef, Stored = never>(app: FastifyInstance, gate: RouteGate, route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>): void {
   if (Boolean(route.files) !== Boolean(receiver)) throw new Error(`${route.method} ${route.path}: a route takes a file receiver exactly when it declares files`);
   /** Files stored for requests still in flight, until the handler has taken them. */
   const pending = new WeakMap<FastifyRequest, Stored[]>();
@@ -146,8 +140,7 @@ function handle<R extends RouteDef, Stored = never>(
 
 /** `handle` bound to one app and gate: what feature modules register their routes with. */
 export function routeRegistrar(app: FastifyInstance, gate: RouteGate) {
-  return <R extends RouteDef, Stored = never>(route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>): void =>
-    handle(app, gate, route, handler, receiver);
+  return <R extends RouteDef, Stored = never>(route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>): void => handle(app, gate, route, handler, receiver);
 }
 
 /** What the OpenAPI page says a route requires, from its declaration. */

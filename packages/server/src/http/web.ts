@@ -28,10 +28,7 @@ export async function installWebClient(app: FastifyInstance, webDir: string | nu
   app.get('/', (_request, reply) => sendIndex(reply));
   return (request, reply) => {
     const isPage =
-      (request.method === 'GET' || request.method === 'HEAD') &&
-      !request.url.startsWith('/api/') &&
-      !request.url.startsWith('/cdn/') &&
-      (request.headers.accept ?? '').includes('text/html');
+      (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/') && !request.url.startsWith('/cdn/') && (request.headers.accept ?? '').includes('text/html');
     return isPage ? sendIndex(reply) : null;
   };
 }

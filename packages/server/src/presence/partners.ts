@@ -64,8 +64,5 @@ export async function partnerPresenceEvents(db: Kysely<Tables>, userId: Snowflak
 export async function introducePresences(db: Kysely<Tables>, presence: PresenceStore, a: Snowflake, b: Snowflake): Promise<OutgoingEvent<'PRESENCE_UPDATE'>[]> {
   if (!(await dmPartnersOf(db, a)).includes(b)) return [];
   const visible = await presence.visible([a, b]);
-  return [
-    event('PRESENCE_UPDATE', toPresence(a, visible.get(a) ?? 'offline'), { users: [b] }),
-    event('PRESENCE_UPDATE', toPresence(b, visible.get(b) ?? 'offline'), { users: [a] }),
-  ];
+  return [event('PRESENCE_UPDATE', toPresence(a, visible.get(a) ?? 'offline'), { users: [b] }), event('PRESENCE_UPDATE', toPresence(b, visible.get(b) ?? 'offline'), { users: [a] })];
 }

@@ -81,7 +81,8 @@ redis.call('SADD', KEYS[2], ARGV[2])
 return was
 `;
 
-type Scripts = Redis & Record<'parleyPresenceConnect' | 'parleyPresenceSetStatus' | 'parleyPresenceDisconnect' | 'parleyPresenceSweep' | 'parleyPresenceHeartbeat', (...args: string[]) => Promise<unknown>>;
+type Scripts = Redis &
+  Record<'parleyPresenceConnect' | 'parleyPresenceSetStatus' | 'parleyPresenceDisconnect' | 'parleyPresenceSweep' | 'parleyPresenceHeartbeat', (...args: string[]) => Promise<unknown>>;
 
 export interface RedisPresenceOptions {
   /** Key prefix (REDIS_PREFIX). */
@@ -124,9 +125,12 @@ export class RedisPresenceStore implements PresenceStore {
     redis.defineCommand('parleyPresenceSweep', { numberOfKeys: 3, lua: SWEEP });
     redis.defineCommand('parleyPresenceHeartbeat', { numberOfKeys: 2, lua: HEARTBEAT });
     this.redis = redis as Scripts;
-    this.timer = setInterval(() => {
-      this.refreshing ??= this.refresh().finally(() => (this.refreshing = null));
-    }, Math.max(100, Math.floor(options.nodeTimeoutMs / 3))).unref();
+    this.timer = setInterval(
+      () => {
+        this.refreshing ??= this.refresh().finally(() => (this.refreshing = null));
+      },
+      Math.max(100, Math.floor(options.nodeTimeoutMs / 3)),
+    ).unref();
   }
 
   /** Registers this node as alive; sweeping starts one refresh interval later, once listeners are in place. */
@@ -243,14 +247,7 @@ export class RedisPresenceStore implements PresenceStore {
   private async sweep(): Promise<void> {
     for (const node of await this.redis.smembers(this.key('nodes'))) {
       if (node === this.nodeId || this.closed) continue;
-      const changes = (await this.redis.parleyPresenceSweep(
-        this.key('node', node),
-        this.key('nodes'),
-        this.key('alive', node),
-        node,
-        this.key('status', ''),
-        this.key('sessions', ''),
-      )) as string[];
+      const changes = (await this.redis.parleyPresenceSweep(this.key('node', node), this.key('nodes'), this.key('alive', node), node, this.key('status', ''), this.key('sessions', ''))) as string[];
       for (let i = 0; i + 1 < changes.length; i += 2) {
         const before = visibleStatus(changes[i + 1] as PresenceStatus);
         if (before !== 'offline') this.report(changes[i] as Snowflake, { before, after: 'offline' });

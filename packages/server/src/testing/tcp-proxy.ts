@@ -46,7 +46,10 @@ export class TcpProxy {
     }
     this.relayed++;
     const upstream = net.connect(target.port, target.host);
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       this.sockets.add(from);
       from.pipe(to);
       from.on('error', () => to.destroy());

@@ -43,7 +43,15 @@ export function applicationRoutes(app: FastifyInstance, ctx: AppContext): void {
   }
 
   route(routes.applications.create, async ({ auth, body }) => {
-    const row: ApplicationRow = { id: ctx.ids.next(), name: body.name, description: body.description ?? '', owner_id: auth.user.id, bot_user_id: null, bot_token_hash: null, created_at: ctx.clock.now() };
+    const row: ApplicationRow = {
+      id: ctx.ids.next(),
+      name: body.name,
+      description: body.description ?? '',
+      owner_id: auth.user.id,
+      bot_user_id: null,
+      bot_token_hash: null,
+      created_at: ctx.clock.now(),
+    };
     await db.insertInto('applications').values(row).execute();
     return toApplication(row);
   });
@@ -65,7 +73,11 @@ export function applicationRoutes(app: FastifyInstance, ctx: AppContext): void {
     // Discord's layout: the bot's ID in base64, a dot, then the secret. The dot tells bot tokens
     // from people's tokens (which never contain one).
     const token = `${Buffer.from(botId).toString('base64url')}.${randomBytes(24).toString('base64url')}`;
-    await db.updateTable('applications').set({ bot_user_id: botId, bot_token_hash: hashToken(token) }).where('id', '=', application.id).execute();
+    await db
+      .updateTable('applications')
+      .set({ bot_user_id: botId, bot_token_hash: hashToken(token) })
+      .where('id', '=', application.id)
+      .execute();
     // A new token replaces the old one: whatever is still connected with it is cut off.
     if (application.bot_user_id) await ctx.events.closeConnections({ users: [botId] }, 'Bot token reset');
     return { token, user: toUser(await getUserOrThrow(db, botId)) };
@@ -125,7 +137,13 @@ export function applicationRoutes(app: FastifyInstance, ctx: AppContext): void {
 /** The bot's own user: a username from the application's name, made unique if needed. */
 async function createBotUser(ctx: AppContext, application: ApplicationRow): Promise<Snowflake> {
   const id = ctx.ids.next();
-  const base = application.name.toLowerCase().replace(/[^a-z0-9_.]+/g, '_').replace(/\.{2,}/g, '.').slice(0, 24).replace(/^[._]+|[._]+$/g, '') || 'bot';
+  const base =
+    application.name
+      .toLowerCase()
+      .replace(/[^a-z0-9_.]+/g, '_')
+      .replace(/\.{2,}/g, '.')
+      .slice(0, 24)
+      .replace(/^[._]+|[._]+$/g, '') || 'bot';
   for (let attempt = 0; ; attempt++) {
     const username = attempt === 0 ? base : `${base}_${randomBytes(3).toString('hex')}`;
     const taken = await ctx.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();

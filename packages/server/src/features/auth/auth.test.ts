@@ -11,7 +11,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-
 describe('register and login', () => {
   it('registers, then logs in by username or e-mail, in any case', async () => {
     const username = uniqueName('Alice');
@@ -142,7 +141,7 @@ describe('failed logins cannot lock the owner out', () => {
     expect(refused.json().retry_after).toBeGreaterThan(800);
   });
 
-  it('recognises the owner\'s browser by its device cookie on a new network', async () => {
+  it("recognises the owner's browser by its device cookie on a new network", async () => {
     const { username, setCookie } = await ownerSignsUp();
     const cookie = deviceCookie(setCookie);
     await attackerGuesses(username);
@@ -168,7 +167,7 @@ describe('failed logins cannot lock the owner out', () => {
     expect((await logIn(username, password, attackerIp(70))).statusCode).toBe(200);
   });
 
-  it('clears a known source\'s counter when the owner gets the password right', async () => {
+  it("clears a known source's counter when the owner gets the password right", async () => {
     const { username } = await ownerSignsUp();
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 2; i++) expect((await logIn(username, 'typo', OWNER_IP)).statusCode).toBe(400);

@@ -19,12 +19,7 @@ export function assertRegistrationAllowed(settings: InstanceSettings, request: {
 }
 
 /** In "invite" mode, uses up the invite inside the sign-up transaction (so a failed sign-up gives it back). */
-export async function claimInviteIfRequired(
-  trx: Kysely<Tables>,
-  invites: RegistrationInvites,
-  settings: InstanceSettings,
-  invite: string | undefined,
-): Promise<void> {
+export async function claimInviteIfRequired(trx: Kysely<Tables>, invites: RegistrationInvites, settings: InstanceSettings, invite: string | undefined): Promise<void> {
   if (settings.registration_mode !== 'invite') return;
   if (!invite || !(await invites.consume(trx, invite))) {
     throw fieldError('invite', 'INVALID_INVITE', 'This invite is invalid, expired or used up.');

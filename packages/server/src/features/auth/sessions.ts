@@ -55,8 +55,7 @@ export class Sessions {
    * The token of a gateway IDENTIFY / RESUME, which comes without the HTTP scheme word: bot
    * tokens are told apart by their dot (people's tokens are base64url, which has none).
    */
-  authenticateToken = async (token: string): Promise<Auth> =>
-    this.authenticate(/^bot\s/i.test(token) || !token.includes('.') ? token : `Bot ${token}`);
+  authenticateToken = async (token: string): Promise<Auth> => this.authenticate(/^bot\s/i.test(token) || !token.includes('.') ? token : `Bot ${token}`);
 
   private async authenticateBot(token: string): Promise<Auth> {
     const user = await this.db
@@ -75,14 +74,7 @@ export class Sessions {
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .selectAll('users')
-      .select([
-        'sessions.id as session_id',
-        'sessions.token_hash',
-        'sessions.client',
-        'sessions.ip',
-        'sessions.created_at as session_created_at',
-        'sessions.last_used_at',
-      ])
+      .select(['sessions.id as session_id', 'sessions.token_hash', 'sessions.client', 'sessions.ip', 'sessions.created_at as session_created_at', 'sessions.last_used_at'])
       .where('sessions.token_hash', '=', hashToken(token))
       .executeTakeFirst();
     if (!row) throw new ApiError('UNAUTHORIZED');
@@ -94,15 +86,10 @@ export class Sessions {
       session.last_used_at = now;
     }
     return { user: user as UserRow, session };
-  };
+  }
 
   async list(userId: Snowflake, currentSessionId: Snowflake): Promise<Session[]> {
-    const rows = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('last_used_at', 'desc')
-      .execute();
+    const rows = await this.db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('last_used_at', 'desc').execute();
     return rows.map((row) => ({
       id: row.id,
       current: row.id === currentSessionId,
@@ -115,11 +102,7 @@ export class Sessions {
 
   /** Signs out one session of this user; another user's session ID is "unknown", not "forbidden". */
   async revoke(userId: Snowflake, sessionId: Snowflake): Promise<void> {
-    const result = await this.db
-      .deleteFrom('sessions')
-      .where('id', '=', sessionId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const result = await this.db.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', userId).executeTakeFirst();
     if (result.numDeletedRows === 0n) throw new ApiError('UNKNOWN_SESSION');
     await this.events.closeConnections({ signIns: [sessionId] }, 'Signed out');
   }

@@ -85,7 +85,11 @@ export class KnownSources {
         .onConflict((oc) => oc.columns(['user_id', 'source']).doUpdateSet({ last_signed_in_at: now }))
         .execute();
     }
-    await db.deleteFrom('known_sign_in_sources').where('user_id', '=', userId).where('last_signed_in_at', '<=', now - REMEMBER_SOURCE_MS).execute();
+    await db
+      .deleteFrom('known_sign_in_sources')
+      .where('user_id', '=', userId)
+      .where('last_signed_in_at', '<=', now - REMEMBER_SOURCE_MS)
+      .execute();
     // Refreshed at every sign-in, so a browser in use keeps it.
     const attributes = [`Path=/api`, `Max-Age=${REMEMBER_SOURCE_MS / 1000}`, 'HttpOnly', 'SameSite=Strict', ...(this.httpsOnly || request.protocol === 'https' ? ['Secure'] : [])];
     reply.header('set-cookie', `${DEVICE_COOKIE}=${deviceId}; ${attributes.join('; ')}`);

@@ -29,7 +29,6 @@ async function member(node: ClusterNode): Promise<Person> {
   return { userId: user_id as Snowflake, token };
 }
 
-
 async function voiceChannel(): Promise<Snowflake> {
   const channel = await A.client(owner.token).request(routes.channels.create, { params: { guild_id: guildId }, body: { name: uniqueName('v'), type: ChannelType.GUILD_VOICE } });
   return channel.id;
@@ -98,10 +97,12 @@ describe('calls across nodes', () => {
 
   it('keeps the size limit when people on both nodes join at the same moment', async () => {
     const channelId = await voiceChannel();
-    const people = await Promise.all([A, B, A, B, A, B].map(async (node) => {
-      const person = await member(node);
-      return { person, client: await node.connect(person.token) };
-    }));
+    const people = await Promise.all(
+      [A, B, A, B, A, B].map(async (node) => {
+        const person = await member(node);
+        return { person, client: await node.connect(person.token) };
+      }),
+    );
     const outcomes = people.map(({ client, person }) => {
       const states = collect(client.gateway, 'VOICE_STATE_UPDATE');
       const errors = collect(client.gateway, 'VOICE_ERROR');

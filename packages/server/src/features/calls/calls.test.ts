@@ -19,7 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-
 /** Where a call happens: a voice channel in a guild, or a DM (guild_id null). */
 type CallPlace = { id: Snowflake; guild_id?: Snowflake | null | undefined };
 
@@ -155,7 +154,7 @@ describe('who may join', () => {
     expect(await storedStates(voice.id)).toHaveLength(MAX);
   });
 
-  it('ends a voice channel\'s call when the channel is deleted, and takes out who is removed from a private one', async () => {
+  it("ends a voice channel's call when the channel is deleted, and takes out who is removed from a private one", async () => {
     const { owner, guild, members } = await voiceGuild(1);
     const watcher = await server.connect(owner.client.token!);
     const seen = collect(watcher.gateway, 'VOICE_STATE_UPDATE');
@@ -188,7 +187,7 @@ describe('who may join', () => {
 });
 
 describe('signaling', () => {
-  it('relays offers, candidates and keys only to the other participant\'s call session', async () => {
+  it("relays offers, candidates and keys only to the other participant's call session", async () => {
     const { owner, voice, members } = await voiceGuild(2);
     const a = await inCall(owner, voice);
     const b = await inCall(members[0]!, voice);
@@ -199,7 +198,12 @@ describe('signaling', () => {
     const toA = collect(a.gateway, 'RTC_SIGNAL');
 
     a.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: members[0]!.userId as Snowflake, ...offer });
-    a.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: members[0]!.userId as Snowflake, type: 'candidates', candidates: [{ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 }] });
+    a.gateway.sendRtcSignal({
+      channel_id: voice.id,
+      to_user_id: members[0]!.userId as Snowflake,
+      type: 'candidates',
+      candidates: [{ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 }],
+    });
     b.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: owner.userId as Snowflake, type: 'media_key', key: { key_id: 1, ciphertext: 'c2VhbGVk' } });
     const [description, candidates] = await toB.count(2);
     expect(description).toMatchObject({ channel_id: voice.id, from_user_id: owner.userId, from_session_id: a.gateway.sessionId, ...offer });

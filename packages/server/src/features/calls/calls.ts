@@ -1,14 +1,4 @@
-import {
-  type CallCreate,
-  ChannelType,
-  MessageType,
-  Permissions,
-  type RtcSignalSend,
-  type Snowflake,
-  type VoiceDisconnected,
-  type VoiceErrorCode,
-  type VoiceStateUpdate,
-} from '@parley/protocol';
+import { type CallCreate, ChannelType, MessageType, Permissions, type RtcSignalSend, type Snowflake, type VoiceDisconnected, type VoiceErrorCode, type VoiceStateUpdate } from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Audience } from '../../bus/event-log';
@@ -103,7 +93,12 @@ export class Calls {
     if (current && current.session_id === session.sessionId && current.channel_id === d.channel_id) {
       // Only flags changed (mute, camera, screen, key): no rules to check.
       const flags = flagsOf(d, current);
-      await db.updateTable('voice_states').set({ ...flags, seen_at: now }).where('user_id', '=', session.userId).where('session_id', '=', session.sessionId).execute();
+      await db
+        .updateTable('voice_states')
+        .set({ ...flags, seen_at: now })
+        .where('user_id', '=', session.userId)
+        .where('session_id', '=', session.sessionId)
+        .execute();
       await this.ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...current, ...flags }), await this.audienceOf(access.channel)));
       return;
     }
@@ -160,7 +155,14 @@ export class Calls {
         startedCall = true;
         const dm = isDirect(channel.type) ? await this.startDmCall(trx, channel, session.userId) : null;
         reopened = dm?.reopened ?? [];
-        call = { channel_id: channel.id, guild_id: channel.guild_id, message_id: dm?.messageId ?? null, ringing: JSON.stringify(dm?.ringing ?? []), ring_expires_at: dm?.ringing.length ? now + this.options.ringMs : null, started_at: now };
+        call = {
+          channel_id: channel.id,
+          guild_id: channel.guild_id,
+          message_id: dm?.messageId ?? null,
+          ringing: JSON.stringify(dm?.ringing ?? []),
+          ring_expires_at: dm?.ringing.length ? now + this.options.ringMs : null,
+          started_at: now,
+        };
         await trx.insertInto('calls').values(call).execute();
       }
       const state: VoiceStateRow = {
@@ -173,7 +175,11 @@ export class Calls {
         seen_at: now,
       };
       const { user_id: _key, ...changes } = state;
-      await trx.insertInto('voice_states').values(state).onConflict((oc) => oc.column('user_id').doUpdateSet(changes)).execute();
+      await trx
+        .insertInto('voice_states')
+        .values(state)
+        .onConflict((oc) => oc.column('user_id').doUpdateSet(changes))
+        .execute();
       // A recipient who joins stops ringing; the call message records everyone who came.
       const ringing = parseIds(call.ringing);
       const stillRinging = ringing.filter((id) => id !== session.userId);
@@ -217,7 +223,10 @@ export class Calls {
         has_images: 0,
       })
       .execute();
-    await trx.insertInto('message_calls').values({ message_id: messageId, participants: JSON.stringify([callerId]), ended_at: null }).execute();
+    await trx
+      .insertInto('message_calls')
+      .values({ message_id: messageId, participants: JSON.stringify([callerId]), ended_at: null })
+      .execute();
     await trx.updateTable('channels').set({ last_message_id: messageId }).where('id', '=', channel.id).execute();
     // A call reopens a DM its recipients had closed, as a message does.
     const hidden = recipients.filter((r) => r.state === 'hidden').map((r) => r.user_id);
@@ -230,7 +239,11 @@ export class Calls {
     if (!row) return;
     const participants = parseIds(row.participants);
     if (participants.includes(userId)) return;
-    await trx.updateTable('message_calls').set({ participants: JSON.stringify([...participants, userId]) }).where('message_id', '=', messageId).execute();
+    await trx
+      .updateTable('message_calls')
+      .set({ participants: JSON.stringify([...participants, userId]) })
+      .where('message_id', '=', messageId)
+      .execute();
   }
 
   private async publishJoin(session: VoiceSession, access: ChannelAccess, joined: Awaited<ReturnType<Calls['join']>>): Promise<void> {
@@ -415,7 +428,15 @@ export class Calls {
       .where('calls.guild_id', 'is', null)
       .execute();
     if (calls.length === 0) return [];
-    const states = await db.selectFrom('voice_states').selectAll().where('channel_id', 'in', calls.map((c) => c.channel_id)).execute();
+    const states = await db
+      .selectFrom('voice_states')
+      .selectAll()
+      .where(
+        'channel_id',
+        'in',
+        calls.map((c) => c.channel_id),
+      )
+      .execute();
     return calls.map((call) => ({ ...toCall(call), voice_states: states.filter((s) => s.channel_id === call.channel_id).map((s) => toVoiceState(s)) }));
   }
 
@@ -434,9 +455,18 @@ export class Calls {
     const now = clock.now();
     const local = [...this.local];
     for (let i = 0; i < local.length; i += 500) {
-      await db.updateTable('voice_states').set({ seen_at: now }).where('session_id', 'in', local.slice(i, i + 500)).execute();
+      await db
+        .updateTable('voice_states')
+        .set({ seen_at: now })
+        .where('session_id', 'in', local.slice(i, i + 500))
+        .execute();
     }
-    const expired = await db.selectFrom('voice_states').selectAll().where('seen_at', '<', now - this.options.graceMs).limit(500).execute();
+    const expired = await db
+      .selectFrom('voice_states')
+      .selectAll()
+      .where('seen_at', '<', now - this.options.graceMs)
+      .limit(500)
+      .execute();
     for (const state of expired) {
       const departure = await this.remove(state.user_id, state.session_id);
       if (departure) await this.ctx.events.publish(disconnected(state, 'timed_out'), ...(await this.departureEvents(departure)));

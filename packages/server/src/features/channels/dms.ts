@@ -59,7 +59,10 @@ function dmKey(a: Snowflake, b: Snowflake): string {
 /** A DM or group DM as one of its members sees it. */
 export async function dmAsSeenBy(db: Kysely<Tables>, channel: ChannelRow, viewerId: Snowflake): Promise<Channel> {
   const members = await db.selectFrom('channel_members').select(['user_id', 'state']).where('channel_id', '=', channel.id).execute();
-  const users = await usersByIds(db, members.map((m) => m.user_id));
+  const users = await usersByIds(
+    db,
+    members.map((m) => m.user_id),
+  );
   const others = members.filter((m) => m.user_id !== viewerId).flatMap((m) => (users.has(m.user_id) ? [toUser(users.get(m.user_id)!)] : []));
   const mine = members.find((m) => m.user_id === viewerId);
   return toChannel(channel, { recipients: others, messageRequest: mine?.state === 'request' });
@@ -76,8 +79,21 @@ async function assertCanDm(db: Kysely<Tables>, sender: Snowflake, recipients: re
 
 function newDirectChannel(ctx: AppContext, type: number, owner: Snowflake | null, key: string | null): NewChannel {
   return {
-    id: ctx.ids.next(), type, guild_id: null, name: null, topic: null, parent_id: null, owner_id: owner, icon: null,
-    last_message_id: null, last_pin_at: null, bitrate: null, user_limit: null, auto_archive_duration: null, dm_key: key, created_at: ctx.clock.now(),
+    id: ctx.ids.next(),
+    type,
+    guild_id: null,
+    name: null,
+    topic: null,
+    parent_id: null,
+    owner_id: owner,
+    icon: null,
+    last_message_id: null,
+    last_pin_at: null,
+    bitrate: null,
+    user_limit: null,
+    auto_archive_duration: null,
+    dm_key: key,
+    created_at: ctx.clock.now(),
   };
 }
 
@@ -167,7 +183,10 @@ export async function privateChannelsOf(db: Kysely<Tables>, userId: Snowflake): 
     )
     .where('user_id', '!=', userId)
     .execute();
-  const users = await usersByIds(db, others.map((o) => o.user_id));
+  const users = await usersByIds(
+    db,
+    others.map((o) => o.user_id),
+  );
   return mine.map(({ state, ...channel }) =>
     toChannel(channel, {
       recipients: others.filter((o) => o.channel_id === channel.id).flatMap((o) => (users.has(o.user_id) ? [toUser(users.get(o.user_id)!)] : [])),

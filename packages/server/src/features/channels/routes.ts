@@ -221,9 +221,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // ---- direct messages ----
 
-  route(routes.channels.openDm, async ({ auth, body }) =>
-    body.recipient_id ? openDm(ctx, auth.user.id, body.recipient_id) : openGroupDm(ctx, auth.user.id, body.recipients!),
-  );
+  route(routes.channels.openDm, async ({ auth, body }) => (body.recipient_id ? openDm(ctx, auth.user.id, body.recipient_id) : openGroupDm(ctx, auth.user.id, body.recipients!)));
 
   route(routes.channels.listDms, async ({ auth }) => privateChannelsOf(db, auth.user.id));
 
@@ -290,8 +288,5 @@ async function leaveGroupDm(ctx: AppContext, channel: ChannelRow, userId: Snowfl
   } else if (channel.owner_id === userId) {
     await db.updateTable('channels').set({ owner_id: remaining[0]!.user_id }).where('id', '=', channel.id).execute();
   }
-  await ctx.events.publish(
-    event('CHANNEL_RECIPIENT_REMOVE', { channel_id: channel.id, user }, { users: remaining.map((r) => r.user_id) }),
-    event('CHANNEL_DELETE', removedView, { users: [userId] }),
-  );
+  await ctx.events.publish(event('CHANNEL_RECIPIENT_REMOVE', { channel_id: channel.id, user }, { users: remaining.map((r) => r.user_id) }), event('CHANNEL_DELETE', removedView, { users: [userId] }));
 }

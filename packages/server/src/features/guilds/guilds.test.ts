@@ -82,7 +82,7 @@ describe('server management', () => {
     const firstPage = await owner.client.request(routes.guilds.listMembers, { params: { guild_id: guild.id }, query: { limit: 2 } });
     const secondPage = await owner.client.request(routes.guilds.listMembers, { params: { guild_id: guild.id }, query: { limit: 2, after: firstPage[1]!.user.id } });
     expect([...firstPage, ...secondPage].map((m) => m.user.id).sort()).toEqual([owner.userId, members[0]!.userId, members[1]!.userId].sort());
-    expect((await owner.client.request(routes.guilds.listMine))).toEqual([expect.objectContaining({ id: guild.id, owner: true })]);
+    expect(await owner.client.request(routes.guilds.listMine)).toEqual([expect.objectContaining({ id: guild.id, owner: true })]);
     expect((await members[0]!.client.request(routes.guilds.listMine))[0]).toMatchObject({ owner: false, permissions: expect.stringMatching(/^\d+$/) });
   });
 

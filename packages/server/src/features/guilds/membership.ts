@@ -50,17 +50,18 @@ export async function removeMember(ctx: AppContext, guildId: Snowflake, userId: 
       .execute();
     await trx.deleteFrom('members').where('guild_id', '=', guildId).where('user_id', '=', userId).execute();
   });
-  await ctx.events.publish(
-    event('GUILD_MEMBER_REMOVE', { guild_id: guildId, user: toUser(user) }, { guilds: [guildId] }),
-    event('GUILD_DELETE', { id: guildId }, { users: [userId] }),
-  );
+  await ctx.events.publish(event('GUILD_MEMBER_REMOVE', { guild_id: guildId, user: toUser(user) }, { guilds: [guildId] }), event('GUILD_DELETE', { id: guildId }, { users: [userId] }));
   await ctx.calls.eject(userId, { guildId });
 }
 
 /** Bots get a managed role named after them, holding the permissions they were added with. */
 export async function createBotRole(ctx: AppContext, trx: Kysely<Tables>, guildId: Snowflake, botName: string, permissions: bigint): Promise<Snowflake> {
   const roleId = ctx.ids.next();
-  const top = await trx.selectFrom('roles').select((eb) => eb.fn.max('position').as('p')).where('guild_id', '=', guildId).executeTakeFirst();
+  const top = await trx
+    .selectFrom('roles')
+    .select((eb) => eb.fn.max('position').as('p'))
+    .where('guild_id', '=', guildId)
+    .executeTakeFirst();
   await trx
     .insertInto('roles')
     .values({ id: roleId, guild_id: guildId, name: botName, permissions: String(permissions), position: Number(top?.p ?? 0) + 1, managed: 1 })

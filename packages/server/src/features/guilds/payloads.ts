@@ -38,7 +38,11 @@ export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceS
     db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow(),
     db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).orderBy('position').execute(),
     db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
-    db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('guild_id', '=', guildId).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('guild_id', '=', guildId)
+      .executeTakeFirstOrThrow(),
     db.selectFrom('members').selectAll().where('guild_id', '=', guildId).orderBy('user_id').limit(MEMBERS_IN_GUILD_CREATE).execute(),
     db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', viewerId).executeTakeFirstOrThrow(),
     db

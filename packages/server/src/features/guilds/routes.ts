@@ -27,14 +27,31 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     const voiceCategory = ctx.ids.next();
     const general = ctx.ids.next();
     const channel = (id: Snowflake, type: number, name: string, position: number, parent: Snowflake | null): NewChannel => ({
-      id, type, guild_id: guildId, name, topic: null, position, parent_id: parent, owner_id: null, icon: null,
-      last_message_id: null, last_pin_at: null, bitrate: null, user_limit: null, auto_archive_duration: null, dm_key: null, created_at: now,
+      id,
+      type,
+      guild_id: guildId,
+      name,
+      topic: null,
+      position,
+      parent_id: parent,
+      owner_id: null,
+      icon: null,
+      last_message_id: null,
+      last_pin_at: null,
+      bitrate: null,
+      user_limit: null,
+      auto_archive_duration: null,
+      dm_key: null,
+      created_at: now,
     });
     const guild: GuildRow = { id: guildId, name: body.name, icon, description: null, owner_id: auth.user.id, system_channel_id: general, created_at: now };
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('guilds').values(guild).execute();
       // @everyone has the guild's own ID, as in Discord.
-      await trx.insertInto('roles').values({ id: guildId, guild_id: guildId, name: '@everyone', permissions: String(DEFAULT_EVERYONE_PERMISSIONS) }).execute();
+      await trx
+        .insertInto('roles')
+        .values({ id: guildId, guild_id: guildId, name: '@everyone', permissions: String(DEFAULT_EVERYONE_PERMISSIONS) })
+        .execute();
       await trx
         .insertInto('channels')
         .values([
@@ -58,7 +75,13 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   route(routes.guilds.update, async ({ access, params, body }) => {
     if (body.system_channel_id) {
-      const inGuild = await db.selectFrom('channels').select('id').where('id', '=', body.system_channel_id).where('guild_id', '=', params.guild_id).where('type', '=', ChannelType.GUILD_TEXT).executeTakeFirst();
+      const inGuild = await db
+        .selectFrom('channels')
+        .select('id')
+        .where('id', '=', body.system_channel_id)
+        .where('guild_id', '=', params.guild_id)
+        .where('type', '=', ChannelType.GUILD_TEXT)
+        .executeTakeFirst();
       if (!inGuild) throw fieldError('system_channel_id', 'BASE_TYPE_INVALID', 'Must be a text channel of this server');
     }
     const old = access.guild;
@@ -85,24 +108,17 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   route(routes.guilds.listMine, async ({ auth }) => {
-    const guilds = await db
-      .selectFrom('members')
-      .innerJoin('guilds', 'guilds.id', 'members.guild_id')
-      .selectAll('guilds')
-      .where('members.user_id', '=', auth.user.id)
-      .orderBy('guilds.id')
-      .execute();
+    const guilds = await db.selectFrom('members').innerJoin('guilds', 'guilds.id', 'members.guild_id').selectAll('guilds').where('members.user_id', '=', auth.user.id).orderBy('guilds.id').execute();
     const roleRows = guilds.length
       ? await db
           .selectFrom('roles')
           .select(['roles.guild_id', 'roles.id', 'roles.permissions'])
-          .where('roles.guild_id', 'in', guilds.map((g) => g.id))
-          .where((eb) =>
-            eb.or([
-              eb('roles.id', '=', eb.ref('roles.guild_id')),
-              eb('roles.id', 'in', eb.selectFrom('member_roles').select('role_id').where('user_id', '=', auth.user.id)),
-            ]),
+          .where(
+            'roles.guild_id',
+            'in',
+            guilds.map((g) => g.id),
           )
+          .where((eb) => eb.or([eb('roles.id', '=', eb.ref('roles.guild_id')), eb('roles.id', 'in', eb.selectFrom('member_roles').select('role_id').where('user_id', '=', auth.user.id))]))
           .execute()
       : [];
     return guilds.map((g) => ({
@@ -144,7 +160,12 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
   route(routes.guilds.updateOwnMember, async ({ auth, access, params, body }) => {
     if (body.nick !== undefined) {
       requirePermission(access, Permissions.CHANGE_NICKNAME);
-      await db.updateTable('members').set({ nick: body.nick || null }).where('guild_id', '=', params.guild_id).where('user_id', '=', auth.user.id).execute();
+      await db
+        .updateTable('members')
+        .set({ nick: body.nick || null })
+        .where('guild_id', '=', params.guild_id)
+        .where('user_id', '=', auth.user.id)
+        .execute();
     }
     const row = await db.selectFrom('members').selectAll().where('guild_id', '=', params.guild_id).where('user_id', '=', auth.user.id).executeTakeFirstOrThrow();
     const [member] = await loadMembers(db, params.guild_id, [row]);
@@ -158,6 +179,10 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
 }
 
 async function memberCount(ctx: AppContext, guildId: Snowflake): Promise<number> {
-  const row = await ctx.db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('guild_id', '=', guildId).executeTakeFirstOrThrow();
+  const row = await ctx.db
+    .selectFrom('members')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('guild_id', '=', guildId)
+    .executeTakeFirstOrThrow();
   return row.n;
 }

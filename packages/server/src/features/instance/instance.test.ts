@@ -26,9 +26,7 @@ beforeEach(async () => {
   await admin.request(routes.instance.updateSettings, { body: { registration_mode: 'open', guests_enabled: true, require_email: false } });
 });
 
-
-const register = (body: { invite?: string; email?: string } = {}) =>
-  server.client().request(routes.auth.register, { body: { username: uniqueName(), password: 'long enough pw', ...body } });
+const register = (body: { invite?: string; email?: string } = {}) => server.client().request(routes.auth.register, { body: { username: uniqueName(), password: 'long enough pw', ...body } });
 
 describe('instance info', () => {
   it('tells anyone the registration mode, guest access and limits', async () => {
@@ -71,9 +69,7 @@ describe('registration modes', () => {
     const invite = await admin.request(routes.instance.createInvite, { body: { max_uses: 2 } });
     // Two people race for one username: one wins, the loser's transaction (invite use included) rolls back.
     const username = uniqueName('race');
-    const attempts = await Promise.allSettled(
-      [1, 2].map(() => server.client().request(routes.auth.register, { body: { username, password: 'long enough pw', invite: invite.code } })),
-    );
+    const attempts = await Promise.allSettled([1, 2].map(() => server.client().request(routes.auth.register, { body: { username, password: 'long enough pw', invite: invite.code } })));
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
     const lost = attempts.find((a) => a.status === 'rejected') as PromiseRejectedResult;
     expect((lost.reason as ParleyApiError).problems[0]?.code).toBe('USERNAME_ALREADY_TAKEN');

@@ -27,9 +27,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   route(routes.instance.listInvites, async () => ctx.registrationInvites.list());
 
-  route(routes.instance.createInvite, async ({ body, auth }) =>
-    ctx.registrationInvites.create({ maxUses: body.max_uses, maxAgeSeconds: body.max_age, createdBy: auth.user.id }),
-  );
+  route(routes.instance.createInvite, async ({ body, auth }) => ctx.registrationInvites.create({ maxUses: body.max_uses, maxAgeSeconds: body.max_age, createdBy: auth.user.id }));
 
   route(routes.instance.revokeInvite, async ({ params }) => {
     await ctx.registrationInvites.revoke(params.code);

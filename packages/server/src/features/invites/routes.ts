@@ -82,7 +82,11 @@ export function inviteRoutes(app: FastifyInstance, ctx: AppContext): void {
   route(routes.invites.listGuild, async ({ params }) => {
     const now = ctx.clock.now();
     const rows = await db.selectFrom('invites').selectAll().where('guild_id', '=', params.guild_id).orderBy('created_at', 'desc').execute();
-    return toInvites(db, rows.filter((r) => !isSpent(r, now)), true);
+    return toInvites(
+      db,
+      rows.filter((r) => !isSpent(r, now)),
+      true,
+    );
   });
 }
 
@@ -91,7 +95,11 @@ function isSpent(invite: InviteRow, now: number): boolean {
 }
 
 async function countMembers(db: Kysely<Tables>, guildId: Snowflake): Promise<number> {
-  const row = await db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('guild_id', '=', guildId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('members')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('guild_id', '=', guildId)
+    .executeTakeFirstOrThrow();
   return row.n;
 }
 
@@ -99,9 +107,28 @@ async function countMembers(db: Kysely<Tables>, guildId: Snowflake): Promise<num
 async function toInvites(db: Kysely<Tables>, rows: InviteRow[], withMetadata: boolean): Promise<Invite[]> {
   if (rows.length === 0) return [];
   const [guilds, channels, inviters] = await Promise.all([
-    db.selectFrom('guilds').select(['id', 'name', 'icon', 'description']).where('id', 'in', rows.map((r) => r.guild_id)).execute(),
-    db.selectFrom('channels').select(['id', 'name', 'type']).where('id', 'in', rows.map((r) => r.channel_id)).execute(),
-    usersByIds(db, rows.flatMap((r) => (r.inviter_id ? [r.inviter_id] : []))),
+    db
+      .selectFrom('guilds')
+      .select(['id', 'name', 'icon', 'description'])
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.guild_id),
+      )
+      .execute(),
+    db
+      .selectFrom('channels')
+      .select(['id', 'name', 'type'])
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.channel_id),
+      )
+      .execute(),
+    usersByIds(
+      db,
+      rows.flatMap((r) => (r.inviter_id ? [r.inviter_id] : [])),
+    ),
   ]);
   return rows.map((row) => {
     const guild = guilds.find((g) => g.id === row.guild_id)!;

@@ -90,7 +90,9 @@ describe('sending files with a message', () => {
   it('stores an image and a text file, describes them in the message and in MESSAGE_CREATE, and serves them', async () => {
     const me = await owner();
     const live = await server.connect(me.client.token!);
-    const photo = await sharp({ create: { width: 800, height: 600, channels: 3, background: { r: 10, g: 120, b: 200 } } }).png().toBuffer();
+    const photo = await sharp({ create: { width: 800, height: 600, channels: 3, background: { r: 10, g: 120, b: 200 } } })
+      .png()
+      .toBuffer();
     const created = live.gateway.once('MESSAGE_CREATE', (m) => m.nonce === 'with-files');
     const message = await me.client.request(routes.messages.create, {
       params: { channel_id: me.general.id },
@@ -131,7 +133,10 @@ describe('sending files with a message', () => {
   it('sends files without text, reads image sizes as displayed, and answers byte ranges', async () => {
     const me = await owner();
     // 40×20 pixels, with an EXIF orientation that turns it upright: shown 20 wide, 40 high.
-    const rotated = await sharp({ create: { width: 40, height: 20, channels: 3, background: 'red' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const rotated = await sharp({ create: { width: 40, height: 20, channels: 3, background: 'red' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const message = await me.client.request(routes.messages.create, {
       params: { channel_id: me.general.id },
       files: [new File([rotated], 'phone.jpg', { type: 'image/jpeg' }), new File(['0123456789'], 'digits.bin')],

@@ -35,14 +35,9 @@ export interface AllowedMentions {
  * reply pings its target); with them, only what they allow. @everyone/@here also need the
  * Mention Everyone permission.
  */
-export function resolveMentions(
-  written: Mentions,
-  allowed: AllowedMentions | undefined,
-  options: { canMentionEveryone: boolean; repliedUserId: Snowflake | null },
-): Mentions {
+export function resolveMentions(written: Mentions, allowed: AllowedMentions | undefined, options: { canMentionEveryone: boolean; repliedUserId: Snowflake | null }): Mentions {
   const parse = allowed?.parse;
-  const pick = (kind: 'users' | 'roles', ids: Snowflake[], list: Snowflake[] | undefined) =>
-    !allowed || parse?.includes(kind) ? ids : ids.filter((id) => list?.includes(id));
+  const pick = (kind: 'users' | 'roles', ids: Snowflake[], list: Snowflake[] | undefined) => (!allowed || parse?.includes(kind) ? ids : ids.filter((id) => list?.includes(id)));
   const users = pick('users', written.users, allowed?.users);
   const pingReplied = allowed ? allowed.replied_user === true : true;
   if (options.repliedUserId && pingReplied && !users.includes(options.repliedUserId)) users.push(options.repliedUserId);

@@ -53,7 +53,11 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       // Half before (the target included), half after, newest first like every page.
       const half = Math.ceil(query.limit / 2);
       const older = await base.where('id', '<=', query.around).orderBy('id', 'desc').limit(half).execute();
-      const newer = await base.where('id', '>', query.around).orderBy('id', 'asc').limit(query.limit - half).execute();
+      const newer = await base
+        .where('id', '>', query.around)
+        .orderBy('id', 'asc')
+        .limit(query.limit - half)
+        .execute();
       rows = [...newer.reverse(), ...older];
     } else {
       rows = await (query.before ? base.where('id', '<', query.before) : base).orderBy('id', 'desc').limit(query.limit).execute();
@@ -66,11 +70,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     return message!;
   });
 
-  route(
-    routes.messages.create,
-    async ({ auth, access, body, files }) => sender.send(access, auth.user, body, files),
-    new AttachmentReceiver(ctx),
-  );
+  route(routes.messages.create, async ({ auth, access, body, files }) => sender.send(access, auth.user, body, files), new AttachmentReceiver(ctx));
 
   route(routes.messages.edit, async ({ auth, access, params, body }) => {
     const row = await messageIn(params.channel_id, params.message_id);
@@ -84,10 +84,18 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
     const updated: MessageRow = { ...row, content, edited_at: ctx.clock.now(), mention_everyone: mentions.everyone ? 1 : 0, mention_roles: JSON.stringify(mentions.roles) };
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('messages').set({ content, edited_at: updated.edited_at, mention_everyone: updated.mention_everyone, mention_roles: updated.mention_roles }).where('id', '=', row.id).execute();
+      await trx
+        .updateTable('messages')
+        .set({ content, edited_at: updated.edited_at, mention_everyone: updated.mention_everyone, mention_roles: updated.mention_roles })
+        .where('id', '=', row.id)
+        .execute();
       await trx.deleteFrom('message_mentions').where('message_id', '=', row.id).execute();
       const known = mentions.users.length ? await trx.selectFrom('users').select('id').where('id', 'in', mentions.users).execute() : [];
-      if (known.length) await trx.insertInto('message_mentions').values(known.map((u) => ({ message_id: row.id, user_id: u.id, channel_id: row.channel_id }))).execute();
+      if (known.length)
+        await trx
+          .insertInto('message_mentions')
+          .values(known.map((u) => ({ message_id: row.id, user_id: u.id, channel_id: row.channel_id })))
+          .execute();
     });
     await publishUpdate(access, updated);
     const [message] = await loadMessages(db, [updated], auth.user.id, urls);
@@ -200,7 +208,12 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const row = await messageIn(channelId, messageId);
     if ((row.pinned_at !== null) === pinned) return;
     if (pinned) {
-      const count = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('channel_id', '=', channelId).where('pinned_at', 'is not', null).executeTakeFirstOrThrow();
+      const count = await db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('channel_id', '=', channelId)
+        .where('pinned_at', 'is not', null)
+        .executeTakeFirstOrThrow();
       if (count.n >= MAX_PINS) throw new ApiError('MAX_PINS');
     }
     const now = ctx.clock.now();

@@ -78,9 +78,7 @@ describe('full-text search in a server', () => {
     expect(contents(forOwner)).toEqual(['hello secret thread', 'hello secret plans', 'hello in a thread', 'hello there, friend', 'Hello World', 'An old hello from 2021']);
     expect(forOwner.total_results).toBe(6);
     // Messages come whole, as history gives them.
-    expect(forOwner.messages[3]).toEqual(
-      (await owner.request(routes.messages.get, { params: { channel_id: general.id, message_id: sent.get('hello there, friend')!.id } })),
-    );
+    expect(forOwner.messages[3]).toEqual(await owner.request(routes.messages.get, { params: { channel_id: general.id, message_id: sent.get('hello there, friend')!.id } }));
 
     const forFriend = await searchGuild(friend, { content: 'hello' });
     expect(contents(forFriend)).toEqual(['hello in a thread', 'hello there, friend', 'Hello World', 'An old hello from 2021']);
@@ -141,10 +139,7 @@ describe('what search never shows', () => {
     expect(found.messages[0]!.channel_id).toBe(dm.id);
     expect((await failure(outsider.request(routes.messages.searchChannel, { params: { channel_id: dm.id }, query: { content: 'hello' } }))).code).toBe(10003);
     // One channel: just its own messages.
-    expect(contents(await owner.request(routes.messages.searchChannel, { params: { channel_id: general.id }, query: { content: 'hello', limit: 2 } }))).toEqual([
-      'hello there, friend',
-      'Hello World',
-    ]);
+    expect(contents(await owner.request(routes.messages.searchChannel, { params: { channel_id: general.id }, query: { content: 'hello', limit: 2 } }))).toEqual(['hello there, friend', 'Hello World']);
   });
 
   it('treats any text as plain words: quotes, wildcards, operators and SQL never error, match syntax or leak', async () => {
@@ -186,7 +181,10 @@ describe('what search never shows', () => {
     ];
     for (const content of tricky) {
       const result = await searchGuild(friend, { content });
-      expect(result.messages.every((m) => m.channel_id !== secret.id && m.guild_id === guild.id), content).toBe(true);
+      expect(
+        result.messages.every((m) => m.channel_id !== secret.id && m.guild_id === guild.id),
+        content,
+      ).toBe(true);
       expect(result.total_results).toBeGreaterThanOrEqual(result.messages.length);
       const dmResult = await friend.request(routes.messages.searchChannel, { params: { channel_id: dm.id }, query: { content } });
       expect(dmResult.messages.every((m) => m.channel_id === dm.id)).toBe(true);

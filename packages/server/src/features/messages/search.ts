@@ -38,12 +38,7 @@ function firstSnowflakeAt(millis: number): string {
  * SQLite searches the FTS5 index (unicode61: case and diacritics ignored), PostgreSQL the
  * `content_tsv` column ('simple': case ignored, no stemming); each word must occur.
  */
-async function searchMessages(
-  db: Kysely<Tables>,
-  dialect: DialectName,
-  channelIds: readonly Snowflake[],
-  query: Omit<Query, 'channel_id'>,
-): Promise<{ total: number; rows: MessageRow[] }> {
+async function searchMessages(db: Kysely<Tables>, dialect: DialectName, channelIds: readonly Snowflake[], query: Omit<Query, 'channel_id'>): Promise<{ total: number; rows: MessageRow[] }> {
   let words: string[] | null = null;
   if (query.content !== undefined && query.content !== '') {
     words = searchWords(query.content);

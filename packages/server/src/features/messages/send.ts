@@ -100,14 +100,34 @@ export class MessageSender {
       await trx.insertInto('messages').values(row).execute();
       if (nonce !== null) {
         const now = ctx.clock.now();
-        await trx.deleteFrom('message_nonces').where('author_id', '=', author.id).where('created_at', '<', now - NONCE_WINDOW_MS).execute();
+        await trx
+          .deleteFrom('message_nonces')
+          .where('author_id', '=', author.id)
+          .where('created_at', '<', now - NONCE_WINDOW_MS)
+          .execute();
         await trx.insertInto('message_nonces').values({ author_id: author.id, channel_id: channel.id, nonce, message_id: id, created_at: now }).execute();
       }
-      if (mentioned.length) await trx.insertInto('message_mentions').values(mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id }))).execute();
+      if (mentioned.length)
+        await trx
+          .insertInto('message_mentions')
+          .values(mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id })))
+          .execute();
       if (uploads.length) {
         await trx
           .insertInto('attachments')
-          .values(uploads.map((u) => ({ id: u.id, message_id: id, channel_id: channel.id, filename: u.filename, content_type: u.contentType, size: u.size, width: u.width, height: u.height, has_thumbnail: u.hasThumbnail ? (1 as const) : (0 as const) })))
+          .values(
+            uploads.map((u) => ({
+              id: u.id,
+              message_id: id,
+              channel_id: channel.id,
+              filename: u.filename,
+              content_type: u.contentType,
+              size: u.size,
+              width: u.width,
+              height: u.height,
+              has_thumbnail: u.hasThumbnail ? (1 as const) : (0 as const),
+            })),
+          )
           .execute();
       }
       await trx
@@ -206,5 +226,4 @@ export class MessageSender {
     if (!target && ref.fail_if_not_exists !== false) throw fieldError('message_reference', 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
     return target ?? null;
   }
-
 }

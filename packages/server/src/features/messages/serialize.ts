@@ -41,9 +41,7 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
   const [mentions, attachments, reactions, referenced, threads, calls] = await Promise.all([
     db.selectFrom('message_mentions').select(['message_id', 'user_id']).where('message_id', 'in', ids).execute(),
     db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('id').execute(),
-    viewerId
-      ? db.selectFrom('reactions').select(['message_id', 'emoji', 'user_id', 'created_at']).where('message_id', 'in', ids).orderBy('created_at').execute()
-      : Promise.resolve([]),
+    viewerId ? db.selectFrom('reactions').select(['message_id', 'emoji', 'user_id', 'created_at']).where('message_id', 'in', ids).orderBy('created_at').execute() : Promise.resolve([]),
     referencedIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', referencedIds).execute() : Promise.resolve([]),
     db.selectFrom('channels').selectAll().where('id', 'in', ids).execute(),
     callIds.length ? db.selectFrom('message_calls').selectAll().where('message_id', 'in', callIds).execute() : Promise.resolve([]),
@@ -68,7 +66,13 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
       mention_roles: JSON.parse(row.mention_roles) as Snowflake[],
       attachments: attachments.filter((a) => a.message_id === row.id).map((a) => toAttachment(a, sign!)),
       embeds: [],
-      ...(viewerId && withReactions && { reactions: summarizeReactions(reactions.filter((r) => r.message_id === row.id), viewerId) }),
+      ...(viewerId &&
+        withReactions && {
+          reactions: summarizeReactions(
+            reactions.filter((r) => r.message_id === row.id),
+            viewerId,
+          ),
+        }),
       pinned: row.pinned_at !== null,
       type: row.type,
       flags: row.flags,

@@ -23,7 +23,12 @@ export function sanitizeFilename(raw: string): string {
   const characters = Array.from(name); // by code point: never split an emoji or other surrogate pair
   if (characters.length <= Limits.filenameMax) return name;
   const extension = Array.from(EXTENSION.exec(name)?.[0] ?? '');
-  return characters.slice(0, Limits.filenameMax - extension.length).join('').trimEnd() + extension.join('');
+  return (
+    characters
+      .slice(0, Limits.filenameMax - extension.length)
+      .join('')
+      .trimEnd() + extension.join('')
+  );
 }
 
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;

@@ -36,9 +36,7 @@ describe('sanitizeFilename', () => {
 describe('declaredContentType', () => {
   it('keeps a well-formed type, lowercased, without parameters', () => {
     expect(declaredContentType('Text/Plain; charset=UTF-8')).toBe('text/plain');
-    expect(declaredContentType('application/vnd.openxmlformats-officedocument.wordprocessingml.document')).toBe(
-      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-    );
+    expect(declaredContentType('application/vnd.openxmlformats-officedocument.wordprocessingml.document')).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
   });
 
   it('turns missing, malformed and unverified image types into application/octet-stream', () => {

@@ -73,7 +73,12 @@ describe('notification settings', () => {
     const extra = await owner.client.request(routes.channels.create, { params, body: { name: 'noisy', type: ChannelType.GUILD_TEXT } });
     await owner.client.request(routes.notifications.updateGuildSettings, {
       params,
-      body: { channel_overrides: [{ channel_id: extra.id, muted: true }, { channel_id: general.id, message_notifications: ALL_MESSAGES }] },
+      body: {
+        channel_overrides: [
+          { channel_id: extra.id, muted: true },
+          { channel_id: general.id, message_notifications: ALL_MESSAGES },
+        ],
+      },
     });
     await owner.client.request(routes.channels.delete, { params: { channel_id: extra.id } });
     const live = await server.connect(owner.client.token!);

@@ -14,7 +14,10 @@ export function relationshipRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   route(routes.relationships.list, async ({ auth }) => {
     const rows = await db.selectFrom('relationships').selectAll().where('user_id', '=', auth.user.id).orderBy('created_at').execute();
-    const users = await usersByIds(db, rows.map((r) => r.other_id));
+    const users = await usersByIds(
+      db,
+      rows.map((r) => r.other_id),
+    );
     return rows.flatMap((r) => (users.has(r.other_id) ? [{ id: r.other_id, type: r.type, user: toUser(users.get(r.other_id)!) }] : []));
   });
 
@@ -32,7 +35,14 @@ export function relationshipRoutes(app: FastifyInstance, ctx: AppContext): void 
       .set({ state: 'declined' })
       .where('user_id', '=', auth.user.id)
       .where('state', '=', 'request')
-      .where('channel_id', 'in', db.selectFrom('channels').select('id').where('dm_key', 'in', [`${auth.user.id}:${other.id}`, `${other.id}:${auth.user.id}`]))
+      .where(
+        'channel_id',
+        'in',
+        db
+          .selectFrom('channels')
+          .select('id')
+          .where('dm_key', 'in', [`${auth.user.id}:${other.id}`, `${other.id}:${auth.user.id}`]),
+      )
       .execute();
     await ctx.events.publish(event('RELATIONSHIP_ADD', { id: other.id, type: RelationshipType.BLOCKED, user: toUser(other) }, { users: [auth.user.id] }));
   });

@@ -31,11 +31,7 @@ export async function findUserByLogin(db: Kysely<Tables>, login: string): Promis
  * Refuses a username or e-mail someone else already has, as a field error. Checked up front
  * for a clear message; the UNIQUE constraints still decide races (see uniqueFieldError).
  */
-export async function assertAvailable(
-  db: Kysely<Tables>,
-  fields: { username?: string | undefined; email?: string | null | undefined },
-  exceptUserId: Snowflake | null = null,
-): Promise<void> {
+export async function assertAvailable(db: Kysely<Tables>, fields: { username?: string | undefined; email?: string | null | undefined }, exceptUserId: Snowflake | null = null): Promise<void> {
   for (const column of ['username', 'email'] as const) {
     const value = fields[column];
     if (!value) continue;

@@ -96,10 +96,7 @@ async function checkSensitiveChanges(ctx: AppContext, user: UserRow, body: Profi
   if (body.email === null && requireEmail) {
     throw fieldError('email', 'EMAIL_REQUIRED', 'An e-mail address is required on this instance.');
   }
-  const needsPassword =
-    (body.username !== undefined && body.username !== user.username) ||
-    (body.email !== undefined && body.email !== user.email) ||
-    body.new_password !== undefined;
+  const needsPassword = (body.username !== undefined && body.username !== user.username) || (body.email !== undefined && body.email !== user.email) || body.new_password !== undefined;
   if (!needsPassword) return;
   if (!body.password) throw fieldError('password', 'PASSWORD_REQUIRED', 'Enter your current password to change this.');
   const attempt = await ctx.authLimiter.passwordAttempt(user.id, user.id, source);

@@ -12,7 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-
 async function fetchAvatar(userId: string, hash: string) {
   const response = await fetch(`${server.url}/cdn/avatars/${userId}/${hash}.webp`);
   return { response, body: Buffer.from(await response.arrayBuffer()) };
@@ -170,7 +169,10 @@ describe('avatars', () => {
 
   it('keeps an animated GIF animated', async () => {
     const { client } = await signUp(server);
-    const frame = (colour: string) => sharp({ create: { width: 32, height: 32, channels: 3, background: colour } }).png().toBuffer();
+    const frame = (colour: string) =>
+      sharp({ create: { width: 32, height: 32, channels: 3, background: colour } })
+        .png()
+        .toBuffer();
     const gif = await sharp([await frame('#f00'), await frame('#00f')], { join: { animated: true } })
       .gif({ loop: 0, delay: [100, 100] })
       .toBuffer();
@@ -185,9 +187,15 @@ describe('avatars', () => {
     const { client } = await signUp(server);
     // Random noise per frame: the GIF encoder merges frames that look alike.
     const frames = await Promise.all(
-      Array.from({ length: 101 }, () => sharp(randomBytes(8 * 8 * 3), { raw: { width: 8, height: 8, channels: 3 } }).png().toBuffer()),
+      Array.from({ length: 101 }, () =>
+        sharp(randomBytes(8 * 8 * 3), { raw: { width: 8, height: 8, channels: 3 } })
+          .png()
+          .toBuffer(),
+      ),
     );
-    const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
     expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(101);
     const e = await failure(client.request(routes.users.uploadAvatar, { body: blobOf(gif, 'image/gif') }));
     expect(e).toMatchObject({ status: 400, code: 50046 });
@@ -199,7 +207,9 @@ describe('avatars', () => {
     const before = await client.request(routes.users.uploadAvatar, { body: blobOf(await makeImage('png'), 'image/png') });
     const fake = await failure(client.request(routes.users.uploadAvatar, { body: blobOf('<svg onload=alert(1)>', 'image/png') }));
     expect(fake).toMatchObject({ status: 400, code: 50046 });
-    const tiffBytes = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).tiff().toBuffer();
+    const tiffBytes = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+      .tiff()
+      .toBuffer();
     const tiff = await failure(client.request(routes.users.uploadAvatar, { body: blobOf(tiffBytes, 'image/png') }));
     expect(tiff.code).toBe(50046);
     const wrongType = await failure(client.request(routes.users.uploadAvatar, { body: blobOf(await makeImage('png'), 'text/plain') }));

@@ -53,9 +53,7 @@ export function useRetryCountdown(now: () => number = Date.now) {
 
   onScopeDispose(stop);
 
-  const message = computed(() =>
-    until.value === null ? null : `Too many attempts. Try again in ${formatWait(until.value - current.value)}.`,
-  );
+  const message = computed(() => (until.value === null ? null : `Too many attempts. Try again in ${formatWait(until.value - current.value)}.`));
 
   return {
     message,

@@ -1,12 +1,4 @@
-import {
-  type InstanceInfo,
-  type LoginBody,
-  type PrivateUser,
-  type RegisterBody,
-  type UpdateMeBody,
-  type UpgradeBody,
-  routes,
-} from '@parley/protocol';
+import { type InstanceInfo, type LoginBody, type PrivateUser, type RegisterBody, type UpdateMeBody, type UpgradeBody, routes } from '@parley/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api, isUnauthorized, saveToken } from '../../api';

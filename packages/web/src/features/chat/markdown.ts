@@ -39,7 +39,12 @@ md.inline.ruler.before('emphasis', 'spoiler', (state: StateInline, silent: boole
     // In a one-line preview the spoiler stays hidden but is not a control of its own.
     state.push('spoiler_open', 'span', 1).attrs = isPreview(state.env)
       ? [['class', 'spoiler']]
-      : [['class', 'spoiler'], ['tabindex', '0'], ['role', 'button'], ['aria-label', 'Spoiler: click to reveal']];
+      : [
+          ['class', 'spoiler'],
+          ['tabindex', '0'],
+          ['role', 'button'],
+          ['aria-label', 'Spoiler: click to reveal'],
+        ];
     const oldMax = state.posMax;
     state.pos = start + 2;
     state.posMax = end;
@@ -76,7 +81,6 @@ md.renderer.rules.mention = (tokens, index, _options, env) => {
   const control = isPreview(env) ? '' : ' tabindex="0" role="button"';
   return `<span class="mention" data-user-id="${id}"${control}>@${escape(names.user(id) ?? 'unknown-user')}</span>`;
 };
-
 
 const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, index, options, _env, self) => self.renderToken(tokens, index, options));
 const defaultLinkClose = md.renderer.rules.link_close ?? ((tokens, index, options, _env, self) => self.renderToken(tokens, index, options));

@@ -345,4 +345,3 @@ function fetchPage(channelId: Snowflake, query: PageQuery): Promise<Message[]> {
   // The API answers newest first; the view wants oldest first.
   return api.request(routes.messages.list, { params: { channel_id: channelId }, query }).then((page) => page.reverse());
 }
-

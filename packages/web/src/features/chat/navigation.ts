@@ -33,7 +33,7 @@ export function channelPath(channel: Channel): string {
 export function neighbour(list: readonly Channel[], current: Snowflake | null, step: 1 | -1, eligible: (c: Channel) => boolean = () => true): Channel | null {
   const at = list.findIndex((c) => c.id === current);
   for (let i = 1; i <= list.length; i++) {
-    const candidate = list[(((at < 0 && step < 0 ? 0 : at) + step * i) % list.length + list.length) % list.length]!;
+    const candidate = list[((((at < 0 && step < 0 ? 0 : at) + step * i) % list.length) + list.length) % list.length]!;
     if (candidate.id !== current && eligible(candidate)) return candidate;
   }
   return null;

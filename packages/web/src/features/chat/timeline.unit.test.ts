@@ -54,7 +54,7 @@ describe('the timeline', () => {
     expect(localDay(start)).toBe(20260521);
   });
 
-  it('never groups a call\'s system message with the messages around it', () => {
+  it("never groups a call's system message with the messages around it", () => {
     const call = { participants: ['ada'], ended_timestamp: null } as Message['call'];
     const messages = [message('ada', 0), message('ada', 1, { type: 3, content: '', call }), message('ada', 2), message('ada', 3)];
     expect(messageRows(buildTimeline(messages, [], null)).map((r) => r.grouped)).toEqual([false, false, false, true]);

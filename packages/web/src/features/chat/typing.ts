@@ -27,7 +27,10 @@ export const useTyping = defineStore('typing', () => {
     users.set(user_id, Date.now() + TYPING_MS);
     const key = `${channel_id}:${user_id}`;
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => stop(channel_id, user_id), TYPING_MS));
+    timers.set(
+      key,
+      setTimeout(() => stop(channel_id, user_id), TYPING_MS),
+    );
   });
   // Their message arrived: they stopped typing.
   realtime.on('MESSAGE_CREATE', (m) => stop(m.channel_id, m.author.id));

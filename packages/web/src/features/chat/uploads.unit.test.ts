@@ -23,10 +23,6 @@ describe('which chosen files can go with a message', () => {
   it('says which file is too large, which is empty, and which is one too many', () => {
     const result = admitFiles(1, [file('huge.iso', 2 * 1024 * 1024), file('empty.txt', 0), file('a.txt', 1), file('b.txt', 1), file('c.txt', 1)], limits);
     expect(result.accepted.map((f) => f.name)).toEqual(['a.txt', 'b.txt']);
-    expect(result.problems).toEqual([
-      'huge.iso is 2 MB; files can be at most 1 MB.',
-      'empty.txt is empty.',
-      'A message can carry at most 3 files; c.txt was left out.',
-    ]);
+    expect(result.problems).toEqual(['huge.iso is 2 MB; files can be at most 1 MB.', 'empty.txt is empty.', 'A message can carry at most 3 files; c.txt was left out.']);
   });
 });

@@ -40,7 +40,11 @@ export function useComposerAutocomplete(options: { text: Ref<string>; input: Ref
 
   /** Fetched when the composer is first focused, so `:` finds the table ready. */
   function prefetchEmoji(): void {
-    if (!emoji.value) void loadEmoji().then((table) => (emoji.value = table), () => undefined);
+    if (!emoji.value)
+      void loadEmoji().then(
+        (table) => (emoji.value = table),
+        () => undefined,
+      );
   }
 
   const suggestions = computed<Suggestion[]>(() => {
@@ -48,7 +52,17 @@ export function useComposerAutocomplete(options: { text: Ref<string>; input: Ref
     const channel = options.channel();
     if (!t || !channel || dismissedAt.value === t.start) return [];
     if (t.kind === ':') {
-      return (emoji.value?.search(t.query, LIMIT) ?? []).map((e) => ({ key: e.emoji, kind: 'emoji', label: `:${e.names[0]}:`, detail: e.names.slice(1).map((n) => `:${n}:`).join(' '), insert: e.emoji, emoji: e.emoji }));
+      return (emoji.value?.search(t.query, LIMIT) ?? []).map((e) => ({
+        key: e.emoji,
+        kind: 'emoji',
+        label: `:${e.names[0]}:`,
+        detail: e.names
+          .slice(1)
+          .map((n) => `:${n}:`)
+          .join(' '),
+        insert: e.emoji,
+        emoji: e.emoji,
+      }));
     }
     if (t.kind === '#') {
       if (!channel.guild_id) return [];

@@ -32,11 +32,7 @@ export function callersOf(voiceStates: readonly VoiceState[], meId: Snowflake | 
 export type RecipientCallStatus = 'in_call' | 'ringing' | 'not_joined';
 
 /** Each other recipient of a DM during its call: in it, being rung, or neither (declined, timed out, not rung). */
-export function recipientStatuses(
-  recipientIds: readonly Snowflake[],
-  call: Pick<Call, 'ringing'> | null,
-  voiceStates: readonly VoiceState[],
-): { userId: Snowflake; status: RecipientCallStatus }[] {
+export function recipientStatuses(recipientIds: readonly Snowflake[], call: Pick<Call, 'ringing'> | null, voiceStates: readonly VoiceState[]): { userId: Snowflake; status: RecipientCallStatus }[] {
   const inCall = new Set(voiceStates.map((state) => state.user_id));
   return recipientIds.map((userId) => ({
     userId,

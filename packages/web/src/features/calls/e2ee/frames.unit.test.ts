@@ -36,7 +36,10 @@ describe('frame encryption', () => {
     for (const index of [0, 2, 3, 100, encrypted.byteLength - 6, encrypted.byteLength - 2, encrypted.byteLength - 1]) {
       const altered = new Uint8Array(encrypted.slice(0));
       altered[index]! ^= 0x40;
-      expect(decryptFrame(altered.buffer, 3, () => sender.key), `byte ${index}`).toBeNull();
+      expect(
+        decryptFrame(altered.buffer, 3, () => sender.key),
+        `byte ${index}`,
+      ).toBeNull();
     }
     expect(decryptFrame(encrypted.slice(0, 20), 3, () => sender.key)).toBeNull();
     expect(decryptFrame(bytes(1, 2, 3), 3, () => sender.key)).toBeNull();

@@ -8,9 +8,6 @@ export type TransformOptions = { role: 'sender' } | { role: 'receiver'; userId: 
 
 export type ToWorker =
   /** Our key; after a rotation used from `delayMs` on (KEY_SWITCH_DELAY_MS). */
-  | { type: 'sender-key'; key: FrameKey; delayMs: number }
-  | { type: 'receiver-key'; userId: string; key: FrameKey }
-  | { type: 'forget'; userId: string }
-  | { type: 'counters'; requestId: number };
+  { type: 'sender-key'; key: FrameKey; delayMs: number } | { type: 'receiver-key'; userId: string; key: FrameKey } | { type: 'forget'; userId: string } | { type: 'counters'; requestId: number };
 
 export type FromWorker = { type: 'counters'; requestId: number; sent: E2eeCounters; received: Record<string, E2eeCounters> };

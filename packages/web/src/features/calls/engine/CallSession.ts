@@ -461,7 +461,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
 
   /** Starts or stops our outgoing audio as mute, deafen and push-to-talk say (`force`: the microphone track changed). */
   private async updateTransmitting(force = false): Promise<void> {
-    const next = this.state !== 'ended' && this.media.microphone !== null && transmits({ selfMute: this.selfMute, selfDeaf: this.selfDeaf, inputMode: this.settings.inputMode, keyHeld: this.pushToTalk.held });
+    const next =
+      this.state !== 'ended' && this.media.microphone !== null && transmits({ selfMute: this.selfMute, selfDeaf: this.selfDeaf, inputMode: this.settings.inputMode, keyHeld: this.pushToTalk.held });
     if (next === this.transmittingNow && !force) return;
     this.transmittingNow = next;
     // Nothing is sent at all while not transmitting (not even silence), so no one can be heard by mistake.

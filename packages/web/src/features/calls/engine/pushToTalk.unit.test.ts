@@ -35,7 +35,10 @@ describe('the push-to-talk key', () => {
 
   it('is held between keydown and keyup, and released when the window loses focus', () => {
     const changes: boolean[] = [];
-    key = new PushToTalkKey(() => 'KeyV', (held) => changes.push(held));
+    key = new PushToTalkKey(
+      () => 'KeyV',
+      (held) => changes.push(held),
+    );
     window.dispatchEvent(new KeyboardEvent('keydown', { code: 'KeyV', key: 'v' }));
     window.dispatchEvent(new KeyboardEvent('keydown', { code: 'KeyV', key: 'v', repeat: true }));
     expect(key.held).toBe(true);

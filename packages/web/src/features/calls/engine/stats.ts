@@ -49,7 +49,18 @@ export async function linkStats(link: PeerLink): Promise<PeerStats> {
 }
 
 async function slotStats(transceiver: RTCRtpTransceiver | null): Promise<SlotStats> {
-  const result: SlotStats = { bytesReceived: 0, packetsReceived: 0, framesDecoded: 0, frameWidth: null, frameHeight: null, bytesSent: 0, packetsSent: 0, framesEncoded: 0, sentFrameWidth: null, sentFrameHeight: null };
+  const result: SlotStats = {
+    bytesReceived: 0,
+    packetsReceived: 0,
+    framesDecoded: 0,
+    frameWidth: null,
+    frameHeight: null,
+    bytesSent: 0,
+    packetsSent: 0,
+    framesEncoded: 0,
+    sentFrameWidth: null,
+    sentFrameHeight: null,
+  };
   if (!transceiver) return result;
   const [received, sent] = await Promise.all([transceiver.receiver.getStats(), transceiver.sender.getStats()]);
   received.forEach((stat: Stat) => {
