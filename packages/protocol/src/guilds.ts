@@ -203,6 +203,16 @@ export const guildRoutes = {
     query: MembersQuery,
     response: z.array(Member),
   }),
+  kickMember: defineRoute({
+    method: 'DELETE',
+    path: '/guilds/:guild_id/members/:user_id',
+    summary: 'Remove a member from the server (Kick Members; only someone below you in the role hierarchy, never the owner). They may rejoin with an invite',
+    tag: 'Moderation',
+    auth: 'user',
+    requires: { guild: ['KICK_MEMBERS'] },
+    params: GuildMemberParams,
+    response: null,
+  }),
   getMember: defineRoute({
     method: 'GET',
     path: '/guilds/:guild_id/members/:user_id',

@@ -117,6 +117,30 @@ export function requireContentPermission(access: { permissions: bigint }, ...nee
   requirePermission(access, Permissions.VIEW_CHANNEL, ...needed);
 }
 
+/**
+ * Acting on another member (kick, and later roles, bans, timeouts) needs standing above them:
+ * nobody acts on the owner or on themselves this way, and anyone but the owner only on members
+ * whose highest role sits below their own highest role (Discord's hierarchy).
+ */
+export async function requireAbove(db: Kysely<Tables>, actor: GuildAccess, targetId: Snowflake): Promise<void> {
+  const { guild } = actor;
+  const target = await db.selectFrom('members').select('user_id').where('guild_id', '=', guild.id).where('user_id', '=', targetId).executeTakeFirst();
+  if (!target) throw new ApiError('UNKNOWN_MEMBER');
+  if (targetId === guild.owner_id || targetId === actor.member.user_id) throw new ApiError('MISSING_PERMISSIONS');
+  if (actor.member.user_id === guild.owner_id) return;
+  const highest = async (userId: Snowflake) => {
+    const row = await db
+      .selectFrom('member_roles')
+      .innerJoin('roles', 'roles.id', 'member_roles.role_id')
+      .select((eb) => eb.fn.max('roles.position').as('top'))
+      .where('member_roles.guild_id', '=', guild.id)
+      .where('member_roles.user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(row?.top ?? 0);
+  };
+  if ((await highest(actor.member.user_id)) <= (await highest(targetId))) throw new ApiError('MISSING_PERMISSIONS');
+}
+
 /** What a route declared with `requires` receives: the access it was checked against. */
 export type DeclaredAccess<R extends RouteDef> = R['requires'] extends { channel: readonly PermissionName[] }
   ? ChannelAccess

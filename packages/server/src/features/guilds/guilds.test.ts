@@ -108,3 +108,32 @@ describe('server management', () => {
     }
   });
 });
+
+describe('kicking', () => {
+  it('removes a member at once with Kick Members, never the owner, and lets them come back by invite', async () => {
+    const { owner, guild, general, members } = await makeGuild(server, { members: 2 });
+    const [troublemaker, bystander] = members;
+    const kickedLive = await server.connect(troublemaker!.client.token!);
+    const bystanderLive = await server.connect(bystander!.client.token!);
+    const kick = (by: typeof owner, userId: string) => by.client.request(routes.guilds.kickMember, { params: { guild_id: guild.id, user_id: userId } });
+
+    // Without Kick Members (members hold @everyone's, which lacks it): refused, nothing changes.
+    expect((await failure(kick(bystander!, troublemaker!.userId))).code).toBe(50013);
+    expect((await failure(kick(troublemaker!, owner.userId))).code).toBe(50013);
+    expect((await failure(kick(owner, owner.userId))).code).toBe(50013);
+    expect((await failure(kick(owner, '1'))).code).toBe(10007);
+
+    const gone = kickedLive.gateway.once('GUILD_DELETE');
+    const removed = bystanderLive.gateway.once('GUILD_MEMBER_REMOVE');
+    await kick(owner, troublemaker!.userId);
+    expect((await gone).id).toBe(guild.id);
+    expect((await removed).user.id).toBe(troublemaker!.userId);
+    expect((await failure(troublemaker!.client.request(routes.messages.list, { params: { channel_id: general.id } }))).code).toBe(10003);
+    expect((await owner.client.request(routes.guilds.listMembers, { params: { guild_id: guild.id } })).map((m) => m.user.id)).not.toContain(troublemaker!.userId);
+
+    // A kick is not a ban: a new invite brings them back.
+    const invite = await owner.client.request(routes.invites.create, { params: { channel_id: general.id }, body: {} });
+    await troublemaker!.client.request(routes.invites.accept, { params: { code: invite.code } });
+    expect((await troublemaker!.client.request(routes.messages.list, { params: { channel_id: general.id } })).length).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -7,7 +7,7 @@ import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { toChannel } from '../channels/serialize';
-import { requirePermission } from '../../access/access';
+import { requireAbove, requirePermission } from '../../access/access';
 import { removeMember } from './membership';
 import { guildCreatePayload, loadMembers } from './payloads';
 import { toGuild, toRole } from './serialize';
@@ -149,6 +149,11 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     let rows = db.selectFrom('members').selectAll().where('guild_id', '=', params.guild_id);
     if (query.after) rows = rows.where('user_id', '>', query.after);
     return loadMembers(db, params.guild_id, await rows.orderBy('user_id').limit(query.limit).execute());
+  });
+
+  route(routes.guilds.kickMember, async ({ access, params }) => {
+    await requireAbove(db, access, params.user_id);
+    await removeMember(ctx, access.guild.id, params.user_id);
   });
 
   route(routes.guilds.getMember, async ({ params }) => {
