@@ -125,6 +125,8 @@ export class Connection {
   drained(): Promise<void> {
     this.flush();
     return new Promise((resolve) => {
+      // Already gone: its 'close' will not come again.
+      if (this.stream.destroyed) return resolve();
       const done = () => {
         this.stream.off('drain', done);
         this.stream.off('close', done);
