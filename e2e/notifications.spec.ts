@@ -128,6 +128,8 @@ test('direct messages notify, except a stranger’s message request', async ({ b
 });
 
 test('notification settings follow the user to their other devices, and decide what notifies', async ({ browser }) => {
+  // Three browsers and a dozen round trips: more than the default time on a busy machine.
+  test.slow();
   const username = uniqueName('ada');
   const laptopContext = await browser.newContext();
   await recordNotifications(laptopContext);
