@@ -64,7 +64,7 @@ export interface ChannelAccess {
 }
 
 /** The channel whose membership decides who sees a channel's contents: a thread's parent, else itself. */
-export function governingChannel(channel: ChannelRow, parent: ChannelRow | null): ChannelRow {
+export function governingChannel<C extends ChannelShape>(channel: C, parent: C | null | undefined): C {
   return parent ?? channel;
 }
 
@@ -159,31 +159,44 @@ export async function authorizeRoute(db: Kysely<Tables>, requires: NonNullable<R
 
 /**
  * The guild's channels (threads included) in which this member holds every `needed`
- * permission: what search looks through, which threads and voice states GUILD_CREATE shows.
- * Same rules as channelAccess, for every channel of the guild at once.
+ * permission: what search looks through, which threads and voice states GUILD_CREATE shows,
+ * which read states READY carries. Same rules as channelAccess, for every channel at once.
  */
 export async function guildChannelsAllowing(db: Kysely<Tables>, access: GuildAccess, needed: bigint): Promise<Set<Snowflake>> {
   const guildId = access.guild.id;
-  const userId = access.member.user_id;
   const [channels, memberships] = await Promise.all([
-    db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).execute(),
+    db.selectFrom('channels').select(['id', 'type', 'parent_id', 'private']).where('guild_id', '=', guildId).execute(),
     db
       .selectFrom('channel_members')
       .select('channel_id')
-      .where('user_id', '=', userId)
+      .where('user_id', '=', access.member.user_id)
       .where('channel_id', 'in', (eb) => eb.selectFrom('channels').select('id').where('guild_id', '=', guildId).where('private', '=', 1))
       .execute(),
   ]);
-  const memberOf = new Set(memberships.map((m) => m.channel_id));
+  return channelsAllowing(access.permissions, channels, new Set(memberships.map((m) => m.channel_id)), needed);
+}
+
+/** What the access rules need of a guild channel. */
+export type ChannelShape = Pick<ChannelRow, 'id' | 'type' | 'parent_id' | 'private'>;
+
+/**
+ * guildChannelsAllowing on rows already loaded: of one guild's channels, those in which a member
+ * with these guild-wide permissions, in the private channels `memberOf`, holds every `needed`.
+ */
+export function channelsAllowing(guildWide: bigint, channels: readonly ChannelShape[], memberOf: ReadonlySet<Snowflake>, needed: bigint): Set<Snowflake> {
   const byId = new Map(channels.map((c) => [c.id, c]));
-  const allowed = channels
-    .filter((channel) => {
-      const parent = isThread(channel.type) && channel.parent_id ? (byId.get(channel.parent_id) ?? null) : null;
-      if (isThread(channel.type) && !parent) return false;
-      const rules = governingChannel(channel, parent);
-      const permissions = channelPermissions(access.permissions, { private: rules.private === 1 }, memberOf.has(rules.id));
-      return (permissions & needed) === needed;
-    })
-    .map((c) => c.id);
-  return new Set(allowed);
+  const allowed = new Set<Snowflake>();
+  for (const channel of channels) {
+    const parent = isThread(channel.type) && channel.parent_id ? byId.get(channel.parent_id) : undefined;
+    if (isThread(channel.type) && !parent) continue;
+    const rules = governingChannel(channel, parent);
+    if ((channelPermissions(guildWide, { private: rules.private === 1 }, memberOf.has(rules.id)) & needed) === needed) allowed.add(channel.id);
+  }
+  return allowed;
+}
+
+/** A member's guild-wide permissions from the guild's roles and the IDs of those they hold (@everyone is implied). */
+export function permissionsFromRoles(guild: Pick<GuildRow, 'id' | 'owner_id'>, roles: readonly RoleRow[], memberRoleIds: readonly Snowflake[], userId: Snowflake): bigint {
+  const held = new Set<Snowflake>([guild.id, ...memberRoleIds]);
+  return guildPermissions({ ownerId: guild.owner_id, userId, roles: roles.filter((r) => held.has(r.id)) });
 }

@@ -1,9 +1,8 @@
-import { GATEWAY_VERSION, Permissions, type ReadState, type Ready, type Snowflake } from '@parley/protocol';
+import { GATEWAY_VERSION, type ReadState, type Ready, type Snowflake } from '@parley/protocol';
 import { type Kysely, sql } from 'kysely';
 import type { Tables, UserRow } from '../db/tables';
-import { guildAccess, guildChannelsAllowing } from '../access/access';
 import { privateChannelsOf } from '../features/channels/dms';
-import { guildCreatePayload } from '../features/guilds/payloads';
+import { guildView } from '../features/guilds/payloads';
 import { userGuildSettingsOf } from '../features/notifications/settings';
 import { toPrivateUser } from '../features/users/serialize';
 import { partnerPresences } from '../presence/partners';
@@ -54,16 +53,13 @@ async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channelIds: r
  * READY for a new session. People get their guilds in full; bots get them as unavailable,
  * each followed by its own GUILD_CREATE (what Discord does, and what bot libraries wait for).
  */
-/** What reading a channel takes. */
-const READ = Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY;
-
 export async function buildReady(db: Kysely<Tables>, presence: PresenceStore, user: UserRow, session: { id: string; resumeUrl: string }, guildIds: readonly Snowflake[]): Promise<Ready> {
   const bot = user.bot === 1;
-  const guilds = bot ? guildIds.map((id) => ({ id, unavailable: true as const })) : await Promise.all(guildIds.map((id) => guildCreatePayload(db, presence, id, user.id)));
+  // Each guild as this member sees it, with the channels they may read (for their read states).
+  const views = bot ? [] : await Promise.all(guildIds.map((id) => guildView(db, presence, id, user.id)));
+  const guilds = bot ? guildIds.map((id) => ({ id, unavailable: true as const })) : views.map((v) => v.payload);
   const privateChannels = bot ? [] : await privateChannelsOf(db, user.id);
-  // Read states of what the user may read: their DMs, and per server what the access module allows.
-  const readable = bot ? [] : await Promise.all(guildIds.map(async (id) => guildChannelsAllowing(db, await guildAccess(db, id, user.id), READ)));
-  const visibleChannelIds = [...privateChannels.map((c) => c.id), ...readable.flatMap((ids) => [...ids])];
+  const visibleChannelIds = [...privateChannels.map((c) => c.id), ...views.flatMap((v) => [...v.readable])];
   const blocked = bot ? [] : await db.selectFrom('relationships').select('other_id').where('user_id', '=', user.id).where('type', '=', 2).execute();
   const application = bot ? await db.selectFrom('applications').select(['id']).where('bot_user_id', '=', user.id).executeTakeFirst() : undefined;
   return {

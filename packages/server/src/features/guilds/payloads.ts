@@ -1,6 +1,6 @@
 import { ChannelType, type GuildCreate, Permissions, type Member, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
-import { guildAccess, guildChannelsAllowing } from '../../access/access';
+import { channelsAllowing, permissionsFromRoles } from '../../access/access';
 import type { MemberRow, Tables } from '../../db/tables';
 import { toPresence } from '../../presence/payload';
 import type { PresenceStore } from '../../presence/presence-store';
@@ -34,6 +34,11 @@ export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: 
  * whether they joined each private one), active threads, the first members and who is online.
  */
 export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceStore, guildId: Snowflake, viewerId: Snowflake): Promise<GuildCreate> {
+  return (await guildView(db, presence, guildId, viewerId)).payload;
+}
+
+/** GUILD_CREATE for a member, and the channels whose messages they may read (READY's read states need both). */
+export async function guildView(db: Kysely<Tables>, presence: PresenceStore, guildId: Snowflake, viewerId: Snowflake): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
   const [guild, roles, channels, memberCount, firstMembers, viewer, joinedPrivate, voiceStates] = await Promise.all([
     db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow(),
     db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).orderBy('position').execute(),
@@ -55,11 +60,13 @@ export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceS
     db.selectFrom('voice_states').selectAll().where('guild_id', '=', guildId).execute(),
   ]);
   const joined = new Set(joinedPrivate.map((r) => r.channel_id));
-  const viewable = await guildChannelsAllowing(db, await guildAccess(db, guildId, viewerId), Permissions.VIEW_CHANNEL);
   const memberRows = firstMembers.some((m) => m.user_id === viewerId) ? firstMembers : [...firstMembers, viewer];
   const members = await loadMembers(db, guildId, memberRows);
   const online = await presence.visible(members.map((m) => m.user.id));
-  return {
+  const guildWide = permissionsFromRoles(guild, roles, members.find((m) => m.user.id === viewerId)?.roles ?? [], viewerId);
+  const viewable = channelsAllowing(guildWide, channels, joined, Permissions.VIEW_CHANNEL);
+  const readable = channelsAllowing(guildWide, channels, joined, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
+  const payload: GuildCreate = {
     ...toGuild(guild, roles),
     joined_at: new Date(viewer.joined_at).toISOString(),
     large: memberCount.n > MEMBERS_IN_GUILD_CREATE,
@@ -76,4 +83,5 @@ export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceS
     guild_scheduled_events: [],
     soundboard_sounds: [],
   };
+  return { payload, readable };
 }
