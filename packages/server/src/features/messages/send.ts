@@ -164,13 +164,7 @@ export class MessageSender {
     }
 
     if (reopened.length) await announceDmTo(ctx, { ...channel, last_message_id: id }, reopened);
-    const [message] = await loadMessages(ctx.db, [row], null, this.urls);
-    const member = access.guild ? (await loadMembers(ctx.db, channel.guild_id!, [access.guild.member]))[0] : undefined;
-    const payload: Message = {
-      ...message!,
-      ...(member && { member: withoutUser(member) }),
-      ...(body.nonce !== undefined && { nonce: body.nonce }),
-    };
+    const payload: Message = { ...(await this.asSent(access, row, null)), ...(body.nonce !== undefined && { nonce: body.nonce }) };
     await ctx.events.publish(event('MESSAGE_CREATE', payload, await channelAudience(ctx.db, channel, access.parent)));
     return { ...payload, reactions: [] };
   }
@@ -192,8 +186,14 @@ export class MessageSender {
       .executeTakeFirst();
     if (!row) return null;
     await Promise.all(uploads.map((u) => files.deletePrefix(attachmentPrefix(u.channelId, u.id))));
-    const [message] = await loadMessages(db, [row], author.id, this.urls);
-    const member = access.guild ? (await loadMembers(db, access.channel.guild_id!, [access.guild.member]))[0] : undefined;
+    return this.asSent(access, row, author.id);
+  }
+
+  /** A stored message as a send answers and announces it: with the author's member in a server. */
+  private async asSent(access: ChannelAccess, row: MessageRow, viewerId: Snowflake | null): Promise<Message> {
+    const { db } = this.ctx;
+    const [message] = await loadMessages(db, [row], viewerId, this.urls);
+    const member = access.guild ? (await loadMembers(db, access.guild.guild.id, [access.guild.member]))[0] : undefined;
     return { ...message!, ...(member && { member: withoutUser(member) }) };
   }
 
