@@ -52,6 +52,8 @@ export class Connection {
   windowStartedAt: number;
   /** When REQUEST_GUILD_MEMBERS may next be answered (it costs database work). */
   nextMemberRequestAt = 0;
+  /** The last inbound frame being handled: the next one waits for it, so frames take effect in the order sent. */
+  inbound: Promise<void> = Promise.resolve();
   private pending: LogEntry[] = [];
   private isCorked = false;
   /** Resolves when the session goes live (ops sent while it syncs wait for it). */

@@ -6,7 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
-import { CLOSE_CONNECTIONS, type EventLog, type LogEntry } from '../bus/event-log';
+import { type Audience, CLOSE_CONNECTIONS, type EventLog, type LogEntry } from '../bus/event-log';
 import type { Clock } from '../core/clock';
 import type { Tables } from '../db/tables';
 import type { Auth } from '../http/routes';
@@ -225,8 +225,17 @@ export class Gateway {
       connection.close(known ? GatewayCloseCode.DECODE_ERROR : GatewayCloseCode.UNKNOWN_OPCODE, known ? 'Invalid payload' : 'Unknown opcode');
       return;
     }
+    const frame = parsed.data;
+    // A heartbeat is answered at once; other frames in the order they came (an offer before its
+    // candidates), each after the one before has been handled.
+    if (frame.op === GatewayOpcode.HEARTBEAT) return this.handleSafely(connection, frame);
+    connection.inbound = connection.inbound.then(() => this.handleSafely(connection, frame));
+  }
+
+  private async handleSafely(connection: Connection, frame: Frame): Promise<void> {
+    if (connection.isClosed) return;
     try {
-      await this.handle(connection, parsed.data);
+      await this.handle(connection, frame);
     } catch (error) {
       this.deps.logger.error({ err: error }, 'gateway: handling a frame failed');
       connection.close(GatewayCloseCode.UNKNOWN_ERROR, 'Server error; resume');
@@ -399,13 +408,12 @@ export class Gateway {
   // ---- fan-out ----
 
   private dispatch(entry: LogEntry): void {
-    if (entry.t === CLOSE_CONNECTIONS) return this.closeRevoked(entry);
-    const targets = new Set<Connection>();
-    for (const userId of entry.to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
-    for (const guildId of entry.to.guilds ?? []) for (const c of this.byGuild.get(guildId) ?? []) targets.add(c);
-    for (const sessionId of entry.to.sessions ?? []) {
-      const c = this.bySession.get(sessionId);
-      if (c) targets.add(c);
+    const targets = this.connectionsIn(entry.to);
+    if (entry.t === CLOSE_CONNECTIONS) {
+      // Their credentials were revoked: they end, not to be resumed.
+      const { reason } = JSON.parse(entry.d) as { reason: string };
+      for (const connection of targets) connection.end(GatewayCloseCode.AUTHENTICATION_FAILED, reason);
+      return;
     }
     if (targets.size === 0) return;
     // Serialised and framed once: every recipient is written the same WebSocket frame bytes.
@@ -414,13 +422,17 @@ export class Gateway {
     for (const connection of targets) this.deliver(connection, entry, false, build);
   }
 
-  /** The credentials these connections identified with were revoked: they end, not to be resumed. */
-  private closeRevoked(entry: LogEntry): void {
-    const { reason } = JSON.parse(entry.d) as { reason: string };
+  /** This node's connections in an audience, through the indexes. */
+  private connectionsIn(to: Audience): Set<Connection> {
     const targets = new Set<Connection>();
-    for (const userId of entry.to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
-    for (const signInId of entry.to.signIns ?? []) for (const c of this.bySignIn.get(signInId) ?? []) targets.add(c);
-    for (const connection of targets) connection.end(GatewayCloseCode.AUTHENTICATION_FAILED, reason);
+    for (const userId of to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
+    for (const guildId of to.guilds ?? []) for (const c of this.byGuild.get(guildId) ?? []) targets.add(c);
+    for (const signInId of to.signIns ?? []) for (const c of this.bySignIn.get(signInId) ?? []) targets.add(c);
+    for (const sessionId of to.sessions ?? []) {
+      const c = this.bySession.get(sessionId);
+      if (c) targets.add(c);
+    }
+    return targets;
   }
 
   /**

@@ -187,6 +187,21 @@ describe('who may join', () => {
 });
 
 describe('signaling', () => {
+  it("relays one sender's signals in the order they were sent (an offer before its candidates)", async () => {
+    const { owner, voice, members } = await voiceGuild(1);
+    const a = await inCall(owner, voice);
+    const b = await inCall(members[0]!, voice);
+    const toB = collect(b.gateway, 'RTC_SIGNAL');
+    const sent = Array.from({ length: 30 }, (_, i) => `candidate:${i} 1 udp 1 127.0.0.1 ${5000 + i} typ host`);
+    a.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: members[0]!.userId as Snowflake, ...offer });
+    for (const candidate of sent) {
+      a.gateway.sendRtcSignal({ channel_id: voice.id, to_user_id: members[0]!.userId as Snowflake, type: 'candidates', candidates: [{ candidate, sdpMid: '0', sdpMLineIndex: 0 }] });
+    }
+    const [description, ...candidates] = await toB.count(1 + sent.length);
+    expect(description!.type).toBe('description');
+    expect(candidates.map((s) => (s.type === 'candidates' ? s.candidates[0]!.candidate : s.type))).toEqual(sent);
+  });
+
   it("relays offers, candidates and keys only to the other participant's call session", async () => {
     const { owner, voice, members } = await voiceGuild(2);
     const a = await inCall(owner, voice);
