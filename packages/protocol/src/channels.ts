@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Snowflake } from './ids';
 import { Limits, line, text } from './limits';
+import { PermissionOverwrite } from './overwrites';
 import { defineRoute } from './route';
 import { User } from './users';
 
@@ -38,7 +39,7 @@ export const Channel = z.object({
   topic: z.string().nullable().optional(),
   position: z.number().int().optional(),
   parent_id: Snowflake.nullable().optional(),
-  permission_overwrites: z.array(z.never()).optional(),
+  permission_overwrites: z.array(PermissionOverwrite).optional(),
   nsfw: z.boolean().optional(),
   last_message_id: Snowflake.nullable().optional(),
   last_pin_timestamp: z.iso.datetime().nullable().optional(),

@@ -7,7 +7,7 @@ import { Presence } from './presence';
 import { defineRoute } from './route';
 import { ImageDataUri, User } from './users';
 
-/** A role. Today only @everyone (id = the guild's id) and bots' managed roles exist. */
+/** A role. @everyone's id is the guild's id; it sits at position 0 and everyone holds it. */
 export const Role = z.object({
   id: Snowflake,
   name: z.string(),
@@ -36,7 +36,8 @@ export const Member = z.object({
   mute: z.boolean(),
   flags: z.number().int(),
   pending: z.boolean(),
-  communication_disabled_until: z.null(),
+  /** Timed out until then (may read, not talk); null when not timed out. */
+  communication_disabled_until: z.iso.datetime().nullable(),
 });
 export type Member = z.infer<typeof Member>;
 
@@ -233,15 +234,5 @@ export const guildRoutes = {
     params: GuildParams,
     body: UpdateOwnMemberBody,
     response: Member,
-  }),
-  listRoles: defineRoute({
-    method: 'GET',
-    path: '/guilds/:guild_id/roles',
-    summary: "A server's roles",
-    tag: 'Guilds',
-    auth: 'user',
-    requires: { guild: [] },
-    params: GuildParams,
-    response: z.array(Role),
   }),
 };

@@ -38,6 +38,18 @@ export const Limits = {
   filenameMax: 255,
   emojiMax: 64,
   searchQueryMax: 256,
+  roleNameMax: 100,
+  rolesPerGuild: 250,
+  /** An audit log reason (the X-Audit-Log-Reason header, or a ban's reason). */
+  auditReasonMax: 512,
+  /** Longest timeout: 28 days, as in Discord. */
+  timeoutMaxMs: 28 * 24 * 60 * 60 * 1000,
+  /** bulk-delete takes 2 to 100 messages, none older than 14 days. */
+  bulkDeleteMin: 2,
+  bulkDeleteMax: 100,
+  bulkDeleteMaxAgeMs: 14 * 24 * 60 * 60 * 1000,
+  /** A ban may delete the member's messages of up to the last 7 days. */
+  banDeleteMessageSecondsMax: 7 * 24 * 60 * 60,
   /** Largest inbound gateway frame, in bytes: room for a call's SDP offer (calls.ts). */
   gatewayFrameMaxBytes: 32 * 1024,
 } as const;

@@ -1,4 +1,5 @@
 import { applicationRoutes } from './applications';
+import { auditLogRoutes } from './audit-log';
 import { authRoutes } from './auth';
 import { callRoutes } from './calls';
 import { channelRoutes } from './channels';
@@ -6,8 +7,10 @@ import { guildRoutes } from './guilds';
 import { instanceRoutes } from './instance';
 import { inviteRoutes } from './invites';
 import { messageRoutes } from './messages';
+import { moderationRoutes } from './moderation';
 import { notificationRoutes } from './notifications';
 import { relationshipRoutes } from './relationships';
+import { roleRoutes } from './roles';
 import type { RouteDef } from './route';
 import { userRoutes } from './users';
 
@@ -24,6 +27,9 @@ export const routes = {
   notifications: notificationRoutes,
   applications: applicationRoutes,
   calls: callRoutes,
+  roles: roleRoutes,
+  moderation: moderationRoutes,
+  auditLog: auditLogRoutes,
 } satisfies Record<string, Record<string, RouteDef>>;
 
 export const API_PREFIX = '/api/v10';

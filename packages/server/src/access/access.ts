@@ -1,4 +1,14 @@
-import { DM_PERMISSIONS, type PermissionName, Permissions, type RouteDef, type Snowflake, channelPermissions, guildPermissions } from '@parley/protocol';
+import {
+  DM_PERMISSIONS,
+  type OverwriteLike,
+  type PermissionName,
+  Permissions,
+  type RouteDef,
+  type Snowflake,
+  applyTimeout,
+  computeBasePermissions,
+  permissionsInChannel,
+} from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { ChannelMemberState, ChannelRow, GuildRow, MemberRow, RoleRow, Tables } from '../db/tables';
 import { isDirect, isThread } from './channel-kinds';
@@ -13,8 +23,12 @@ import { ApiError } from '../http/errors';
  *   but a private channel's contents belong to its members: not even the owner reads them
  *   without being added;
  * - a thread follows its parent: a private channel's threads are unknown to non-members;
- * - what a member may do is computed from roles by protocol/permissions.ts (shared with
- *   clients, so they offer what the server allows).
+ * - what a member may do is computed by protocol/permissions.ts's permissionsInChannel
+ *   (Discord's algorithm: roles, then the channel's overwrites, implicit permissions, timeouts;
+ *   then Parley's private channels), shared with clients so they offer what the server allows;
+ * - a channel whose overwrites deny a member VIEW_CHANNEL is unknown to them: not listed, no
+ *   events. A private channel is listed to whoever its overwrites let view it; its contents
+ *   belong to its members (applyPrivateChannel, the last step of the same function).
  */
 
 /** A member's standing in a guild: the rows needed to decide what they may do. */
@@ -23,20 +37,23 @@ export interface GuildAccess {
   member: MemberRow;
   /** @everyone and the member's roles. */
   roles: RoleRow[];
+  /** The member's role IDs (@everyone not among them), as in the member object. */
+  roleIds: Snowflake[];
+  /** Guild-wide: roles, then the timeout. */
   permissions: bigint;
 }
 
 /** Loads a guild as seen by one user. Not a member: "unknown guild", revealing nothing. */
-export async function guildAccess(db: Kysely<Tables>, guildId: Snowflake, userId: Snowflake): Promise<GuildAccess> {
+export async function guildAccess(db: Kysely<Tables>, guildId: Snowflake, userId: Snowflake, now = Date.now()): Promise<GuildAccess> {
   const row = await db
     .selectFrom('guilds')
     .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'guilds.id').on('members.user_id', '=', userId))
     .selectAll('guilds')
-    .select(['members.nick', 'members.joined_at'])
+    .select(['members.nick', 'members.joined_at', 'members.communication_disabled_until', 'members.mute', 'members.deaf'])
     .where('guilds.id', '=', guildId)
     .executeTakeFirst();
   if (!row) throw new ApiError('UNKNOWN_GUILD');
-  const { nick, joined_at, ...guild } = row;
+  const { nick, joined_at, communication_disabled_until, mute, deaf, ...guild } = row;
   const roles = await db
     .selectFrom('roles')
     .selectAll()
@@ -48,8 +65,76 @@ export async function guildAccess(db: Kysely<Tables>, guildId: Snowflake, userId
       ]),
     )
     .execute();
-  const member: MemberRow = { guild_id: guildId, user_id: userId, nick, joined_at };
-  return { guild, member, roles, permissions: guildPermissions({ ownerId: guild.owner_id, userId, roles }) };
+  const member: MemberRow = { guild_id: guildId, user_id: userId, nick, joined_at, communication_disabled_until, mute, deaf };
+  const roleIds = roles.filter((r) => r.id !== guildId).map((r) => r.id);
+  return { guild, member, roles, roleIds, permissions: guildWidePermissions(guild, roles, member, roleIds, now) };
+}
+
+/** A member's permissions across the guild (Discord's base permissions, then their timeout). */
+export function guildWidePermissions(
+  guild: Pick<GuildRow, 'id' | 'owner_id'>,
+  roles: readonly RoleRow[],
+  member: Pick<MemberRow, 'user_id' | 'communication_disabled_until'>,
+  roleIds: readonly Snowflake[],
+  now: number,
+): bigint {
+  const base = computeBasePermissions({ guildId: guild.id, ownerId: guild.owner_id, userId: member.user_id, memberRoleIds: roleIds, roles });
+  return applyTimeout(base, { communicationDisabledUntil: member.communication_disabled_until, now });
+}
+
+/** The channel overwrites of these channels, by channel. */
+export async function overwritesOf(db: Kysely<Tables>, channelIds: readonly Snowflake[]): Promise<Map<Snowflake, OverwriteLike[]>> {
+  const byChannel = new Map<Snowflake, OverwriteLike[]>();
+  if (channelIds.length === 0) return byChannel;
+  const rows = await db.selectFrom('permission_overwrites').selectAll().where('channel_id', 'in', [...channelIds]).execute();
+  for (const row of rows) byChannel.set(row.channel_id, [...(byChannel.get(row.channel_id) ?? []), { id: row.target_id, type: row.type, allow: row.allow, deny: row.deny }]);
+  return byChannel;
+}
+
+/** A guild's overwrites, by channel. */
+export async function guildOverwrites(db: Kysely<Tables>, guildId: Snowflake): Promise<Map<Snowflake, OverwriteLike[]>> {
+  const rows = await db
+    .selectFrom('permission_overwrites')
+    .innerJoin('channels', 'channels.id', 'permission_overwrites.channel_id')
+    .selectAll('permission_overwrites')
+    .where('channels.guild_id', '=', guildId)
+    .execute();
+  const byChannel = new Map<Snowflake, OverwriteLike[]>();
+  for (const row of rows) byChannel.set(row.channel_id, [...(byChannel.get(row.channel_id) ?? []), { id: row.target_id, type: row.type, allow: row.allow, deny: row.deny }]);
+  return byChannel;
+}
+
+/** Who is asking about a guild's channels: everything permissionsInChannel needs besides the channel. */
+export interface Viewer {
+  guild: Pick<GuildRow, 'id' | 'owner_id'>;
+  /** The guild's roles (all, or @everyone and the member's). */
+  roles: readonly RoleRow[];
+  userId: Snowflake;
+  roleIds: readonly Snowflake[];
+  communicationDisabledUntil: number | null;
+}
+
+export function viewerOf(access: GuildAccess): Viewer {
+  return { guild: access.guild, roles: access.roles, userId: access.member.user_id, roleIds: access.roleIds, communicationDisabledUntil: access.member.communication_disabled_until };
+}
+
+/**
+ * A viewer's permissions in a guild channel or thread (its parent given), from the governing
+ * channel's overwrites and whether they belong to it if it is private.
+ */
+export function permissionsOf(viewer: Viewer, channel: ChannelShape, parent: ChannelShape | null | undefined, overwrites: readonly OverwriteLike[], isMember: boolean, now: number): bigint {
+  const rules = { overwrites, private: governingChannel(channel, parent).private === 1, isMember };
+  return permissionsInChannel({
+    guildId: viewer.guild.id,
+    ownerId: viewer.guild.owner_id,
+    userId: viewer.userId,
+    memberRoleIds: viewer.roleIds,
+    roles: viewer.roles,
+    channelType: channel.type,
+    communicationDisabledUntil: viewer.communicationDisabledUntil,
+    now,
+    ...(parent ? { threadParent: rules } : rules),
+  });
 }
 
 /** A channel as seen by one user, with what they may do in it. */
@@ -61,6 +146,8 @@ export interface ChannelAccess {
   permissions: bigint;
   /** DMs: the viewer's own state in it (accepted, request, hidden, declined). */
   dmState: ChannelMemberState | null;
+  /** Guild channels: the governing channel's overwrites (a thread's are its parent's). */
+  overwrites?: OverwriteLike[];
 }
 
 /** The channel whose membership decides who sees a channel's contents: a thread's parent, else itself. */
@@ -73,7 +160,7 @@ export function governingChannel<C extends ChannelShape>(channel: C, parent: C |
  * else's DM, a thread of a private channel they are not in) are "unknown"; private channels are
  * known (their name is public) but give no content permissions unless the user is a member.
  */
-export async function channelAccess(db: Kysely<Tables>, channelId: Snowflake, userId: Snowflake): Promise<ChannelAccess> {
+export async function channelAccess(db: Kysely<Tables>, channelId: Snowflake, userId: Snowflake, now = Date.now()): Promise<ChannelAccess> {
   const channel = await db.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst();
   if (!channel) throw new ApiError('UNKNOWN_CHANNEL');
   if (isDirect(channel.type)) {
@@ -81,16 +168,19 @@ export async function channelAccess(db: Kysely<Tables>, channelId: Snowflake, us
     if (!membership) throw new ApiError('UNKNOWN_CHANNEL');
     return { channel, parent: null, guild: null, permissions: DM_PERMISSIONS, dmState: membership.state };
   }
-  const guild = await guildAccess(db, channel.guild_id!, userId).catch((error: unknown) => {
+  const guild = await guildAccess(db, channel.guild_id!, userId, now).catch((error: unknown) => {
     throw error instanceof ApiError ? new ApiError('UNKNOWN_CHANNEL') : error;
   });
   const parent = isThread(channel.type) && channel.parent_id ? ((await db.selectFrom('channels').selectAll().where('id', '=', channel.parent_id).executeTakeFirst()) ?? null) : null;
   const rules = governingChannel(channel, parent);
-  const isMember = rules.private === 1 && (await isChannelMember(db, rules.id, userId));
-  const permissions = channelPermissions(guild.permissions, { private: rules.private === 1 }, isMember);
-  // A thread is contents of its parent: whoever may not see those does not learn it exists.
+  const [overwrites, isMember] = await Promise.all([overwritesOf(db, [rules.id]), rules.private === 1 ? isChannelMember(db, rules.id, userId) : false]);
+  const viewer = viewerOf(guild);
+  const channelOverwrites = overwrites.get(rules.id) ?? [];
+  // A channel its overwrites hide is unknown; so is a thread of a channel whose contents are not yours.
+  if (!can(permissionsOf(viewer, channel, parent, channelOverwrites, true, now), 'VIEW_CHANNEL')) throw new ApiError('UNKNOWN_CHANNEL');
+  const permissions = permissionsOf(viewer, channel, parent, channelOverwrites, isMember, now);
   if (isThread(channel.type) && !can(permissions, 'VIEW_CHANNEL')) throw new ApiError('UNKNOWN_CHANNEL');
-  return { channel, parent, guild, permissions, dmState: null };
+  return { channel, parent, guild, permissions, dmState: null, overwrites: channelOverwrites };
 }
 
 export async function isChannelMember(db: Kysely<Tables>, channelId: Snowflake, userId: Snowflake): Promise<boolean> {
@@ -162,9 +252,9 @@ export async function authorizeRoute(db: Kysely<Tables>, requires: NonNullable<R
  * permission: what search looks through, which threads and voice states GUILD_CREATE shows,
  * which read states READY carries. Same rules as channelAccess, for every channel at once.
  */
-export async function guildChannelsAllowing(db: Kysely<Tables>, access: GuildAccess, needed: bigint): Promise<Set<Snowflake>> {
+export async function guildChannelsAllowing(db: Kysely<Tables>, access: GuildAccess, needed: bigint, now = Date.now()): Promise<Set<Snowflake>> {
   const guildId = access.guild.id;
-  const [channels, memberships] = await Promise.all([
+  const [channels, memberships, overwrites] = await Promise.all([
     db.selectFrom('channels').select(['id', 'type', 'parent_id', 'private']).where('guild_id', '=', guildId).execute(),
     db
       .selectFrom('channel_members')
@@ -172,31 +262,35 @@ export async function guildChannelsAllowing(db: Kysely<Tables>, access: GuildAcc
       .where('user_id', '=', access.member.user_id)
       .where('channel_id', 'in', (eb) => eb.selectFrom('channels').select('id').where('guild_id', '=', guildId).where('private', '=', 1))
       .execute(),
+    guildOverwrites(db, guildId),
   ]);
-  return channelsAllowing(access.permissions, channels, new Set(memberships.map((m) => m.channel_id)), needed);
+  return channelsAllowing(viewerOf(access), channels, overwrites, new Set(memberships.map((m) => m.channel_id)), needed, now);
 }
 
 /** What the access rules need of a guild channel. */
 export type ChannelShape = Pick<ChannelRow, 'id' | 'type' | 'parent_id' | 'private'>;
 
 /**
- * guildChannelsAllowing on rows already loaded: of one guild's channels, those in which a member
- * with these guild-wide permissions, in the private channels `memberOf`, holds every `needed`.
+ * guildChannelsAllowing on rows already loaded: of one guild's channels, those in which this
+ * viewer, in the private channels `memberOf`, holds every `needed`. With `memberOf` "all",
+ * private membership is left out: the channels listed to them (VIEW_CHANNEL needed).
  */
-export function channelsAllowing(guildWide: bigint, channels: readonly ChannelShape[], memberOf: ReadonlySet<Snowflake>, needed: bigint): Set<Snowflake> {
+export function channelsAllowing(
+  viewer: Viewer,
+  channels: readonly ChannelShape[],
+  overwrites: ReadonlyMap<Snowflake, readonly OverwriteLike[]>,
+  memberOf: ReadonlySet<Snowflake> | 'all',
+  needed: bigint,
+  now: number,
+): Set<Snowflake> {
   const byId = new Map(channels.map((c) => [c.id, c]));
   const allowed = new Set<Snowflake>();
   for (const channel of channels) {
     const parent = isThread(channel.type) && channel.parent_id ? byId.get(channel.parent_id) : undefined;
     if (isThread(channel.type) && !parent) continue;
     const rules = governingChannel(channel, parent);
-    if ((channelPermissions(guildWide, { private: rules.private === 1 }, memberOf.has(rules.id)) & needed) === needed) allowed.add(channel.id);
+    const isMember = memberOf === 'all' || memberOf.has(rules.id);
+    if ((permissionsOf(viewer, channel, parent, overwrites.get(rules.id) ?? [], isMember, now) & needed) === needed) allowed.add(channel.id);
   }
   return allowed;
-}
-
-/** A member's guild-wide permissions from the guild's roles and the IDs of those they hold (@everyone is implied). */
-export function permissionsFromRoles(guild: Pick<GuildRow, 'id' | 'owner_id'>, roles: readonly RoleRow[], memberRoleIds: readonly Snowflake[], userId: Snowflake): bigint {
-  const held = new Set<Snowflake>([guild.id, ...memberRoleIds]);
-  return guildPermissions({ ownerId: guild.owner_id, userId, roles: roles.filter((r) => held.has(r.id)) });
 }

@@ -1,23 +1,67 @@
-import type { Snowflake } from '@parley/protocol';
+import { Permissions, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { Audience } from '../bus/event-log';
 import type { ChannelRow, Tables } from '../db/tables';
 import { isDirect } from './channel-kinds';
-import { governingChannel } from './access';
+import { governingChannel, overwritesOf, permissionsOf } from './access';
 
 /**
  * Who hears about what happens inside a channel (the gateway delivers to exactly this): a
- * public guild channel's guild; a private channel's members (a thread follows its parent); a
- * DM's recipients, except one who declined it. Same rules as access.ts.
+ * public guild channel's guild, or, when roles or overwrites hide it from some, those of its
+ * members who may view it; a private channel's members (a thread follows its parent); a DM's
+ * recipients, except one who declined it. Same rules as access.ts.
  */
 export async function channelAudience(db: Kysely<Tables>, channel: ChannelRow, parent: ChannelRow | null): Promise<Audience> {
-  const rules = governingChannel(channel, parent);
   if (isDirect(channel.type)) {
     const rows = await db.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('state', '!=', 'declined').execute();
     return { users: rows.map((r) => r.user_id) };
   }
-  if (rules.private === 1) return { users: await channelMemberIds(db, rules.id) };
-  return { guilds: [channel.guild_id!] };
+  const viewers = await channelViewers(db, channel, parent);
+  return viewers === 'guild' ? { guilds: [channel.guild_id!] } : { users: viewers };
+}
+
+/**
+ * Who may view a guild channel's contents: 'guild' when every member may (a public channel
+ * nothing hides: the common case, answered without loading members), else their IDs. One pass
+ * over the guild's members and roles in memory, never a query per member. Optionally only
+ * among `among`.
+ */
+export async function channelViewers(db: Kysely<Tables>, channel: ChannelRow, parent: ChannelRow | null, among?: readonly Snowflake[]): Promise<Snowflake[] | 'guild'> {
+  const rules = governingChannel(channel, parent);
+  const guildId = channel.guild_id!;
+  const [overwrites, everyone] = await Promise.all([
+    overwritesOf(db, [rules.id]),
+    db.selectFrom('roles').select('permissions').where('id', '=', guildId).executeTakeFirst(),
+  ]);
+  const channelOverwrites = overwrites.get(rules.id) ?? [];
+  const everyoneViews = everyone !== undefined && (BigInt(everyone.permissions) & Permissions.VIEW_CHANNEL) !== 0n;
+  let members = db.selectFrom('members').select('user_id').where('guild_id', '=', guildId);
+  if (rules.private !== 1 && channelOverwrites.length === 0 && everyoneViews) {
+    if (among === undefined) return 'guild';
+    return among.length === 0 ? [] : (await members.where('user_id', 'in', [...among]).execute()).map((m) => m.user_id);
+  }
+
+  if (rules.private === 1) members = members.where('user_id', 'in', (eb) => eb.selectFrom('channel_members').select('user_id').where('channel_id', '=', rules.id));
+  if (among !== undefined) {
+    if (among.length === 0) return [];
+    members = members.where('user_id', 'in', [...among]);
+  }
+  const [memberRows, guild, roles, memberRoles] = await Promise.all([
+    members.execute(),
+    db.selectFrom('guilds').select(['id', 'owner_id']).where('id', '=', guildId).executeTakeFirstOrThrow(),
+    db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).execute(),
+    db.selectFrom('member_roles').select(['user_id', 'role_id']).where('guild_id', '=', guildId).execute(),
+  ]);
+  const rolesOf = new Map<Snowflake, Snowflake[]>();
+  for (const r of memberRoles) rolesOf.set(r.user_id, [...(rolesOf.get(r.user_id) ?? []), r.role_id]);
+  const now = Date.now();
+  // Viewing is never taken by a timeout, so none is needed here; private members are members.
+  return memberRows
+    .map((m) => m.user_id)
+    .filter((userId) => {
+      const viewer = { guild, roles, userId, roleIds: rolesOf.get(userId) ?? [], communicationDisabledUntil: null };
+      return (permissionsOf(viewer, channel, parent, channelOverwrites, true, now) & Permissions.VIEW_CHANNEL) !== 0n;
+    });
 }
 
 export async function channelMemberIds(db: Kysely<Tables>, channelId: Snowflake): Promise<Snowflake[]> {
@@ -28,11 +72,9 @@ export async function channelMemberIds(db: Kysely<Tables>, channelId: Snowflake)
 /** Of the given users, those who may read the channel (mentions notify only them). */
 export async function readersAmong(db: Kysely<Tables>, channel: ChannelRow, parent: ChannelRow | null, userIds: Snowflake[]): Promise<Snowflake[]> {
   if (userIds.length === 0) return [];
-  const rules = governingChannel(channel, parent);
-  if (isDirect(channel.type) || rules.private === 1) {
-    const rows = await db.selectFrom('channel_members').select('user_id').where('channel_id', '=', rules.id).where('user_id', 'in', userIds).execute();
+  if (isDirect(channel.type)) {
+    const rows = await db.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('user_id', 'in', userIds).execute();
     return rows.map((r) => r.user_id);
   }
-  const rows = await db.selectFrom('members').select('user_id').where('guild_id', '=', channel.guild_id!).where('user_id', 'in', userIds).execute();
-  return rows.map((r) => r.user_id);
+  return (await channelViewers(db, channel, parent, userIds)) as Snowflake[];
 }

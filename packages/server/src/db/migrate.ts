@@ -7,6 +7,7 @@ import { notificationSettings } from './migrations/0004_notification_settings';
 import { calls } from './migrations/0005_calls';
 import { messageNonces } from './migrations/0006_message_nonces';
 import { knownSignInSources } from './migrations/0007_known_sign_in_sources';
+import { governance } from './migrations/0008_governance';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0005_calls': calls,
   '0006_message_nonces': messageNonces,
   '0007_known_sign_in_sources': knownSignInSources,
+  '0008_governance': governance,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

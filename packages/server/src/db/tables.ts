@@ -33,6 +33,9 @@ export interface Tables {
   message_calls: MessageCallsTable;
   message_nonces: MessageNoncesTable;
   known_sign_in_sources: KnownSignInSourcesTable;
+  permission_overwrites: PermissionOverwritesTable;
+  bans: BansTable;
+  audit_log_entries: AuditLogEntriesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -49,6 +52,9 @@ export type InviteRow = Selectable<InvitesTable>;
 export type ApplicationRow = Selectable<ApplicationsTable>;
 export type CallRow = Selectable<CallsTable>;
 export type VoiceStateRow = Selectable<VoiceStatesTable>;
+export type OverwriteRow = Selectable<PermissionOverwritesTable>;
+export type BanRow = Selectable<BansTable>;
+export type AuditLogEntryRow = Selectable<AuditLogEntriesTable>;
 
 export type Flag = 0 | 1;
 
@@ -133,6 +139,11 @@ export interface MembersTable {
   user_id: Snowflake;
   nick: string | null;
   joined_at: number;
+  /** Timed out until (epoch ms): may read, not talk. Null or past: no timeout. */
+  communication_disabled_until: Generated<number | null>;
+  /** Server mute and deafen, set by moderators. */
+  mute: Generated<Flag>;
+  deaf: Generated<Flag>;
 }
 
 export interface MemberRolesTable {
@@ -315,4 +326,35 @@ export interface KnownSignInSourcesTable {
   /** `ip:<address>` or `device:<SHA-256 of the device cookie>`. */
   source: string;
   last_signed_in_at: number;
+}
+
+export interface PermissionOverwritesTable {
+  channel_id: Snowflake;
+  /** A role's id (type 0; @everyone's is the guild's) or a user's id (type 1). */
+  target_id: Snowflake;
+  type: number;
+  /** Permission bits as decimal strings. */
+  allow: string;
+  deny: string;
+}
+
+export interface BansTable {
+  guild_id: Snowflake;
+  user_id: Snowflake;
+  reason: string | null;
+  created_at: number;
+}
+
+export interface AuditLogEntriesTable {
+  id: Snowflake;
+  guild_id: Snowflake;
+  /** Who acted. */
+  user_id: Snowflake;
+  target_id: Snowflake | null;
+  action_type: number;
+  /** JSON: [{key, old_value?, new_value?}]. */
+  changes: string | null;
+  /** JSON: Discord's optional entry info. */
+  options: string | null;
+  reason: string | null;
 }

@@ -50,6 +50,8 @@ function intentOf(t: DispatchName, inGuild: boolean): number {
     case 'GUILD_UPDATE':
     case 'GUILD_DELETE':
     case 'GUILD_ROLE_CREATE':
+    case 'GUILD_ROLE_UPDATE':
+    case 'GUILD_ROLE_DELETE':
     case 'CHANNEL_CREATE':
     case 'CHANNEL_UPDATE':
     case 'CHANNEL_DELETE':
@@ -63,9 +65,13 @@ function intentOf(t: DispatchName, inGuild: boolean): number {
     case 'GUILD_MEMBER_UPDATE':
     case 'GUILD_MEMBER_REMOVE':
       return Intents.GUILD_MEMBERS;
+    case 'GUILD_BAN_ADD':
+    case 'GUILD_BAN_REMOVE':
+      return Intents.GUILD_MODERATION;
     case 'MESSAGE_CREATE':
     case 'MESSAGE_UPDATE':
     case 'MESSAGE_DELETE':
+    case 'MESSAGE_DELETE_BULK':
       return inGuild ? Intents.GUILD_MESSAGES : Intents.DIRECT_MESSAGES;
     case 'MESSAGE_REACTION_ADD':
     case 'MESSAGE_REACTION_REMOVE':

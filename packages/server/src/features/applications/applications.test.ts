@@ -61,11 +61,11 @@ describe('bots', () => {
     await authorize(owner, Permissions.SEND_MESSAGES | Permissions.VIEW_CHANNEL);
     const botMember = await owner.client.request(routes.guilds.getMember, { params: { guild_id: guild.id, user_id: bot.user.id } });
     expect(botMember.roles).toHaveLength(1);
-    const roles = await owner.client.request(routes.guilds.listRoles, { params: { guild_id: guild.id } });
+    const roles = await owner.client.request(routes.roles.list, { params: { guild_id: guild.id } });
     expect(roles.find((r) => r.id === botMember.roles[0])).toMatchObject({ name: 'Helper', managed: true, permissions: String(Permissions.SEND_MESSAGES | Permissions.VIEW_CHANNEL) });
     // Adding it twice changes nothing.
     await authorize(owner, Permissions.SEND_MESSAGES);
-    expect((await owner.client.request(routes.guilds.listRoles, { params: { guild_id: guild.id } })).length).toBe(roles.length);
+    expect((await owner.client.request(routes.roles.list, { params: { guild_id: guild.id } })).length).toBe(roles.length);
     expect((await bot.rest.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'beep' } })).author.bot).toBe(true);
   });
 

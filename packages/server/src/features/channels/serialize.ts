@@ -1,4 +1,4 @@
-import { type Channel, ChannelType, type User } from '@parley/protocol';
+import { type Channel, ChannelType, type OverwriteLike, type PermissionOverwrite, type User } from '@parley/protocol';
 import type { ChannelRow } from '../../db/tables';
 
 const iso = (millis: number) => new Date(millis).toISOString();
@@ -11,6 +11,8 @@ export interface ChannelViewer {
   joined?: boolean;
   /** DMs: whether it waits for the viewer to accept it. */
   messageRequest?: boolean;
+  /** Guild channels: their permission overwrites (the same for every viewer; loaded with the channel). */
+  overwrites?: readonly OverwriteLike[];
 }
 
 /** A channel row in Discord's shape; fields that do not apply to its type are left out. */
@@ -53,7 +55,7 @@ export function toChannel(row: ChannelRow, viewer: ChannelViewer = {}): Channel 
         name: row.name,
         position: row.position,
         parent_id: row.parent_id,
-        permission_overwrites: [],
+        permission_overwrites: (viewer.overwrites ?? []).map((o) => ({ id: o.id, type: o.type, allow: o.allow, deny: o.deny }) as PermissionOverwrite),
         nsfw: false,
         ...(row.type !== ChannelType.GUILD_CATEGORY && { topic: row.topic, rate_limit_per_user: row.rate_limit_per_user }),
         // When a private channel was last active is its members' business: left out for anyone else

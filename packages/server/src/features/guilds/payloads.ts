@@ -1,6 +1,6 @@
 import { ChannelType, type GuildCreate, Permissions, type Member, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
-import { channelsAllowing, permissionsFromRoles } from '../../access/access';
+import { channelsAllowing, guildOverwrites } from '../../access/access';
 import type { MemberRow, Tables } from '../../db/tables';
 import { toPresence } from '../../presence/payload';
 import type { PresenceStore } from '../../presence/presence-store';
@@ -39,7 +39,7 @@ export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceS
 
 /** GUILD_CREATE for a member, and the channels whose messages they may read (READY's read states need both). */
 export async function guildView(db: Kysely<Tables>, presence: PresenceStore, guildId: Snowflake, viewerId: Snowflake): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
-  const [guild, roles, channels, memberCount, firstMembers, viewer, joinedPrivate, voiceStates] = await Promise.all([
+  const [guild, roles, channels, memberCount, firstMembers, viewer, joinedPrivate, voiceStates, overwrites] = await Promise.all([
     db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow(),
     db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).orderBy('position').execute(),
     db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
@@ -58,14 +58,17 @@ export async function guildView(db: Kysely<Tables>, presence: PresenceStore, gui
       .where('channel_members.user_id', '=', viewerId)
       .execute(),
     db.selectFrom('voice_states').selectAll().where('guild_id', '=', guildId).execute(),
+    guildOverwrites(db, guildId),
   ]);
   const joined = new Set(joinedPrivate.map((r) => r.channel_id));
   const memberRows = firstMembers.some((m) => m.user_id === viewerId) ? firstMembers : [...firstMembers, viewer];
   const members = await loadMembers(db, guildId, memberRows);
   const online = await presence.visible(members.map((m) => m.user.id));
-  const guildWide = permissionsFromRoles(guild, roles, members.find((m) => m.user.id === viewerId)?.roles ?? [], viewerId);
-  const viewable = channelsAllowing(guildWide, channels, joined, Permissions.VIEW_CHANNEL);
-  const readable = channelsAllowing(guildWide, channels, joined, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
+  const me = { guild, roles, userId: viewerId, roleIds: members.find((m) => m.user.id === viewerId)?.roles ?? [], communicationDisabledUntil: viewer.communication_disabled_until };
+  const now = Date.now();
+  const listed = channelsAllowing(me, channels, overwrites, 'all', Permissions.VIEW_CHANNEL, now);
+  const viewable = channelsAllowing(me, channels, overwrites, joined, Permissions.VIEW_CHANNEL, now);
+  const readable = channelsAllowing(me, channels, overwrites, joined, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY, now);
   const payload: GuildCreate = {
     ...toGuild(guild, roles),
     joined_at: new Date(viewer.joined_at).toISOString(),
@@ -73,8 +76,9 @@ export async function guildView(db: Kysely<Tables>, presence: PresenceStore, gui
     unavailable: false,
     member_count: memberCount.n,
     members,
-    channels: channels.filter((c) => c.type !== ChannelType.PUBLIC_THREAD).map((c) => toChannel(c, { joined: joined.has(c.id) })),
-    // Every channel's name is public; threads are contents of their parent and follow it.
+    // Channels their overwrites let them see (a private one's name included); threads are
+    // contents of their parent and follow it.
+    channels: channels.filter((c) => c.type !== ChannelType.PUBLIC_THREAD && listed.has(c.id)).map((c) => toChannel(c, { joined: joined.has(c.id), overwrites: overwrites.get(c.id) ?? [] })),
     threads: channels.filter((c) => c.type === ChannelType.PUBLIC_THREAD && c.archived === 0 && viewable.has(c.id)).map((c) => toChannel(c)),
     presences: [...online].map(([userId, status]) => toPresence(userId, status)),
     // Who is in a private voice channel is its members' business, like its messages.

@@ -178,7 +178,7 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     return member!;
   });
 
-  route(routes.guilds.listRoles, async ({ params }) => {
+  route(routes.roles.list, async ({ params }) => {
     return (await rolesOf(params.guild_id)).map(toRole);
   });
 }
