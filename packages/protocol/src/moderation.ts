@@ -18,7 +18,7 @@ export const AUDIT_LOG_REASON_HEADER = 'x-audit-log-reason';
 
 /**
  * PATCH /guilds/{id}/members/{user_id}. Each field needs its own permission: nick Manage
- * Nicknames, roles Manage Roles, mute Mute Members, deaf Deafen Members (Parley: Mute Members),
+ * Nicknames, roles Manage Roles, mute Mute Members, deaf Deafen Members,
  * channel_id Move Members, communication_disabled_until Moderate Members.
  */
 export const UpdateMemberBody = z.object({

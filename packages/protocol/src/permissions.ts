@@ -27,6 +27,7 @@ export const Permissions = {
   CONNECT: 1n << 20n,
   SPEAK: 1n << 21n,
   MUTE_MEMBERS: 1n << 22n,
+  DEAFEN_MEMBERS: 1n << 23n,
   MOVE_MEMBERS: 1n << 24n,
   CHANGE_NICKNAME: 1n << 26n,
   MANAGE_NICKNAMES: 1n << 27n,

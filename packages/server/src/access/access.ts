@@ -1,14 +1,4 @@
-import {
-  DM_PERMISSIONS,
-  type OverwriteLike,
-  type PermissionName,
-  Permissions,
-  type RouteDef,
-  type Snowflake,
-  applyTimeout,
-  computeBasePermissions,
-  permissionsInChannel,
-} from '@parley/protocol';
+import { DM_PERMISSIONS, type OverwriteLike, type PermissionName, Permissions, type RouteDef, type Snowflake, applyTimeout, computeBasePermissions, permissionsInChannel } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { ChannelMemberState, ChannelRow, GuildRow, MemberRow, RoleRow, Tables } from '../db/tables';
 import { isDirect, isThread } from './channel-kinds';
@@ -86,7 +76,11 @@ export function guildWidePermissions(
 export async function overwritesOf(db: Kysely<Tables>, channelIds: readonly Snowflake[]): Promise<Map<Snowflake, OverwriteLike[]>> {
   const byChannel = new Map<Snowflake, OverwriteLike[]>();
   if (channelIds.length === 0) return byChannel;
-  const rows = await db.selectFrom('permission_overwrites').selectAll().where('channel_id', 'in', [...channelIds]).execute();
+  const rows = await db
+    .selectFrom('permission_overwrites')
+    .selectAll()
+    .where('channel_id', 'in', [...channelIds])
+    .execute();
   for (const row of rows) byChannel.set(row.channel_id, [...(byChannel.get(row.channel_id) ?? []), { id: row.target_id, type: row.type, allow: row.allow, deny: row.deny }]);
   return byChannel;
 }
@@ -207,10 +201,15 @@ export function requireContentPermission(access: { permissions: bigint }, ...nee
   requirePermission(access, Permissions.VIEW_CHANNEL, ...needed);
 }
 
+/** The position of a member's highest role (@everyone's 0 when they hold none). */
+export function highestPosition(roles: readonly Pick<RoleRow, 'id' | 'guild_id' | 'position'>[]): number {
+  return roles.reduce((top, role) => (role.id === role.guild_id ? top : Math.max(top, role.position)), 0);
+}
+
 /**
- * Acting on another member (kick, and later roles, bans, timeouts) needs standing above them:
- * nobody acts on the owner or on themselves this way, and anyone but the owner only on members
- * whose highest role sits below their own highest role (Discord's hierarchy).
+ * Acting on another member (kick, ban, timeout, nickname) needs standing above them: nobody
+ * acts on the owner or on themselves this way, and anyone but the owner only on members whose
+ * highest role sits below their own highest role (Discord's hierarchy).
  */
 export async function requireAbove(db: Kysely<Tables>, actor: GuildAccess, targetId: Snowflake): Promise<void> {
   const { guild } = actor;
@@ -218,17 +217,29 @@ export async function requireAbove(db: Kysely<Tables>, actor: GuildAccess, targe
   if (!target) throw new ApiError('UNKNOWN_MEMBER');
   if (targetId === guild.owner_id || targetId === actor.member.user_id) throw new ApiError('MISSING_PERMISSIONS');
   if (actor.member.user_id === guild.owner_id) return;
-  const highest = async (userId: Snowflake) => {
-    const row = await db
-      .selectFrom('member_roles')
-      .innerJoin('roles', 'roles.id', 'member_roles.role_id')
-      .select((eb) => eb.fn.max('roles.position').as('top'))
-      .where('member_roles.guild_id', '=', guild.id)
-      .where('member_roles.user_id', '=', userId)
-      .executeTakeFirst();
-    return Number(row?.top ?? 0);
-  };
-  if ((await highest(actor.member.user_id)) <= (await highest(targetId))) throw new ApiError('MISSING_PERMISSIONS');
+  const targetRoles = await db
+    .selectFrom('member_roles')
+    .innerJoin('roles', 'roles.id', 'member_roles.role_id')
+    .select(['roles.id', 'roles.guild_id', 'roles.position'])
+    .where('member_roles.guild_id', '=', guild.id)
+    .where('member_roles.user_id', '=', targetId)
+    .execute();
+  if (highestPosition(actor.roles) <= highestPosition(targetRoles)) throw new ApiError('MISSING_PERMISSIONS');
+}
+
+/**
+ * Editing, assigning or removing a role needs it to sit below the actor's highest role (the
+ * owner stands above all). @everyone (position 0) is below everyone's, so anyone with Manage
+ * Roles may edit its permissions, within what they hold (requireGrantable).
+ */
+export function requireRoleBelow(actor: GuildAccess, role: Pick<RoleRow, 'position'>): void {
+  if (actor.member.user_id === actor.guild.owner_id) return;
+  if (role.position >= highestPosition(actor.roles)) throw new ApiError('MISSING_PERMISSIONS');
+}
+
+/** Nobody grants a permission they do not hold (guild-wide, or in the channel for an overwrite). */
+export function requireGrantable(held: bigint, granted: bigint): void {
+  if ((granted & ~held) !== 0n) throw new ApiError('MISSING_PERMISSIONS');
 }
 
 /** What a route declared with `requires` receives: the access it was checked against. */

@@ -26,13 +26,18 @@ export async function channelAudience(db: Kysely<Tables>, channel: ChannelRow, p
  * over the guild's members and roles in memory, never a query per member. Optionally only
  * among `among`.
  */
-export async function channelViewers(db: Kysely<Tables>, channel: ChannelRow, parent: ChannelRow | null, among?: readonly Snowflake[]): Promise<Snowflake[] | 'guild'> {
-  const rules = governingChannel(channel, parent);
+export async function channelViewers(
+  db: Kysely<Tables>,
+  channel: ChannelRow,
+  parent: ChannelRow | null,
+  among?: readonly Snowflake[],
+  scope: 'contents' | 'listing' = 'contents',
+): Promise<Snowflake[] | 'guild'> {
+  const governing = governingChannel(channel, parent);
+  // Listing a private channel does not take membership: its name is public.
+  const rules = scope === 'listing' ? { ...governing, private: 0 as const } : governing;
   const guildId = channel.guild_id!;
-  const [overwrites, everyone] = await Promise.all([
-    overwritesOf(db, [rules.id]),
-    db.selectFrom('roles').select('permissions').where('id', '=', guildId).executeTakeFirst(),
-  ]);
+  const [overwrites, everyone] = await Promise.all([overwritesOf(db, [rules.id]), db.selectFrom('roles').select('permissions').where('id', '=', guildId).executeTakeFirst()]);
   const channelOverwrites = overwrites.get(rules.id) ?? [];
   const everyoneViews = everyone !== undefined && (BigInt(everyone.permissions) & Permissions.VIEW_CHANNEL) !== 0n;
   let members = db.selectFrom('members').select('user_id').where('guild_id', '=', guildId);
@@ -62,6 +67,15 @@ export async function channelViewers(db: Kysely<Tables>, channel: ChannelRow, pa
       const viewer = { guild, roles, userId, roleIds: rolesOf.get(userId) ?? [], communicationDisabledUntil: null };
       return (permissionsOf(viewer, channel, parent, channelOverwrites, true, now) & Permissions.VIEW_CHANNEL) !== 0n;
     });
+}
+
+/**
+ * Who hears about a guild channel itself (created, renamed, moved, deleted): everyone it is
+ * listed to, members of a private channel or not.
+ */
+export async function channelListingAudience(db: Kysely<Tables>, channel: ChannelRow): Promise<Audience> {
+  const viewers = await channelViewers(db, channel, null, undefined, 'listing');
+  return viewers === 'guild' ? { guilds: [channel.guild_id!] } : { users: viewers };
 }
 
 export async function channelMemberIds(db: Kysely<Tables>, channelId: Snowflake): Promise<Snowflake[]> {

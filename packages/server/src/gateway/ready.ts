@@ -40,7 +40,9 @@ async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channelIds: r
         select
           (select count(*) from (select 1 from messages where channel_id = ${row.id} and id > ${readId} limit ${UNREAD_COUNT_CAP}) u) as unread,
           (select count(*) from message_mentions where user_id = ${userId} and channel_id = ${row.id} and message_id > ${readId})
-          + (select count(*) from messages where channel_id = ${row.id} and id > ${readId} and mention_everyone = 1 and author_id != ${userId}) as mentions`.execute(db);
+          + (select count(*) from messages where channel_id = ${row.id} and id > ${readId} and author_id != ${userId} and (mention_everyone = 1 or exists (
+              select 1 from member_roles where member_roles.user_id = ${userId} and member_roles.guild_id = messages.guild_id
+              and messages.mention_roles like '%"' || cast(member_roles.role_id as text) || '"%'))) as mentions`.execute(db);
       unread = Number(counts.rows[0]?.unread ?? 0);
       mentions = Number(counts.rows[0]?.mentions ?? 0);
     }

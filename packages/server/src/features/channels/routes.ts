@@ -5,12 +5,12 @@ import type { ChannelRow, NewChannel } from '../../db/tables';
 import { event } from '../../events/publisher';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { type ChannelAccess, channelAccess, isChannelMember, requireContentPermission, requirePermission } from '../../access/access';
+import { type ChannelAccess, channelAccess, isChannelMember, overwritesOf, requireContentPermission, requirePermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
 import { isDirect, isThread } from '../../access/channel-kinds';
 import { getUserOrThrow, usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
-import { channelAudience, channelMemberIds } from '../../access/audience';
+import { channelAudience, channelListingAudience, channelMemberIds } from '../../access/audience';
 import { announceDmTo, blockedEitherWay, dmAsSeenBy, initialState, openDm, openGroupDm, privateChannelsOf } from './dms';
 import { introducePresences } from '../../presence/partners';
 import { toChannel } from './serialize';
@@ -30,7 +30,14 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
   /** How a channel looks to a viewer: recipients for DMs, `joined` for private channels. */
   async function view(channel: ChannelRow, viewerId: Snowflake) {
     if (isDirect(channel.type)) return dmAsSeenBy(db, channel, viewerId);
-    return toChannel(channel, { joined: channel.private === 1 ? await isChannelMember(db, channel.id, viewerId) : false });
+    const [joined, overwrites] = await Promise.all([channel.private === 1 ? isChannelMember(db, channel.id, viewerId) : false, overwritesOf(db, [channel.id])]);
+    return toChannel(channel, { joined, overwrites: overwrites.get(channel.id) ?? [] });
+  }
+
+  /** A guild channel's own event (created, changed, deleted): with its overwrites, to everyone it is listed to. */
+  async function channelEvent(t: 'CHANNEL_CREATE' | 'CHANNEL_UPDATE' | 'CHANNEL_DELETE', channel: ChannelRow) {
+    const overwrites = (await overwritesOf(db, [channel.id])).get(channel.id) ?? [];
+    return event(t, toChannel(channel, { overwrites }), await channelListingAudience(db, channel));
   }
 
   route(routes.channels.create, async ({ auth, params, body }) => {
@@ -70,7 +77,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
     const channel = await byId(row.id);
     await ctx.events.publish(
-      event('CHANNEL_CREATE', toChannel(channel), { guilds: [params.guild_id] }),
+      await channelEvent('CHANNEL_CREATE', channel),
       ...(row.private ? [event('CHANNEL_MEMBER_ADD', { guild_id: params.guild_id, channel_id: row.id, user: toUser(auth.user) }, { users: [auth.user.id] })] : []),
     );
     return toChannel(channel, { joined: true });
@@ -92,7 +99,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       }
     });
     const moved = await db.selectFrom('channels').selectAll().where('id', 'in', ids).execute();
-    await ctx.events.publish(...moved.map((c) => event('CHANNEL_UPDATE', toChannel(c), { guilds: [params.guild_id] })));
+    await ctx.events.publish(...(await Promise.all(moved.map((c) => channelEvent('CHANNEL_UPDATE', c)))));
   });
 
   route(routes.channels.get, async ({ auth, access: { channel } }) => {
@@ -127,7 +134,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       await ctx.events.publish(event('THREAD_UPDATE', toChannel(updated), await channelAudience(db, updated, access.parent)));
     } else {
       // A private channel's name and settings are public; only its contents are not.
-      await ctx.events.publish(event('CHANNEL_UPDATE', toChannel(updated), { guilds: [updated.guild_id!] }));
+      await ctx.events.publish(await channelEvent('CHANNEL_UPDATE', updated));
     }
     return view(updated, auth.user.id);
   });
@@ -154,6 +161,8 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       return toChannel(channel);
     }
     requirePermission(access, Permissions.MANAGE_CHANNELS);
+    // Who is told is decided before it goes (with it go its overwrites).
+    const deleted = await channelEvent('CHANNEL_DELETE', channel);
     // A voice channel's call ends with it, its participants told they lost access.
     await ctx.calls.ejectAll(channel.id);
     await db.transaction().execute(async (trx) => {
@@ -162,8 +171,8 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       await trx.deleteFrom('channels').where('parent_id', '=', channel.id).where('type', '=', ChannelType.PUBLIC_THREAD).execute();
       await trx.deleteFrom('channels').where('id', '=', channel.id).execute();
     });
-    await ctx.events.publish(event('CHANNEL_DELETE', toChannel(channel), { guilds: [channel.guild_id!] }));
-    return toChannel(channel);
+    await ctx.events.publish(deleted);
+    return deleted.d;
   });
 
   // ---- private channel members ----

@@ -26,6 +26,13 @@ export async function addMember(ctx: AppContext, guildId: Snowflake, userId: Sno
   return true;
 }
 
+/** A member changed (roles, nickname, timeout, server mute): everyone in the guild is told. */
+export async function announceMemberUpdate(ctx: AppContext, guildId: Snowflake, userId: Snowflake): Promise<void> {
+  const row = await ctx.db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirstOrThrow();
+  const [member] = await loadMembers(ctx.db, guildId, [row]);
+  await ctx.events.publish(event('GUILD_MEMBER_UPDATE', { ...member!, guild_id: guildId }, { guilds: [guildId] }));
+}
+
 /** The events for a member who joined (call after the transaction that added them committed). */
 export async function announceMemberAdded(ctx: AppContext, guildId: Snowflake, userId: Snowflake): Promise<void> {
   const row = await ctx.db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirstOrThrow();

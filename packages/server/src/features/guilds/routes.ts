@@ -7,10 +7,10 @@ import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { toChannel } from '../channels/serialize';
-import { requireAbove, requirePermission } from '../../access/access';
+import { channelsAllowing, guildOverwrites, requireAbove, requirePermission, viewerOf } from '../../access/access';
 import { removeMember } from './membership';
 import { guildCreatePayload, loadMembers } from './payloads';
-import { toGuild, toRole } from './serialize';
+import { toGuild } from './serialize';
 
 /** Servers: creating, reading, renaming, deleting, leaving; their channels, members and roles. */
 export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -136,13 +136,16 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     await removeMember(ctx, guild.id, auth.user.id);
   });
 
-  route(routes.guilds.listChannels, async ({ auth, params }) => {
-    const [channels, joined] = await Promise.all([
+  route(routes.guilds.listChannels, async ({ auth, params, access }) => {
+    const [channels, joined, overwrites] = await Promise.all([
       db.selectFrom('channels').selectAll().where('guild_id', '=', params.guild_id).where('type', '!=', ChannelType.PUBLIC_THREAD).orderBy('position').orderBy('id').execute(),
       db.selectFrom('channel_members').select('channel_id').where('user_id', '=', auth.user.id).execute(),
+      guildOverwrites(db, params.guild_id),
     ]);
     const mine = new Set(joined.map((j) => j.channel_id));
-    return channels.map((c) => toChannel(c, { joined: mine.has(c.id) }));
+    // Only the channels listed to them: those their overwrites hide are unknown.
+    const listed = channelsAllowing(viewerOf(access), channels, overwrites, 'all', Permissions.VIEW_CHANNEL, ctx.clock.now());
+    return channels.filter((c) => listed.has(c.id)).map((c) => toChannel(c, { joined: mine.has(c.id), overwrites: overwrites.get(c.id) ?? [] }));
   });
 
   route(routes.guilds.listMembers, async ({ params, query }) => {
@@ -178,9 +181,6 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     return member!;
   });
 
-  route(routes.roles.list, async ({ params }) => {
-    return (await rolesOf(params.guild_id)).map(toRole);
-  });
 }
 
 async function memberCount(ctx: AppContext, guildId: Snowflake): Promise<number> {

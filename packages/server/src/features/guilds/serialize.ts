@@ -41,7 +41,9 @@ export function toGuild(row: GuildRow, roles: RoleRow[]): Guild {
   };
 }
 
-export function toMember(row: MemberRow, user: User, roleIds: string[]): Member {
+/** A member object. A timeout that has ended shows as none. */
+export function toMember(row: MemberRow, user: User, roleIds: string[], now = Date.now()): Member {
+  const timedOutUntil = row.communication_disabled_until;
   return {
     user,
     nick: row.nick,
@@ -49,11 +51,11 @@ export function toMember(row: MemberRow, user: User, roleIds: string[]): Member 
     roles: roleIds as Member['roles'],
     joined_at: new Date(row.joined_at).toISOString(),
     premium_since: null,
-    deaf: false,
-    mute: false,
+    deaf: row.deaf === 1,
+    mute: row.mute === 1,
     flags: 0,
     pending: false,
-    communication_disabled_until: null,
+    communication_disabled_until: timedOutUntil !== null && timedOutUntil > now ? new Date(timedOutUntil).toISOString() : null,
   };
 }
 

@@ -16,6 +16,7 @@ import { attachmentDownloadRoutes } from './attachment-routes';
 import { AttachmentUrls } from './attachment-urls';
 import { AttachmentReceiver, attachmentPrefix } from './attachments';
 import { parseMentions, resolveMentions } from './mentions';
+import { countedRoleMentions } from './role-mentions';
 import { searchRoutes } from './search';
 import { MessageSender } from './send';
 import { loadMessages } from './serialize';
@@ -78,10 +79,9 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const content = body.content ?? (body.content === null ? '' : row.content);
     if (!content.trim() && row.has_attachments === 0) throw new ApiError('EMPTY_MESSAGE');
     // Mentions are recomputed for the new text; the edit does not ping anyone again.
-    const mentions = resolveMentions(parseMentions(content), body.allowed_mentions, {
-      canMentionEveryone: !isDirect(access.channel.type) && (access.permissions & Permissions.MENTION_EVERYONE) !== 0n,
-      repliedUserId: null,
-    });
+    const canMentionEveryone = !isDirect(access.channel.type) && (access.permissions & Permissions.MENTION_EVERYONE) !== 0n;
+    const mentions = resolveMentions(parseMentions(content), body.allowed_mentions, { canMentionEveryone, repliedUserId: null });
+    mentions.roles = await countedRoleMentions(db, access.channel, mentions.roles, canMentionEveryone);
     const updated: MessageRow = { ...row, content, edited_at: ctx.clock.now(), mention_everyone: mentions.everyone ? 1 : 0, mention_roles: JSON.stringify(mentions.roles) };
     await db.transaction().execute(async (trx) => {
       await trx
