@@ -79,6 +79,11 @@ export const CreateGuildChannelBody = z.object({
   rate_limit_per_user: z.number().int().min(0).max(21_600).optional(),
   bitrate: z.number().int().min(8000).max(384_000).optional(),
   user_limit: z.number().int().min(0).max(99).optional(),
+  /** Overwrites to start with (only permissions you hold; see PUT /channels/{id}/permissions/{id}). */
+  permission_overwrites: z
+    .array(PermissionOverwrite.extend({ allow: PermissionOverwrite.shape.allow.default('0'), deny: PermissionOverwrite.shape.deny.default('0') }))
+    .max(100)
+    .optional(),
 });
 
 export const UpdateChannelBody = z.object({

@@ -14,6 +14,7 @@ import { channelAudience, channelListingAudience, channelMemberIds } from '../..
 import { announceDmTo, blockedEitherWay, dmAsSeenBy, initialState, openDm, openGroupDm, privateChannelsOf } from './dms';
 import { introducePresences } from '../../presence/partners';
 import { toChannel } from './serialize';
+import { checkOverwrites } from '../moderation/overwrite-rules';
 
 /** Channels of servers (create, edit, reorder, delete, private members), DMs and typing. */
 export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -40,10 +41,12 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     return event(t, toChannel(channel, { overwrites }), await channelListingAudience(db, channel));
   }
 
-  route(routes.channels.create, async ({ auth, params, body }) => {
+  route(routes.channels.create, async ({ auth, access, params, body }) => {
     const isCategory = body.type === ChannelType.GUILD_CATEGORY;
     const parentId = isCategory ? null : (body.parent_id ?? null);
     if (parentId) await requireCategory(params.guild_id, parentId, 'parent_id');
+    const overwrites = body.permission_overwrites ?? [];
+    await checkOverwrites(db, params.guild_id, access.permissions, overwrites, (i) => `permission_overwrites.${i}.id`);
     const last = await db
       .selectFrom('channels')
       .select((eb) => eb.fn.max('position').as('p'))
@@ -74,13 +77,19 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       await trx.insertInto('channels').values(row).execute();
       // The creator of a private channel is its first member.
       if (row.private) await trx.insertInto('channel_members').values({ channel_id: row.id, user_id: auth.user.id, joined_at: row.created_at }).execute();
+      if (overwrites.length) {
+        await trx
+          .insertInto('permission_overwrites')
+          .values(overwrites.map((o) => ({ channel_id: row.id, target_id: o.id, type: o.type, allow: o.allow, deny: o.deny })))
+          .execute();
+      }
     });
     const channel = await byId(row.id);
     await ctx.events.publish(
       await channelEvent('CHANNEL_CREATE', channel),
       ...(row.private ? [event('CHANNEL_MEMBER_ADD', { guild_id: params.guild_id, channel_id: row.id, user: toUser(auth.user) }, { users: [auth.user.id] })] : []),
     );
-    return toChannel(channel, { joined: true });
+    return toChannel(channel, { joined: true, overwrites });
   });
 
   route(routes.channels.reorder, async ({ params, body }) => {

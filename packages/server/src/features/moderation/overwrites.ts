@@ -1,6 +1,6 @@
-import { AuditLogEvent, OverwriteType, type Snowflake, routes } from '@parley/protocol';
+import { AuditLogEvent, type Snowflake, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
-import { type ChannelAccess, overwritesOf, requireGrantable } from '../../access/access';
+import { type ChannelAccess, overwritesOf } from '../../access/access';
 import { channelListingAudience } from '../../access/audience';
 import { isThread } from '../../access/channel-kinds';
 import type { AppContext } from '../../context';
@@ -10,6 +10,7 @@ import { routeRegistrar } from '../../http/routes';
 import { auditReason, recordAudit } from '../audit-log/record';
 import { withRelisting } from '../channels/relisting';
 import { toChannel } from '../channels/serialize';
+import { checkOverwrites } from './overwrite-rules';
 
 /**
  * Channel permission overwrites: PUT and DELETE /channels/{id}/permissions/{role or user id}.
@@ -37,14 +38,7 @@ export function overwriteRoutes(app: FastifyInstance, ctx: AppContext): void {
     const guildId = guildChannelOf(access);
     const allow = body.allow ?? '0';
     const deny = body.deny ?? '0';
-    requireGrantable(access.permissions, BigInt(allow) | BigInt(deny));
-    if (body.type === OverwriteType.ROLE) {
-      const role = await db.selectFrom('roles').select('id').where('guild_id', '=', guildId).where('id', '=', params.overwrite_id).executeTakeFirst();
-      if (!role) throw fieldError('overwrite_id', 'BASE_TYPE_INVALID', 'Not a role of this server');
-    } else {
-      const member = await db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).where('user_id', '=', params.overwrite_id).executeTakeFirst();
-      if (!member) throw fieldError('overwrite_id', 'BASE_TYPE_INVALID', 'Not a member of this server');
-    }
+    await checkOverwrites(db, guildId, access.permissions, [{ id: params.overwrite_id, type: body.type, allow, deny }], () => 'overwrite_id');
     const existing = (access.overwrites ?? []).find((o) => o.id === params.overwrite_id);
     if (existing && existing.type !== body.type) throw fieldError('type', 'BASE_TYPE_INVALID', 'This overwrite exists with the other type');
     if (existing?.allow === allow && existing.deny === deny) return;

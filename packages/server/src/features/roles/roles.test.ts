@@ -252,3 +252,43 @@ describe('role mentions', () => {
     expect(fromOwner.mention_roles).toEqual([quiet.id, loud.id]);
   });
 });
+
+describe('a channel created with overwrites', () => {
+  it('is hidden from the start from those they hide, and refuses duplicates and unknown targets', async () => {
+    const { owner, guild, members } = await makeGuild(server, { members: 1 });
+    const member = members[0]!;
+    const params = { guild_id: guild.id };
+    const live = await server.connect(member.client.token!);
+    const creates = collect(live.gateway, 'CHANNEL_CREATE');
+    const role = await owner.client.request(routes.roles.create, { params, body: { name: 'Staff' } });
+    const staff = await owner.client.request(routes.channels.create, {
+      params,
+      body: {
+        name: 'staff',
+        permission_overwrites: [
+          { id: guild.id, type: OverwriteType.ROLE, deny: bits('VIEW_CHANNEL') },
+          { id: role.id, type: OverwriteType.ROLE, allow: bits('VIEW_CHANNEL') },
+        ],
+      },
+    });
+    expect(staff.permission_overwrites).toHaveLength(2);
+    const open = await owner.client.request(routes.channels.create, { params, body: { name: 'open' } });
+    await creates.until('the open channel', (c) => c.some((x) => x.id === open.id));
+    expect(creates.items.map((c) => c.id)).not.toContain(staff.id);
+
+    const twice = owner.client.request(routes.channels.create, {
+      params,
+      body: {
+        name: 'twice',
+        permission_overwrites: [
+          { id: role.id, type: OverwriteType.ROLE, allow: bits('VIEW_CHANNEL') },
+          { id: role.id, type: OverwriteType.ROLE, deny: bits('VIEW_CHANNEL') },
+        ],
+      },
+    });
+    expect((await failure(twice)).code).toBe(50035);
+    const unknown = owner.client.request(routes.channels.create, { params, body: { name: 'unknown', permission_overwrites: [{ id: '42' as Snowflake, type: OverwriteType.MEMBER }] } });
+    expect((await failure(unknown)).code).toBe(50035);
+    expect((await owner.client.request(routes.guilds.listChannels, { params })).map((c) => c.name)).not.toContain('twice');
+  });
+});
