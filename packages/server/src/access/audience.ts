@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Audience } from '../bus/event-log';
 import type { ChannelRow, Tables } from '../db/tables';
 import { isDirect } from './channel-kinds';
-import { governingChannel, overwritesOf, permissionsOf } from './access';
+import { type ChannelAccess, governingChannel, overwritesOf, permissionsOf } from './access';
 
 /**
  * Who hears about what happens inside a channel (the gateway delivers to exactly this): a
@@ -11,12 +11,12 @@ import { governingChannel, overwritesOf, permissionsOf } from './access';
  * members who may view it; a private channel's members (a thread follows its parent); a DM's
  * recipients, except one who declined it. Same rules as access.ts.
  */
-export async function channelAudience(db: Kysely<Tables>, channel: ChannelRow, parent: ChannelRow | null): Promise<Audience> {
+export async function channelAudience(db: Kysely<Tables>, channel: ChannelRow, parent: ChannelRow | null, access?: ChannelAccess): Promise<Audience> {
   if (isDirect(channel.type)) {
     const rows = await db.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('state', '!=', 'declined').execute();
     return { users: rows.map((r) => r.user_id) };
   }
-  const viewers = await channelViewers(db, channel, parent);
+  const viewers = await channelViewers(db, channel, parent, undefined, 'contents', access);
   return viewers === 'guild' ? { guilds: [channel.guild_id!] } : { users: viewers };
 }
 
@@ -32,13 +32,17 @@ export async function channelViewers(
   parent: ChannelRow | null,
   among?: readonly Snowflake[],
   scope: 'contents' | 'listing' = 'contents',
+  /** The sender's access to this channel, when at hand: its overwrites and @everyone are loaded already (the send path). */
+  access?: ChannelAccess,
 ): Promise<Snowflake[] | 'guild'> {
   const governing = governingChannel(channel, parent);
   // Listing a private channel does not take membership: its name is public.
   const rules = scope === 'listing' ? { ...governing, private: 0 as const } : governing;
   const guildId = channel.guild_id!;
-  const [overwrites, everyone] = await Promise.all([overwritesOf(db, [rules.id]), db.selectFrom('roles').select('permissions').where('id', '=', guildId).executeTakeFirst()]);
-  const channelOverwrites = overwrites.get(rules.id) ?? [];
+  const [channelOverwrites, everyone] =
+    access?.overwrites && access.guild
+      ? [access.overwrites, access.guild.roles.find((r) => r.id === guildId)]
+      : await Promise.all([overwritesOf(db, [rules.id]).then((o) => o.get(rules.id) ?? []), db.selectFrom('roles').select('permissions').where('id', '=', guildId).executeTakeFirst()]);
   const everyoneViews = everyone !== undefined && (BigInt(everyone.permissions) & Permissions.VIEW_CHANNEL) !== 0n;
   let members = db.selectFrom('members').select('user_id').where('guild_id', '=', guildId);
   if (rules.private !== 1 && channelOverwrites.length === 0 && everyoneViews) {

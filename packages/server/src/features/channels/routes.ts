@@ -232,7 +232,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       event(
         'TYPING_START',
         { channel_id: access.channel.id, ...(guildId && { guild_id: guildId }), user_id: auth.user.id, timestamp: Math.floor(ctx.clock.now() / 1000), ...(member && { member }) },
-        await channelAudience(db, access.channel, access.parent),
+        await channelAudience(db, access.channel, access.parent, access),
       ),
     );
   });

@@ -168,7 +168,7 @@ export class MessageSender {
 
     if (reopened.length) await announceDmTo(ctx, { ...channel, last_message_id: id }, reopened);
     const payload: Message = { ...(await this.asSent(access, row, null)), ...(body.nonce !== undefined && { nonce: body.nonce }) };
-    await ctx.events.publish(event('MESSAGE_CREATE', payload, await channelAudience(ctx.db, channel, access.parent)));
+    await ctx.events.publish(event('MESSAGE_CREATE', payload, await channelAudience(ctx.db, channel, access.parent, access)));
     return { ...payload, reactions: [] };
   }
 
