@@ -250,6 +250,14 @@ describe('role mentions', () => {
     expect(fromMember.mention_roles).toEqual([loud.id]);
     const fromOwner = await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: `<@&${quiet.id}> <@&${loud.id}>` } });
     expect(fromOwner.mention_roles).toEqual([quiet.id, loud.id]);
+
+    // Holding a mentioned role counts as being mentioned in READY's read states.
+    await member.client.request(routes.messages.ack, { params: { channel_id: general.id, message_id: fromOwner.id } });
+    await owner.client.request(routes.roles.addToMember, { params: { guild_id: guild.id, user_id: member.userId as Snowflake, role_id: loud.id } });
+    await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: `<@&${loud.id}> meeting` } });
+    await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: `<@&${quiet.id}> not you` } });
+    const live = await server.connect(member.client.token!);
+    expect(live.cache.readStates.get(general.id)).toMatchObject({ unread_count: 2, mention_count: 1 });
   });
 });
 
