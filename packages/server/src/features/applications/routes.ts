@@ -10,6 +10,7 @@ import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { guildAccess, requirePermission } from '../../access/access';
 import { addMember, announceMemberAdded, createBotRole } from '../guilds/membership';
+import { requireNotBanned } from '../moderation/banned';
 import { toRole } from '../guilds/serialize';
 import { getUserOrThrow } from '../users/queries';
 import { toUser } from '../users/serialize';
@@ -109,6 +110,8 @@ export function applicationRoutes(app: FastifyInstance, ctx: AppContext): void {
     const permissions = BigInt(body.permissions);
     // Nobody hands a bot more than they hold themselves.
     if ((permissions & ~access.permissions) !== 0n) throw new ApiError('MISSING_PERMISSIONS', { message: 'You cannot give a bot permissions you do not have' });
+    // A banned bot stays out until unbanned, as anyone else.
+    await requireNotBanned(db, body.guild_id, bot.id);
     let roleId: Snowflake | null = null;
     const added = await db.transaction().execute(async (trx) => {
       if (await trx.selectFrom('members').select('user_id').where('guild_id', '=', body.guild_id).where('user_id', '=', bot.id).executeTakeFirst()) return false;

@@ -1,4 +1,4 @@
-import { ChannelType, Limits, Permissions, type Snowflake, routes } from '@parley/protocol';
+import { AuditLogEvent, ChannelType, Limits, Permissions, type Snowflake, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import type { ChannelRow, NewChannel } from '../../db/tables';
@@ -15,6 +15,7 @@ import { announceDmTo, blockedEitherWay, dmAsSeenBy, initialState, openDm, openG
 import { introducePresences } from '../../presence/partners';
 import { toChannel } from './serialize';
 import { checkOverwrites } from '../moderation/overwrite-rules';
+import { auditReason, changesBetween, recordAudit } from '../audit-log/record';
 
 /** Channels of servers (create, edit, reorder, delete, private members), DMs and typing. */
 export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -41,7 +42,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     return event(t, toChannel(channel, { overwrites }), await channelListingAudience(db, channel));
   }
 
-  route(routes.channels.create, async ({ auth, access, params, body }) => {
+  route(routes.channels.create, async ({ auth, access, params, body, request }) => {
     const isCategory = body.type === ChannelType.GUILD_CATEGORY;
     const parentId = isCategory ? null : (body.parent_id ?? null);
     if (parentId) await requireCategory(params.guild_id, parentId, 'parent_id');
@@ -84,6 +85,17 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
           .execute();
       }
     });
+    await recordAudit(ctx, db, {
+      guildId: params.guild_id,
+      userId: auth.user.id,
+      action: AuditLogEvent.CHANNEL_CREATE,
+      targetId: row.id,
+      changes: [
+        { key: 'name', new_value: row.name },
+        { key: 'type', new_value: row.type },
+      ],
+      reason: auditReason(request),
+    });
     const channel = await byId(row.id);
     await ctx.events.publish(
       await channelEvent('CHANNEL_CREATE', channel),
@@ -115,7 +127,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     return view(channel, auth.user.id);
   });
 
-  route(routes.channels.update, async ({ auth, access, body }) => {
+  route(routes.channels.update, async ({ auth, access, body, request }) => {
     const { channel } = access;
     if (channel.type === ChannelType.DM) throw new ApiError('MISSING_PERMISSIONS');
     if (isThread(channel.type)) {
@@ -136,6 +148,10 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
     if (Object.keys(changes).length) await db.updateTable('channels').set(changes).where('id', '=', channel.id).execute();
     const updated = await byId(channel.id);
+    const audited = channel.guild_id && !isThread(channel.type) ? changesBetween(channel, updated, ['name', 'topic', 'position', 'parent_id', 'rate_limit_per_user', 'bitrate', 'user_limit']) : [];
+    if (audited.length) {
+      await recordAudit(ctx, db, { guildId: channel.guild_id!, userId: auth.user.id, action: AuditLogEvent.CHANNEL_UPDATE, targetId: channel.id, changes: audited, reason: auditReason(request) });
+    }
     if (isDirect(updated.type)) {
       const members = await channelMemberIds(db, updated.id);
       await ctx.events.publish(...(await Promise.all(members.map(async (id) => event('CHANNEL_UPDATE', await dmAsSeenBy(db, updated, id), { users: [id] })))));
@@ -148,7 +164,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     return view(updated, auth.user.id);
   });
 
-  route(routes.channels.delete, async ({ auth, access }) => {
+  route(routes.channels.delete, async ({ auth, access, request }) => {
     const { channel } = access;
     if (channel.type === ChannelType.DM) {
       // Closing a DM hides it for you alone; a new message brings it back.
@@ -179,6 +195,17 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       await trx.updateTable('channels').set({ parent_id: null }).where('parent_id', '=', channel.id).where('type', '!=', ChannelType.PUBLIC_THREAD).execute();
       await trx.deleteFrom('channels').where('parent_id', '=', channel.id).where('type', '=', ChannelType.PUBLIC_THREAD).execute();
       await trx.deleteFrom('channels').where('id', '=', channel.id).execute();
+    });
+    await recordAudit(ctx, db, {
+      guildId: channel.guild_id!,
+      userId: auth.user.id,
+      action: AuditLogEvent.CHANNEL_DELETE,
+      targetId: channel.id,
+      changes: [
+        { key: 'name', old_value: channel.name },
+        { key: 'type', old_value: channel.type },
+      ],
+      reason: auditReason(request),
     });
     await ctx.events.publish(deleted);
     return deleted.d;

@@ -1,4 +1,4 @@
-import { ChannelType, DEFAULT_EVERYONE_PERMISSIONS, Permissions, type Snowflake, guildPermissions, routes } from '@parley/protocol';
+import { AuditLogEvent, ChannelType, DEFAULT_EVERYONE_PERMISSIONS, Permissions, type Snowflake, guildPermissions, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import type { GuildRow, NewChannel } from '../../db/tables';
@@ -8,6 +8,7 @@ import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { toChannel } from '../channels/serialize';
 import { channelsAllowing, guildOverwrites, requireAbove, requirePermission, viewerOf } from '../../access/access';
+import { auditReason, changesBetween, recordAudit } from '../audit-log/record';
 import { removeMember } from './membership';
 import { guildCreatePayload, loadMembers } from './payloads';
 import { toGuild } from './serialize';
@@ -73,7 +74,7 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     return result;
   });
 
-  route(routes.guilds.update, async ({ access, params, body }) => {
+  route(routes.guilds.update, async ({ auth, access, params, body, request }) => {
     if (body.system_channel_id) {
       const inGuild = await db
         .selectFrom('channels')
@@ -93,7 +94,15 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(body.system_channel_id !== undefined && { system_channel_id: body.system_channel_id }),
       ...(icon !== old.icon && { icon }),
     };
-    if (Object.keys(changes).length) await db.updateTable('guilds').set(changes).where('id', '=', old.id).execute();
+    if (Object.keys(changes).length) {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('guilds').set(changes).where('id', '=', old.id).execute();
+        const audit = changesBetween(old, { ...old, ...changes }, ['name', 'description', 'system_channel_id', 'icon']);
+        // Discord calls the icon's key icon_hash.
+        for (const change of audit) if (change.key === 'icon') change.key = 'icon_hash';
+        if (audit.length) await recordAudit(ctx, trx, { guildId: old.id, userId: auth.user.id, action: AuditLogEvent.GUILD_UPDATE, targetId: old.id, changes: audit, reason: auditReason(request) });
+      });
+    }
     if (old.icon && icon !== old.icon) await ctx.files.delete(imageKey('icons', old.id, old.icon));
     const guild = toGuild({ ...old, ...changes }, await rolesOf(old.id));
     await ctx.events.publish(event('GUILD_UPDATE', guild, { guilds: [old.id] }));
@@ -154,9 +163,10 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     return loadMembers(db, params.guild_id, await rows.orderBy('user_id').limit(query.limit).execute());
   });
 
-  route(routes.guilds.kickMember, async ({ access, params }) => {
+  route(routes.guilds.kickMember, async ({ auth, access, params, request }) => {
     await requireAbove(db, access, params.user_id);
     await removeMember(ctx, access.guild.id, params.user_id);
+    await recordAudit(ctx, db, { guildId: access.guild.id, userId: auth.user.id, action: AuditLogEvent.MEMBER_KICK, targetId: params.user_id, reason: auditReason(request) });
   });
 
   route(routes.guilds.getMember, async ({ params }) => {
@@ -180,7 +190,6 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     await ctx.events.publish(event('GUILD_MEMBER_UPDATE', { ...member!, guild_id: params.guild_id }, { guilds: [params.guild_id] }));
     return member!;
   });
-
 }
 
 async function memberCount(ctx: AppContext, guildId: Snowflake): Promise<number> {

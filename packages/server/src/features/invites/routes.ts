@@ -8,6 +8,7 @@ import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { channelAccess, guildAccess, requirePermission } from '../../access/access';
 import { addMember } from '../guilds/membership';
+import { requireNotBanned } from '../moderation/banned';
 import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
 
@@ -55,6 +56,8 @@ export function inviteRoutes(app: FastifyInstance, ctx: AppContext): void {
     const invite = await liveInvite(params.code);
     const member = await db.selectFrom('members').select('user_id').where('guild_id', '=', invite.guild_id).where('user_id', '=', auth.user.id).executeTakeFirst();
     if (!member) {
+      // A banned user is told so, and no use of the invite is spent on them.
+      await requireNotBanned(db, invite.guild_id, auth.user.id);
       // One conditional UPDATE claims a use, so a last use cannot be taken twice.
       const claimed = await db
         .updateTable('invites')

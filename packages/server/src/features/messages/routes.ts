@@ -1,4 +1,4 @@
-import { ChannelType, Permissions, type Snowflake, routes } from '@parley/protocol';
+import { AuditLogEvent, ChannelType, Permissions, type Snowflake, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import type { MessageRow, NewChannel } from '../../db/tables';
@@ -14,7 +14,9 @@ import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { attachmentDownloadRoutes } from './attachment-routes';
 import { AttachmentUrls } from './attachment-urls';
-import { AttachmentReceiver, attachmentPrefix } from './attachments';
+import { AttachmentReceiver } from './attachments';
+import { deleteMessages } from './delete';
+import { auditReason, recordAudit } from '../audit-log/record';
 import { parseMentions, resolveMentions } from './mentions';
 import { countedRoleMentions } from './role-mentions';
 import { searchRoutes } from './search';
@@ -102,18 +104,25 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     return message!;
   });
 
-  route(routes.messages.delete, async ({ auth, access, params }) => {
+  route(routes.messages.delete, async ({ auth, access, params, request }) => {
     const row = await messageIn(params.channel_id, params.message_id);
-    if (row.author_id !== auth.user.id) {
+    const moderated = row.author_id !== auth.user.id;
+    if (moderated) {
       if (isDirect(access.channel.type)) throw new ApiError('MISSING_PERMISSIONS');
       requireContentPermission(access, Permissions.MANAGE_MESSAGES);
     }
-    const attachments = await db.selectFrom('attachments').select(['id', 'channel_id']).where('message_id', '=', row.id).execute();
-    await db.deleteFrom('messages').where('id', '=', row.id).execute();
-    for (const a of attachments) await ctx.files.deletePrefix(attachmentPrefix(a.channel_id, a.id));
-    await ctx.events.publish(
-      event('MESSAGE_DELETE', { id: row.id, channel_id: row.channel_id, ...(row.guild_id && { guild_id: row.guild_id }) }, await channelAudience(db, access.channel, access.parent)),
-    );
+    await deleteMessages(ctx, access.channel, access.parent, [row.id]);
+    // Someone else's message: the moderator's deletion is on the record (the author's own is not, as in Discord).
+    if (moderated && row.guild_id) {
+      await recordAudit(ctx, db, {
+        guildId: row.guild_id,
+        userId: auth.user.id,
+        action: AuditLogEvent.MESSAGE_DELETE,
+        targetId: row.author_id,
+        options: { channel_id: row.channel_id, count: '1' },
+        reason: auditReason(request),
+      });
+    }
   });
 
   route(routes.messages.ack, async ({ auth, params }) => {
@@ -202,7 +211,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   /** Pinning needs Pin Messages (or Manage Messages) in servers; anyone may pin in a DM. */
-  async function setPinned(access: ChannelAccess, messageId: Snowflake, pinned: boolean): Promise<void> {
+  async function setPinned(access: ChannelAccess, messageId: Snowflake, pinned: boolean, actorId: Snowflake, reason: string | null): Promise<void> {
     const channelId = access.channel.id;
     if ((access.permissions & (Permissions.PIN_MESSAGES | Permissions.MANAGE_MESSAGES)) === 0n) throw new ApiError('MISSING_PERMISSIONS');
     const row = await messageIn(channelId, messageId);
@@ -220,6 +229,16 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const updated: MessageRow = { ...row, pinned_at: pinned ? now : null };
     await db.updateTable('messages').set({ pinned_at: updated.pinned_at }).where('id', '=', row.id).execute();
     await db.updateTable('channels').set({ last_pin_at: now }).where('id', '=', channelId).execute();
+    if (row.guild_id) {
+      await recordAudit(ctx, db, {
+        guildId: row.guild_id,
+        userId: actorId,
+        action: pinned ? AuditLogEvent.MESSAGE_PIN : AuditLogEvent.MESSAGE_UNPIN,
+        targetId: row.author_id,
+        options: { channel_id: channelId, message_id: row.id },
+        reason,
+      });
+    }
     await publishUpdate(access, updated);
     await ctx.events.publish(
       event(
@@ -230,8 +249,8 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     );
   }
 
-  route(routes.messages.pin, async ({ access, params }) => setPinned(access, params.message_id, true));
-  route(routes.messages.unpin, async ({ access, params }) => setPinned(access, params.message_id, false));
+  route(routes.messages.pin, async ({ auth, access, params, request }) => setPinned(access, params.message_id, true, auth.user.id, auditReason(request)));
+  route(routes.messages.unpin, async ({ auth, access, params, request }) => setPinned(access, params.message_id, false, auth.user.id, auditReason(request)));
 
   // ---- threads ----
 
