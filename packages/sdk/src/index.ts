@@ -1,4 +1,4 @@
-export { RestClient, type RestOptions, type RouteArgs, type UploadOptions } from './rest';
+export { RestClient, type RequestExtras, type RestOptions, type RouteArgs, type UploadOptions } from './rest';
 export { ParleyApiError, ParleyNetworkError } from './errors';
 export { GatewayClient, type GatewayEvents, type GatewayOptions, type GatewayState, type WebSocketConstructor, type WebSocketLike } from './gateway';
 export { ParleyCache, type CacheOptions, type CacheState } from './cache';

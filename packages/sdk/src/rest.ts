@@ -9,8 +9,14 @@ export interface RestOptions {
   fetch?: typeof fetch;
 }
 
+/** What any call may add to its route's input. */
+export interface RequestExtras {
+  /** Why a moderator does this: recorded in the server's audit log (sent URL-encoded as X-Audit-Log-Reason, as Discord takes it). */
+  reason?: string;
+}
+
 /** The arguments a route needs: none at all when it has no params, query or body. */
-export type RouteArgs<R extends RouteDef> = [RequiredInputKeys<R>] extends [never] ? [input?: RouteInput<R>] : [input: RouteInput<R>];
+export type RouteArgs<R extends RouteDef> = [RequiredInputKeys<R>] extends [never] ? [input?: RouteInput<R> & RequestExtras] : [input: RouteInput<R> & RequestExtras];
 
 export interface UploadOptions {
   /** Called with bytes sent so far and the total. */
@@ -49,7 +55,7 @@ export class RestClient {
    * attachments). Browsers report progress only through XMLHttpRequest; elsewhere this falls
    * back to fetch and reports once at the end.
    */
-  async send<R extends RouteDef>(route: R, input: RouteInput<R>, options: UploadOptions = {}): Promise<RouteResponse<R>> {
+  async send<R extends RouteDef>(route: R, input: RouteInput<R> & RequestExtras, options: UploadOptions = {}): Promise<RouteResponse<R>> {
     const { url, headers, body } = this.prepare(route, input);
     if (typeof XMLHttpRequest === 'undefined') {
       let response: Response;
@@ -81,9 +87,10 @@ export class RestClient {
 
   /** The URL, headers and body of a call, the same for fetch and XMLHttpRequest. */
   private prepare(route: RouteDef, input: unknown): { url: string; headers: Record<string, string>; body: BodyInit | undefined } {
-    const { params, query, body, files } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; files?: readonly File[] };
+    const { params, query, body, files, reason } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; files?: readonly File[]; reason?: string };
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = this.token;
+    if (reason) headers['x-audit-log-reason'] = encodeURIComponent(reason);
     let payload: BodyInit | undefined;
     if (files?.length) {
       // Discord's shape: the JSON body as payload_json, files as files[0], files[1]…; the client sets the boundary.
