@@ -8,11 +8,18 @@ import { attachmentPrefix } from './attachments';
 /**
  * The one way messages are deleted (one by its author or a moderator, a bulk delete, a ban's
  * clean-up): the rows go (their reactions, mentions, embeds and nonces with them, by cascade),
- * then their attachments' files, and the channel's audience hears MESSAGE_DELETE for one,
- * MESSAGE_DELETE_BULK for several. A thread started from a message stays, as in Discord.
- * `ids` must be messages of `channel` (others are left alone); answers the IDs deleted.
+ * then their attachments' files, and the channel's audience hears MESSAGE_DELETE, or one
+ * MESSAGE_DELETE_BULK with `bulk` (bulk deletes and bans, whatever the count). A thread
+ * started from a message stays, as in Discord. `ids` must be messages of `channel` (others are
+ * left alone); answers the IDs deleted.
  */
-export async function deleteMessages(ctx: Pick<AppContext, 'db' | 'files' | 'events'>, channel: ChannelRow, parent: ChannelRow | null, ids: readonly Snowflake[]): Promise<Snowflake[]> {
+export async function deleteMessages(
+  ctx: Pick<AppContext, 'db' | 'files' | 'events'>,
+  channel: ChannelRow,
+  parent: ChannelRow | null,
+  ids: readonly Snowflake[],
+  options: { bulk?: boolean } = {},
+): Promise<Snowflake[]> {
   if (ids.length === 0) return [];
   const { db } = ctx;
   const { deleted, attachments } = await db.transaction().execute(async (trx) => {
@@ -33,9 +40,9 @@ export async function deleteMessages(ctx: Pick<AppContext, 'db' | 'files' | 'eve
   const guild = channel.guild_id ? { guild_id: channel.guild_id } : {};
   const audience = await channelAudience(db, channel, parent);
   await ctx.events.publish(
-    deleted.length === 1
-      ? event('MESSAGE_DELETE', { id: deleted[0]!, channel_id: channel.id, ...guild }, audience)
-      : event('MESSAGE_DELETE_BULK', { ids: deleted, channel_id: channel.id, ...guild }, audience),
+    options.bulk
+      ? event('MESSAGE_DELETE_BULK', { ids: deleted, channel_id: channel.id, ...guild }, audience)
+      : event('MESSAGE_DELETE', { id: deleted[0]!, channel_id: channel.id, ...guild }, audience),
   );
   return deleted;
 }

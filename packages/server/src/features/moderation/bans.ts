@@ -107,7 +107,7 @@ async function deleteRecentMessages(ctx: AppContext, guildId: Snowflake, userId:
   const byId = new Map([...channels, ...parents].map((c) => [c.id, c]));
   for (const channel of channels) {
     const parent = isThread(channel.type) && channel.parent_id ? (byId.get(channel.parent_id) ?? null) : null;
-    await deleteMessages(ctx, channel, parent, byChannel.get(channel.id)!);
+    await deleteMessages(ctx, channel, parent, byChannel.get(channel.id)!, { bulk: true });
   }
 }
 

@@ -25,7 +25,7 @@ export function bulkDeleteRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
     const oldest = ctx.clock.now() - Limits.bulkDeleteMaxAgeMs;
     if (ids.some((id) => snowflakeTimestamp(id) < oldest)) throw new ApiError('BULK_DELETE_TOO_OLD');
-    const deleted = await deleteMessages(ctx, access.channel, access.parent, ids);
+    const deleted = await deleteMessages(ctx, access.channel, access.parent, ids, { bulk: true });
     if (deleted.length && access.channel.guild_id) {
       await recordAudit(ctx, ctx.db, {
         guildId: access.channel.guild_id,
