@@ -13,7 +13,7 @@ afterAll(() => server.close());
 const bits = (...names: (keyof typeof Permissions)[]) => String(names.reduce((all, name) => all | Permissions[name], 0n));
 
 /** A message written `ageMs` ago, stored behind the API's back (the API only writes "now"). */
-async function oldMessage(channelId: string, guildId: string, authorId: string, ageMs: number, content: string): Promise<Snowflake> {
+async function oldMessage(channelId: Snowflake, guildId: Snowflake, authorId: Snowflake, ageMs: number, content: string): Promise<Snowflake> {
   const id = String(((BigInt(Date.now() - ageMs) - SNOWFLAKE_EPOCH) << 22n) | 1n) as Snowflake;
   await server.db.database.db
     .insertInto('messages')
@@ -26,7 +26,7 @@ async function oldMessage(channelId: string, guildId: string, authorId: string, 
  * A role holding `permissions` (just above @everyone), given to `person`. Arranged behind the
  * API's back: roles have their own tests, and these are about what the role lets one do.
  */
-async function giveRole(owner: Person, guildId: Snowflake, person: Person, name: string, permissions: string) {
+async function giveRole(guildId: Snowflake, person: Person, name: string, permissions: string) {
   const db = server.db.database.db;
   const id = String(((BigInt(Date.now()) - SNOWFLAKE_EPOCH) << 22n) | BigInt(Math.floor(Math.random() * 4_000_000))) as Snowflake;
   await db.insertInto('roles').values({ id, guild_id: guildId, name, permissions, position: 1 }).execute();
@@ -50,12 +50,12 @@ describe('bans', () => {
     const { owner, guild, general, members } = await makeGuild(server, { members: 3 });
     const [target, moderator, bystander] = members as [Person, Person, Person];
     const guildId = guild.id;
-    await giveRole(owner, guildId, moderator, 'Mods', bits('BAN_MEMBERS', 'VIEW_AUDIT_LOG'));
+    await giveRole(guildId, moderator, 'Mods', bits('BAN_MEMBERS', 'VIEW_AUDIT_LOG'));
     const other = await owner.client.request(routes.channels.create, { params: { guild_id: guildId }, body: { name: 'other', type: ChannelType.GUILD_TEXT } });
     const say = (who: Person, channelId: Snowflake, content: string) => who.client.request(routes.messages.create, { params: { channel_id: channelId }, body: { content } });
     const recent = [await say(target, general.id, 'spam 1'), await say(target, general.id, 'spam 2'), await say(target, other.id, 'spam 3')];
     const kept = await say(bystander, general.id, 'innocent');
-    const old = await oldMessage(general.id, guildId, target.userId, 2 * 86_400_000, 'two days ago');
+    const old = await oldMessage(general.id, guildId, target.userId as Snowflake, 2 * 86_400_000, 'two days ago');
 
     const targetLive = await server.connect(target.client.token!);
     const bystanderLive = await server.connect(bystander.client.token!);
@@ -126,7 +126,7 @@ describe('bans', () => {
     const { owner, guild, members } = await makeGuild(server, { members: 4 });
     const [moderator, peer, plain, target] = members as [Person, Person, Person, Person];
     const guildId = guild.id;
-    const mods = await giveRole(owner, guildId, moderator, 'Mods', bits('BAN_MEMBERS'));
+    const mods = await giveRole(guildId, moderator, 'Mods', bits('BAN_MEMBERS'));
     await addRole(guildId, peer, mods.id);
     const ban = (by: Person, userId: string) => by.client.request(routes.moderation.ban, { params: { guild_id: guildId, user_id: userId as Snowflake }, body: {} });
 

@@ -15,7 +15,7 @@ afterAll(() => server.close());
 const bits = (...names: (keyof typeof Permissions)[]) => String(names.reduce((all, name) => all | Permissions[name], 0n));
 
 /** A message written `ageMs` ago, stored behind the API's back (the API only writes "now"). */
-async function oldMessage(channelId: string, guildId: string, authorId: string, ageMs: number): Promise<Snowflake> {
+async function oldMessage(channelId: Snowflake, guildId: Snowflake, authorId: Snowflake, ageMs: number): Promise<Snowflake> {
   const id = String(((BigInt(Date.now() - ageMs) - SNOWFLAKE_EPOCH) << 22n) | 1n) as Snowflake;
   await server.db.database.db
     .insertInto('messages')
@@ -76,7 +76,7 @@ describe('bulk delete', () => {
     const [plain] = members as [Person];
     const say = (content: string) => plain.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content } });
     const fresh = [await say('one'), await say('two')].map((m) => m.id);
-    const old = await oldMessage(general.id, guild.id, plain.userId, 15 * 86_400_000);
+    const old = await oldMessage(general.id, guild.id, plain.userId as Snowflake, 15 * 86_400_000);
     const all = async () => (await owner.client.request(routes.messages.list, { params: { channel_id: general.id } })).map((m) => m.id).sort();
     const before = await all();
     const bulk = (by: Person, messages: Snowflake[]) => by.client.request(routes.moderation.bulkDelete, { params: { channel_id: general.id }, body: { messages } });
