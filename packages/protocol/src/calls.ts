@@ -21,7 +21,11 @@ export const VoiceState = z.object({
   user_id: Snowflake,
   /** The gateway session (device) in the call: signaling for this user goes there. */
   session_id: z.string(),
-  /** Server-side mute and deafen (moderation, later): always false for now. */
+  /**
+   * Server deafen and mute, set by a moderator (Deafen/Mute Members) on the member, so they stay
+   * across joins until lifted; false in DM calls. Everyone's client enforces them: nobody plays a
+   * server-muted person's audio, and a server-deafened person's client neither plays nor sends.
+   */
   deaf: z.boolean(),
   mute: z.boolean(),
   self_mute: z.boolean(),
@@ -100,9 +104,19 @@ export type Call = z.infer<typeof Call>;
 export const CallCreate = Call.extend({ voice_states: z.array(VoiceState) });
 export type CallCreate = z.infer<typeof CallCreate>;
 
-/** Why your device was taken out of a call without asking. */
-export const VoiceDisconnectReason = z.enum(['moved_to_other_device', 'moved_to_other_call', 'access_lost', 'timed_out']);
-export const VoiceDisconnected = z.object({ channel_id: Snowflake, guild_id: Snowflake.optional(), reason: VoiceDisconnectReason });
+/**
+ * Why your device was taken out of a call without asking. `moved`: a moderator moved you to
+ * `to_channel_id` (your client joins it); `disconnected`: a moderator disconnected you.
+ */
+export const VoiceDisconnectReason = z.enum(['moved_to_other_device', 'moved_to_other_call', 'access_lost', 'timed_out', 'moved', 'disconnected']);
+export type VoiceDisconnectReason = z.infer<typeof VoiceDisconnectReason>;
+export const VoiceDisconnected = z.object({
+  channel_id: Snowflake,
+  guild_id: Snowflake.optional(),
+  reason: VoiceDisconnectReason,
+  /** With `moved`: the voice channel to join instead. */
+  to_channel_id: Snowflake.optional(),
+});
 export type VoiceDisconnected = z.infer<typeof VoiceDisconnected>;
 
 /** Why a voice op was refused, sent to the session that sent it. */

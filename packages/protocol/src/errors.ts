@@ -48,6 +48,7 @@ export const ApiErrors = {
   GROUP_DM_FULL: { code: 90006, status: 400, message: 'A group DM holds at most 10 people.' },
   OWNER_CANNOT_LEAVE: { code: 90007, status: 400, message: 'The owner cannot leave their server; delete it instead.' },
   BANNED: { code: 40007, status: 403, message: 'You are banned from this server.' },
+  TARGET_NOT_IN_VOICE: { code: 40032, status: 400, message: 'Target user is not connected to voice.' },
   TIMED_OUT: { code: 90010, status: 403, message: 'You are timed out in this server: you can read, not talk, until it ends.' },
   NOT_A_MESSAGE_REQUEST: { code: 90008, status: 400, message: 'This DM is not a message request waiting for your answer.' },
   ATTACHMENT_TOO_LARGE: { code: 90009, status: 413, message: 'A file is larger than this server accepts.' },

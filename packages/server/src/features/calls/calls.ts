@@ -5,14 +5,14 @@ import type { Audience } from '../../bus/event-log';
 import type { AppContext } from '../../context';
 import type { CallRow, ChannelRow, Tables, VoiceStateRow } from '../../db/tables';
 import { event, type OutgoingEvent } from '../../events/publisher';
-import { ApiError } from '../../http/errors';
+import { ApiError, fieldError } from '../../http/errors';
 import { channelAudience } from '../../access/audience';
 import { announceDmTo, blockedEitherWay } from '../channels/dms';
 import { type ChannelAccess, channelAccess } from '../../access/access';
 import { isDirect } from '../../access/channel-kinds';
 import { AttachmentUrls } from '../messages/attachment-urls';
 import { loadMessages } from '../messages/serialize';
-import { leftVoiceState, parseIds, toVoiceState } from './serialize';
+import { leftVoiceState, parseIds, serverFlags, toVoiceState } from './serialize';
 
 export interface CallOptions {
   /** Largest call (a mesh: every participant sends to every other). */
@@ -99,7 +99,8 @@ export class Calls {
         .where('user_id', '=', session.userId)
         .where('session_id', '=', session.sessionId)
         .execute();
-      await this.ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...current, ...flags }), await this.audienceOf(access.channel)));
+      const server = await serverFlags(db, current.guild_id, session.userId);
+      await this.ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...current, ...flags, ...server }), await this.audienceOf(access.channel)));
       return;
     }
     const joined = await this.join(session, access, d, now);
@@ -263,8 +264,77 @@ export class Calls {
       events.push(await this.callMessageEvent('MESSAGE_UPDATE', joined.call.message_id, audience));
       if (joined.ringingChanged) events.push(event('CALL_UPDATE', toCall(joined.call), audience));
     }
-    events.push(event('VOICE_STATE_UPDATE', toVoiceState(joined.state), audience));
+    // Server mute and deafen belong to the member: they hold in every call they join.
+    events.push(event('VOICE_STATE_UPDATE', toVoiceState({ ...joined.state, ...(await serverFlags(this.ctx.db, channel.guild_id, session.userId)) }), audience));
     await this.ctx.events.publish(...events);
+  }
+
+  // ---- moderation (PATCH /guilds/:id/members/:user_id) ----
+
+  /**
+   * A member's server mute or deafen changed (the caller stored it on `members`): if they are in a
+   * call in that guild, everyone who can see it gets their voice state with the new flags.
+   */
+  async setServerVoiceFlags(guildId: Snowflake, userId: Snowflake, flags: { mute: boolean; deaf: boolean }): Promise<void> {
+    const { db } = this.ctx;
+    const state = await db.selectFrom('voice_states').selectAll().where('user_id', '=', userId).where('guild_id', '=', guildId).executeTakeFirst();
+    if (!state) return;
+    const channel = await db.selectFrom('channels').selectAll().where('id', '=', state.channel_id).executeTakeFirst();
+    if (!channel) return;
+    const server = { mute: flags.mute ? 1 : 0, deaf: flags.deaf ? 1 : 0 } as const;
+    await this.ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...state, ...server }), await this.audienceOf(channel)));
+  }
+
+  /**
+   * A moderator moves a member's call to another voice channel of the guild, or disconnects them
+   * (null). The server takes them out of their call (everyone sees them leave) and tells their
+   * device why: `moved` with `to_channel_id`, which the client joins at once like any join (so the
+   * destination's rules, size included, apply as usual), or `disconnected`.
+   */
+  async moveMember(guildId: Snowflake, userId: Snowflake, channelId: Snowflake | null): Promise<void> {
+    const { db } = this.ctx;
+    const state = await db.selectFrom('voice_states').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    if (!state || state.guild_id !== guildId) throw new ApiError('TARGET_NOT_IN_VOICE');
+    if (channelId !== null) {
+      const target = await db.selectFrom('channels').select(['id', 'guild_id', 'type']).where('id', '=', channelId).executeTakeFirst();
+      if (!target || target.guild_id !== guildId || target.type !== ChannelType.GUILD_VOICE) {
+        throw fieldError('channel_id', 'BASE_TYPE_INVALID', 'Must be a voice channel of this server');
+      }
+      if (channelId === state.channel_id) return;
+      const needed = Permissions.VIEW_CHANNEL | Permissions.CONNECT;
+      const allowed = await channelAccess(db, channelId, userId, this.ctx.clock.now()).then(
+        (access) => (access.permissions & needed) === needed,
+        (error: unknown) => {
+          if (error instanceof ApiError) return false;
+          throw error;
+        },
+      );
+      if (!allowed) throw new ApiError('MISSING_PERMISSIONS');
+    }
+    const departure = await this.remove(userId, state.session_id);
+    if (!departure) throw new ApiError('TARGET_NOT_IN_VOICE');
+    const told = channelId === null ? disconnected(state, 'disconnected') : disconnected(state, 'moved', channelId);
+    await this.ctx.events.publish(told, ...(await this.departureEvents(departure)));
+  }
+
+  /**
+   * Permissions changed somewhere in a guild (roles, overwrites, member roles, a timeout): whoever
+   * in its calls may no longer View Channel and Connect there is taken out (`access_lost`).
+   */
+  async recheckGuild(guildId: Snowflake): Promise<void> {
+    const { db } = this.ctx;
+    const states = await db.selectFrom('voice_states').select(['user_id', 'channel_id']).where('guild_id', '=', guildId).execute();
+    const needed = Permissions.VIEW_CHANNEL | Permissions.CONNECT;
+    for (const state of states) {
+      const allowed = await channelAccess(db, state.channel_id, state.user_id, this.ctx.clock.now()).then(
+        (access) => (access.permissions & needed) === needed,
+        (error: unknown) => {
+          if (error instanceof ApiError) return false;
+          throw error;
+        },
+      );
+      if (!allowed) await this.eject(state.user_id, { guildId, channelId: state.channel_id });
+    }
   }
 
   // ---- leaving ----
@@ -519,6 +589,10 @@ function toCall(call: CallRow) {
 }
 
 /** VOICE_DISCONNECTED to the session that held a call, telling it why it no longer does. */
-function disconnected(state: VoiceStateRow, reason: VoiceDisconnected['reason']): OutgoingEvent {
-  return event('VOICE_DISCONNECTED', { channel_id: state.channel_id, ...(state.guild_id && { guild_id: state.guild_id }), reason }, { sessions: [state.session_id] });
+function disconnected(state: VoiceStateRow, reason: VoiceDisconnected['reason'], toChannelId?: Snowflake): OutgoingEvent {
+  return event(
+    'VOICE_DISCONNECTED',
+    { channel_id: state.channel_id, ...(state.guild_id && { guild_id: state.guild_id }), reason, ...(toChannelId && { to_channel_id: toChannelId }) },
+    { sessions: [state.session_id] },
+  );
 }

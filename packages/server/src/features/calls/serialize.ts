@@ -1,15 +1,22 @@
 import type { Snowflake, VoiceState } from '@parley/protocol';
-import type { VoiceStateRow } from '../../db/tables';
+import type { Flag, Tables, VoiceStateRow } from '../../db/tables';
+import type { Kysely } from 'kysely';
 
-/** A stored voice state in Discord's shape. GUILD_CREATE leaves guild_id out, as Discord does. */
-export function toVoiceState(row: VoiceStateRow, options: { withGuild: boolean } = { withGuild: true }): VoiceState {
+/** A voice state with its member's server mute and deafen (members.mute/deaf), when loaded with them. */
+export type VoiceStateWithFlags = VoiceStateRow & { mute?: Flag | null; deaf?: Flag | null };
+
+/**
+ * A stored voice state in Discord's shape. GUILD_CREATE leaves guild_id out, as Discord does.
+ * Server mute and deafen live on the member: pass rows joined with them (`withServerFlags`).
+ */
+export function toVoiceState(row: VoiceStateWithFlags, options: { withGuild: boolean } = { withGuild: true }): VoiceState {
   return {
     ...(options.withGuild && row.guild_id && { guild_id: row.guild_id }),
     channel_id: row.channel_id,
     user_id: row.user_id,
     session_id: row.session_id,
-    deaf: false,
-    mute: false,
+    deaf: row.deaf === 1,
+    mute: row.mute === 1,
     self_mute: row.self_mute === 1,
     self_deaf: row.self_deaf === 1,
     self_video: row.self_video === 1,
@@ -21,8 +28,36 @@ export function toVoiceState(row: VoiceStateRow, options: { withGuild: boolean }
 }
 
 /** The event that says a user left a call: their last state, in no channel. */
-export function leftVoiceState(row: VoiceStateRow): VoiceState {
+export function leftVoiceState(row: VoiceStateWithFlags): VoiceState {
   return { ...toVoiceState(row), channel_id: null };
 }
 
 export const parseIds = (json: string): Snowflake[] => JSON.parse(json) as Snowflake[];
+
+/** A guild member's server mute and deafen (false in DMs, or for someone no longer a member). */
+export async function serverFlags(db: Kysely<Tables>, guildId: Snowflake | null, userId: Snowflake): Promise<{ mute: Flag; deaf: Flag }> {
+  if (!guildId) return { mute: 0, deaf: 0 };
+  const row = await db.selectFrom('members').select(['mute', 'deaf']).where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirst();
+  return { mute: row?.mute ? 1 : 0, deaf: row?.deaf ? 1 : 0 };
+}
+
+/** Voice states with their members' server mute and deafen. */
+export async function withServerFlags(db: Kysely<Tables>, rows: VoiceStateRow[]): Promise<VoiceStateWithFlags[]> {
+  const guilded = rows.filter((r) => r.guild_id);
+  if (guilded.length === 0) return rows;
+  const members = await db
+    .selectFrom('members')
+    .select(['guild_id', 'user_id', 'mute', 'deaf'])
+    .where(
+      'user_id',
+      'in',
+      guilded.map((r) => r.user_id),
+    )
+    .where('guild_id', 'in', [...new Set(guilded.map((r) => r.guild_id!))])
+    .execute();
+  const flags = new Map(members.map((m) => [`${m.guild_id}:${m.user_id}`, m]));
+  return rows.map((r) => {
+    const m = r.guild_id ? flags.get(`${r.guild_id}:${r.user_id}`) : undefined;
+    return m ? { ...r, mute: m.mute, deaf: m.deaf } : r;
+  });
+}
