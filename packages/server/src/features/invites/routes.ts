@@ -45,8 +45,11 @@ export function inviteRoutes(app: FastifyInstance, ctx: AppContext): void {
     return (await toInvites(db, [row], true))[0]!;
   });
 
-  route(routes.invites.get, async ({ params, query }) => {
+  route(routes.invites.get, async ({ params, query, request }) => {
     const invite = await liveInvite(params.code);
+    // Anyone may look; someone signed in who is banned there is told so before they try to join.
+    const viewer = request.headers.authorization ? await ctx.sessions.authenticate(request.headers.authorization).catch(() => null) : null;
+    if (viewer) await requireNotBanned(db, invite.guild_id, viewer.user.id);
     const [result] = await toInvites(db, [invite], false);
     if (query.with_counts === 'true') result!.approximate_member_count = await countMembers(db, invite.guild_id);
     return result!;

@@ -99,6 +99,9 @@ describe('bans', () => {
 
     // They are out and told why when they try to come back; the invite is not spent on them.
     expect((await failure(target.client.request(routes.messages.list, { params: { channel_id: general.id } }))).code).toBe(10003);
+    // The invite page says so before they even try.
+    expect((await failure(target.client.request(routes.invites.get, { params: { code: invite.code } }))).code).toBe(40007);
+    expect((await server.client().request(routes.invites.get, { params: { code: invite.code } })).guild.id).toBe(guildId);
     const refused = await failure(target.client.request(routes.invites.accept, { params: { code: invite.code } }));
     expect([refused.status, refused.code, refused.message]).toEqual([403, 40007, 'You are banned from this server.']);
     expect((await owner.client.request(routes.invites.listGuild, { params: { guild_id: guildId } })).find((i) => i.code === invite.code)?.uses).toBe(0);
@@ -155,6 +158,16 @@ describe('bans', () => {
       body: {},
     });
     expect((await failure(stranger.client.request(routes.invites.accept, { params: { code: invite.code } }))).code).toBe(40007);
+    // A banned bot cannot be added back either.
+    const application = await owner.client.request(routes.applications.create, { body: { name: 'Spam Bot' } });
+    const { user: botUser } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+    const authorize = () => owner.client.request(routes.applications.authorize, { query: { client_id: application.id, scope: 'bot' }, body: { guild_id: guildId, permissions: '0', authorize: true } });
+    await authorize();
+    await ban(moderator, botUser.id);
+    expect((await failure(authorize())).code).toBe(40007);
+    expect((await owner.client.request(routes.guilds.listMembers, { params: { guild_id: guildId }, query: { limit: 100 } })).map((m) => m.user.id)).not.toContain(botUser.id);
+    await owner.client.request(routes.moderation.unban, { params: { guild_id: guildId, user_id: botUser.id as Snowflake } });
+    await authorize();
     // The owner stands above everyone, even a fellow moderator.
     await ban(owner, peer.userId);
     // Pages by user ID.
