@@ -9,6 +9,7 @@ import { waitForQuietMachine } from './lib/system';
 import { baselineScenario } from './scenarios/baseline';
 import { callsScenario } from './scenarios/calls';
 import { fanoutScenario } from './scenarios/fanout';
+import { governanceScenario } from './scenarios/governance';
 import { historyScenario } from './scenarios/history';
 import { idleScenario } from './scenarios/idle';
 
@@ -18,6 +19,7 @@ const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioRep
   idle: idleScenario,
   history: historyScenario,
   calls: callsScenario,
+  governance: governanceScenario,
 };
 
 async function main(): Promise<void> {

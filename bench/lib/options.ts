@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type DeploymentOptions, type Engine } from './parley';
 import { RESULTS_DIR } from './report';
 
-export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls'] as const;
+export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /**
  * What `all` runs: the chat load. `calls` runs on its own, in a loopback-only network namespace
@@ -20,6 +20,8 @@ Scenarios:
   history    a channel seeded with many messages: GET /messages?limit=50 at several depths
   calls      people in a voice channel, one Chromium each: Join click to first remote audio, and
              CPU per participant (run it loopback-only: unshare -n, see bench/README.md)
+  governance issue 10: a guild with roles and channel overwrites vs a plain one, alternating:
+             peak delivered events/s in a channel with overwrites, IDENTIFY → READY, SQL per send
   all        fanout, baseline, idle and history, with their defaults
 
 Server (every scenario but the bare baseline):
@@ -48,6 +50,13 @@ fanout / baseline:
   --max-inflight N       unanswered sends allowed before sends are skipped (default 32)
   --rounds N             baseline: saturation sweeps per target, best kept (default 2)
   --receivers K          receiver processes the gateway clients are split across (default 1)
+
+governance (also takes the fanout / baseline flags: --members, --senders, --rounds, saturation):
+  --roles N              roles in the governed guild, each member holding 1-3 (default 20)
+  --channels N           extra text channels per guild, with overwrites when governed (default 50)
+  --ready-samples N      IDENTIFY → READY timings per setup per round, one at a time (default 100)
+  --ready-rounds N       rounds of READY timings, plain and governance alternating (default 2)
+  --sql-sends N          serial sends per guild while counting SQL statements (default 20)
 
 idle:
   --connections N        identified connections to hold (default 10000)
@@ -91,6 +100,7 @@ export interface BenchOptions {
     receivers: number;
     rounds: number;
   };
+  governance: { roles: number; channels: number; readySamples: number; readyRounds: number; sqlSends: number };
   idle: { connections: number; guildSize: number; holdSeconds: number; heartbeatMs: number | null };
   history: { messages: number; requests: number; seedBatch: number };
   calls: {
@@ -133,6 +143,11 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'max-inflight': { type: 'string', default: '32' },
       receivers: { type: 'string', default: '1' },
       rounds: { type: 'string', default: '2' },
+      roles: { type: 'string', default: '20' },
+      channels: { type: 'string', default: '50' },
+      'ready-samples': { type: 'string', default: '100' },
+      'ready-rounds': { type: 'string', default: '2' },
+      'sql-sends': { type: 'string', default: '20' },
       connections: { type: 'string', default: '10000' },
       'guild-size': { type: 'string', default: '100' },
       'hold-seconds': { type: 'string', default: '20' },
@@ -200,6 +215,13 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       maxInflight: int('max-inflight', values['max-inflight'], 1, 4096),
       receivers: int('receivers', values.receivers, 1, 16),
       rounds: int('rounds', values.rounds, 1, 10),
+    },
+    governance: {
+      roles: int('roles', values.roles, 1, 200),
+      channels: int('channels', values.channels, 1, 400),
+      readySamples: int('ready-samples', values['ready-samples'], 1, 10_000),
+      readyRounds: int('ready-rounds', values['ready-rounds'], 1, 20),
+      sqlSends: int('sql-sends', values['sql-sends'], 1, 1000),
     },
     idle: {
       connections: int('connections', values.connections, 1, 20_000),

@@ -18,7 +18,7 @@ export interface BenchGuild {
  * Runs `task` over `items` with at most `concurrency` at a time, in order of start; the first
  * failure stops new starts and is rethrown.
  */
-async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed: unknown = null;

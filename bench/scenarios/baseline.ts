@@ -10,7 +10,7 @@ import { machineInfo } from '../lib/system';
 const CEILING_RATIO_TARGET = 0.6;
 
 /** One target's saturation sweep, advanced one step at a time so two sweeps can interleave. */
-class Sweep {
+export class Sweep {
   readonly steps: StepResult[] = [];
   private rate: number;
   private flat = 0;
