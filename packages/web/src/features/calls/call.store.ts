@@ -19,6 +19,9 @@ export interface Participant {
   speaking: boolean;
   muted: boolean;
   deafened: boolean;
+  /** A moderator server-muted / -deafened them (others do not play their audio). */
+  serverMuted: boolean;
+  serverDeafened: boolean;
   /** Their camera and screen, while they have them on (ours too: our own preview). */
   video: MediaStream | null;
   screen: MediaStream | null;
@@ -28,6 +31,17 @@ export interface Participant {
   /** Playback volume in percent (0–200). */
   volume: number;
 }
+
+/** What a moderator may do to a participant in the call view (each with its permission). */
+export interface TileModeration {
+  mute: boolean;
+  deafen: boolean;
+  /** Move Members: the voice channels they can be moved to (and disconnecting them); null without it. */
+  move: { id: Snowflake; name: string }[] | null;
+}
+
+/** A moderator's change to a participant (PATCH /guilds/:id/members/:user_id). */
+export type ModerationBody = { mute?: boolean; deaf?: boolean; channel_id?: Snowflake | null };
 
 /** What the engine reports about one person, kept apart from voice states (which the server owns). */
 interface Live {
@@ -41,7 +55,7 @@ interface Live {
 /** A read-only window onto the call for tests and for debugging in the console (`parleyCall.stats()`). */
 declare global {
   interface Window {
-    parleyCall?: { stats(): Promise<CallStats | null>; phase(): string };
+    parleyCall?: { stats(): Promise<CallStats | null>; phase(): string; levels(): Record<string, number> };
   }
 }
 
@@ -89,6 +103,8 @@ export const useCallStore = defineStore('call', () => {
         speaking: info?.speaking ?? false,
         muted: state.self_mute || state.mute,
         deafened: state.self_deaf || state.deaf,
+        serverMuted: state.mute,
+        serverDeafened: state.deaf,
         video: state.self_video ? (info?.video ?? null) : null,
         screen: state.self_stream ? (info?.screen ?? null) : null,
         connection: mine ? null : (info?.connection ?? null),
@@ -97,6 +113,10 @@ export const useCallStore = defineStore('call', () => {
       };
     });
   });
+
+  /** Our own server mute and deafen in the call we are in (a moderator set them). */
+  const serverMute = computed(() => participants.value.some((p) => p.me && p.serverMuted));
+  const serverDeaf = computed(() => participants.value.some((p) => p.me && p.serverDeafened));
 
   function update(userId: Snowflake, change: Partial<Live>): void {
     const before = live.get(userId) ?? { speaking: false, connection: null, quality: 'unknown', video: null, screen: null };
@@ -176,8 +196,11 @@ export const useCallStore = defineStore('call', () => {
     if (session) session.onVoiceError(refusal);
     else error.value = refusal.message;
   });
-  realtime.on('VOICE_DISCONNECTED', ({ channel_id, reason }) => {
-    if (session?.channelId === channel_id) session.onDisconnected(reason);
+  realtime.on('VOICE_DISCONNECTED', ({ channel_id, guild_id, reason, to_channel_id }) => {
+    if (session?.channelId !== channel_id) return;
+    session.onDisconnected(reason);
+    // Moved by a moderator: this device joins the destination at once, as if it had been clicked.
+    if (reason === 'moved' && to_channel_id && guild_id) void join(to_channel_id, guild_id);
   });
   // A READY means a new gateway session (a resume answers RESUMED): the call must be joined again as it.
   realtime.on('READY', () => session?.rejoin());
@@ -205,6 +228,21 @@ export const useCallStore = defineStore('call', () => {
 
   async function stopScreenShare(): Promise<void> {
     await session?.stopScreenShare();
+  }
+
+  /**
+   * Moderation (PATCH /guilds/:id/members/:user_id): server mute or deafen a participant, move
+   * them to another voice channel, or disconnect them (channelId null). The server checks the
+   * permission; a refusal shows as the call's error.
+   */
+  async function moderate(userId: Snowflake, body: ModerationBody): Promise<void> {
+    const guildId = current.value?.guildId;
+    if (!guildId) return;
+    try {
+      await api.request(routes.moderation.updateMember, { params: { guild_id: guildId, user_id: userId }, body });
+    } catch (failure) {
+      error.value = failure instanceof Error ? failure.message : String(failure);
+    }
   }
 
   /** A person's playback volume (0–200 %), remembered for next time. */
@@ -237,7 +275,7 @@ export const useCallStore = defineStore('call', () => {
     (me) => !me && leave(),
   );
 
-  window.parleyCall = { stats: async () => (session ? session.stats() : null), phase: () => phase.value };
+  window.parleyCall = { stats: async () => (session ? session.stats() : null), phase: () => phase.value, levels: () => session?.levels() ?? {} };
 
   return {
     current,
@@ -250,6 +288,8 @@ export const useCallStore = defineStore('call', () => {
     videoOn,
     screenOn,
     transmitting,
+    serverMute,
+    serverDeaf,
     participants,
     voiceStates,
     join,
@@ -260,6 +300,7 @@ export const useCallStore = defineStore('call', () => {
     startScreenShare,
     stopScreenShare,
     setVolume,
+    moderate,
   };
 });
 

@@ -4,6 +4,8 @@ interface Voice {
   /** Chromium plays a remote WebRTC stream through WebAudio only while a media element also consumes it. */
   element: HTMLAudioElement;
   source: MediaStreamAudioSourceNode;
+  /** Closed (0) while a moderator has server-muted them: nothing of theirs is played or measured. */
+  gate: GainNode;
   gain: GainNode;
   analyser: AnalyserNode;
 }
@@ -13,11 +15,14 @@ interface Voice {
  * stops at 100 %), a master gain for deafen, the chosen speaker (AudioContext.setSinkId), and
  * an analyser per person for the speaking ring (measured before the volume, so turning
  * someone down does not hide that they speak). Our own microphone gets an analyser too.
+ * A person who is server-muted is blocked: a gate before everything else closes, so a client
+ * modified to keep sending is still not heard (and shows no speaking ring).
  */
 export class AudioOut {
   readonly context = new AudioContext({ latencyHint: 'interactive' });
   private readonly master = this.context.createGain();
   private readonly voices = new Map<string, Voice>();
+  private readonly blocked = new Set<string>();
   private local: { source: MediaStreamAudioSourceNode; analyser: AnalyserNode } | null = null;
   private readonly buffer = new Float32Array(512);
 
@@ -36,18 +41,22 @@ export class AudioOut {
     element.srcObject = stream;
     void element.play().catch(() => undefined);
     const source = this.context.createMediaStreamSource(stream);
+    const gate = this.context.createGain();
+    gate.gain.value = this.blocked.has(userId) ? 0 : 1;
     const gain = this.context.createGain();
     gain.gain.value = volumePercent / 100;
     const analyser = this.analyser();
-    source.connect(analyser);
-    source.connect(gain).connect(this.master);
-    this.voices.set(userId, { element, source, gain, analyser });
+    source.connect(gate);
+    gate.connect(analyser);
+    gate.connect(gain).connect(this.master);
+    this.voices.set(userId, { element, source, gate, gain, analyser });
   }
 
   stop(userId: string): void {
     const voice = this.voices.get(userId);
     if (!voice) return;
     voice.source.disconnect();
+    voice.gate.disconnect();
     voice.gain.disconnect();
     voice.element.srcObject = null;
     this.voices.delete(userId);
@@ -56,6 +65,14 @@ export class AudioOut {
   setVolume(userId: string, percent: number): void {
     const voice = this.voices.get(userId);
     if (voice) voice.gain.gain.value = percent / 100;
+  }
+
+  /** Blocks (server mute) or unblocks a person's audio, now and for any later track of theirs. */
+  setBlocked(userId: string, blocked: boolean): void {
+    if (blocked) this.blocked.add(userId);
+    else this.blocked.delete(userId);
+    const voice = this.voices.get(userId);
+    if (voice) voice.gate.gain.value = blocked ? 0 : 1;
   }
 
   /** Deafened: nobody is heard (the graph keeps running, so speaking rings still show). */

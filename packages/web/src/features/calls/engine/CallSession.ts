@@ -25,7 +25,7 @@ export interface CallTransport {
   iceServers(): Promise<RTCIceServer[]>;
 }
 
-export type CallEndReason = 'left' | 'error' | 'moved_to_other_device' | 'moved_to_other_call' | 'access_lost' | 'timed_out' | 'removed';
+export type CallEndReason = 'left' | 'error' | 'moved_to_other_device' | 'moved_to_other_call' | 'access_lost' | 'timed_out' | 'moved' | 'disconnected' | 'removed';
 
 export type CallSessionEvents = {
   /** Our voice state is in the call: links are being made. */
@@ -41,6 +41,8 @@ export type CallSessionEvents = {
   encryption: { encrypted: boolean; code: string | null };
   /** Something the person should know that does not end the call (a device that would not open). */
   notice: string;
+  /** A moderator server-muted or -deafened us (or lifted it): we neither send nor, deafened, play. */
+  server: { mute: boolean; deaf: boolean };
 };
 
 export interface CallSessionOptions {
@@ -79,6 +81,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
   state: 'joining' | 'joined' | 'ended' = 'joining';
   selfMute: boolean;
   selfDeaf: boolean;
+  /** Server mute and deafen, from our voice state: they win over our own flags until lifted. */
+  serverMute = false;
+  serverDeaf = false;
   private readonly transport: CallTransport;
   private readonly settings: VoiceSettings;
   private readonly withVideo: boolean;
@@ -224,6 +229,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     if (this.state === 'ended') return;
     const mine = state.user_id === this.transport.me && state.session_id === this.transport.sessionId();
     if (mine && state.channel_id === this.channelId) {
+      this.serverFlags(state);
       this.joinedAsThisSession();
       return;
     }
@@ -258,6 +264,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
       moved_to_other_call: 'You joined another call.',
       access_lost: 'You can no longer connect to this channel.',
       timed_out: 'You were disconnected from the call.',
+      moved: 'A moderator moved you to another voice channel.',
+      disconnected: 'A moderator disconnected you from the call.',
     };
     this.end(reason, messages[reason]);
   }
@@ -279,6 +287,11 @@ export class CallSession extends Emitter<CallSessionEvents> {
     const peers = await Promise.all([...this.links.values()].map((link) => linkStats(link)));
     const e2ee = this.encryption ? await this.encryption.counters() : null;
     return { channelId: this.channelId, transmitting: this.transmittingNow, peers, e2ee };
+  }
+
+  /** What each person's audio measures now (RMS, 0–1, after a server mute's block; key "me": our microphone). */
+  levels(): Record<string, number> {
+    return Object.fromEntries(this.audio.levels());
   }
 
   // ————— inside —————
@@ -337,7 +350,17 @@ export class CallSession extends Emitter<CallSessionEvents> {
 
   private setDeafenedOnly(deafened: boolean): void {
     this.selfDeaf = deafened;
-    this.audio.setDeafened(deafened);
+    this.audio.setDeafened(deafened || this.serverDeaf);
+  }
+
+  /** Our own voice state: a moderator's mute stops our microphone going out, their deafen our playback too. */
+  private serverFlags(state: VoiceState): void {
+    if (state.mute === this.serverMute && state.deaf === this.serverDeaf) return;
+    this.serverMute = state.mute;
+    this.serverDeaf = state.deaf;
+    this.audio.setDeafened(this.selfDeaf || this.serverDeaf);
+    void this.updateTransmitting();
+    this.emit('server', { mute: this.serverMute, deaf: this.serverDeaf });
   }
 
   /** The server put this session in the call: connect to everyone already there. */
@@ -369,6 +392,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
       someoneLeft = true;
     }
     for (const state of states) {
+      // Whoever a moderator server-muted (or deafened) is not played, whatever their client sends.
+      this.audio.setBlocked(state.user_id, state.mute || state.deaf);
       const known = this.peers.get(state.user_id);
       if (known?.session_id === state.session_id) {
         this.peers.set(state.user_id, state);
@@ -462,7 +487,11 @@ export class CallSession extends Emitter<CallSessionEvents> {
   /** Starts or stops our outgoing audio as mute, deafen and push-to-talk say (`force`: the microphone track changed). */
   private async updateTransmitting(force = false): Promise<void> {
     const next =
-      this.state !== 'ended' && this.media.microphone !== null && transmits({ selfMute: this.selfMute, selfDeaf: this.selfDeaf, inputMode: this.settings.inputMode, keyHeld: this.pushToTalk.held });
+      this.state !== 'ended' &&
+      this.media.microphone !== null &&
+      !this.serverMute &&
+      !this.serverDeaf &&
+      transmits({ selfMute: this.selfMute, selfDeaf: this.selfDeaf, inputMode: this.settings.inputMode, keyHeld: this.pushToTalk.held });
     if (next === this.transmittingNow && !force) return;
     this.transmittingNow = next;
     // Nothing is sent at all while not transmitting (not even silence), so no one can be heard by mistake.
