@@ -4,7 +4,7 @@ import type { Tables } from '../../db/tables';
 import { ApiError } from '../../http/errors';
 
 /** Whether a user is banned from a guild. */
-export async function isBanned(db: Kysely<Tables>, guildId: Snowflake, userId: Snowflake): Promise<boolean> {
+async function isBanned(db: Kysely<Tables>, guildId: Snowflake, userId: Snowflake): Promise<boolean> {
   const row = await db.selectFrom('bans').select('user_id').where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirst();
   return row !== undefined;
 }
