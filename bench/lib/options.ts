@@ -57,6 +57,8 @@ governance (also takes the fanout / baseline flags: --members, --senders, --roun
   --ready-samples N      IDENTIFY → READY timings per setup per round, one at a time (default 100)
   --ready-rounds N       rounds of READY timings, plain and governance alternating (default 2)
   --sql-sends N          serial sends per guild while counting SQL statements (default 20)
+  --compare-root DIR     also the plain setup on a server built from another checkout, e.g. a
+                         \`git worktree\` of the commit before issue 10, alternating with the others
 
 idle:
   --connections N        identified connections to hold (default 10000)
@@ -100,7 +102,7 @@ export interface BenchOptions {
     receivers: number;
     rounds: number;
   };
-  governance: { roles: number; channels: number; readySamples: number; readyRounds: number; sqlSends: number };
+  governance: { roles: number; channels: number; readySamples: number; readyRounds: number; sqlSends: number; compareRoot: string | null };
   idle: { connections: number; guildSize: number; holdSeconds: number; heartbeatMs: number | null };
   history: { messages: number; requests: number; seedBatch: number };
   calls: {
@@ -148,6 +150,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'ready-samples': { type: 'string', default: '100' },
       'ready-rounds': { type: 'string', default: '2' },
       'sql-sends': { type: 'string', default: '20' },
+      'compare-root': { type: 'string' },
       connections: { type: 'string', default: '10000' },
       'guild-size': { type: 'string', default: '100' },
       'hold-seconds': { type: 'string', default: '20' },
@@ -222,6 +225,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       readySamples: int('ready-samples', values['ready-samples'], 1, 10_000),
       readyRounds: int('ready-rounds', values['ready-rounds'], 1, 20),
       sqlSends: int('sql-sends', values['sql-sends'], 1, 1000),
+      compareRoot: values['compare-root'] === undefined ? null : path.resolve(values['compare-root']),
     },
     idle: {
       connections: int('connections', values.connections, 1, 20_000),

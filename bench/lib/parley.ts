@@ -27,6 +27,8 @@ export interface DeploymentOptions {
   port: number | null;
   /** Serve the web client (built first, like the server): browsers load it from the node. */
   web: boolean;
+  /** Another checkout of the repository to build and run the server from (a `git worktree` of an older commit); default this one. */
+  serverRoot?: string;
 }
 
 /** One running Parley server process. */
@@ -48,12 +50,12 @@ process.on('exit', () => {
   for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-let built = false;
-/** Bundles the server once per bench run (what `npm start` runs). */
-function buildServer(): void {
-  if (built) return;
-  execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  built = true;
+const built = new Set<string>();
+/** Bundles the server of a checkout once per bench run (what `npm start` runs). */
+function buildServer(root: string): void {
+  if (built.has(root)) return;
+  execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: root, stdio: 'inherit' });
+  built.add(root);
 }
 
 const WEB_DIST = path.join(REPO_ROOT, 'packages/web/dist');
@@ -91,7 +93,7 @@ export class Deployment {
 
   /** Starts every node and waits until each answers /readyz (bounded). */
   async start(): Promise<ParleyNode[]> {
-    if (!this.options.source) buildServer();
+    if (!this.options.source) buildServer(this.options.serverRoot ?? REPO_ROOT);
     if (this.options.web) buildWeb();
     this.nodes = [];
     for (let index = 0; index < this.options.nodes; index++) this.nodes.push(await this.startNode(index));
@@ -124,7 +126,7 @@ export class Deployment {
     }
     if (process.env.BENCH_SERVER_NODE_ARGS) nodeArgs.push(...process.env.BENCH_SERVER_NODE_ARGS.split(' '));
     const entry = this.options.source ? ['--import', 'tsx', 'packages/server/src/main.ts'] : ['packages/server/dist/main.js'];
-    const child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: this.options.serverRoot ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     this.processes.push(child);
     const keep = (chunk: Buffer) => {

@@ -1,14 +1,15 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { routes } from '@parley/protocol';
 import { RestClient } from '@parley/sdk';
 import { FanoutBench, type FanoutTarget, stepRow } from '../lib/fanout';
 import { addChannels, type Governance, governGuild, timeReady } from '../lib/governance';
 import type { BenchOptions } from '../lib/options';
-import { Deployment } from '../lib/parley';
+import { Deployment, type ParleyNode } from '../lib/parley';
 import { progress } from '../lib/parley-target';
 import { type ScenarioReport, printTable, target } from '../lib/report';
-import { type BenchGuild, createGuests, createGuild } from '../lib/setup';
+import { type BenchGuild, type BenchUser, createGuests, createGuild } from '../lib/setup';
 import { Samples, round } from '../lib/stats';
 import { delay, machineCpuTicks, machineInfo } from '../lib/system';
 import { Sweep } from './baseline';
@@ -18,7 +19,8 @@ const TOLERANCE = 0.1;
 
 /** A guild under load: its label, members, senders and channel. */
 interface Side {
-  label: 'plain' | 'governance';
+  label: 'plain' | 'governance' | 'plain, before';
+  node: ParleyNode;
   guild: BenchGuild;
   governance: Governance | null;
   target: FanoutTarget;
@@ -84,26 +86,42 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
   const g = options.governance;
   const startedAt = new Date();
   const notes: string[] = [];
-  const countFile = path.join(fs.mkdtempSync(path.join('/tmp', 'parley-bench-sql-')), 'count');
-  const preload = path.resolve(import.meta.dirname, '../lib/sql-counter.cjs');
-  const deployment = new Deployment({ ...options.deployment, env: { ...options.deployment.env, NODE_OPTIONS: `--require ${preload}`, BENCH_SQL_COUNT_FILE: countFile } });
+  const counter = () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-sql-')), 'count');
+    return { file, env: { NODE_OPTIONS: `--require ${path.resolve(import.meta.dirname, '../lib/sql-counter.cjs')}`, BENCH_SQL_COUNT_FILE: file } };
+  };
+  const countFile = counter();
+  const deployment = new Deployment({ ...options.deployment, env: { ...options.deployment.env, ...countFile.env } });
+  const deployments = [deployment];
+  // --compare-root: the plain setup again, on a server built from another checkout (before issue 10).
+  const beforeCount = g.compareRoot ? counter() : null;
+  const before = g.compareRoot ? new Deployment({ ...options.deployment, serverRoot: g.compareRoot, env: { ...options.deployment.env, ...beforeCount!.env } }) : null;
+  if (before) deployments.push(before);
   const sides: Side[] = [];
   try {
     const [node] = await deployment.start();
-    const { baseUrl, gatewayUrl, pid } = node!;
+    const { baseUrl } = node!;
     progress(`creating ${2 * o.members + 10} guests`);
     const users = await createGuests(baseUrl, 2 * o.members + 10);
-    for (const [i, label] of (['plain', 'governance'] as const).entries()) {
+    const addSide = async (label: Side['label'], at: ParleyNode, owner: BenchUser, joiners: readonly BenchUser[]) => {
       progress(`${label}: guild of ${o.members}, ${g.channels} extra channels`);
-      const guild = await createGuild(baseUrl, users[i * o.members]!, users.slice(i * o.members + 1, (i + 1) * o.members), label);
-      const channelIds = await addChannels(baseUrl, guild, g.channels);
+      const guild = await createGuild(at.baseUrl, owner, joiners, label);
+      const channelIds = await addChannels(at.baseUrl, guild, g.channels);
       let governance: Governance | null = null;
       if (label === 'governance') {
         progress(`governance: ${g.roles} roles, member roles, overwrites`);
-        governance = await governGuild(baseUrl, guild, channelIds, g.roles);
+        governance = await governGuild(at.baseUrl, guild, channelIds, g.roles);
       }
-      const target = fanoutTarget(baseUrl, gatewayUrl, pid, guild, o.senders, label);
-      sides.push({ label, guild, governance, target, bench: null, ready: new Samples(), readyBytes: new Samples(), readyMachineBusy: [] });
+      const target = fanoutTarget(at.baseUrl, at.gatewayUrl, at.pid, guild, o.senders, label);
+      sides.push({ label, node: at, guild, governance, target, bench: null, ready: new Samples(), readyBytes: new Samples(), readyMachineBusy: [] });
+    };
+    await addSide('plain', node!, users[0]!, users.slice(1, o.members));
+    await addSide('governance', node!, users[o.members]!, users.slice(o.members + 1, 2 * o.members));
+    if (before) {
+      const [old] = await before.start();
+      progress(`creating ${o.members} guests on the server from ${g.compareRoot}`);
+      const oldUsers = await createGuests(old!.baseUrl, o.members);
+      await addSide('plain, before', old!, oldUsers[0]!, oldUsers.slice(1));
     }
     // A small governed guild: statements per send must not grow with the members.
     const small = await createGuild(baseUrl, users[2 * o.members]!, users.slice(2 * o.members + 1), 'small');
@@ -112,9 +130,10 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
 
     progress('SQL statements per send');
     const statements = {
-      plain: await statementsPerSend(countFile, baseUrl, sides[0]!.guild, g.sqlSends),
-      governance: await statementsPerSend(countFile, baseUrl, sides[1]!.guild, g.sqlSends),
-      governanceSmall: await statementsPerSend(countFile, baseUrl, small, g.sqlSends),
+      plain: await statementsPerSend(countFile.file, baseUrl, sides[0]!.guild, g.sqlSends),
+      governance: await statementsPerSend(countFile.file, baseUrl, sides[1]!.guild, g.sqlSends),
+      governanceSmall: await statementsPerSend(countFile.file, baseUrl, small, g.sqlSends),
+      ...(sides[2] && { plainBefore: await statementsPerSend(beforeCount!.file, sides[2].node.baseUrl, sides[2].guild, g.sqlSends) }),
     };
     const counted = statements.plain.perSend > 0;
     if (!counted) notes.push('the SQL statement counter reported nothing (preload not active?)');
@@ -122,6 +141,7 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
       { guild: `plain, ${o.members} members`, 'statements/send': statements.plain.perSend },
       { guild: `governance, ${o.members} members`, 'statements/send': statements.governance.perSend },
       { guild: `governance, ${small.members.length} members`, 'statements/send': statements.governanceSmall.perSend },
+      ...(statements.plainBefore ? [{ guild: `plain, ${o.members} members, before`, 'statements/send': statements.plainBefore.perSend }] : []),
     ]);
 
     // READY first, with no other connection of these guilds open: members identify one at a time.
@@ -132,7 +152,7 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
           const members = side.guild.members;
           const member = members[1 + (((r * g.readySamples + k) * 37) % (members.length - 1))]!;
           const machine = machineCpuTicks();
-          const { ms, bytes } = await timeReady(gatewayUrl, member.token);
+          const { ms, bytes } = await timeReady(side.node.gatewayUrl, member.token);
           const after = machineCpuTicks();
           side.ready.add(ms);
           side.readyBytes.add(bytes);
@@ -182,7 +202,9 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
       peakRow('plain', plain),
       peakRow('governance', governed),
       { setup: 'governance / plain', 'peak delivered/s': eventsRatio, 'at msg/s': null, 'p99 ms there': null, 'least server ms CPU/1k': round(governed.leanest / plain.leanest, 3) },
+      ...(sweeps[2] ? [peakRow('plain, before', sweeps[2]), { setup: 'plain / plain before', 'peak delivered/s': round(plain.peak.deliveredPerSecond / sweeps[2].peak.deliveredPerSecond, 3) }] : []),
     ]);
+    const beforeRatios = sweeps[2] ? { events: round(plain.peak.deliveredPerSecond / sweeps[2].peak.deliveredPerSecond, 3), readyP50: round(plainReady.p50 / sides[2]!.ready.summary().p50, 3) } : null;
     const output = deployment.recentOutput();
     if (output) notes.push(`server output: ${output.slice(-2000)}`);
     if (lost) notes.push(`${lost} deliveries lost over all steps`);
@@ -206,6 +228,7 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
       results: {
         plain: sideResult(sides[0]!, plain),
         governance: sideResult(sides[1]!, governed),
+        ...(sweeps[2] && { plainBefore: { ...sideResult(sides[2]!, sweeps[2]), serverRoot: g.compareRoot }, plainVsBefore: beforeRatios }),
         eventsRatio,
         readyP50Ratio: readyRatio,
         readyP95Ratio,
@@ -221,12 +244,18 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
           'statements',
           (v) => Math.abs(v) < 1,
         ),
+        ...(beforeRatios
+          ? [
+              target('peak delivered events/s, plain now ÷ plain before (information)', '≥ 0.9', beforeRatios.events, '×', (v) => v >= 0.9),
+              target('READY p50, plain now ÷ plain before (information)', '≤ 1.1', beforeRatios.readyP50, '×', (v) => v <= 1.1),
+            ]
+          : []),
       ],
       notes,
     };
   } finally {
     for (const side of sides) await side.bench?.close();
-    await deployment.dispose();
-    fs.rmSync(path.dirname(countFile), { recursive: true, force: true });
+    for (const d of deployments) await d.dispose();
+    for (const c of [countFile, beforeCount]) if (c) fs.rmSync(path.dirname(c.file), { recursive: true, force: true });
   }
 }
