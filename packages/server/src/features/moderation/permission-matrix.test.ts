@@ -160,6 +160,18 @@ describe('permission matrix', () => {
       ['disconnect from a call', routes.moderation.updateMember, ['MOVE_MEMBERS'], { channel_id: null }],
       ['time out', routes.moderation.updateMember, ['MODERATE_MEMBERS'], { communication_disabled_until: new Date(Date.now() + 60_000).toISOString() }],
     ];
+    // Adding a bot: Manage Server (the actor's own application).
+    const application = await actor.client.request(routes.applications.create, { body: { name: 'Matrix Bot' } });
+    await actor.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+    const authorize: Attempt = {
+      name: 'add a bot without MANAGE_GUILD',
+      method: 'POST',
+      path: `/oauth2/authorize?client_id=${application.id}&scope=bot`,
+      body: { guild_id: guildId, permissions: '0', authorize: true },
+      expected: { status: 403, code: 50013 },
+    };
+    attempts.push(authorize);
+    withRole.set(authorize, allBut('MANAGE_GUILD'));
     for (const [what, def, lacking, body, extra] of checked) {
       const attempt: Attempt = { name: `${what} without ${lacking.join(' and ')}`, method: def.method, path: path(def, extra), body, expected: { status: 403, code: 50013 } };
       attempts.push(attempt);
