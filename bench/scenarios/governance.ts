@@ -10,7 +10,7 @@ import { Deployment, type ParleyNode } from '../lib/parley';
 import { progress } from '../lib/parley-target';
 import { type ScenarioReport, printTable, target } from '../lib/report';
 import { type BenchGuild, type BenchUser, createGuests, createGuild } from '../lib/setup';
-import { Samples, round } from '../lib/stats';
+import { Samples, monoMicros, round } from '../lib/stats';
 import { delay, machineCpuTicks, machineInfo } from '../lib/system';
 import { Sweep } from './baseline';
 
@@ -145,6 +145,7 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
     ]);
 
     // READY first, with no other connection of these guilds open: members identify one at a time.
+    const readyWindow = { fromMicros: monoMicros(), toMicros: 0 };
     for (let r = 0; r < g.readyRounds; r++) {
       progress(`READY round ${r + 1} of ${g.readyRounds}: ${g.readySamples} identifies per side, alternating`);
       for (let k = 0; k < g.readySamples; k++) {
@@ -160,6 +161,9 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
         }
       }
     }
+    readyWindow.toMicros = monoMicros();
+    if (options.deployment.cpuProfDir)
+      console.log(`profile of the READY phase: npx tsx bench/profile-top.ts ${options.deployment.cpuProfDir}/<file> --from ${readyWindow.fromMicros} --to ${readyWindow.toMicros}`);
     const readyRow = (s: Side) => {
       const sum = s.ready.summary();
       return { setup: s.label, identifies: sum.count, 'p50 ms': sum.p50, 'p95 ms': round(s.ready.percentile(95)), 'p99 ms': sum.p99, 'max ms': sum.max, 'READY bytes p50': s.readyBytes.summary().p50 };
@@ -232,6 +236,8 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
         eventsRatio,
         readyP50Ratio: readyRatio,
         readyP95Ratio,
+        /** When the READY timings ran (monoMicros, the clock of V8 CPU profiles: `profile-top --from/--to`). */
+        readyWindow,
         sqlStatementsPerSend: statements,
       },
       targets: [
