@@ -162,8 +162,18 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
       }
     }
     readyWindow.toMicros = monoMicros();
-    if (options.deployment.cpuProfDir)
+    // Profiling: one more block of identifies per setup, each in a window of its own (not in the numbers above).
+    const readyProfileWindows: Record<string, { fromMicros: number; toMicros: number }> = {};
+    if (options.deployment.cpuProfDir) {
       console.log(`profile of the READY phase: npx tsx bench/profile-top.ts ${options.deployment.cpuProfDir}/<file> --from ${readyWindow.fromMicros} --to ${readyWindow.toMicros}`);
+      for (const side of sides) {
+        const window = { fromMicros: monoMicros(), toMicros: 0 };
+        for (let k = 0; k < g.readySamples; k++) await timeReady(side.node.gatewayUrl, side.guild.members[1 + ((k * 37) % (side.guild.members.length - 1))]!.token);
+        window.toMicros = monoMicros();
+        readyProfileWindows[side.label] = window;
+        console.log(`profile of ${g.readySamples} READYs, ${side.label}: --from ${window.fromMicros} --to ${window.toMicros}`);
+      }
+    }
     const readyRow = (s: Side) => {
       const sum = s.ready.summary();
       return { setup: s.label, identifies: sum.count, 'p50 ms': sum.p50, 'p95 ms': round(s.ready.percentile(95)), 'p99 ms': sum.p99, 'max ms': sum.max, 'READY bytes p50': s.readyBytes.summary().p50 };
@@ -238,6 +248,7 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
         readyP95Ratio,
         /** When the READY timings ran (monoMicros, the clock of V8 CPU profiles: `profile-top --from/--to`). */
         readyWindow,
+        ...(options.deployment.cpuProfDir && { readyProfileWindows }),
         sqlStatementsPerSend: statements,
       },
       targets: [

@@ -87,7 +87,7 @@ export const auditLogRoutes = {
   list: defineRoute({
     method: 'GET',
     path: '/guilds/:guild_id/audit-logs',
-    summary: "What moderators and administrators did, newest first (View Audit Log); filter by who acted, action, before / after and limit",
+    summary: 'What moderators and administrators did, newest first (View Audit Log); filter by who acted, action, before / after and limit',
     tag: 'Moderation',
     auth: 'user',
     requires: { guild: ['VIEW_AUDIT_LOG'] },

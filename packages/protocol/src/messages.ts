@@ -247,7 +247,7 @@ export const messageRoutes = {
   ack: defineRoute({
     method: 'POST',
     path: '/channels/:channel_id/messages/:message_id/ack',
-    summary: 'Mark the channel read up to this message, on all your devices',
+    summary: 'Mark the channel read up to this message, on all your devices (never moves the marker back)',
     tag: 'Read states',
     auth: 'person',
     requires: { channel: ['VIEW_CHANNEL'] },

@@ -68,7 +68,7 @@ export const moderationRoutes = {
   updateMember: defineRoute({
     method: 'PATCH',
     path: '/guilds/:guild_id/members/:user_id',
-    summary: "Edit a member: nickname, roles, timeout, server mute and deafen, move or disconnect from a call (each needs its permission; roles and timeouts only below you)",
+    summary: 'Edit a member: nickname, roles, timeout, server mute and deafen, move or disconnect from a call (each needs its permission; roles and timeouts only below you)',
     tag: 'Moderation',
     auth: 'user',
     requires: { guild: [] },
@@ -121,7 +121,7 @@ export const moderationRoutes = {
   editOverwrite: defineRoute({
     method: 'PUT',
     path: '/channels/:channel_id/permissions/:overwrite_id',
-    summary: "Set what a role or member is allowed or denied in a channel (Manage Roles; only permissions you hold there)",
+    summary: 'Set what a role or member is allowed or denied in a channel (Manage Roles; only permissions you hold there)',
     tag: 'Moderation',
     auth: 'user',
     requires: { channel: ['MANAGE_ROLES'] },

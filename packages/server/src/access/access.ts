@@ -202,7 +202,7 @@ export function requireContentPermission(access: { permissions: bigint }, ...nee
 }
 
 /** The position of a member's highest role (@everyone's 0 when they hold none). */
-export function highestPosition(roles: readonly Pick<RoleRow, 'id' | 'guild_id' | 'position'>[]): number {
+function highestPosition(roles: readonly Pick<RoleRow, 'id' | 'guild_id' | 'position'>[]): number {
   return roles.reduce((top, role) => (role.id === role.guild_id ? top : Math.max(top, role.position)), 0);
 }
 

@@ -26,7 +26,7 @@ export async function channelAudience(db: Kysely<Tables>, channel: ChannelRow, p
  * over the guild's members and roles in memory, never a query per member. Optionally only
  * among `among`.
  */
-export async function channelViewers(
+async function channelViewers(
   db: Kysely<Tables>,
   channel: ChannelRow,
   parent: ChannelRow | null,

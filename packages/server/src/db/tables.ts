@@ -52,7 +52,6 @@ export type InviteRow = Selectable<InvitesTable>;
 export type ApplicationRow = Selectable<ApplicationsTable>;
 export type CallRow = Selectable<CallsTable>;
 export type VoiceStateRow = Selectable<VoiceStatesTable>;
-export type OverwriteRow = Selectable<PermissionOverwritesTable>;
 export type BanRow = Selectable<BansTable>;
 export type AuditLogEntryRow = Selectable<AuditLogEntriesTable>;
 

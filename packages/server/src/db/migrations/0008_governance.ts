@@ -23,8 +23,14 @@ export const governance: ParleyMigration = {
     await db.schema.createIndex('permission_overwrites_target_id').on('permission_overwrites').column('target_id').execute();
 
     await db.schema.alterTable('members').addColumn('communication_disabled_until', t.millis).execute();
-    await db.schema.alterTable('members').addColumn('mute', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-    await db.schema.alterTable('members').addColumn('deaf', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .alterTable('members')
+      .addColumn('mute', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .alterTable('members')
+      .addColumn('deaf', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
 
     await db.schema
       .createTable('bans')

@@ -1,4 +1,4 @@
-import { API_PREFIX, AuditLogEvent, ChannelType, Permissions, SNOWFLAKE_EPOCH, type Snowflake, routes } from '@parley/protocol';
+import { API_PREFIX, AuditLogEvent, ChannelType, Permissions, type Snowflake, routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Person, failure, makeGuild } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
@@ -11,15 +11,10 @@ afterAll(() => server.close());
 
 const bits = (...names: (keyof typeof Permissions)[]) => String(names.reduce((all, name) => all | Permissions[name], 0n));
 
-/** A role holding `permissions` given to `person`, arranged behind the API's back (roles have their own tests). */
-async function giveRole(guildId: Snowflake, person: Person, permissions: string): Promise<void> {
-  const db = server.db.database.db;
-  const id = String(((BigInt(Date.now()) - SNOWFLAKE_EPOCH) << 22n) | BigInt(Math.floor(Math.random() * 4_000_000))) as Snowflake;
-  await db.insertInto('roles').values({ id, guild_id: guildId, name: 'Mods', permissions, position: 1 }).execute();
-  await db
-    .insertInto('member_roles')
-    .values({ guild_id: guildId, user_id: person.userId as Snowflake, role_id: id })
-    .execute();
+/** A role holding `permissions` (created just above @everyone), given to `person` by the owner. */
+async function giveRole(owner: Person, guildId: Snowflake, person: Person, permissions: string): Promise<void> {
+  const role = await owner.client.request(routes.roles.create, { params: { guild_id: guildId }, body: { name: 'Mods', permissions } });
+  await owner.client.request(routes.roles.addToMember, { params: { guild_id: guildId, user_id: person.userId as Snowflake, role_id: role.id } });
 }
 
 describe('audit log', () => {
@@ -27,7 +22,7 @@ describe('audit log', () => {
     const { owner, guild, general, members } = await makeGuild(server, { members: 3 });
     const [moderator, author, kicked] = members as [Person, Person, Person];
     const guildId = guild.id;
-    await giveRole(guildId, moderator, bits('KICK_MEMBERS', 'MANAGE_MESSAGES', 'VIEW_AUDIT_LOG'));
+    await giveRole(owner, guildId, moderator, bits('KICK_MEMBERS', 'MANAGE_MESSAGES', 'VIEW_AUDIT_LOG'));
     const params = { guild_id: guildId };
 
     await owner.client.request(routes.guilds.update, { params, body: { name: 'Renamed' }, reason: 'Neuer Name – 新しい名前' });
@@ -60,6 +55,9 @@ describe('audit log', () => {
       AuditLogEvent.CHANNEL_UPDATE,
       AuditLogEvent.CHANNEL_CREATE,
       AuditLogEvent.GUILD_UPDATE,
+      // Making the moderator one.
+      AuditLogEvent.MEMBER_ROLE_UPDATE,
+      AuditLogEvent.ROLE_CREATE,
     ]);
     const ids = entries.map((e) => BigInt(e.id));
     expect([...ids].sort((a, b) => (a > b ? -1 : 1))).toEqual(ids);

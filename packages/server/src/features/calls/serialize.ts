@@ -7,7 +7,7 @@ export type VoiceStateWithFlags = VoiceStateRow & { mute?: Flag | null; deaf?: F
 
 /**
  * A stored voice state in Discord's shape. GUILD_CREATE leaves guild_id out, as Discord does.
- * Server mute and deafen live on the member: pass rows joined with them (`withServerFlags`).
+ * Server mute and deafen live on the member: pass rows joined with them.
  */
 export function toVoiceState(row: VoiceStateWithFlags, options: { withGuild: boolean } = { withGuild: true }): VoiceState {
   return {
@@ -39,25 +39,4 @@ export async function serverFlags(db: Kysely<Tables>, guildId: Snowflake | null,
   if (!guildId) return { mute: 0, deaf: 0 };
   const row = await db.selectFrom('members').select(['mute', 'deaf']).where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirst();
   return { mute: row?.mute ? 1 : 0, deaf: row?.deaf ? 1 : 0 };
-}
-
-/** Voice states with their members' server mute and deafen. */
-export async function withServerFlags(db: Kysely<Tables>, rows: VoiceStateRow[]): Promise<VoiceStateWithFlags[]> {
-  const guilded = rows.filter((r) => r.guild_id);
-  if (guilded.length === 0) return rows;
-  const members = await db
-    .selectFrom('members')
-    .select(['guild_id', 'user_id', 'mute', 'deaf'])
-    .where(
-      'user_id',
-      'in',
-      guilded.map((r) => r.user_id),
-    )
-    .where('guild_id', 'in', [...new Set(guilded.map((r) => r.guild_id!))])
-    .execute();
-  const flags = new Map(members.map((m) => [`${m.guild_id}:${m.user_id}`, m]));
-  return rows.map((r) => {
-    const m = r.guild_id ? flags.get(`${r.guild_id}:${r.user_id}`) : undefined;
-    return m ? { ...r, mute: m.mute, deaf: m.deaf } : r;
-  });
 }

@@ -57,7 +57,14 @@ export async function guildView(db: Kysely<Tables>, presence: PresenceStore, gui
       .where('channels.guild_id', '=', guildId)
       .where('channel_members.user_id', '=', viewerId)
       .execute(),
-    db.selectFrom('voice_states').selectAll().where('guild_id', '=', guildId).execute(),
+    // Server mute and deafen live on the member.
+    db
+      .selectFrom('voice_states')
+      .leftJoin('members', (join) => join.onRef('members.guild_id', '=', 'voice_states.guild_id').onRef('members.user_id', '=', 'voice_states.user_id'))
+      .selectAll('voice_states')
+      .select(['members.mute', 'members.deaf'])
+      .where('voice_states.guild_id', '=', guildId)
+      .execute(),
     guildOverwrites(db, guildId),
   ]);
   const joined = new Set(joinedPrivate.map((r) => r.channel_id));

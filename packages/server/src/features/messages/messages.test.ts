@@ -257,6 +257,11 @@ describe('read states', () => {
     expect(await acked).toEqual({ channel_id: general.id, message_id: latest.id });
     const later = await server.connect(reader.client.token!);
     expect(later.cache.readStates.get(general.id)).toMatchObject({ unread_count: 0, mention_count: 0 });
+
+    // A late ack for an older message (sent before the newer one was read) changes nothing.
+    await reader.client.request(routes.messages.ack, { params: { channel_id: general.id, message_id: first.id } });
+    const afterLateAck = await server.connect(reader.client.token!);
+    expect(afterLateAck.cache.readStates.get(general.id)).toMatchObject({ last_message_id: latest.id, unread_count: 0 });
   });
 });
 

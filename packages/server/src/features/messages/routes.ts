@@ -126,11 +126,14 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   route(routes.messages.ack, async ({ auth, params }) => {
-    await db
+    // Only ever forwards: an ack still in flight for an older message (from a device that then
+    // sent one of its own, which counts as read) must not bring back what was already read.
+    const moved = await db
       .insertInto('read_states')
       .values({ user_id: auth.user.id, channel_id: params.channel_id, last_message_id: params.message_id })
-      .onConflict((oc) => oc.columns(['user_id', 'channel_id']).doUpdateSet({ last_message_id: params.message_id }))
-      .execute();
+      .onConflict((oc) => oc.columns(['user_id', 'channel_id']).doUpdateSet({ last_message_id: params.message_id }).where('read_states.last_message_id', '<', params.message_id))
+      .executeTakeFirst();
+    if (!moved.numInsertedOrUpdatedRows) return;
     // Every device of yours moves its unread marker.
     await ctx.events.publish(event('MESSAGE_ACK', { channel_id: params.channel_id, message_id: params.message_id }, { users: [auth.user.id] }));
   });

@@ -22,27 +22,11 @@ async function oldMessage(channelId: Snowflake, guildId: Snowflake, authorId: Sn
   return id;
 }
 
-/**
- * A role holding `permissions` (just above @everyone), given to `person`. Arranged behind the
- * API's back: roles have their own tests, and these are about what the role lets one do.
- */
-async function giveRole(guildId: Snowflake, person: Person, name: string, permissions: string) {
-  const db = server.db.database.db;
-  const id = String(((BigInt(Date.now()) - SNOWFLAKE_EPOCH) << 22n) | BigInt(Math.floor(Math.random() * 4_000_000))) as Snowflake;
-  await db.insertInto('roles').values({ id, guild_id: guildId, name, permissions, position: 1 }).execute();
-  await db
-    .insertInto('member_roles')
-    .values({ guild_id: guildId, user_id: person.userId as Snowflake, role_id: id })
-    .execute();
-  return { id };
-}
-
-/** Gives `person` a role already made. */
-async function addRole(guildId: Snowflake, person: Person, roleId: Snowflake) {
-  await server.db.database.db
-    .insertInto('member_roles')
-    .values({ guild_id: guildId, user_id: person.userId as Snowflake, role_id: roleId })
-    .execute();
+/** A role holding `permissions` (created just above @everyone), given to `person` by the owner. */
+async function giveRole(owner: Person, guildId: Snowflake, person: Person, name: string, permissions: string) {
+  const role = await owner.client.request(routes.roles.create, { params: { guild_id: guildId }, body: { name, permissions } });
+  await owner.client.request(routes.roles.addToMember, { params: { guild_id: guildId, user_id: person.userId as Snowflake, role_id: role.id } });
+  return role;
 }
 
 describe('bans', () => {
@@ -50,7 +34,7 @@ describe('bans', () => {
     const { owner, guild, general, members } = await makeGuild(server, { members: 3 });
     const [target, moderator, bystander] = members as [Person, Person, Person];
     const guildId = guild.id;
-    await giveRole(guildId, moderator, 'Mods', bits('BAN_MEMBERS', 'VIEW_AUDIT_LOG'));
+    await giveRole(owner, guildId, moderator, 'Mods', bits('BAN_MEMBERS', 'VIEW_AUDIT_LOG'));
     const other = await owner.client.request(routes.channels.create, { params: { guild_id: guildId }, body: { name: 'other', type: ChannelType.GUILD_TEXT } });
     const say = (who: Person, channelId: Snowflake, content: string) => who.client.request(routes.messages.create, { params: { channel_id: channelId }, body: { content } });
     const recent = [await say(target, general.id, 'spam 1'), await say(target, general.id, 'spam 2'), await say(target, other.id, 'spam 3')];
@@ -129,8 +113,8 @@ describe('bans', () => {
     const { owner, guild, members } = await makeGuild(server, { members: 4 });
     const [moderator, peer, plain, target] = members as [Person, Person, Person, Person];
     const guildId = guild.id;
-    const mods = await giveRole(guildId, moderator, 'Mods', bits('BAN_MEMBERS'));
-    await addRole(guildId, peer, mods.id);
+    const mods = await giveRole(owner, guildId, moderator, 'Mods', bits('BAN_MEMBERS'));
+    await owner.client.request(routes.roles.addToMember, { params: { guild_id: guildId, user_id: peer.userId as Snowflake, role_id: mods.id } });
     const ban = (by: Person, userId: string) => by.client.request(routes.moderation.ban, { params: { guild_id: guildId, user_id: userId as Snowflake }, body: {} });
 
     const refusals = [

@@ -24,22 +24,17 @@ async function oldMessage(channelId: Snowflake, guildId: Snowflake, authorId: Sn
   return id;
 }
 
-/** A role holding `permissions` given to `person`, arranged behind the API's back (roles have their own tests). */
-async function giveRole(guildId: Snowflake, person: Person, permissions: string): Promise<void> {
-  const db = server.db.database.db;
-  const id = String(((BigInt(Date.now()) - SNOWFLAKE_EPOCH) << 22n) | BigInt(Math.floor(Math.random() * 4_000_000))) as Snowflake;
-  await db.insertInto('roles').values({ id, guild_id: guildId, name: 'Cleaners', permissions, position: 1 }).execute();
-  await db
-    .insertInto('member_roles')
-    .values({ guild_id: guildId, user_id: person.userId as Snowflake, role_id: id })
-    .execute();
+/** A role holding `permissions` (created just above @everyone), given to `person` by the owner. */
+async function giveRole(owner: Person, guildId: Snowflake, person: Person, permissions: string): Promise<void> {
+  const role = await owner.client.request(routes.roles.create, { params: { guild_id: guildId }, body: { name: 'Cleaners', permissions } });
+  await owner.client.request(routes.roles.addToMember, { params: { guild_id: guildId, user_id: person.userId as Snowflake, role_id: role.id } });
 }
 
 describe('bulk delete', () => {
   it('deletes 2 to 100 messages of one channel with Manage Messages: one MESSAGE_DELETE_BULK, files gone, the count in the audit log', async () => {
     const { owner, guild, general, members } = await makeGuild(server, { members: 2 });
     const [cleaner, watcher] = members as [Person, Person];
-    await giveRole(guild.id, cleaner, bits('MANAGE_MESSAGES'));
+    await giveRole(owner, guild.id, cleaner, bits('MANAGE_MESSAGES'));
     const other = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'other', type: ChannelType.GUILD_TEXT } });
     const say = (who: Person, channelId: Snowflake, content: string) => who.client.request(routes.messages.create, { params: { channel_id: channelId }, body: { content } });
     const a = await say(watcher, general.id, 'a');
