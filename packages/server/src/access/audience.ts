@@ -1,4 +1,4 @@
-import { Permissions, type Snowflake } from '@parley/protocol';
+import { OverwriteType, Permissions, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { Audience } from '../bus/event-log';
 import type { ChannelRow, Tables } from '../db/tables';
@@ -45,7 +45,10 @@ async function channelViewers(
       : await Promise.all([overwritesOf(db, [rules.id]).then((o) => o.get(rules.id) ?? []), db.selectFrom('roles').select('permissions').where('id', '=', guildId).executeTakeFirst()]);
   const everyoneViews = everyone !== undefined && (BigInt(everyone.permissions) & Permissions.VIEW_CHANNEL) !== 0n;
   let members = db.selectFrom('members').select('user_id').where('guild_id', '=', guildId);
-  if (rules.private !== 1 && channelOverwrites.length === 0 && everyoneViews) {
+  // Roles and overwrites only add to @everyone's View Channel unless an overwrite denies it
+  // (and a timeout never takes it): overwrites that deny it to nobody hide the channel from nobody.
+  const nothingDeniesViewing = channelOverwrites.every((o) => (BigInt(o.deny) & Permissions.VIEW_CHANNEL) === 0n);
+  if (rules.private !== 1 && everyoneViews && nothingDeniesViewing) {
     if (among === undefined) return 'guild';
     return among.length === 0 ? [] : (await members.where('user_id', 'in', [...among]).execute()).map((m) => m.user_id);
   }
@@ -62,14 +65,30 @@ async function channelViewers(
     db.selectFrom('member_roles').select(['user_id', 'role_id']).where('guild_id', '=', guildId).execute(),
   ]);
   const rolesOf = new Map<Snowflake, Snowflake[]>();
-  for (const r of memberRoles) rolesOf.set(r.user_id, [...(rolesOf.get(r.user_id) ?? []), r.role_id]);
+  for (const r of memberRoles) {
+    const held = rolesOf.get(r.user_id);
+    if (held) held.push(r.role_id);
+    else rolesOf.set(r.user_id, [r.role_id]);
+  }
   const now = Date.now();
+  const withOwnOverwrite = new Set(channelOverwrites.filter((o) => o.type === OverwriteType.MEMBER).map((o) => o.id));
+  // Members holding the same roles (and no overwrite of their own, not the owner) share the
+  // answer: computed once per distinct role set, usually tens for thousands of members.
+  const byRoleSet = new Map<string, boolean>();
   // Viewing is never taken by a timeout, so none is needed here; private members are members.
+  const views = (userId: Snowflake, roleIds: Snowflake[]) => {
+    const viewer = { guild, roles, userId, roleIds, communicationDisabledUntil: null };
+    return (permissionsOf(viewer, channel, parent, channelOverwrites, true, now) & Permissions.VIEW_CHANNEL) !== 0n;
+  };
   return memberRows
     .map((m) => m.user_id)
     .filter((userId) => {
-      const viewer = { guild, roles, userId, roleIds: rolesOf.get(userId) ?? [], communicationDisabledUntil: null };
-      return (permissionsOf(viewer, channel, parent, channelOverwrites, true, now) & Permissions.VIEW_CHANNEL) !== 0n;
+      const roleIds = rolesOf.get(userId) ?? [];
+      if (userId === guild.owner_id || withOwnOverwrite.has(userId)) return views(userId, roleIds);
+      const key = roleIds.length < 2 ? (roleIds[0] ?? '') : [...roleIds].sort().join(',');
+      let answer = byRoleSet.get(key);
+      if (answer === undefined) byRoleSet.set(key, (answer = views(userId, roleIds)));
+      return answer;
     });
 }
 

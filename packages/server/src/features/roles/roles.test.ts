@@ -202,6 +202,33 @@ describe('channel overwrites', () => {
   });
 });
 
+describe('who receives a channel’s events', () => {
+  it('holders of a role denied View Channel do not, unless their own overwrite allows it; overwrites that deny other bits hide from nobody', async () => {
+    const { owner, guild, general, members } = await makeGuild(server, { members: 3 });
+    const [hidden, allowedBack, plain] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
+    const params = { guild_id: guild.id };
+    const muted = await owner.client.request(routes.roles.create, { params, body: { name: 'Muted' } });
+    for (const who of [hidden, allowedBack]) await owner.client.request(routes.roles.addToMember, { params: { ...params, user_id: who.userId as Snowflake, role_id: muted.id } });
+    const overwrite = (id: string, body: { type: 0 | 1; allow?: string; deny?: string }) =>
+      owner.client.request(routes.moderation.editOverwrite, { params: { channel_id: general.id, overwrite_id: id as Snowflake }, body });
+    await overwrite(guild.id, { type: OverwriteType.ROLE, deny: bits('ADD_REACTIONS') });
+    await overwrite(muted.id, { type: OverwriteType.ROLE, deny: bits('VIEW_CHANNEL') });
+    await overwrite(allowedBack.userId, { type: OverwriteType.MEMBER, allow: bits('VIEW_CHANNEL') });
+
+    const sessions = await Promise.all([hidden, allowedBack, plain].map((who) => server.connect(who.client.token!)));
+    const received = sessions.map((s) => collect(s.gateway, 'MESSAGE_CREATE'));
+    await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'for some' } });
+    await received[1]!.until('the message', (m) => m.some((x) => x.content === 'for some'));
+    await received[2]!.until('the message', (m) => m.some((x) => x.content === 'for some'));
+
+    // The role's deny lifted: the reactions deny alone hides it from nobody.
+    await owner.client.request(routes.moderation.deleteOverwrite, { params: { channel_id: general.id, overwrite_id: muted.id } });
+    await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'for all' } });
+    for (const r of received) await r.until('the second message', (m) => m.some((x) => x.content === 'for all'));
+    expect(received[0]!.items.map((m) => m.content)).toEqual(['for all']);
+  });
+});
+
 describe('timeouts', () => {
   it('a timed-out member reads but cannot send or react until it ends; admins and those above are out of reach', async () => {
     const { owner, guild, general, members } = await makeGuild(server, { members: 2 });
