@@ -13,7 +13,7 @@ export interface Governance {
   overwrites: number;
   /** Extra channels @everyone cannot view (some roles or a member can). */
   hiddenChannels: number;
-  /** Overwrites on the channel the members talk in (none hides it from anyone). */
+  /** Overwrites on the channel the members talk in (one hides it from a role nobody holds). */
   talkChannelOverwrites: number;
 }
 
@@ -34,8 +34,9 @@ export async function addChannels(baseUrl: string, guild: BenchGuild, count: num
  * react; one role may send and react, another may not send; every third channel is hidden from
  * @everyone and shown to two roles; every fifth also to one member) and on the talk channel
  * overwrites that change small things for some (@everyone may not react, a role may not attach
- * files, a role may embed links, one member may react) but hide it from nobody: its messages go
- * to a list of users, all the members.
+ * files, a role may embed links, one member may react) and one that hides it from the holders
+ * of a role nobody holds: the server cannot tell it hides it from nobody without looking at
+ * every member, so its messages go to a list of users (all the members), decided per event.
  */
 export async function governGuild(baseUrl: string, guild: BenchGuild, channelIds: readonly Snowflake[], roles: number): Promise<Governance> {
   const owner = new RestClient({ baseUrl, token: guild.members[0]!.token });
@@ -71,8 +72,10 @@ export async function governGuild(baseUrl: string, guild: BenchGuild, channelIds
     if (c % 5 === 0) list.push([others[(c * 17) % others.length]!.id, OverwriteType.MEMBER, bits(Permissions.VIEW_CHANNEL), '0']);
     return { channelId, list, hidden };
   });
+  const unheld = await owner.request(routes.roles.create, { params: { guild_id: guildId }, body: { name: 'unheld' } });
   const talk: [Snowflake, OverwriteType, string, string][] = [
     [guildId, OverwriteType.ROLE, '0', bits(Permissions.ADD_REACTIONS)],
+    [unheld.id, OverwriteType.ROLE, '0', bits(Permissions.VIEW_CHANNEL)],
     [role(3), OverwriteType.ROLE, '0', bits(Permissions.ATTACH_FILES)],
     [role(5), OverwriteType.ROLE, bits(Permissions.EMBED_LINKS), '0'],
     [others[others.length - 1]!.id, OverwriteType.MEMBER, bits(Permissions.ADD_REACTIONS), '0'],

@@ -75,8 +75,8 @@ async function statementsPerSend(file: string, baseUrl: string, guild: BenchGuil
  * Issue 10's measure. Two guilds of M members side by side on one server, each with the same
  * 50 extra text channels: **plain** (no roles, no overwrites: today's setup, its channel's events
  * go to `{guilds: [id]}`) and **governance** (20 roles, each member holding 1–3, overwrites on
- * all 50 channels, some hidden from some roles, and overwrites on the talk channel that hide it
- * from nobody: its events go to `{users: [...]}`, computed per event). Measures, alternating
+ * all 50 channels, some hidden from some roles, and overwrites on the talk channel, one denying View Channel to a role
+ * nobody holds: its events go to `{users: [...]}`, computed per event). Measures, alternating
  * plain and governance so both see the same background load: IDENTIFY → READY for members
  * (median, p95), and delivered events/s at saturation in the talk channel (the `fanout
  * --saturate` method); SQL statements per send (1,000-member and 10-member governed guilds).

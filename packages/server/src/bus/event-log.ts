@@ -7,6 +7,8 @@ import type { DispatchName, Snowflake } from '@parley/protocol';
  */
 export interface Audience {
   guilds?: Snowflake[];
+  /** Not these users, though in one of `guilds` (a channel some overwrite hides from them). */
+  exceptUsers?: Snowflake[];
   users?: Snowflake[];
   sessions?: string[];
   /** Connections identified with one of these sign-in sessions' tokens (the sessions table). */

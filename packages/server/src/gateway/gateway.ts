@@ -426,7 +426,8 @@ export class Gateway {
   private connectionsIn(to: Audience): Set<Connection> {
     const targets = new Set<Connection>();
     for (const userId of to.users ?? []) for (const c of this.byUser.get(userId) ?? []) targets.add(c);
-    for (const guildId of to.guilds ?? []) for (const c of this.byGuild.get(guildId) ?? []) targets.add(c);
+    const excepted = to.exceptUsers?.length ? new Set(to.exceptUsers) : null;
+    for (const guildId of to.guilds ?? []) for (const c of this.byGuild.get(guildId) ?? []) if (!excepted?.has(c.userId!)) targets.add(c);
     for (const signInId of to.signIns ?? []) for (const c of this.bySignIn.get(signInId) ?? []) targets.add(c);
     for (const sessionId of to.sessions ?? []) {
       const c = this.bySession.get(sessionId);
@@ -461,6 +462,7 @@ export class Gateway {
   private inAudience(connection: Connection, entry: LogEntry): boolean {
     if (entry.to.users?.includes(connection.userId!)) return true;
     if (entry.to.sessions?.includes(connection.sessionId!)) return true;
+    if (entry.to.exceptUsers?.includes(connection.userId!)) return false;
     return entry.to.guilds?.some((g) => connection.guilds.has(g)) ?? false;
   }
 
