@@ -88,7 +88,14 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
   const notes: string[] = [];
   const counter = () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-sql-')), 'count');
-    return { file, env: { NODE_OPTIONS: `--require ${path.resolve(import.meta.dirname, '../lib/sql-counter.cjs')}`, BENCH_SQL_COUNT_FILE: file } };
+    return {
+      file,
+      env: {
+        NODE_OPTIONS: `--require ${path.resolve(import.meta.dirname, '../lib/sql-counter.cjs')}`,
+        BENCH_SQL_COUNT_FILE: file,
+        ...(process.env.BENCH_SQL_TIMINGS_FILE && { BENCH_SQL_TIMINGS_FILE: process.env.BENCH_SQL_TIMINGS_FILE }),
+      },
+    };
   };
   const countFile = counter();
   const deployment = new Deployment({ ...options.deployment, env: { ...options.deployment.env, ...countFile.env } });

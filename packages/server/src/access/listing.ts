@@ -12,23 +12,25 @@ import { isThread } from './channel-kinds';
  */
 export async function guildListing(db: Kysely<Tables>, guildId: Snowflake, userIds?: readonly Snowflake[]): Promise<Map<Snowflake, Set<Snowflake>>> {
   let members = db.selectFrom('members').select('user_id').where('guild_id', '=', guildId);
+  let memberRoles = db.selectFrom('member_roles').select(['user_id', 'role_id']).where('guild_id', '=', guildId);
   if (userIds) {
     if (userIds.length === 0) return new Map();
     members = members.where('user_id', 'in', [...userIds]);
+    memberRoles = memberRoles.where('user_id', 'in', [...userIds]);
   }
-  const [guild, roles, channels, overwrites, memberRows, memberRoles] = await Promise.all([
+  const [guild, roles, channels, overwrites, memberRows, heldRoles] = await Promise.all([
     db.selectFrom('guilds').select(['id', 'owner_id']).where('id', '=', guildId).executeTakeFirst(),
     db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).execute(),
     db.selectFrom('channels').select(['id', 'type', 'parent_id', 'private']).where('guild_id', '=', guildId).execute(),
     guildOverwrites(db, guildId),
     members.execute(),
-    db.selectFrom('member_roles').select(['user_id', 'role_id']).where('guild_id', '=', guildId).execute(),
+    memberRoles.execute(),
   ]);
   const listing = new Map<Snowflake, Set<Snowflake>>();
   if (!guild) return listing;
   const topLevel = channels.filter((c) => !isThread(c.type));
   const rolesOf = new Map<Snowflake, Snowflake[]>();
-  for (const r of memberRoles) rolesOf.set(r.user_id, [...(rolesOf.get(r.user_id) ?? []), r.role_id]);
+  for (const r of heldRoles) rolesOf.set(r.user_id, [...(rolesOf.get(r.user_id) ?? []), r.role_id]);
   const now = Date.now();
   for (const { user_id: userId } of memberRows) {
     const viewer = { guild, roles, userId, roleIds: rolesOf.get(userId) ?? [], communicationDisabledUntil: null };

@@ -21,6 +21,8 @@ export const governance: ParleyMigration = {
       .addPrimaryKeyConstraint('permission_overwrites_pk', ['channel_id', 'target_id'])
       .execute();
     await db.schema.createIndex('permission_overwrites_target_id').on('permission_overwrites').column('target_id').execute();
+    // Who holds a role (a channel's audience, deleting a role), without reading the guild's every grant.
+    await db.schema.createIndex('member_roles_role_id').on('member_roles').columns(['guild_id', 'role_id']).execute();
 
     await db.schema.alterTable('members').addColumn('communication_disabled_until', t.millis).execute();
     await db.schema
