@@ -1,7 +1,8 @@
-import { ChannelType, OverwriteType, Permissions, routes, type Snowflake } from '@parley/protocol';
+import { ChannelType, GatewayOpcode, OverwriteType, Permissions, routes, type Snowflake } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../testing/collector';
 import { failure, makeGuild } from '../../testing/fixtures';
+import { RawGateway } from '../../testing/raw-gateway';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -231,6 +232,32 @@ describe('who receives a channel’s events', () => {
     await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'for all' } });
     for (const r of received) await r.until('the second message', (m) => m.some((x) => x.content === 'for all'));
     expect(received[0]!.items.map((m) => m.content)).toEqual(['for all']);
+  });
+});
+
+describe('a channel hidden from a few, on resume', () => {
+  it('replays nothing of it to them', async () => {
+    const { owner, guild, general, members } = await makeGuild(server, { members: 1 });
+    const hidden = members[0]!;
+    const muted = await owner.client.request(routes.roles.create, { params: { guild_id: guild.id }, body: { name: 'Muted' } });
+    await owner.client.request(routes.roles.addToMember, { params: { guild_id: guild.id, user_id: hidden.userId as Snowflake, role_id: muted.id } });
+    await owner.client.request(routes.moderation.editOverwrite, { params: { channel_id: general.id, overwrite_id: muted.id }, body: { type: OverwriteType.ROLE, deny: bits('VIEW_CHANNEL') } });
+    const other = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'other', type: ChannelType.GUILD_TEXT } });
+
+    const first = await RawGateway.open(server.url);
+    first.identify(hidden.client.token!);
+    const sessionId = ((await first.dispatch('READY')).d as { session_id: string }).session_id;
+    await owner.client.request(routes.messages.create, { params: { channel_id: other.id }, body: { content: 'seen' } });
+    const seen = await first.next((f) => f.t === 'MESSAGE_CREATE');
+    first.socket.terminate();
+
+    await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'hidden' } });
+    await owner.client.request(routes.messages.create, { params: { channel_id: other.id }, body: { content: 'missed' } });
+    const second = await RawGateway.open(server.url);
+    second.send({ op: GatewayOpcode.RESUME, d: { token: hidden.client.token, session_id: sessionId, seq: seen.s } });
+    await second.dispatch('RESUMED');
+    expect(second.frames.filter((f) => f.t === 'MESSAGE_CREATE').map((f) => (f.d as { content: string }).content)).toEqual(['missed']);
+    second.close();
   });
 });
 
