@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { routes, type RegisterBody } from '@parley/protocol';
+import { type Role, routes, type RegisterBody, type Snowflake } from '@parley/protocol';
 import { ParleyApiError, type RestClient } from '@parley/sdk';
 import { expect } from 'vitest';
 import sharp from 'sharp';
@@ -59,4 +59,11 @@ export async function joinGuild(server: TestServer, inviter: Person, channelId: 
   const invite = await inviter.client.request(routes.invites.create, { params: { channel_id: channelId as never }, body: {} });
   await person.client.request(routes.invites.accept, { params: { code: invite.code } });
   return person;
+}
+
+/** A role holding `permissions` (created just above @everyone) given to `person` by the guild's owner. */
+export async function giveRole(owner: Person, guildId: Snowflake, person: Person, permissions: string, name = 'Mods'): Promise<Role> {
+  const role = await owner.client.request(routes.roles.create, { params: { guild_id: guildId }, body: { name, permissions } });
+  await owner.client.request(routes.roles.addToMember, { params: { guild_id: guildId, user_id: person.userId as Snowflake, role_id: role.id } });
+  return role;
 }

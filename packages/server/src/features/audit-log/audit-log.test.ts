@@ -1,6 +1,6 @@
 import { API_PREFIX, AuditLogEvent, ChannelType, Permissions, type Snowflake, routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Person, failure, makeGuild } from '../../testing/fixtures';
+import { type Person, failure, giveRole, makeGuild } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -10,12 +10,6 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const bits = (...names: (keyof typeof Permissions)[]) => String(names.reduce((all, name) => all | Permissions[name], 0n));
-
-/** A role holding `permissions` (created just above @everyone), given to `person` by the owner. */
-async function giveRole(owner: Person, guildId: Snowflake, person: Person, permissions: string): Promise<void> {
-  const role = await owner.client.request(routes.roles.create, { params: { guild_id: guildId }, body: { name: 'Mods', permissions } });
-  await owner.client.request(routes.roles.addToMember, { params: { guild_id: guildId, user_id: person.userId as Snowflake, role_id: role.id } });
-}
 
 describe('audit log', () => {
   it('records what moderators and administrators do, newest first, with reasons, filters and pages', async () => {

@@ -1,7 +1,7 @@
 import { AuditLogEvent, ChannelType, Permissions, SNOWFLAKE_EPOCH, type Snowflake, routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../testing/collector';
-import { type Person, failure, makeGuild, signUp } from '../../testing/fixtures';
+import { type Person, failure, giveRole, makeGuild, signUp } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -22,19 +22,12 @@ async function oldMessage(channelId: Snowflake, guildId: Snowflake, authorId: Sn
   return id;
 }
 
-/** A role holding `permissions` (created just above @everyone), given to `person` by the owner. */
-async function giveRole(owner: Person, guildId: Snowflake, person: Person, name: string, permissions: string) {
-  const role = await owner.client.request(routes.roles.create, { params: { guild_id: guildId }, body: { name, permissions } });
-  await owner.client.request(routes.roles.addToMember, { params: { guild_id: guildId, user_id: person.userId as Snowflake, role_id: role.id } });
-  return role;
-}
-
 describe('bans', () => {
   it('remove the member at once, delete exactly their recent messages live, keep them out of every invite until lifted', async () => {
     const { owner, guild, general, members } = await makeGuild(server, { members: 3 });
     const [target, moderator, bystander] = members as [Person, Person, Person];
     const guildId = guild.id;
-    await giveRole(owner, guildId, moderator, 'Mods', bits('BAN_MEMBERS', 'VIEW_AUDIT_LOG'));
+    await giveRole(owner, guildId, moderator, bits('BAN_MEMBERS', 'VIEW_AUDIT_LOG'));
     const other = await owner.client.request(routes.channels.create, { params: { guild_id: guildId }, body: { name: 'other', type: ChannelType.GUILD_TEXT } });
     const say = (who: Person, channelId: Snowflake, content: string) => who.client.request(routes.messages.create, { params: { channel_id: channelId }, body: { content } });
     const recent = [await say(target, general.id, 'spam 1'), await say(target, general.id, 'spam 2'), await say(target, other.id, 'spam 3')];
@@ -113,7 +106,7 @@ describe('bans', () => {
     const { owner, guild, members } = await makeGuild(server, { members: 4 });
     const [moderator, peer, plain, target] = members as [Person, Person, Person, Person];
     const guildId = guild.id;
-    const mods = await giveRole(owner, guildId, moderator, 'Mods', bits('BAN_MEMBERS'));
+    const mods = await giveRole(owner, guildId, moderator, bits('BAN_MEMBERS'));
     await owner.client.request(routes.roles.addToMember, { params: { guild_id: guildId, user_id: peer.userId as Snowflake, role_id: mods.id } });
     const ban = (by: Person, userId: string) => by.client.request(routes.moderation.ban, { params: { guild_id: guildId, user_id: userId as Snowflake }, body: {} });
 

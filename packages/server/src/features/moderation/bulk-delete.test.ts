@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AuditLogEvent, ChannelType, Permissions, SNOWFLAKE_EPOCH, type Snowflake, routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../testing/collector';
-import { type Person, failure, makeGuild } from '../../testing/fixtures';
+import { type Person, failure, giveRole, makeGuild } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -24,17 +24,11 @@ async function oldMessage(channelId: Snowflake, guildId: Snowflake, authorId: Sn
   return id;
 }
 
-/** A role holding `permissions` (created just above @everyone), given to `person` by the owner. */
-async function giveRole(owner: Person, guildId: Snowflake, person: Person, permissions: string): Promise<void> {
-  const role = await owner.client.request(routes.roles.create, { params: { guild_id: guildId }, body: { name: 'Cleaners', permissions } });
-  await owner.client.request(routes.roles.addToMember, { params: { guild_id: guildId, user_id: person.userId as Snowflake, role_id: role.id } });
-}
-
 describe('bulk delete', () => {
   it('deletes 2 to 100 messages of one channel with Manage Messages: one MESSAGE_DELETE_BULK, files gone, the count in the audit log', async () => {
     const { owner, guild, general, members } = await makeGuild(server, { members: 2 });
     const [cleaner, watcher] = members as [Person, Person];
-    await giveRole(owner, guild.id, cleaner, bits('MANAGE_MESSAGES'));
+    await giveRole(owner, guild.id, cleaner, bits('MANAGE_MESSAGES'), 'Cleaners');
     const other = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'other', type: ChannelType.GUILD_TEXT } });
     const say = (who: Person, channelId: Snowflake, content: string) => who.client.request(routes.messages.create, { params: { channel_id: channelId }, body: { content } });
     const a = await say(watcher, general.id, 'a');
