@@ -303,24 +303,6 @@ export function applyPrivateChannel(permissions: bigint, channel: { private: boo
   return channel.private && !isChannelMember ? permissions & ~(CONTENT_PERMISSIONS | Permissions.ADMINISTRATOR) : permissions;
 }
 
-/** With no overwrites, computeOverwrites never looks at who is asking. */
-const NO_MEMBER: PermissionMember = { guildId: '0' as Snowflake, userId: '0' as Snowflake, memberRoleIds: [] };
-
-/**
- * A member's permissions in one guild channel with no overwrites, from their guild-wide
- * permissions (guildPermissions). A private channel's contents belong to its members alone:
- * not even the owner or an administrator reads them without being added.
- *
- * Kept for today's callers; a thin wrapper over steps 2 and 5 with no overwrites, giving
- * exactly what it always gave. It knows neither the channel's type nor the member's timeout,
- * so it leaves steps 3 and 4 out: for every guild-wide set holding VIEW_CHANNEL and
- * SEND_MESSAGES (@everyone's defaults, today's only case) it equals permissionsInChannel with
- * no overwrites; callers move to permissionsInChannel when overwrites arrive.
- */
-export function channelPermissions(guildWide: bigint, channel: { private: boolean }, isChannelMember: boolean): bigint {
-  return applyPrivateChannel(computeOverwrites(guildWide, NO_MEMBER, []), channel, isChannelMember);
-}
-
 /** What decides who may do what in a channel, besides roles: its overwrites and private membership. */
 export interface ChannelRules {
   overwrites: readonly OverwriteLike[];

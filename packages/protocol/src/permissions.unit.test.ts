@@ -9,7 +9,6 @@ import {
   type Snowflake,
   TIMED_OUT_PERMISSIONS,
   applyImplicitPermissions,
-  channelPermissions,
   computeBasePermissions,
   computeOverwrites,
   guildPermissions,
@@ -21,13 +20,14 @@ import { describe, expect, it } from 'vitest';
 
 const owner = '1' as Snowflake;
 const member = '2' as Snowflake;
-const everyone = { permissions: String(DEFAULT_EVERYONE_PERMISSIONS) };
-const admin = { permissions: String(Permissions.ADMINISTRATOR) };
-const manager = { permissions: String(Permissions.MANAGE_CHANNELS) };
+const guild = '9' as Snowflake;
+const everyone = { id: guild, permissions: String(DEFAULT_EVERYONE_PERMISSIONS) };
+const admin = { id: '10' as Snowflake, permissions: String(Permissions.ADMINISTRATOR) };
+const manager = { id: '11' as Snowflake, permissions: String(Permissions.MANAGE_CHANNELS) };
 
 /** The matrix: who, in which kind of channel, may do what. */
 describe('permissions', () => {
-  const cases: { who: string; roles: { permissions: string }[]; userId: Snowflake; privateChannel: boolean; channelMember: boolean; can: bigint[]; cannot: bigint[] }[] = [
+  const cases: { who: string; roles: { id: Snowflake; permissions: string }[]; userId: Snowflake; privateChannel: boolean; channelMember: boolean; can: bigint[]; cannot: bigint[] }[] = [
     {
       who: 'owner, public channel',
       roles: [everyone],
@@ -86,8 +86,18 @@ describe('permissions', () => {
   ];
   for (const c of cases) {
     it(c.who, () => {
-      const guildWide = guildPermissions({ ownerId: owner, userId: c.userId, roles: c.roles });
-      const inChannel = channelPermissions(guildWide, { private: c.privateChannel }, c.channelMember);
+      const inChannel = permissionsInChannel({
+        guildId: guild,
+        ownerId: owner,
+        userId: c.userId,
+        memberRoleIds: c.roles.map((r) => r.id),
+        roles: c.roles,
+        overwrites: [],
+        private: c.privateChannel,
+        isMember: c.channelMember,
+        channelType: ChannelType.GUILD_TEXT,
+        now: 0,
+      });
       for (const p of c.can) expect(hasPermission(inChannel, p), `can ${p}`).toBe(true);
       for (const p of c.cannot) expect(hasPermission(inChannel, p), `cannot ${p}`).toBe(false);
     });
@@ -421,26 +431,6 @@ describe('permissionsInChannel: private channels (Parley step 5) and threads', (
     const inThread = permissionsInChannel({ ...inputs, channelType: ChannelType.PUBLIC_THREAD, overwrites: undefined, private: undefined, isMember: undefined, threadParent: parent });
     expect(inThread).toBe(inParent);
     expect(inThread & P.ADD_REACTIONS).toBe(0n);
-  });
-});
-
-describe('channelPermissions, the wrapper kept for today’s callers', () => {
-  it('equals permissionsInChannel with no overwrites for every kind of member and channel', () => {
-    const members = [
-      { userId: ownerId, memberRoleIds: [] },
-      { userId, memberRoleIds: [] },
-      { userId, memberRoleIds: [modRole.id] },
-      { userId, memberRoleIds: [adminRole.id] },
-    ];
-    for (const m of members) {
-      for (const isPrivate of [false, true]) {
-        for (const isMember of [false, true]) {
-          const guildWide = computeBasePermissions({ ...inPublicText, ...m });
-          const expected = permissionsInChannel({ ...inPublicText, ...m, private: isPrivate, isMember });
-          expect(channelPermissions(guildWide, { private: isPrivate }, isMember), `${m.userId} ${m.memberRoleIds} ${isPrivate} ${isMember}`).toBe(expected);
-        }
-      }
-    }
   });
 });
 

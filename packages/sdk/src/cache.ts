@@ -1,4 +1,4 @@
-import { type Channel, ChannelType, type Guild, type Member, type PrivateUser, type ReadState, type Snowflake, type UserGuildSettings, type VisibleStatus, type VoiceState } from '@parley/protocol';
+import { type Channel, ChannelType, type Guild, type Member, type PrivateUser, type ReadState, type Role, type Snowflake, type UserGuildSettings, type VisibleStatus, type VoiceState } from '@parley/protocol';
 import type { GatewayClient } from './gateway';
 
 /** Everything the cache holds, in one object so a UI framework can make it reactive. */
@@ -74,6 +74,15 @@ export class ParleyCache {
     gateway.on('GUILD_CREATE', (guild) => this.addGuild(guild));
     gateway.on('GUILD_UPDATE', (guild) => this.guilds.set(guild.id, guild));
     gateway.on('GUILD_DELETE', ({ id }) => this.removeGuild(id));
+    gateway.on('GUILD_ROLE_CREATE', ({ guild_id, role }) => this.updateRoles(guild_id, (roles) => [...roles.filter((r) => r.id !== role.id), role]));
+    gateway.on('GUILD_ROLE_UPDATE', ({ guild_id, role }) => this.updateRoles(guild_id, (roles) => roles.map((r) => (r.id === role.id ? role : r))));
+    gateway.on('GUILD_ROLE_DELETE', ({ guild_id, role_id }) => {
+      this.updateRoles(guild_id, (roles) => roles.filter((r) => r.id !== role_id));
+      // Nobody holds a deleted role any more (the server sends no member updates for it).
+      for (const [userId, member] of this.membersOf(guild_id)) {
+        if (member.roles.includes(role_id)) this.membersOf(guild_id).set(userId, { ...member, roles: member.roles.filter((id) => id !== role_id) });
+      }
+    });
     for (const name of ['CHANNEL_CREATE', 'CHANNEL_UPDATE', 'THREAD_CREATE', 'THREAD_UPDATE'] as const) {
       gateway.on(name, (channel) => this.channels.set(channel.id, { ...this.channels.get(channel.id), ...channel }));
     }
@@ -141,6 +150,11 @@ export class ParleyCache {
   /** A guild's channels in display order (categories first by position, then the rest). */
   channelsOf(guildId: Snowflake): Channel[] {
     return [...this.channels.values()].filter((c) => c.guild_id === guildId).sort((a, b) => (a.position ?? 0) - (b.position ?? 0) || (a.id < b.id ? -1 : 1));
+  }
+
+  private updateRoles(guildId: Snowflake, change: (roles: Role[]) => Role[]): void {
+    const guild = this.guilds.get(guildId);
+    if (guild) this.guilds.set(guildId, { ...guild, roles: change(guild.roles) });
   }
 
   membersOf(guildId: Snowflake): Map<Snowflake, Member> {

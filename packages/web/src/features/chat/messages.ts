@@ -288,6 +288,7 @@ export const useMessages = defineStore('messages', () => {
   realtime.on('MESSAGE_CREATE', (m) => confirm(m.channel_id, m));
   realtime.on('MESSAGE_UPDATE', update);
   realtime.on('MESSAGE_DELETE', ({ channel_id, id }) => remove(channel_id, id));
+  realtime.on('MESSAGE_DELETE_BULK', ({ channel_id, ids }) => ids.forEach((id) => remove(channel_id, id)));
   realtime.on('MESSAGE_REACTION_ADD', (r) => react(r.channel_id, r.message_id, r.emoji.name, r.user_id, 1));
   realtime.on('MESSAGE_REACTION_REMOVE', (r) => react(r.channel_id, r.message_id, r.emoji.name, r.user_id, -1));
   realtime.on('MESSAGE_REACTION_REMOVE_ALL', ({ channel_id, message_id }) => {

@@ -1,0 +1,66 @@
+import { type Member, type Role, type Snowflake, isTimedOut } from '@parley/protocol';
+import type { Known } from './permissions';
+
+/*
+ * The role hierarchy as a client needs it, from the cache, by the server's rules (its access
+ * module: requireAbove, requireRoleBelow): what a moderator may be offered, how a name is
+ * colored, how the member list groups. The server still decides.
+ */
+
+/** A guild's roles, highest first (@everyone last); equal positions by ID, as Discord sorts them. */
+export function rolesByRank(cache: Known, guildId: Snowflake): Role[] {
+  const roles = cache.guilds.get(guildId)?.roles ?? [];
+  return [...roles].sort((a, b) => b.position - a.position || (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+}
+
+/** The roles a member holds, highest first (@everyone not among them). */
+export function rolesOf(cache: Known, guildId: Snowflake, userId: Snowflake): Role[] {
+  const held = new Set(cache.members.get(guildId)?.get(userId)?.roles ?? []);
+  return rolesByRank(cache, guildId).filter((role) => held.has(role.id) && role.id !== guildId);
+}
+
+/** Where a member stands: the owner above all, otherwise their highest role's position (0 for none). */
+function rank(cache: Known, guildId: Snowflake, userId: Snowflake): number {
+  if (cache.guilds.get(guildId)?.owner_id === userId) return Number.POSITIVE_INFINITY;
+  return rolesOf(cache, guildId, userId)[0]?.position ?? 0;
+}
+
+/**
+ * Whether the signed-in user stands above this member, as kicking, banning, timing out or
+ * editing them needs: never themselves or the owner; the owner above everyone else; anyone
+ * else only above those whose highest role sits lower than their own.
+ */
+export function outranks(cache: Known, guildId: Snowflake, targetId: Snowflake): boolean {
+  const me = cache.user?.id;
+  const guild = cache.guilds.get(guildId);
+  if (!me || !guild || targetId === me || targetId === guild.owner_id) return false;
+  return rank(cache, guildId, me) > rank(cache, guildId, targetId);
+}
+
+/** Whether the signed-in user may edit, give or take this role: it sits below their highest (the owner: any). @everyone is given to nobody. */
+export function canManageRole(cache: Known, guildId: Snowflake, role: Pick<Role, 'position'>): boolean {
+  const me = cache.user?.id;
+  return !!me && role.position < rank(cache, guildId, me);
+}
+
+/** The color a member's name shows in: their highest role that has one (0 means none). */
+export function nameColor(cache: Known, guildId: Snowflake, userId: Snowflake): string | null {
+  const colored = rolesOf(cache, guildId, userId).find((role) => role.color !== 0);
+  return colored ? roleColorHex(colored.color) : null;
+}
+
+/** A role color (an RGB integer) as CSS. */
+export function roleColorHex(color: number): string {
+  return `#${color.toString(16).padStart(6, '0')}`;
+}
+
+/** The group a member is listed under: their highest hoisted role, or null (the online/offline lists). */
+export function hoistedRole(cache: Known, guildId: Snowflake, userId: Snowflake): Role | null {
+  return rolesOf(cache, guildId, userId).find((role) => role.hoist) ?? null;
+}
+
+/** When a member's timeout ends, if they are timed out now. */
+export function timeoutEndsAt(member: Pick<Member, 'communication_disabled_until'> | undefined, now: number = Date.now()): Date | null {
+  const until = member?.communication_disabled_until;
+  return until && isTimedOut(until, now) ? new Date(until) : null;
+}
