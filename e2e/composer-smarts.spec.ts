@@ -92,3 +92,37 @@ test('owners can mention @everyone; emoji shortcodes expand and autocomplete', a
   await expect(grace.page.getByRole('listbox', { name: 'Members' })).toBeVisible();
   await expect(grace.page.getByRole('option', { name: /@everyone/ })).toHaveCount(0);
 });
+
+test('mention a role: the autocomplete offers mentionable roles, and everyone holding it gets a mention', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const grace = await newPerson('Grace');
+  const cy = await newPerson('Cy');
+  const { guildId, generalId, channels } = await serverWith(ada, [grace, cy], 'Role Mentions', ['random']);
+  const mentors = await ada.api.post<{ id: string }>(`/guilds/${guildId}/roles`, { name: 'Mentors', color: 0x9b59b6, mentionable: true });
+  await ada.api.post(`/guilds/${guildId}/roles`, { name: 'Mentorship-board', mentionable: false });
+  await ada.api.put(`/guilds/${guildId}/members/${grace.id}/roles/${mentors.id}`);
+  await grace.page.goto(`/channels/${guildId}/${channels.random}`);
+  await expect(grace.page.getByTestId('channel-title')).toHaveText('random');
+
+  // Cy may not mention everyone: only the mentionable role is offered.
+  await cy.page.goto(`/channels/${guildId}/${generalId}`);
+  const composer = cy.page.getByTestId('composer');
+  await composer.pressSequentially('Help please @Mentor');
+  const list = cy.page.getByRole('listbox', { name: 'Members' });
+  await expect(list.getByRole('option')).toHaveCount(1);
+  await expect(list.getByRole('option')).toContainText('Mentors');
+  await composer.press('Tab');
+  await expect(composer).toHaveValue('Help please @Mentors ');
+  await composer.press('Enter');
+  await expect(cy.page.getByTestId('message').filter({ hasText: 'Help please' }).locator('.mention', { hasText: '@Mentors' })).toBeVisible();
+
+  // Grace holds the role: #general shows her a mention, and the message is highlighted for her.
+  const generalLink = grace.page.getByTestId('channel-link').filter({ hasText: 'general' });
+  await expect(generalLink.getByTestId('channel-mentions')).toHaveText('1 mention');
+  await generalLink.click();
+  await expect(grace.page.getByTestId('message').filter({ hasText: 'Help please' })).toHaveClass(/mentioned/);
+
+  // Editing puts the role's name back.
+  await composer.press('ArrowUp');
+  await expect(composer).toHaveValue('Help please @Mentors ');
+});

@@ -8,3 +8,4 @@ export { newNonce, sendMessage, type SendMessageOptions } from './messages';
 export { permissionsInChannel, permissionsInGuild } from './permissions';
 export { routes } from '@parley/protocol';
 export { canManageRole, hoistedRole, nameColor, outranks, roleColorHex, rolesByRank, rolesOf, timeoutEndsAt } from './roles';
+export { mentionsMe, mentionsUser } from './mentions';

@@ -99,7 +99,13 @@ export interface MentionDirectory {
   /** Only channels whose name is unique in the server and reads as one word. */
   channelIdByName(name: string): string | null;
   channelNameById(id: string): string | null;
+  /** Only mentionable roles whose name reads as one word, is unique among roles and is nobody's username. */
+  roleIdByName(name: string): string | null;
+  roleNameById(id: string): string | null;
 }
+
+/** A role name that can be written as `@name` (the characters of a username). */
+export const LINKABLE_ROLE_NAME = /^[\p{L}\p{N}_.]{2,32}$/u;
 
 /** A channel name that can be written as `#name` (one word, so the end is unambiguous). */
 export const LINKABLE_CHANNEL_NAME = /^[\p{L}\p{N}_-]{1,100}$/u;
@@ -114,16 +120,20 @@ function outsideCode(text: string, transform: (plain: string) => string): string
 }
 
 /**
- * `@username` → `<@id>` and `#channel` → `<#id>` for the people and channels the directory
- * knows, outside code. A sentence's full stop after a name is not part of it.
+ * `@username` → `<@id>`, `@role` → `<@&id>` and `#channel` → `<#id>` for the people, roles and
+ * channels the directory knows, outside code; a username wins over a role of the same name. A
+ * sentence's full stop after a name is not part of it.
  */
 export function encodeMentions(text: string, directory: MentionDirectory): string {
   return outsideCode(text, (plain) =>
     plain
       .replace(USER_NAME, (whole, name: string) => {
         const trimmed = name.replace(/\.+$/, '');
+        const rest = name.slice(trimmed.length);
         const id = directory.userIdByUsername(trimmed.toLowerCase());
-        return id ? `<@${id}>${name.slice(trimmed.length)}` : whole;
+        if (id) return `<@${id}>${rest}`;
+        const roleId = directory.roleIdByName(trimmed);
+        return roleId ? `<@&${roleId}>${rest}` : whole;
       })
       .replace(CHANNEL_NAME, (whole, name: string) => {
         const id = directory.channelIdByName(name);
@@ -139,6 +149,10 @@ export function decodeMentions(text: string, directory: MentionDirectory): strin
       .replace(/<@!?(\d{1,20})>/g, (whole, id: string) => {
         const username = directory.usernameById(id);
         return username ? `@${username}` : whole;
+      })
+      .replace(/<@&(\d{1,20})>/g, (whole, id: string) => {
+        const name = directory.roleNameById(id);
+        return name && directory.roleIdByName(name) === id ? `@${name}` : whole;
       })
       .replace(/<#(\d{1,20})>/g, (whole, id: string) => {
         const name = directory.channelNameById(id);

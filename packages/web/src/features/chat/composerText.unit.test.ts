@@ -69,6 +69,8 @@ const directory: MentionDirectory = {
   usernameById: (id) => ({ '11': 'grace', '12': 'ada.l' })[id] ?? null,
   channelIdByName: (name) => ({ general: '21', 'off-topic': '22' })[name] ?? null,
   channelNameById: (id) => ({ '21': 'general', '22': 'off-topic', '23': 'general' })[id] ?? null,
+  roleIdByName: (name) => ({ mods: '31', grace: '32' })[name.toLowerCase()] ?? null,
+  roleNameById: (id) => ({ '31': 'Mods', '32': 'grace', '33': 'Team Leads' })[id] ?? null,
 };
 
 describe('mentions in the text sent', () => {
@@ -81,6 +83,11 @@ describe('mentions in the text sent', () => {
     expect(encodeMentions('@nobody mail grace@grace.org @everyone', directory)).toBe('@nobody mail grace@grace.org @everyone');
     expect(encodeMentions('`@grace` and\n```\n#general\n```\n@grace', directory)).toBe('`@grace` and\n```\n#general\n```\n<@11>');
     expect(encodeMentions('C#general', directory)).toBe('C#general');
+  });
+
+  it('turns @role into a role mention, a username winning over a role of the same name', () => {
+    expect(encodeMentions('ping @Mods. and @grace', directory)).toBe('ping <@&31>. and <@11>');
+    expect(decodeMentions('<@&31> <@&33>', directory)).toBe('@Mods <@&33>');
   });
 
   it('puts names back for editing, except a channel whose name is ambiguous', () => {

@@ -1,4 +1,5 @@
 import { type Channel, ChannelType, type Message, type ReadState, type Snowflake, routes } from '@parley/protocol';
+import { mentionsMe as sdkMentionsMe } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { api } from '../../api';
@@ -34,9 +35,7 @@ export const useUnread = defineStore('unread', () => {
   }
 
   function mentionsMe(message: Message): boolean {
-    const me = realtime.me;
-    if (!me) return false;
-    return message.mention_everyone || message.mentions.some((u) => u.id === me.id);
+    return realtime.cache ? sdkMentionsMe(realtime.cache, message) : false;
   }
 
   function onMessage(message: Message): void {

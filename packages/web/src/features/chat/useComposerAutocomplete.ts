@@ -1,5 +1,6 @@
 import { type Channel, Permissions, type Snowflake, type User } from '@parley/protocol';
 import { type Ref, computed, nextTick, ref, shallowRef, watch } from 'vue';
+import { roleColorHex } from '@parley/sdk';
 import { useRealtime } from '../realtime/store';
 import { LINKABLE_CHANNEL_NAME, type Trigger, applyCompletion, expandShortcode, findTrigger, fold, rankCandidates } from './composerText';
 import { type EmojiTable, loadEmoji } from './emoji';
@@ -10,18 +11,21 @@ import { usePermissions } from './permissions';
 /** One line of the suggestion list and what picking it writes. */
 export interface Suggestion {
   key: string;
-  kind: 'user' | 'everyone' | 'channel' | 'emoji';
+  kind: 'user' | 'role' | 'everyone' | 'channel' | 'emoji';
   label: string;
   detail: string;
   insert: string;
   user?: User;
   emoji?: string;
+  /** A role's color (CSS), for its dot. */
+  color?: string;
 }
 
 const LIMIT = 8;
 
 /**
- * The composer's autocomplete: `@` people (and @everyone / @here where allowed), `#` channels,
+ * The composer's autocomplete: `@` people, roles that will notify (mentionable ones, or any
+ * where you may mention everyone) and @everyone / @here where allowed, `#` channels,
  * `:` emoji; and `:shortcode:` turning into its emoji as the closing colon is typed. The
  * composer calls `update` when the text or caret changes and gives it keys first.
  */
@@ -79,7 +83,17 @@ export function useComposerAutocomplete(options: { text: Ref<string>; input: Ref
     }
     const candidates = mentionables.people(channel).map((user) => ({ id: user.id, username: user.username, name: people.nameOf(user, channel.guild_id), user }));
     const matches: Suggestion[] = rankCandidates(candidates, t.query, LIMIT).map((c) => ({ key: c.id, kind: 'user', label: c.name, detail: `@${c.username}`, insert: `@${c.username}`, user: c.user }));
-    if (channel.guild_id && permissions.can(permissions.inChannel(channel), Permissions.MENTION_EVERYONE)) {
+    const mayMentionEveryone = !!channel.guild_id && permissions.can(permissions.inChannel(channel), Permissions.MENTION_EVERYONE);
+    if (channel.guild_id) {
+      const directory = mentionables.directory(channel.id);
+      const q = fold(t.query);
+      for (const role of mentionables.roles(channel.guild_id)) {
+        if (!(role.mentionable || mayMentionEveryone) || !fold(role.name).startsWith(q)) continue;
+        const insert = directory.roleIdByName(role.name) === role.id ? `@${role.name}` : `<@&${role.id}>`;
+        matches.push({ key: role.id, kind: 'role', label: role.name, detail: 'Notifies everyone with this role', insert, color: role.color ? roleColorHex(role.color) : undefined });
+      }
+    }
+    if (mayMentionEveryone) {
       const q = t.query.toLowerCase();
       const everyone: Suggestion[] = [
         { key: 'everyone', kind: 'everyone', label: '@everyone', detail: 'Everyone who can see this channel', insert: '@everyone' },
@@ -87,7 +101,7 @@ export function useComposerAutocomplete(options: { text: Ref<string>; input: Ref
       ];
       matches.push(...everyone.filter((e) => e.key.startsWith(q)));
     }
-    return matches.slice(0, LIMIT + 2);
+    return matches.slice(0, LIMIT + 4);
   });
 
   const open = computed(() => suggestions.value.length > 0);

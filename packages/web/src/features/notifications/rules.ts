@@ -1,4 +1,5 @@
 import { type Message, MessageNotificationLevel, MessageType, type Snowflake, type UserGuildSettings } from '@parley/protocol';
+import { mentionsUser } from '@parley/sdk';
 import { type MentionNames, mentionsAsText } from '../chat/mentionText';
 
 /**
@@ -36,11 +37,6 @@ export function effectiveNotifications(settings: UserGuildSettings, chain: reado
     if (level === null && override.message_notifications !== MessageNotificationLevel.INHERIT) level = override.message_notifications;
   }
   return { level: level ?? settings.message_notifications, muted };
-}
-
-/** The message names the user: directly, with @everyone/@here, or through one of their roles. */
-function mentionsUser(message: Message, userId: Snowflake, roleIds: ReadonlySet<Snowflake>): boolean {
-  return message.mention_everyone || message.mentions.some((u) => u.id === userId) || message.mention_roles.some((id) => roleIds.has(id));
 }
 
 export interface NotifyContext {
