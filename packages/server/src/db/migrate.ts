@@ -8,6 +8,7 @@ import { calls } from './migrations/0005_calls';
 import { messageNonces } from './migrations/0006_message_nonces';
 import { knownSignInSources } from './migrations/0007_known_sign_in_sources';
 import { governance } from './migrations/0008_governance';
+import { voicePermissions } from './migrations/0009_voice_permissions';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0006_message_nonces': messageNonces,
   '0007_known_sign_in_sources': knownSignInSources,
   '0008_governance': governance,
+  '0009_voice_permissions': voicePermissions,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

@@ -298,6 +298,8 @@ export interface VoiceStatesTable {
   self_deaf: Flag;
   self_video: Flag;
   self_stream: Flag;
+  /** No Speak permission in this channel: nobody plays their audio. */
+  suppress: Flag;
   public_key: string | null;
   joined_at: number;
   seen_at: number;

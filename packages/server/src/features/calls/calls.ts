@@ -91,8 +91,8 @@ export class Calls {
     const { db } = this.ctx;
     const current = await db.selectFrom('voice_states').selectAll().where('user_id', '=', session.userId).executeTakeFirst();
     if (current && current.session_id === session.sessionId && current.channel_id === d.channel_id) {
-      // Only flags changed (mute, camera, screen, key): no rules to check.
-      const flags = flagsOf(d, current);
+      // Only flags changed (mute, camera, screen, key): the channel's rules were checked above.
+      const flags = flagsOf(d, current, access.permissions);
       await db
         .updateTable('voice_states')
         .set({ ...flags, seen_at: now })
@@ -171,7 +171,7 @@ export class Calls {
         channel_id: channel.id,
         guild_id: channel.guild_id,
         session_id: session.sessionId,
-        ...flagsOf(d, null),
+        ...flagsOf(d, null, access.permissions),
         joined_at: previous?.channel_id === channel.id ? previous.joined_at : now,
         seen_at: now,
       };
@@ -319,21 +319,29 @@ export class Calls {
 
   /**
    * Permissions changed somewhere in a guild (roles, overwrites, member roles, a timeout): whoever
-   * in its calls may no longer View Channel and Connect there is taken out (`access_lost`).
+   * in its calls may no longer View Channel and Connect there is taken out (`access_lost`); for
+   * the others, losing or gaining Speak or Video changes their state for everyone (flagsOf).
    */
   async recheckGuild(guildId: Snowflake): Promise<void> {
     const { db } = this.ctx;
-    const states = await db.selectFrom('voice_states').select(['user_id', 'channel_id']).where('guild_id', '=', guildId).execute();
+    const states = await db.selectFrom('voice_states').selectAll().where('guild_id', '=', guildId).execute();
     const needed = Permissions.VIEW_CHANNEL | Permissions.CONNECT;
     for (const state of states) {
-      const allowed = await channelAccess(db, state.channel_id, state.user_id, this.ctx.clock.now()).then(
-        (access) => (access.permissions & needed) === needed,
-        (error: unknown) => {
-          if (error instanceof ApiError) return false;
-          throw error;
-        },
-      );
-      if (!allowed) await this.eject(state.user_id, { guildId, channelId: state.channel_id });
+      const access = await channelAccess(db, state.channel_id, state.user_id, this.ctx.clock.now()).catch((error: unknown) => {
+        if (error instanceof ApiError) return null;
+        throw error;
+      });
+      if (!access || (access.permissions & needed) !== needed) {
+        await this.eject(state.user_id, { guildId, channelId: state.channel_id });
+        continue;
+      }
+      const flags = voicePermissionFlags(state, access.permissions);
+      if (flags.suppress === state.suppress && flags.self_video === state.self_video && flags.self_stream === state.self_stream) continue;
+      const updated = await db.updateTable('voice_states').set(flags).where('user_id', '=', state.user_id).where('session_id', '=', state.session_id).executeTakeFirst();
+      // The participant left or rejoined meanwhile: their new state was judged on its own.
+      if (Number(updated.numUpdatedRows) === 0) continue;
+      const server = await serverFlags(db, guildId, state.user_id);
+      await this.ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...state, ...flags, ...server }), await this.audienceOf(access.channel)));
     }
   }
 
@@ -574,13 +582,30 @@ export class Calls {
   }
 }
 
-function flagsOf(d: VoiceStateUpdate, current: VoiceStateRow | null) {
+/**
+ * A participant's flags from their op 4 and what the channel lets them do: without Speak they
+ * are suppressed (nobody plays them); without Video (STREAM) their camera and screen are off
+ * for everyone, whatever their client says.
+ */
+function flagsOf(d: VoiceStateUpdate, current: VoiceStateRow | null, permissions: bigint) {
+  const video = (permissions & Permissions.STREAM) === Permissions.STREAM;
   return {
     self_mute: d.self_mute ? 1 : 0,
     self_deaf: d.self_deaf ? 1 : 0,
-    self_video: (d.self_video ?? current?.self_video === 1) ? 1 : 0,
-    self_stream: (d.self_stream ?? current?.self_stream === 1) ? 1 : 0,
+    self_video: video && (d.self_video ?? current?.self_video === 1) ? 1 : 0,
+    self_stream: video && (d.self_stream ?? current?.self_stream === 1) ? 1 : 0,
+    suppress: (permissions & Permissions.SPEAK) === Permissions.SPEAK ? 0 : 1,
     public_key: d.public_key === undefined ? (current?.public_key ?? null) : d.public_key,
+  } as const;
+}
+
+/** What the channel's permissions change in a stored state: suppress, camera and screen (see flagsOf). */
+function voicePermissionFlags(state: Pick<VoiceStateRow, 'self_video' | 'self_stream'>, permissions: bigint) {
+  const video = (permissions & Permissions.STREAM) === Permissions.STREAM;
+  return {
+    self_video: video ? state.self_video : 0,
+    self_stream: video ? state.self_stream : 0,
+    suppress: (permissions & Permissions.SPEAK) === Permissions.SPEAK ? 0 : 1,
   } as const;
 }
 

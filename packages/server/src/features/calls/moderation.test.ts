@@ -218,3 +218,37 @@ describe('losing Connect', () => {
     expect((await storedState(stays.userId))!.channel_id).toBe(voice.id);
   });
 });
+
+describe('Speak and Video', () => {
+  it('without Speak a participant is suppressed for everyone (live, both ways); without Video their camera and screen are off', async () => {
+    const { owner, voice, members } = await voiceGuild(2);
+    const [target, third] = members as [Person, Person];
+    const watcher = (await inCall(third, voice)).live;
+    const seen = collect(watcher.gateway, 'VOICE_STATE_UPDATE');
+    const { live, state } = await inCall(target, voice);
+    expect(state).toMatchObject({ suppress: false });
+    const ofTarget = () => seen.items.filter((v) => v.user_id === target.userId);
+
+    // Losing Speak while in the call: everyone's clients hear that the target is suppressed.
+    await owner.client.request(routes.moderation.editOverwrite, {
+      params: { channel_id: voice.id, overwrite_id: target.userId as Snowflake },
+      body: { type: OverwriteType.MEMBER, deny: String(Permissions.SPEAK | Permissions.STREAM) },
+    });
+    await seen.until('suppressed', () => ofTarget().some((v) => v.suppress && v.channel_id === voice.id));
+    expect((await storedState(target.userId))!.suppress).toBe(1);
+
+    // Their client turning the camera and screen on changes nothing for others; they stay suppressed.
+    const before = seen.items.length;
+    live.gateway.updateVoiceState({ ...join(voice), self_video: true, self_stream: true });
+    await seen.until('flags', (s) => s.length > before && s.at(-1)!.user_id === target.userId);
+    expect(seen.items.at(-1)).toMatchObject({ self_video: false, self_stream: false, suppress: true });
+
+    // Joining again keeps it; lifting the overwrite gives their voice back, live.
+    live.gateway.updateVoiceState(leave);
+    await seen.until('left', () => ofTarget().some((v) => v.channel_id === null));
+    expect(await joinFrom(live, target, voice)).toMatchObject({ suppress: true });
+    await owner.client.request(routes.moderation.deleteOverwrite, { params: { channel_id: voice.id, overwrite_id: target.userId as Snowflake } });
+    await seen.until('unsuppressed', () => ofTarget().at(-1)?.suppress === false);
+    expect((await storedState(target.userId))!).toMatchObject({ channel_id: voice.id, suppress: 0 });
+  });
+});

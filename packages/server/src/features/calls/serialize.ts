@@ -21,7 +21,7 @@ export function toVoiceState(row: VoiceStateWithFlags, options: { withGuild: boo
     self_deaf: row.self_deaf === 1,
     self_video: row.self_video === 1,
     self_stream: row.self_stream === 1,
-    suppress: false,
+    suppress: row.suppress === 1,
     request_to_speak_timestamp: null,
     public_key: row.public_key,
   };

@@ -1,9 +1,10 @@
-import { type Snowflake, type User, type VoiceState, routes } from '@parley/protocol';
+import { Permissions, type Snowflake, type User, type VoiceState, routes } from '@parley/protocol';
 import { ParleyApiError } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowReactive, watch } from 'vue';
 import { api } from '../../api';
 import { usePeople } from '../chat/people';
+import { usePermissions } from '../chat/permissions';
 import { useRealtime } from '../realtime/store';
 import type { CallSession, CallTransport } from './engine/CallSession';
 import type { ShareQuality } from './engine/constraints';
@@ -22,6 +23,8 @@ export interface Participant {
   /** A moderator server-muted / -deafened them (others do not play their audio). */
   serverMuted: boolean;
   serverDeafened: boolean;
+  /** They may not speak in this channel (no Speak permission): nobody plays their audio either. */
+  suppressed: boolean;
   /** Their camera and screen, while they have them on (ours too: our own preview). */
   video: MediaStream | null;
   screen: MediaStream | null;
@@ -68,6 +71,7 @@ declare global {
 export const useCallStore = defineStore('call', () => {
   const realtime = useRealtime();
   const people = usePeople();
+  const permissions = usePermissions();
   const current = ref<{ channelId: Snowflake; guildId: Snowflake | null } | null>(null);
   const phase = ref<'idle' | 'joining' | 'joined'>('idle');
   /** The last thing that went wrong or that the person should know (a refusal, being moved out). */
@@ -101,10 +105,11 @@ export const useCallStore = defineStore('call', () => {
         user: people.userById(state.user_id, call.guildId),
         me: mine,
         speaking: info?.speaking ?? false,
-        muted: state.self_mute || state.mute,
+        muted: state.self_mute || state.mute || state.suppress,
         deafened: state.self_deaf || state.deaf,
         serverMuted: state.mute,
         serverDeafened: state.deaf,
+        suppressed: state.suppress,
         video: state.self_video ? (info?.video ?? null) : null,
         screen: state.self_stream ? (info?.screen ?? null) : null,
         connection: mine ? null : (info?.connection ?? null),
@@ -117,6 +122,29 @@ export const useCallStore = defineStore('call', () => {
   /** Our own server mute and deafen in the call we are in (a moderator set them). */
   const serverMute = computed(() => participants.value.some((p) => p.me && p.serverMuted));
   const serverDeaf = computed(() => participants.value.some((p) => p.me && p.serverDeafened));
+  const suppressed = computed(() => participants.value.some((p) => p.me && p.suppressed));
+  /**
+   * Why our microphone is off whatever we do, if it is: a moderator's deafen or mute, or no
+   * permission to speak in this channel. Null when unmuting is ours to decide.
+   */
+  const micLock = computed(() => {
+    if (serverDeaf.value) return { short: 'Server deafened', long: 'Server deafened: a moderator deafened you in this server. Only a moderator can undo it.' };
+    if (serverMute.value) return { short: 'Server muted', long: 'Server muted: a moderator muted you in this server. Only a moderator can undo it.' };
+    if (suppressed.value) return { short: 'No permission to speak', long: 'You do not have permission to speak in this channel. You can listen.' };
+    return null;
+  });
+  /** Whether this channel lets us use the camera and share the screen (Video). */
+  const mayVideo = computed(() => {
+    const channel = current.value && realtime.cache?.channels.get(current.value.channelId);
+    return !channel || permissions.can(permissions.inChannel(channel), Permissions.STREAM);
+  });
+  // Video taken away mid-call (a role or overwrite changed): the server already shows it off to
+  // everyone; stop sending it too.
+  watch(mayVideo, (may) => {
+    if (may) return;
+    if (videoOn.value) void toggleVideo();
+    if (screenOn.value) void stopScreenShare();
+  });
 
   function update(userId: Snowflake, change: Partial<Live>): void {
     const before = live.get(userId) ?? { speaking: false, connection: null, quality: 'unknown', video: null, screen: null };
@@ -290,6 +318,8 @@ export const useCallStore = defineStore('call', () => {
     transmitting,
     serverMute,
     serverDeaf,
+    micLock,
+    mayVideo,
     participants,
     voiceStates,
     join,

@@ -353,10 +353,14 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.audio.setDeafened(deafened || this.serverDeaf);
   }
 
-  /** Our own voice state: a moderator's mute stops our microphone going out, their deafen our playback too. */
+  /**
+   * Our own voice state: a moderator's mute (or no permission to speak here) stops our
+   * microphone going out, their deafen our playback too.
+   */
   private serverFlags(state: VoiceState): void {
-    if (state.mute === this.serverMute && state.deaf === this.serverDeaf) return;
-    this.serverMute = state.mute;
+    const mute = state.mute || state.suppress;
+    if (mute === this.serverMute && state.deaf === this.serverDeaf) return;
+    this.serverMute = mute;
     this.serverDeaf = state.deaf;
     this.audio.setDeafened(this.selfDeaf || this.serverDeaf);
     void this.updateTransmitting();
@@ -392,8 +396,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
       someoneLeft = true;
     }
     for (const state of states) {
-      // Whoever a moderator server-muted (or deafened) is not played, whatever their client sends.
-      this.audio.setBlocked(state.user_id, state.mute || state.deaf);
+      // Whoever a moderator server-muted (or deafened), or who may not speak here, is not played,
+      // whatever their client sends.
+      this.audio.setBlocked(state.user_id, state.mute || state.deaf || state.suppress);
       const known = this.peers.get(state.user_id);
       if (known?.session_id === state.session_id) {
         this.peers.set(state.user_id, state);
