@@ -137,7 +137,12 @@ export function describeAuditEntry(entry: AuditLogEntry, names: AuditNames): Aud
     case AuditLogEvent.CHANNEL_OVERWRITE_DELETE: {
       const forId = entry.options?.id ?? '';
       const who = entry.options?.type === '1' ? (names.user(forId) ?? 'a former member') : `@${names.role(forId) ?? entry.options?.role_name ?? 'a deleted role'}`;
-      const verb = entry.action_type === AuditLogEvent.CHANNEL_OVERWRITE_DELETE ? 'removed the permissions' : entry.action_type === AuditLogEvent.CHANNEL_OVERWRITE_CREATE ? 'added permissions' : 'changed the permissions';
+      const verb =
+        entry.action_type === AuditLogEvent.CHANNEL_OVERWRITE_DELETE
+          ? 'removed the permissions'
+          : entry.action_type === AuditLogEvent.CHANNEL_OVERWRITE_CREATE
+            ? 'added permissions'
+            : 'changed the permissions';
       return sentence(`${verb} of ${who} in ${channel}`);
     }
     case AuditLogEvent.MEMBER_KICK:

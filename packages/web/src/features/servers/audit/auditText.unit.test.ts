@@ -31,7 +31,13 @@ describe('describeAuditEntry', () => {
   it('names the roles given and taken', () => {
     const e = entry(AuditLogEvent.MEMBER_ROLE_UPDATE, {
       changes: [
-        { key: '$add', new_value: [{ id: '50', name: 'Moderators' }, { id: '51', name: 'Helpers' }] },
+        {
+          key: '$add',
+          new_value: [
+            { id: '50', name: 'Moderators' },
+            { id: '51', name: 'Helpers' },
+          ],
+        },
         { key: '$remove', new_value: [{ id: '52', name: 'New' }] },
       ],
     });
@@ -56,7 +62,9 @@ describe('describeAuditEntry', () => {
   it('names deleted roles and channels from the recorded values', () => {
     expect(describeAuditEntry(entry(AuditLogEvent.ROLE_DELETE, { target_id: '60', changes: [{ key: 'name', old_value: 'Old' }] }), names).text).toBe('Ada deleted the role Old');
     expect(describeAuditEntry(entry(AuditLogEvent.CHANNEL_CREATE, { target_id: '70' }), names).text).toBe('Ada created the channel #general');
-    expect(describeAuditEntry(entry(AuditLogEvent.MESSAGE_BULK_DELETE, { target_id: '70', options: { channel_id: '70' as Snowflake, count: '5' } }), names).text).toBe('Ada deleted 5 messages in #general');
+    expect(describeAuditEntry(entry(AuditLogEvent.MESSAGE_BULK_DELETE, { target_id: '70', options: { channel_id: '70' as Snowflake, count: '5' } }), names).text).toBe(
+      'Ada deleted 5 messages in #general',
+    );
   });
 
   it('has a filter entry for every action Parley records', () => {

@@ -33,7 +33,12 @@ describe('roleChanges', () => {
   it('sends only what differs', () => {
     const r = role();
     expect(roleChanges(r, draftOf(r), guildId)).toEqual({});
-    expect(roleChanges(r, { ...draftOf(r), name: 'Moderators', color: 0x3498db, hoist: true, permissions: 6n }, guildId)).toEqual({ name: 'Moderators', color: 0x3498db, hoist: true, permissions: '6' });
+    expect(roleChanges(r, { ...draftOf(r), name: 'Moderators', color: 0x3498db, hoist: true, permissions: 6n }, guildId)).toEqual({
+      name: 'Moderators',
+      color: 0x3498db,
+      hoist: true,
+      permissions: '6',
+    });
   });
   it('changes only the permissions of @everyone', () => {
     const everyone = role({ id: guildId, name: '@everyone', position: 0 });
