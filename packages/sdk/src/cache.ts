@@ -1,4 +1,16 @@
-import { type Channel, ChannelType, type Guild, type Member, type PrivateUser, type ReadState, type Role, type Snowflake, type UserGuildSettings, type VisibleStatus, type VoiceState } from '@parley/protocol';
+import {
+  type Channel,
+  ChannelType,
+  type Guild,
+  type Member,
+  type PrivateUser,
+  type ReadState,
+  type Role,
+  type Snowflake,
+  type UserGuildSettings,
+  type VisibleStatus,
+  type VoiceState,
+} from '@parley/protocol';
 import type { GatewayClient } from './gateway';
 
 /** Everything the cache holds, in one object so a UI framework can make it reactive. */

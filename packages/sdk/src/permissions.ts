@@ -1,13 +1,4 @@
-import {
-  type Channel,
-  ChannelType,
-  DM_CHANNEL_TYPES,
-  DM_PERMISSIONS,
-  type Snowflake,
-  applyTimeout,
-  computeBasePermissions,
-  permissionsInChannel as computeInChannel,
-} from '@parley/protocol';
+import { type Channel, ChannelType, DM_CHANNEL_TYPES, DM_PERMISSIONS, type Snowflake, applyTimeout, computeBasePermissions, permissionsInChannel as computeInChannel } from '@parley/protocol';
 import type { CacheState } from './cache';
 
 /** A cache, or its state (what a UI holds reactively). */

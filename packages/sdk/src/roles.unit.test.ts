@@ -57,7 +57,16 @@ function cacheAs(me: Snowflake, members: Member[], channels: Channel[] = []) {
   const gateway = new ScriptedGateway();
   const cache = new ParleyCache(gateway);
   const guild = { id: GUILD, name: 'G', owner_id: OWNER, roles: [everyone, regulars, mods], channels, threads: [], members } as unknown as GuildCreate;
-  gateway.deliver('READY', { v: 10, user: { id: me, username: 'me' }, guilds: [guild], private_channels: [], read_states: [], blocked_user_ids: [], session_id: 's', resume_gateway_url: 'ws://unused' } as unknown as Ready);
+  gateway.deliver('READY', {
+    v: 10,
+    user: { id: me, username: 'me' },
+    guilds: [guild],
+    private_channels: [],
+    read_states: [],
+    blocked_user_ids: [],
+    session_id: 's',
+    resume_gateway_url: 'ws://unused',
+  } as unknown as Ready);
   return { cache, gateway };
 }
 
