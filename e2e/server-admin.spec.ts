@@ -203,6 +203,13 @@ test('roles moved with the keyboard buttons move for another administrator at on
   await expect(roleNames(admin.page)).toHaveText(back);
   const saved = await call<Role[]>(admin, 'GET', `/guilds/${guildId}/roles`);
   expect(saved.sort((a, b) => b.position - a.position).map((r) => r.name)).toEqual(back);
+
+  // Dragging a role onto another puts it in that one's place.
+  const rows = owner.page.getByTestId('role-row');
+  await rows.filter({ hasText: back[2]! }).getByTestId('drag-handle').dragTo(rows.filter({ hasText: back[0]! }));
+  const dragged = [back[2]!, back[0]!, back[1]!, '@everyone'];
+  await expect(roleNames(owner.page)).toHaveText(dragged);
+  await expect(roleNames(admin.page)).toHaveText(dragged);
 });
 
 test('a moderator gets no controls for the owner or for someone whose role is above theirs', async ({ newPerson }) => {
@@ -239,12 +246,23 @@ test('a moderator gets no controls for the owner or for someone whose role is ab
   await call(owner, 'PATCH', `/guilds/${guildId}/roles`, [{ id: seniors.id, position: 1 }]);
   await expect(memberRow(page, senior).getByRole('button', { name: 'Kick Sage' })).toBeVisible();
   await expect(memberRow(page, owner).getByRole('button')).toHaveCount(0);
+
+  // Kicking asks first, and the reason reaches the audit log.
+  await memberRow(page, member).getByRole('button', { name: 'Kick Pat' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Kick Pat' });
+  await dialog.getByLabel('Reason (optional)').fill('rude, again');
+  await dialog.getByRole('button', { name: 'Kick', exact: true }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(memberRow(page, member)).toHaveCount(0);
+  const log = await call<{ audit_log_entries: { action_type: number; target_id: string; user_id: string; reason?: string }[] }>(owner, 'GET', `/guilds/${guildId}/audit-logs?action_type=20`);
+  expect(log.audit_log_entries).toEqual([expect.objectContaining({ target_id: member.id, user_id: mod.id, reason: 'rude, again' })]);
 });
 
 test('a role manager cannot switch on a permission they lack, nor edit their own highest role', async ({ newPerson }) => {
   const owner = await newPerson('Olive');
   const manager = await newPerson('Mona');
-  const { guildId } = await serverWith(owner, [manager], 'Delegated Place');
+  const pat = await newPerson('Pat');
+  const { guildId } = await serverWith(owner, [manager, pat], 'Delegated Place');
   // Helpers, created last, lands below Managers.
   const managers = await roleFor(owner, guildId, 'Managers', MANAGE_ROLES | KICK, [manager]);
   const helpers = await roleFor(owner, guildId, 'Helpers', 0n);
@@ -265,6 +283,18 @@ test('a role manager cannot switch on a permission they lack, nor edit their own
   await expect(page.getByText('Changes saved.')).toBeVisible();
   const saved = (await call<Role[]>(owner, 'GET', `/guilds/${guildId}/roles`)).find((r) => r.id === helpers.id)!;
   expect(BigInt(saved.permissions)).toBe(KICK);
+
+  // Its members: find Pat, give him the role, take it back.
+  await page.getByRole('tab', { name: 'Manage members' }).click();
+  await expect(page.getByTestId('role-holders')).toHaveCount(0);
+  await page.getByLabel('Search members').fill('pa');
+  await page.getByRole('button', { name: 'Add Pat to Helpers' }).click();
+  await expect(page.getByTestId('role-holders')).toContainText('Pat');
+  await expect(page.getByRole('button', { name: 'Add Pat to Helpers' })).toHaveCount(0);
+  expect((await call<{ roles: string[] }>(owner, 'GET', `/guilds/${guildId}/members/${pat.id}`)).roles).toEqual([helpers.id]);
+  await page.getByRole('button', { name: 'Remove Pat from Helpers' }).click();
+  await expect(page.getByTestId('role-holders')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Add Pat to Helpers' })).toBeVisible();
 
   // Her own highest role is not hers to edit, move or delete.
   await page.getByRole('button', { name: /^Managers/ }).click();
