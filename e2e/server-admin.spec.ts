@@ -206,7 +206,10 @@ test('roles moved with the keyboard buttons move for another administrator at on
 
   // Dragging a role onto another puts it in that one's place.
   const rows = owner.page.getByTestId('role-row');
-  await rows.filter({ hasText: back[2]! }).getByTestId('drag-handle').dragTo(rows.filter({ hasText: back[0]! }));
+  await rows
+    .filter({ hasText: back[2]! })
+    .getByTestId('drag-handle')
+    .dragTo(rows.filter({ hasText: back[0]! }));
   const dragged = [back[2]!, back[0]!, back[1]!, '@everyone'];
   await expect(roleNames(owner.page)).toHaveText(dragged);
   await expect(roleNames(admin.page)).toHaveText(dragged);
