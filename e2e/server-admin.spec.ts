@@ -124,6 +124,14 @@ test('the owner makes a Moderators role and gives it; a moderator times out and 
   expect(Date.parse(timedOut.communication_disabled_until!) - Date.now()).toBeGreaterThan(55 * 60_000);
   // The owner's open Members page shows it live.
   await expect(memberRow(page, target).getByTestId('timed-out')).toBeVisible();
+  // It can be lifted early, and put back.
+  await trent.getByRole('button', { name: 'Remove timeout of Trent' }).click();
+  await expect(trent.getByTestId('timed-out')).toHaveCount(0);
+  await expect(memberRow(page, target).getByTestId('timed-out')).toHaveCount(0);
+  await trent.getByRole('button', { name: 'Time out Trent' }).click();
+  await timeoutDialog.getByLabel('1 week').check();
+  await timeoutDialog.getByRole('button', { name: 'Time out' }).click();
+  await expect(trent.getByTestId('timed-out')).toBeVisible();
 
   // Then bans him, deleting the last hour of his messages.
   await trent.getByRole('button', { name: 'Ban Trent' }).click();
@@ -149,6 +157,8 @@ test('the owner makes a Moderators role and gives it; a moderator times out and 
   await expect(entries.filter({ hasText: 'Milo banned Trent: spam' })).toHaveCount(1);
   await expect(entries.filter({ hasText: /Milo timed out Trent until .*: cool off/ })).toHaveCount(1);
   await expect(entries.filter({ hasText: 'Olive gave Milo Moderators' })).toHaveCount(1);
+  await expect(entries.filter({ hasText: 'Milo removed the timeout of Trent' })).toHaveCount(1);
+  await expect(entries.filter({ hasText: /Milo timed out Trent until/ })).toHaveCount(2);
   await expect(entries.first()).toContainText('Milo banned Trent');
   await modPage.getByLabel('Filter by action').selectOption({ label: 'Bans' });
   await expect(entries).toHaveCount(1);
