@@ -133,6 +133,10 @@ test('the owner makes a Moderators role and gives it; a moderator times out and 
   await timeoutDialog.getByRole('button', { name: 'Time out' }).click();
   await expect(trent.getByTestId('timed-out')).toBeVisible();
 
+  // The owner watches the bans list meanwhile.
+  await page.getByRole('link', { name: 'Bans' }).click();
+  await expect(page.getByTestId('no-bans')).toBeVisible();
+
   // Then bans him, deleting the last hour of his messages.
   await trent.getByRole('button', { name: 'Ban Trent' }).click();
   const banDialog = modPage.getByRole('dialog', { name: 'Ban Trent' });
@@ -144,7 +148,8 @@ test('the owner makes a Moderators role and gives it; a moderator times out and 
   const history = await call<{ id: string }[]>(owner, 'GET', `/channels/${generalId}/messages`);
   expect(history.map((m) => m.id)).not.toContain(sent.id);
 
-  // Bans lists him with the reason.
+  // Bans lists him with the reason (and the owner's open list got him live).
+  await expect(page.getByTestId('ban-row').getByTestId('ban-reason')).toHaveText('Reason: spam');
   await modPage.getByRole('link', { name: 'Bans' }).click();
   const ban = modPage.getByTestId('ban-row');
   await expect(ban).toHaveCount(1);
@@ -173,6 +178,7 @@ test('the owner makes a Moderators role and gives it; a moderator times out and 
   await modPage.getByRole('link', { name: 'Bans' }).click();
   await modPage.getByRole('button', { name: 'Revoke the ban of Trent' }).click();
   await expect(modPage.getByTestId('no-bans')).toBeVisible();
+  await expect(page.getByTestId('no-bans')).toBeVisible();
   const bans = await call<unknown[]>(owner, 'GET', `/guilds/${guildId}/bans`);
   expect(bans).toEqual([]);
 });
