@@ -325,4 +325,12 @@ test('a role manager cannot switch on a permission they lack, nor edit their own
   await expect(page.getByRole('button', { name: 'Move Helpers up' })).toBeDisabled();
   await page.getByRole('tab', { name: 'Permissions' }).click();
   await expect(page.getByRole('switch', { name: 'Kick members' })).toBeDisabled();
+
+  // On a 375-px phone, the roles and members screens fit without sideways scrolling.
+  await page.setViewportSize({ width: 375, height: 740 });
+  await expect(page.getByRole('switch', { name: 'Kick members' })).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await openSettings(page, guildId, 'members');
+  await expect(memberRow(page, pat)).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 });
