@@ -1,14 +1,18 @@
 import { type PermissionName, Permissions } from '@parley/protocol';
 
-/** How each permission reads to a person deciding whether to grant it. */
-const LABELS: Partial<Record<PermissionName, string>> = {
+/** How each permission reads to a person deciding whether to grant it (bot links, role settings). */
+const LABELS: Record<PermissionName, string> = {
   ADMINISTRATOR: 'Administrator (every permission)',
   MANAGE_GUILD: 'Manage the server',
   MANAGE_CHANNELS: 'Manage channels',
   MANAGE_ROLES: 'Manage roles',
+  VIEW_AUDIT_LOG: 'View audit log',
   KICK_MEMBERS: 'Kick members',
   BAN_MEMBERS: 'Ban members',
+  MODERATE_MEMBERS: 'Time out members',
   CREATE_INSTANT_INVITE: 'Create invites',
+  CHANGE_NICKNAME: 'Change nickname',
+  MANAGE_NICKNAMES: 'Manage nicknames',
   VIEW_CHANNEL: 'See channels',
   SEND_MESSAGES: 'Send messages',
   SEND_MESSAGES_IN_THREADS: 'Send messages in threads',
@@ -23,11 +27,20 @@ const LABELS: Partial<Record<PermissionName, string>> = {
   PIN_MESSAGES: 'Pin messages',
   CONNECT: 'Join voice channels',
   SPEAK: 'Speak in voice channels',
+  STREAM: 'Video and screen sharing',
+  MUTE_MEMBERS: 'Mute members',
+  DEAFEN_MEMBERS: 'Deafen members',
+  MOVE_MEMBERS: 'Move members',
 };
+
+/** The readable name of one permission. */
+export function permissionLabel(name: PermissionName): string {
+  return LABELS[name];
+}
 
 /** The readable names of the permissions set in a bit field. */
 export function permissionNames(bits: bigint): string[] {
-  return (Object.entries(Permissions) as [PermissionName, bigint][]).filter(([, bit]) => (bits & bit) === bit).map(([name]) => LABELS[name] ?? name.toLowerCase().replace(/_/g, ' '));
+  return (Object.entries(Permissions) as [PermissionName, bigint][]).filter(([, bit]) => (bits & bit) === bit).map(([name]) => LABELS[name]);
 }
 
 /** What a typical chat bot needs; the default for new authorize links. */

@@ -3,11 +3,15 @@ import { computed } from 'vue';
 import { useRealtime } from '../realtime/store';
 import { usePermissions } from '../chat/permissions';
 
-/** Server settings sections, in the order the settings nav lists them, with what each needs. */
+/** Server settings sections, in the order the settings nav lists them, with what each needs (any one of). */
 const SECTIONS = [
-  { path: 'overview', label: 'Overview', needs: Permissions.MANAGE_GUILD },
-  { path: 'channels', label: 'Channels', needs: Permissions.MANAGE_CHANNELS },
-  { path: 'invites', label: 'Invites', needs: Permissions.MANAGE_GUILD },
+  { path: 'overview', label: 'Overview', needs: [Permissions.MANAGE_GUILD] },
+  { path: 'roles', label: 'Roles', needs: [Permissions.MANAGE_ROLES] },
+  { path: 'channels', label: 'Channels', needs: [Permissions.MANAGE_CHANNELS] },
+  { path: 'invites', label: 'Invites', needs: [Permissions.MANAGE_GUILD] },
+  { path: 'members', label: 'Members', needs: [Permissions.KICK_MEMBERS, Permissions.BAN_MEMBERS, Permissions.MODERATE_MEMBERS, Permissions.MANAGE_ROLES] },
+  { path: 'bans', label: 'Bans', needs: [Permissions.BAN_MEMBERS] },
+  { path: 'audit-log', label: 'Audit log', needs: [Permissions.VIEW_AUDIT_LOG] },
 ] as const;
 
 /**
@@ -22,7 +26,7 @@ export function useManagedGuild(guildId: () => Snowflake) {
   const canManageGuild = computed(() => permissions.can(mine.value, Permissions.MANAGE_GUILD));
   const canManageChannels = computed(() => permissions.can(mine.value, Permissions.MANAGE_CHANNELS));
   const isOwner = computed(() => !!guild.value && guild.value.owner_id === realtime.me?.id);
-  const allowedSections = computed(() => SECTIONS.filter((s) => permissions.can(mine.value, s.needs)));
+  const allowedSections = computed(() => SECTIONS.filter((s) => s.needs.some((bit) => permissions.can(mine.value, bit))));
   const channels = computed<Channel[]>(() => [...(realtime.cache?.channels.values() ?? [])].filter((c) => c.guild_id === guildId() && c.type !== ChannelType.PUBLIC_THREAD));
   const categories = computed(() => channels.value.filter((c) => c.type === ChannelType.GUILD_CATEGORY).sort((a, b) => (a.position ?? 0) - (b.position ?? 0)));
   return { guild, canManageGuild, canManageChannels, isOwner, allowedSections, channels, categories };
