@@ -126,3 +126,31 @@ test('a moved member’s device joins the destination call; the moderator sees t
   await expectMediaFrom(ada, bob, { video: false });
   await expectMediaFrom(bob, ada, { video: false });
 });
+
+test('without Speak someone is heard by nobody, and without Video cannot turn the camera on; both come back when allowed', async ({ newPerson }) => {
+  test.slow();
+  const {
+    people: [ada, bob, cy],
+    guildId,
+    voice,
+  } = await peopleWithVoice(newPerson, ['Ada', 'Bob', 'Cy']);
+  await joinAll([ada, bob, cy], guildId);
+  await expectAudioFrom(cy.page, bob.id);
+  const token = await ada.page.evaluate(() => localStorage.getItem('parley.token')!);
+  const overwrite = `/api/v10/channels/${voice.Lounge}/permissions/${bob.id}`;
+  const deny = String((1n << 21n) | (1n << 9n)); // SPEAK | STREAM
+  expect((await ada.page.request.put(overwrite, { headers: { Authorization: token }, data: { type: 1, allow: '0', deny } })).status()).toBe(204);
+
+  await expect(bob.page.getByTestId('server-muted')).toContainText('You do not have permission to speak in this channel');
+  await expect(bob.page.getByTestId('toggle-mute')).toBeDisabled();
+  await expect(bob.page.getByTestId('toggle-video')).toBeDisabled();
+  await expectNoAudioFrom(cy.page, bob.id);
+  expect(await loudestOver(cy.page, bob.id)).toBe(0);
+  await expect(cy.page.getByTestId('voice-member').filter({ hasText: 'Bob' }).getByTitle('No permission to speak')).toBeVisible();
+
+  expect((await ada.page.request.delete(overwrite, { headers: { Authorization: token } })).status()).toBe(204);
+  await expect(bob.page.getByTestId('server-muted')).toHaveCount(0);
+  await expect(bob.page.getByTestId('toggle-mute')).toBeEnabled();
+  await expect(bob.page.getByTestId('toggle-video')).toBeEnabled();
+  await expect.poll(() => loudestOver(cy.page, bob.id), { timeout: 15_000 }).toBeGreaterThan(0);
+});
