@@ -98,7 +98,7 @@ test('mention a role: the autocomplete offers mentionable roles, and everyone ho
   const grace = await newPerson('Grace');
   const cy = await newPerson('Cy');
   const { guildId, generalId, channels } = await serverWith(ada, [grace, cy], 'Role Mentions', ['random']);
-  const mentors = await ada.api.post<{ id: string }>(`/guilds/${guildId}/roles`, { name: 'Mentors', color: 0x9b59b6, mentionable: true });
+  const mentors = await ada.api.post<{ id: string }>(`/guilds/${guildId}/roles`, { name: 'Mentors', color: 0x9b59b6, hoist: true, mentionable: true });
   await ada.api.post(`/guilds/${guildId}/roles`, { name: 'Mentorship-board', mentionable: false });
   await ada.api.put(`/guilds/${guildId}/members/${grace.id}/roles/${mentors.id}`);
   await grace.page.goto(`/channels/${guildId}/${channels.random}`);
@@ -125,4 +125,17 @@ test('mention a role: the autocomplete offers mentionable roles, and everyone ho
   // Editing puts the role's name back.
   await composer.press('ArrowUp');
   await expect(composer).toHaveValue('Help please @Mentors ');
+  await composer.press('Escape');
+
+  // The role is hoisted and colored: Grace is listed under it, her name in its color everywhere.
+  const purple = 'rgb(155, 89, 182)';
+  await expect(cy.page.getByTestId('member-group')).toHaveText(['Mentors — 1', 'Online — 2']);
+  const listed = cy.page.getByTestId('member-list').getByTestId('member').first();
+  await expect(listed).toContainText('Grace');
+  await expect(listed.locator('.name')).toHaveCSS('color', purple);
+  await grace.page.getByTestId('composer').fill('On my way');
+  await grace.page.getByTestId('composer').press('Enter');
+  const answer = cy.page.getByTestId('message').filter({ hasText: 'On my way' });
+  await expect(answer.getByTestId('message-author')).toHaveCSS('color', purple);
+  await expect(cy.page.getByTestId('message').filter({ hasText: 'Help please' }).getByTestId('message-author')).not.toHaveCSS('color', purple);
 });

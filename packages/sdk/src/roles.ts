@@ -64,3 +64,35 @@ export function timeoutEndsAt(member: Pick<Member, 'communication_disabled_until
   const until = member?.communication_disabled_until;
   return until && isTimedOut(until, now) ? new Date(until) : null;
 }
+
+/** One heading of a server's member list and who is under it. */
+export interface MemberGroup {
+  /** A hoisted role's ID, or 'online' / 'offline'. */
+  id: string;
+  label: string;
+  members: Member[];
+}
+
+/**
+ * A server's member list as Discord groups it: online members under their highest hoisted
+ * role (highest role first), the other online members under Online, everyone offline under
+ * Offline; each group ordered by `compare`, empty groups left out.
+ */
+export function memberGroups(cache: Known, guildId: Snowflake, members: readonly Member[], isOnline: (userId: Snowflake) => boolean, compare: (a: Member, b: Member) => number): MemberGroup[] {
+  const hoisted = new Map<Snowflake, Member[]>();
+  const online: Member[] = [];
+  const offline: Member[] = [];
+  for (const member of members) {
+    if (!isOnline(member.user.id)) offline.push(member);
+    else {
+      const role = hoistedRole(cache, guildId, member.user.id);
+      if (role) hoisted.set(role.id, [...(hoisted.get(role.id) ?? []), member]);
+      else online.push(member);
+    }
+  }
+  const groups: MemberGroup[] = rolesByRank(cache, guildId)
+    .filter((role) => hoisted.has(role.id))
+    .map((role) => ({ id: role.id, label: role.name, members: hoisted.get(role.id)! }));
+  groups.push({ id: 'online', label: 'Online', members: online }, { id: 'offline', label: 'Offline', members: offline });
+  return groups.filter((group) => group.members.length > 0).map((group) => ({ ...group, members: group.members.sort(compare) }));
+}

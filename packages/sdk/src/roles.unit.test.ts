@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ParleyCache } from './cache';
 import { GatewayClient } from './gateway';
 import { permissionsInChannel, permissionsInGuild } from './permissions';
-import { canManageRole, hoistedRole, nameColor, outranks, rolesOf, timeoutEndsAt } from './roles';
+import { canManageRole, hoistedRole, memberGroups, nameColor, outranks, rolesOf, timeoutEndsAt } from './roles';
 
 class ScriptedGateway extends GatewayClient {
   constructor() {
@@ -81,6 +81,19 @@ describe('the role hierarchy from the cache', () => {
     expect(nameColor(cache, GUILD, OWNER)).toBeNull();
     expect(hoistedRole(cache, GUILD, MOD)?.id).toBe(mods.id);
     expect(hoistedRole(cache, GUILD, MEMBER)).toBeNull();
+  });
+
+  it('groups the member list: online members under their highest hoisted role, then Online, then Offline', () => {
+    const everyoneList = [...people, member(sf('4'), [mods.id]), member(sf('5'), [])];
+    const { cache } = cacheAs(MEMBER, everyoneList);
+    const online = new Set([MOD, MEMBER, OWNER, sf('4')]);
+    const byId = (a: Member, b: Member) => (a.user.id < b.user.id ? -1 : 1);
+    const groups = memberGroups(cache, GUILD, everyoneList, (id) => online.has(id), byId);
+    expect(groups.map((g) => [g.label, g.members.map((m) => m.user.id)])).toEqual([
+      ['Mods', [MOD, '4']],
+      ['Online', [OWNER, MEMBER]],
+      ['Offline', ['5']],
+    ]);
   });
 
   it('lets a moderator act only on those below their highest role, and nobody on the owner or themselves', () => {
