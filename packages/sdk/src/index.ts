@@ -7,5 +7,5 @@ export { Emitter } from './emitter';
 export { newNonce, sendMessage, type SendMessageOptions } from './messages';
 export { permissionsInChannel, permissionsInGuild } from './permissions';
 export { routes } from '@parley/protocol';
-export { canManageRole, hoistedRole, memberGroups, type MemberGroup, nameColor, outranks, roleColorHex, rolesByRank, rolesOf, timeoutEndsAt } from './roles';
+export { assignableRoles, canManageRole, hoistedRole, memberGroups, type MemberGroup, moderationOffer, type ModerationOffer, nameColor, outranks, roleColorHex, rolesByRank, rolesOf, timeoutEndsAt } from './roles';
 export { mentionsMe, mentionsUser } from './mentions';

@@ -1,5 +1,5 @@
-import { type Member, type Role, type Snowflake, isTimedOut } from '@parley/protocol';
-import type { Known } from './permissions';
+import { type Member, Permissions, type Role, type Snowflake, hasPermission, isTimedOut } from '@parley/protocol';
+import { type Known, permissionsInGuild } from './permissions';
 
 /*
  * The role hierarchy as a client needs it, from the cache, by the server's rules (its access
@@ -95,4 +95,35 @@ export function memberGroups(cache: Known, guildId: Snowflake, members: readonly
     .map((role) => ({ id: role.id, label: role.name, members: hoisted.get(role.id)! }));
   groups.push({ id: 'online', label: 'Online', members: online }, { id: 'offline', label: 'Offline', members: offline });
   return groups.filter((group) => group.members.length > 0).map((group) => ({ ...group, members: group.members.sort(compare) }));
+}
+
+/** The roles the signed-in user may give or take (Manage Roles aside): below their highest, never @everyone or a bot's managed role. */
+export function assignableRoles(cache: Known, guildId: Snowflake): Role[] {
+  return rolesByRank(cache, guildId).filter((role) => role.id !== guildId && !role.managed && canManageRole(cache, guildId, role));
+}
+
+/** What the signed-in user may be offered to do to a member (a profile card, a members list). */
+export interface ModerationOffer {
+  /** Give or take the roles `assignableRoles` lists. */
+  manageRoles: boolean;
+  timeOut: boolean;
+  kick: boolean;
+  ban: boolean;
+}
+
+/**
+ * The moderation a member may be offered, by the server's rules: each action needs its
+ * permission across the guild (a timed-out moderator holds none), and timing out, kicking or
+ * banning also needs to stand above them (`outranks`). Managing roles follows the roles'
+ * rank, not the member's, as the server does.
+ */
+export function moderationOffer(cache: Known, guildId: Snowflake, targetId: Snowflake, now: number = Date.now()): ModerationOffer {
+  const mine = permissionsInGuild(cache, guildId, now);
+  const above = outranks(cache, guildId, targetId);
+  return {
+    manageRoles: hasPermission(mine, Permissions.MANAGE_ROLES) && cache.members.get(guildId)?.has(targetId) === true,
+    timeOut: above && hasPermission(mine, Permissions.MODERATE_MEMBERS),
+    kick: above && hasPermission(mine, Permissions.KICK_MEMBERS),
+    ban: above && hasPermission(mine, Permissions.BAN_MEMBERS),
+  };
 }

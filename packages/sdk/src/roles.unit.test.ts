@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ParleyCache } from './cache';
 import { GatewayClient } from './gateway';
 import { permissionsInChannel, permissionsInGuild } from './permissions';
-import { canManageRole, hoistedRole, memberGroups, nameColor, outranks, rolesOf, timeoutEndsAt } from './roles';
+import { assignableRoles, canManageRole, hoistedRole, memberGroups, moderationOffer, nameColor, outranks, rolesOf, timeoutEndsAt } from './roles';
 
 class ScriptedGateway extends GatewayClient {
   constructor() {
@@ -110,6 +110,29 @@ describe('the role hierarchy from the cache', () => {
     const asOwner = cacheAs(OWNER, people).cache;
     expect(outranks(asOwner, GUILD, MOD)).toBe(true);
     expect(canManageRole(asOwner, GUILD, mods)).toBe(true);
+  });
+
+  it('offers moderation by permission and rank: roles below one\'s highest, actions only on those below, nothing while timed out', () => {
+    const bot = role('203', 0, { name: 'Bot', managed: true });
+    const admins = role('204', 3, { name: 'Admins', permissions: String(Permissions.MANAGE_ROLES | Permissions.BAN_MEMBERS) });
+    const { cache, gateway } = cacheAs(MOD, [...people, member(sf('4'), [admins.id])]);
+    gateway.deliver('GUILD_ROLE_CREATE', { guild_id: GUILD, role: bot });
+    gateway.deliver('GUILD_ROLE_CREATE', { guild_id: GUILD, role: admins });
+    // Mods hold Kick and Moderate Members, not Ban or Manage Roles.
+    expect(moderationOffer(cache, GUILD, MEMBER)).toEqual({ manageRoles: false, timeOut: true, kick: true, ban: false });
+    expect(moderationOffer(cache, GUILD, OWNER)).toEqual({ manageRoles: false, timeOut: false, kick: false, ban: false });
+    expect(moderationOffer(cache, GUILD, sf('4'))).toEqual({ manageRoles: false, timeOut: false, kick: false, ban: false });
+    expect(assignableRoles(cache, GUILD).map((r) => r.name)).toEqual(['Regulars']);
+
+    const asAdmin = cacheAs(sf('4'), [...people, member(sf('4'), [admins.id])]);
+    asAdmin.gateway.deliver('GUILD_ROLE_CREATE', { guild_id: GUILD, role: admins });
+    expect(moderationOffer(asAdmin.cache, GUILD, MOD)).toEqual({ manageRoles: true, timeOut: false, kick: false, ban: true });
+    expect(assignableRoles(asAdmin.cache, GUILD).map((r) => r.name)).toEqual(['Mods', 'Regulars']);
+
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    const timedOut = cacheAs(MOD, [member(MOD, [mods.id], { communication_disabled_until: '2026-06-01T12:10:00.000Z' }), member(MEMBER, [])]).cache;
+    expect(moderationOffer(timedOut, GUILD, MEMBER, now)).toEqual({ manageRoles: false, timeOut: false, kick: false, ban: false });
+    expect(moderationOffer(timedOut, GUILD, MEMBER, Date.parse('2026-06-01T12:11:00Z')).kick).toBe(true);
   });
 
   it('follows role events: created, edited and deleted roles change permissions and colors at once', () => {
