@@ -1,4 +1,4 @@
-import { ref, watchEffect } from 'vue';
+import { computed, ref, watchEffect } from 'vue';
 
 export type ThemePreference = 'light' | 'dark' | 'system';
 
@@ -10,8 +10,10 @@ media.addEventListener('change', (event) => (systemDark.value = event.matches));
 /** The user's choice, remembered per browser; "system" follows the OS setting live. */
 export const themePreference = ref<ThemePreference>((localStorage.getItem(STORAGE_KEY) as ThemePreference | null) ?? 'system');
 
+/** The theme in effect: the choice, or the OS setting for "system". */
+export const activeTheme = computed<'light' | 'dark'>(() => (themePreference.value === 'system' ? (systemDark.value ? 'dark' : 'light') : themePreference.value));
+
 watchEffect(() => {
-  const theme = themePreference.value === 'system' ? (systemDark.value ? 'dark' : 'light') : themePreference.value;
-  document.documentElement.dataset.theme = theme;
+  document.documentElement.dataset.theme = activeTheme.value;
   localStorage.setItem(STORAGE_KEY, themePreference.value);
 });

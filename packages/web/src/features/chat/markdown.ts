@@ -76,7 +76,7 @@ md.renderer.rules.mention = (tokens, index, _options, env) => {
   const escape = md.utils.escapeHtml;
   if (kind === 'everyone') return `<span class="mention">@${escape(id)}</span>`;
   if (kind === '#') return `<span class="mention" data-channel-id="${id}">#${escape(names.channel(id) ?? 'unknown-channel')}</span>`;
-  if (kind === '@&') return `<span class="mention">@${escape(names.role(id) ?? 'unknown-role')}</span>`;
+  if (kind === '@&') return `<span class="mention" data-role-id="${id}">@${escape(names.role(id) ?? 'unknown-role')}</span>`;
   // A person's mention opens their profile card (MessageItem handles the click and Enter).
   const control = isPreview(env) ? '' : ' tabindex="0" role="button"';
   return `<span class="mention" data-user-id="${id}"${control}>@${escape(names.user(id) ?? 'unknown-user')}</span>`;
@@ -93,7 +93,7 @@ md.renderer.rules.link_open = (tokens, index, options, env, self) => {
 };
 
 const ALLOWED_TAGS = ['a', 'b', 'strong', 'i', 'em', 's', 'del', 'code', 'pre', 'blockquote', 'p', 'br', 'ul', 'ol', 'li', 'h1', 'h2', 'h3', 'span'];
-const ALLOWED_ATTR = ['href', 'target', 'rel', 'class', 'tabindex', 'role', 'aria-label', 'data-user-id', 'data-channel-id'];
+const ALLOWED_ATTR = ['href', 'target', 'rel', 'class', 'tabindex', 'role', 'aria-label', 'data-user-id', 'data-channel-id', 'data-role-id'];
 
 /** Message text as safe HTML. `mentionNames` turns IDs into the names people know. */
 export function renderMarkdown(text: string, mentionNames: MentionNames): string {
