@@ -7,5 +7,19 @@ export { Emitter } from './emitter';
 export { newNonce, sendMessage, type SendMessageOptions } from './messages';
 export { permissionsInChannel, permissionsInGuild } from './permissions';
 export { routes } from '@parley/protocol';
-export { assignableRoles, canManageRole, hoistedRole, memberGroups, type MemberGroup, moderationOffer, type ModerationOffer, nameColor, outranks, roleColorHex, rolesByRank, rolesOf, timeoutEndsAt } from './roles';
+export {
+  assignableRoles,
+  canManageRole,
+  hoistedRole,
+  memberGroups,
+  type MemberGroup,
+  moderationOffer,
+  type ModerationOffer,
+  nameColor,
+  outranks,
+  roleColorHex,
+  rolesByRank,
+  rolesOf,
+  timeoutEndsAt,
+} from './roles';
 export { mentionsMe, mentionsUser } from './mentions';

@@ -112,7 +112,7 @@ describe('the role hierarchy from the cache', () => {
     expect(canManageRole(asOwner, GUILD, mods)).toBe(true);
   });
 
-  it('offers moderation by permission and rank: roles below one\'s highest, actions only on those below, nothing while timed out', () => {
+  it("offers moderation by permission and rank: roles below one's highest, actions only on those below, nothing while timed out", () => {
     const bot = role('203', 0, { name: 'Bot', managed: true });
     const admins = role('204', 3, { name: 'Admins', permissions: String(Permissions.MANAGE_ROLES | Permissions.BAN_MEMBERS) });
     const { cache, gateway } = cacheAs(MOD, [...people, member(sf('4'), [admins.id])]);

@@ -44,8 +44,7 @@ const IN_CHANNEL: Partial<Record<PermissionName, string>> = {
  * channels the text ones, voice channels the voice ones, a category both (its channels inherit).
  */
 export function channelPermissionItems(channelType: number): ChannelPermissionItem[] {
-  const names =
-    channelType === ChannelType.GUILD_VOICE ? [...GENERAL, ...VOICE] : channelType === ChannelType.GUILD_CATEGORY ? [...GENERAL, ...TEXT, ...VOICE] : [...GENERAL, ...TEXT];
+  const names = channelType === ChannelType.GUILD_VOICE ? [...GENERAL, ...VOICE] : channelType === ChannelType.GUILD_CATEGORY ? [...GENERAL, ...TEXT, ...VOICE] : [...GENERAL, ...TEXT];
   return names.map((name) => ({ name, bit: Permissions[name], label: IN_CHANNEL[name] ?? permissionLabel(name) }));
 }
 
