@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { expectAccessible } from './axe';
 import { expect, type Person, serverWith, test } from './people';
 
 /**
@@ -61,6 +62,7 @@ test('channel permissions: denying @everyone View channel hides a channel live, 
   await expect(section.getByRole('status')).toHaveText('Permissions for Staff saved.');
   // Both overwrites are listed, roles by rank with @everyone last; the saved state came back live.
   await expect(section.getByTestId('overwrite-target')).toHaveText(['Staff', '@everyone']);
+  await expectAccessible(page, 'channel permissions');
   await section.getByTestId('overwrite-target').filter({ hasText: '@everyone' }).click();
   await expect(section.getByRole('radiogroup', { name: 'View channel', exact: true }).getByRole('radio', { name: 'Deny' })).toBeChecked();
   await expect(channelLink(bob.page, 'staff')).toHaveCount(0);
@@ -123,6 +125,7 @@ test('a moderator times out, then bans a troublemaker from their profile card; t
   const tomCard = page.getByRole('dialog', { name: 'Profile of Tom' });
   await tomButton.click();
   await expect(tomCard.getByRole('button', { name: 'Kick' })).toBeVisible();
+  await expectAccessible(page, 'a profile card with moderation');
   await tomCard.getByRole('button', { name: 'Time out' }).click();
   const timeoutDialog = page.getByRole('dialog', { name: 'Time out Tom' });
   await timeoutDialog.getByRole('radio', { name: '60 seconds' }).check();
@@ -132,6 +135,7 @@ test('a moderator times out, then bans a troublemaker from their profile card; t
   // Tom's composer gives way to the notice at once; he can no longer react.
   await expect(tom.page.getByTestId('timeout-notice')).toContainText('You are timed out until');
   await expect(tom.page.getByTestId('timeout-notice')).toContainText('You can read but not send messages, react, or join calls.');
+  await expectAccessible(tom.page, 'the timeout notice');
   await expect(tom.page.getByTestId('composer')).toHaveCount(0);
   const tomsView = tom.page.getByTestId('message').filter({ hasText: 'Please keep it civil' });
   await tomsView.hover();
