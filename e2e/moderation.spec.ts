@@ -206,3 +206,29 @@ test('kicked while looking: the notice replaces the server, and no notice when l
   await expect(lee.page.getByTestId('server-icon')).toHaveCount(0);
   await expect(lee.page.getByTestId('departure-notice')).toHaveCount(0);
 });
+
+test('a timeout ends by itself: the composer comes back when its time is up, and calls stay shut until then', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const tom = await newPerson('Tom');
+  const { guildId, generalId } = await serverWith(ada, [tom], 'Clockwork');
+  // Tom's page keeps a controllable clock: the minute passes without the test waiting for it.
+  await tom.page.clock.install();
+  await tom.page.goto(`/channels/${guildId}/${generalId}`);
+  await expect(tom.page.getByTestId('composer')).toBeEnabled();
+
+  const until = new Date((await tom.page.evaluate(() => Date.now())) + 60_000).toISOString();
+  await call(ada, 'PATCH', `/guilds/${guildId}/members/${tom.id}`, { communication_disabled_until: until });
+  await expect(tom.page.getByTestId('timeout-notice')).toBeVisible();
+
+  // The voice channel offers no Join while it lasts, and says why.
+  await tom.page.getByTestId('voice-channel-link').first().click();
+  await expect(tom.page.getByTestId('call-timed-out')).toContainText('You are timed out until');
+  await expect(tom.page.getByTestId('join-call')).toHaveCount(0);
+
+  await tom.page.clock.fastForward(61_000);
+  await expect(tom.page.getByTestId('join-call')).toBeVisible();
+  await expect(tom.page.getByTestId('call-timed-out')).toHaveCount(0);
+  await tom.page.getByTestId('channel-link').filter({ hasText: 'general' }).click();
+  await expect(tom.page.getByTestId('composer')).toBeEnabled();
+  await expect(tom.page.getByTestId('timeout-notice')).toHaveCount(0);
+});
