@@ -1,6 +1,6 @@
-import { Permissions, type Snowflake } from '@parley/protocol';
+import { type Member, Permissions, type Snowflake } from '@parley/protocol';
 import { timeoutEndsAt } from '@parley/sdk';
-import { type ComputedRef, computed } from 'vue';
+import { type ComputedRef, computed, onUnmounted, ref, watchEffect } from 'vue';
 import { usePermissions } from '../chat/permissions';
 import { useRealtime } from '../realtime/store';
 
@@ -23,4 +23,22 @@ export function useMyTimeout(guildId: () => Snowflake | null): ComputedRef<Date 
 /** What a timed-out member is told where the composer (or a call's Join button) would be. */
 export function timeoutNotice(until: Date): string {
   return `You are timed out until ${until.toLocaleString()}. You can read but not send messages, react, or join calls.`;
+}
+
+/**
+ * Until when someone else is timed out, or null; turns null by itself when it ends (nothing
+ * announces the end), for as long as the component asking lives.
+ */
+export function useTimeoutOf(member: () => Pick<Member, 'communication_disabled_until'> | null | undefined): ComputedRef<Date | null> {
+  const clock = ref(Date.now());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const until = computed(() => timeoutEndsAt(member() ?? undefined, clock.value));
+  watchEffect(() => {
+    clearTimeout(timer);
+    const end = until.value?.getTime();
+    // setTimeout holds at most ~24.8 days; a longer timeout re-arms when that one fires.
+    if (end !== undefined) timer = setTimeout(() => (clock.value = Date.now()), Math.min(end - Date.now() + 50, 2 ** 31 - 1));
+  });
+  onUnmounted(() => clearTimeout(timer));
+  return until;
 }
