@@ -131,6 +131,8 @@ test('a moderator times out, then bans a troublemaker from their profile card; t
   await timeoutDialog.getByRole('radio', { name: '60 seconds' }).check();
   await timeoutDialog.getByRole('button', { name: 'Time out' }).click();
   await expect(timeoutDialog).toBeHidden();
+  // Focus comes back to where the card was opened from.
+  await expect(tomButton).toBeFocused();
 
   // Tom's composer gives way to the notice at once; he can no longer react.
   await expect(tom.page.getByTestId('timeout-notice')).toContainText('You are timed out until');
