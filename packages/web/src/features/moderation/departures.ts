@@ -33,7 +33,7 @@ export class DepartureTracker {
     return { guildId: event.id, name, reason: removed ? 'removed' : 'deleted' };
   }
 
-  /** Back in (rejoined with an invite): a later GUILD_DELETE is judged afresh. */
+  /** Back in (rejoined with an invite), or a leave that failed: a later GUILD_DELETE is judged afresh. */
   rejoined(guildId: Snowflake): void {
     this.removed.delete(guildId);
     this.leaving.delete(guildId);

@@ -35,8 +35,16 @@ export const useDepartures = defineStore('departures', () => {
   return {
     departures,
     of: (guildId: Snowflake) => departures.value.find((d) => d.guildId === guildId) ?? null,
-    /** Leaving or deleting a server yourself: no notice for it. */
-    expectLeave: (guildId: Snowflake) => tracker.expectLeave(guildId),
+    /** Leaves or deletes a server yourself (`action`): no notice for it, unless the action fails. */
+    async leaving<T>(guildId: Snowflake, action: () => Promise<T>): Promise<T> {
+      tracker.expectLeave(guildId);
+      try {
+        return await action();
+      } catch (e) {
+        tracker.rejoined(guildId);
+        throw e;
+      }
+    },
     dismiss,
   };
 });
