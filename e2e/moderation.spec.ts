@@ -179,7 +179,7 @@ test('a moderator times out, then bans a troublemaker from their profile card; t
   await expect(tom.page.getByRole('button', { name: /^Join/ })).toHaveCount(0);
 });
 
-test('kicked while looking: the notice replaces the server, and no notice when leaving on your own', async ({ newPerson }) => {
+test('roles given and taken from the card; kicked while looking: the notice replaces the server, and no notice when leaving on your own', async ({ newPerson }) => {
   const ada = await newPerson('Ada');
   const kim = await newPerson('Kim');
   const lee = await newPerson('Lee');
@@ -187,9 +187,22 @@ test('kicked while looking: the notice replaces the server, and no notice when l
   await kim.page.goto(`/channels/${guildId}/${generalId}`);
   await lee.page.goto(`/channels/${guildId}/${generalId}`);
 
+  await ada.api.post(`/guilds/${guildId}/roles`, { name: 'Helpers', color: 0xe67e22 });
   await ada.page.goto(`/channels/${guildId}/${generalId}`);
   await ada.page.getByTestId('member-list').getByTestId('member').filter({ hasText: 'Kim' }).getByRole('button').click();
-  await ada.page.getByRole('dialog', { name: 'Profile of Kim' }).getByRole('button', { name: 'Kick' }).click();
+  const kimCard = ada.page.getByRole('dialog', { name: 'Profile of Kim' });
+
+  // Roles from the card: "+" lists the roles Ada can give; × takes one back.
+  await kimCard.getByRole('button', { name: 'Add a role to Kim' }).click();
+  await kimCard.getByRole('list', { name: 'Roles you can give Kim' }).getByRole('button', { name: 'Helpers' }).click();
+  await expect(kimCard.getByTestId('role-chip')).toHaveText([/Helpers/]);
+  // Her name takes the role's orange, darkened to read on white (#e67e22 alone is under 4.5:1).
+  await expect(kimCard.getByTestId('profile-name')).not.toHaveCSS('color', 'rgb(17, 24, 39)');
+  await expect(kimCard.getByTestId('profile-name')).not.toHaveCSS('color', 'rgb(230, 126, 34)');
+  await kimCard.getByRole('button', { name: 'Remove Helpers from Kim' }).click();
+  await expect(kimCard.getByTestId('role-chip')).toHaveCount(0);
+
+  await kimCard.getByRole('button', { name: 'Kick' }).click();
   const kick = ada.page.getByRole('dialog', { name: 'Kick Kim' });
   await kick.getByLabel('Reason (optional)').fill('Cooling off');
   await kick.getByRole('button', { name: 'Kick' }).click();
