@@ -1,5 +1,6 @@
 import { ChannelType, OverwriteType, type PermissionName, type PermissionOverwrite, Permissions, type Role, type Snowflake } from '@parley/protocol';
 import { permissionLabel } from '../developer/permissionNames';
+import { TEXT_CHANNEL_PERMISSIONS, VOICE_CHANNEL_PERMISSIONS } from './roles/permissionGroups';
 
 /** One permission an overwrite can allow, leave alone (neutral) or deny in a channel. */
 export interface ChannelPermissionItem {
@@ -17,21 +18,6 @@ export interface OverwriteDraft {
 }
 
 const GENERAL: PermissionName[] = ['VIEW_CHANNEL', 'MANAGE_CHANNELS', 'MANAGE_ROLES', 'CREATE_INSTANT_INVITE'];
-const TEXT: PermissionName[] = [
-  'SEND_MESSAGES',
-  'SEND_MESSAGES_IN_THREADS',
-  'CREATE_PUBLIC_THREADS',
-  'EMBED_LINKS',
-  'ATTACH_FILES',
-  'ADD_REACTIONS',
-  'MENTION_EVERYONE',
-  'MANAGE_MESSAGES',
-  'PIN_MESSAGES',
-  'MANAGE_THREADS',
-  'READ_MESSAGE_HISTORY',
-];
-const VOICE: PermissionName[] = ['CONNECT', 'SPEAK', 'STREAM', 'MUTE_MEMBERS', 'DEAFEN_MEMBERS', 'MOVE_MEMBERS'];
-
 /** How a permission reads inside one channel (Discord's words: "Manage Channel", "Manage Permissions"). */
 const IN_CHANNEL: Partial<Record<PermissionName, string>> = {
   VIEW_CHANNEL: 'View channel',
@@ -44,7 +30,12 @@ const IN_CHANNEL: Partial<Record<PermissionName, string>> = {
  * channels the text ones, voice channels the voice ones, a category both (its channels inherit).
  */
 export function channelPermissionItems(channelType: number): ChannelPermissionItem[] {
-  const names = channelType === ChannelType.GUILD_VOICE ? [...GENERAL, ...VOICE] : channelType === ChannelType.GUILD_CATEGORY ? [...GENERAL, ...TEXT, ...VOICE] : [...GENERAL, ...TEXT];
+  const names =
+    channelType === ChannelType.GUILD_VOICE
+      ? [...GENERAL, ...VOICE_CHANNEL_PERMISSIONS]
+      : channelType === ChannelType.GUILD_CATEGORY
+        ? [...GENERAL, ...TEXT_CHANNEL_PERMISSIONS, ...VOICE_CHANNEL_PERMISSIONS]
+        : [...GENERAL, ...TEXT_CHANNEL_PERMISSIONS];
   return names.map((name) => ({ name, bit: Permissions[name], label: IN_CHANNEL[name] ?? permissionLabel(name) }));
 }
 

@@ -47,27 +47,33 @@ const DESCRIPTIONS: Record<PermissionName, string> = {
   ADMINISTRATOR: 'Members have every permission and pass every channel restriction. Grant it with care.',
 };
 
+/** What matters in text channels, in Discord's order (the role editor and channel overwrites list them so). */
+export const TEXT_CHANNEL_PERMISSIONS: PermissionName[] = [
+  'SEND_MESSAGES',
+  'SEND_MESSAGES_IN_THREADS',
+  'CREATE_PUBLIC_THREADS',
+  'EMBED_LINKS',
+  'ATTACH_FILES',
+  'ADD_REACTIONS',
+  'MENTION_EVERYONE',
+  'MANAGE_MESSAGES',
+  'PIN_MESSAGES',
+  'MANAGE_THREADS',
+  'READ_MESSAGE_HISTORY',
+];
+
+/** What matters in voice channels, in Discord's order. */
+export const VOICE_CHANNEL_PERMISSIONS: PermissionName[] = ['CONNECT', 'SPEAK', 'STREAM', 'MUTE_MEMBERS', 'DEAFEN_MEMBERS', 'MOVE_MEMBERS'];
+
 /** The switches of the role editor, grouped as Discord groups them. */
 const GROUPS: { title: string; names: PermissionName[] }[] = [
   { title: 'General server permissions', names: ['VIEW_CHANNEL', 'MANAGE_CHANNELS', 'MANAGE_ROLES', 'VIEW_AUDIT_LOG', 'MANAGE_GUILD'] },
   { title: 'Membership permissions', names: ['CREATE_INSTANT_INVITE', 'CHANGE_NICKNAME', 'MANAGE_NICKNAMES', 'KICK_MEMBERS', 'BAN_MEMBERS', 'MODERATE_MEMBERS'] },
   {
     title: 'Text channel permissions',
-    names: [
-      'SEND_MESSAGES',
-      'SEND_MESSAGES_IN_THREADS',
-      'CREATE_PUBLIC_THREADS',
-      'EMBED_LINKS',
-      'ATTACH_FILES',
-      'ADD_REACTIONS',
-      'MENTION_EVERYONE',
-      'MANAGE_MESSAGES',
-      'PIN_MESSAGES',
-      'MANAGE_THREADS',
-      'READ_MESSAGE_HISTORY',
-    ],
+    names: TEXT_CHANNEL_PERMISSIONS,
   },
-  { title: 'Voice channel permissions', names: ['CONNECT', 'SPEAK', 'STREAM', 'MUTE_MEMBERS', 'DEAFEN_MEMBERS', 'MOVE_MEMBERS'] },
+  { title: 'Voice channel permissions', names: VOICE_CHANNEL_PERMISSIONS },
   { title: 'Advanced permissions', names: ['ADMINISTRATOR'] },
 ];
 
