@@ -79,21 +79,16 @@ export interface MemberGroup {
  * Offline; each group ordered by `compare`, empty groups left out.
  */
 export function memberGroups(cache: Known, guildId: Snowflake, members: readonly Member[], isOnline: (userId: Snowflake) => boolean, compare: (a: Member, b: Member) => number): MemberGroup[] {
-  const hoisted = new Map<Snowflake, Member[]>();
-  const online: Member[] = [];
-  const offline: Member[] = [];
+  // The roles are ranked once, not per member: a list can hold a thousand people.
+  const hoistedRoles = rolesByRank(cache, guildId).filter((role) => role.hoist && role.id !== guildId);
+  const groups: MemberGroup[] = hoistedRoles.map((role) => ({ id: role.id, label: role.name, members: [] }));
+  const online: MemberGroup = { id: 'online', label: 'Online', members: [] };
+  const offline: MemberGroup = { id: 'offline', label: 'Offline', members: [] };
   for (const member of members) {
-    if (!isOnline(member.user.id)) offline.push(member);
-    else {
-      const role = hoistedRole(cache, guildId, member.user.id);
-      if (role) hoisted.set(role.id, [...(hoisted.get(role.id) ?? []), member]);
-      else online.push(member);
-    }
+    if (!isOnline(member.user.id)) offline.members.push(member);
+    else (groups[hoistedRoles.findIndex((role) => member.roles.includes(role.id))] ?? online).members.push(member);
   }
-  const groups: MemberGroup[] = rolesByRank(cache, guildId)
-    .filter((role) => hoisted.has(role.id))
-    .map((role) => ({ id: role.id, label: role.name, members: hoisted.get(role.id)! }));
-  groups.push({ id: 'online', label: 'Online', members: online }, { id: 'offline', label: 'Offline', members: offline });
+  groups.push(online, offline);
   return groups.filter((group) => group.members.length > 0).map((group) => ({ ...group, members: group.members.sort(compare) }));
 }
 
