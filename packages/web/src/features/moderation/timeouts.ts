@@ -1,8 +1,9 @@
 import { type Member, Permissions, type Snowflake } from '@parley/protocol';
 import { timeoutEndsAt } from '@parley/sdk';
-import { type ComputedRef, computed, onUnmounted, ref, watchEffect } from 'vue';
+import { type ComputedRef, computed } from 'vue';
 import { usePermissions } from '../chat/permissions';
 import { useRealtime } from '../realtime/store';
+import { timeoutClock } from './timeoutClock';
 
 /**
  * Until when the signed-in user is timed out in a server, or null: ends by itself when the
@@ -30,15 +31,6 @@ export function timeoutNotice(until: Date): string {
  * announces the end), for as long as the component asking lives.
  */
 export function useTimeoutOf(member: () => Pick<Member, 'communication_disabled_until'> | null | undefined): ComputedRef<Date | null> {
-  const clock = ref(Date.now());
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const until = computed(() => timeoutEndsAt(member() ?? undefined, clock.value));
-  watchEffect(() => {
-    clearTimeout(timer);
-    const end = until.value?.getTime();
-    // setTimeout holds at most ~24.8 days; a longer timeout re-arms when that one fires.
-    if (end !== undefined) timer = setTimeout(() => (clock.value = Date.now()), Math.min(end - Date.now() + 50, 2 ** 31 - 1));
-  });
-  onUnmounted(() => clearTimeout(timer));
-  return until;
+  const clock = timeoutClock((now) => [timeoutEndsAt(member() ?? undefined, now)]);
+  return computed(() => timeoutEndsAt(member() ?? undefined, clock.value));
 }

@@ -1,13 +1,13 @@
 import { type Member, type Snowflake, routes } from '@parley/protocol';
-import { computed, onMounted, ref } from 'vue';
-import { api, errorMessage } from '../../../api';
-import { useRealtime } from '../../realtime/store';
+import { computed, onMounted, ref, watch } from 'vue';
+import { api, errorMessage } from '../../api';
+import { useRealtime } from '../realtime/store';
 
 /** Most members one page of GET /guilds/{id}/members brings. */
 const PAGE = 1000;
 
 /**
- * A server's members for its settings screens: every member, read from the live cache (so
+ * A server's members for the member list and the settings screens: every member, read from the live cache (so
  * role changes, timeouts, joins and leaves by anyone show at once); GUILD_CREATE carries only
  * the first members, so the rest are fetched page by page into the cache on mount.
  */
@@ -37,6 +37,7 @@ export function useGuildMembers(guildId: () => Snowflake) {
     }
   }
   onMounted(load);
+  watch(guildId, load);
 
   /** Also asks the gateway for members whose name starts with what was typed (they arrive in the cache). */
   function search(query: string): void {
