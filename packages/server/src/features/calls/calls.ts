@@ -588,18 +588,19 @@ export class Calls {
  * for everyone, whatever their client says.
  */
 function flagsOf(d: VoiceStateUpdate, current: VoiceStateRow | null, permissions: bigint) {
-  const video = (permissions & Permissions.STREAM) === Permissions.STREAM;
+  const asked = {
+    self_video: (d.self_video ?? current?.self_video === 1) ? 1 : 0,
+    self_stream: (d.self_stream ?? current?.self_stream === 1) ? 1 : 0,
+  } as const;
   return {
     self_mute: d.self_mute ? 1 : 0,
     self_deaf: d.self_deaf ? 1 : 0,
-    self_video: video && (d.self_video ?? current?.self_video === 1) ? 1 : 0,
-    self_stream: video && (d.self_stream ?? current?.self_stream === 1) ? 1 : 0,
-    suppress: (permissions & Permissions.SPEAK) === Permissions.SPEAK ? 0 : 1,
+    ...voicePermissionFlags(asked, permissions),
     public_key: d.public_key === undefined ? (current?.public_key ?? null) : d.public_key,
   } as const;
 }
 
-/** What the channel's permissions change in a stored state: suppress, camera and screen (see flagsOf). */
+/** What the channel's permissions make of a participant's camera and screen, and whether they are suppressed (see flagsOf). */
 function voicePermissionFlags(state: Pick<VoiceStateRow, 'self_video' | 'self_stream'>, permissions: bigint) {
   const video = (permissions & Permissions.STREAM) === Permissions.STREAM;
   return {
