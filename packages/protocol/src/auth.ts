@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Snowflake } from './ids';
 import { Limits, line } from './limits';
+import { MfaRequiredResponse } from './mfa';
 import { defineRoute } from './route';
 import { DisplayName, Email, Password, PrivateUser, Username } from './users';
 
@@ -26,6 +27,10 @@ export type LoginBody = z.input<typeof LoginBody>;
 
 export const TokenResponse = z.object({ token: z.string(), user_id: Snowflake });
 export type TokenResponse = z.infer<typeof TokenResponse>;
+
+/** A session, or, on an account with 2FA, the ticket for the second step (Discord's shape). */
+export const LoginResponse = z.union([TokenResponse, MfaRequiredResponse]);
+export type LoginResponse = z.infer<typeof LoginResponse>;
 
 export const GuestBody = z.object({ global_name: DisplayName.optional() }).optional().describe('Optional: a display name for the guest; one is generated otherwise.');
 
@@ -71,7 +76,7 @@ export const authRoutes = {
     tag: 'Auth',
     auth: 'none',
     body: LoginBody,
-    response: TokenResponse,
+    response: LoginResponse,
   }),
   guest: defineRoute({
     method: 'POST',

@@ -109,6 +109,8 @@ export const UpdateGuildBody = z.object({
   icon: ImageDataUri.nullable().optional(),
   description: line(Limits.topicMax).nullable().optional(),
   system_channel_id: Snowflake.nullable().optional(),
+  /** Owner only: 1 requires two-factor authentication for moderation (Discord's MFA level), 0 does not. */
+  mfa_level: z.union([z.literal(0), z.literal(1)]).optional(),
 });
 
 export const MembersQuery = z.object({
@@ -146,7 +148,7 @@ export const guildRoutes = {
   update: defineRoute({
     method: 'PATCH',
     path: '/guilds/:guild_id',
-    summary: 'Rename a server, change its icon (needs Manage Server)',
+    summary: 'Rename a server, change its icon (needs Manage Server); require 2FA for moderation (owner only)',
     tag: 'Guilds',
     auth: 'user',
     requires: { guild: ['MANAGE_GUILD'] },

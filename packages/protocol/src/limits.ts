@@ -52,6 +52,10 @@ export const Limits = {
   banDeleteMessageSecondsMax: 7 * 24 * 60 * 60,
   /** Largest inbound gateway frame, in bytes: room for a call's SDP offer (calls.ts). */
   gatewayFrameMaxBytes: 32 * 1024,
+  /** A passkey's name, chosen by its owner ("Laptop", "Phone"). */
+  passkeyNameMax: 64,
+  /** One base64url field of a WebAuthn credential (an attestation object with a certificate chain fits). */
+  webauthnFieldMax: 16 * 1024,
 } as const;
 
 /**

@@ -124,17 +124,50 @@ export interface BasePermissionInput extends PermissionMember {
   ownerId: Snowflake;
   /** The guild's roles: all of them, or just @everyone (id = guildId) and the member's. Others are ignored. */
   roles: readonly { id: Snowflake; permissions: string }[];
+  /**
+   * The guild requires 2FA for moderation (mfa_level 1) and this member has none
+   * (lacksRequiredTwoFactor): the MFA_REQUIRED_PERMISSIONS are withheld. Left out: not withheld.
+   */
+  twoFactorMissing?: boolean;
 }
 
-/** Step 1, Discord's compute_base_permissions: a member's permissions across the guild. */
+/**
+ * Discord's "MFA-required" permissions: what a member cannot use in a server that requires
+ * two-factor authentication for moderation (guild mfa_level 1) until they turn 2FA on.
+ */
+export const MFA_REQUIRED_PERMISSIONS: bigint =
+  Permissions.KICK_MEMBERS |
+  Permissions.BAN_MEMBERS |
+  Permissions.ADMINISTRATOR |
+  Permissions.MANAGE_CHANNELS |
+  Permissions.MANAGE_GUILD |
+  Permissions.MANAGE_MESSAGES |
+  Permissions.MANAGE_ROLES |
+  Permissions.MANAGE_THREADS |
+  Permissions.MODERATE_MEMBERS;
+
+/** Discord's guild mfa_level: NONE, or ELEVATED (moderators need 2FA). */
+export const MfaLevel = { NONE: 0, ELEVATED: 1 } as const;
+
+/** Whether a member's MFA-required permissions are withheld: the guild requires 2FA and they have none. */
+export function lacksRequiredTwoFactor(guildMfaLevel: number, userMfaEnabled: boolean): boolean {
+  return guildMfaLevel === MfaLevel.ELEVATED && !userMfaEnabled;
+}
+
+/**
+ * Step 1, Discord's compute_base_permissions: a member's permissions across the guild. The 2FA
+ * requirement applies before ADMINISTRATOR expands to everything, and to the owner too (as in
+ * Discord), so without 2FA an administrator keeps only their roles' other permissions.
+ */
 export function computeBasePermissions(input: BasePermissionInput): bigint {
-  if (input.userId === input.ownerId) return ALL_PERMISSIONS;
+  const withheld = input.twoFactorMissing ? MFA_REQUIRED_PERMISSIONS : 0n;
+  if (input.userId === input.ownerId) return ALL_PERMISSIONS & ~withheld;
   const held = new Set<string>(input.memberRoleIds);
   let permissions = 0n;
   for (const role of input.roles) {
     if (role.id === input.guildId || held.has(role.id)) permissions |= BigInt(role.permissions);
   }
-  return withAdministrator(permissions);
+  return withAdministrator(permissions & ~withheld);
 }
 
 /**
@@ -340,6 +373,8 @@ export function permissionsInChannel(input: ChannelPermissionInput): bigint {
   const rules: ChannelRules = input.threadParent ?? input;
   let permissions = computeBasePermissions(input);
   permissions = computeOverwrites(permissions, input, rules.overwrites);
+  // An overwrite may allow what 2FA withholds (Manage Messages in one channel): withheld still.
+  if (input.twoFactorMissing) permissions &= ~MFA_REQUIRED_PERMISSIONS;
   permissions = applyImplicitPermissions(permissions, input.channelType);
   permissions = applyTimeout(permissions, input);
   return applyPrivateChannel(permissions, rules, rules.isMember);

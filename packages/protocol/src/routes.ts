@@ -7,6 +7,7 @@ import { guildRoutes } from './guilds';
 import { instanceRoutes } from './instance';
 import { inviteRoutes } from './invites';
 import { messageRoutes } from './messages';
+import { mfaRoutes } from './mfa';
 import { moderationRoutes } from './moderation';
 import { notificationRoutes } from './notifications';
 import { relationshipRoutes } from './relationships';
@@ -18,6 +19,7 @@ import { userRoutes } from './users';
 export const routes = {
   auth: authRoutes,
   users: userRoutes,
+  mfa: mfaRoutes,
   instance: instanceRoutes,
   guilds: guildRoutes,
   channels: channelRoutes,

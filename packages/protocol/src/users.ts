@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Snowflake } from './ids';
 import { AcceptedImageTypes, Limits, line, text } from './limits';
+import { MfaCode } from './mfa';
 import { defineRoute } from './route';
 
 /** Names nobody may take: they collide with mentions or impersonate the system. */
@@ -77,6 +78,8 @@ export const UpdateMeBody = z.object({
   email: Email.nullable().optional(),
   /** The current password: required to change the username, e-mail or password. */
   password: z.string().max(Limits.passwordMax).optional(),
+  /** With 2FA on, those changes also need an app code or a recovery code (Discord's `code`). */
+  code: MfaCode.optional(),
   /** Changing it signs out every other session. */
   new_password: Password.optional(),
 });

@@ -31,6 +31,8 @@ import { RegistrationInvites } from './features/instance/invites';
 import { instanceRoutes } from './features/instance/routes';
 import { InstanceSettingsStore } from './features/instance/settings';
 import { userRoutes } from './features/users/routes';
+import { mfaRoutes } from './features/mfa/routes';
+import { mfaSignInRoutes } from './features/mfa/sign-in-routes';
 import { cdnRoutes } from './files/cdn-routes';
 import { DiskFileStore } from './files/disk-file-store';
 import type { FileStore } from './files/file-store';
@@ -122,6 +124,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installHealthRoutes(app, database);
   authRoutes(app, ctx);
   userRoutes(app, ctx);
+  mfaRoutes(app, ctx);
+  mfaSignInRoutes(app, ctx);
   cdnRoutes(app, ctx.files);
   instanceRoutes(app, ctx);
   guildRoutes(app, ctx);

@@ -1,4 +1,15 @@
-import { DM_PERMISSIONS, type OverwriteLike, type PermissionName, Permissions, type RouteDef, type Snowflake, applyTimeout, computeBasePermissions, permissionsInChannel } from '@parley/protocol';
+import {
+  DM_PERMISSIONS,
+  type OverwriteLike,
+  type PermissionName,
+  Permissions,
+  type RouteDef,
+  type Snowflake,
+  applyTimeout,
+  computeBasePermissions,
+  lacksRequiredTwoFactor,
+  permissionsInChannel,
+} from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { ChannelMemberState, ChannelRow, GuildRow, MemberRow, RoleRow, Tables } from '../db/tables';
 import { isDirect, isThread } from './channel-kinds';
@@ -18,7 +29,11 @@ import { ApiError } from '../http/errors';
  *   then Parley's private channels), shared with clients so they offer what the server allows;
  * - a channel whose overwrites deny a member VIEW_CHANNEL is unknown to them: not listed, no
  *   events. A private channel is listed to whoever its overwrites let view it; its contents
- *   belong to its members (applyPrivateChannel, the last step of the same function).
+ *   belong to its members (applyPrivateChannel, the last step of the same function);
+ * - in a server that requires 2FA for moderation (mfa_level 1), a member without 2FA holds none
+ *   of Discord's MFA-required permissions (kick, ban, timeout, manage roles, channels,
+ *   messages…), owner included; asking for one of them is refused with 60003, not 50013, so
+ *   they learn what would let them (requirePermission).
  */
 
 /** A member's standing in a guild: the rows needed to decide what they may do. */
@@ -31,6 +46,10 @@ export interface GuildAccess {
   roleIds: Snowflake[];
   /** Guild-wide: roles, then the timeout. */
   permissions: bigint;
+  /** The server requires 2FA for moderation and this member has none. */
+  twoFactorMissing: boolean;
+  /** What the member would hold but for that requirement: 0 when it does not apply. */
+  twoFactorWithheld: bigint;
 }
 
 /** Loads a guild as seen by one user. Not a member: "unknown guild", revealing nothing. */
@@ -39,11 +58,12 @@ export async function guildAccess(db: Kysely<Tables>, guildId: Snowflake, userId
     .selectFrom('guilds')
     .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'guilds.id').on('members.user_id', '=', userId))
     .selectAll('guilds')
-    .select(['members.nick', 'members.joined_at', 'members.communication_disabled_until', 'members.mute', 'members.deaf'])
+    .innerJoin('users', 'users.id', 'members.user_id')
+    .select(['members.nick', 'members.joined_at', 'members.communication_disabled_until', 'members.mute', 'members.deaf', 'users.mfa_enabled'])
     .where('guilds.id', '=', guildId)
     .executeTakeFirst();
   if (!row) throw new ApiError('UNKNOWN_GUILD');
-  const { nick, joined_at, communication_disabled_until, mute, deaf, ...guild } = row;
+  const { nick, joined_at, communication_disabled_until, mute, deaf, mfa_enabled, ...guild } = row;
   const roles = await db
     .selectFrom('roles')
     .selectAll()
@@ -57,18 +77,26 @@ export async function guildAccess(db: Kysely<Tables>, guildId: Snowflake, userId
     .execute();
   const member: MemberRow = { guild_id: guildId, user_id: userId, nick, joined_at, communication_disabled_until, mute, deaf };
   const roleIds = roles.filter((r) => r.id !== guildId).map((r) => r.id);
-  return { guild, member, roles, roleIds, permissions: guildWidePermissions(guild, roles, member, roleIds, now) };
+  const twoFactorMissing = lacksRequiredTwoFactor(guild.mfa_level, mfa_enabled === 1);
+  const permissions = guildWidePermissions(guild, roles, member, roleIds, now, twoFactorMissing);
+  const twoFactorWithheld = twoFactorMissing ? guildWidePermissions(guild, roles, member, roleIds, now) & ~permissions : 0n;
+  return { guild, member, roles, roleIds, permissions, twoFactorMissing, twoFactorWithheld };
 }
 
-/** A member's permissions across the guild (Discord's base permissions, then their timeout). */
+/**
+ * A member's permissions across the guild (Discord's base permissions, then their timeout).
+ * `twoFactorMissing`: the guild requires 2FA and the member has none (lacksRequiredTwoFactor);
+ * left out where only what a member may see matters (2FA never hides anything).
+ */
 export function guildWidePermissions(
   guild: Pick<GuildRow, 'id' | 'owner_id'>,
   roles: readonly RoleRow[],
   member: Pick<MemberRow, 'user_id' | 'communication_disabled_until'>,
   roleIds: readonly Snowflake[],
   now: number,
+  twoFactorMissing = false,
 ): bigint {
-  const base = computeBasePermissions({ guildId: guild.id, ownerId: guild.owner_id, userId: member.user_id, memberRoleIds: roleIds, roles });
+  const base = computeBasePermissions({ guildId: guild.id, ownerId: guild.owner_id, userId: member.user_id, memberRoleIds: roleIds, roles, twoFactorMissing });
   return applyTimeout(base, { communicationDisabledUntil: member.communication_disabled_until, now });
 }
 
@@ -106,10 +134,19 @@ export interface Viewer {
   userId: Snowflake;
   roleIds: readonly Snowflake[];
   communicationDisabledUntil: number | null;
+  /** The guild requires 2FA for moderation and this viewer has none; left out (false) where only visibility matters. */
+  twoFactorMissing?: boolean;
 }
 
 export function viewerOf(access: GuildAccess): Viewer {
-  return { guild: access.guild, roles: access.roles, userId: access.member.user_id, roleIds: access.roleIds, communicationDisabledUntil: access.member.communication_disabled_until };
+  return {
+    guild: access.guild,
+    roles: access.roles,
+    userId: access.member.user_id,
+    roleIds: access.roleIds,
+    communicationDisabledUntil: access.member.communication_disabled_until,
+    twoFactorMissing: access.twoFactorMissing,
+  };
 }
 
 /**
@@ -126,6 +163,7 @@ export function permissionsOf(viewer: Viewer, channel: ChannelShape, parent: Cha
     roles: viewer.roles,
     channelType: channel.type,
     communicationDisabledUntil: viewer.communicationDisabledUntil,
+    twoFactorMissing: viewer.twoFactorMissing ?? false,
     now,
     ...(parent ? { threadParent: rules } : rules),
   });
@@ -142,6 +180,8 @@ export interface ChannelAccess {
   dmState: ChannelMemberState | null;
   /** Guild channels: the governing channel's overwrites (a thread's are its parent's). */
   overwrites?: OverwriteLike[];
+  /** What the viewer would hold here but for the server's 2FA requirement (see GuildAccess). */
+  twoFactorWithheld?: bigint;
 }
 
 /** The channel whose membership decides who sees a channel's contents: a thread's parent, else itself. */
@@ -174,7 +214,8 @@ export async function channelAccess(db: Kysely<Tables>, channelId: Snowflake, us
   if (!can(permissionsOf(viewer, channel, parent, channelOverwrites, true, now), 'VIEW_CHANNEL')) throw new ApiError('UNKNOWN_CHANNEL');
   const permissions = permissionsOf(viewer, channel, parent, channelOverwrites, isMember, now);
   if (isThread(channel.type) && !can(permissions, 'VIEW_CHANNEL')) throw new ApiError('UNKNOWN_CHANNEL');
-  return { channel, parent, guild, permissions, dmState: null, overwrites: channelOverwrites };
+  const twoFactorWithheld = guild.twoFactorMissing ? permissionsOf({ ...viewer, twoFactorMissing: false }, channel, parent, channelOverwrites, isMember, now) & ~permissions : 0n;
+  return { channel, parent, guild, permissions, dmState: null, overwrites: channelOverwrites, twoFactorWithheld };
 }
 
 export async function isChannelMember(db: Kysely<Tables>, channelId: Snowflake, userId: Snowflake): Promise<boolean> {
@@ -188,12 +229,16 @@ function can(permissions: bigint, name: PermissionName): boolean {
 
 /**
  * Throws unless every permission is held: without VIEW_CHANNEL "missing access" (Discord's
- * 50001, the channel's contents are not yours to know about), else "missing permissions" (50013).
+ * 50001, the channel's contents are not yours to know about); for one the member would hold
+ * but for the server's 2FA requirement, "two factor is required" (60003); else "missing
+ * permissions" (50013).
  */
-export function requirePermission(access: { permissions: bigint }, ...needed: bigint[]): void {
+export function requirePermission(access: { permissions: bigint; twoFactorWithheld?: bigint }, ...needed: bigint[]): void {
   const missing = needed.filter((permission) => (access.permissions & permission) !== permission);
   if (missing.length === 0) return;
-  throw new ApiError(missing.includes(Permissions.VIEW_CHANNEL) ? 'MISSING_ACCESS' : 'MISSING_PERMISSIONS');
+  if (missing.includes(Permissions.VIEW_CHANNEL)) throw new ApiError('MISSING_ACCESS');
+  const withheld = access.twoFactorWithheld ?? 0n;
+  throw new ApiError(missing.some((permission) => (permission & withheld) !== 0n) ? 'MFA_REQUIRED' : 'MISSING_PERMISSIONS');
 }
 
 /** For anything touching a channel's contents: VIEW_CHANNEL (50001 without it), then each other permission. */

@@ -1,5 +1,5 @@
 import { routes } from '@parley/protocol';
-import { ParleyApiError } from '@parley/sdk';
+import { ParleyApiError, sessionOf } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock';
 import { signUp, uniqueName } from '../testing/fixtures';
@@ -21,7 +21,7 @@ describe('admin create', () => {
     const password = lines.find((l) => l.startsWith('One-time password: '))!.slice('One-time password: '.length);
     expect(password).toMatch(/^[A-Za-z0-9_-]{16}$/);
 
-    const { token } = await server.client().request(routes.auth.login, { body: { login: username, password } });
+    const { token } = sessionOf(await server.client().request(routes.auth.login, { body: { login: username, password } }));
     const admin = server.client(token);
     const me = await admin.request(routes.users.getMe);
     expect(me).toMatchObject({ admin: true, password_change_required: true });
@@ -48,7 +48,7 @@ describe('other commands', () => {
     const [line] = await run('admin', 'reset-password', username);
     const password = line!.split(': ')[1]!;
     expect(await client.request(routes.users.getMe).catch((e: ParleyApiError) => e.status)).toBe(401);
-    const { token } = await server.client().request(routes.auth.login, { body: { login: username, password } });
+    const { token } = sessionOf(await server.client().request(routes.auth.login, { body: { login: username, password } }));
     expect((await server.client(token).request(routes.users.getMe)).password_change_required).toBe(true);
   });
 

@@ -36,6 +36,11 @@ export interface Tables {
   permission_overwrites: PermissionOverwritesTable;
   bans: BansTable;
   audit_log_entries: AuditLogEntriesTable;
+  totp_secrets: TotpSecretsTable;
+  recovery_codes: RecoveryCodesTable;
+  mfa_tickets: MfaTicketsTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebAuthnChallengesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -74,6 +79,8 @@ export interface UsersTable {
   bot: Generated<Flag>;
   admin: Generated<Flag>;
   password_change_required: Generated<Flag>;
+  /** An authenticator app is set up (features/mfa). */
+  mfa_enabled: Generated<Flag>;
   created_at: number;
 }
 
@@ -117,6 +124,8 @@ export interface GuildsTable {
   description: string | null;
   owner_id: Snowflake;
   system_channel_id: Snowflake | null;
+  /** 1: moderation needs 2FA (Discord's mfa_level). */
+  mfa_level: Generated<number>;
   created_at: number;
 }
 
@@ -358,4 +367,48 @@ export interface AuditLogEntriesTable {
   /** JSON: Discord's optional entry info. */
   options: string | null;
   reason: string | null;
+}
+
+export type PasskeyRow = Selectable<PasskeysTable>;
+
+export interface TotpSecretsTable {
+  user_id: Snowflake;
+  /** base32 */
+  secret: string;
+  last_step: number;
+  created_at: number;
+}
+
+export interface RecoveryCodesTable {
+  user_id: Snowflake;
+  /** SHA-256 of the normalised code. */
+  code_hash: string;
+}
+
+export interface MfaTicketsTable {
+  /** SHA-256 of the ticket. */
+  ticket_hash: string;
+  user_id: Snowflake;
+  challenge: string | null;
+  failures: Generated<number>;
+  expires_at: number;
+}
+
+export interface PasskeysTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  credential_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface WebAuthnChallengesTable {
+  challenge: string;
+  purpose: 'register' | 'sign-in';
+  user_id: Snowflake | null;
+  expires_at: number;
 }

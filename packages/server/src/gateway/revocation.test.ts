@@ -1,4 +1,5 @@
 import { GatewayCloseCode, GatewayOpcode, type Message, routes } from '@parley/protocol';
+import { sessionOf } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGuild, signUp } from '../testing/fixtures';
 import { RawGateway } from '../testing/raw-gateway';
@@ -20,7 +21,7 @@ async function listen(token: string): Promise<RawGateway> {
 
 /** A second sign-in of the same person (another device). */
 async function signInAgain(person: { username: string; password: string }): Promise<string> {
-  return (await server.client().request(routes.auth.login, { body: { login: person.username, password: person.password } })).token;
+  return sessionOf(await server.client().request(routes.auth.login, { body: { login: person.username, password: person.password } })).token;
 }
 
 describe('revoked credentials close open connections at once', () => {

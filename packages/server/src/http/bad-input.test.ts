@@ -1,4 +1,5 @@
 import { API_PREFIX, type RouteDef, routes } from '@parley/protocol';
+import { sessionOf } from '@parley/sdk';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   const username = uniqueName('admin');
   const [, line] = await runCommand(['admin', 'create', username], server.db.database, systemClock);
   const password = line!.split(': ')[1]!;
-  const { token } = await server.client().request(routes.auth.login, { body: { login: username, password } });
+  const { token } = sessionOf(await server.client().request(routes.auth.login, { body: { login: username, password } }));
   await server.client(token).request(routes.users.updateMe, { body: { password, new_password: 'admin password 1' } });
   adminToken = token;
   await server.client(token).request(routes.instance.createInvite, { body: {} });

@@ -1,4 +1,5 @@
 import { routes } from '@parley/protocol';
+import { sessionOf } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../cli/commands';
 import { systemClock } from '../../core/clock';
@@ -21,9 +22,9 @@ describe('register and login', () => {
     const me = await server.client(token).request(routes.users.getMe);
     expect(me).toMatchObject({ id: user_id, username: username.toLowerCase(), email: `${username.toLowerCase()}@example.org`, guest: false });
 
-    const byName = await server.client().request(routes.auth.login, { body: { login: username.toUpperCase(), password: 'correct horse battery' } });
+    const byName = sessionOf(await server.client().request(routes.auth.login, { body: { login: username.toUpperCase(), password: 'correct horse battery' } }));
     expect(byName.user_id).toBe(user_id);
-    const byEmail = await server.client().request(routes.auth.login, { body: { login: `${username}@EXAMPLE.org`, password: 'correct horse battery' } });
+    const byEmail = sessionOf(await server.client().request(routes.auth.login, { body: { login: `${username}@EXAMPLE.org`, password: 'correct horse battery' } }));
     expect(byEmail.user_id).toBe(user_id);
     expect(byEmail.token).not.toBe(byName.token);
   });
@@ -215,7 +216,7 @@ describe('guests', () => {
     const username = uniqueName('upgraded');
     const upgraded = await guest.request(routes.auth.upgrade, { body: { username, password: 'now permanent' } });
     expect(upgraded).toMatchObject({ id: user.id, username, guest: false, global_name: 'Wanderer', bio: 'made while a guest' });
-    const login = await server.client().request(routes.auth.login, { body: { login: username, password: 'now permanent' } });
+    const login = sessionOf(await server.client().request(routes.auth.login, { body: { login: username, password: 'now permanent' } }));
     expect(login.user_id).toBe(user.id);
     // The guest's own session stays signed in.
     expect((await guest.request(routes.users.getMe)).guest).toBe(false);
@@ -233,7 +234,7 @@ describe('guests', () => {
 describe('sessions', () => {
   it('lists one session per sign-in and revokes any of them', async () => {
     const { client, username, password } = await signUp(server);
-    const { token: phoneToken } = await server.client().request(routes.auth.login, { body: { login: username, password } });
+    const { token: phoneToken } = sessionOf(await server.client().request(routes.auth.login, { body: { login: username, password } }));
     const sessions = await client.request(routes.auth.listSessions);
     expect(sessions).toHaveLength(2);
     expect(sessions.filter((s) => s.current)).toHaveLength(1);
@@ -258,7 +259,7 @@ describe('sessions', () => {
 
   it('logs out the current session only', async () => {
     const { client, username, password } = await signUp(server);
-    const other = server.client((await server.client().request(routes.auth.login, { body: { login: username, password } })).token);
+    const other = server.client(sessionOf(await server.client().request(routes.auth.login, { body: { login: username, password } })).token);
     await client.request(routes.auth.logout);
     expect((await failure(client.request(routes.users.getMe))).status).toBe(401);
     expect((await other.request(routes.users.getMe)).username).toBe(username);

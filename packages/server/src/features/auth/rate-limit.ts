@@ -8,7 +8,13 @@ export interface AuthRateLimits {
   failedLoginsPerAccount: { points: number; seconds: number };
 }
 
-/** One password check in progress: report how it went. */
+/** An account's failure counters of one kind (see AuthRateLimiter). */
+interface AccountCounters {
+  unfamiliar: RateLimiterAbstract;
+  perKnownSource: RateLimiterAbstract;
+}
+
+/** One password (or second-factor) check in progress: report how it went. */
 export interface PasswordAttempt {
   failed(): Promise<void>;
   succeeded(): Promise<void>;
@@ -40,8 +46,9 @@ export interface PasswordAttempt {
  */
 export class AuthRateLimiter {
   private readonly perIp: RateLimiterAbstract;
-  private readonly unfamiliar: RateLimiterAbstract;
-  private readonly perKnownSource: RateLimiterAbstract;
+  private readonly passwords: AccountCounters;
+  /** Wrong second-factor codes (2FA sign-in, sensitive actions): the same rules, their own counters. */
+  private readonly secondFactors: AccountCounters;
 
   constructor(
     limits: AuthRateLimits,
@@ -49,9 +56,13 @@ export class AuthRateLimiter {
     readonly knownSources: KnownSources,
   ) {
     const perAccount = limits.failedLoginsPerAccount;
+    const counters = (prefix: string): AccountCounters => ({
+      unfamiliar: limiters({ keyPrefix: `${prefix}-account`, points: perAccount.points, duration: perAccount.seconds }),
+      perKnownSource: limiters({ keyPrefix: `${prefix}-known`, points: perAccount.points, duration: perAccount.seconds }),
+    });
     this.perIp = limiters({ keyPrefix: 'auth-ip', points: limits.authPerIp.points, duration: limits.authPerIp.seconds });
-    this.unfamiliar = limiters({ keyPrefix: 'auth-account', points: perAccount.points, duration: perAccount.seconds });
-    this.perKnownSource = limiters({ keyPrefix: 'auth-known', points: perAccount.points, duration: perAccount.seconds });
+    this.passwords = counters('auth');
+    this.secondFactors = counters('mfa');
   }
 
   /** Counts one attempt from this IP; throws 429 once over the limit. */
@@ -65,8 +76,21 @@ export class AuthRateLimiter {
    * account matched (`userId` null).
    */
   async passwordAttempt(accountKey: string, userId: Snowflake | null, source: SignInSource): Promise<PasswordAttempt> {
+    return this.attempt(this.passwords, accountKey, userId, source);
+  }
+
+  /**
+   * Before checking a second factor (an app code, a recovery code): like passwordAttempt, with
+   * counters of its own, so the owner's known devices keep working while a thief who has the
+   * password spends the unfamiliar counter guessing codes.
+   */
+  async secondFactorAttempt(userId: Snowflake, source: SignInSource): Promise<PasswordAttempt> {
+    return this.attempt(this.secondFactors, userId, userId, source);
+  }
+
+  private async attempt(counters: AccountCounters, accountKey: string, userId: Snowflake | null, source: SignInSource): Promise<PasswordAttempt> {
     const known = userId ? await this.knownSources.match(userId, source) : null;
-    const [limiter, key] = known ? [this.perKnownSource, `${accountKey}|${known}`] : [this.unfamiliar, accountKey];
+    const [limiter, key] = known ? [counters.perKnownSource, `${accountKey}|${known}`] : [counters.unfamiliar, accountKey];
     const state = await limiter.get(key);
     if (state && state.remainingPoints <= 0) throw asRateLimited(state);
     return {

@@ -5,6 +5,7 @@ import { uniqueViolationColumn } from '../../db/errors';
 import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
+import { startSecondFactor } from '../mfa/sign-in';
 import { publishProfileChange } from '../users/profile-events';
 import { assertAvailable, findUserByLogin, uniqueFieldError } from '../users/queries';
 import { toPrivateUser } from '../users/serialize';
@@ -63,6 +64,8 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       throw fieldError('login', 'INVALID_LOGIN', 'Login or password is invalid.');
     }
     await attempt.succeeded();
+    // With 2FA, a correct password earns a ticket for the second step, not a session yet.
+    if (user.mfa_enabled) return startSecondFactor(ctx, user, request);
     const token = await sessions.create(db, user.id, clientOf(request));
     await knownSources.remember(db, user.id, request, reply);
     return { token, user_id: user.id };
@@ -85,6 +88,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       bot: 0,
       admin: 0,
       password_change_required: 0,
+      mfa_enabled: 0,
       created_at: ctx.clock.now(),
     };
     // A generated name can clash with an existing one; a few retries make failure practically impossible.

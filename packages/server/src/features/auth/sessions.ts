@@ -40,6 +40,16 @@ export class Sessions {
   }
 
   /**
+   * Gives a session a new token (the old one stops working at once) and returns it, as Discord
+   * does when 2FA is turned on or off. The session itself, and its gateway connections, stay.
+   */
+  async rotate(db: Kysely<Tables>, sessionId: Snowflake): Promise<string> {
+    const token = newToken();
+    await db.updateTable('sessions').set({ token_hash: hashToken(token) }).where('id', '=', sessionId).execute();
+    return token;
+  }
+
+  /**
    * The caller behind an Authorization header: `<token>` for people's sessions, `Bot <token>`
    * for bots. Bearer tokens (OAuth2) are not issued yet, so they are refused like bad ones.
    */

@@ -45,7 +45,7 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
       dm_key: null,
       created_at: now,
     });
-    const guild: GuildRow = { id: guildId, name: body.name, icon, description: null, owner_id: auth.user.id, system_channel_id: general, created_at: now };
+    const guild: GuildRow = { id: guildId, name: body.name, icon, description: null, owner_id: auth.user.id, system_channel_id: general, mfa_level: 0, created_at: now };
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('guilds').values(guild).execute();
       // @everyone has the guild's own ID, as in Discord.
@@ -86,18 +86,24 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!inGuild) throw fieldError('system_channel_id', 'BASE_TYPE_INVALID', 'Must be a text channel of this server');
     }
     const old = access.guild;
+    if (body.mfa_level !== undefined && body.mfa_level !== old.mfa_level) {
+      // Discord's rules: only the owner sets it, and only with 2FA of their own to turn it on.
+      if (old.owner_id !== auth.user.id) throw fieldError('mfa_level', 'BASE_TYPE_INVALID', 'Only the server owner can change the two-factor requirement.');
+      if (body.mfa_level === 1 && !auth.user.mfa_enabled) throw fieldError('mfa_level', 'MFA_REQUIRED_FOR_OWNER', 'Turn on two-factor authentication for your own account first.');
+    }
     let icon = old.icon;
     if (body.icon !== undefined) icon = body.icon === null ? null : await storeSquareImage(ctx.files, 'icons', old.id, decodeDataUri(body.icon));
     const changes = {
       ...(body.name !== undefined && { name: body.name }),
       ...(body.description !== undefined && { description: body.description }),
       ...(body.system_channel_id !== undefined && { system_channel_id: body.system_channel_id }),
+      ...(body.mfa_level !== undefined && body.mfa_level !== old.mfa_level && { mfa_level: body.mfa_level }),
       ...(icon !== old.icon && { icon }),
     };
     if (Object.keys(changes).length) {
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('guilds').set(changes).where('id', '=', old.id).execute();
-        const audit = changesBetween(old, { ...old, ...changes }, ['name', 'description', 'system_channel_id', 'icon']);
+        const audit = changesBetween(old, { ...old, ...changes }, ['name', 'description', 'system_channel_id', 'icon', 'mfa_level']);
         // Discord calls the icon's key icon_hash.
         for (const change of audit) if (change.key === 'icon') change.key = 'icon_hash';
         if (audit.length) await recordAudit(ctx, trx, { guildId: old.id, userId: auth.user.id, action: AuditLogEvent.GUILD_UPDATE, targetId: old.id, changes: audit, reason: auditReason(request) });

@@ -34,7 +34,7 @@ export function toGuild(row: GuildRow, roles: RoleRow[]): Guild {
     verification_level: 0,
     default_message_notifications: 1,
     explicit_content_filter: 0,
-    mfa_level: 0,
+    mfa_level: row.mfa_level,
     nsfw_level: 0,
     premium_tier: 0,
     preferred_locale: 'en-US',

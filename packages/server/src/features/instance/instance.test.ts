@@ -1,5 +1,5 @@
 import { routes } from '@parley/protocol';
-import { ParleyApiError, type RestClient } from '@parley/sdk';
+import { ParleyApiError, type RestClient, sessionOf } from '@parley/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../cli/commands';
 import { claimInviteIfRequired } from '../auth/registration';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   const username = uniqueName('admin');
   const [, passwordLine] = await runCommand(['admin', 'create', username], server.db.database, { now: () => now });
   const password = passwordLine!.replace('One-time password: ', '');
-  const { token } = await server.client().request(routes.auth.login, { body: { login: username, password } });
+  const { token } = sessionOf(await server.client().request(routes.auth.login, { body: { login: username, password } }));
   admin = server.client(token);
   await admin.request(routes.users.updateMe, { body: { password, new_password: 'admin chosen password' } });
 });

@@ -5,7 +5,8 @@ import type { AppContext } from '../../context';
 import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
-import { hashPassword, verifyPassword } from '../auth/passwords';
+import { hashPassword } from '../auth/passwords';
+import { confirmIdentity } from '../mfa/reauth';
 import { type SignInSource, sourceOf } from '../auth/sign-in-sources';
 import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
 import { publishProfileChange } from './profile-events';
@@ -74,12 +75,12 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
  * - with a one-time password, the only change allowed is choosing a new password;
  * - guests take a username, e-mail and password only by upgrading (which applies sign-up policy);
  * - bots rename themselves freely (their token is the credential) but have no e-mail or password;
- * - username, e-mail and password changes need the current password, and wrong guesses count
- *   towards the same limits as failed logins from where the request comes (auth/rate-limit.ts).
+ * - username, e-mail and password changes need the current password, and with 2FA on a second
+ *   factor too (mfa/reauth.ts: the one check of every sensitive action).
  */
 async function checkSensitiveChanges(ctx: AppContext, user: UserRow, body: ProfileChanges, requireEmail: boolean, source: SignInSource): Promise<void> {
   const changing = Object.keys(body).filter((key) => body[key as keyof ProfileChanges] !== undefined);
-  if (user.password_change_required && (body.new_password === undefined || changing.some((k) => k !== 'password' && k !== 'new_password'))) {
+  if (user.password_change_required && (body.new_password === undefined || changing.some((k) => k !== 'password' && k !== 'new_password' && k !== 'code'))) {
     throw new ApiError('PASSWORD_CHANGE_REQUIRED');
   }
   if (user.guest) {
@@ -96,12 +97,6 @@ async function checkSensitiveChanges(ctx: AppContext, user: UserRow, body: Profi
   if (body.email === null && requireEmail) {
     throw fieldError('email', 'EMAIL_REQUIRED', 'An e-mail address is required on this instance.');
   }
-  const needsPassword = (body.username !== undefined && body.username !== user.username) || (body.email !== undefined && body.email !== user.email) || body.new_password !== undefined;
-  if (!needsPassword) return;
-  if (!body.password) throw fieldError('password', 'PASSWORD_REQUIRED', 'Enter your current password to change this.');
-  const attempt = await ctx.authLimiter.passwordAttempt(user.id, user.id, source);
-  if (!(await verifyPassword(user.password_hash, body.password))) {
-    await attempt.failed();
-    throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
-  }
+  const sensitive = (body.username !== undefined && body.username !== user.username) || (body.email !== undefined && body.email !== user.email) || body.new_password !== undefined;
+  if (sensitive) await confirmIdentity(ctx, user, body, source, 'password');
 }

@@ -24,7 +24,7 @@ export function toPrivateUser(row: UserRow): PrivateUser {
     ...toUser(row),
     email: row.email,
     verified: row.email_verified === 1,
-    mfa_enabled: false,
+    mfa_enabled: row.mfa_enabled === 1,
     flags: 0,
     admin: row.admin === 1,
     password_change_required: row.password_change_required === 1,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sessionOf } from '@parley/sdk';
 import http from 'node:http';
 import { routes } from '@parley/protocol';
 import sharp from 'sharp';
@@ -132,7 +133,7 @@ describe('one-time passwords', () => {
 describe('password change', () => {
   it('signs out every other session and keeps this one', async () => {
     const { client, username, password } = await signUp(server);
-    const laptop = server.client((await server.client().request(routes.auth.login, { body: { login: username, password } })).token);
+    const laptop = server.client(sessionOf(await server.client().request(routes.auth.login, { body: { login: username, password } })).token);
     await client.request(routes.users.updateMe, { body: { password, new_password: 'a brand new secret' } });
     expect((await failure(laptop.request(routes.users.getMe))).status).toBe(401);
     expect((await client.request(routes.users.getMe)).username).toBe(username);
