@@ -84,7 +84,10 @@ export type RegenerateCodesBody = z.input<typeof RegenerateCodesBody>;
 
 export const BackupCodesResponse = z.object({ backup_codes: z.array(BackupCode) });
 
-const Base64Url = z.string().max(Limits.webauthnFieldMax).regex(/^[A-Za-z0-9_-]*$/, 'Must be base64url');
+const Base64Url = z
+  .string()
+  .max(Limits.webauthnFieldMax)
+  .regex(/^[A-Za-z0-9_-]*$/, 'Must be base64url');
 
 /** The JSON of a `navigator.credentials.create()` result (what @simplewebauthn/browser returns). */
 export const RegistrationCredential = z.object({
@@ -157,7 +160,7 @@ export const MfaRequiredResponse = z.object({
 });
 export type MfaRequiredResponse = z.infer<typeof MfaRequiredResponse>;
 
-const Ticket = z.string().min(1).max(128);
+const Ticket = line(128, 1);
 
 export const MfaTotpBody = z.object({ ticket: Ticket, code: MfaCode });
 export type MfaTotpBody = z.input<typeof MfaTotpBody>;

@@ -84,6 +84,14 @@ export class GatewayClient extends Emitter<GatewayEvents> {
     this.WebSocketImpl = impl;
   }
 
+  /**
+   * The session's token changed (turning 2FA on or off rotates it): the open connection stays,
+   * and the next resume or identify sends the new one.
+   */
+  setToken(token: string): void {
+    this.options.token = token;
+  }
+
   /** Connects and resolves with READY (rejects if the server refuses for good first). */
   connect(): Promise<Ready> {
     const ready = new Promise<Ready>((resolve, reject) => {

@@ -1,13 +1,4 @@
-import {
-  type AuthenticationCredential,
-  type LoginBody,
-  type LoginResponse,
-  type MfaRequiredResponse,
-  type Snowflake,
-  type TokenResponse,
-  type WebAuthnOptions,
-  routes,
-} from '@parley/protocol';
+import { type AuthenticationCredential, type LoginBody, type LoginResponse, type MfaRequiredResponse, type Snowflake, type TokenResponse, type WebAuthnOptions, routes } from '@parley/protocol';
 import { ParleyApiError } from './errors';
 import type { RestClient } from './rest';
 

@@ -1,7 +1,6 @@
 import { routes } from '@parley/protocol';
 import { Secret, TOTP } from 'otpauth';
 import type { Person } from './fixtures';
-import type { TestServer } from './server';
 
 /** A new random TOTP secret, as an authenticator app would receive it (base32). */
 export function newTotpSecret(): string {
@@ -28,7 +27,7 @@ export class SteppingClock {
 }
 
 /** Turns on TOTP for `person` (their client then carries the rotated token). */
-export async function enableTotp(server: TestServer, person: Person, clock: SteppingClock) {
+export async function enableTotp(person: Person, clock: SteppingClock) {
   const secret = newTotpSecret();
   const result = await person.client.request(routes.mfa.enableTotp, { body: { secret, code: totpCode(secret, clock.now()), password: person.password } });
   person.client.token = result.token;

@@ -45,7 +45,11 @@ export class Sessions {
    */
   async rotate(db: Kysely<Tables>, sessionId: Snowflake): Promise<string> {
     const token = newToken();
-    await db.updateTable('sessions').set({ token_hash: hashToken(token) }).where('id', '=', sessionId).execute();
+    await db
+      .updateTable('sessions')
+      .set({ token_hash: hashToken(token) })
+      .where('id', '=', sessionId)
+      .execute();
     return token;
   }
 

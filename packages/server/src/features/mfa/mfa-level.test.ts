@@ -46,7 +46,7 @@ describe('guild mfa_level', () => {
     const { owner, guild, members } = await makeGuild(server, { members: 1 });
     const [manager] = members as [Person];
     await giveRole(owner, guild.id, manager, String(Permissions.MANAGE_GUILD));
-    await enableTotp(server, manager, clock);
+    await enableTotp(manager, clock);
     const before = await snapshot();
     const withoutOwn2fa = await failure(owner.client.request(routes.guilds.update, { params: { guild_id: guild.id }, body: { mfa_level: 1 } }));
     expect(withoutOwn2fa.problems[0]).toMatchObject({ path: ['mfa_level'], code: 'MFA_REQUIRED_FOR_OWNER' });
@@ -56,7 +56,7 @@ describe('guild mfa_level', () => {
     expect(badLevel.problems[0]?.path).toEqual(['mfa_level']);
     expect(await snapshot()).toBe(before);
 
-    await enableTotp(server, owner, clock);
+    await enableTotp(owner, clock);
     expect((await owner.client.request(routes.guilds.update, { params: { guild_id: guild.id }, body: { mfa_level: 1 } })).mfa_level).toBe(1);
     expect((await manager.client.request(routes.guilds.get, { params: { guild_id: guild.id } })).mfa_level).toBe(1);
     const log = await owner.client.request(routes.auditLog.list, { params: { guild_id: guild.id } });
@@ -74,7 +74,7 @@ describe('guild mfa_level', () => {
     await owner.client.request(routes.roles.reorder, { params: { guild_id: guild.id }, body: [{ id: low.id, position: 1 }] });
     const byTarget = await target.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'one' } });
     const byTarget2 = await target.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'two' } });
-    await enableTotp(server, owner, clock);
+    await enableTotp(owner, clock);
     await owner.client.request(routes.guilds.update, { params: { guild_id: guild.id }, body: { mfa_level: 1 } });
 
     const g = guild.id;
@@ -86,7 +86,12 @@ describe('guild mfa_level', () => {
       { name: "change someone's roles", def: routes.roles.addToMember, params: { guild_id: g, user_id: t, role_id: low.id } },
       { name: 'create a role', def: routes.roles.create, params: { guild_id: g }, body: { name: 'New' } },
       { name: 'edit a role', def: routes.roles.update, params: { guild_id: g, role_id: low.id }, body: { name: 'Renamed' } },
-      { name: 'edit an overwrite', def: routes.moderation.editOverwrite, params: { channel_id: general.id, overwrite_id: low.id }, body: { type: 0, allow: '0', deny: String(Permissions.SEND_MESSAGES) } },
+      {
+        name: 'edit an overwrite',
+        def: routes.moderation.editOverwrite,
+        params: { channel_id: general.id, overwrite_id: low.id },
+        body: { type: 0, allow: '0', deny: String(Permissions.SEND_MESSAGES) },
+      },
       { name: 'bulk delete', def: routes.moderation.bulkDelete, params: { channel_id: general.id }, body: { messages: [byTarget.id, byTarget2.id] } },
       { name: "delete someone else's message", def: routes.messages.delete, params: { channel_id: general.id, message_id: byTarget.id } },
       { name: 'create a channel', def: routes.channels.create, params: { guild_id: g }, body: { name: 'new', type: ChannelType.GUILD_TEXT } },
@@ -108,7 +113,7 @@ describe('guild mfa_level', () => {
     expect([plain.statusCode, plain.json<{ code: number }>().code]).toEqual([403, 50013]);
 
     // With 2FA, the same moderator acts.
-    await enableTotp(server, moderator, clock);
+    await enableTotp(moderator, clock);
     await moderator.client.request(routes.messages.delete, { params: { channel_id: general.id, message_id: byTarget.id } });
     await moderator.client.request(routes.moderation.updateMember, {
       params: { guild_id: g, user_id: t as Snowflake },

@@ -19,7 +19,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const db = () => server.db.database.db;
-const passkeyRows = (userId: string) => db().selectFrom('passkeys').selectAll().where('user_id', '=', userId as Snowflake).execute();
+const passkeyRows = (userId: string) =>
+  db()
+    .selectFrom('passkeys')
+    .selectAll()
+    .where('user_id', '=', userId as Snowflake)
+    .execute();
 
 /** Registers a passkey for `person` made by `authenticator`. */
 async function register(person: Person, authenticator: SoftAuthenticator, name = 'Laptop') {
@@ -131,7 +136,7 @@ describe('passkeys', () => {
   it('answers the second step of a password sign-in on an account with 2FA', async () => {
     const person = await signUp(server);
     const authenticator = new SoftAuthenticator(server.url);
-    const { secret } = await enableTotp(server, person, clock);
+    const { secret } = await enableTotp(person, clock);
     // With 2FA on, a code stands in for the password when adding a passkey.
     const options = await person.client.request(routes.mfa.passkeyRegistrationOptions, { body: { code: totpCode(secret, clock.now()) } });
     await person.client.request(routes.mfa.addPasskey, { body: { name: 'Key', credential: authenticator.create(options) } });

@@ -37,7 +37,12 @@ export async function findTicket(db: Kysely<Tables>, ticket: string, now: number
 /** Counts a wrong second factor against the ticket; its last allowed failure throws it away. */
 export async function ticketFailed(db: Kysely<Tables>, ticket: MfaTicket): Promise<void> {
   if (ticket.failures + 1 >= TICKET_MAX_FAILURES) await db.deleteFrom('mfa_tickets').where('ticket_hash', '=', ticket.ticket_hash).execute();
-  else await db.updateTable('mfa_tickets').set({ failures: ticket.failures + 1 }).where('ticket_hash', '=', ticket.ticket_hash).execute();
+  else
+    await db
+      .updateTable('mfa_tickets')
+      .set({ failures: ticket.failures + 1 })
+      .where('ticket_hash', '=', ticket.ticket_hash)
+      .execute();
 }
 
 /** Uses the ticket up. Of two requests racing with it, the one that deletes it wins; the other gets the ticket error. */

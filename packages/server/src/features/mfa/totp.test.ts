@@ -18,8 +18,20 @@ const db = () => server.db.database.db;
 /** What a refused 2FA request must leave alone, as one comparable value. */
 async function snapshot(userId: string): Promise<string> {
   const tables: (keyof Tables)[] = ['totp_secrets', 'recovery_codes', 'sessions', 'mfa_tickets', 'passkeys'];
-  const rows = await Promise.all(tables.map((t) => db().selectFrom(t).selectAll().where('user_id', '=', userId as Snowflake).execute()));
-  const user = await db().selectFrom('users').selectAll().where('id', '=', userId as Snowflake).executeTakeFirstOrThrow();
+  const rows = await Promise.all(
+    tables.map((t) =>
+      db()
+        .selectFrom(t)
+        .selectAll()
+        .where('user_id', '=', userId as Snowflake)
+        .execute(),
+    ),
+  );
+  const user = await db()
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', userId as Snowflake)
+    .executeTakeFirstOrThrow();
   return JSON.stringify([user, rows]);
 }
 
@@ -67,7 +79,11 @@ describe('turning TOTP on', () => {
     expect((await failure(server.client(oldToken).request(routes.users.getMe))).status).toBe(401);
     expect(await server.client(result.token).request(routes.users.getMe)).toMatchObject({ id: person.userId, mfa_enabled: true });
     // The codes are stored hashed: none appears in the database.
-    const stored = await db().selectFrom('recovery_codes').select('code_hash').where('user_id', '=', person.userId as Snowflake).execute();
+    const stored = await db()
+      .selectFrom('recovery_codes')
+      .select('code_hash')
+      .where('user_id', '=', person.userId as Snowflake)
+      .execute();
     expect(stored).toHaveLength(10);
     for (const c of result.backup_codes) expect(JSON.stringify(stored)).not.toContain(c.code.replace('-', ''));
     // Other tabs learn it live.
@@ -83,12 +99,22 @@ describe('turning TOTP on', () => {
 describe('signing in with TOTP', () => {
   it('answers the password with a ticket (no session yet), then the code with a session; a ticket and a code serve once', async () => {
     const person = await signUp(server);
-    const { secret } = await enableTotp(server, person, clock);
-    const sessionsBefore = await db().selectFrom('sessions').select('id').where('user_id', '=', person.userId as Snowflake).execute();
+    const { secret } = await enableTotp(person, clock);
+    const sessionsBefore = await db()
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', person.userId as Snowflake)
+      .execute();
     const answer = await passwordStep(person);
     expect(answer).toMatchObject({ mfa: true, totp: true, webauthn: null, backup: true, sms: false, ticket: expect.any(String) });
     expect(answer).not.toHaveProperty('token');
-    expect(await db().selectFrom('sessions').select('id').where('user_id', '=', person.userId as Snowflake).execute()).toHaveLength(sessionsBefore.length);
+    expect(
+      await db()
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', person.userId as Snowflake)
+        .execute(),
+    ).toHaveLength(sessionsBefore.length);
 
     const wrong = await failure(server.client().request(routes.mfa.loginTotp, { body: { ticket: answer.ticket, code: totpCode(secret, clock.now() - 10 * 60_000) } }));
     expect(wrong.problems[0]).toMatchObject({ path: ['code'], code: 'MFA_CODE_INVALID' });
@@ -111,7 +137,7 @@ describe('signing in with TOTP', () => {
 
   it('accepts a recovery code once (any case, with or without the dash), then never again', async () => {
     const person = await signUp(server);
-    const { backupCodes } = await enableTotp(server, person, clock);
+    const { backupCodes } = await enableTotp(person, clock);
     const [first] = backupCodes as [string];
     const one = await passwordStep(person);
     const typed = first.toUpperCase().replace('-', ' ');
@@ -119,12 +145,18 @@ describe('signing in with TOTP', () => {
     const two = await passwordStep(person);
     const spent = await failure(server.client().request(routes.mfa.loginTotp, { body: { ticket: two.ticket, code: first } }));
     expect(spent.problems[0]).toMatchObject({ path: ['code'], code: 'MFA_CODE_INVALID' });
-    expect(await db().selectFrom('recovery_codes').select('code_hash').where('user_id', '=', person.userId as Snowflake).execute()).toHaveLength(9);
+    expect(
+      await db()
+        .selectFrom('recovery_codes')
+        .select('code_hash')
+        .where('user_id', '=', person.userId as Snowflake)
+        .execute(),
+    ).toHaveLength(9);
   });
 
   it('lets a ticket expire after 5 minutes, and throws it away after 5 wrong codes', async () => {
     const person = await signUp(server);
-    const { secret } = await enableTotp(server, person, clock);
+    const { secret } = await enableTotp(person, clock);
     const stale = await passwordStep(person);
     clock.at += 5 * 60_000 + 1;
     const expired = await failure(server.client().request(routes.mfa.loginTotp, { body: { ticket: stale.ticket, code: totpCode(secret, clock.now()) } }));
@@ -159,7 +191,7 @@ describe('signing in with TOTP', () => {
     try {
       // Signed up (and so known) from 127.0.0.1, where the SDK calls come from.
       const person = await signUp(limited);
-      const { secret } = await enableTotp(limited, person, limitedClock);
+      const { secret } = await enableTotp(person, limitedClock);
       const inject = (url: string, payload: object, ip: string) => limited.app.inject({ method: 'POST', url: `/api/v10${url}`, payload, remoteAddress: ip });
       const ticketFrom = async (ip: string) => (await inject('/auth/login', { login: person.username, password: person.password }, ip)).json<{ ticket: string }>().ticket;
       // A thief who has the password guesses codes from elsewhere, over several tickets.
@@ -189,7 +221,7 @@ async function passwordStep2(on: TestServer, person: Person): Promise<string> {
 describe('sensitive actions with 2FA on', () => {
   it('turning 2FA off needs a code: a wrong one changes nothing, a recovery code does it', async () => {
     const person = await signUp(server);
-    const { backupCodes } = await enableTotp(server, person, clock);
+    const { backupCodes } = await enableTotp(person, clock);
     const before = await snapshot(person.userId);
     for (const [body, field, code] of [
       [{}, 'code', 'BASE_TYPE_REQUIRED'],
@@ -203,8 +235,20 @@ describe('sensitive actions with 2FA on', () => {
     const { token } = await person.client.request(routes.mfa.disableTotp, { body: { code: backupCodes[3]! } });
     person.client.token = token;
     expect((await person.client.request(routes.users.getMe)).mfa_enabled).toBe(false);
-    expect(await db().selectFrom('recovery_codes').select('code_hash').where('user_id', '=', person.userId as Snowflake).execute()).toHaveLength(0);
-    expect(await db().selectFrom('totp_secrets').select('user_id').where('user_id', '=', person.userId as Snowflake).execute()).toHaveLength(0);
+    expect(
+      await db()
+        .selectFrom('recovery_codes')
+        .select('code_hash')
+        .where('user_id', '=', person.userId as Snowflake)
+        .execute(),
+    ).toHaveLength(0);
+    expect(
+      await db()
+        .selectFrom('totp_secrets')
+        .select('user_id')
+        .where('user_id', '=', person.userId as Snowflake)
+        .execute(),
+    ).toHaveLength(0);
     // A plain password sign-in again.
     const answer = await server.client().request(routes.auth.login, { body: { login: person.username, password: person.password } });
     expect(isMfaRequired(answer)).toBe(false);
@@ -215,7 +259,7 @@ describe('sensitive actions with 2FA on', () => {
 
   it('regenerating recovery codes needs the password or a code, and the old codes die', async () => {
     const person = await signUp(server);
-    const { secret, backupCodes } = await enableTotp(server, person, clock);
+    const { secret, backupCodes } = await enableTotp(person, clock);
     const before = await snapshot(person.userId);
     const missing = await failure(person.client.request(routes.mfa.regenerateCodes, { body: { regenerate: true } }));
     expect(missing.problems[0]).toMatchObject({ path: ['password'], code: 'PASSWORD_REQUIRED' });
@@ -238,7 +282,7 @@ describe('sensitive actions with 2FA on', () => {
 
   it('changing the password or e-mail needs the password and, with 2FA on, a code as well', async () => {
     const person = await signUp(server);
-    const { secret } = await enableTotp(server, person, clock);
+    const { secret } = await enableTotp(person, clock);
     const before = await snapshot(person.userId);
     const noCode = await failure(person.client.request(routes.users.updateMe, { body: { password: person.password, new_password: 'a brand new secret' } }));
     expect(noCode.problems[0]).toMatchObject({ path: ['code'], code: 'MFA_CODE_REQUIRED' });

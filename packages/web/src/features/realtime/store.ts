@@ -39,6 +39,11 @@ export const useRealtime = defineStore('realtime', () => {
     await client.connect();
   }
 
+  /** The token was rotated (2FA turned on or off): later resumes use the new one. */
+  function setToken(token: string): void {
+    gateway?.setToken(token);
+  }
+
   function disconnect(): void {
     gateway?.close();
     gateway = null;
@@ -79,5 +84,5 @@ export const useRealtime = defineStore('realtime', () => {
   const me = computed(() => cache.value?.user ?? null);
   const presenceOf = (userId: Snowflake) => cache.value?.presences.get(userId) ?? 'offline';
 
-  return { state, cache, status, me, reconnecting, connect, disconnect, setStatus, requestMembers, updateVoiceState, sendRtcSignal, sessionId, on, presenceOf };
+  return { state, cache, status, me, reconnecting, connect, disconnect, setToken, setStatus, requestMembers, updateVoiceState, sendRtcSignal, sessionId, on, presenceOf };
 });

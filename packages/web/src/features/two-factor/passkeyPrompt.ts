@@ -1,0 +1,35 @@
+import type { AuthenticationCredential, RegistrationCredential, WebAuthnOptions } from '@parley/protocol';
+
+/*
+ * The browser's passkey prompts, through @simplewebauthn/browser (loaded on first use: the
+ * sign-in screen and settings need it, the chat screen does not). A closed or timed-out prompt
+ * becomes a sentence a person can act on.
+ */
+
+export class PasskeyCancelled extends Error {
+  constructor() {
+    super('The passkey prompt was closed or timed out. Try again when ready.');
+    this.name = 'PasskeyCancelled';
+  }
+}
+
+function explain(error: unknown): never {
+  if (error instanceof Error && (error.name === 'NotAllowedError' || error.name === 'AbortError')) throw new PasskeyCancelled();
+  if (error instanceof Error && error.name === 'InvalidStateError') throw new Error('This passkey is already registered to your account.');
+  throw error;
+}
+
+/** Whether this browser can use passkeys at all. */
+export const passkeysSupported = (): boolean => typeof window !== 'undefined' && typeof window.PublicKeyCredential === 'function';
+
+/** navigator.credentials.get() for the server's options: what SignInFlow asks for. */
+export async function askForPasskey(options: WebAuthnOptions): Promise<AuthenticationCredential> {
+  const { startAuthentication } = await import('@simplewebauthn/browser');
+  return (await startAuthentication({ optionsJSON: options as never }).catch(explain)) as AuthenticationCredential;
+}
+
+/** navigator.credentials.create() for the server's registration options. */
+export async function createPasskey(options: WebAuthnOptions): Promise<RegistrationCredential> {
+  const { startRegistration } = await import('@simplewebauthn/browser');
+  return (await startRegistration({ optionsJSON: options as never }).catch(explain)) as RegistrationCredential;
+}
