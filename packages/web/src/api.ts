@@ -19,8 +19,14 @@ const FRIENDLIER: Partial<Record<number, string>> = {
   10020: 'That device is already signed out.',
 };
 
+/** An error whose message is already a sentence a person can act on (a passkey prompt closed, say). */
+export class UserFacingError extends Error {
+  override name = 'UserFacingError';
+}
+
 /** A sentence a person can act on, for any error a call can throw. */
 export function errorMessage(error: unknown): string {
+  if (error instanceof UserFacingError) return error.message;
   if (error instanceof ParleyApiError) {
     if (error.status === 429 && error.retryAfter) return `Too many attempts. Try again in ${Math.ceil(error.retryAfter)} seconds.`;
     return error.problems[0]?.message ?? FRIENDLIER[error.code] ?? error.message;

@@ -40,6 +40,9 @@ export interface PasswordAttempt {
  *   device known. It does not clear the unfamiliar counter: the owner signing in says nothing
  *   about the guesses others are making.
  *
+ * - Wrong second factors (features/mfa) follow the same rule in counters of their own
+ *   (secondFactorAttempt), so a thief with the password cannot lock the owner out either.
+ *
  * Unknown logins (no such account) are counted as unfamiliar under the login text.
  * Counters come from the limiter factory: per process on one node, shared in Redis across
  * nodes; known sources are in the database.

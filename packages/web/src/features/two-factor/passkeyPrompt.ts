@@ -1,4 +1,5 @@
 import type { AuthenticationCredential, RegistrationCredential, WebAuthnOptions } from '@parley/protocol';
+import { UserFacingError } from '../../api';
 
 /*
  * The browser's passkey prompts, through @simplewebauthn/browser (loaded on first use: the
@@ -6,16 +7,9 @@ import type { AuthenticationCredential, RegistrationCredential, WebAuthnOptions 
  * becomes a sentence a person can act on.
  */
 
-export class PasskeyCancelled extends Error {
-  constructor() {
-    super('The passkey prompt was closed or timed out. Try again when ready.');
-    this.name = 'PasskeyCancelled';
-  }
-}
-
 function explain(error: unknown): never {
-  if (error instanceof Error && (error.name === 'NotAllowedError' || error.name === 'AbortError')) throw new PasskeyCancelled();
-  if (error instanceof Error && error.name === 'InvalidStateError') throw new Error('This passkey is already registered to your account.');
+  if (error instanceof Error && (error.name === 'NotAllowedError' || error.name === 'AbortError')) throw new UserFacingError('The passkey prompt was closed or timed out. Try again when ready.');
+  if (error instanceof Error && error.name === 'InvalidStateError') throw new UserFacingError('This passkey is already registered to your account.');
   throw error;
 }
 
