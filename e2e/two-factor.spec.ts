@@ -1,5 +1,5 @@
 import { type Page } from '@playwright/test';
-import { Secret, TOTP } from 'otpauth';
+import { createHmac } from 'node:crypto';
 import { expect, test } from './fixtures';
 import { PASSWORD, logInViaUi, signUpViaUi } from './helpers';
 
@@ -9,9 +9,24 @@ import { PASSWORD, logInViaUi, signUpViaUi } from './helpers';
  * Chromium's virtual authenticator (CDP WebAuthn).
  */
 
-/** The code an authenticator app shows for `secret`, `stepsAhead` 30-second steps from now. */
+/** RFC 4648 base32, as authenticator apps read the key. */
+function fromBase32(text: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const char of text) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  return Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
+}
+
+/**
+ * The code an authenticator app shows for `secret`, `stepsAhead` 30-second steps from now:
+ * RFC 6238 written out here (HMAC-SHA1, dynamic truncation), independent of the server's library.
+ */
 function appCode(secret: string, stepsAhead = 0): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp: Date.now() + stepsAhead * 30_000 });
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000) + stepsAhead));
+  const hmac = createHmac('sha1', fromBase32(secret)).update(counter).digest();
+  const offset = hmac[hmac.length - 1]! & 0xf;
+  return String((hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
 /** Turns on TOTP from Settings → My account; returns the key and the recovery codes shown once. */
@@ -95,7 +110,7 @@ test.describe('passkeys', () => {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
     });
 
-    await signUpViaUi(page, { displayName: 'Key Holder' });
+    const username = await signUpViaUi(page, { displayName: 'Key Holder' });
     await page.goto('/settings/account');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     const add = page.getByRole('dialog', { name: 'Add a passkey' });
@@ -119,5 +134,12 @@ test.describe('passkeys', () => {
     await expect(page.getByTestId('welcome-name')).toHaveText('Key Holder');
     await page.goto('/settings/account');
     await expect(page.getByTestId('passkey')).toContainText('last used');
+
+    // With an authenticator app turned on, the passkey also answers the second step of a password sign-in.
+    await enableFromSettings(page);
+    await signOut(page);
+    await logInViaUi(page, username);
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expect(page.getByTestId('welcome-name')).toHaveText('Key Holder');
   });
 });

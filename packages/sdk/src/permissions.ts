@@ -1,4 +1,14 @@
-import { type Channel, ChannelType, DM_CHANNEL_TYPES, DM_PERMISSIONS, type Snowflake, applyTimeout, computeBasePermissions, permissionsInChannel as computeInChannel } from '@parley/protocol';
+import {
+  type Channel,
+  ChannelType,
+  DM_CHANNEL_TYPES,
+  DM_PERMISSIONS,
+  type Snowflake,
+  applyTimeout,
+  computeBasePermissions,
+  lacksRequiredTwoFactor,
+  permissionsInChannel as computeInChannel,
+} from '@parley/protocol';
 import type { CacheState } from './cache';
 
 /** A cache, or its state (what a UI holds reactively). */
@@ -9,6 +19,8 @@ export type Known = Pick<CacheState, 'user' | 'guilds' | 'members' | 'channels'>
  * (protocol/permissions.ts: roles, overwrites, implicit permissions, timeout, private
  * channels), so a client offers exactly what the server will allow. The server still decides.
  * `now` judges a timeout; a UI re-asks when the timeout ends (see timeoutEndsAt in roles.ts).
+ * A server that requires 2FA for moderation withholds those permissions until the user has it
+ * (USER_UPDATE and GUILD_UPDATE keep both sides of that current).
  */
 
 /** The signed-in user's permissions across a guild (0 when it is not in the cache). */
@@ -17,7 +29,8 @@ export function permissionsInGuild(cache: Known, guildId: Snowflake, now: number
   const guild = cache.guilds.get(guildId);
   if (!me || !guild) return 0n;
   const member = cache.members.get(guildId)?.get(me.id);
-  const base = computeBasePermissions({ guildId, userId: me.id, ownerId: guild.owner_id, memberRoleIds: member?.roles ?? [], roles: guild.roles });
+  const twoFactorMissing = lacksRequiredTwoFactor(guild.mfa_level, me.mfa_enabled);
+  const base = computeBasePermissions({ guildId, userId: me.id, ownerId: guild.owner_id, memberRoleIds: member?.roles ?? [], roles: guild.roles, twoFactorMissing });
   return applyTimeout(base, { communicationDisabledUntil: member?.communication_disabled_until, now });
 }
 
@@ -41,6 +54,7 @@ export function permissionsInChannel(cache: Known, channel: Channel, now: number
     roles: guild.roles,
     channelType: channel.type,
     communicationDisabledUntil: member?.communication_disabled_until,
+    twoFactorMissing: lacksRequiredTwoFactor(guild.mfa_level, me.mfa_enabled),
     now,
     ...(thread ? { threadParent: rules } : rules),
   });

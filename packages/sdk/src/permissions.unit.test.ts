@@ -29,6 +29,15 @@ describe('permissions from the cache', () => {
     expect(permissionsInChannel(insider, thread) & Permissions.SEND_MESSAGES).toBe(Permissions.SEND_MESSAGES);
   });
 
+  it('withholds moderation from a user without 2FA where the server requires it, as the server does', () => {
+    const strict = { ...guild, mfa_level: 1 } as Guild;
+    const ownerCache = (mfa_enabled: boolean) => ({ ...cacheFor('2', [channel({})]), user: { id: sf('2'), mfa_enabled } as PrivateUser, guilds: new Map([[guild.id, strict]]) });
+    expect(permissionsInGuild(ownerCache(false), guild.id) & Permissions.KICK_MEMBERS).toBe(0n);
+    expect(permissionsInChannel(ownerCache(false), channel({})) & Permissions.MANAGE_MESSAGES).toBe(0n);
+    expect(permissionsInChannel(ownerCache(false), channel({})) & Permissions.SEND_MESSAGES).toBe(Permissions.SEND_MESSAGES);
+    expect(permissionsInGuild(ownerCache(true), guild.id) & Permissions.KICK_MEMBERS).toBe(Permissions.KICK_MEMBERS);
+  });
+
   it('lets DM recipients talk but not moderate', () => {
     const dm = { id: sf('40'), type: ChannelType.DM } as Channel;
     const inDm = permissionsInChannel(cacheFor('3'), dm);

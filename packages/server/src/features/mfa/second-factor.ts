@@ -13,7 +13,7 @@ import { totpStep } from './totp';
  * its time step must come after the last accepted one, recorded by a conditional update so two
  * requests racing with the same code cannot both pass.
  */
-export async function verifySecondFactor(db: Kysely<Tables>, userId: Snowflake, code: string, now: number): Promise<boolean> {
+async function verifySecondFactor(db: Kysely<Tables>, userId: Snowflake, code: string, now: number): Promise<boolean> {
   if (!isTotpCode(code)) return consumeRecoveryCode(db, userId, code);
   const row = await db.selectFrom('totp_secrets').select(['secret', 'last_step']).where('user_id', '=', userId).executeTakeFirst();
   if (!row) return false;

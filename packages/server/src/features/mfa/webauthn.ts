@@ -136,7 +136,7 @@ export async function secondFactorOptions(rp: RelyingParty, passkeys: readonly P
 
 /**
  * Checks an assertion made with `passkey` for `challenge`; returns the authenticator's new
- * signature counter. `userVerified`: a passkey alone must have checked its owner (PIN,
+ * signature counter. `requireUserVerification`: a passkey alone must have checked its owner (PIN,
  * biometrics); as a second factor, possession is enough.
  */
 export async function verifyAssertion(
