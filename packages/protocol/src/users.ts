@@ -52,6 +52,8 @@ export type User = z.infer<typeof User>;
 export const PrivateUser = User.extend({
   email: z.string().nullable(),
   verified: z.boolean(),
+  /** A new address waiting for its confirmation link to be followed; `email` stays until then. */
+  pending_email: z.string().nullable(),
   mfa_enabled: z.boolean(),
   flags: z.number().int(),
   /** Instance administrator. */

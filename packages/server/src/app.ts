@@ -9,6 +9,8 @@ import { SnowflakeGenerator } from './core/snowflake';
 import type { Database } from './db/database';
 import { applicationRoutes } from './features/applications/routes';
 import { authRoutes } from './features/auth/routes';
+import { Mailer } from './features/email/mailer';
+import { emailRoutes } from './features/email/routes';
 import { Calls } from './features/calls/calls';
 import { callRoutes } from './features/calls/routes';
 import { iceRoutes } from './features/calls/ice-routes';
@@ -103,6 +105,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log,
     events,
     presence,
+    mailer: config.mail ? new Mailer(config.mail.smtpUrl, config.mail.from, app.log.child({ subsystem: 'mail' })) : null,
   };
   const calls = new Calls(base, config.calls, app.log.child({ subsystem: 'calls' }));
   const ctx: AppContext = { ...base, calls };
@@ -121,6 +124,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await installOpenApi(app);
   installHealthRoutes(app, database);
   authRoutes(app, ctx);
+  emailRoutes(app, ctx);
   userRoutes(app, ctx);
   cdnRoutes(app, ctx.files);
   instanceRoutes(app, ctx);
@@ -161,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preClose', () => gateway.close());
   app.addHook('onClose', async () => {
     await calls.close();
+    await ctx.mailer?.close();
     await log.close();
     await presence.close();
     await shared?.close();

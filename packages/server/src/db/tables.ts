@@ -36,6 +36,7 @@ export interface Tables {
   permission_overwrites: PermissionOverwritesTable;
   bans: BansTable;
   audit_log_entries: AuditLogEntriesTable;
+  email_tokens: EmailTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -65,6 +66,8 @@ export interface UsersTable {
   /** Lowercase; unique when set. */
   email: string | null;
   email_verified: Generated<Flag>;
+  /** A new address waiting for its confirmation link; `email` stays until it is followed. */
+  pending_email: Generated<string | null>;
   /** argon2id PHC string; null for guests. */
   password_hash: string | null;
   avatar: string | null;
@@ -75,6 +78,20 @@ export interface UsersTable {
   admin: Generated<Flag>;
   password_change_required: Generated<Flag>;
   created_at: number;
+}
+
+export type EmailTokenPurpose = 'verify' | 'reset';
+
+/** A mailed link's token (features/mail/links.ts): hashed, single-use, expiring. */
+export interface EmailTokensTable {
+  /** SHA-256 of the token, hex. */
+  token_hash: string;
+  user_id: Snowflake;
+  purpose: EmailTokenPurpose;
+  /** The address the link was sent to (for `verify`, the one it confirms). */
+  email: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface SessionsTable {

@@ -24,6 +24,7 @@ export function toPrivateUser(row: UserRow): PrivateUser {
     ...toUser(row),
     email: row.email,
     verified: row.email_verified === 1,
+    pending_email: row.pending_email,
     mfa_enabled: false,
     flags: 0,
     admin: row.admin === 1,
