@@ -25,7 +25,8 @@ export class TestMailServer {
     readonly port: number,
   ) {}
 
-  static async start(): Promise<TestMailServer> {
+  /** Listens on 127.0.0.1, on `port` (0: any free one). */
+  static async start(port = 0): Promise<TestMailServer> {
     let self: TestMailServer | null = null;
     const server = new SMTPServer({
       secure: false,
@@ -55,7 +56,7 @@ export class TestMailServer {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(port, '127.0.0.1', () => resolve());
     });
     self = new TestMailServer(server, (server.server.address() as AddressInfo).port);
     return self;
