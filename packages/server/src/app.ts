@@ -9,6 +9,8 @@ import { SnowflakeGenerator } from './core/snowflake';
 import type { Database } from './db/database';
 import { applicationRoutes } from './features/applications/routes';
 import { authRoutes } from './features/auth/routes';
+import { accountRoutes } from './features/accounts/routes';
+import { startAccountSweeper, sweepAccounts } from './features/accounts/sweeper';
 import { Mailer } from './features/email/mailer';
 import { emailRoutes } from './features/email/routes';
 import { Calls } from './features/calls/calls';
@@ -54,6 +56,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The WebSocket gateway sharing this server's port. */
     gateway: Gateway;
+    /** Erases accounts and ends sessions whose time is up now (the hourly sweep; tests call it instead of waiting). */
+    sweepAccounts: () => ReturnType<typeof sweepAccounts>;
   }
 }
 
@@ -88,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const log = shared?.log ?? new MemoryEventLog(clock, { windowMs: config.gateway.resumeWindowMs, maxEntries: config.gateway.maxLogEntries });
   const presence = shared?.presence ?? new MemoryPresenceStore();
   const events = new EventPublisher(log);
-  const sessions = new Sessions(database.db, clock, ids, events);
+  const sessions = new Sessions(database.db, clock, ids, events, config.accounts.sessionIdleMs);
   const limiters = shared?.limiters ?? memoryLimiters;
   const base: Omit<AppContext, 'calls'> = {
     config,
@@ -125,6 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installHealthRoutes(app, database);
   authRoutes(app, ctx);
   emailRoutes(app, ctx);
+  accountRoutes(app, ctx);
   userRoutes(app, ctx);
   cdnRoutes(app, ctx.files);
   instanceRoutes(app, ctx);
@@ -162,8 +167,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   gateway.attach(app.server);
   app.decorate('gateway', gateway);
   calls.start();
+  const stopSweeper = startAccountSweeper(ctx, app.log.child({ subsystem: 'accounts' }));
+  app.decorate('sweepAccounts', () => sweepAccounts(ctx));
   app.addHook('preClose', () => gateway.close());
   app.addHook('onClose', async () => {
+    await stopSweeper();
     await calls.close();
     await ctx.mailer?.close();
     await log.close();

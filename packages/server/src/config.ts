@@ -26,6 +26,8 @@ function iceUrls(schemes: string[]) {
     .default([]);
 }
 
+const DAY_MS = 24 * 3600_000;
+
 /** Every setting Parley reads from the environment, with its default. Documented in the README. */
 const EnvSchema = z
   .object({
@@ -121,6 +123,12 @@ const EnvSchema = z
       .min(60)
       .max(7 * 24 * 3600)
       .default(12 * 3600),
+    /** An account its owner asked to delete is erased after this many days (signing in before then can cancel it). */
+    ACCOUNT_DELETION_GRACE_DAYS: z.coerce.number().min(0).max(365).default(14),
+    /** A sign-in session unused this many days is signed out. */
+    SESSION_IDLE_DAYS: z.coerce.number().min(1).max(3650).default(30),
+    /** A guest who never chose a password and was not seen for this many days is removed (their messages stay, as a former guest's). */
+    GUEST_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
     /** Outgoing mail (password reset, address confirmation): smtp://user:pass@host:port or smtps://…; unset: no mail. */
     SMTP_URL: z
       .string()
@@ -175,6 +183,11 @@ export function parseConfig(env: Record<string, string | undefined>) {
       maxBufferedBytes: e.GATEWAY_MAX_BUFFERED_BYTES,
     },
     mail: e.SMTP_URL ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM!, publicUrl: e.PUBLIC_URL!.replace(/\/$/, '') } : null,
+    accounts: {
+      deletionGraceMs: e.ACCOUNT_DELETION_GRACE_DAYS * DAY_MS,
+      sessionIdleMs: e.SESSION_IDLE_DAYS * DAY_MS,
+      guestRetentionMs: e.GUEST_RETENTION_DAYS * DAY_MS,
+    },
     passwordReset: { ttlMs: e.PASSWORD_RESET_TTL_MINUTES * 60_000, rateLimit: e.PASSWORD_RESET_RATE_LIMIT },
     messageRateLimit: e.MESSAGE_RATE_LIMIT,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,

@@ -68,6 +68,10 @@ export interface UsersTable {
   email_verified: Generated<Flag>;
   /** A new address waiting for its confirmation link; `email` stays until it is followed. */
   pending_email: Generated<string | null>;
+  /** Erased at this time unless cancelled (features/accounts). */
+  deletion_scheduled_at: Generated<number | null>;
+  /** Erased: the row only keeps its messages' author ("Deleted user", "Former guest"). */
+  deleted_at: Generated<number | null>;
   /** argon2id PHC string; null for guests. */
   password_hash: string | null;
   avatar: string | null;

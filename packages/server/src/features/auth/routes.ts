@@ -80,6 +80,8 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       email: null,
       email_verified: 0,
       pending_email: null,
+      deletion_scheduled_at: null,
+      deleted_at: null,
       password_hash: null,
       avatar: null,
       bio: '',

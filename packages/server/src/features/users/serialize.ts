@@ -28,6 +28,7 @@ export function toPrivateUser(row: UserRow): PrivateUser {
     mfa_enabled: false,
     flags: 0,
     admin: row.admin === 1,
+    deletion_scheduled_at: row.deletion_scheduled_at === null ? null : new Date(row.deletion_scheduled_at).toISOString(),
     password_change_required: row.password_change_required === 1,
     created_at: new Date(row.created_at).toISOString(),
   };
