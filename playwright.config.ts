@@ -6,6 +6,10 @@ import { defineConfig } from '@playwright/test';
  */
 const port = Number(process.env.E2E_PORT ?? 18_080);
 const dataDir = '.test-output/e2e-data';
+/** The journeys' SMTP server (e2e/mail-catcher.ts), and where specs ask it for mail. */
+const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 18_025);
+const mailPort = Number(process.env.E2E_MAIL_PORT ?? 18_026);
+process.env.E2E_MAIL_URL = `http://127.0.0.1:${mailPort}`;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -28,12 +32,31 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
   },
-  webServer: {
-    command: `rm -rf ${dataDir} && node packages/server/dist/main.js`,
-    url: `http://127.0.0.1:${port}/readyz`,
-    // Tests fill channels with long histories through the API, faster than people type.
-    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_RATE_LIMIT_IP: '1000/60', MESSAGE_RATE_LIMIT: '1000/10' },
-    reuseExistingServer: false,
-    timeout: 30_000,
-  },
+  webServer: [
+    {
+      command: 'npx tsx e2e/mail-catcher.ts',
+      url: `http://127.0.0.1:${mailPort}/health`,
+      env: { E2E_SMTP_PORT: String(smtpPort), E2E_MAIL_PORT: String(mailPort) },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `rm -rf ${dataDir} && node packages/server/dist/main.js`,
+      url: `http://127.0.0.1:${port}/readyz`,
+      // Tests fill channels with long histories through the API, faster than people type.
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        AUTH_RATE_LIMIT_IP: '1000/60',
+        MESSAGE_RATE_LIMIT: '1000/10',
+        SMTP_URL: `smtp://parley:secret@127.0.0.1:${smtpPort}`,
+        MAIL_FROM: 'Parley <parley@e2e.test>',
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+      },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+  ],
 });

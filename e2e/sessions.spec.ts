@@ -19,8 +19,9 @@ test('see both devices and sign the other one out', async ({ browser }) => {
   await other.getByRole('button', { name: /Sign out/ }).click();
   await expect(sessions).toHaveCount(1);
 
-  // The phone's token is dead: its next load lands on the login page.
-  await phonePage.reload();
+  // The phone is sent to the sign-in page at once (its gateway closed with 4004), and its token is dead.
+  await expect(phonePage).toHaveURL(/\/login/);
+  await phonePage.goto('/channels/@me');
   await expect(phonePage).toHaveURL(/\/login/);
 
   await laptop.close();

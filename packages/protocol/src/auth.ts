@@ -46,6 +46,19 @@ export const UpgradeBody = z.object({
 });
 export type UpgradeBody = z.input<typeof UpgradeBody>;
 
+/** "Forgot password": the username or e-mail address of the account. */
+export const ForgotPasswordBody = z.object({ login: LoginBody.shape.login });
+export type ForgotPasswordBody = z.input<typeof ForgotPasswordBody>;
+
+/** The token from a mailed link: 43 base64url characters (32 random bytes). */
+const EmailToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Not a link this server sent');
+
+export const ResetPasswordBody = z.object({ token: EmailToken, password: Password });
+export type ResetPasswordBody = z.input<typeof ResetPasswordBody>;
+
+export const VerifyEmailBody = z.object({ token: EmailToken });
+export type VerifyEmailBody = z.input<typeof VerifyEmailBody>;
+
 /** One signed-in device or browser. */
 export const Session = z.object({
   id: Snowflake,
@@ -105,6 +118,42 @@ export const authRoutes = {
     response: null,
     allowedBeforePasswordChange: true,
   }),
+  forgotPassword: defineRoute({
+    method: 'POST',
+    path: '/auth/forgot',
+    summary: 'Mail a single-use password reset link (valid 30 minutes) to the account, if there is one: the answer is the same either way',
+    tag: 'Auth',
+    auth: 'none',
+    body: ForgotPasswordBody,
+    response: null,
+  }),
+  resetPassword: defineRoute({
+    method: 'POST',
+    path: '/auth/reset',
+    summary: "Set a new password with a reset link's token; signs out every session",
+    tag: 'Auth',
+    auth: 'none',
+    body: ResetPasswordBody,
+    response: null,
+  }),
+  verifyEmail: defineRoute({
+    method: 'POST',
+    path: '/auth/verify',
+    summary: 'Confirm an e-mail address with the token of the mailed link (a changed address replaces the old one only now)',
+    tag: 'Auth',
+    auth: 'none',
+    body: VerifyEmailBody,
+    response: PrivateUser,
+  }),
+  resendVerification: defineRoute({
+    method: 'POST',
+    path: '/auth/verify/resend',
+    summary: 'Mail the confirmation link for your e-mail address (or the new address waiting to replace it) again',
+    tag: 'Auth',
+    auth: 'person',
+    response: null,
+    allowedUnverified: true,
+  }),
   listSessions: defineRoute({
     method: 'GET',
     path: '/auth/sessions',
@@ -112,6 +161,7 @@ export const authRoutes = {
     tag: 'Auth',
     auth: 'person',
     response: z.array(Session),
+    allowedUnverified: true,
   }),
   revokeSession: defineRoute({
     method: 'DELETE',
@@ -121,5 +171,6 @@ export const authRoutes = {
     auth: 'person',
     params: z.object({ session_id: Snowflake }),
     response: null,
+    allowedUnverified: true,
   }),
 };

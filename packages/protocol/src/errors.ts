@@ -57,6 +57,11 @@ export const ApiErrors = {
   ATTACHMENT_TOO_LARGE: { code: 90009, status: 413, message: 'A file is larger than this server accepts.' },
   UNKNOWN_ROUTE: { code: 0, status: 404, message: '404: Not Found' },
   UNSUPPORTED_MEDIA_TYPE: { code: 90415, status: 415, message: 'Unsupported content type' },
+  MAIL_NOT_CONFIGURED: { code: 90011, status: 503, message: 'This server cannot send e-mail. Ask its operator to reset your password.' },
+  INVALID_EMAIL_TOKEN: { code: 90012, status: 400, message: 'This link is invalid or has expired. Ask for a new one.' },
+  EMAIL_VERIFICATION_REQUIRED: { code: 90013, status: 403, message: 'Confirm your e-mail address before continuing: follow the link we sent you.' },
+  NO_EMAIL: { code: 90014, status: 400, message: 'This account has no e-mail address to confirm.' },
+  OWNS_GUILDS: { code: 40011, status: 400, message: 'You must transfer ownership of any owned servers before deleting your account.' },
   NOT_READY: { code: 90503, status: 503, message: 'The server is not ready (database unreachable).' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 

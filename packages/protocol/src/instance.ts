@@ -15,6 +15,8 @@ export const InstanceSettings = z.object({
   registration_mode: RegistrationMode,
   guests_enabled: z.boolean(),
   require_email: z.boolean(),
+  /** Accounts must confirm their e-mail address before using anything but their own settings (needs mail). */
+  require_verified_email: z.boolean(),
 });
 export type InstanceSettings = z.infer<typeof InstanceSettings>;
 
@@ -23,11 +25,14 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   registration_mode: 'open',
   guests_enabled: true,
   require_email: false,
+  require_verified_email: false,
 };
 
 /** What a client needs to know before anyone signs in. */
 export const InstanceInfo = InstanceSettings.extend({
   version: z.string(),
+  /** Whether this server sends e-mail (SMTP_URL): password reset and address confirmation need it. */
+  mail_enabled: z.boolean(),
   limits: z.object({
     username_min: z.number(),
     username_max: z.number(),

@@ -41,6 +41,11 @@ export interface RouteDef {
   /** Still callable by a user who must change their password first (e.g. to change it). */
   allowedBeforePasswordChange?: boolean;
   /**
+   * Still callable by a user whose e-mail address is not confirmed yet, on an instance that
+   * requires it (routes allowed before a password change are allowed here too).
+   */
+  allowedUnverified?: boolean;
+  /**
    * What the caller must be allowed before the handler runs, decided by the server's access
    * module: in the channel named by `:channel_id`, or in the server named by `:guild_id`. A
    * channel or server the caller may not know about is "unknown" (10003/10004); without

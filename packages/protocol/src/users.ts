@@ -53,10 +53,14 @@ export type User = z.infer<typeof User>;
 export const PrivateUser = User.extend({
   email: z.string().nullable(),
   verified: z.boolean(),
+  /** A new address waiting for its confirmation link to be followed; `email` stays until then. */
+  pending_email: z.string().nullable(),
   mfa_enabled: z.boolean(),
   flags: z.number().int(),
   /** Instance administrator. */
   admin: z.boolean(),
+  /** When the account will be erased, if its owner asked for that (cancel before then by signing in). */
+  deletion_scheduled_at: z.iso.datetime().nullable(),
   /** Set for accounts created with a one-time password: every other route refuses until changed. */
   password_change_required: z.boolean(),
   created_at: z.iso.datetime(),
@@ -87,6 +91,18 @@ export type UpdateMeBody = z.input<typeof UpdateMeBody>;
 
 const UserIdParams = z.object({ user_id: Snowflake });
 
+/** Asking to delete your account: the password (guests have none, and send nothing). */
+export const DeleteAccountBody = z.object({
+  password: z.string().max(Limits.passwordMax).optional(),
+  /** With 2FA on, an app code or a recovery code as well. */
+  code: MfaCode.optional(),
+});
+export type DeleteAccountBody = z.input<typeof DeleteAccountBody>;
+
+/** Where to download your data: a link that works for a few minutes, without the Authorization header. */
+export const DataExportLink = z.object({ url: z.string(), expires_at: z.iso.datetime() });
+export type DataExportLink = z.infer<typeof DataExportLink>;
+
 export const userRoutes = {
   getMe: defineRoute({
     method: 'GET',
@@ -107,6 +123,34 @@ export const userRoutes = {
     bodyLimit: Limits.imageBodyMaxBytes,
     response: PrivateUser,
     allowedBeforePasswordChange: true,
+  }),
+  deleteMe: defineRoute({
+    method: 'POST',
+    path: '/users/@me/delete',
+    summary: 'Schedule the deletion of your account (signs out everywhere); sign in again before the grace period ends to cancel it',
+    tag: 'Users',
+    auth: 'person',
+    body: DeleteAccountBody,
+    response: null,
+    allowedUnverified: true,
+  }),
+  cancelDeletion: defineRoute({
+    method: 'POST',
+    path: '/users/@me/delete/cancel',
+    summary: 'Keep your account: cancels a scheduled deletion',
+    tag: 'Users',
+    auth: 'person',
+    response: PrivateUser,
+    allowedUnverified: true,
+  }),
+  exportData: defineRoute({
+    method: 'POST',
+    path: '/users/@me/export',
+    summary: 'A download link for a ZIP archive of your data: profile, servers, messages (DMs included) and the files you sent',
+    tag: 'Users',
+    auth: 'person',
+    response: DataExportLink,
+    allowedUnverified: true,
   }),
   uploadAvatar: defineRoute({
     method: 'PUT',

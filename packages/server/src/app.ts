@@ -9,6 +9,10 @@ import { SnowflakeGenerator } from './core/snowflake';
 import type { Database } from './db/database';
 import { applicationRoutes } from './features/applications/routes';
 import { authRoutes } from './features/auth/routes';
+import { accountRoutes } from './features/accounts/routes';
+import { startAccountSweeper, sweepAccounts } from './features/accounts/sweeper';
+import { Mailer } from './features/email/mailer';
+import { emailRoutes } from './features/email/routes';
 import { Calls } from './features/calls/calls';
 import { callRoutes } from './features/calls/routes';
 import { iceRoutes } from './features/calls/ice-routes';
@@ -54,6 +58,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The WebSocket gateway sharing this server's port. */
     gateway: Gateway;
+    /** Erases accounts and ends sessions whose time is up now (the hourly sweep; tests call it instead of waiting). */
+    sweepAccounts: () => ReturnType<typeof sweepAccounts>;
   }
 }
 
@@ -88,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const log = shared?.log ?? new MemoryEventLog(clock, { windowMs: config.gateway.resumeWindowMs, maxEntries: config.gateway.maxLogEntries });
   const presence = shared?.presence ?? new MemoryPresenceStore();
   const events = new EventPublisher(log);
-  const sessions = new Sessions(database.db, clock, ids, events);
+  const sessions = new Sessions(database.db, clock, ids, events, config.accounts.sessionIdleMs);
   const limiters = shared?.limiters ?? memoryLimiters;
   const base: Omit<AppContext, 'calls'> = {
     config,
@@ -105,6 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log,
     events,
     presence,
+    mailer: config.mail ? new Mailer(config.mail.smtpUrl, config.mail.from, app.log.child({ subsystem: 'mail' })) : null,
   };
   const calls = new Calls(base, config.calls, app.log.child({ subsystem: 'calls' }));
   const ctx: AppContext = { ...base, calls };
@@ -123,6 +130,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await installOpenApi(app);
   installHealthRoutes(app, database);
   authRoutes(app, ctx);
+  emailRoutes(app, ctx);
+  accountRoutes(app, ctx);
   userRoutes(app, ctx);
   mfaRoutes(app, ctx);
   mfaSignInRoutes(app, ctx);
@@ -162,9 +171,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   gateway.attach(app.server);
   app.decorate('gateway', gateway);
   calls.start();
+  const stopSweeper = startAccountSweeper(ctx, app.log.child({ subsystem: 'accounts' }));
+  app.decorate('sweepAccounts', () => sweepAccounts(ctx));
   app.addHook('preClose', () => gateway.close());
   app.addHook('onClose', async () => {
+    await stopSweeper();
     await calls.close();
+    await ctx.mailer?.close();
     await log.close();
     await presence.close();
     await shared?.close();

@@ -26,6 +26,8 @@ function iceUrls(schemes: string[]) {
     .default([]);
 }
 
+const DAY_MS = 24 * 3600_000;
+
 /** Every setting Parley reads from the environment, with its default. Documented in the README. */
 const EnvSchema = z
   .object({
@@ -121,8 +123,34 @@ const EnvSchema = z
       .min(60)
       .max(7 * 24 * 3600)
       .default(12 * 3600),
+    /** An account its owner asked to delete is erased after this many days (signing in before then can cancel it). */
+    ACCOUNT_DELETION_GRACE_DAYS: z.coerce.number().min(0).max(365).default(14),
+    /** A sign-in session unused this many days is signed out. */
+    SESSION_IDLE_DAYS: z.coerce.number().min(1).max(3650).default(30),
+    /** A guest who never chose a password and was not seen for this many days is removed (their messages stay, as a former guest's). */
+    GUEST_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
+    /** Outgoing mail (password reset, address confirmation): smtp://user:pass@host:port or smtps://…; unset: no mail. */
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/[^\s]+$/, 'Must be an smtp:// or smtps:// URL')
+      .optional(),
+    /** The sender of Parley's mail: `Parley <parley@example.org>` or a bare address. */
+    MAIL_FROM: z.string().trim().min(3).max(320).optional(),
+    /** Reset links work this long. */
+    PASSWORD_RESET_TTL_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 60)
+      .default(30),
+    /** "Forgot password" requests per address, and per client IP: `requests/seconds`. */
+    PASSWORD_RESET_RATE_LIMIT: rate.default({ points: 3, seconds: 3600 }),
   })
-  .refine((e) => e.TURN_URLS.length === 0 || e.TURN_SECRET, { path: ['TURN_SECRET'], message: 'Required when TURN_URLS is set' });
+  .refine((e) => e.TURN_URLS.length === 0 || e.TURN_SECRET, { path: ['TURN_SECRET'], message: 'Required when TURN_URLS is set' })
+  // Links in mail must point at the real server: built from a request's Host header, a forged
+  // one would mail the victim a reset link to someone else's site.
+  .refine((e) => !e.SMTP_URL || e.PUBLIC_URL, { path: ['PUBLIC_URL'], message: 'Required when SMTP_URL is set (links in mail are built from it)' })
+  .refine((e) => !e.SMTP_URL || e.MAIL_FROM, { path: ['MAIL_FROM'], message: 'Required when SMTP_URL is set' });
 
 export type Config = ReturnType<typeof parseConfig>;
 
@@ -154,6 +182,13 @@ export function parseConfig(env: Record<string, string | undefined>) {
       maxLogEntries: e.EVENT_LOG_MAX_ENTRIES,
       maxBufferedBytes: e.GATEWAY_MAX_BUFFERED_BYTES,
     },
+    mail: e.SMTP_URL ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM!, publicUrl: e.PUBLIC_URL!.replace(/\/$/, '') } : null,
+    accounts: {
+      deletionGraceMs: e.ACCOUNT_DELETION_GRACE_DAYS * DAY_MS,
+      sessionIdleMs: e.SESSION_IDLE_DAYS * DAY_MS,
+      guestRetentionMs: e.GUEST_RETENTION_DAYS * DAY_MS,
+    },
+    passwordReset: { ttlMs: e.PASSWORD_RESET_TTL_MINUTES * 60_000, rateLimit: e.PASSWORD_RESET_RATE_LIMIT },
     messageRateLimit: e.MESSAGE_RATE_LIMIT,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     calls: { maxParticipants: e.CALL_MAX_PARTICIPANTS, graceMs: e.CALL_RECONNECT_GRACE_SECONDS * 1000, ringMs: e.CALL_RING_SECONDS * 1000 },

@@ -8,6 +8,7 @@ import type { Database } from './db/database';
 import type { Tables } from './db/tables';
 import type { EventPublisher } from './events/publisher';
 import type { Calls } from './features/calls/calls';
+import type { Mailer } from './features/email/mailer';
 import type { AuthRateLimiter } from './features/auth/rate-limit';
 import type { Sessions } from './features/auth/sessions';
 import type { RegistrationInvites } from './features/instance/invites';
@@ -36,6 +37,8 @@ export interface AppContext {
   log: EventLog;
   events: EventPublisher;
   presence: PresenceStore;
+  /** Outgoing mail (SMTP_URL); null when this server sends none. */
+  mailer: Mailer | null;
   /** Who is in which call, and the rules of calls (features/calls). */
   calls: Calls;
 }

@@ -17,6 +17,11 @@ export const router = createRouter({
     { path: '/app', redirect: '/channels/@me' },
     { path: '/login', component: () => import('./features/auth/LoginView.vue'), meta: { guestOnly: true } },
     { path: '/register', component: () => import('./features/auth/RegisterView.vue'), meta: { guestOnly: true } },
+    { path: '/forgot-password', component: () => import('./features/auth/ForgotPasswordView.vue'), meta: { guestOnly: true } },
+    // Opened from mail, signed in or not.
+    { path: '/reset-password', component: () => import('./features/auth/ResetPasswordView.vue') },
+    { path: '/verify-email', component: () => import('./features/auth/VerifyEmailView.vue') },
+    { path: '/confirm-email', component: () => import('./features/auth/ConfirmEmailView.vue'), meta: { auth: true } },
     { path: '/change-password', component: () => import('./features/auth/ChangePasswordView.vue'), meta: { auth: true } },
     { path: '/channels/@me/:channelId?', component: () => import('./features/chat/DmView.vue'), meta: { auth: true } },
     { path: '/channels/:guildId/:channelId?', component: () => import('./features/chat/GuildView.vue'), meta: { auth: true } },
@@ -70,5 +75,14 @@ router.beforeEach(async (to) => {
   if (to.meta.guestOnly && auth.signedIn) return home;
   if (auth.me?.password_change_required && to.path !== '/change-password') return '/change-password';
   if (!auth.me?.password_change_required && to.path === '/change-password') return home;
+  const confirming = mustConfirmEmail(auth);
+  if (confirming && !['/confirm-email', '/verify-email', '/settings/account'].includes(to.path)) return '/confirm-email';
+  if (!confirming && to.path === '/confirm-email') return home;
   return true;
 });
+
+/** The instance requires a confirmed e-mail address (and can mail the link) and this account's is not confirmed. */
+function mustConfirmEmail(auth: ReturnType<typeof useAuthStore>): boolean {
+  const me = auth.me;
+  return Boolean(auth.instance?.require_verified_email && auth.instance.mail_enabled && me && !me.verified && !me.guest && !me.bot);
+}

@@ -9,7 +9,9 @@ import { messageNonces } from './migrations/0006_message_nonces';
 import { knownSignInSources } from './migrations/0007_known_sign_in_sources';
 import { governance } from './migrations/0008_governance';
 import { voicePermissions } from './migrations/0009_voice_permissions';
+import { emailLinks } from './migrations/0010_email_links';
 import { twoFactor } from './migrations/0011_two_factor';
+import { accountLifecycle } from './migrations/0014_account_lifecycle';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -23,7 +25,9 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0007_known_sign_in_sources': knownSignInSources,
   '0008_governance': governance,
   '0009_voice_permissions': voicePermissions,
+  '0010_email_links': emailLinks,
   '0011_two_factor': twoFactor,
+  '0014_account_lifecycle': accountLifecycle,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

@@ -36,6 +36,7 @@ export interface Tables {
   permission_overwrites: PermissionOverwritesTable;
   bans: BansTable;
   audit_log_entries: AuditLogEntriesTable;
+  email_tokens: EmailTokensTable;
   totp_secrets: TotpSecretsTable;
   recovery_codes: RecoveryCodesTable;
   mfa_tickets: MfaTicketsTable;
@@ -70,6 +71,12 @@ export interface UsersTable {
   /** Lowercase; unique when set. */
   email: string | null;
   email_verified: Generated<Flag>;
+  /** A new address waiting for its confirmation link; `email` stays until it is followed. */
+  pending_email: Generated<string | null>;
+  /** Erased at this time unless cancelled (features/accounts). */
+  deletion_scheduled_at: Generated<number | null>;
+  /** Erased: the row only keeps its messages' author ("Deleted user", "Former guest"). */
+  deleted_at: Generated<number | null>;
   /** argon2id PHC string; null for guests. */
   password_hash: string | null;
   avatar: string | null;
@@ -82,6 +89,20 @@ export interface UsersTable {
   /** An authenticator app is set up (features/mfa). */
   mfa_enabled: Generated<Flag>;
   created_at: number;
+}
+
+export type EmailTokenPurpose = 'verify' | 'reset';
+
+/** A mailed link's token (features/mail/links.ts): hashed, single-use, expiring. */
+export interface EmailTokensTable {
+  /** SHA-256 of the token, hex. */
+  token_hash: string;
+  user_id: Snowflake;
+  purpose: EmailTokenPurpose;
+  /** The address the link was sent to (for `verify`, the one it confirms). */
+  email: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface SessionsTable {

@@ -26,6 +26,19 @@ export type Authenticate = (authorization: string | undefined) => Promise<Auth>;
 export interface RouteGate {
   sessions: { authenticate: Authenticate };
   db: Kysely<Tables>;
+  /** Whether mail is sent (without it, nobody can be asked to confirm an address). */
+  mailer: object | null;
+  settings: { get(): Promise<{ require_verified_email: boolean }> };
+}
+
+/**
+ * Whether this person must confirm their e-mail address before anything else: on an instance
+ * that requires it and sends mail, for accounts with a login (not guests or bots). Confirmed
+ * accounts never cost a settings read.
+ */
+async function mustConfirmEmail(gate: RouteGate, user: UserRow): Promise<boolean> {
+  if (!gate.mailer || user.email_verified || user.guest || user.bot) return false;
+  return (await gate.settings.get()).require_verified_email;
 }
 
 declare module 'fastify' {
@@ -90,6 +103,9 @@ function handle<R extends RouteDef, Stored = never>(app: FastifyInstance, gate: 
             if (route.auth === 'admin' && !auth.user.admin) throw new ApiError('MISSING_ACCESS');
             if (auth.user.password_change_required && !route.allowedBeforePasswordChange) {
               throw new ApiError('PASSWORD_CHANGE_REQUIRED');
+            }
+            if (!route.allowedBeforePasswordChange && !route.allowedUnverified && (await mustConfirmEmail(gate, auth.user))) {
+              throw new ApiError('EMAIL_VERIFICATION_REQUIRED');
             }
             request.auth = auth;
           },

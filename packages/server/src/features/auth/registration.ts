@@ -13,7 +13,7 @@ export function assertRegistrationAllowed(settings: InstanceSettings, request: {
   if (settings.registration_mode === 'invite' && !request.invite) {
     throw fieldError('invite', 'INVITE_REQUIRED', 'An invite code is needed to sign up on this instance.');
   }
-  if (settings.require_email && !request.email) {
+  if ((settings.require_email || settings.require_verified_email) && !request.email) {
     throw fieldError('email', 'EMAIL_REQUIRED', 'An e-mail address is required on this instance.');
   }
 }

@@ -5,6 +5,7 @@ import { uniqueViolationColumn } from '../../db/errors';
 import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
+import { sendVerification } from '../email/verification';
 import { startSecondFactor } from '../mfa/sign-in';
 import { publishProfileChange } from '../users/profile-events';
 import { assertAvailable, findUserByLogin, uniqueFieldError } from '../users/queries';
@@ -50,6 +51,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       .catch((error: unknown) => {
         throw uniqueFieldError(error);
       });
+    if (body.email) await sendVerification(ctx, { id: userId, username: body.username }, body.email);
     return { token, user_id: userId };
   });
 
@@ -80,6 +82,9 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       global_name: body?.global_name ?? guestDisplayName(),
       email: null,
       email_verified: 0,
+      pending_email: null,
+      deletion_scheduled_at: null,
+      deleted_at: null,
       password_hash: null,
       avatar: null,
       bio: '',
@@ -131,6 +136,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       .catch((error: unknown) => {
         throw uniqueFieldError(error);
       });
+    if (body.email) await sendVerification(ctx, { id: auth.user.id, username: body.username }, body.email);
     return publishProfileChange(ctx, auth.user.id);
   });
 

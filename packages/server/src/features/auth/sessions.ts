@@ -18,6 +18,8 @@ export class Sessions {
     private readonly clock: Clock,
     private readonly ids: SnowflakeGenerator,
     private readonly events: EventPublisher,
+    /** A session unused this long is signed out (SESSION_IDLE_DAYS). */
+    private readonly idleMs: number,
   ) {}
 
   /** Starts a session and returns its token: the only time the token exists outside the client. */
@@ -95,6 +97,10 @@ export class Sessions {
     const { session_id, token_hash, client, ip, session_created_at, last_used_at, ...user } = row;
     const session: SessionRow = { id: session_id, user_id: user.id, token_hash, client, ip, created_at: session_created_at, last_used_at };
     const now = this.clock.now();
+    if (now - last_used_at > this.idleMs) {
+      await this.db.deleteFrom('sessions').where('id', '=', session.id).execute();
+      throw new ApiError('UNAUTHORIZED');
+    }
     if (now - last_used_at > TOUCH_INTERVAL_MS) {
       await this.db.updateTable('sessions').set({ last_used_at: now }).where('id', '=', session.id).execute();
       session.last_used_at = now;
@@ -128,6 +134,20 @@ export class Sessions {
   async revokeOthers(db: Kysely<Tables>, userId: Snowflake, keepSessionId: Snowflake): Promise<Snowflake[]> {
     const revoked = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepSessionId).returning('id').execute();
     return revoked.map((r) => r.id);
+  }
+
+  /** Signs out the sessions unused for longer than the idle limit (they would be refused anyway); returns how many. */
+  async expireIdle(): Promise<number> {
+    const expired = await this.db
+      .deleteFrom('sessions')
+      .where('last_used_at', '<', this.clock.now() - this.idleMs)
+      .returning('id')
+      .execute();
+    await this.closeConnections(
+      expired.map((r) => r.id),
+      'Session expired',
+    );
+    return expired.length;
   }
 
   /** Closes the gateway connections of sign-in sessions that were revoked, on every node. */

@@ -11,6 +11,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: AppContext): void {
   route(routes.instance.info, async () => ({
     ...(await ctx.settings.get()),
     version: PARLEY_VERSION,
+    mail_enabled: ctx.mailer !== null,
     limits: {
       username_min: Limits.usernameMin,
       username_max: Limits.usernameMax,

@@ -175,4 +175,20 @@ describe('passkeys', () => {
       await proxied.close();
     }
   });
+
+  it('takes it from the request when PUBLIC_URL is an IP address (never a valid RP ID)', async () => {
+    const byIp = await startTestServer({ env: { PUBLIC_URL: 'http://127.0.0.1:8080' } });
+    try {
+      const person = await signUp(byIp);
+      const response = await byIp.app.inject({
+        method: 'POST',
+        url: '/api/v10/users/@me/passkeys/options',
+        headers: { authorization: person.client.token!, host: 'localhost:8080' },
+        payload: { password: person.password },
+      });
+      expect(response.json()).toMatchObject({ rp: { id: 'localhost' } });
+    } finally {
+      await byIp.close();
+    }
+  });
 });

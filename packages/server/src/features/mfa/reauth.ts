@@ -43,7 +43,7 @@ export async function confirmIdentity(ctx: AppContext, user: UserRow, proof: Pro
     needs.password = true;
   }
   if (needs.password && !proof.password) {
-    throw fieldError('password', 'PASSWORD_REQUIRED', rule === 'password-or-code' && mfa ? 'Enter your password or a two-factor code.' : 'Enter your current password to change this.');
+    throw fieldError('password', 'PASSWORD_REQUIRED', rule === 'password-or-code' && mfa ? 'Enter your password or a two-factor code.' : 'Enter your current password.');
   }
   if (needs.code && !proof.code) throw fieldError('code', 'MFA_CODE_REQUIRED', 'Enter the 6-digit code from your authenticator app, or a recovery code.');
 

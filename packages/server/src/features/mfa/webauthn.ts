@@ -8,6 +8,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
@@ -29,10 +30,13 @@ export interface RelyingParty {
 /**
  * From PUBLIC_URL when set (behind a proxy, the address people use), else from the request:
  * its Host and protocol. A passkey is bound to the RP ID, a host name: one registered at
- * `localhost` does not work at `127.0.0.1` (browsers refuse IP addresses as RP IDs).
+ * `localhost` does not work at `chat.example.org`. Browsers refuse IP addresses as RP IDs, so a
+ * PUBLIC_URL that is one (`http://127.0.0.1:8080`) cannot serve: the request's host decides then.
  */
 export function relyingParty(publicUrl: string | null, request: FastifyRequest, name: string): RelyingParty {
-  const url = new URL(publicUrl ?? `${request.protocol}://${request.host}`);
+  const configured = publicUrl ? new URL(publicUrl) : null;
+  const usable = configured && isIP(configured.hostname.replace(/^\[|\]$/g, '')) === 0;
+  const url = usable ? configured : new URL(`${request.protocol}://${request.host}`);
   return { id: url.hostname, origin: url.origin, name };
 }
 

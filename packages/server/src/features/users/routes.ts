@@ -6,6 +6,7 @@ import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { hashPassword } from '../auth/passwords';
+import { sendVerification, tellOldAddress, tellPasswordChanged } from '../email/verification';
 import { confirmIdentity } from '../mfa/reauth';
 import { type SignInSource, sourceOf } from '../auth/sign-in-sources';
 import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
@@ -27,7 +28,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
   route(routes.users.updateMe, async ({ auth, body, request }) => {
     const user = auth.user;
     const instance = await ctx.settings.get();
-    await checkSensitiveChanges(ctx, user, body, instance.require_email, sourceOf(request));
+    await checkSensitiveChanges(ctx, user, body, instance.require_email || instance.require_verified_email, sourceOf(request));
     await assertAvailable(db, { username: body.username, email: body.email }, user.id);
 
     // Decode and store the image before touching the row: a bad image changes nothing.
@@ -39,7 +40,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(body.global_name !== undefined && { global_name: body.global_name }),
       ...(body.bio !== undefined && { bio: body.bio }),
       ...(body.custom_status !== undefined && { custom_status: body.custom_status || null }),
-      ...(body.email !== undefined && body.email !== user.email && { email: body.email, email_verified: 0 as const }),
+      ...emailChanges(ctx, user, body.email),
       ...(avatar !== user.avatar && { avatar }),
     };
     if (body.new_password !== undefined) {
@@ -57,6 +58,10 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
       throw uniqueFieldError(error);
     }
     await sessions.closeConnections(signedOut, 'Password changed');
+    const newAddress = changes.pending_email ?? changes.email;
+    if (newAddress) await sendVerification(ctx, user, newAddress);
+    if (changes.pending_email) await tellOldAddress(ctx, user, changes.pending_email);
+    if (body.new_password !== undefined) await tellPasswordChanged(ctx, user);
     if (user.avatar && avatar !== user.avatar) await files.delete(imageKey('avatars', user.id, user.avatar));
     return publishProfileChange(ctx, user.id);
   });
@@ -68,6 +73,19 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (user.avatar && user.avatar !== avatar) await files.delete(imageKey('avatars', user.id, user.avatar));
     return publishProfileChange(ctx, user.id);
   });
+}
+
+/**
+ * A new e-mail address. With mail, one that would replace a current address waits in
+ * `pending_email` until the link mailed to it is followed (the old one is told meanwhile), so a
+ * typo or a hijacked session cannot move the account's mail elsewhere unnoticed. Asking for the
+ * current address again cancels a pending change.
+ */
+function emailChanges(ctx: AppContext, user: UserRow, email: string | null | undefined): Partial<UserRow> {
+  if (email === undefined) return {};
+  if (email === user.email) return user.pending_email ? { pending_email: null } : {};
+  if (email !== null && user.email !== null && ctx.mailer) return { pending_email: email };
+  return { email, email_verified: 0, pending_email: null };
 }
 
 /**

@@ -24,9 +24,11 @@ export function toPrivateUser(row: UserRow): PrivateUser {
     ...toUser(row),
     email: row.email,
     verified: row.email_verified === 1,
+    pending_email: row.pending_email,
     mfa_enabled: row.mfa_enabled === 1,
     flags: 0,
     admin: row.admin === 1,
+    deletion_scheduled_at: row.deletion_scheduled_at === null ? null : new Date(row.deletion_scheduled_at).toISOString(),
     password_change_required: row.password_change_required === 1,
     created_at: new Date(row.created_at).toISOString(),
   };

@@ -1,4 +1,4 @@
-import type { DispatchName, PresenceStatus, RtcSignalSend, Snowflake, VoiceStateUpdate } from '@parley/protocol';
+import { type DispatchName, GatewayCloseCode, type PresenceStatus, type RtcSignalSend, type Snowflake, type VoiceStateUpdate } from '@parley/protocol';
 import { type CacheState, Emitter, GatewayClient, type GatewayEvents, type GatewayState, ParleyCache } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
@@ -36,6 +36,7 @@ export const useRealtime = defineStore('realtime', () => {
     client.on('state', (s) => (state.value = s));
     client.on('dispatch', ({ t, d }) => relay.forward(t, d as never));
     client.on('invalidated', () => relay.forward('invalidated', undefined));
+    client.on('fatal', (reason) => relay.forward('fatal', reason));
     await client.connect();
   }
 
@@ -79,10 +80,20 @@ export const useRealtime = defineStore('realtime', () => {
     return relay.on(name, listener);
   }
 
+  /**
+   * This device's sign-in was revoked while connected (signed out from another device, password
+   * changed or reset): the server closed the gateway with 4004 and every request now fails.
+   */
+  function onSignedOut(listener: () => void): () => void {
+    return relay.on('fatal', ({ code }) => {
+      if (code === GatewayCloseCode.AUTHENTICATION_FAILED) listener();
+    });
+  }
+
   /** Shown as a banner whenever the connection is not live. */
   const reconnecting = computed(() => state.value === 'reconnecting' || state.value === 'connecting');
   const me = computed(() => cache.value?.user ?? null);
   const presenceOf = (userId: Snowflake) => cache.value?.presences.get(userId) ?? 'offline';
 
-  return { state, cache, status, me, reconnecting, connect, disconnect, setToken, setStatus, requestMembers, updateVoiceState, sendRtcSignal, sessionId, on, presenceOf };
+  return { state, cache, status, me, reconnecting, connect, disconnect, setToken, setStatus, requestMembers, updateVoiceState, sendRtcSignal, sessionId, on, onSignedOut, presenceOf };
 });
