@@ -158,6 +158,22 @@ describe('passkeys', () => {
     expect(again.problems[0]).toMatchObject({ path: ['ticket'], code: 'MFA_TICKET_INVALID' });
   });
 
+  it('dies with its account: an erased account signs in by passkey no more', async () => {
+    const instant = await startTestServer({ env: { ACCOUNT_DELETION_GRACE_DAYS: '0' } });
+    try {
+      const person = await signUp(instant);
+      const authenticator = new SoftAuthenticator(instant.url);
+      const options = await person.client.request(routes.mfa.passkeyRegistrationOptions, { body: { password: person.password } });
+      await person.client.request(routes.mfa.addPasskey, { body: { name: 'Key', credential: authenticator.create(options) } });
+      await person.client.request(routes.users.deleteMe, { body: { password: person.password } });
+      const attempt = authenticator.get(await instant.client().request(routes.mfa.passkeySignInOptions));
+      const e = await failure(instant.client().request(routes.mfa.passkeySignIn, { body: { credential: attempt } }));
+      expect(e.problems[0]).toMatchObject({ path: ['credential'], code: 'PASSKEY_INVALID' });
+    } finally {
+      await instant.close();
+    }
+  });
+
   it('takes the relying party from PUBLIC_URL when set', async () => {
     const proxied = await startTestServer({ env: { PUBLIC_URL: 'https://chat.example.org' } });
     try {

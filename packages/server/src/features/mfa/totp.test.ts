@@ -293,6 +293,10 @@ describe('sensitive actions with 2FA on', () => {
     expect(await snapshot(person.userId)).toBe(before);
     const changed = await person.client.request(routes.users.updateMe, { body: { password: person.password, code: totpCode(secret, clock.now()), email: `${person.username}@example.org` } });
     expect(changed.email).toBe(`${person.username}@example.org`);
+    // Deleting the account, too.
+    const deleteWithoutCode = await failure(person.client.request(routes.users.deleteMe, { body: { password: person.password } }));
+    expect(deleteWithoutCode.problems[0]).toMatchObject({ path: ['code'], code: 'MFA_CODE_REQUIRED' });
+    expect((await person.client.request(routes.users.getMe)).deletion_scheduled_at).toBeNull();
     // Other profile fields need neither.
     expect((await person.client.request(routes.users.updateMe, { body: { bio: 'hello' } })).bio).toBe('hello');
   });
