@@ -1,5 +1,6 @@
 import { type Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
+import { expectAccessible } from './axe';
 import { expect, test } from './fixtures';
 import { PASSWORD, logInViaUi, signUpViaUi } from './helpers';
 
@@ -30,7 +31,7 @@ function appCode(secret: string, stepsAhead = 0): string {
 }
 
 /** Turns on TOTP from Settings → My account; returns the key and the recovery codes shown once. */
-async function enableFromSettings(page: Page): Promise<{ secret: string; codes: string[] }> {
+async function enableFromSettings(page: Page, checkAccessibility = false): Promise<{ secret: string; codes: string[] }> {
   await page.goto('/settings/account');
   await page.getByRole('button', { name: 'Enable two-factor authentication' }).click();
   const dialog = page.getByRole('dialog', { name: 'Set up two-factor authentication' });
@@ -38,6 +39,7 @@ async function enableFromSettings(page: Page): Promise<{ secret: string; codes: 
   // What a person would type into the app: the key as shown, in groups.
   const secret = (await dialog.getByTestId('totp-secret').innerText()).replace(/\s/g, '');
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  if (checkAccessibility) await expectAccessible(page, 'the two-factor setup dialog');
   await dialog.getByLabel('6-digit code from the app').fill(appCode(secret));
   await dialog.getByLabel('Current password').fill(PASSWORD);
   await dialog.getByRole('button', { name: 'Turn on' }).click();
@@ -45,6 +47,7 @@ async function enableFromSettings(page: Page): Promise<{ secret: string; codes: 
   const items = codesDialog.getByTestId('recovery-codes').getByRole('listitem');
   await expect(items).toHaveCount(10);
   const codes = await items.allInnerTexts();
+  if (checkAccessibility) await expectAccessible(page, 'the recovery codes dialog');
   await codesDialog.getByRole('button', { name: 'I saved them' }).click();
   await expect(page.getByTestId('two-factor-on')).toBeVisible();
   return { secret, codes: codes.map((c) => c.trim()) };
@@ -58,7 +61,7 @@ async function signOut(page: Page): Promise<void> {
 
 test('turn on an authenticator app from settings, sign out, sign in with its code', async ({ page }) => {
   const username = await signUpViaUi(page, { displayName: 'Ada Secure' });
-  const { secret } = await enableFromSettings(page);
+  const { secret } = await enableFromSettings(page, true);
   // The session survived the token rotation: the app still works after a reload.
   await page.reload();
   await expect(page.getByTestId('two-factor-on')).toBeVisible();
@@ -69,6 +72,7 @@ test('turn on an authenticator app from settings, sign out, sign in with its cod
   await page.getByLabel('6-digit code from your authenticator app').fill('000000');
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await expect(page.getByText('Invalid two-factor code.')).toBeVisible();
+  await expectAccessible(page, 'the second step of signing in');
   // The code used to turn it on was spent: the app's next one is accepted (the server allows one step of drift).
   await page.getByLabel('6-digit code from your authenticator app').fill(appCode(secret, 1));
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
@@ -119,6 +123,7 @@ test.describe('passkeys', () => {
     await add.getByRole('button', { name: 'Create passkey' }).click();
     await expect(page.getByTestId('passkey')).toHaveCount(1);
     await expect(page.getByTestId('passkey')).toContainText('This laptop');
+    await expectAccessible(page, 'account settings with a passkey');
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials).toHaveLength(1);
     expect(credentials[0]!.isResidentCredential).toBe(true);
