@@ -34,9 +34,11 @@ export function mfaRoutes(app: FastifyInstance, ctx: AppContext): void {
     const step = totpStep(body.secret, body.code, now());
     if (step === null) throw fieldError('code', 'MFA_CODE_INVALID', 'That code does not match. Check the time on your phone and try the current code.');
     const result = await db.transaction().execute(async (trx) => {
+      // `mfa_enabled = 0` in the condition: of two enables racing, the second changes nothing and fails.
+      const turnedOn = await trx.updateTable('users').set({ mfa_enabled: 1 }).where('id', '=', user.id).where('mfa_enabled', '=', 0).executeTakeFirst();
+      if (turnedOn.numUpdatedRows === 0n) throw fieldError('code', 'MFA_ALREADY_ENABLED', 'Two-factor authentication is already on.');
       await trx.deleteFrom('totp_secrets').where('user_id', '=', user.id).execute();
       await trx.insertInto('totp_secrets').values({ user_id: user.id, secret: body.secret, last_step: step, created_at: now() }).execute();
-      await trx.updateTable('users').set({ mfa_enabled: 1 }).where('id', '=', user.id).execute();
       const backup_codes = await replaceRecoveryCodes(trx, user.id);
       const token = await sessions.rotate(trx, session!.id);
       return { token, backup_codes };
