@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { expectAccessible } from './axe';
 import { expect, test } from './fixtures';
 import { PASSWORD, logInViaUi, signUpViaUi } from './helpers';
+import { createServer } from './servers';
 
 /*
  * Two-factor authentication in the browser: an authenticator app (codes computed here, from
@@ -101,6 +102,24 @@ test('lose the phone: a recovery code signs in once, and only once', async ({ pa
   await page.getByLabel('Recovery code').fill(codes[1]!);
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await expect(page.getByTestId('welcome-name')).toHaveText('Phoneless');
+});
+
+test('an owner with 2FA requires it for moderation in their server', async ({ page }) => {
+  await signUpViaUi(page, { displayName: 'Careful Owner' });
+  const guildId = await createServer(page, 'Strict Club');
+  await page.goto(`/servers/${guildId}/settings/overview`);
+  const requirement = page.getByRole('checkbox', { name: 'Require 2FA for moderation' });
+  // Without 2FA of their own, the owner is told what to do first.
+  await expect(requirement).toBeDisabled();
+  await expect(page.getByText('Turn on two-factor authentication for your own account first')).toBeVisible();
+
+  await enableFromSettings(page);
+  await page.goto(`/servers/${guildId}/settings/overview`);
+  await requirement.check();
+  await expect(requirement).toBeChecked();
+  // Stored: still on after a reload.
+  await page.reload();
+  await expect(page.getByRole('checkbox', { name: 'Require 2FA for moderation' })).toBeChecked();
 });
 
 test.describe('passkeys', () => {
