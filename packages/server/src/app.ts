@@ -12,6 +12,7 @@ import { authRoutes } from './features/auth/routes';
 import { accountRoutes } from './features/accounts/routes';
 import { startAccountSweeper, sweepAccounts } from './features/accounts/sweeper';
 import { Mailer } from './features/email/mailer';
+import { securityEventRoutes } from './features/security-events/routes';
 import { emailRoutes } from './features/email/routes';
 import { Calls } from './features/calls/calls';
 import { callRoutes } from './features/calls/routes';
@@ -130,6 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   authRoutes(app, ctx);
   emailRoutes(app, ctx);
   accountRoutes(app, ctx);
+  securityEventRoutes(app, ctx);
   userRoutes(app, ctx);
   cdnRoutes(app, ctx.files);
   instanceRoutes(app, ctx);

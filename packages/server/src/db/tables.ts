@@ -37,6 +37,7 @@ export interface Tables {
   bans: BansTable;
   audit_log_entries: AuditLogEntriesTable;
   email_tokens: EmailTokensTable;
+  security_events: SecurityEventsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -96,6 +97,18 @@ export interface EmailTokensTable {
   email: string;
   created_at: number;
   expires_at: number;
+}
+
+/** Something that happened to an account's security (features/security-events). */
+export interface SecurityEventsTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  /** SecurityEventKind (protocol). */
+  kind: string;
+  /** "Firefox on Linux", from the User-Agent. */
+  client: string;
+  ip: string | null;
+  created_at: number;
 }
 
 export interface SessionsTable {

@@ -6,7 +6,8 @@ import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import { sendVerification, tellOldAddress, tellPasswordChanged } from '../email/verification';
+import { sendVerification, tellOldAddress } from '../email/verification';
+import { recordSecurityEvent } from '../security-events/events';
 import { type SignInSource, sourceOf } from '../auth/sign-in-sources';
 import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
 import { publishProfileChange } from './profile-events';
@@ -60,7 +61,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
     const newAddress = changes.pending_email ?? changes.email;
     if (newAddress) await sendVerification(ctx, user, newAddress);
     if (changes.pending_email) await tellOldAddress(ctx, user, changes.pending_email);
-    if (body.new_password !== undefined) await tellPasswordChanged(ctx, user);
+    if (body.new_password !== undefined) await recordSecurityEvent(ctx, user, 'password_changed', request);
     if (user.avatar && avatar !== user.avatar) await files.delete(imageKey('avatars', user.id, user.avatar));
     return publishProfileChange(ctx, user.id);
   });
