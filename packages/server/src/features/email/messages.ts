@@ -23,7 +23,7 @@ function compose(context: MailContext, to: string, subject: string, paragraphs: 
 }
 
 /** Links carry the token in the fragment: it never reaches a server log or a Referer header. */
-export const linkTo = (context: MailContext, page: 'verify-email' | 'reset-password', token: string) => `${context.publicUrl}/${page}#token=${token}`;
+const linkTo = (context: MailContext, page: 'verify-email' | 'reset-password', token: string) => `${context.publicUrl}/${page}#token=${token}`;
 
 export function verificationMail(context: MailContext, to: string, username: string, token: string): Mail {
   return compose(
