@@ -9,6 +9,7 @@ import { messageNonces } from './migrations/0006_message_nonces';
 import { knownSignInSources } from './migrations/0007_known_sign_in_sources';
 import { governance } from './migrations/0008_governance';
 import { voicePermissions } from './migrations/0009_voice_permissions';
+import { identities } from './migrations/0013_identities';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0007_known_sign_in_sources': knownSignInSources,
   '0008_governance': governance,
   '0009_voice_permissions': voicePermissions,
+  '0013_identities': identities,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

@@ -36,6 +36,8 @@ export interface Tables {
   permission_overwrites: PermissionOverwritesTable;
   bans: BansTable;
   audit_log_entries: AuditLogEntriesTable;
+  user_identities: UserIdentitiesTable;
+  sso_tickets: SsoTicketsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -359,3 +361,31 @@ export interface AuditLogEntriesTable {
   options: string | null;
   reason: string | null;
 }
+
+/** A provider account (OIDC `sub` at one of OIDC_PROVIDERS) that signs in to a Parley account. */
+export interface UserIdentitiesTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  provider: string;
+  subject: string;
+  email: string | null;
+  created_at: number;
+}
+export type UserIdentityRow = Selectable<UserIdentitiesTable>;
+
+export type SsoTicketKind = 'start_link' | 'sign_in' | 'sign_up' | 'link';
+
+/** One step of a single sign-on in progress (features/sso/tickets.ts); the ticket itself is only hashed here. */
+export interface SsoTicketsTable {
+  token_hash: string;
+  kind: SsoTicketKind;
+  provider: string;
+  subject: string | null;
+  email: string | null;
+  email_verified: Flag;
+  username: string | null;
+  global_name: string | null;
+  user_id: Snowflake | null;
+  expires_at: number;
+}
+export type SsoTicketRow = Selectable<SsoTicketsTable>;
