@@ -57,12 +57,15 @@ export async function claimsFromCallback(providers: OidcProviders, flow: Flow, q
 
 function classify(error: unknown): SsoErrorCode {
   if (error instanceof ProviderUnavailableError) return 'unavailable';
-  if (error instanceof oidc.AuthorizationResponseError) return error.error === 'access_denied' ? 'denied' : 'failed';
-  // A used or expired code.
-  if (error instanceof oidc.ResponseBodyError) return error.error === 'invalid_grant' ? 'expired' : 'failed';
-  // fetch failing (connection refused, DNS) or the request timing out.
-  if (error instanceof TypeError || (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))) return 'unavailable';
-  // A state that does not match this browser's flow.
-  if (error instanceof Error && /"state"/.test(error.message)) return 'expired';
+  // openid-client wraps what went wrong in a ClientError: look down the chain of causes.
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof oidc.AuthorizationResponseError) return e.error === 'access_denied' ? 'denied' : 'failed';
+    // A used or expired code.
+    if (e instanceof oidc.ResponseBodyError) return e.error === 'invalid_grant' ? 'expired' : 'failed';
+    // fetch failing (connection refused, DNS) or the request timing out.
+    if (e instanceof TypeError || e.name === 'TimeoutError' || e.name === 'AbortError') return 'unavailable';
+    // A state that does not match this browser's flow.
+    if (/"state"/.test(e.message)) return 'expired';
+  }
   return 'failed';
 }

@@ -33,12 +33,7 @@ export async function signInTicket(db: Kysely<Tables>, tickets: SsoTickets, prov
 export type LinkResult = 'linked' | 'identity_taken' | 'provider_already_linked';
 
 /** Linking from settings: the signed-in account (whose single-use ticket started the flow) gets the identity. */
-export async function linkToAccount(
-  deps: { db: Kysely<Tables>; ids: SnowflakeGenerator; clock: Clock },
-  userId: Snowflake,
-  provider: string,
-  claims: SignInClaims,
-): Promise<LinkResult> {
+export async function linkToAccount(deps: { db: Kysely<Tables>; ids: SnowflakeGenerator; clock: Clock }, userId: Snowflake, provider: string, claims: SignInClaims): Promise<LinkResult> {
   const { db } = deps;
   const existing = await findIdentity(db, provider, claims.subject);
   if (existing) return existing.user_id === userId ? 'linked' : 'identity_taken';
@@ -50,6 +45,10 @@ export async function linkToAccount(
 
 /** The provider's `name` as a display name: no control characters, at most 32 characters. */
 function displayName(name: string | null): string | null {
-  const cleaned = name?.replace(/[\u0000-\u001F\u007F]/g, ' ').trim().slice(0, Limits.displayNameMax).trim();
+  const cleaned = name
+    ?.replace(/[\u0000-\u001F\u007F]/g, ' ')
+    .trim()
+    .slice(0, Limits.displayNameMax)
+    .trim();
   return cleaned || null;
 }

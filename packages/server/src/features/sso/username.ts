@@ -39,8 +39,9 @@ export function usernameCandidates(sources: NameSources): string[] {
  */
 export async function proposeUsername(sources: NameSources, isFree: (name: string) => Promise<boolean>): Promise<string> {
   const candidates = usernameCandidates(sources);
+  if (!candidates.length) candidates.push('user');
   for (const name of candidates) if (await isFree(name)) return name;
-  const base = candidates[0] ?? 'user';
+  const base = candidates[0]!;
   for (let attempt = 0; attempt < 20; attempt++) {
     // Small numbers first (ada2, ada3…), then random ones, so a crowded name still ends quickly.
     const suffix = String(attempt < 8 ? attempt + 2 : Math.floor(Math.random() * 1_000_000));
