@@ -7,6 +7,22 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.E2E_PORT ?? 18_080);
 const dataDir = '.test-output/e2e-data';
 
+/** Single sign-on journeys (e2e/sso.spec.ts) sign in at a real OpenID provider started beside Parley. */
+const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 18_085);
+const oidc = {
+  server: {
+    command: 'npx tsx e2e/oidc-provider.ts',
+    url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+    env: { E2E_OIDC_PORT: String(oidcPort), E2E_PORT: String(port) },
+    reuseExistingServer: false,
+    timeout: 30_000,
+  },
+  env: {
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    OIDC_PROVIDERS: JSON.stringify([{ id: 'testid', name: 'Test ID', issuer: `http://127.0.0.1:${oidcPort}`, client_id: 'parley', client_secret: 'parley-test-client-secret' }]),
+  },
+};
+
 export default defineConfig({
   testDir: 'e2e',
   // Call specs need fake media, coturn and a loopback-only network: playwright.calls.config.ts.
@@ -28,12 +44,15 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
   },
-  webServer: {
-    command: `rm -rf ${dataDir} && node packages/server/dist/main.js`,
-    url: `http://127.0.0.1:${port}/readyz`,
-    // Tests fill channels with long histories through the API, faster than people type.
-    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_RATE_LIMIT_IP: '1000/60', MESSAGE_RATE_LIMIT: '1000/10' },
-    reuseExistingServer: false,
-    timeout: 30_000,
-  },
+  webServer: [
+    {
+      command: `rm -rf ${dataDir} && node packages/server/dist/main.js`,
+      url: `http://127.0.0.1:${port}/readyz`,
+      // Tests fill channels with long histories through the API, faster than people type.
+      env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_RATE_LIMIT_IP: '1000/60', MESSAGE_RATE_LIMIT: '1000/10', ...oidc.env },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    oidc.server,
+  ],
 });

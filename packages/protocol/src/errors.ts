@@ -54,7 +54,7 @@ export const ApiErrors = {
   ATTACHMENT_TOO_LARGE: { code: 90009, status: 413, message: 'A file is larger than this server accepts.' },
   SSO_ONLY: { code: 90110, status: 403, message: 'This instance signs in through single sign-on only: use one of its providers.' },
   UNKNOWN_PROVIDER: { code: 90111, status: 404, message: 'Unknown sign-in provider' },
-  LAST_SIGN_IN_METHOD: { code: 90112, status: 400, message: 'This is your only way to sign in: link another provider or set a password before removing it.' },
+  LAST_SIGN_IN_METHOD: { code: 90112, status: 400, message: 'This is your only way to sign in: link another provider before removing it.' },
   UNKNOWN_IDENTITY: { code: 90113, status: 404, message: 'Unknown linked identity' },
   UNKNOWN_ROUTE: { code: 0, status: 404, message: '404: Not Found' },
   UNSUPPORTED_MEDIA_TYPE: { code: 90415, status: 415, message: 'Unsupported content type' },

@@ -17,6 +17,8 @@ export const router = createRouter({
     { path: '/app', redirect: '/channels/@me' },
     { path: '/login', component: () => import('./features/auth/LoginView.vue'), meta: { guestOnly: true } },
     { path: '/register', component: () => import('./features/auth/RegisterView.vue'), meta: { guestOnly: true } },
+    // Where a single sign-on ends (SSO_COMPLETE_PATH): signed in or out, it finishes either way.
+    { path: '/auth/sso-complete', component: () => import('./features/auth/SsoCompleteView.vue') },
     { path: '/change-password', component: () => import('./features/auth/ChangePasswordView.vue'), meta: { auth: true } },
     { path: '/channels/@me/:channelId?', component: () => import('./features/chat/DmView.vue'), meta: { auth: true } },
     { path: '/channels/:guildId/:channelId?', component: () => import('./features/chat/GuildView.vue'), meta: { auth: true } },
