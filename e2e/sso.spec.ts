@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { expectAccessible } from './axe';
 import { expect, test } from './fixtures';
 import { PASSWORD, uniqueName } from './helpers';
 
@@ -24,6 +25,7 @@ async function logOut(page: Page): Promise<void> {
 
 test('a new account through the provider, then signing in again lands in the same account', async ({ page }) => {
   await page.goto('/login');
+  await expectAccessible(page, 'Login with single sign-on');
   await page.getByRole('link', { name: 'Continue with Test ID' }).click();
   await signInAtProvider(page, 'ada');
 
@@ -31,6 +33,7 @@ test('a new account through the provider, then signing in again lands in the sam
   // The ticket never stays in the address bar.
   expect(new URL(page.url()).hash).toBe('');
   await expect(page.getByText('Your account gets the e-mail address ada@example.org.')).toBeVisible();
+  await expectAccessible(page, 'SSO: choose a username');
   const username = page.getByRole('textbox', { name: 'Username' });
   await expect(username).toHaveValue('ada');
   const chosen = uniqueName('ada');
@@ -70,6 +73,7 @@ test('an existing password account links the provider after its password, and si
   await signInAtProvider(page, 'grace');
   await expect(page.getByRole('heading', { name: 'You already have an account' })).toBeVisible();
   await expect(page.getByText('An account here uses grace@example.org.')).toBeVisible();
+  await expectAccessible(page, 'SSO: link an existing account');
   await page.getByLabel('Password').fill('not my password');
   await page.getByRole('button', { name: 'Link and sign in' }).click();
   await expect(page.getByText('Password does not match.')).toBeVisible();
@@ -98,7 +102,9 @@ test('a signed-in person links the provider from settings; cancelling at the pro
   await expect(page.getByRole('heading', { name: 'Test ID' })).toBeVisible();
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('sso-error')).toHaveText('Sign-in was cancelled at the provider. Nothing was changed.');
+  await expectAccessible(page, 'SSO: error');
   await page.getByRole('link', { name: 'Back to settings' }).click();
+  await expectAccessible(page, 'Settings: sign-in methods');
 
   await page.getByRole('button', { name: 'Link Test ID' }).click();
   await signInAtProvider(page, 'linus');

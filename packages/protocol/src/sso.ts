@@ -36,6 +36,8 @@ export const SsoErrorCode = z.enum([
   'expired',
   /** Anything else the provider or the response got wrong. */
   'failed',
+  /** Too many sign-in attempts from this address (AUTH_RATE_LIMIT_IP). */
+  'too_many',
   /** Linking from settings: this provider account already signs in to another Parley account. */
   'identity_taken',
   /** Linking from settings: this Parley account already has an identity from that provider. */

@@ -40,6 +40,8 @@ export function ssoErrorMessage(code: SsoErrorCode): string {
       return 'The sign-in provider could not be reached. Try again in a moment, or use another way to sign in.';
     case 'expired':
       return 'This sign-in expired or was started in another browser. Please start again.';
+    case 'too_many':
+      return 'Too many sign-in attempts from your network. Wait a minute, then try again.';
     case 'identity_taken':
       return 'That provider account already signs in to another Parley account. Remove it there first.';
     case 'provider_already_linked':

@@ -25,7 +25,7 @@ export interface TestOidcProvider {
 }
 
 /** Accounts every test provider starts with: one whose e-mail the provider vouches for, one it does not. */
-export const DEFAULT_ACCOUNTS: TestAccount[] = [
+const DEFAULT_ACCOUNTS: TestAccount[] = [
   { login: 'ada', password: 'analytical engine', email: 'ada@example.org', email_verified: true, name: 'Ada Lovelace', preferred_username: 'ada' },
   { login: 'mallory', password: 'unverified one', email: 'mallory@example.org', email_verified: false, name: 'Mallory' },
 ];

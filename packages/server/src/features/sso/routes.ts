@@ -63,6 +63,13 @@ export function ssoRoutes(app: FastifyInstance, ctx: AppContext): void {
     // No flow from this browser (expired, tampered, started elsewhere) or one for another provider.
     if (!flow || flow.provider !== provider.id) return failTo(reply, 'expired', false);
     const linking = flow.link_user_id !== null;
+    // Each callback costs a token request to the provider: counted like any sign-in attempt.
+    try {
+      await authLimiter.attemptFromIp(request.ip);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 429) return failTo(reply, 'too_many', linking);
+      throw error;
+    }
     let claims;
     try {
       claims = await claimsFromCallback(providers, flow, query);

@@ -330,6 +330,17 @@ describe('single sign-on: refusals end on the web page, never a 500', () => {
     expect(parseSsoLanding(replay.url.hash)).toMatchObject({ kind: 'error', code: 'expired' });
   });
 
+  it('counts callbacks as sign-in attempts from the address (each costs a request to the provider)', async () => {
+    const limited = await startTestServer({ env: { PUBLIC_URL, OIDC_PROVIDERS: idp.providersEnv(PROVIDER, 'Test ID'), AUTH_RATE_LIMIT_IP: '1/60' } });
+    try {
+      const browser = newBrowser(limited);
+      expect((await continueWith(browser, account())).kind).toBe('ticket');
+      expect(await continueWith(browser, account())).toEqual({ kind: 'error', code: 'too_many', fromSettings: false });
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('validates the callback query', async () => {
     const response = await server.app.inject({ method: 'GET', url: `${API_PREFIX}/auth/oidc/${PROVIDER}/callback?state=${'x'.repeat(600)}` });
     expect(response.statusCode).toBe(400);
