@@ -30,11 +30,14 @@ export async function signInTicket(db: Kysely<Tables>, tickets: SsoTickets, prov
   return tickets.issue('sign_up', { ...base, username, global_name: displayName(claims.name), user_id: null });
 }
 
-export type LinkResult = 'linked' | 'identity_taken' | 'provider_already_linked';
+export type LinkResult = 'linked' | 'identity_taken' | 'provider_already_linked' | 'expired';
 
 /** Linking from settings: the signed-in account (whose single-use ticket started the flow) gets the identity. */
 export async function linkToAccount(deps: { db: Kysely<Tables>; ids: SnowflakeGenerator; clock: Clock }, userId: Snowflake, provider: string, claims: SignInClaims): Promise<LinkResult> {
   const { db } = deps;
+  // The account may have gone (deleted, or turned into something that cannot link) since the trip began.
+  const user = await db.selectFrom('users').select(['guest', 'bot']).where('id', '=', userId).executeTakeFirst();
+  if (!user || user.guest || user.bot) return 'expired';
   const existing = await findIdentity(db, provider, claims.subject);
   if (existing) return existing.user_id === userId ? 'linked' : 'identity_taken';
   const sameProvider = await db.selectFrom('user_identities').select('id').where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();
