@@ -52,6 +52,10 @@ export const ApiErrors = {
   TIMED_OUT: { code: 90010, status: 403, message: 'You are timed out in this server: you can read, not talk, until it ends.' },
   NOT_A_MESSAGE_REQUEST: { code: 90008, status: 400, message: 'This DM is not a message request waiting for your answer.' },
   ATTACHMENT_TOO_LARGE: { code: 90009, status: 413, message: 'A file is larger than this server accepts.' },
+  SSO_ONLY: { code: 90110, status: 403, message: 'This instance signs in through single sign-on only: use one of its providers.' },
+  UNKNOWN_PROVIDER: { code: 90111, status: 404, message: 'Unknown sign-in provider' },
+  LAST_SIGN_IN_METHOD: { code: 90112, status: 400, message: 'This is your only way to sign in: link another provider before removing it.' },
+  UNKNOWN_IDENTITY: { code: 90113, status: 404, message: 'Unknown linked identity' },
   UNKNOWN_ROUTE: { code: 0, status: 404, message: '404: Not Found' },
   UNSUPPORTED_MEDIA_TYPE: { code: 90415, status: 415, message: 'Unsupported content type' },
   MAIL_NOT_CONFIGURED: { code: 90011, status: 503, message: 'This server cannot send e-mail. Ask its operator to reset your password.' },
@@ -87,6 +91,9 @@ export const FieldErrorCodes = [
   'PASSWORD_REQUIRED',
   'INVITE_REQUIRED',
   'INVALID_INVITE',
+  'INVALID_TICKET',
+  'NO_PASSWORD',
+  'PROVIDER_ALREADY_LINKED',
   'MESSAGE_REFERENCE_UNKNOWN_MESSAGE',
 ] as const;
 export type FieldErrorCode = (typeof FieldErrorCodes)[number];

@@ -6,6 +6,7 @@ export * from './errors';
 export * from './route';
 export * from './users';
 export * from './auth';
+export * from './sso';
 export * from './instance';
 export * from './permissions';
 export * from './overwrites';

@@ -35,6 +35,7 @@ import { KnownSources } from './features/auth/sign-in-sources';
 import { RegistrationInvites } from './features/instance/invites';
 import { instanceRoutes } from './features/instance/routes';
 import { InstanceSettingsStore } from './features/instance/settings';
+import { ssoRoutes } from './features/sso/routes';
 import { userRoutes } from './features/users/routes';
 import { cdnRoutes } from './files/cdn-routes';
 import { DiskFileStore } from './files/disk-file-store';
@@ -132,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   emailRoutes(app, ctx);
   accountRoutes(app, ctx);
   securityEventRoutes(app, ctx);
+  ssoRoutes(app, ctx);
   userRoutes(app, ctx);
   cdnRoutes(app, ctx.files);
   instanceRoutes(app, ctx);

@@ -10,6 +10,7 @@ import { knownSignInSources } from './migrations/0007_known_sign_in_sources';
 import { governance } from './migrations/0008_governance';
 import { voicePermissions } from './migrations/0009_voice_permissions';
 import { emailLinks } from './migrations/0010_email_links';
+import { identities } from './migrations/0013_identities';
 import { accountLifecycle } from './migrations/0014_account_lifecycle';
 import { securityEvents } from './migrations/0015_security_events';
 import { columnTypes, type ParleyMigration } from './migrations/types';
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0008_governance': governance,
   '0009_voice_permissions': voicePermissions,
   '0010_email_links': emailLinks,
+  '0013_identities': identities,
   '0014_account_lifecycle': accountLifecycle,
   '0015_security_events': securityEvents,
 };

@@ -38,6 +38,8 @@ export interface Tables {
   audit_log_entries: AuditLogEntriesTable;
   email_tokens: EmailTokensTable;
   security_events: SecurityEventsTable;
+  user_identities: UserIdentitiesTable;
+  sso_tickets: SsoTicketsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -393,3 +395,31 @@ export interface AuditLogEntriesTable {
   options: string | null;
   reason: string | null;
 }
+
+/** A provider account (OIDC `sub` at one of OIDC_PROVIDERS) that signs in to a Parley account. */
+export interface UserIdentitiesTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  provider: string;
+  subject: string;
+  email: string | null;
+  created_at: number;
+}
+export type UserIdentityRow = Selectable<UserIdentitiesTable>;
+
+export type SsoTicketKind = 'start_link' | 'sign_in' | 'sign_up' | 'link';
+
+/** One step of a single sign-on in progress (features/sso/tickets.ts); the ticket itself is only hashed here. */
+export interface SsoTicketsTable {
+  token_hash: string;
+  kind: SsoTicketKind;
+  provider: string;
+  subject: string | null;
+  email: string | null;
+  email_verified: Flag;
+  username: string | null;
+  global_name: string | null;
+  user_id: Snowflake | null;
+  expires_at: number;
+}
+export type SsoTicketRow = Selectable<SsoTicketsTable>;

@@ -72,5 +72,5 @@ export const useAuthStore = defineStore('auth', () => {
     me.value = null;
   }
 
-  return { me, instance, signedIn, loadInstance, restore, login, register, continueAsGuest, upgrade, updateProfile, uploadAvatar, logout, forget };
+  return { me, instance, signedIn, loadInstance, restore, signIn, login, register, continueAsGuest, upgrade, updateProfile, uploadAvatar, logout, forget };
 });
