@@ -11,6 +11,22 @@ const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 18_025);
 const mailPort = Number(process.env.E2E_MAIL_PORT ?? 18_026);
 process.env.E2E_MAIL_URL = `http://127.0.0.1:${mailPort}`;
 
+/** Single sign-on journeys (e2e/sso.spec.ts) sign in at a real OpenID provider started beside Parley. */
+const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 18_085);
+const oidc = {
+  server: {
+    command: 'npx tsx e2e/oidc-provider.ts',
+    url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+    env: { E2E_OIDC_PORT: String(oidcPort), E2E_PORT: String(port) },
+    reuseExistingServer: false,
+    timeout: 30_000,
+  },
+  env: {
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    OIDC_PROVIDERS: JSON.stringify([{ id: 'testid', name: 'Test ID', issuer: `http://127.0.0.1:${oidcPort}`, client_id: 'parley', client_secret: 'parley-test-client-secret' }]),
+  },
+};
+
 export default defineConfig({
   testDir: 'e2e',
   // Call specs need fake media, coturn and a loopback-only network: playwright.calls.config.ts.
@@ -53,10 +69,11 @@ export default defineConfig({
         MESSAGE_RATE_LIMIT: '1000/10',
         SMTP_URL: `smtp://parley:secret@127.0.0.1:${smtpPort}`,
         MAIL_FROM: 'Parley <parley@e2e.test>',
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        ...oidc.env,
       },
       reuseExistingServer: false,
       timeout: 30_000,
     },
+    oidc.server,
   ],
 });

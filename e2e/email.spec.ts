@@ -83,6 +83,11 @@ test('reset a forgotten password from the mail: the old one stops working, every
   await expect(page.getByText('Login or password is invalid.')).toBeVisible();
   await logInViaUi(page, email, 'a much better password');
   await expect(page).toHaveURL(/\/channels\/@me$/);
+
+  // On record in Devices, and mailed.
+  await page.goto('/settings/sessions');
+  await expect(page.getByTestId('security-event').first()).toContainText('Password reset from a mailed link');
+  expect((await nextMail(email, 'Security notice')).text).toContain('Your password was reset from a mailed link');
 });
 
 test('a new address waits for its confirmation; the old one is told', async ({ page }) => {

@@ -7,6 +7,7 @@ export * from './route';
 export * from './users';
 export * from './auth';
 export * from './mfa';
+export * from './sso';
 export * from './instance';
 export * from './permissions';
 export * from './overwrites';

@@ -38,6 +38,11 @@ export interface RouteDef {
   files?: { maxCount: number };
   /** The success body; null for 204 No Content. */
   response: z.ZodType | null;
+  /**
+   * A browser navigation answered with a redirect (302 and a Location), not JSON: single sign-on
+   * hands the browser to a provider and back. `response` is null; clients build the URL.
+   */
+  redirect?: true;
   /** Still callable by a user who must change their password first (e.g. to change it). */
   allowedBeforePasswordChange?: boolean;
   /**

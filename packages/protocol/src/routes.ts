@@ -12,6 +12,7 @@ import { moderationRoutes } from './moderation';
 import { notificationRoutes } from './notifications';
 import { relationshipRoutes } from './relationships';
 import { roleRoutes } from './roles';
+import { ssoRoutes } from './sso';
 import type { RouteDef } from './route';
 import { userRoutes } from './users';
 
@@ -32,6 +33,7 @@ export const routes = {
   roles: roleRoutes,
   moderation: moderationRoutes,
   auditLog: auditLogRoutes,
+  sso: ssoRoutes,
 } satisfies Record<string, Record<string, RouteDef>>;
 
 export const API_PREFIX = '/api/v10';

@@ -91,6 +91,33 @@ export type UpdateMeBody = z.input<typeof UpdateMeBody>;
 
 const UserIdParams = z.object({ user_id: Snowflake });
 
+/** What happened to an account's security, as listed in its settings. */
+export const SecurityEventKind = z.enum([
+  'sign_in',
+  'sign_in_new_place',
+  'password_changed',
+  'password_reset',
+  'email_changed',
+  'mfa_enabled',
+  'mfa_disabled',
+  'backup_codes_regenerated',
+  'passkey_added',
+  'passkey_removed',
+  'deletion_scheduled',
+  'deletion_cancelled',
+]);
+export type SecurityEventKind = z.infer<typeof SecurityEventKind>;
+
+export const SecurityEvent = z.object({
+  id: Snowflake,
+  kind: SecurityEventKind,
+  /** "Firefox on Linux": the browser or app it came from. */
+  client: z.string(),
+  ip: z.string().nullable(),
+  created_at: z.iso.datetime(),
+});
+export type SecurityEvent = z.infer<typeof SecurityEvent>;
+
 /** Asking to delete your account: the password (guests have none, and send nothing). */
 export const DeleteAccountBody = z.object({
   password: z.string().max(Limits.passwordMax).optional(),
@@ -123,6 +150,15 @@ export const userRoutes = {
     bodyLimit: Limits.imageBodyMaxBytes,
     response: PrivateUser,
     allowedBeforePasswordChange: true,
+  }),
+  securityEvents: defineRoute({
+    method: 'GET',
+    path: '/users/@me/security-events',
+    summary: "Your account's recent security activity (sign-ins, password, e-mail, two-factor, passkeys), newest first",
+    tag: 'Users',
+    auth: 'person',
+    response: z.array(SecurityEvent),
+    allowedUnverified: true,
   }),
   deleteMe: defineRoute({
     method: 'POST',

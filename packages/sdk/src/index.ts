@@ -25,3 +25,4 @@ export {
   timeoutEndsAt,
 } from './roles';
 export { mentionsMe, mentionsUser } from './mentions';
+export { SSO_COMPLETE_PATH, parseSsoLanding, type SsoLanding, ssoErrorMessage, ssoStartUrl } from './sso';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ProviderId } from '@parley/protocol';
 import { z } from 'zod';
 
 /** `points/seconds`, e.g. "20/60": 20 attempts per minute. */
@@ -27,6 +28,42 @@ function iceUrls(schemes: string[]) {
 }
 
 const DAY_MS = 24 * 3600_000;
+
+/** Loopback issuers may use plain HTTP (a provider on the same machine, tests); all others need HTTPS. */
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+
+const OidcProvider = z.object({
+  id: ProviderId,
+  /** Shown on the button: "Continue with <name>". */
+  name: z.string().trim().min(1).max(64),
+  /** The issuer identifier; discovery reads `<issuer>/.well-known/openid-configuration`. */
+  issuer: z.url().refine((v) => {
+    const url = new URL(v);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
+  }, 'Must be an https:// URL (http:// only for localhost)'),
+  client_id: z.string().min(1).max(512),
+  client_secret: z.string().min(1).max(2048),
+});
+export type OidcProviderConfig = z.infer<typeof OidcProvider>;
+
+/** `OIDC_PROVIDERS`: a JSON array of providers, IDs unique. */
+const oidcProviders = z
+  .string()
+  .transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'Must be a JSON array of {id, name, issuer, client_id, client_secret}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(OidcProvider, 'Must be a JSON array of {id, name, issuer, client_id, client_secret}')
+      .max(20)
+      .refine((list) => new Set(list.map((p) => p.id)).size === list.length, 'Each provider needs its own id'),
+  )
+  .default([]);
 
 /** Every setting Parley reads from the environment, with its default. Documented in the README. */
 const EnvSchema = z
@@ -145,8 +182,17 @@ const EnvSchema = z
       .default(30),
     /** "Forgot password" requests per address, and per client IP: `requests/seconds`. */
     PASSWORD_RESET_RATE_LIMIT: rate.default({ points: 3, seconds: 3600 }),
+    /** Single sign-on providers (OpenID Connect); each redirects back to PUBLIC_URL/api/v10/auth/oidc/<id>/callback. */
+    OIDC_PROVIDERS: oidcProviders,
+    /** Only single sign-on: password sign-up, sign-in and guest upgrades are refused (admins excepted). */
+    SSO_ONLY: z.enum(['true', 'false'], 'Must be true or false').default('false'),
   })
   .refine((e) => e.TURN_URLS.length === 0 || e.TURN_SECRET, { path: ['TURN_SECRET'], message: 'Required when TURN_URLS is set' })
+  .refine((e) => e.OIDC_PROVIDERS.length === 0 || e.PUBLIC_URL, {
+    path: ['PUBLIC_URL'],
+    message: 'Required when OIDC_PROVIDERS is set: providers send people back to PUBLIC_URL/api/v10/auth/oidc/<id>/callback',
+  })
+  .refine((e) => e.SSO_ONLY === 'false' || e.OIDC_PROVIDERS.length > 0, { path: ['SSO_ONLY'], message: 'Needs at least one provider in OIDC_PROVIDERS' })
   // Links in mail must point at the real server: built from a request's Host header, a forged
   // one would mail the victim a reset link to someone else's site.
   .refine((e) => !e.SMTP_URL || e.PUBLIC_URL, { path: ['PUBLIC_URL'], message: 'Required when SMTP_URL is set (links in mail are built from it)' })
@@ -198,6 +244,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       /** TURN credentials' lifetime; without TURN, how long clients may keep the list before fetching it again. */
       ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS,
     },
+    sso: { providers: e.OIDC_PROVIDERS, ssoOnly: e.SSO_ONLY === 'true' },
   };
 }
 

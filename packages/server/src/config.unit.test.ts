@@ -29,3 +29,32 @@ describe('configuration of STUN and TURN', () => {
     expect(() => parseConfig({ TURN_CREDENTIAL_TTL_SECONDS: '59' })).toThrow(/TURN_CREDENTIAL_TTL_SECONDS/);
   });
 });
+
+describe('configuration of single sign-on', () => {
+  const provider = { id: 'keycloak', name: 'Keycloak', issuer: 'https://id.example.org/realms/parley', client_id: 'parley', client_secret: 's3cret' };
+
+  it('reads OIDC_PROVIDERS and SSO_ONLY', () => {
+    const config = parseConfig({ OIDC_PROVIDERS: JSON.stringify([provider]), PUBLIC_URL: 'https://chat.example.org/', SSO_ONLY: 'true' });
+    expect(config.sso).toEqual({ providers: [provider], ssoOnly: true });
+    expect(config.publicUrl).toBe('https://chat.example.org');
+    expect(parseConfig({}).sso).toEqual({ providers: [], ssoOnly: false });
+  });
+
+  it('explains what is wrong', () => {
+    const env = (providers: unknown, extra: Record<string, string> = { PUBLIC_URL: 'https://chat.example.org' }) => ({
+      OIDC_PROVIDERS: typeof providers === 'string' ? providers : JSON.stringify(providers),
+      ...extra,
+    });
+    expect(() => parseConfig(env([provider], {}))).toThrow(/PUBLIC_URL: Required when OIDC_PROVIDERS is set/);
+    expect(() => parseConfig(env('[{'))).toThrow(/OIDC_PROVIDERS: Must be a JSON array/);
+    expect(() => parseConfig(env({ id: 'x' }))).toThrow(/OIDC_PROVIDERS: Must be a JSON array/);
+    expect(() => parseConfig(env([{ ...provider, id: 'Key Cloak' }]))).toThrow(/OIDC_PROVIDERS\.0\.id: Must be 1–32 lowercase letters/);
+    expect(() => parseConfig(env([{ ...provider, issuer: 'http://id.example.org' }]))).toThrow(/OIDC_PROVIDERS\.0\.issuer: Must be an https:\/\/ URL/);
+    expect(() => parseConfig(env([{ ...provider, client_secret: '' }]))).toThrow(/OIDC_PROVIDERS\.0\.client_secret/);
+    expect(() => parseConfig(env([provider, provider]))).toThrow(/Each provider needs its own id/);
+    expect(() => parseConfig({ SSO_ONLY: 'true' })).toThrow(/SSO_ONLY: Needs at least one provider/);
+    expect(() => parseConfig({ SSO_ONLY: 'yes' })).toThrow(/SSO_ONLY: Must be true or false/);
+    // Plain HTTP is fine for a provider on this machine.
+    expect(parseConfig(env([{ ...provider, issuer: 'http://127.0.0.1:18085' }])).sso.providers[0]!.issuer).toBe('http://127.0.0.1:18085');
+  });
+});

@@ -22,6 +22,8 @@ export const router = createRouter({
     { path: '/reset-password', component: () => import('./features/auth/ResetPasswordView.vue') },
     { path: '/verify-email', component: () => import('./features/auth/VerifyEmailView.vue') },
     { path: '/confirm-email', component: () => import('./features/auth/ConfirmEmailView.vue'), meta: { auth: true } },
+    // Where a single sign-on ends (SSO_COMPLETE_PATH): signed in or out, it finishes either way.
+    { path: '/auth/sso-complete', component: () => import('./features/auth/SsoCompleteView.vue') },
     { path: '/change-password', component: () => import('./features/auth/ChangePasswordView.vue'), meta: { auth: true } },
     { path: '/channels/@me/:channelId?', component: () => import('./features/chat/DmView.vue'), meta: { auth: true } },
     { path: '/channels/:guildId/:channelId?', component: () => import('./features/chat/GuildView.vue'), meta: { auth: true } },

@@ -11,7 +11,9 @@ import { governance } from './migrations/0008_governance';
 import { voicePermissions } from './migrations/0009_voice_permissions';
 import { emailLinks } from './migrations/0010_email_links';
 import { twoFactor } from './migrations/0011_two_factor';
+import { identities } from './migrations/0013_identities';
 import { accountLifecycle } from './migrations/0014_account_lifecycle';
+import { securityEvents } from './migrations/0015_security_events';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -27,7 +29,9 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0009_voice_permissions': voicePermissions,
   '0010_email_links': emailLinks,
   '0011_two_factor': twoFactor,
+  '0013_identities': identities,
   '0014_account_lifecycle': accountLifecycle,
+  '0015_security_events': securityEvents,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

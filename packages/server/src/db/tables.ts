@@ -37,6 +37,9 @@ export interface Tables {
   bans: BansTable;
   audit_log_entries: AuditLogEntriesTable;
   email_tokens: EmailTokensTable;
+  security_events: SecurityEventsTable;
+  user_identities: UserIdentitiesTable;
+  sso_tickets: SsoTicketsTable;
   totp_secrets: TotpSecretsTable;
   recovery_codes: RecoveryCodesTable;
   mfa_tickets: MfaTicketsTable;
@@ -103,6 +106,18 @@ export interface EmailTokensTable {
   email: string;
   created_at: number;
   expires_at: number;
+}
+
+/** Something that happened to an account's security (features/security-events). */
+export interface SecurityEventsTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  /** SecurityEventKind (protocol). */
+  kind: string;
+  /** "Firefox on Linux", from the User-Agent. */
+  client: string;
+  ip: string | null;
+  created_at: number;
 }
 
 export interface SessionsTable {
@@ -433,3 +448,30 @@ export interface WebAuthnChallengesTable {
   user_id: Snowflake | null;
   expires_at: number;
 }
+/** A provider account (OIDC `sub` at one of OIDC_PROVIDERS) that signs in to a Parley account. */
+export interface UserIdentitiesTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  provider: string;
+  subject: string;
+  email: string | null;
+  created_at: number;
+}
+export type UserIdentityRow = Selectable<UserIdentitiesTable>;
+
+export type SsoTicketKind = 'start_link' | 'sign_in' | 'sign_up' | 'link';
+
+/** One step of a single sign-on in progress (features/sso/tickets.ts); the ticket itself is only hashed here. */
+export interface SsoTicketsTable {
+  token_hash: string;
+  kind: SsoTicketKind;
+  provider: string;
+  subject: string | null;
+  email: string | null;
+  email_verified: Flag;
+  username: string | null;
+  global_name: string | null;
+  user_id: Snowflake | null;
+  expires_at: number;
+}
+export type SsoTicketRow = Selectable<SsoTicketsTable>;

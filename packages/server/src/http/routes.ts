@@ -89,7 +89,7 @@ function handle<R extends RouteDef, Stored = never>(app: FastifyInstance, gate: 
       ...(route.query ? { querystring: route.query } : {}),
       ...(route.body ? { body: route.body } : {}),
       response: {
-        [route.response ? 200 : 204]: route.response ?? z.null().describe('No content'),
+        ...(route.redirect ? { 302: z.null().describe('Redirect: see the Location header') } : { [route.response ? 200 : 204]: route.response ?? z.null().describe('No content') }),
         '4xx': ErrorBody,
         '5xx': ErrorBody,
       },
@@ -148,6 +148,8 @@ function handle<R extends RouteDef, Stored = never>(app: FastifyInstance, gate: 
       } as HandlerInput<R, Stored>);
       // The handler has taken the files (they belong to what it created) and may no longer be discarded.
       pending.delete(request);
+      // A redirect route has answered already (reply.redirect).
+      if (route.redirect) return reply;
       if (route.response === null) return reply.status(204).send();
       return result;
     },

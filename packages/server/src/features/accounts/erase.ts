@@ -8,7 +8,7 @@ export type ErasedAs = 'Deleted user' | 'Former guest';
 
 /**
  * Erases an account: it leaves every server (members are told, as when someone leaves), its
- * profile, e-mail, password, avatar, friends, sessions and pending links go, and its gateway
+ * profile, e-mail, password, avatar, friends, sign-on identities, sessions and pending links go, and its gateway
  * connections close. The row stays under a placeholder name so that its messages (in servers
  * and DMs) keep an author, as Discord's "Deleted User". Servers it owns must have been handed
  * over first: the callers check.
@@ -47,6 +47,9 @@ export async function eraseAccount(ctx: AppContext, userId: Snowflake, shownAs: 
       .execute();
     await trx.deleteFrom('email_tokens').where('user_id', '=', userId).execute();
     await trx.deleteFrom('known_sign_in_sources').where('user_id', '=', userId).execute();
+    // Its single sign-on identities: the provider account must not sign in to the erased one, and may start afresh.
+    await trx.deleteFrom('user_identities').where('user_id', '=', userId).execute();
+    await trx.deleteFrom('sso_tickets').where('user_id', '=', userId).execute();
     // Second factors and passkeys go too: a passkey must not sign in to an erased account.
     for (const table of ['totp_secrets', 'recovery_codes', 'mfa_tickets', 'passkeys', 'webauthn_challenges'] as const) {
       await trx.deleteFrom(table).where('user_id', '=', userId).execute();

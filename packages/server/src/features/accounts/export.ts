@@ -8,7 +8,7 @@ import { instanceSecret } from '../instance/secrets';
 import { toPrivateUser } from '../users/serialize';
 
 /** How long a download link works: long enough to start it, short enough that a leaked one soon dies. */
-export const EXPORT_LINK_TTL_MS = 10 * 60_000;
+const EXPORT_LINK_TTL_MS = 10 * 60_000;
 /** Messages read from the database at a time while the archive streams. */
 const PAGE = 500;
 

@@ -7,6 +7,7 @@ import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { sourceOf } from '../auth/sign-in-sources';
 import { confirmIdentity } from '../mfa/reauth';
+import { recordSecurityEvent } from '../security-events/events';
 import { publishProfileChange } from '../users/profile-events';
 import { eraseAccount } from './erase';
 import { dataArchive, exportLink, verifyExportLink } from './export';
@@ -39,10 +40,12 @@ export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
       return revoked.map((r) => r.id);
     });
     await sessions.closeConnections(signedOut, 'Account scheduled for deletion');
+    await recordSecurityEvent(ctx, user, 'deletion_scheduled', request);
   });
 
-  route(routes.users.cancelDeletion, async ({ auth }) => {
-    await db.updateTable('users').set({ deletion_scheduled_at: null }).where('id', '=', auth.user.id).execute();
+  route(routes.users.cancelDeletion, async ({ auth, request }) => {
+    const cancelled = await db.updateTable('users').set({ deletion_scheduled_at: null }).where('id', '=', auth.user.id).where('deletion_scheduled_at', 'is not', null).executeTakeFirst();
+    if (cancelled.numUpdatedRows > 0n) await recordSecurityEvent(ctx, auth.user, 'deletion_cancelled', request);
     return publishProfileChange(ctx, auth.user.id);
   });
 

@@ -23,7 +23,11 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
   const route = routeRegistrar(app, ctx);
   const clientOf = (request: FastifyRequest) => ({ description: describeClient(request.headers['user-agent']), ip: request.ip });
 
+  /** SSO_ONLY: passwords are not a way in (sso/routes.ts is), except for instance admins (README). */
+  const ssoOnly = ctx.config.sso.ssoOnly;
+
   route(routes.auth.register, async ({ body, request, reply }) => {
+    if (ssoOnly) throw new ApiError('SSO_ONLY');
     await authLimiter.attemptFromIp(request.ip);
     const instance = await settings.get();
     assertRegistrationAllowed(instance, body);
@@ -58,6 +62,9 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
   route(routes.auth.login, async ({ body, request, reply }) => {
     await authLimiter.attemptFromIp(request.ip);
     const user = await findUserByLogin(db, body.login);
+    // Decided before the password is checked, so the answer never tells a guesser it was right.
+    // Admins keep their password: an outage or a mistake at the provider must not lock out the operator.
+    if (ssoOnly && !user?.admin) throw new ApiError('SSO_ONLY');
     // Counted per account, whichever name it was reached by; per login text for unknown ones.
     // From a source the account knows, failures elsewhere don't count (rate-limit.ts).
     const attempt = await authLimiter.passwordAttempt(user?.id ?? body.login, user?.id ?? null, sourceOf(request));
@@ -113,6 +120,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   route(routes.auth.upgrade, async ({ body, auth, request, reply }) => {
     if (!auth.user.guest) throw new ApiError('NOT_A_GUEST');
+    if (ssoOnly) throw new ApiError('SSO_ONLY');
     await authLimiter.attemptFromIp(request.ip);
     const instance = await settings.get();
     assertRegistrationAllowed(instance, body);

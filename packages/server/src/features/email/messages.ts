@@ -1,3 +1,4 @@
+import type { SecurityEventKind } from '@parley/protocol';
 import type { Mail } from './mailer';
 
 /** What every mail needs to say where it comes from. */
@@ -22,7 +23,7 @@ function compose(context: MailContext, to: string, subject: string, paragraphs: 
 }
 
 /** Links carry the token in the fragment: it never reaches a server log or a Referer header. */
-export const linkTo = (context: MailContext, page: 'verify-email' | 'reset-password', token: string) => `${context.publicUrl}/${page}#token=${token}`;
+const linkTo = (context: MailContext, page: 'verify-email' | 'reset-password', token: string) => `${context.publicUrl}/${page}#token=${token}`;
 
 export function verificationMail(context: MailContext, to: string, username: string, token: string): Mail {
   return compose(
@@ -57,10 +58,28 @@ export function addressChangeMail(context: MailContext, to: string, username: st
   ]);
 }
 
-export function passwordChangedMail(context: MailContext, to: string, username: string): Mail {
-  return compose(context, to, 'Your password was changed', [
+/** What each security notice says happened. */
+const NOTICE: Record<SecurityEventKind, string> = {
+  sign_in: 'Someone signed in to your account.',
+  sign_in_new_place: 'Someone signed in to your account from a browser or network it had not used before.',
+  password_changed: 'Your password was changed, and your other sessions were signed out.',
+  password_reset: 'Your password was reset from a mailed link, and every session was signed out.',
+  email_changed: 'The e-mail address of your account was changed; this address is the new one.',
+  mfa_enabled: 'Two-factor authentication was turned on.',
+  mfa_disabled: 'Two-factor authentication was turned off.',
+  backup_codes_regenerated: 'New recovery codes were made; the old ones no longer work.',
+  passkey_added: 'A passkey was added to your account.',
+  passkey_removed: 'A passkey was removed from your account.',
+  deletion_scheduled: 'Your account is scheduled for deletion. Sign in before then to keep it.',
+  deletion_cancelled: 'The deletion of your account was cancelled.',
+};
+
+/** Tells the account's address what just happened to its security, and from where. */
+export function securityNoticeMail(context: MailContext, to: string, username: string, kind: SecurityEventKind, from: { client: string; ip: string | null; at: Date }): Mail {
+  return compose(context, to, 'Security notice', [
     `Hello ${username},`,
-    `The password of your account on ${context.instanceName} was just changed, and your other sessions were signed out.`,
-    'If this was not you, use "Forgot password" on the sign-in page to take your account back.',
+    NOTICE[kind],
+    `When: ${from.at.toUTCString()}. From: ${from.client}${from.ip ? `, address ${from.ip}` : ''}.`,
+    'If this was not you, use "Forgot password" on the sign-in page to take your account back, then sign out your other sessions in Settings → Devices.',
   ]);
 }

@@ -8,6 +8,7 @@ import { hashPassword } from '../auth/passwords';
 import { publishProfileChange } from '../users/profile-events';
 import { uniqueViolationColumn } from '../../db/errors';
 import { findUserByLogin, getUserOrThrow } from '../users/queries';
+import { recordSecurityEvent } from '../security-events/events';
 import { consumeLink, dropLinks, issueLink } from './links';
 import { passwordResetMail } from './messages';
 import { mailContext, sendVerification } from './verification';
@@ -34,7 +35,7 @@ export function emailRoutes(app: FastifyInstance, ctx: AppContext): void {
     ctx.mailer!.send(passwordResetMail(context, user.email, user.username, token, Math.round(ttlMs / 60_000)));
   });
 
-  route(routes.auth.resetPassword, async ({ body }) => {
+  route(routes.auth.resetPassword, async ({ body, request }) => {
     // Hashed first: the link is spent only when the new password is ready to be stored.
     const passwordHash = await hashPassword(body.password);
     const link = await consumeLink(db, body.token, 'reset', clock.now());
@@ -52,9 +53,10 @@ export function emailRoutes(app: FastifyInstance, ctx: AppContext): void {
       return revoked.map((r) => r.id);
     });
     await sessions.closeConnections(signedOut, 'Password reset');
+    await recordSecurityEvent(ctx, await getUserOrThrow(db, link.userId), 'password_reset', request);
   });
 
-  route(routes.auth.verifyEmail, async ({ body }) => {
+  route(routes.auth.verifyEmail, async ({ body, request }) => {
     const link = await consumeLink(db, body.token, 'verify', clock.now());
     if (!link) throw new ApiError('INVALID_EMAIL_TOKEN');
     const user = await getUserOrThrow(db, link.userId);
@@ -70,6 +72,7 @@ export function emailRoutes(app: FastifyInstance, ctx: AppContext): void {
         .catch((error: unknown) => {
           throw uniqueViolationColumn(error) === 'email' ? fieldError('token', 'EMAIL_ALREADY_REGISTERED', 'This address now belongs to another account.') : error;
         });
+      await recordSecurityEvent(ctx, { ...user, email: link.email }, 'email_changed', request);
     } else {
       // The account moved on to another address since this link was sent.
       throw new ApiError('INVALID_EMAIL_TOKEN');

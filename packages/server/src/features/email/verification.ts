@@ -1,7 +1,7 @@
 import type { AppContext } from '../../context';
 import type { UserRow } from '../../db/tables';
 import { VERIFY_LINK_TTL_MS, issueLink } from './links';
-import { type MailContext, addressChangeMail, passwordChangedMail, verificationMail } from './messages';
+import { type MailContext, addressChangeMail, verificationMail } from './messages';
 
 type MailingContext = Pick<AppContext, 'db' | 'clock' | 'mailer' | 'settings' | 'config'>;
 
@@ -23,9 +23,4 @@ export async function sendVerification(ctx: MailingContext, user: Pick<UserRow, 
 export async function tellOldAddress(ctx: MailingContext, user: Pick<UserRow, 'username' | 'email'>, newAddress: string): Promise<void> {
   const context = await mailContext(ctx);
   if (context && user.email) ctx.mailer!.send(addressChangeMail(context, user.email, user.username, newAddress));
-}
-
-export async function tellPasswordChanged(ctx: MailingContext, user: Pick<UserRow, 'username' | 'email'>): Promise<void> {
-  const context = await mailContext(ctx);
-  if (context && user.email) ctx.mailer!.send(passwordChangedMail(context, user.email, user.username));
 }

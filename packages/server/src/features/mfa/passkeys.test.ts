@@ -53,6 +53,9 @@ describe('passkeys', () => {
     expect(await passkeyRows(person.userId)).toHaveLength(2);
     await person.client.request(routes.mfa.removePasskey, { params: { passkey_id: first.id }, body: { password: person.password } });
     expect((await person.client.request(routes.mfa.listPasskeys)).map((p) => p.name)).toEqual(['Work phone']);
+    // Each shows in the account's security activity.
+    const kinds = (await person.client.request(routes.users.securityEvents)).map((e) => e.kind);
+    expect(kinds.slice(0, 3)).toEqual(['passkey_removed', 'passkey_added', 'passkey_added']);
 
     // Someone else's passkey is unknown to you.
     const other = await signUp(server);

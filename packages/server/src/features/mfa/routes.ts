@@ -6,6 +6,7 @@ import { type UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { sourceOf } from '../auth/sign-in-sources';
+import { recordSecurityEvent } from '../security-events/events';
 import { getUserOrThrow } from '../users/queries';
 import { toPrivateUser } from '../users/serialize';
 import { PASSKEYS_PER_USER_MAX, ownPasskey, passkeysOf, toPasskey } from './passkeys';
@@ -44,6 +45,7 @@ export function mfaRoutes(app: FastifyInstance, ctx: AppContext): void {
       return { token, backup_codes };
     });
     await announce(user.id);
+    await recordSecurityEvent(ctx, user, 'mfa_enabled', request);
     return result;
   });
 
@@ -58,13 +60,16 @@ export function mfaRoutes(app: FastifyInstance, ctx: AppContext): void {
       return sessions.rotate(trx, session!.id);
     });
     await announce(user.id);
+    await recordSecurityEvent(ctx, user, 'mfa_disabled', request);
     return { token };
   });
 
   route(routes.mfa.regenerateCodes, async ({ auth, body, request }) => {
     if (!auth.user.mfa_enabled) throw fieldError('regenerate', 'MFA_NOT_ENABLED', 'Turn on two-factor authentication first.');
     await confirmIdentity(ctx, auth.user, body, sourceOf(request), 'password-or-code');
-    return { backup_codes: await db.transaction().execute((trx) => replaceRecoveryCodes(trx, auth.user.id)) };
+    const backup_codes = await db.transaction().execute((trx) => replaceRecoveryCodes(trx, auth.user.id));
+    await recordSecurityEvent(ctx, auth.user, 'backup_codes_regenerated', request);
+    return { backup_codes };
   });
 
   const rpFor = async (request: FastifyRequest): Promise<RelyingParty> => relyingParty(ctx.config.publicUrl, request, (await ctx.settings.get()).name);
@@ -93,6 +98,7 @@ export function mfaRoutes(app: FastifyInstance, ctx: AppContext): void {
     const taken = await db.selectFrom('passkeys').select('id').where('credential_id', '=', row.credential_id).executeTakeFirst();
     if (taken) throw fieldError('credential', 'PASSKEY_INVALID', 'This passkey is already registered.');
     await db.insertInto('passkeys').values(row).execute();
+    await recordSecurityEvent(ctx, auth.user, 'passkey_added', request);
     return toPasskey(row);
   });
 
@@ -108,5 +114,6 @@ export function mfaRoutes(app: FastifyInstance, ctx: AppContext): void {
     const passkey = await ownPasskey(db, auth.user.id, params.passkey_id);
     await confirmIdentity(ctx, auth.user, body, sourceOf(request), 'password-or-code');
     await db.deleteFrom('passkeys').where('id', '=', passkey.id).execute();
+    await recordSecurityEvent(ctx, auth.user, 'passkey_removed', request);
   });
 }

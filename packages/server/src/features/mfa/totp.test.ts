@@ -249,6 +249,8 @@ describe('sensitive actions with 2FA on', () => {
         .where('user_id', '=', person.userId as Snowflake)
         .execute(),
     ).toHaveLength(0);
+    const kinds = (await person.client.request(routes.users.securityEvents)).map((e) => e.kind);
+    expect(kinds.slice(0, 2)).toEqual(['mfa_disabled', 'mfa_enabled']);
     // A plain password sign-in again.
     const answer = await server.client().request(routes.auth.login, { body: { login: person.username, password: person.password } });
     expect(isMfaRequired(answer)).toBe(false);

@@ -109,6 +109,7 @@ export const useAuthStore = defineStore('auth', () => {
     signInState,
     loadInstance,
     restore,
+    signIn,
     login,
     loginWithCode,
     loginWithPasskey,
