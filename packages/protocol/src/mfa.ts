@@ -177,7 +177,7 @@ export const mfaRoutes = {
   enableTotp: defineRoute({
     method: 'POST',
     path: '/users/@me/mfa/totp/enable',
-    summary: 'Turn on two-factor authentication with an authenticator app; returns a new token and 10 recovery codes',
+    summary: 'Turn on 2FA with an authenticator app',
     tag: 'Two-factor',
     auth: 'person',
     body: EnableTotpBody,
@@ -186,7 +186,7 @@ export const mfaRoutes = {
   disableTotp: defineRoute({
     method: 'POST',
     path: '/users/@me/mfa/totp/disable',
-    summary: 'Turn off two-factor authentication (an app code or a recovery code); returns a new token',
+    summary: 'Turn off 2FA',
     tag: 'Two-factor',
     auth: 'person',
     body: DisableTotpBody,
@@ -195,7 +195,7 @@ export const mfaRoutes = {
   regenerateCodes: defineRoute({
     method: 'POST',
     path: '/users/@me/mfa/codes',
-    summary: 'Replace your recovery codes (the old ones stop working)',
+    summary: 'Replace your recovery codes',
     tag: 'Two-factor',
     auth: 'person',
     body: RegenerateCodesBody,
@@ -204,7 +204,7 @@ export const mfaRoutes = {
   passkeyRegistrationOptions: defineRoute({
     method: 'POST',
     path: '/users/@me/passkeys/options',
-    summary: 'Start registering a passkey (password, or a second factor with 2FA on): WebAuthn creation options',
+    summary: 'Start registering a passkey',
     tag: 'Two-factor',
     auth: 'person',
     body: Reauthentication,
@@ -213,7 +213,7 @@ export const mfaRoutes = {
   addPasskey: defineRoute({
     method: 'POST',
     path: '/users/@me/passkeys',
-    summary: 'Finish registering a passkey with what the browser created',
+    summary: 'Register a passkey',
     tag: 'Two-factor',
     auth: 'person',
     body: AddPasskeyBody,
@@ -240,7 +240,7 @@ export const mfaRoutes = {
   removePasskey: defineRoute({
     method: 'POST',
     path: '/users/@me/passkeys/:passkey_id/delete',
-    summary: 'Remove a passkey (password, or a second factor with 2FA on)',
+    summary: 'Remove a passkey',
     tag: 'Two-factor',
     auth: 'person',
     params: PasskeyParams,
@@ -250,7 +250,7 @@ export const mfaRoutes = {
   loginTotp: defineRoute({
     method: 'POST',
     path: '/auth/mfa/totp',
-    summary: 'Second step of a sign-in with 2FA: an app code or a recovery code, with the ticket from /auth/login',
+    summary: 'Sign in: second step with a code',
     tag: 'Auth',
     auth: 'none',
     body: MfaTotpBody,
@@ -259,7 +259,7 @@ export const mfaRoutes = {
   loginWebAuthn: defineRoute({
     method: 'POST',
     path: '/auth/mfa/webauthn',
-    summary: 'Second step of a sign-in with 2FA: a passkey, answering the ticket’s WebAuthn challenge',
+    summary: 'Sign in: second step with a passkey',
     tag: 'Auth',
     auth: 'none',
     body: MfaWebAuthnBody,
@@ -268,7 +268,7 @@ export const mfaRoutes = {
   passkeySignInOptions: defineRoute({
     method: 'POST',
     path: '/auth/passkey/options',
-    summary: 'Start signing in with a passkey alone: WebAuthn request options (discoverable credentials)',
+    summary: 'Start signing in with a passkey',
     tag: 'Auth',
     auth: 'none',
     response: WebAuthnOptions,

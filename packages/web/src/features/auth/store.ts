@@ -1,5 +1,4 @@
-import { type InstanceInfo, type LoginBody, type PrivateUser, type RegisterBody, type UpdateMeBody, type UpgradeBody, routes } from '@parley/protocol';
-import { type PasskeyPrompt, SignInFlow, type SignInState } from '@parley/sdk';
+import { type InstanceInfo, type PrivateUser, type RegisterBody, type UpdateMeBody, type UpgradeBody, routes } from '@parley/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api, isUnauthorized, saveToken } from '../../api';
@@ -29,33 +28,6 @@ export const useAuthStore = defineStore('auth', () => {
   async function signIn(token: string): Promise<void> {
     saveToken(token);
     me.value = await api.request(routes.users.getMe);
-  }
-
-  /** The sign-in in progress: the sdk's state machine (password, then a second factor if the account has 2FA). */
-  const flow = new SignInFlow(api);
-  const signInState = ref<SignInState>(flow.state);
-
-  /** Runs one step; the state follows the flow's even when the step fails (an expired ticket goes back to the password). */
-  async function step(run: () => Promise<SignInState>): Promise<boolean> {
-    try {
-      const state = await run();
-      if (state.step === 'signed-in') {
-        flow.restart();
-        await signIn(state.token);
-      }
-      return state.step === 'signed-in';
-    } finally {
-      signInState.value = flow.state;
-    }
-  }
-
-  /** True when signed in; false when the account now asks for its second factor (signInState says which). */
-  const login = (body: LoginBody) => step(() => flow.password(body));
-  const loginWithCode = (code: string) => step(() => flow.code(code));
-  const loginWithPasskey = (prompt: PasskeyPrompt) => step(() => flow.passkey(prompt));
-  const loginWithPasskeyAlone = (prompt: PasskeyPrompt) => step(() => flow.passkeyAlone(prompt));
-  function cancelSecondFactor() {
-    signInState.value = flow.restart();
   }
 
   /** Turning 2FA on or off rotates this session's token (as Discord does): keep using the same session with it. */
@@ -106,15 +78,9 @@ export const useAuthStore = defineStore('auth', () => {
     me,
     instance,
     signedIn,
-    signInState,
     loadInstance,
     restore,
     signIn,
-    login,
-    loginWithCode,
-    loginWithPasskey,
-    loginWithPasskeyAlone,
-    cancelSecondFactor,
     tokenRotated,
     register,
     continueAsGuest,

@@ -1,10 +1,11 @@
 import type { AuthenticationCredential, RegistrationCredential, WebAuthnOptions } from '@parley/protocol';
+import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import { UserFacingError } from '../../api';
 
 /*
- * The browser's passkey prompts, through @simplewebauthn/browser (loaded on first use: the
- * sign-in screen and settings need it, the chat screen does not). A closed or timed-out prompt
- * becomes a sentence a person can act on.
+ * The browser's passkey prompts, through @simplewebauthn/browser (only the sign-in screen and
+ * settings import this, both loaded lazily, so the chat screen's bundle does not carry it). A
+ * closed or timed-out prompt becomes a sentence a person can act on.
  */
 
 function explain(error: unknown): never {
@@ -18,12 +19,10 @@ export const passkeysSupported = (): boolean => typeof window !== 'undefined' &&
 
 /** navigator.credentials.get() for the server's options: what SignInFlow asks for. */
 export async function askForPasskey(options: WebAuthnOptions): Promise<AuthenticationCredential> {
-  const { startAuthentication } = await import('@simplewebauthn/browser');
   return (await startAuthentication({ optionsJSON: options as never }).catch(explain)) as AuthenticationCredential;
 }
 
 /** navigator.credentials.create() for the server's registration options. */
 export async function createPasskey(options: WebAuthnOptions): Promise<RegistrationCredential> {
-  const { startRegistration } = await import('@simplewebauthn/browser');
   return (await startRegistration({ optionsJSON: options as never }).catch(explain)) as RegistrationCredential;
 }
