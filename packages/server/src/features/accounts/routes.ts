@@ -22,11 +22,13 @@ export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { user } = auth;
     const owned = await db.selectFrom('guilds').select('id').where('owner_id', '=', user.id).executeTakeFirst();
     if (owned) throw new ApiError('OWNS_GUILDS');
-    // A guest has no password; an account proves it is its owner asking (and with 2FA, a code too).
+    // An account with a password proves it is its owner asking (and with 2FA, a code too). A guest
+    // has none; an account that signs in only through single sign-on has none either, and is
+    // protected by the grace period instead: its owner signs in through the provider to cancel.
     if (user.password_hash) await confirmIdentity(ctx, user, body, sourceOf(request), 'password');
     const { deletionGraceMs } = ctx.config.accounts;
     // Without a grace period (or for a guest, who could not sign back in to cancel) it goes now.
-    if (deletionGraceMs === 0 || !user.password_hash) {
+    if (deletionGraceMs === 0 || user.guest) {
       await eraseAccount(ctx, user.id, user.guest ? 'Former guest' : 'Deleted user');
       return;
     }
