@@ -1,7 +1,7 @@
 import { routes } from '@parley/protocol';
 import { RestClient } from '@parley/sdk';
 import { expect, test } from './fixtures';
-import { signUpViaUi } from './helpers';
+import { PASSWORD, signUpViaUi } from './helpers';
 
 test('create a bot in settings and add it to a server through the authorize page', async ({ page, baseURL }) => {
   await signUpViaUi(page);
@@ -14,6 +14,13 @@ test('create a bot in settings and add it to a server through the authorize page
   await page.getByRole('button', { name: 'Create application' }).click();
   const app = page.getByTestId('application').filter({ hasText: 'Greeter' });
   await app.getByRole('button', { name: 'Add a bot' }).click();
+  const confirm = page.getByRole('dialog', { name: "Confirm it's you" });
+  await confirm.getByLabel('Current password').fill('not my password');
+  await confirm.getByRole('button', { name: 'Issue the token' }).click();
+  await expect(confirm.getByText('Password does not match.')).toBeVisible();
+  await confirm.getByLabel('Current password').fill(PASSWORD);
+  await confirm.getByRole('button', { name: 'Issue the token' }).click();
+  await expect(confirm).toHaveCount(0);
   const botToken = (await app.getByTestId('bot-token').textContent())!;
   expect(botToken).toMatch(/^[\w-]+\.[\w-]+$/);
 

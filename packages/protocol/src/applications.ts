@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Reauthentication } from './mfa';
 import { Snowflake } from './ids';
 import { Limits, line, text } from './limits';
 import { defineRoute } from './route';
@@ -99,10 +100,11 @@ export const applicationRoutes = {
   createBot: defineRoute({
     method: 'POST',
     path: '/applications/:application_id/bot',
-    summary: 'Create the application’s bot user (once) and issue a new bot token (replacing any old one)',
+    summary: 'Create the application’s bot user (once) and issue a new bot token (replacing any old one); asks for your password, or with 2FA a code instead',
     tag: 'Bots',
     auth: 'person',
     params: ApplicationParams,
+    body: Reauthentication,
     response: BotTokenResponse,
   }),
   authorizeInfo: defineRoute({

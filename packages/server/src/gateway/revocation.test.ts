@@ -63,11 +63,11 @@ describe('revoked credentials close open connections at once', () => {
   it('when a bot token is reset', async () => {
     const owner = await signUp(server);
     const application = await owner.client.request(routes.applications.create, { body: { name: 'Reset Me' } });
-    const { token } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+    const { token } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: { password: owner.password } });
     const bot = await RawGateway.open(server.url);
     bot.identify(token, { intents: 1 });
     await bot.dispatch('READY');
-    await owner.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+    await owner.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: { password: owner.password } });
     expect(await bot.closeCode()).toBe(GatewayCloseCode.AUTHENTICATION_FAILED);
   });
 

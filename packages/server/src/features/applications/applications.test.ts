@@ -13,7 +13,7 @@ afterAll(() => server.close());
 
 async function makeBot(owner: Awaited<ReturnType<typeof signUp>>, name = 'Helper') {
   const application = await owner.client.request(routes.applications.create, { body: { name } });
-  const { token, user } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+  const { token, user } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: { password: owner.password } });
   return { application, token, user, rest: new RestClient({ baseUrl: server.url, token: `Bot ${token}` }) };
 }
 
@@ -28,9 +28,19 @@ describe('bots', () => {
     // Without the scheme word, the token is not accepted on REST.
     expect((await failure(new RestClient({ baseUrl: server.url, token: bot.token }).request(routes.users.getMe))).status).toBe(401);
     // A new token replaces the old one.
-    const { token: fresh } = await owner.client.request(routes.applications.createBot, { params: { application_id: bot.application.id } });
+    const { token: fresh } = await owner.client.request(routes.applications.createBot, { params: { application_id: bot.application.id }, body: { password: owner.password } });
     expect((await failure(bot.rest.request(routes.users.getMe))).status).toBe(401);
     expect((await new RestClient({ baseUrl: server.url, token: `Bot ${fresh}` }).request(routes.users.getMe)).id).toBe(bot.user.id);
+  });
+
+  it('a token is issued only to someone who proves it is them: the password, nothing else', async () => {
+    const owner = await signUp(server);
+    const application = await owner.client.request(routes.applications.create, { body: { name: 'Guarded' } });
+    const missing = await failure(owner.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: {} }));
+    expect(missing.problems[0]).toMatchObject({ path: ['password'], code: 'PASSWORD_REQUIRED' });
+    const wrong = await failure(owner.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: { password: 'not the password' } }));
+    expect(wrong.problems[0]).toMatchObject({ path: ['password'], code: 'PASSWORD_DOES_NOT_MATCH' });
+    expect((await owner.client.request(routes.applications.listMine)).find((a) => a.id === application.id)?.bot ?? null).toBeNull();
   });
 
   it('cannot use people-only endpoints', async () => {

@@ -25,7 +25,7 @@ describe('discord.js v14 moderation bot', () => {
     const { owner, guild, general, members } = await makeGuild(server, { name: 'Moderated', members: 3 });
     const [watcher, troublemaker, spammer] = members as [Person, Person, Person];
     const application = await owner.client.request(routes.applications.create, { body: { name: 'Mod Bot' } });
-    const { token, user: botUser } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+    const { token, user: botUser } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: { password: owner.password } });
     const permissions =
       Permissions.VIEW_CHANNEL |
       Permissions.SEND_MESSAGES |

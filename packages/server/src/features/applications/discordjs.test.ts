@@ -22,7 +22,7 @@ describe('discord.js v14 bot', () => {
   it('logs in, sees its server, answers, edits, reacts, deletes, and survives a forced reconnect', async () => {
     const { owner, guild, general } = await makeGuild(server, { name: 'Bot Playground' });
     const application = await owner.client.request(routes.applications.create, { body: { name: 'Echo Bot' } });
-    const { token, user: botUser } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+    const { token, user: botUser } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: { password: owner.password } });
     expect(botUser.bot).toBe(true);
     const permissions = Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES | Permissions.READ_MESSAGE_HISTORY | Permissions.ADD_REACTIONS;
     await owner.client.request(routes.applications.authorize, {

@@ -8,6 +8,8 @@ import { event } from '../../events/publisher';
 import { gatewayUrl } from '../../gateway/url';
 import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
+import { sourceOf } from '../auth/sign-in-sources';
+import { confirmIdentity } from '../mfa/reauth';
 import { guildAccess, requirePermission } from '../../access/access';
 import { addMember, announceMemberAdded, createBotRole } from '../guilds/membership';
 import { requireNotBanned } from '../moderation/banned';
@@ -68,8 +70,10 @@ export function applicationRoutes(app: FastifyInstance, ctx: AppContext): void {
     return toApplication(row);
   });
 
-  route(routes.applications.createBot, async ({ auth, params }) => {
+  route(routes.applications.createBot, async ({ auth, params, body, request }) => {
     const application = await ownApplication(params.application_id, auth.user.id);
+    // A bot token acts for the bot in every server it is in: issuing one is a sensitive action.
+    await confirmIdentity(ctx, auth.user, body, sourceOf(request), 'password-or-code');
     const botId = application.bot_user_id ?? (await createBotUser(ctx, application));
     // Discord's layout: the bot's ID in base64, a dot, then the secret. The dot tells bot tokens
     // from people's tokens (which never contain one).

@@ -137,7 +137,7 @@ describe('bans', () => {
     expect((await failure(stranger.client.request(routes.invites.accept, { params: { code: invite.code } }))).code).toBe(40007);
     // A banned bot cannot be added back either.
     const application = await owner.client.request(routes.applications.create, { body: { name: 'Spam Bot' } });
-    const { user: botUser } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+    const { user: botUser } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: { password: owner.password } });
     const authorize = () => owner.client.request(routes.applications.authorize, { query: { client_id: application.id, scope: 'bot' }, body: { guild_id: guildId, permissions: '0', authorize: true } });
     await authorize();
     await ban(moderator, botUser.id);

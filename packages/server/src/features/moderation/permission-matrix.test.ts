@@ -162,7 +162,7 @@ describe('permission matrix', () => {
     ];
     // Adding a bot: Manage Server (the actor's own application).
     const application = await actor.client.request(routes.applications.create, { body: { name: 'Matrix Bot' } });
-    await actor.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+    await actor.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: { password: actor.password } });
     const authorize: Attempt = {
       name: 'add a bot without MANAGE_GUILD',
       method: 'POST',

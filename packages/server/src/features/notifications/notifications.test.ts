@@ -88,7 +88,7 @@ describe('notification settings', () => {
   it('are for people: bots can neither set them nor get them in READY', async () => {
     const owner = await signUp(server);
     const application = await owner.client.request(routes.applications.create, { body: { name: 'Quiet bot' } });
-    const { token } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id } });
+    const { token } = await owner.client.request(routes.applications.createBot, { params: { application_id: application.id }, body: { password: owner.password } });
     const { guild } = await makeGuild(server);
     const bot = new RestClient({ baseUrl: server.url, token: `Bot ${token}` });
     expect((await failure(bot.request(routes.notifications.updateGuildSettings, { params: { guild_id: guild.id }, body: { muted: true } }))).status).toBe(403);
