@@ -6,6 +6,7 @@ import type { UserRow } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { sendVerification } from '../email/verification';
+import { recordSignIn } from '../security-events/events';
 import { startSecondFactor } from '../mfa/sign-in';
 import { publishProfileChange } from '../users/profile-events';
 import { assertAvailable, findUserByLogin, uniqueFieldError } from '../users/queries';
@@ -75,6 +76,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     await attempt.succeeded();
     // With 2FA, a correct password earns a ticket for the second step, not a session yet.
     if (user.mfa_enabled) return startSecondFactor(ctx, user, request);
+    await recordSignIn(ctx, user.id, request);
     const token = await sessions.create(db, user.id, clientOf(request));
     await knownSources.remember(db, user.id, request, reply);
     return { token, user_id: user.id };

@@ -7,6 +7,7 @@ import { routeRegistrar } from '../../http/routes';
 import { describeClient } from '../auth/client-info';
 import { sourceOf } from '../auth/sign-in-sources';
 import { markPasskeyUsed } from './passkeys';
+import { recordSignIn } from '../security-events/events';
 import { requireSecondFactor } from './second-factor';
 import { findTicket, redeemTicket, ticketFailed } from './tickets';
 import { relyingParty, signInOptions, takeChallenge, verifyAssertion, challengeOf } from './webauthn';
@@ -19,6 +20,7 @@ export function mfaSignInRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   /** The sign-in is complete: a session, and this place remembered as the owner's (auth/rate-limit.ts). */
   const signIn = async (userId: UserRow['id'], request: FastifyRequest, reply: FastifyReply) => {
+    await recordSignIn(ctx, userId, request);
     const token = await ctx.sessions.create(db, userId, { description: describeClient(request.headers['user-agent']), ip: request.ip });
     await authLimiter.knownSources.remember(db, userId, request, reply);
     return { token, user_id: userId };

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context';
 import type { UserRow } from '../../db/tables';
 import { describeClient } from '../auth/client-info';
+import { sourceOf } from '../auth/sign-in-sources';
 import { mailContext } from '../email/verification';
 import { securityNoticeMail } from '../email/messages';
 
@@ -38,6 +39,16 @@ export async function recordSecurityEvent(ctx: EventContext, user: Pick<UserRow,
   if (!MAILED.has(kind) || !user.email) return;
   const context = await mailContext(ctx);
   if (context) ctx.mailer!.send(securityNoticeMail(context, user.email, user.username, kind, { client, ip: request.ip, at: new Date(now) }));
+}
+
+/**
+ * A sign-in (password, second factor, passkey, single sign-on) on record: from a place the
+ * account knows, or from a new one, which is mailed. Call it before the place is remembered.
+ */
+export async function recordSignIn(ctx: AppContext, userId: Snowflake, request: FastifyRequest): Promise<void> {
+  const familiar = await ctx.authLimiter.knownSources.match(userId, sourceOf(request));
+  const user = await ctx.db.selectFrom('users').select(['id', 'username', 'email']).where('id', '=', userId).executeTakeFirstOrThrow();
+  await recordSecurityEvent(ctx, user, familiar ? 'sign_in' : 'sign_in_new_place', request);
 }
 
 export async function listSecurityEvents(ctx: Pick<AppContext, 'db'>, userId: Snowflake): Promise<SecurityEvent[]> {

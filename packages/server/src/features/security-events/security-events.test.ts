@@ -33,8 +33,24 @@ describe('security activity', () => {
     const back = sessionOf(await server.client().request(routes.auth.login, { body: { login: email, password: 'another good password' } }));
     await server.client(back.token).request(routes.users.cancelDeletion);
     const kinds = (await server.client(back.token).request(routes.users.securityEvents)).map((e) => e.kind);
-    expect(kinds.slice(0, 3)).toEqual(['deletion_cancelled', 'deletion_scheduled', 'password_changed']);
+    expect(kinds.slice(0, 4)).toEqual(['deletion_cancelled', 'sign_in', 'deletion_scheduled', 'password_changed']);
     const other = await signUp(server);
     expect(await other.client.request(routes.users.securityEvents)).toEqual([]);
+  });
+
+  it('a sign-in from a familiar place is listed; one from a new place is also mailed', async () => {
+    const email = `${uniqueName('place')}@example.test`.toLowerCase();
+    const person = await signUp(server, { email });
+    await server.client().request(routes.auth.login, { body: { login: email, password: person.password } });
+    expect((await person.client.request(routes.users.securityEvents))[0]).toMatchObject({ kind: 'sign_in' });
+
+    // The account forgets where it has been (as after months away): the next sign-in is from somewhere new.
+    await server.db.database.db
+      .deleteFrom('known_sign_in_sources')
+      .where('user_id', '=', person.userId as never)
+      .execute();
+    await server.client().request(routes.auth.login, { body: { login: email, password: person.password } });
+    expect((await person.client.request(routes.users.securityEvents))[0]).toMatchObject({ kind: 'sign_in_new_place' });
+    expect((await mail.next(email, /Security notice/)).text).toContain('from a browser or network it had not used before');
   });
 });

@@ -12,6 +12,7 @@ import { assertAvailable, getUserOrThrow, uniqueFieldError } from '../users/quer
 import { CallbackError, authorizationRequest, claimsFromCallback } from './callback';
 import { FLOW_TTL_MS, FlowCookie } from './flow-cookie';
 import { addIdentity, findIdentity, identitiesOf, removeIdentity, toIdentity } from './identities';
+import { recordSignIn } from '../security-events/events';
 import { linkToAccount, signInTicket } from './outcome';
 import { OidcProviders, ProviderUnavailableError } from './providers';
 import { SsoTickets } from './tickets';
@@ -93,6 +94,7 @@ export function ssoRoutes(app: FastifyInstance, ctx: AppContext): void {
       // Signed in here rather than in the callback: this request is same-site, so it carries the
       // browser's device cookie (SameSite=Strict) that a provider's redirect would not.
       const userId = pending.user_id!;
+      await recordSignIn(ctx, userId, request);
       const token = await db.transaction().execute(async (trx) => {
         await tickets.consume(trx, body.ticket, 'sign_in');
         await knownSources.remember(trx, userId, request, reply);
@@ -164,6 +166,7 @@ export function ssoRoutes(app: FastifyInstance, ctx: AppContext): void {
       throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
     }
     await attempt.succeeded();
+    await recordSignIn(ctx, owner.id, request);
     const token = await db.transaction().execute(async (trx) => {
       const ticket = await tickets.consume(trx, body.ticket, 'link');
       if (await findIdentity(trx, ticket.provider, ticket.subject!)) throw fieldError('ticket', 'INVALID_TICKET', `This ${provider.name} account is already linked. Start again.`);
