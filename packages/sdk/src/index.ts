@@ -1,6 +1,5 @@
 export { RestClient, type RequestExtras, type RestOptions, type RouteArgs, type UploadOptions } from './rest';
 export { ParleyApiError, ParleyNetworkError } from './errors';
-export { groupSecret, newTotpSecret, totpUri } from './two-factor';
 export { SignInFlow, type SignInState, type PasskeyPrompt, isMfaRequired, sessionOf } from './login';
 export { GatewayClient, type GatewayEvents, type GatewayOptions, type GatewayState, type WebSocketConstructor, type WebSocketLike } from './gateway';
 export { ParleyCache, type CacheOptions, type CacheState } from './cache';

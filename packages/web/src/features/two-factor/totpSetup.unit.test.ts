@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupSecret, newTotpSecret, totpUri } from './two-factor';
+import { groupSecret, newTotpSecret, totpUri } from './totpSetup';
 
 describe('authenticator app setup', () => {
   it('makes distinct 32-character base32 secrets', () => {
