@@ -166,6 +166,10 @@ export function ssoRoutes(app: FastifyInstance, ctx: AppContext): void {
       throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
     }
     await attempt.succeeded();
+    // A password alone must not get past two-factor: such an account links from its settings, signed in with its code.
+    if (owner.mfa_enabled) {
+      throw fieldError('password', 'MFA_REQUIRED', `That account uses two-factor authentication. Sign in to it with your code, then link ${provider.name} in Settings → Account.`);
+    }
     await recordSignIn(ctx, owner.id, request);
     const token = await db.transaction().execute(async (trx) => {
       const ticket = await tickets.consume(trx, body.ticket, 'link');

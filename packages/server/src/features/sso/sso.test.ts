@@ -247,6 +247,21 @@ describe('single sign-on: an e-mail that matches an existing account', () => {
     expect((await outcome(await ticketOf(newBrowser(), who), 'sign_in')).user_id).toBe(owner.userId);
   });
 
+  it('an account with two-factor on is not linked on its password alone', async () => {
+    const email = `${uniqueName('guarded')}@example.org`;
+    const owner = await signUp(server, { email });
+    // Arranged behind the API's back: what matters here is only that the account has 2FA on.
+    await server.db.database.db
+      .updateTable('users')
+      .set({ mfa_enabled: 1 })
+      .where('id', '=', owner.userId as never)
+      .execute();
+    const ticket = await ticketOf(newBrowser(), account({ email, email_verified: true }));
+    const refused = await failure(server.client().request(routes.sso.link, { body: { ticket, password: owner.password } }));
+    expect(refused.problems[0]).toMatchObject({ path: ['password'], code: 'MFA_REQUIRED' });
+    expect(await owner.client.request(routes.sso.listIdentities)).toEqual([]);
+  });
+
   it('counts wrong passwords like failed logins of that account', async () => {
     const limited = await startTestServer({
       env: { PUBLIC_URL, OIDC_PROVIDERS: idp.providersEnv(PROVIDER, 'Test ID'), AUTH_RATE_LIMIT_ACCOUNT: '2/900' },
