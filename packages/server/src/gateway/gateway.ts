@@ -9,6 +9,7 @@ import type WebSocket from 'ws';
 import { type Audience, CLOSE_CONNECTIONS, type EventLog, type LogEntry } from '../bus/event-log';
 import type { Clock } from '../core/clock';
 import type { Tables } from '../db/tables';
+import { ApiError } from '../http/errors';
 import type { Auth } from '../http/routes';
 import type { EventPublisher } from '../events/publisher';
 import { type Calls, type VoiceSession, VoiceRefusal } from '../features/calls/calls';
@@ -297,10 +298,17 @@ export class Gateway {
     try {
       const auth = await this.deps.authenticate(token);
       // An account with a one-time password may do nothing but replace it, over REST.
-      if (auth.user.password_change_required) throw new Error('password change required');
+      if (auth.user.password_change_required) throw new ApiError('PASSWORD_CHANGE_REQUIRED');
       return auth;
-    } catch {
-      connection.close(GatewayCloseCode.AUTHENTICATION_FAILED, 'Authentication failed');
+    } catch (error) {
+      // Only a credential the server refuses ends the session for good (4004: clients sign out).
+      // Anything else (the database busy or away) is worth retrying: 4000 makes clients reconnect.
+      if (error instanceof ApiError) {
+        connection.close(GatewayCloseCode.AUTHENTICATION_FAILED, 'Authentication failed');
+      } else {
+        this.deps.logger.warn({ err: error }, 'gateway: could not check a token');
+        connection.close(GatewayCloseCode.UNKNOWN_ERROR, 'Try again');
+      }
       return null;
     }
   }
