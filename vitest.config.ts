@@ -13,6 +13,8 @@ const webUnitTests = ['packages/web/src/**/*.unit.test.ts'];
 const redisTests = ['packages/server/src/**/*.redis.test.ts'];
 /** Outside the other projects' globs: only `--project smoke` runs them. */
 const smokeTests = ['smoke/**/*.smoke.test.ts'];
+/** The terminal client in tmux against the built server (`npm run build` first); only `--project tui`. */
+const tuiTests = ['packages/tui/test/**/*.tui.test.ts'];
 
 export default defineConfig({
   test: {
@@ -25,6 +27,7 @@ export default defineConfig({
       { extends: true, test: { name: 'redis', include: redisTests, env: { PARLEY_TEST_DB: 'postgres' } } },
       // Each file starts its own `npm start` in beforeAll, which may take a while on a busy machine.
       { extends: true, test: { name: 'smoke', include: smokeTests, hookTimeout: 60_000 } },
+      { extends: true, test: { name: 'tui', include: tuiTests, hookTimeout: 60_000 } },
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -12,6 +12,8 @@ import { fanoutScenario } from './scenarios/fanout';
 import { governanceScenario } from './scenarios/governance';
 import { historyScenario } from './scenarios/history';
 import { idleScenario } from './scenarios/idle';
+import { tuiScenario } from './scenarios/tui';
+import { lowbandScenario } from './scenarios/lowband';
 
 const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioReport>> = {
   fanout: fanoutScenario,
@@ -20,6 +22,8 @@ const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioRep
   history: historyScenario,
   calls: callsScenario,
   governance: governanceScenario,
+  tui: tuiScenario,
+  lowband: lowbandScenario,
 };
 
 async function main(): Promise<void> {

@@ -16,7 +16,13 @@ export async function signUpViaUi(page: Page, options: { username?: string; disp
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/channels\/@me$/);
+  await waitUntilLive(page);
   return username;
+}
+
+/** Waits until the page's client is connected to the gateway (READY), so live events reach it. */
+export async function waitUntilLive(page: Page): Promise<void> {
+  await expect(page.locator('[data-gateway="ready"]')).toBeVisible();
 }
 
 export async function logInViaUi(page: Page, login: string, password = PASSWORD): Promise<void> {

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { logInViaUi, signUpViaUi, uniqueName } from './helpers';
+import { logInViaUi, signUpViaUi, uniqueName, waitUntilLive } from './helpers';
 import { createServer, inviteLink, join, person, send, userIdOf } from './servers';
 
 declare global {
@@ -122,6 +122,8 @@ test('direct messages notify, except a stranger’s message request', async ({ b
   // Accepted once the request's buttons go (the server answered), not merely clicked.
   await expect(ada.getByRole('button', { name: 'Accept' })).toHaveCount(0);
   await ada.goto('/channels/@me');
+  // The reloaded client must be connected again before the message, or it only learns of it as unread.
+  await waitUntilLive(ada);
   await send(grace, 'about the lab results');
   await expect.poll(() => shown(ada)).toEqual([{ title: 'Grace', body: 'about the lab results' }]);
   await expect(ada).toHaveTitle('(1) Parley');

@@ -2,7 +2,7 @@
 // each real component. Steps: typecheck, lint (eslint + knip), format check (prettier), build,
 // vitest (unit + every storage/API test on SQLite and on PostgreSQL + the multi-node tests on
 // Redis and PostgreSQL), the smoke suite (the real `npm start` on the build, checked over HTTP
-// and WebSocket from outside), Playwright in Debian Chromium against the built app, then the
+// and WebSocket from outside), the terminal client in tmux against the built server, Playwright in Debian Chromium against the built app, then the
 // call specs (fake media, coturn) on loopback only.
 //
 // PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), Redis
@@ -19,10 +19,14 @@ const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const failures = [];
+/** How long each step took, printed at the end: CI must stay under 30 minutes. */
+const durations = [];
 
 function step(name, command, args, env = {}) {
   console.log(`\n▶ ${name}: ${command} ${args.join(' ')}`);
+  const started = Date.now();
   const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  durations.push(`${name} ${Math.round((Date.now() - started) / 1000)} s`);
   if (result.status !== 0) failures.push(name);
   return result.status === 0;
 }
@@ -81,6 +85,14 @@ step('vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--re
 // Runs the build (`npm start`), so only after a successful one; in CI a skipped or empty smoke
 // step fails the run below ("no tests ran against npm start smoke").
 if (built) step('smoke', 'npx', ['vitest', 'run', '--project', 'smoke', '--reporter=default', '--reporter=./scripts/count-reporter.ts']);
+// The terminal client driven in tmux against the built server (the test runs the client with CI
+// unset: ink draws nothing until exit under CI=true).
+const haveTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+if (!haveTmux) {
+  if (inCi) failures.push('tmux is required in CI but missing');
+  else console.warn('⚠ tmux is not available: the terminal client test is skipped (CI requires it).');
+}
+if (built && haveTmux) step('terminal client', 'npx', ['vitest', 'run', '--project', 'tui', '--reporter=default', '--reporter=./scripts/count-reporter.ts']);
 if (haveChromium && built) {
   step('playwright', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });
   runCallSpecs();
@@ -96,10 +108,15 @@ const components = {
   PostgreSQL: ran('postgres'),
   Redis: ran('redis'),
   'npm start smoke': ran('smoke'),
+  'tmux terminal': ran('tui'),
   Chromium: ranInChromium(e2e) + ranInChromium(e2eCalls),
 };
 if (inCi) for (const [name, count] of Object.entries(components)) if (count === 0) failures.push(`no tests ran against ${name}`);
 
+// Vitest's failures again, one line each, where a log cut to its tail still shows them.
+const problems = fs.existsSync('.test-output/vitest-problems.txt') ? fs.readFileSync('.test-output/vitest-problems.txt', 'utf8').trim() : '';
+if (problems) console.log(`\nVitest problems:\n${problems}`);
+console.log(`\nStep times: ${durations.join(', ')}`);
 console.log(failures.length ? `\n✗ failed: ${failures.join('; ')}` : '\n✓ all steps passed');
 console.log(
   `Tests against real components: ${Object.entries(components)

@@ -174,8 +174,9 @@ export class GatewaySocket {
     });
   }
 
-  static async open(url: string): Promise<GatewaySocket> {
-    const socket = new WebSocket(url);
+  /** `options`: what `ws` takes, such as `ca` to trust a self-signed certificate over wss://. */
+  static async open(url: string, options: WebSocket.ClientOptions = {}): Promise<GatewaySocket> {
+    const socket = new WebSocket(url, options);
     const gateway = new GatewaySocket(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

@@ -53,6 +53,18 @@ describe('the web client', () => {
     }
   });
 
+  it('scripts and API answers come compressed to a client that takes it, uncompressed to one that does not', async () => {
+    const script = entryScript((await call(parley.baseUrl, '/')).text);
+    const compressed = await call(parley.baseUrl, script, { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(compressed.headers.get('content-encoding')).toBe('br');
+    expect(compressed.headers.get('vary')).toMatch(/accept-encoding/i);
+    const identity = await call(parley.baseUrl, script, { headers: { 'accept-encoding': 'identity' } });
+    expect(identity.headers.get('content-encoding')).toBeNull();
+    expect(compressed.text).toBe(identity.text);
+    const openapi = await call(parley.baseUrl, '/api/openapi.json', { headers: { 'accept-encoding': 'gzip' } });
+    expect(openapi.headers.get('content-encoding')).toBe('gzip');
+  });
+
   it('the service worker and the manifest load', async () => {
     const worker = await call(parley.baseUrl, '/sw.js');
     expect(worker.status).toBe(200);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type DeploymentOptions, type Engine } from './parley';
 import { RESULTS_DIR } from './report';
 
-export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance'] as const;
+export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /**
  * What `all` runs: the chat load. `calls` runs on its own, in a loopback-only network namespace
@@ -22,6 +22,10 @@ Scenarios:
              CPU per participant (run it loopback-only: unshare -n, see bench/README.md)
   governance issue 10: a guild with roles and channel overwrites vs a plain one, alternating:
              peak delivered events/s in a channel with overwrites, IDENTIFY → READY, SQL per send
+  tui        terminal clients (parley-chat), each in its own tmux terminal of 80×24, in one channel:
+             a message typed (tmux send-keys) → written to the others' terminals, and startup time
+  lowband    a terminal client's gateway traffic against a 56 kbit/s link: bytes on the wire for
+             READY and a busy period, text vs compress=zlib-stream, every intent vs the client's
   all        fanout, baseline, idle and history, with their defaults
 
 Server (every scenario but the bare baseline):
@@ -66,6 +70,14 @@ idle:
   --hold-seconds T       how long to hold them, heartbeating (default 20)
   --heartbeat-ms MS      GATEWAY_HEARTBEAT_MS for the run (default: the server's 41250)
 
+lowband:
+  --guild-members N      members of the person's server (default 200)
+  --channels N           text channels in it (default 4; also governance's flag)
+  --online N             other members connected, changing status (default 40)
+  --busy-seconds T       length of the busy period (default 20)
+  --message-rate R       messages/s in the person's channel (default 5; one more a second elsewhere)
+  --presence-rate R      status changes/s among the connected members (default 2)
+
 history:
   --messages N           messages to seed in one channel (default 1000000)
   --requests N           requests per depth (default 300)
@@ -81,6 +93,21 @@ calls:
                          bandwidth-limited) before sampling CPU (default 30)
   --media audio|video|both   CPU with cameras off, on, or both (default both)
   --e2ee on|off|both     end-to-end encryption setting of the web client (default both)
+
+tui:
+  --clients N            parley-chat processes, each in a tmux session of 80×24 (default 100)
+  --typists N            clients that type, in turn (default 5)
+  --typed N              messages typed (default 30)
+  --typed-rate R         messages typed per second, all typists together (default 0.25: what two
+                         cores sustain for 100 clients; 2/s saturates them, see bench/README.md)
+  --enter-delay-ms MS    from the text's send-keys to Enter's (default 150); latency starts at Enter
+  --launch-concurrency N clients starting at once (launched, first screen not yet drawn) (default 4)
+  --startup-seconds S    every client must draw its first screen within S (default 600)
+  --pause-seconds S      idle window (CPU sampled) between the last first screen and the typing (default 10)
+  --drain-seconds S      wait at most S after the last Enter for every terminal to draw it (default 30)
+  --check-panes N        panes also stamped by tmux pipe-pane, to cross-check the trace (default 3)
+  --client-env K=V       extra environment for the clients (repeatable), e.g. NODE_ENV=production
+  --timeout S            the whole scenario, after which the bench exits and cleans up (default 900)
 `;
 
 export interface BenchOptions {
@@ -105,6 +132,7 @@ export interface BenchOptions {
   governance: { roles: number; channels: number; readySamples: number; readyRounds: number; sqlSends: number; compareRoot: string | null };
   idle: { connections: number; guildSize: number; holdSeconds: number; heartbeatMs: number | null };
   history: { messages: number; requests: number; seedBatch: number };
+  lowband: { guildMembers: number; channels: number; online: number; busySeconds: number; messageRate: number; presenceRate: number };
   calls: {
     people: number;
     joinRounds: number;
@@ -114,6 +142,20 @@ export interface BenchOptions {
     settleSeconds: number;
     media: CallMedia[];
     e2ee: boolean[];
+  };
+  tui: {
+    clients: number;
+    typists: number;
+    typed: number;
+    typedRate: number;
+    enterDelayMs: number;
+    launchConcurrency: number;
+    startupSeconds: number;
+    pauseSeconds: number;
+    drainSeconds: number;
+    checkPanes: number;
+    clientEnv: Record<string, string>;
+    timeoutSeconds: number;
   };
 }
 
@@ -146,7 +188,12 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       receivers: { type: 'string', default: '1' },
       rounds: { type: 'string', default: '2' },
       roles: { type: 'string', default: '20' },
-      channels: { type: 'string', default: '50' },
+      channels: { type: 'string' },
+      'guild-members': { type: 'string', default: '200' },
+      online: { type: 'string', default: '40' },
+      'busy-seconds': { type: 'string', default: '20' },
+      'message-rate': { type: 'string', default: '5' },
+      'presence-rate': { type: 'string', default: '2' },
       'ready-samples': { type: 'string', default: '100' },
       'ready-rounds': { type: 'string', default: '2' },
       'sql-sends': { type: 'string', default: '20' },
@@ -167,6 +214,18 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'settle-seconds': { type: 'string', default: '30' },
       media: { type: 'string', default: 'both' },
       e2ee: { type: 'string', default: 'both' },
+      clients: { type: 'string', default: '100' },
+      typists: { type: 'string', default: '5' },
+      typed: { type: 'string', default: '30' },
+      'typed-rate': { type: 'string', default: '0.25' },
+      'enter-delay-ms': { type: 'string', default: '150' },
+      'launch-concurrency': { type: 'string', default: '4' },
+      'startup-seconds': { type: 'string', default: '600' },
+      'pause-seconds': { type: 'string', default: '10' },
+      'drain-seconds': { type: 'string', default: '30' },
+      'check-panes': { type: 'string', default: '3' },
+      'client-env': { type: 'string', multiple: true, default: [] },
+      timeout: { type: 'string', default: '900' },
     },
   });
   const scenario = positionals[0];
@@ -183,6 +242,16 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     if (!chosen) throw new Error(`--${name} must be one of ${Object.keys(choices).join(', ')}`);
     return chosen;
   };
+  const typedRate = Number(values['typed-rate']);
+  if (!(typedRate > 0 && typedRate <= 100)) throw new Error('--typed-rate must be above 0 and at most 100');
+  const keyValues = (name: string, pairs: string[]): Record<string, string> =>
+    Object.fromEntries(
+      pairs.map((pair) => {
+        const at = pair.indexOf('=');
+        if (at < 1) throw new Error(`--${name} wants KEY=VALUE, got "${pair}"`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    );
   const factor = Number(values.factor);
   if (!(factor > 1 && factor <= 4)) throw new Error('--factor must be above 1 and at most 4');
   return {
@@ -194,13 +263,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       nodes: int('nodes', values.nodes, 1, 8),
       source: values.source!,
       cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : null,
-      env: Object.fromEntries(
-        values['server-env']!.map((pair) => {
-          const at = pair.indexOf('=');
-          if (at < 1) throw new Error(`--server-env wants KEY=VALUE, got "${pair}"`);
-          return [pair.slice(0, at), pair.slice(at + 1)];
-        }),
-      ),
+      env: keyValues('server-env', values['server-env']!),
       port: values.port === undefined ? null : int('port', values.port, 1024, 65_000),
       web: false,
     },
@@ -221,7 +284,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     },
     governance: {
       roles: int('roles', values.roles, 1, 200),
-      channels: int('channels', values.channels, 1, 400),
+      channels: int('channels', values.channels ?? '50', 1, 400),
       readySamples: int('ready-samples', values['ready-samples'], 1, 10_000),
       readyRounds: int('ready-rounds', values['ready-rounds'], 1, 20),
       sqlSends: int('sql-sends', values['sql-sends'], 1, 1000),
@@ -238,6 +301,14 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       requests: int('requests', values.requests, 1, 100_000),
       seedBatch: int('seed-batch', values['seed-batch'], 100, 1_000_000),
     },
+    lowband: {
+      guildMembers: int('guild-members', values['guild-members'], 3, 5000),
+      channels: int('channels', values.channels ?? '4', 1, 400),
+      online: int('online', values.online, 0, 1000),
+      busySeconds: int('busy-seconds', values['busy-seconds'], 1, 600),
+      messageRate: int('message-rate', values['message-rate'], 1, 100),
+      presenceRate: int('presence-rate', values['presence-rate'], 0, 100),
+    },
     calls: {
       people: int('people', values.people, 2, 8),
       joinRounds: int('join-rounds', values['join-rounds'], 0, 100),
@@ -247,6 +318,20 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       settleSeconds: int('settle-seconds', values['settle-seconds'], 0, 120),
       media: oneOrBoth<CallMedia>('media', values.media, { audio: ['audio'], video: ['video'], both: ['audio', 'video'] }),
       e2ee: oneOrBoth('e2ee', values.e2ee, { on: [true], off: [false], both: [true, false] }),
+    },
+    tui: {
+      clients: int('clients', values.clients, 2, 500),
+      typists: int('typists', values.typists, 1, 500),
+      typed: int('typed', values.typed, 1, 10_000),
+      typedRate,
+      enterDelayMs: int('enter-delay-ms', values['enter-delay-ms'], 0, 10_000),
+      launchConcurrency: int('launch-concurrency', values['launch-concurrency'], 1, 500),
+      startupSeconds: int('startup-seconds', values['startup-seconds'], 10, 3600),
+      pauseSeconds: int('pause-seconds', values['pause-seconds'], 0, 600),
+      drainSeconds: int('drain-seconds', values['drain-seconds'], 1, 600),
+      checkPanes: int('check-panes', values['check-panes'], 0, 50),
+      clientEnv: keyValues('client-env', values['client-env']!),
+      timeoutSeconds: int('timeout', values.timeout, 30, 7200),
     },
   };
 }

@@ -37,7 +37,7 @@ const WORDS = (
 ).split(' ');
 
 /** A deterministic generator (mulberry32), so every run seeds the same text. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -49,7 +49,7 @@ function random(seed: number): () => number {
 }
 
 /** 4 to 40 words of chat-like text. */
-function sentence(next: () => number): string {
+export function sentence(next: () => number): string {
   const words = 4 + Math.floor(next() * 37);
   const out: string[] = [];
   for (let w = 0; w < words; w++) out.push(WORDS[Math.floor(next() * WORDS.length)]!);

@@ -15,6 +15,11 @@ export const RegisterBody = z.object({
   /** Needed when the instance's registration mode is "invite". */
   invite: InviteCode.optional(),
   global_name: DisplayName.optional(),
+  /**
+   * Needed when the instance asks for it (ask_birth_date): under 18 marks the account as a
+   * minor. Only that flag is kept, never the date.
+   */
+  birth_date: z.iso.date().optional(),
 });
 export type RegisterBody = z.input<typeof RegisterBody>;
 

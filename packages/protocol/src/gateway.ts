@@ -6,6 +6,8 @@ import { Snowflake } from './ids';
 import { Message, ReactionEmoji } from './messages';
 import { UserGuildSettings } from './notifications';
 import { Presence, PresenceStatus } from './presence';
+import { OwnReport, Report } from './reports';
+import { SafetyBlock } from './safety-policy';
 import { PrivateUser, User } from './users';
 
 /** The gateway speaks Discord's v10 protocol: these opcodes, close codes and intents. */
@@ -235,6 +237,16 @@ export const DispatchEvents = {
   VOICE_DISCONNECTED: VoiceDisconnected,
   /** Parley: a voice op (4) or signal (40) you sent was refused; to that session only. */
   VOICE_ERROR: VoiceError,
+  /** Parley: a new report, to those who may review it (the server's moderators, instance admins). */
+  REPORT_CREATE: Report,
+  /** Parley: a report was acted on, to those who may review it. */
+  REPORT_UPDATE: Report,
+  /** Parley: your report was handled, to you alone: whether action was taken, never by whom or how. */
+  OWN_REPORT_UPDATE: OwnReport,
+  /** Parley (features/safety): the classifier blocked you from a person or room (to your sessions). */
+  SAFETY_BLOCK_CREATE: SafetyBlock,
+  /** Parley (features/safety): your block's appeal changed or was decided (lifted or upheld, with the admin's note). */
+  SAFETY_BLOCK_UPDATE: SafetyBlock,
   /** Parley: sent per user when their send rate is exceeded on the gateway-visible actions. */
   RATE_LIMITED: z.object({ opcode: z.number().int(), retry_after: z.number(), meta: z.record(z.string(), z.unknown()) }),
 } as const;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Snowflake } from './ids';
 import { Limits, line } from './limits';
 import { defineRoute } from './route';
+import { SafetyScanPolicy } from './safety';
 
 /**
  * open: anyone may sign up. invite: sign-up needs an invite code from an admin.
@@ -17,6 +18,16 @@ export const InstanceSettings = z.object({
   require_email: z.boolean(),
   /** Accounts must confirm their e-mail address before using anything but their own settings (needs mail). */
   require_verified_email: z.boolean(),
+  /** Sign-up asks for a birth date; people under 18 are marked as minors (features/safety). */
+  ask_birth_date: z.boolean(),
+  /** Which messages the offline classifier scans: conversations that include a minor, all, or none. */
+  safety_scan: SafetyScanPolicy,
+  /** A scanned message scoring at least this on any label is flagged: held from minors and reported. */
+  safety_flag_threshold: z.number().min(0.05).max(1),
+  /** At least this, and the sender is also blocked from that person or room until review. */
+  safety_block_threshold: z.number().min(0.05).max(1),
+  /** Largest file one attachment may be, in bytes; null: the operator's ATTACHMENT_MAX_BYTES, which it may lower, never raise. */
+  upload_max_bytes: z.number().int().min(1024).nullable(),
 });
 export type InstanceSettings = z.infer<typeof InstanceSettings>;
 
@@ -26,6 +37,11 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   guests_enabled: true,
   require_email: false,
   require_verified_email: false,
+  ask_birth_date: false,
+  safety_scan: 'minors',
+  safety_flag_threshold: 0.5,
+  safety_block_threshold: 0.85,
+  upload_max_bytes: null,
 };
 
 /** What a client needs to know before anyone signs in. */
@@ -38,7 +54,7 @@ export const InstanceInfo = InstanceSettings.extend({
     username_max: z.number(),
     password_min: z.number(),
     avatar_max_bytes: z.number(),
-    /** Largest file one message attachment may be (the operator's ATTACHMENT_MAX_BYTES). */
+    /** Largest file one message attachment may be (the admins' upload_max_bytes, at most the operator's ATTACHMENT_MAX_BYTES). */
     attachment_max_bytes: z.number(),
     attachments_per_message: z.number(),
   }),

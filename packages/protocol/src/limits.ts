@@ -42,6 +42,9 @@ export const Limits = {
   rolesPerGuild: 250,
   /** An audit log reason (the X-Audit-Log-Reason header, or a ban's reason). */
   auditReasonMax: 512,
+  /** A report's note (what the reporter adds), and a page of the report queue. */
+  reportNoteMax: 1000,
+  reportsPageMax: 100,
   /** Longest timeout: 28 days, as in Discord. */
   timeoutMaxMs: 28 * 24 * 60 * 60 * 1000,
   /** bulk-delete takes 2 to 100 messages, none older than 14 days. */

@@ -5,6 +5,7 @@ import { Snowflake } from './ids';
 import { Limits, line, text } from './limits';
 import { defineRoute } from './route';
 import { User } from './users';
+import { SafetyLabel } from './safety';
 
 /** Discord's message types, the ones Parley produces. */
 export const MessageType = {
@@ -87,6 +88,16 @@ const MessageFields = z.object({
   thread: Channel.optional(),
   /** Call messages (type 3): who joined, and when it ended (null while it goes on). Missed: you are not in participants. */
   call: z.object({ participants: z.array(Snowflake), ended_timestamp: z.iso.datetime().nullable() }).optional(),
+  /**
+   * Parley (features/safety): held for review. The classifier flagged it and you are a minor:
+   * content and attachments are withheld (empty) until an admin releases it (a MESSAGE_UPDATE).
+   */
+  held: z.literal(true).optional(),
+  /**
+   * Parley (features/safety), to its author only: the classifier flagged this message; it is held
+   * from minors, and `block_id` names the block placed on you when it scored above the block threshold.
+   */
+  safety_flag: z.object({ labels: z.array(SafetyLabel), block_id: Snowflake.nullable() }).optional(),
 });
 
 /**

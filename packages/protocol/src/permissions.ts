@@ -361,6 +361,11 @@ export type ChannelPermissionInput = BasePermissionInput &
     communicationDisabledUntil?: Instant | null;
     /** The time to judge a timeout against (the server's clock). */
     now: Instant;
+    /**
+     * computeBasePermissions(input), when the caller already has it: deciding many channels for
+     * one member computes it once (it depends on the member and the roles, not the channel).
+     */
+    base?: bigint;
   };
 
 /**
@@ -371,7 +376,7 @@ export type ChannelPermissionInput = BasePermissionInput &
  */
 export function permissionsInChannel(input: ChannelPermissionInput): bigint {
   const rules: ChannelRules = input.threadParent ?? input;
-  let permissions = computeBasePermissions(input);
+  let permissions = input.base ?? computeBasePermissions(input);
   permissions = computeOverwrites(permissions, input, rules.overwrites);
   // An overwrite may allow what 2FA withholds (Manage Messages in one channel): withheld still.
   if (input.twoFactorMissing) permissions &= ~MFA_REQUIRED_PERMISSIONS;

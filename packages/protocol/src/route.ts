@@ -36,6 +36,8 @@ export interface RouteDef {
    * maxCount). The per-file byte limit is the server's setting.
    */
   files?: { maxCount: number };
+  /** Answers 201 Created (with `response`) rather than 200. */
+  created?: true;
   /** The success body; null for 204 No Content. */
   response: z.ZodType | null;
   /**

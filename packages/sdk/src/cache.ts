@@ -123,6 +123,9 @@ export class ParleyCache {
       // A thread counts its messages (the server does too; nothing announces the new count).
       const thread = channel?.type === ChannelType.PUBLIC_THREAD;
       if (channel) this.channels.set(channel.id, { ...channel, last_message_id: message.id, ...(thread && { message_count: (channel.message_count ?? 0) + 1 }) });
+      // A large server's GUILD_CREATE lists only you: learn authors as they speak (never over a newer copy).
+      const members = message.guild_id && message.member ? this.membersOf(message.guild_id) : null;
+      if (members && !members.has(message.author.id)) members.set(message.author.id, { ...message.member!, user: message.author });
     });
     gateway.on('MESSAGE_ACK', ({ channel_id, message_id }) => {
       // An ack that does not move the read position forward (this device's own, echoed back

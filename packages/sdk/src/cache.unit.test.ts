@@ -44,6 +44,30 @@ describe('the cache', () => {
     expect(cache.presences.has(sf('8'))).toBe(false);
   });
 
+  it("learns a large server's members from their messages, never over a newer copy", () => {
+    const gateway = new ScriptedGateway();
+    const cache = new ParleyCache(gateway);
+    gateway.deliver('READY', ready());
+    const author = { id: sf('9'), username: 'bo', global_name: null, avatar: null };
+    const member = {
+      nick: 'Bo',
+      avatar: null,
+      roles: [sf('3')],
+      joined_at: '2026-01-01T00:00:00.000Z',
+      premium_since: null,
+      deaf: false,
+      mute: false,
+      flags: 0,
+      pending: false,
+      communication_disabled_until: null,
+    };
+    const message = { id: sf('50'), channel_id: sf('20'), guild_id: sf('10'), author, member, content: 'hi' } as unknown as DispatchPayload<'MESSAGE_CREATE'>;
+    gateway.deliver('MESSAGE_CREATE', message);
+    expect(cache.members.get(sf('10'))?.get(sf('9'))).toMatchObject({ nick: 'Bo', roles: ['3'], user: { username: 'bo' } });
+    gateway.deliver('MESSAGE_CREATE', { ...message, id: sf('51'), member: { ...member, nick: 'stale' } });
+    expect(cache.members.get(sf('10'))?.get(sf('9'))?.nick).toBe('Bo');
+  });
+
   it('keeps notification settings from READY and from USER_GUILD_SETTINGS_UPDATE', () => {
     const gateway = new ScriptedGateway();
     const cache = new ParleyCache(gateway);

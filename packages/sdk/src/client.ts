@@ -10,6 +10,9 @@ export interface ClientOptions {
   intents?: number;
   WebSocket?: GatewayOptions['WebSocket'];
   backoff?: GatewayOptions['backoff'];
+  /** Transport compression (see GatewayOptions); needs `inflater`. */
+  compress?: boolean;
+  inflater?: GatewayOptions['inflater'];
 }
 
 /** REST, gateway and cache together: what an app or bot built on Parley holds. */
@@ -29,6 +32,7 @@ export async function connect(options: ClientOptions): Promise<ParleyClient> {
     ...(options.intents !== undefined && { intents: options.intents }),
     ...(options.WebSocket && { WebSocket: options.WebSocket }),
     ...(options.backoff && { backoff: options.backoff }),
+    ...(options.compress && { compress: true, inflater: options.inflater! }),
   });
   const cache = new ParleyCache(gateway);
   await gateway.connect();

@@ -24,6 +24,9 @@ export class ParleyApiError extends Error {
   }
 }
 
+/** An error as a sentence: its message (what a client shows unless it words errors itself). */
+export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 /** The server could not be reached at all (offline, refused, aborted). */
 export class ParleyNetworkError extends Error {
   constructor(cause: unknown) {

@@ -11,6 +11,7 @@ import {
   type Snowflake,
 } from '@parley/protocol';
 import { Emitter } from './emitter';
+import type { ZlibDecoderFactory } from './zlib-stream';
 
 /** What the gateway client tells its listeners: every dispatch event by name, plus its own state. */
 export type GatewayEvents = { [K in DispatchName]: DispatchPayload<K> } & {
@@ -29,6 +30,8 @@ export type GatewayState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'c
 /** The parts of the WebSocket API the client uses (browsers' WebSocket, or the `ws` package in Node). */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** Set to 'arraybuffer' for compressed connections (browsers would give Blobs; ws gives Buffers either way). */
+  binaryType?: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
@@ -48,6 +51,20 @@ export interface GatewayOptions {
   WebSocket?: WebSocketConstructor;
   /** Reconnect delays: exponential from `initialMs`, capped at `maxMs`, with jitter. */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Transport compression (`compress=zlib-stream`, zlib-stream.ts): what the server sends arrives
+   * deflated, typically a fifth or less of the bytes. Needs `inflater`.
+   */
+  compress?: boolean;
+  /** Makes the decoder (one inflate context) for each connection: `nodeZlibInflater` from `@parley/sdk/node-zlib` in Node. */
+  inflater?: ZlibDecoderFactory;
+}
+
+/** A binary message's bytes, as browsers (ArrayBuffer with binaryType 'arraybuffer') or ws (Buffer) give them. */
+function bytesOf(data: unknown): Uint8Array | null {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return null;
 }
 
 /** Close codes after which reconnecting cannot help. */
@@ -82,6 +99,7 @@ export class GatewayClient extends Emitter<GatewayEvents> {
     const impl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!impl) throw new Error('No WebSocket implementation: pass one (e.g. the `ws` package) as options.WebSocket');
     this.WebSocketImpl = impl;
+    if (options.compress && !options.inflater) throw new Error('compress needs an inflater: in Node, nodeZlibInflater from @parley/sdk/node-zlib');
   }
 
   /**
@@ -161,15 +179,51 @@ export class GatewayClient extends Emitter<GatewayEvents> {
     this.setState(this.sessionId ? 'reconnecting' : 'connecting');
     this.greeted = false;
     const base = this.resumeUrl && this.sessionId ? this.resumeUrl : typeof this.options.url === 'function' ? this.options.url() : this.options.url;
-    const socket = new this.WebSocketImpl(`${base}?v=${GATEWAY_VERSION}&encoding=json`);
+    const compress = this.options.compress ? '&compress=zlib-stream' : '';
+    const socket = new this.WebSocketImpl(`${base}?v=${GATEWAY_VERSION}&encoding=json${compress}`);
     this.socket = socket;
+    // Both kinds of connection: onclose follows an error (a refused connection too) and decides what to do.
+    socket.onerror = () => undefined;
+    if (compress) return this.openCompressed(socket);
     socket.onmessage = (event) => {
       if (this.socket === socket) this.receive(String(event.data));
     };
     socket.onclose = (event) => {
       if (this.socket === socket) this.closed(event.code, event.reason);
     };
-    socket.onerror = () => undefined; // onclose follows and decides what to do
+  }
+
+  /**
+   * A compressed connection's handlers: binary frames go through this connection's own inflate
+   * context (a new one per connection), which may answer later, so everything that follows a
+   * message (the next message, the close) waits for it to be handled first: RECONNECT before the
+   * server's close, every replayed event before the client decides how to reconnect.
+   */
+  private openCompressed(socket: WebSocketLike): void {
+    socket.binaryType = 'arraybuffer';
+    const reader = this.options.inflater!(
+      (text) => {
+        if (this.socket === socket) this.receive(text);
+      },
+      () => {
+        // The stream is out of step for good: start again on a new connection (and context), resuming.
+        if (this.socket === socket) socket.close(RECONNECT_CLOSE, 'Undecodable compressed data');
+      },
+    );
+    socket.onmessage = (event) => {
+      const bytes = bytesOf(event.data);
+      if (bytes) reader.push(bytes);
+      else
+        reader.then(() => {
+          if (this.socket === socket) this.receive(String(event.data));
+        });
+    };
+    socket.onclose = (event) => {
+      reader.then(() => {
+        if (this.socket === socket) this.closed(event.code, event.reason);
+      });
+      void reader.settled().then(() => reader.close());
+    };
   }
 
   private receive(data: string): void {
@@ -266,9 +320,11 @@ export class GatewayClient extends Emitter<GatewayEvents> {
     // The node named by resume_gateway_url may be gone for good (it died): once it does not answer,
     // reconnect through `url` (another node), which can resume the session just as well.
     if (!this.greeted) this.resumeUrl = null;
-    if (SESSION_ENDING_CLOSE_CODES.has(code)) {
+    if (SESSION_ENDING_CLOSE_CODES.has(code) && this.sessionId) {
       this.sessionId = null;
       this.seq = null;
+      // As after INVALID_SESSION: what happened meanwhile must be fetched (history gaps, unread counts).
+      this.emit('invalidated', undefined);
     }
     const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 30_000 };
     const delay = Math.min(maxMs, initialMs * 2 ** this.attempts) * (0.5 + Math.random() / 2);

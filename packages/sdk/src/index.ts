@@ -2,11 +2,16 @@ export { RestClient, type RequestExtras, type RestOptions, type RouteArgs, type 
 export { ParleyApiError, ParleyNetworkError } from './errors';
 export { SignInFlow, type SignInState, type PasskeyPrompt, isMfaRequired, sessionOf } from './login';
 export { GatewayClient, type GatewayEvents, type GatewayOptions, type GatewayState, type WebSocketConstructor, type WebSocketLike } from './gateway';
+export { type ZlibDecoderFactory, type ZlibInflater, type ZlibStreamDecoder } from './zlib-stream';
 export { ParleyCache, type CacheOptions, type CacheState } from './cache';
 export { connect, type ClientOptions, type ParleyClient } from './client';
 export { Emitter } from './emitter';
 export { newNonce, sendMessage, type SendMessageOptions } from './messages';
+export { type ChannelLog, HISTORY_PAGE, type HistoryEventSource, type HistoryOptions, type HistoryState, MessageHistory, type SessionEventSource, reloadOnNewSession } from './history';
+export { Outbox, type OutboxEventSource, type OutboxOptions, type OutboxState, type PendingMessage } from './outbox';
+export { type UnreadCache, type UnreadEventSource, type UnreadOptions, UnreadTracker } from './unread';
 export { permissionsInChannel, permissionsInGuild } from './permissions';
+export { composerOffer, messageOffer, type MessageOffer, offersPin } from './offers';
 export { routes } from '@parley/protocol';
 export {
   assignableRoles,
@@ -25,3 +30,24 @@ export {
 } from './roles';
 export { mentionsMe, mentionsUser } from './mentions';
 export { SSO_COMPLETE_PATH, parseSsoLanding, type SsoLanding, ssoErrorMessage, ssoStartUrl } from './sso';
+export { formatBytes, oneTimePasswordsCsv, parseAddressList, seriesMax } from './admin';
+export {
+  type MentionCandidate,
+  type MentionDirectory,
+  type Segment,
+  type Trigger,
+  type TriggerKind,
+  LINKABLE_CHANNEL_NAME,
+  LINKABLE_ROLE_NAME,
+  applyCompletion,
+  decodeMentions,
+  encodeMentions,
+  expandShortcode,
+  findTrigger,
+  fold,
+  rankCandidates,
+  splitCode,
+} from './composer-text';
+export { type MentionNames, mentionsAsNames, mentionsAsText } from './mention-text';
+export { mentionDirectory, mentionableChannels, mentionablePeople, mentionableRoles } from './mention-directory';
+export { displayNameOf } from './people';

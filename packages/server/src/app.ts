@@ -7,6 +7,8 @@ import { type Clock, systemClock } from './core/clock';
 import { memoryLimiters } from './core/rate-limits';
 import { SnowflakeGenerator } from './core/snowflake';
 import type { Database } from './db/database';
+import { adminRoutes } from './features/admin/routes';
+import { GatewayNodes } from './features/admin/nodes';
 import { applicationRoutes } from './features/applications/routes';
 import { authRoutes } from './features/auth/routes';
 import { accountRoutes } from './features/accounts/routes';
@@ -29,6 +31,10 @@ import { inviteRoutes } from './features/invites/routes';
 import { messageRoutes } from './features/messages/routes';
 import { notificationRoutes } from './features/notifications/routes';
 import { relationshipRoutes } from './features/relationships/routes';
+import { reportRoutes } from './features/reports/routes';
+import { SafetyPolicy } from './features/safety/policy';
+import { loadSafetyClassifier } from './features/safety/classifier/index';
+import { safetyRoutes } from './features/safety/routes';
 import { AuthRateLimiter } from './features/auth/rate-limit';
 import { Sessions } from './features/auth/sessions';
 import { KnownSources } from './features/auth/sign-in-sources';
@@ -44,9 +50,11 @@ import { DiskFileStore } from './files/disk-file-store';
 import type { FileStore } from './files/file-store';
 import { answerFrameworkError, installErrorHandler, installNotFoundHandler } from './http/errors';
 import { installHealthRoutes } from './http/health';
+import { installCompression } from './http/compression';
 import { installMultipart } from './http/multipart';
 import { installOpenApi } from './http/openapi';
 import { installSecurityHeaders } from './http/security';
+import { loadKeyPair } from './http/tls';
 import { installValidation } from './http/validation';
 import { installWebClient } from './http/web';
 import { MemoryEventLog } from './bus/memory-log';
@@ -81,7 +89,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const clock = options.clock ?? systemClock;
   const hops = config.trustProxy;
+  // With TLS_CERT/TLS_KEY the one port speaks HTTPS, and the gateway (attached to the same
+  // server below) WSS. Read here so a bad file stops the start with a clear message.
+  const keyPair = config.tls ? await loadKeyPair(config.tls) : null;
   const app = Fastify({
+    https: keyPair,
     logger: { level: config.logLevel, name: 'parley' },
     // One line per request is noise at chat volumes; errors are still logged with their request.
     logController: new LogController({ disableRequestLogging: true }),
@@ -98,6 +110,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const events = new EventPublisher(log);
   const sessions = new Sessions(database.db, clock, ids, events, config.accounts.sessionIdleMs);
   const limiters = shared?.limiters ?? memoryLimiters;
+  const settings = new InstanceSettingsStore(database.db);
+  // The classifier is loaded once, here, at start; sending never waits on anything else of it.
+  const safety = new SafetyPolicy({ db: database.db, settings, ids, clock, log, events }, loadSafetyClassifier());
   const base: Omit<AppContext, 'calls'> = {
     config,
     database,
@@ -106,7 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clock,
     ids,
     sessions,
-    settings: new InstanceSettingsStore(database.db),
+    settings,
     registrationInvites: new RegistrationInvites(database.db, clock),
     authLimiter: new AuthRateLimiter(config.rateLimits, limiters, new KnownSources(database.db, clock, config.publicUrl?.startsWith('https:') ?? false)),
     limiters,
@@ -114,6 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     events,
     presence,
     mailer: config.mail ? new Mailer(config.mail.smtpUrl, config.mail.from, app.log.child({ subsystem: 'mail' })) : null,
+    safety,
   };
   const calls = new Calls(base, config.calls, app.log.child({ subsystem: 'calls' }));
   const ctx: AppContext = { ...base, calls };
@@ -129,6 +145,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installValidation(app);
   await installMultipart(app);
   installSecurityHeaders(app);
+  await installCompression(app);
   await installOpenApi(app);
   installHealthRoutes(app, database);
   authRoutes(app, ctx);
@@ -152,10 +169,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   messageRoutes(app, ctx);
   inviteRoutes(app, ctx);
   relationshipRoutes(app, ctx);
+  reportRoutes(app, ctx);
   notificationRoutes(app, ctx);
   applicationRoutes(app, ctx);
   callRoutes(app, ctx);
   iceRoutes(app, ctx);
+  safetyRoutes(app, ctx);
+  const gatewayNodes = new GatewayNodes(database.db, clock);
+  adminRoutes(app, ctx, gatewayNodes);
   installNotFoundHandler(app, await installWebClient(app, config.webDir));
 
   const gateway = new Gateway(
@@ -175,9 +196,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   gateway.attach(app.server);
   app.decorate('gateway', gateway);
   calls.start();
+  gatewayNodes.start(() => gateway.size);
   const stopSweeper = startAccountSweeper(ctx, app.log.child({ subsystem: 'accounts' }));
   app.decorate('sweepAccounts', () => sweepAccounts(ctx));
-  app.addHook('preClose', () => gateway.close());
+  app.addHook('preClose', async () => {
+    await gateway.close();
+    // While the database is still open (it closes in onClose).
+    await gatewayNodes.stop();
+  });
   app.addHook('onClose', async () => {
     await stopSweeper();
     await calls.close();

@@ -29,6 +29,9 @@ function iceUrls(schemes: string[]) {
 
 const DAY_MS = 24 * 3600_000;
 
+/** Where data lives unless DATA_DIR says otherwise (the CLI's `tls self-signed` writes under it too). */
+export const DEFAULT_DATA_DIR = './data';
+
 /** Loopback issuers may use plain HTTP (a provider on the same machine, tests); all others need HTTPS. */
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
@@ -70,7 +73,13 @@ const EnvSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().min(1).default('0.0.0.0'),
-    DATA_DIR: z.string().min(1).default('./data'),
+    DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+    /** PEM certificate (chain) file: with TLS_KEY, PORT serves HTTPS and WSS itself, no proxy needed. */
+    TLS_CERT: z.string().min(1).optional(),
+    /** PEM private key file of TLS_CERT. */
+    TLS_KEY: z.string().min(1).optional(),
+    /** With TLS: a plain-HTTP port whose every request is redirected (308) to https on PORT. */
+    HTTP_REDIRECT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     /** postgres://… to use PostgreSQL; unset for the embedded SQLite database under DATA_DIR. */
     DATABASE_URL: z
       .string()
@@ -187,6 +196,11 @@ const EnvSchema = z
     /** Only single sign-on: password sign-up, sign-in and guest upgrades are refused (admins excepted). */
     SSO_ONLY: z.enum(['true', 'false'], 'Must be true or false').default('false'),
   })
+  // Half a TLS setting would silently serve plain HTTP where the operator expects HTTPS.
+  .refine((e) => !e.TLS_KEY || e.TLS_CERT, { path: ['TLS_CERT'], message: 'Required when TLS_KEY is set (both or neither)' })
+  .refine((e) => !e.TLS_CERT || e.TLS_KEY, { path: ['TLS_KEY'], message: 'Required when TLS_CERT is set (both or neither)' })
+  .refine((e) => e.HTTP_REDIRECT_PORT === undefined || e.TLS_CERT, { path: ['HTTP_REDIRECT_PORT'], message: 'Needs TLS_CERT and TLS_KEY: it redirects to HTTPS on PORT' })
+  .refine((e) => e.HTTP_REDIRECT_PORT === undefined || e.HTTP_REDIRECT_PORT !== e.PORT, { path: ['HTTP_REDIRECT_PORT'], message: 'Must differ from PORT' })
   .refine((e) => e.TURN_URLS.length === 0 || e.TURN_SECRET, { path: ['TURN_SECRET'], message: 'Required when TURN_URLS is set' })
   .refine((e) => e.OIDC_PROVIDERS.length === 0 || e.PUBLIC_URL, {
     path: ['PUBLIC_URL'],
@@ -210,6 +224,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
   return {
     port: e.PORT,
     host: e.HOST,
+    /** Certificate and key files (absolute), read at start and again on SIGHUP; null: plain HTTP. */
+    tls: e.TLS_CERT && e.TLS_KEY ? { certFile: path.resolve(e.TLS_CERT), keyFile: path.resolve(e.TLS_KEY), redirectPort: e.HTTP_REDIRECT_PORT ?? null } : null,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL ?? null,
     databaseSchema: e.DATABASE_SCHEMA ?? null,

@@ -58,3 +58,19 @@ describe('configuration of single sign-on', () => {
     expect(parseConfig(env([{ ...provider, issuer: 'http://127.0.0.1:18085' }])).sso.providers[0]!.issuer).toBe('http://127.0.0.1:18085');
   });
 });
+
+describe('configuration of TLS', () => {
+  it('reads the certificate and key paths (made absolute) and the redirect port', () => {
+    const config = parseConfig({ TLS_CERT: 'tls/cert.pem', TLS_KEY: '/etc/parley/key.pem', HTTP_REDIRECT_PORT: '8081' });
+    expect(config.tls).toEqual({ certFile: expect.stringMatching(/^\/.*\/tls\/cert\.pem$/), keyFile: '/etc/parley/key.pem', redirectPort: 8081 });
+    expect(parseConfig({ TLS_CERT: '/c.pem', TLS_KEY: '/k.pem' }).tls?.redirectPort).toBeNull();
+    expect(parseConfig({}).tls).toBeNull();
+  });
+
+  it('refuses half a TLS setting, and a redirect port without TLS or on PORT', () => {
+    expect(() => parseConfig({ TLS_CERT: '/c.pem' })).toThrow(/TLS_KEY: Required when TLS_CERT is set/);
+    expect(() => parseConfig({ TLS_KEY: '/k.pem' })).toThrow(/TLS_CERT: Required when TLS_KEY is set/);
+    expect(() => parseConfig({ HTTP_REDIRECT_PORT: '8081' })).toThrow(/HTTP_REDIRECT_PORT: Needs TLS_CERT and TLS_KEY/);
+    expect(() => parseConfig({ TLS_CERT: '/c.pem', TLS_KEY: '/k.pem', PORT: '8443', HTTP_REDIRECT_PORT: '8443' })).toThrow(/HTTP_REDIRECT_PORT: Must differ from PORT/);
+  });
+});

@@ -15,6 +15,7 @@ import type { RegistrationInvites } from './features/instance/invites';
 import type { InstanceSettingsStore } from './features/instance/settings';
 import type { FileStore } from './files/file-store';
 import type { PresenceStore } from './presence/presence-store';
+import type { SafetyPolicy } from './features/safety/policy';
 
 /**
  * Everything a feature may use, built once in app.ts. Features receive it instead of importing
@@ -41,4 +42,6 @@ export interface AppContext {
   mailer: Mailer | null;
   /** Who is in which call, and the rules of calls (features/calls). */
   calls: Calls;
+  /** The offline classifier, loaded once at start, and what a flag does (features/safety). */
+  safety: SafetyPolicy;
 }

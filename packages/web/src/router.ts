@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router';
+import { adminTabs } from './features/admin/tabs';
 import { useAuthStore } from './features/auth/store';
 
 declare module 'vue-router' {
@@ -7,6 +8,8 @@ declare module 'vue-router' {
     auth?: boolean;
     /** Only for signed-out visitors (login, register). */
     guestOnly?: boolean;
+    /** Only for instance admins (the admin portal). */
+    admin?: boolean;
   }
 }
 
@@ -60,6 +63,15 @@ export const router = createRouter({
         { path: 'developer', component: () => import('./features/developer/DeveloperSettings.vue') },
       ],
     },
+    // The review queue (moderators, admins) and your own reports (features/reports).
+    { path: '/reports/mine', component: () => import('./features/reports/ReportsView.vue'), meta: { auth: true } },
+    { path: '/reports/:reportId?', component: () => import('./features/reports/ReportsView.vue'), meta: { auth: true } },
+    {
+      path: '/admin',
+      component: () => import('./features/admin/AdminView.vue'),
+      meta: { auth: true, admin: true },
+      children: [{ path: '', redirect: '/admin/users' }, ...adminTabs.map((tab) => ({ path: tab.path, component: tab.component }))],
+    },
     { path: '/oauth2/authorize', component: () => import('./features/developer/AuthorizeView.vue'), meta: { auth: true } },
     { path: '/:pathMatch(.*)*', redirect: '/channels/@me' },
   ],
@@ -75,6 +87,7 @@ router.beforeEach(async (to) => {
   const home = '/channels/@me';
   if (to.meta.auth && !auth.signedIn) return { path: '/login', query: to.path === home ? {} : { next: to.fullPath } };
   if (to.meta.guestOnly && auth.signedIn) return home;
+  if (to.matched.some((record) => record.meta.admin) && !auth.me?.admin) return home;
   if (auth.me?.password_change_required && to.path !== '/change-password') return '/change-password';
   if (!auth.me?.password_change_required && to.path === '/change-password') return home;
   const confirming = mustConfirmEmail(auth);

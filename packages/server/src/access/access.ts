@@ -153,20 +153,50 @@ export function viewerOf(access: GuildAccess): Viewer {
  * A viewer's permissions in a guild channel or thread (its parent given), from the governing
  * channel's overwrites and whether they belong to it if it is private.
  */
-export function permissionsOf(viewer: Viewer, channel: ChannelShape, parent: ChannelShape | null | undefined, overwrites: readonly OverwriteLike[], isMember: boolean, now: number): bigint {
-  const rules = { overwrites, private: governingChannel(channel, parent).private === 1, isMember };
-  return permissionsInChannel({
+export function permissionsOf(
+  viewer: Viewer,
+  channel: ChannelShape,
+  parent: ChannelShape | null | undefined,
+  overwrites: readonly OverwriteLike[],
+  isMember: boolean,
+  now: number,
+  base?: bigint,
+): bigint {
+  const isPrivate = governingChannel(channel, parent).private === 1;
+  // Literals, no object spread: READY decides every channel of every guild here, and on Node 20
+  // spreading cost far more than the permission algorithm itself (issue 10's bench).
+  const { guild, userId, roleIds: memberRoleIds, roles, communicationDisabledUntil } = viewer;
+  const twoFactorMissing = viewer.twoFactorMissing ?? false;
+  const channelType = channel.type;
+  const guildId = guild.id;
+  const ownerId = guild.owner_id;
+  return parent
+    ? permissionsInChannel({
+        guildId,
+        ownerId,
+        userId,
+        memberRoleIds,
+        roles,
+        twoFactorMissing,
+        channelType,
+        communicationDisabledUntil,
+        now,
+        base,
+        threadParent: { overwrites, private: isPrivate, isMember },
+      })
+    : permissionsInChannel({ guildId, ownerId, userId, memberRoleIds, roles, twoFactorMissing, channelType, communicationDisabledUntil, now, base, overwrites, private: isPrivate, isMember });
+}
+
+/** The viewer as the permission algorithm takes a member. */
+function memberInput(viewer: Viewer) {
+  return {
     guildId: viewer.guild.id,
     ownerId: viewer.guild.owner_id,
     userId: viewer.userId,
     memberRoleIds: viewer.roleIds,
     roles: viewer.roles,
-    channelType: channel.type,
-    communicationDisabledUntil: viewer.communicationDisabledUntil,
     twoFactorMissing: viewer.twoFactorMissing ?? false,
-    now,
-    ...(parent ? { threadParent: rules } : rules),
-  });
+  };
 }
 
 /** A channel as seen by one user, with what they may do in it. */
@@ -339,14 +369,33 @@ export function channelsAllowing(
   needed: bigint,
   now: number,
 ): Set<Snowflake> {
-  const byId = new Map(channels.map((c) => [c.id, c]));
   const allowed = new Set<Snowflake>();
+  for (const [id, permissions] of channelPermissions(viewer, channels, overwrites, memberOf, now)) if ((permissions & needed) === needed) allowed.add(id);
+  return allowed;
+}
+
+/**
+ * A viewer's permissions in each of one guild's channels (threads with their parent; a thread
+ * whose parent is not among `channels` is left out), in private channels as a member of those
+ * in `memberOf` ("all": as if a member of each, for what is listed to them). One pass, the base
+ * permissions computed once.
+ */
+export function channelPermissions(
+  viewer: Viewer,
+  channels: readonly ChannelShape[],
+  overwrites: ReadonlyMap<Snowflake, readonly OverwriteLike[]>,
+  memberOf: ReadonlySet<Snowflake> | 'all',
+  now: number,
+): Map<Snowflake, bigint> {
+  const byId = new Map(channels.map((c) => [c.id, c]));
+  const base = computeBasePermissions(memberInput(viewer));
+  const permissions = new Map<Snowflake, bigint>();
   for (const channel of channels) {
     const parent = isThread(channel.type) && channel.parent_id ? byId.get(channel.parent_id) : undefined;
     if (isThread(channel.type) && !parent) continue;
     const rules = governingChannel(channel, parent);
     const isMember = memberOf === 'all' || memberOf.has(rules.id);
-    if ((permissionsOf(viewer, channel, parent, overwrites.get(rules.id) ?? [], isMember, now) & needed) === needed) allowed.add(channel.id);
+    permissions.set(channel.id, permissionsOf(viewer, channel, parent, overwrites.get(rules.id) ?? [], isMember, now, base));
   }
-  return allowed;
+  return permissions;
 }

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { InstanceSettings, Username } from '@parley/protocol';
+import { AdminLimits } from '@parley/protocol/admin';
+import { CsvError, csvField } from '../features/admin/csv';
+import { importAccounts, rowsFromCsv } from '../features/admin/import';
 import type { Clock } from '../core/clock';
 import { SnowflakeGenerator } from '../core/snowflake';
 import type { Database } from '../db/database';
@@ -16,8 +20,14 @@ export const USAGE = `Usage: npm run parley -- <command>
   settings set <key> <value>       Change one: registration_mode (open|invite|closed),
                                    guests_enabled (true|false), require_email (true|false), name
   invite create [uses] [days]      Create a registration invite (default: 1 use, 7 days; 0 = unlimited)
+  users import <file.csv>          Create accounts from a CSV (email[,name[,minor]]); prints each
+                                   one-time password once, as CSV (username,email,password)
+  tls self-signed --host <name or IP> [--host …] [--out DIR] [--days N] [--force]
+                                   Create a self-signed certificate and key for HTTPS on a LAN
+                                   (default: DATA_DIR/tls, 365 days); prints its SHA-256
+                                   fingerprint and the TLS_CERT / TLS_KEY lines to set
 
-Uses the same DATA_DIR / DATABASE_URL as the server.`;
+Uses the same DATA_DIR / DATABASE_URL as the server (tls needs no database).`;
 
 /** Thrown for a mistake in the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
@@ -77,6 +87,30 @@ export async function runCommand(argv: readonly string[], database: Database, cl
       const days = parseCount(args[1] ?? '7', 'days');
       const invite = await new RegistrationInvites(db, clock).create({ maxUses: uses, maxAgeSeconds: days * 86_400, createdBy: null });
       return [`Invite code: ${invite.code}`, `Uses: ${uses || 'unlimited'}; expires: ${invite.expires_at ?? 'never'}`];
+    }
+    case 'users import': {
+      const file = args[0];
+      if (!file) throw new UsageError('users import needs a CSV file.');
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => null,
+      );
+      if (size === null) throw new UsageError(`Cannot read "${file}".`);
+      if (size > AdminLimits.importMaxCsvBytes)
+        throw new UsageError(`${file} is larger than ${AdminLimits.importMaxCsvBytes / 1024 / 1024} MiB: split it (at most ${AdminLimits.importMaxUsers} people per import).`);
+      let rows;
+      try {
+        rows = rowsFromCsv(await readFile(file, 'utf8'));
+      } catch (error) {
+        if (error instanceof CsvError) throw new UsageError(`Malformed CSV: ${error.message}`);
+        throw error;
+      }
+      const result = await importAccounts({ db, clock, ids: new SnowflakeGenerator(clock, null) }, rows, { delivery: 'download', actorId: null, reason: 'CLI import' });
+      return [
+        `Created ${result.created.length} account(s); skipped ${result.skipped.length}.`,
+        ...result.skipped.map((s) => `  line ${s.line}: ${s.email || '(no address)'}: ${s.reason}`),
+        ...(result.created.length ? ['', 'username,email,password', ...result.created.map((c) => [c.username, c.email, c.password ?? ''].map(csvField).join(','))] : []),
+      ];
     }
     default:
       throw new UsageError(group ? `Unknown command "${argv.join(' ')}".` : 'No command given.');

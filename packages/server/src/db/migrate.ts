@@ -14,6 +14,10 @@ import { twoFactor } from './migrations/0011_two_factor';
 import { identities } from './migrations/0013_identities';
 import { accountLifecycle } from './migrations/0014_account_lifecycle';
 import { securityEvents } from './migrations/0015_security_events';
+import { instanceSafety } from './migrations/0016_instance_safety';
+import { adminStats } from './migrations/0017_admin_stats';
+import { safetyPolicy } from './migrations/0018_safety_policy';
+import { reports } from './migrations/0019_reports';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -32,6 +36,10 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0013_identities': identities,
   '0014_account_lifecycle': accountLifecycle,
   '0015_security_events': securityEvents,
+  '0016_instance_safety': instanceSafety,
+  '0017_admin_stats': adminStats,
+  '0018_safety_policy': safetyPolicy,
+  '0019_reports': reports,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

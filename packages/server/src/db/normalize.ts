@@ -3,7 +3,8 @@ import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs,
 /**
  * The one place that evens out how the two drivers return 64-bit integers. Both are set up to
  * return them as BigInt (better-sqlite3 with safeIntegers, pg with an int8 parser), and this
- * plugin turns them into what the code expects: snowflake columns (`id`, `*_id`) become
+ * plugin turns them into what the code expects: snowflake columns (`id`, `*_id`, `*_by`: who
+ * did it, as reports' `resolved_by`) become
  * decimal strings, every other integer (counts, epoch-millisecond times, flags) a number.
  */
 export class NormalizeIntegersPlugin implements KyselyPlugin {
@@ -23,5 +24,5 @@ export class NormalizeIntegersPlugin implements KyselyPlugin {
 }
 
 function isIdColumn(name: string): boolean {
-  return name === 'id' || name.endsWith('_id');
+  return name === 'id' || name.endsWith('_id') || name.endsWith('_by');
 }

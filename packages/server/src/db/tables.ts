@@ -45,6 +45,15 @@ export interface Tables {
   mfa_tickets: MfaTicketsTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebAuthnChallengesTable;
+  instance_audit_log: InstanceAuditLogTable;
+  reports: ReportsTable;
+  safety_holds: SafetyHoldsTable;
+  safety_blocks: SafetyBlocksTable;
+  safety_appeals: SafetyAppealsTable;
+  call_history: CallHistoryTable;
+  call_participation: CallParticipationTable;
+  gateway_nodes: GatewayNodesTable;
+  user_activity: UserActivityTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -91,6 +100,10 @@ export interface UsersTable {
   password_change_required: Generated<Flag>;
   /** An authenticator app is set up (features/mfa). */
   mfa_enabled: Generated<Flag>;
+  /** Marked as a minor (by an admin, or from a birth date at sign-up): scanned by default (features/safety). */
+  minor: Generated<Flag>;
+  /** Switched off by an instance admin: no sign-in, no session, until enabled again. */
+  disabled_at: Generated<number | null>;
   created_at: number;
 }
 
@@ -107,6 +120,95 @@ export interface EmailTokensTable {
   created_at: number;
   expires_at: number;
 }
+
+/** An instance admin's (or the safety system's) action, with who and why (features/instance-audit). */
+export interface InstanceAuditLogTable {
+  id: Snowflake;
+  /** Null when the instance acted by itself (the classifier holding a message). */
+  actor_id: Snowflake | null;
+  /** InstanceAuditAction (protocol). */
+  action: string;
+  /** 'user' | 'message' | 'report' | 'appeal' | 'settings'. */
+  target_type: string | null;
+  target_id: Snowflake | null;
+  reason: string | null;
+  /** JSON object. */
+  details: string | null;
+  created_at: number;
+}
+
+/** A report about a message or a person (features/reports), from a person or the classifier. */
+export interface ReportsTable {
+  id: Snowflake;
+  /** Null: the classifier reported it (features/safety). */
+  reporter_id: Snowflake | null;
+  /** ReportCategory (protocol). */
+  category: string;
+  /** The reported person. */
+  user_id: Snowflake | null;
+  message_id: Snowflake | null;
+  channel_id: Snowflake | null;
+  /** Null for DMs and user reports: instance admins only. */
+  guild_id: Snowflake | null;
+  note: string | null;
+  /** The message's text when reported. */
+  content: string | null;
+  /** JSON SafetyScores. */
+  scores: string | null;
+  /** ReportStatus (protocol). */
+  status: Generated<string>;
+  resolved_by: Snowflake | null;
+  resolution: string | null;
+  resolution_reason: string | null;
+  resolved_at: number | null;
+  created_at: number;
+}
+
+/** A message held from minors until an admin releases it (features/safety). */
+export interface SafetyHoldsTable {
+  message_id: Snowflake;
+  channel_id: Snowflake;
+  report_id: Snowflake;
+  created_at: number;
+  released_at: number | null;
+  released_by_id: Snowflake | null;
+}
+
+/** A sender blocked from a person (DM) or room by the classifier until review (features/safety). */
+export interface SafetyBlocksTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  channel_id: Snowflake;
+  target_user_id: Snowflake | null;
+  guild_id: Snowflake | null;
+  message_id: Snowflake;
+  report_id: Snowflake;
+  /** JSON SafetyLabel[]. */
+  labels: string;
+  /** JSON SafetyScores. */
+  scores: string;
+  created_at: number;
+  confirmed_by_id: Snowflake | null;
+  confirmed_at: number | null;
+  lifted_at: number | null;
+  lifted_by_id: Snowflake | null;
+}
+export type SafetyBlockRow = Selectable<SafetyBlocksTable>;
+
+/** A blocked person's appeal, one per block, and its decision (features/safety). */
+export interface SafetyAppealsTable {
+  id: Snowflake;
+  block_id: Snowflake;
+  user_id: Snowflake;
+  text: string;
+  /** SafetyAppealStatus (protocol). */
+  status: Generated<string>;
+  note: string | null;
+  decided_by_id: Snowflake | null;
+  created_at: number;
+  decided_at: number | null;
+}
+export type SafetyAppealRow = Selectable<SafetyAppealsTable>;
 
 /** Something that happened to an account's security (features/security-events). */
 export interface SecurityEventsTable {
@@ -475,3 +577,34 @@ export interface SsoTicketsTable {
   expires_at: number;
 }
 export type SsoTicketRow = Selectable<SsoTicketsTable>;
+
+/** A call that ended (features/calls), for the instance statistics. */
+export interface CallHistoryTable {
+  id: Snowflake;
+  channel_id: Snowflake;
+  guild_id: Snowflake | null;
+  started_at: number;
+  ended_at: number;
+}
+
+/** One person's time in one call, written when they leave it (features/calls), for the statistics. */
+export interface CallParticipationTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  channel_id: Snowflake;
+  joined_at: number;
+  left_at: number;
+}
+
+/** A server node's count of gateway connections, as it last reported it (features/admin/nodes.ts). */
+export interface GatewayNodesTable {
+  id: string;
+  connections: number;
+  seen_at: number;
+}
+
+/** A UTC day (days since the epoch) on which an account used Parley (auth/sessions.ts), for the statistics. */
+export interface UserActivityTable {
+  user_id: Snowflake;
+  day: number;
+}

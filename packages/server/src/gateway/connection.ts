@@ -2,6 +2,8 @@ import type { Duplex } from 'node:stream';
 import { GatewayCloseCode, GatewayOpcode, type OutboundFrame, type PresenceStatus, type Snowflake } from '@parley/protocol';
 import type WebSocket from 'ws';
 import type { LogEntry } from '../bus/event-log';
+import type { StreamCompressor } from './compression';
+import { binaryFrame, payloadOf } from './frame';
 
 /**
  * Sockets holding back their writes until the current turn of the event loop ends. Each frame
@@ -69,6 +71,11 @@ export class Connection {
     readonly resumeUrl: string,
     now: number,
     private readonly maxBufferedBytes: number,
+    /**
+     * `compress=zlib-stream`: every payload goes through this connection's own deflate context
+     * and leaves as a binary frame. Null (the usual case) sends the shared fan-out frames as is.
+     */
+    private readonly compressor: StreamCompressor | null = null,
   ) {
     this.id = id;
     this.openedAt = now;
@@ -85,24 +92,44 @@ export class Connection {
   /** Sends a frame given as JSON text or as an object to serialise. */
   send(frame: OutboundFrame | string): void {
     if (!this.writable()) return;
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    if (this.compressor) this.sendCompressed(text);
+    else this.socket.send(text);
   }
 
   /**
    * Sends a complete WebSocket frame (frame.ts) shared by every recipient of a fan-out: written
    * to the stream as is, past ws's per-socket framing. ws writes its own frames synchronously
-   * (no compression is negotiated), so frames still leave in the order they were sent.
+   * (no compression is negotiated), so frames still leave in the order they were sent. A
+   * compressed connection compresses the frame's payload in its own context instead.
    */
   sendFrame(frame: Buffer): void {
     // Not after a close frame either way: a client's close leaves us CLOSING before 'close'.
     if (!this.writable() || this.socket.readyState !== this.socket.OPEN) return;
-    this.stream.write(frame);
+    if (this.compressor) this.sendCompressed(payloadOf(frame));
+    else this.stream.write(frame);
+  }
+
+  /**
+   * Every payload of a compressed connection (ws's `send` included) goes through here, so they
+   * all come back from the one deflate context in the order they were sent, and are written in
+   * that order. Written past ws like `sendFrame`'s frames, each complete, so ws's own frames
+   * (pongs, the close frame) fall between messages, never inside one.
+   */
+  private sendCompressed(payload: Buffer | string): void {
+    this.compressor!.compress(payload, (compressed) => {
+      // Cut off meanwhile (slow consumer), or the close frame already left: nothing may follow it.
+      if (this.socket.readyState !== this.socket.OPEN) return;
+      this.cork();
+      this.stream.write(binaryFrame(compressed));
+    });
   }
 
   /** False (and the socket closed) for a slow consumer; otherwise corks the stream for this turn. */
   private writable(): boolean {
     if (this.state === 'closed') return false;
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+    // A compressed connection's payloads wait in its deflate context before reaching the socket: they count too.
+    if (this.socket.bufferedAmount + (this.compressor?.pendingBytes ?? 0) > this.maxBufferedBytes) {
       // A slow consumer is cut loose before it grows our memory; it resumes and replays from the
       // log. No close frame: it would only queue behind the megabytes the peer is not reading.
       this.state = 'closed';
@@ -110,22 +137,34 @@ export class Connection {
       this.socket.terminate();
       return false;
     }
+    this.cork();
+    return true;
+  }
+
+  /** Holds the stream's writes until the end of this turn of the event loop (see `corked`). */
+  private cork(): void {
     if (!this.isCorked) {
       this.isCorked = true;
       this.stream.cork();
       if (corked.push(this) === 1) setImmediate(uncorkAll);
     }
-    return true;
   }
 
   /** Over half the slow-consumer limit: a replay should wait for `drained` before writing more. */
   get congested(): boolean {
+    if (this.compressor) return this.socket.bufferedAmount + this.compressor.pendingBytes > this.maxBufferedBytes / 2;
     return this.socket.bufferedAmount > this.maxBufferedBytes / 2 && this.stream.writableNeedDrain;
   }
 
   /** Writes out what is buffered and resolves once the client has read it (or the socket closed). */
-  drained(): Promise<void> {
+  async drained(): Promise<void> {
     this.flush();
+    if (this.compressor) {
+      // First what waits to be compressed, then, if that filled the stream, what waits to be read.
+      await this.compressor.idle();
+      this.flush();
+      if (!this.stream.writableNeedDrain) return;
+    }
     return new Promise((resolve) => {
       // Already gone: its 'close' will not come again.
       if (this.stream.destroyed) return resolve();
@@ -178,8 +217,15 @@ export class Connection {
     this.state = 'closed';
     this.pending = [];
     // A close frame can sit behind a full buffer; a peer that never reads is cut off anyway.
-    this.socket.close(code, reason);
+    // Compressed, it waits for the payloads sent before it (RECONNECT before its close).
+    if (this.compressor) void this.compressor.idle().then(() => this.socket.close(code, reason));
+    else this.socket.close(code, reason);
     setTimeout(() => this.socket.terminate(), 5000).unref();
+  }
+
+  /** The socket closed: frees the deflate context of a compressed connection. */
+  dispose(): void {
+    this.compressor?.close();
   }
 
   /** Closes for good: the session is over and will not be resumed (revoked credentials). */

@@ -5,10 +5,25 @@
  * writes it to each socket (connection.ts) instead of having ws frame it per socket.
  */
 export function textFrame(payload: Buffer): Buffer {
+  return frame(0x81, payload);
+}
+
+/** The same as a binary frame (opcode 2): what a `compress=zlib-stream` connection is sent. */
+export function binaryFrame(payload: Buffer): Buffer {
+  return frame(0x82, payload);
+}
+
+/** The payload of a frame built here (a view, not a copy). */
+export function payloadOf(frame: Buffer): Buffer {
+  const length = frame[1]! & 0x7f;
+  return frame.subarray(length < 126 ? 2 : length === 126 ? 4 : 10);
+}
+
+function frame(first: number, payload: Buffer): Buffer {
   const length = payload.length;
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81;
+  frame[0] = first;
   if (length < 126) {
     frame[1] = length;
   } else if (length < 65_536) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { textFrame } from './frame';
+import { binaryFrame, payloadOf, textFrame } from './frame';
 
 describe('textFrame', () => {
   it.each([
@@ -13,5 +13,10 @@ describe('textFrame', () => {
     const frame = textFrame(payload);
     expect([...frame.subarray(0, header.length)]).toEqual(header);
     expect(frame.subarray(header.length).equals(payload)).toBe(true);
+    // A compressed connection takes the payload back out of the shared frame.
+    expect(payloadOf(frame).equals(payload)).toBe(true);
+    const binary = binaryFrame(payload);
+    expect(binary[0]).toBe(0x82);
+    expect(payloadOf(binary).equals(payload)).toBe(true);
   });
 });

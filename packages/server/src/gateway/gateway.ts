@@ -16,6 +16,7 @@ import { type Calls, type VoiceSession, VoiceRefusal } from '../features/calls/c
 import { guildCreatePayload, loadMembers } from '../features/guilds/payloads';
 import { toPresence } from '../presence/payload';
 import type { PresenceStore } from '../presence/presence-store';
+import { StreamCompressor, ZLIB_STREAM } from './compression';
 import { Connection } from './connection';
 import { textFrame } from './frame';
 import { partnerPresenceEvents } from '../presence/partners';
@@ -142,16 +143,23 @@ export class Gateway {
   private accept(ws: WebSocket, socket: Duplex, request: IncomingMessage, url: URL): void {
     const version = url.searchParams.get('v');
     const encoding = url.searchParams.get('encoding');
-    const connection = new Connection(randomBytes(12).toString('hex'), ws, socket, gatewayUrl(request, this.options.publicUrl), this.deps.clock.now(), this.options.maxBufferedBytes);
+    const compress = url.searchParams.get('compress');
+    // Discord's transport compression: one deflate context for the whole connection (compression.ts).
+    const compressor = compress === ZLIB_STREAM ? new StreamCompressor() : null;
+    const connection = new Connection(randomBytes(12).toString('hex'), ws, socket, gatewayUrl(request, this.options.publicUrl), this.deps.clock.now(), this.options.maxBufferedBytes, compressor);
     this.connections.add(connection);
-    ws.on('close', (code) => void this.closed(connection, code));
+    ws.on('close', (code) => {
+      connection.dispose();
+      void this.closed(connection, code);
+    });
     ws.on('error', () => undefined);
     if ((version !== null && version !== String(GATEWAY_VERSION)) || (encoding !== null && encoding !== 'json')) {
       connection.close(GatewayCloseCode.INVALID_API_VERSION, 'Parley speaks gateway v10 with JSON encoding');
       return;
     }
-    if (url.searchParams.get('compress')) {
-      connection.close(GatewayCloseCode.DECODE_ERROR, 'Transport compression is not supported');
+    if (compress !== null && compress !== ZLIB_STREAM) {
+      // Said uncompressed (the client may not inflate): which value it sent, and the one offered.
+      connection.close(GatewayCloseCode.DECODE_ERROR, `Unsupported compress=${compress.slice(0, 16)}; use compress=zlib-stream or none`);
       return;
     }
     ws.on('message', (data, isBinary) => void this.receive(connection, data as Buffer, isBinary));
@@ -330,11 +338,11 @@ export class Gateway {
     connection.cursor = await this.deps.log.head();
     await this.saveSession(connection);
     await this.connectPresence(connection, status);
-    const ready = await buildReady(this.deps.db, this.deps.presence, auth.user, { id: sessionId, resumeUrl: connection.resumeUrl }, guildIds);
+    const ready = await buildReady(this.deps.db, this.deps.presence, auth.user, { id: sessionId, resumeUrl: connection.resumeUrl }, guildIds, d.large_threshold);
     if (connection.isClosed) return;
     connection.sendDispatch('READY', ready);
     if (bot) {
-      for (const guildId of guildIds) connection.sendDispatch('GUILD_CREATE', await guildCreatePayload(this.deps.db, this.deps.presence, guildId, auth.user.id));
+      for (const guildId of guildIds) connection.sendDispatch('GUILD_CREATE', await guildCreatePayload(this.deps.db, this.deps.presence, guildId, auth.user.id, d.large_threshold));
     } else {
       // Discord's way: calls going on in your DMs follow READY (guild calls are in GUILD_CREATE).
       for (const call of await this.deps.calls.dmCallsOf(auth.user.id)) connection.sendDispatch('CALL_CREATE', call);

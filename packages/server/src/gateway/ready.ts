@@ -55,10 +55,17 @@ async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channelIds: r
  * READY for a new session. People get their guilds in full; bots get them as unavailable,
  * each followed by its own GUILD_CREATE (what Discord does, and what bot libraries wait for).
  */
-export async function buildReady(db: Kysely<Tables>, presence: PresenceStore, user: UserRow, session: { id: string; resumeUrl: string }, guildIds: readonly Snowflake[]): Promise<Ready> {
+export async function buildReady(
+  db: Kysely<Tables>,
+  presence: PresenceStore,
+  user: UserRow,
+  session: { id: string; resumeUrl: string },
+  guildIds: readonly Snowflake[],
+  largeThreshold?: number,
+): Promise<Ready> {
   const bot = user.bot === 1;
   // Each guild as this member sees it, with the channels they may read (for their read states).
-  const views = bot ? [] : await Promise.all(guildIds.map((id) => guildView(db, presence, id, user.id)));
+  const views = bot ? [] : await Promise.all(guildIds.map((id) => guildView(db, presence, id, user.id, largeThreshold)));
   const guilds = bot ? guildIds.map((id) => ({ id, unavailable: true as const })) : views.map((v) => v.payload);
   const privateChannels = bot ? [] : await privateChannelsOf(db, user.id);
   const visibleChannelIds = [...privateChannels.map((c) => c.id), ...views.flatMap((v) => [...v.readable])];

@@ -1,3 +1,6 @@
+import { adminRoutes } from '@parley/protocol/admin';
+import { reportRoutes } from '@parley/protocol/reports';
+import { safetyRoutes } from '@parley/protocol/safety';
 import { API_PREFIX, type RouteDef, routes } from '@parley/protocol';
 import { sessionOf } from '@parley/sdk';
 import { sql } from 'kysely';
@@ -28,7 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const allRoutes: RouteDef[] = Object.values(routes).flatMap((group) => Object.values(group));
+const allRoutes: RouteDef[] = [...Object.values(routes).flatMap((group) => Object.values(group)), ...Object.values(adminRoutes), ...Object.values(reportRoutes), ...Object.values(safetyRoutes)];
 
 /** Everything stored, as one string, to compare before and after. */
 async function snapshot(): Promise<string> {

@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { routes } from '@parley/protocol';
 import { sessionOf } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +103,32 @@ describe('operations', () => {
     expect(directives).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(directives).toContain("worker-src 'self'");
     expect(directives).toContain("frame-ancestors 'none'");
+  });
+});
+
+describe('compression', () => {
+  it('compresses a page of history for a client that accepts it (brotli first, else gzip), never a small answer or for one that does not', async () => {
+    const { client } = await signUp(server);
+    const guild = await client.request(routes.guilds.create, { body: { name: 'Compressed' } });
+    const channel = (await client.request(routes.guilds.listChannels, { params: { guild_id: guild.id } })).find((c) => c.type === 0);
+    // Five: the message rate limit's burst.
+    for (let i = 0; i < 5; i++)
+      await client.request(routes.messages.create, { params: { channel_id: channel!.id }, body: { content: `message number ${i}: ${'some ordinary words in it, '.repeat(20)}` } });
+    const url = `/api/v10/channels/${channel!.id}/messages?limit=50`;
+    const headers = { authorization: client.token! };
+    const plain = await server.app.inject({ url, headers });
+    const brotli = await server.app.inject({ url, headers: { ...headers, 'accept-encoding': 'gzip, deflate, br' } });
+    const gzip = await server.app.inject({ url, headers: { ...headers, 'accept-encoding': 'gzip' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(brotliDecompressSync(brotli.rawPayload).toString())).toEqual(plain.json());
+    expect(JSON.parse(gunzipSync(gzip.rawPayload).toString())).toEqual(plain.json());
+    // Several times smaller: what makes a slow link usable.
+    expect(brotli.rawPayload.length * 4).toBeLessThan(plain.rawPayload.length);
+    expect(brotli.headers.vary).toContain('accept-encoding');
+    const small = await server.app.inject({ url: '/healthz', headers: { 'accept-encoding': 'br' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
   });
 });
 

@@ -89,7 +89,9 @@ function handle<R extends RouteDef, Stored = never>(app: FastifyInstance, gate: 
       ...(route.query ? { querystring: route.query } : {}),
       ...(route.body ? { body: route.body } : {}),
       response: {
-        ...(route.redirect ? { 302: z.null().describe('Redirect: see the Location header') } : { [route.response ? 200 : 204]: route.response ?? z.null().describe('No content') }),
+        ...(route.redirect
+          ? { 302: z.null().describe('Redirect: see the Location header') }
+          : { [route.response ? (route.created ? 201 : 200) : 204]: route.response ?? z.null().describe('No content') }),
         '4xx': ErrorBody,
         '5xx': ErrorBody,
       },
@@ -151,6 +153,7 @@ function handle<R extends RouteDef, Stored = never>(app: FastifyInstance, gate: 
       // A redirect route has answered already (reply.redirect).
       if (route.redirect) return reply;
       if (route.response === null) return reply.status(204).send();
+      if (route.created) reply.status(201);
       return result;
     },
   });

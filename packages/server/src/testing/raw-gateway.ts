@@ -1,3 +1,4 @@
+import { constants, inflateSync } from 'node:zlib';
 import { GatewayOpcode } from '@parley/protocol';
 import WebSocket from 'ws';
 
@@ -11,14 +12,36 @@ export interface RawFrame {
 /**
  * A bare gateway socket for protocol-level tests: send anything, read frames in order, see how
  * and why the server closes. No heartbeating or reconnecting unless the test does it.
+ *
+ * With `compress=zlib-stream` in the query it decodes as a client of Discord's would, but
+ * independently of the SDK's streaming inflater: it inflates everything received so far in one
+ * go (`inflateSync` up to the last sync flush) and takes the new bytes. Each WebSocket message
+ * must be binary and end with 00 00 ff ff, and hold exactly one JSON payload (or parsing fails).
  */
 export class RawGateway {
   readonly frames: RawFrame[] = [];
   closed: { code: number; reason: string } | null = null;
+  /** Compressed: every binary message as received. */
+  readonly compressed: Buffer[] = [];
+  /** A frame this client could not take (text on a compressed connection, no sync flush at its end). */
+  readonly problems: string[] = [];
+  private inflatedBytes = 0;
   private waiters: (() => void)[] = [];
 
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
+  private constructor(
+    readonly socket: WebSocket,
+    zlib: boolean,
+  ) {
+    socket.on('message', (raw, isBinary) => {
+      let data = raw as Buffer;
+      if (zlib) {
+        if (!isBinary) this.problems.push(`text frame: ${String(data).slice(0, 80)}`);
+        else if (!data.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff]))) this.problems.push('a binary frame not ending with a sync flush');
+        this.compressed.push(data);
+        const all = inflateSync(Buffer.concat(this.compressed), { finishFlush: constants.Z_SYNC_FLUSH });
+        data = all.subarray(this.inflatedBytes);
+        this.inflatedBytes = all.length;
+      }
       this.frames.push(JSON.parse(String(data)) as RawFrame);
       this.wake();
     });
@@ -30,7 +53,7 @@ export class RawGateway {
 
   static async open(baseUrl: string, query = '?v=10&encoding=json'): Promise<RawGateway> {
     const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/gateway${query}`);
-    const gateway = new RawGateway(socket);
+    const gateway = new RawGateway(socket, new URLSearchParams(query).get('compress') === 'zlib-stream');
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { type ParleyClient, RestClient, connect } from '@parley/sdk';
+import { type ClientOptions, type ParleyClient, RestClient, connect } from '@parley/sdk';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import { type Config, parseConfig } from '../config';
@@ -18,7 +18,7 @@ export interface TestServer {
   /** An SDK client for this server, optionally already signed in. */
   client(token?: string | null): RestClient;
   /** A signed-in client with its gateway connected (READY received); closed with the server. */
-  connect(token: string, options?: { intents?: number }): Promise<ParleyClient>;
+  connect(token: string, options?: Pick<ClientOptions, 'intents' | 'compress' | 'inflater'>): Promise<ParleyClient>;
   close(): Promise<void>;
 }
 

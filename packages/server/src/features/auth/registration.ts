@@ -1,4 +1,5 @@
 import type { InstanceSettings } from '@parley/protocol';
+import { isMinorOn } from '@parley/protocol/admin';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../../db/tables';
 import { ApiError, fieldError } from '../../http/errors';
@@ -24,4 +25,16 @@ export async function claimInviteIfRequired(trx: Kysely<Tables>, invites: Regist
   if (!invite || !(await invites.consume(trx, invite))) {
     throw fieldError('invite', 'INVALID_INVITE', 'This invite is invalid, expired or used up.');
   }
+}
+
+/**
+ * Whether a new account is a minor, from the birth date sign-up asks for when the instance wants
+ * it (ask_birth_date: then it is required). Only the answer is kept, never the date.
+ */
+export function minorFromBirthDate(settings: InstanceSettings, birthDate: string | undefined, now: number): boolean {
+  if (!settings.ask_birth_date && birthDate === undefined) return false;
+  if (birthDate === undefined) throw fieldError('birth_date', 'BASE_TYPE_REQUIRED', 'This instance asks for your date of birth.');
+  const minor = isMinorOn(birthDate, new Date(now));
+  if (minor === null) throw fieldError('birth_date', 'BASE_TYPE_INVALID', 'Enter your real date of birth.');
+  return minor;
 }

@@ -14,7 +14,7 @@ import { toPrivateUser } from '../users/serialize';
 import { describeClient } from './client-info';
 import { guestDisplayName, guestUsername } from './guest-names';
 import { hashPassword, verifyPassword } from './passwords';
-import { assertRegistrationAllowed, claimInviteIfRequired } from './registration';
+import { assertRegistrationAllowed, claimInviteIfRequired, minorFromBirthDate } from './registration';
 import { sourceOf } from './sign-in-sources';
 
 /** Sign-up, sign-in, guests, upgrades and the sessions they create. */
@@ -32,6 +32,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     await authLimiter.attemptFromIp(request.ip);
     const instance = await settings.get();
     assertRegistrationAllowed(instance, body);
+    const minor = minorFromBirthDate(instance, body.birth_date, ctx.clock.now());
     await assertAvailable(db, body);
     const passwordHash = await hashPassword(body.password);
     const userId = ctx.ids.next();
@@ -47,6 +48,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
             global_name: body.global_name ?? null,
             email: body.email ?? null,
             password_hash: passwordHash,
+            minor: minor ? 1 : 0,
             created_at: ctx.clock.now(),
           })
           .execute();
@@ -103,6 +105,8 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
       admin: 0,
       password_change_required: 0,
       mfa_enabled: 0,
+      minor: 0,
+      disabled_at: null,
       created_at: ctx.clock.now(),
     };
     // A generated name can clash with an existing one; a few retries make failure practically impossible.

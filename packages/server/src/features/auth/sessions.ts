@@ -24,6 +24,9 @@ export class Sessions {
 
   /** Starts a session and returns its token: the only time the token exists outside the client. */
   async create(db: Kysely<Tables>, userId: Snowflake, client: { description: string; ip: string | null }): Promise<string> {
+    // Every way in (password, second factor, passkey, single sign-on) ends here, so this one check refuses them all.
+    const user = await db.selectFrom('users').select('disabled_at').where('id', '=', userId).executeTakeFirst();
+    if (user?.disabled_at != null) throw new ApiError('ACCOUNT_DISABLED');
     const token = newToken();
     const now = this.clock.now();
     await db
@@ -38,6 +41,7 @@ export class Sessions {
         last_used_at: now,
       })
       .execute();
+    await recordActivity(db, userId, now);
     return token;
   }
 
@@ -80,7 +84,7 @@ export class Sessions {
       .selectAll('users')
       .where('applications.bot_token_hash', '=', hashToken(token))
       .executeTakeFirst();
-    if (!user) throw new ApiError('UNAUTHORIZED');
+    if (!user || user.disabled_at != null) throw new ApiError('UNAUTHORIZED');
     return { user, session: null };
   }
 
@@ -103,6 +107,7 @@ export class Sessions {
     }
     if (now - last_used_at > TOUCH_INTERVAL_MS) {
       await this.db.updateTable('sessions').set({ last_used_at: now }).where('id', '=', session.id).execute();
+      await recordActivity(this.db, user.id, now);
       session.last_used_at = now;
     }
     return { user: user as UserRow, session };
@@ -136,6 +141,12 @@ export class Sessions {
     return revoked.map((r) => r.id);
   }
 
+  /** Signs out every session of this user, inside the caller's transaction: once it commits, pass what this returns to `closeConnections`. */
+  async revokeAll(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
+    const revoked = await db.deleteFrom('sessions').where('user_id', '=', userId).returning('id').execute();
+    return revoked.map((r) => r.id);
+  }
+
   /** Signs out the sessions unused for longer than the idle limit (they would be refused anyway); returns how many. */
   async expireIdle(): Promise<number> {
     const expired = await this.db
@@ -154,4 +165,16 @@ export class Sessions {
   async closeConnections(sessionIds: Snowflake[], reason: string): Promise<void> {
     await this.events.closeConnections({ signIns: sessionIds }, reason);
   }
+}
+
+/**
+ * Notes that the account used Parley on this UTC day (the instance statistics' "active"),
+ * at most once a minute per session: on sign-in and whenever last_used_at is refreshed.
+ */
+async function recordActivity(db: Kysely<Tables>, userId: Snowflake, now: number): Promise<void> {
+  await db
+    .insertInto('user_activity')
+    .values({ user_id: userId, day: Math.floor(now / 86_400_000) })
+    .onConflict((oc) => oc.columns(['user_id', 'day']).doNothing())
+    .execute();
 }

@@ -399,6 +399,8 @@ export class Calls {
   /** In a transaction holding the user's and channel's locks. */
   private async removeState(trx: Kysely<Tables>, state: VoiceStateRow, now: number): Promise<Departure> {
     await trx.deleteFrom('voice_states').where('user_id', '=', state.user_id).execute();
+    // Kept for the instance statistics (call minutes): the state itself is gone now.
+    await trx.insertInto('call_participation').values({ id: this.ctx.ids.next(), user_id: state.user_id, channel_id: state.channel_id, joined_at: state.joined_at, left_at: now }).execute();
     const rest = await trx.selectFrom('voice_states').select('user_id').where('channel_id', '=', state.channel_id).limit(1).executeTakeFirst();
     if (rest) return { state, ended: null };
     return { state, ended: await this.endCall(trx, state.channel_id, now) };
@@ -408,6 +410,7 @@ export class Calls {
     const call = await trx.selectFrom('calls').selectAll().where('channel_id', '=', channelId).executeTakeFirst();
     if (!call) return null;
     await trx.deleteFrom('calls').where('channel_id', '=', channelId).execute();
+    await trx.insertInto('call_history').values({ id: this.ctx.ids.next(), channel_id: channelId, guild_id: call.guild_id, started_at: call.started_at, ended_at: now }).execute();
     if (call.message_id) await trx.updateTable('message_calls').set({ ended_at: now }).where('message_id', '=', call.message_id).execute();
     return call;
   }

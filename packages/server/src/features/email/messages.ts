@@ -83,3 +83,21 @@ export function securityNoticeMail(context: MailContext, to: string, username: s
     'If this was not you, use "Forgot password" on the sign-in page to take your account back, then sign out your other sessions in Settings → Devices.',
   ]);
 }
+
+/**
+ * An account an instance admin created for this address (features/admin: one account or an
+ * import): its username and a link to choose a password, which works once.
+ */
+export function accountCreatedMail(context: MailContext, to: string, username: string, token: string, ttlDays: number): Mail {
+  return compose(
+    context,
+    to,
+    'Your account is ready',
+    [
+      `Hello,`,
+      `An administrator of ${context.instanceName} created an account for you. Your username is ${username}.`,
+      `Choose your password with the link below; it works once, for ${ttlDays} days. Then sign in with your username or this address.`,
+    ],
+    { label: 'Choose my password', url: linkTo(context, 'reset-password', token) },
+  );
+}

@@ -49,8 +49,7 @@ export function emailRoutes(app: FastifyInstance, ctx: AppContext): void {
         .where('id', '=', link.userId)
         .execute();
       await dropLinks(trx, link.userId, 'reset');
-      const revoked = await trx.deleteFrom('sessions').where('user_id', '=', link.userId).returning('id').execute();
-      return revoked.map((r) => r.id);
+      return sessions.revokeAll(trx, link.userId);
     });
     await sessions.closeConnections(signedOut, 'Password reset');
     await recordSecurityEvent(ctx, await getUserOrThrow(db, link.userId), 'password_reset', request);

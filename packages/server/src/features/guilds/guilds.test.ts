@@ -1,6 +1,7 @@
-import { ChannelType, routes } from '@parley/protocol';
+import { ChannelType, type GuildCreate, type Ready, routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, makeGuild, makeImage, signUp } from '../../testing/fixtures';
+import { RawGateway } from '../../testing/raw-gateway';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 let server: TestServer;
@@ -135,5 +136,43 @@ describe('kicking', () => {
     const invite = await owner.client.request(routes.invites.create, { params: { channel_id: general.id }, body: {} });
     await troublemaker!.client.request(routes.invites.accept, { params: { code: invite.code } });
     expect((await troublemaker!.client.request(routes.messages.list, { params: { channel_id: general.id } })).length).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('large servers (IDENTIFY large_threshold)', () => {
+  it('lists every member of a small server, but only the viewer and who is in a call in a large one, with every online presence', async () => {
+    const { owner, guild, general } = await makeGuild(server, { name: 'Assembly' });
+    const invite = await owner.client.request(routes.invites.create, { params: { channel_id: general.id }, body: { max_uses: 0 } });
+    const guests: string[] = [];
+    for (let i = 0; i < 51; i++) {
+      const { token } = await server.client().request(routes.auth.guest);
+      await server.client(token).request(routes.invites.accept, { params: { code: invite.code } });
+      guests.push(token);
+    }
+    // 52 members: the owner and 51 guests. One guest stays online.
+    const online = await server.connect(guests[10]!);
+    const readyOf = async (token: string, extra: Record<string, unknown> = {}) => {
+      const gw = await RawGateway.open(server.url);
+      gw.identify(token, extra);
+      const ready = (await gw.dispatch('READY')).d as Ready;
+      gw.close();
+      return ready.guilds.find((g) => g.id === guild.id) as GuildCreate;
+    };
+
+    const large = await readyOf(owner.client.token!);
+    expect(large).toMatchObject({ large: true, member_count: 52 });
+    expect(large.members.map((m) => m.user.id)).toEqual([owner.userId]);
+    expect(large.presences.map((p) => p.user.id)).toContain(online.cache.user!.id);
+
+    // Asking for up to 250 listed members makes the same server small.
+    const small = await readyOf(owner.client.token!, { large_threshold: 250 });
+    expect(small).toMatchObject({ large: false, member_count: 52 });
+    expect(small.members).toHaveLength(52);
+    expect(small.presences.map((p) => p.user.id)).toContain(online.cache.user!.id);
+
+    // Out-of-range thresholds are refused like any malformed IDENTIFY.
+    const gw = await RawGateway.open(server.url);
+    gw.identify(owner.client.token!, { large_threshold: 10_000 });
+    expect(await gw.closeCode()).toBe(4002);
   });
 });

@@ -1,4 +1,6 @@
-import type { Snowflake } from '@parley/protocol';
+import { AuditLogEvent, Permissions, type Snowflake } from '@parley/protocol';
+import { type GuildAccess, requireAbove, requirePermission } from '../../access/access';
+import { recordAudit } from '../audit-log/record';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../context';
 import type { Tables } from '../../db/tables';
@@ -74,4 +76,16 @@ export async function createBotRole(ctx: AppContext, trx: Kysely<Tables>, guildI
     .values({ id: roleId, guild_id: guildId, name: botName, permissions: String(permissions), position: Number(top?.p ?? 0) + 1, managed: 1 })
     .execute();
   return roleId;
+}
+
+/**
+ * Kicks a member, as DELETE /guilds/:id/members/:user_id does (the report queue calls it too):
+ * Kick Members, standing above them, their removal (GUILD_DELETE to their sessions) and the
+ * audit log entry.
+ */
+export async function kickMember(ctx: AppContext, access: GuildAccess, actorId: Snowflake, userId: Snowflake, reason: string | null): Promise<void> {
+  requirePermission(access, Permissions.KICK_MEMBERS);
+  await requireAbove(ctx.db, access, userId);
+  await removeMember(ctx, access.guild.id, userId);
+  await recordAudit(ctx, ctx.db, { guildId: access.guild.id, userId: actorId, action: AuditLogEvent.MEMBER_KICK, targetId: userId, reason });
 }

@@ -1,6 +1,6 @@
 import { ChannelType, type GuildCreate, Permissions, type Member, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
-import { channelsAllowing, guildOverwrites } from '../../access/access';
+import { channelPermissions, guildOverwrites } from '../../access/access';
 import type { MemberRow, Tables } from '../../db/tables';
 import { toPresence } from '../../presence/payload';
 import type { PresenceStore } from '../../presence/presence-store';
@@ -10,8 +10,14 @@ import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { toGuild, toMember } from './serialize';
 
-/** GUILD_CREATE carries at most this many members; clients page the rest (REST or op 8). */
-const MEMBERS_IN_GUILD_CREATE = 250;
+/**
+ * Discord's `large_threshold` (IDENTIFY, 50–250, default 50): a guild with more members than
+ * this is "large", and its GUILD_CREATE carries only the viewer and the members in its voice
+ * channels, not the offline crowd; clients page the rest (REST or op 8) when they show a member
+ * list. Presences still come for every online member. Listing a thousand members cost most of
+ * a READY's time and bytes (bench/README.md, "Roles and overwrites").
+ */
+const DEFAULT_LARGE_THRESHOLD = 50;
 
 /** Members with their user objects and role IDs, in one pass. */
 export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: MemberRow[]): Promise<Member[]> {
@@ -33,22 +39,24 @@ export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: 
  * Everything a member's client needs about one guild, as that member sees it: channels (with
  * whether they joined each private one), active threads, the first members and who is online.
  */
-export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceStore, guildId: Snowflake, viewerId: Snowflake): Promise<GuildCreate> {
-  return (await guildView(db, presence, guildId, viewerId)).payload;
+export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceStore, guildId: Snowflake, viewerId: Snowflake, largeThreshold = DEFAULT_LARGE_THRESHOLD): Promise<GuildCreate> {
+  return (await guildView(db, presence, guildId, viewerId, largeThreshold)).payload;
 }
 
 /** GUILD_CREATE for a member, and the channels whose messages they may read (READY's read states need both). */
-export async function guildView(db: Kysely<Tables>, presence: PresenceStore, guildId: Snowflake, viewerId: Snowflake): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
-  const [guild, roles, channels, memberCount, firstMembers, viewer, joinedPrivate, voiceStates, overwrites] = await Promise.all([
+export async function guildView(
+  db: Kysely<Tables>,
+  presence: PresenceStore,
+  guildId: Snowflake,
+  viewerId: Snowflake,
+  largeThreshold = DEFAULT_LARGE_THRESHOLD,
+): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
+  const [guild, roles, channels, memberIds, viewer, joinedPrivate, voiceStates, overwrites] = await Promise.all([
     db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow(),
     db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).orderBy('position').execute(),
     db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
-    db
-      .selectFrom('members')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('guild_id', '=', guildId)
-      .executeTakeFirstOrThrow(),
-    db.selectFrom('members').selectAll().where('guild_id', '=', guildId).orderBy('user_id').limit(MEMBERS_IN_GUILD_CREATE).execute(),
+    // Every member's ID (from the primary key's index alone): the count, and whose presence to send.
+    db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).execute(),
     db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', viewerId).executeTakeFirstOrThrow(),
     db
       .selectFrom('channel_members')
@@ -68,24 +76,34 @@ export async function guildView(db: Kysely<Tables>, presence: PresenceStore, gui
     guildOverwrites(db, guildId),
   ]);
   const joined = new Set(joinedPrivate.map((r) => r.channel_id));
-  const memberRows = firstMembers.some((m) => m.user_id === viewerId) ? firstMembers : [...firstMembers, viewer];
+  const large = memberIds.length > largeThreshold;
+  const inVoice = [...new Set(voiceStates.map((v) => v.user_id))].filter((id) => id !== viewerId);
+  const memberRows = !large
+    ? await db.selectFrom('members').selectAll().where('guild_id', '=', guildId).execute()
+    : inVoice.length === 0
+      ? [viewer]
+      : [viewer, ...(await db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', 'in', inVoice).execute())];
   const members = await loadMembers(db, guildId, memberRows);
-  const online = await presence.visible(members.map((m) => m.user.id));
+  const online = await presence.visible(memberIds.map((m) => m.user_id));
   const me = { guild, roles, userId: viewerId, roleIds: members.find((m) => m.user.id === viewerId)?.roles ?? [], communicationDisabledUntil: viewer.communication_disabled_until };
   const now = Date.now();
-  const listed = channelsAllowing(me, channels, overwrites, 'all', Permissions.VIEW_CHANNEL, now);
-  const viewable = channelsAllowing(me, channels, overwrites, joined, Permissions.VIEW_CHANNEL, now);
-  const readable = channelsAllowing(me, channels, overwrites, joined, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY, now);
+  // As a member of every private channel (what is listed: a private channel's name is public), and as who they are.
+  const asMember = channelPermissions(me, channels, overwrites, 'all', now);
+  const asThemselves = channels.some((c) => c.private === 1) ? channelPermissions(me, channels, overwrites, joined, now) : asMember;
+  const holding = (permissions: Map<Snowflake, bigint>, needed: bigint) => new Set([...permissions].filter(([, held]) => (held & needed) === needed).map(([id]) => id));
+  const listedChannels = holding(asMember, Permissions.VIEW_CHANNEL);
+  const viewable = holding(asThemselves, Permissions.VIEW_CHANNEL);
+  const readable = holding(asThemselves, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
   const payload: GuildCreate = {
     ...toGuild(guild, roles),
     joined_at: new Date(viewer.joined_at).toISOString(),
-    large: memberCount.n > MEMBERS_IN_GUILD_CREATE,
+    large,
     unavailable: false,
-    member_count: memberCount.n,
+    member_count: memberIds.length,
     members,
     // Channels their overwrites let them see (a private one's name included); threads are
     // contents of their parent and follow it.
-    channels: channels.filter((c) => c.type !== ChannelType.PUBLIC_THREAD && listed.has(c.id)).map((c) => toChannel(c, { joined: joined.has(c.id), overwrites: overwrites.get(c.id) ?? [] })),
+    channels: channels.filter((c) => c.type !== ChannelType.PUBLIC_THREAD && listedChannels.has(c.id)).map((c) => toChannel(c, { joined: joined.has(c.id), overwrites: overwrites.get(c.id) ?? [] })),
     threads: channels.filter((c) => c.type === ChannelType.PUBLIC_THREAD && c.archived === 0 && viewable.has(c.id)).map((c) => toChannel(c)),
     presences: [...online].map(([userId, status]) => toPresence(userId, status)),
     // Who is in a private voice channel is its members' business, like its messages.

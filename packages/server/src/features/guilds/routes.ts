@@ -7,9 +7,9 @@ import { decodeDataUri, imageKey, storeSquareImage } from '../../files/images';
 import { ApiError, fieldError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { toChannel } from '../channels/serialize';
-import { channelsAllowing, guildOverwrites, requireAbove, requirePermission, viewerOf } from '../../access/access';
+import { channelsAllowing, guildOverwrites, requirePermission, viewerOf } from '../../access/access';
 import { auditReason, changesBetween, recordAudit } from '../audit-log/record';
-import { removeMember } from './membership';
+import { kickMember, removeMember } from './membership';
 import { guildCreatePayload, loadMembers } from './payloads';
 import { toGuild } from './serialize';
 
@@ -169,11 +169,7 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
     return loadMembers(db, params.guild_id, await rows.orderBy('user_id').limit(query.limit).execute());
   });
 
-  route(routes.guilds.kickMember, async ({ auth, access, params, request }) => {
-    await requireAbove(db, access, params.user_id);
-    await removeMember(ctx, access.guild.id, params.user_id);
-    await recordAudit(ctx, db, { guildId: access.guild.id, userId: auth.user.id, action: AuditLogEvent.MEMBER_KICK, targetId: params.user_id, reason: auditReason(request) });
-  });
+  route(routes.guilds.kickMember, async ({ auth, access, params, request }) => kickMember(ctx, access, auth.user.id, params.user_id, auditReason(request)));
 
   route(routes.guilds.getMember, async ({ params }) => {
     const row = await db.selectFrom('members').selectAll().where('guild_id', '=', params.guild_id).where('user_id', '=', params.user_id).executeTakeFirst();

@@ -37,6 +37,31 @@ describe('instance info', () => {
   });
 });
 
+describe('the upload limit', () => {
+  it("is the operator's ATTACHMENT_MAX_BYTES unless an admin lowers it; it is never raised above it, and uploads obey it at once", async () => {
+    const person = await signUp(server);
+    const guild = await person.client.request(routes.guilds.create, { body: { name: 'Uploads' } });
+    const general = (await person.client.request(routes.guilds.listChannels, { params: { guild_id: guild.id } })).find((c) => c.name === 'general')!;
+    const upload = (bytes: number) => person.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'file' }, files: [new File(['x'.repeat(bytes)], 'f.bin')] });
+
+    const above = await failure(admin.request(routes.instance.updateSettings, { body: { upload_max_bytes: 25 * 1024 * 1024 + 1 } }));
+    expect(above.status).toBe(400);
+    expect(above.message).toContain('upload_max_bytes');
+    expect((await failure(admin.request(routes.instance.updateSettings, { body: { upload_max_bytes: 10 } }))).status).toBe(400);
+
+    await admin.request(routes.instance.updateSettings, { body: { upload_max_bytes: 2048 } });
+    try {
+      expect((await server.client().request(routes.instance.info)).limits.attachment_max_bytes).toBe(2048);
+      await upload(2048);
+      expect((await failure(upload(2049))).code).toBe(90009);
+    } finally {
+      await admin.request(routes.instance.updateSettings, { body: { upload_max_bytes: null } });
+    }
+    expect((await server.client().request(routes.instance.info)).limits.attachment_max_bytes).toBe(25 * 1024 * 1024);
+    await upload(4096);
+  });
+});
+
 describe('registration modes', () => {
   it('closed: nobody signs up or upgrades, existing users still log in', async () => {
     const existing = await signUp(server);

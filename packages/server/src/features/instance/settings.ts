@@ -7,7 +7,21 @@ import type { Tables } from '../../db/tables';
  * run time and every node sees the change. Unset keys fall back to the defaults.
  */
 export class InstanceSettingsStore {
+  private recent: { settings: InstanceSettings; at: number } | null = null;
+
   constructor(private readonly db: Kysely<Tables>) {}
+
+  /**
+   * The settings as read at most `maxAgeMs` ago, for hot paths (the safety scan on every send):
+   * a change made on this node is seen at once, one made on another node within `maxAgeMs`.
+   */
+  async cached(maxAgeMs: number): Promise<InstanceSettings> {
+    const now = Date.now();
+    if (this.recent && now - this.recent.at < maxAgeMs) return this.recent.settings;
+    const settings = await this.get();
+    this.recent = { settings, at: now };
+    return settings;
+  }
 
   async get(): Promise<InstanceSettings> {
     const rows = await this.db.selectFrom('instance_settings').select(['key', 'value']).execute();
@@ -32,6 +46,7 @@ export class InstanceSettingsStore {
           .execute();
       }
     });
+    this.recent = null;
     return this.get();
   }
 }
@@ -42,4 +57,9 @@ function parseJson(value: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The largest attachment accepted now: the admins' setting, never above the operator's ATTACHMENT_MAX_BYTES. */
+export function uploadMaxBytes(settings: Pick<InstanceSettings, 'upload_max_bytes'>, operatorMax: number): number {
+  return Math.min(settings.upload_max_bytes ?? operatorMax, operatorMax);
 }

@@ -35,7 +35,8 @@ const Query = z.object({
  * audio and video. `?thumbnail=1` serves an image's preview.
  */
 export function attachmentDownloadRoutes(app: FastifyInstance, ctx: AppContext, urls: AttachmentUrls): void {
-  app.get('/attachments/:channel_id/:attachment_id/*', { schema: { params: Params, querystring: Query, hide: true } }, async (request, reply) => {
+  // Files go as stored (never compressed on the way): their length is known for progress bars and byte ranges refer to the file itself.
+  app.get('/attachments/:channel_id/:attachment_id/*', { schema: { params: Params, querystring: Query, hide: true }, compress: false }, async (request, reply) => {
     const { channel_id, attachment_id, '*': filename } = request.params as z.output<typeof Params>;
     const query = request.query as z.output<typeof Query>;
     // The signature first: without one, nothing (not even whether the file exists) is revealed.

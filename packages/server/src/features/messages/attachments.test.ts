@@ -154,6 +154,15 @@ describe('sending files with a message', () => {
     const beyond = await download(digits.url, { range: 'bytes=10-' });
     expect(beyond.response.status).toBe(416);
     expect(beyond.response.headers.get('content-range')).toBe('bytes */10');
+
+    // A text file is sent as stored even to a client that takes compression (API answers are
+    // compressed): its length stays known for progress bars, its ranges refer to the file.
+    const [log] = (await me.client.request(routes.messages.create, { params: { channel_id: me.general.id }, files: [new File(['line of a log\n'.repeat(400)], 'server.log')] })).attachments;
+    const whole = await download(log!.url, { 'accept-encoding': 'br, gzip' });
+    expect(whole.response.headers.get('content-encoding')).toBeNull();
+    expect(whole.response.headers.get('content-length')).toBe(String(14 * 400));
+    const tail = await download(log!.url, { 'accept-encoding': 'br, gzip', range: 'bytes=-14' });
+    expect([tail.response.status, tail.response.headers.get('content-encoding'), tail.body.toString()]).toEqual([206, null, 'line of a log\n']);
   });
 
   it('the SDK sends files with progress and cancelling (send): done reports complete, a cancelled send stores nothing', async () => {

@@ -9,6 +9,7 @@ import type { Auth, RouteFileReceiver } from '../../http/routes';
 import { channelAccess, requireContentPermission } from '../../access/access';
 import type { StoredUpload } from './send';
 import { declaredContentType, sanitizeFilename } from './upload-metadata';
+import { uploadMaxBytes } from '../instance/settings';
 
 /**
  * Images are measured and previewed only up to this size: decoding reads the whole file into
@@ -30,7 +31,7 @@ function formatBytes(bytes: number): string {
 
 /**
  * Receives the files sent with a message (multipart, Discord style): each streams into the
- * file store under a new attachment ID, cut off past ATTACHMENT_MAX_BYTES; images (judged by
+ * file store under a new attachment ID, cut off past the upload limit (uploadMaxBytes); images (judged by
  * their content) get their size and a WebP thumbnail. Nothing is read unless the sender may
  * attach files in the channel.
  */
@@ -50,10 +51,12 @@ export class AttachmentReceiver implements RouteFileReceiver<typeof routes.messa
 
   private async store(channelId: Snowflake, file: IncomingFile): Promise<StoredUpload> {
     const { files, config } = this.ctx;
+    // The admins' setting, read at most a second stale (a change on this node applies at once).
+    const maxBytes = uploadMaxBytes(await this.ctx.settings.cached(1000), config.attachmentMaxBytes);
     const id = this.ctx.ids.next();
     const prefix = attachmentPrefix(channelId, id);
     try {
-      const size = await files.putStream(`${prefix}/file`, file.stream, { maxBytes: config.attachmentMaxBytes }).catch((error: unknown) => {
+      const size = await files.putStream(`${prefix}/file`, file.stream, { maxBytes }).catch((error: unknown) => {
         if (error instanceof FileTooLargeError) throw new ApiError('ATTACHMENT_TOO_LARGE', { message: `Files may be at most ${formatBytes(error.maxBytes)}` });
         throw error;
       });

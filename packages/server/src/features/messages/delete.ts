@@ -1,6 +1,8 @@
-import type { Snowflake } from '@parley/protocol';
+import { AuditLogEvent, type Snowflake } from '@parley/protocol';
+import type { ChannelAccess } from '../../access/access';
+import { recordAudit } from '../audit-log/record';
 import type { AppContext } from '../../context';
-import type { ChannelRow } from '../../db/tables';
+import type { ChannelRow, MessageRow } from '../../db/tables';
 import { event } from '../../events/publisher';
 import { channelAudience } from '../../access/audience';
 import { attachmentPrefix } from './attachments';
@@ -45,4 +47,28 @@ export async function deleteMessages(
       : event('MESSAGE_DELETE', { id: deleted[0]!, channel_id: channel.id, ...guild }, audience),
   );
   return deleted;
+}
+
+/**
+ * Deletes one message; a moderator's deletion of someone else's message (`moderator` given) is
+ * on the guild's audit record, the author's own is not (as in Discord). Permission checks are
+ * the caller's: DELETE /channels/:id/messages/:id and the report queue both come here.
+ */
+export async function deleteMessageOnRecord(
+  ctx: Pick<AppContext, 'db' | 'files' | 'events' | 'ids'>,
+  access: Pick<ChannelAccess, 'channel' | 'parent'>,
+  row: Pick<MessageRow, 'id' | 'author_id' | 'channel_id' | 'guild_id'>,
+  moderator: { actorId: Snowflake; reason: string | null } | null,
+): Promise<void> {
+  await deleteMessages(ctx, access.channel, access.parent, [row.id]);
+  if (moderator && row.guild_id) {
+    await recordAudit(ctx, ctx.db, {
+      guildId: row.guild_id,
+      userId: moderator.actorId,
+      action: AuditLogEvent.MESSAGE_DELETE,
+      targetId: row.author_id,
+      options: { channel_id: row.channel_id, count: '1' },
+      reason: moderator.reason,
+    });
+  }
 }

@@ -15,12 +15,14 @@ import { toUser } from '../users/serialize';
 import { attachmentDownloadRoutes } from './attachment-routes';
 import { AttachmentUrls } from './attachment-urls';
 import { AttachmentReceiver } from './attachments';
-import { deleteMessages } from './delete';
+import { deleteMessageOnRecord } from './delete';
 import { auditReason, recordAudit } from '../audit-log/record';
 import { parseMentions, resolveMentions } from './mentions';
 import { countedRoleMentions } from './role-mentions';
 import { searchRoutes } from './search';
 import { MessageSender } from './send';
+import { maskForViewer } from '../safety/held';
+import type { SafetyFlag } from '../safety/policy';
 import { loadMessages } from './serialize';
 
 const MAX_PINS = 50;
@@ -41,10 +43,11 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     return row;
   }
 
-  /** The message as everyone receives it in MESSAGE_UPDATE (no per-viewer reactions). */
-  async function publishUpdate(access: ChannelAccess, row: MessageRow): Promise<void> {
+  /** The message as everyone receives it in MESSAGE_UPDATE (no per-viewer reactions); a held one reaches minors as a placeholder. */
+  async function publishUpdate(access: ChannelAccess, row: MessageRow, flag: SafetyFlag | null = null): Promise<void> {
     const [message] = await loadMessages(db, [row], null, urls);
-    await ctx.events.publish(event('MESSAGE_UPDATE', message!, await channelAudience(db, access.channel, access.parent)));
+    const audience = await channelAudience(db, access.channel, access.parent);
+    await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_UPDATE', message!, audience, access.channel, access.parent, flag)));
   }
 
   route(routes.messages.list, async ({ auth, params, query }) => {
@@ -65,11 +68,11 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     } else {
       rows = await (query.before ? base.where('id', '<', query.before) : base).orderBy('id', 'desc').limit(query.limit).execute();
     }
-    return loadMessages(db, rows, auth.user.id, urls);
+    return maskForViewer(db, auth.user, await loadMessages(db, rows, auth.user.id, urls));
   });
 
   route(routes.messages.get, async ({ auth, params }) => {
-    const [message] = await loadMessages(db, [await messageIn(params.channel_id, params.message_id)], auth.user.id, urls);
+    const [message] = await maskForViewer(db, auth.user, await loadMessages(db, [await messageIn(params.channel_id, params.message_id)], auth.user.id, urls));
     return message!;
   });
 
@@ -78,6 +81,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   route(routes.messages.edit, async ({ auth, access, params, body }) => {
     const row = await messageIn(params.channel_id, params.message_id);
     if (row.author_id !== auth.user.id) throw new ApiError('CANNOT_EDIT_OTHERS');
+    await ctx.safety.requireNotBlocked(auth.user.id, access.channel);
     const content = body.content ?? (body.content === null ? '' : row.content);
     if (!content.trim() && row.has_attachments === 0) throw new ApiError('EMPTY_MESSAGE');
     // Mentions are recomputed for the new text; the edit does not ping anyone again.
@@ -85,7 +89,10 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const mentions = resolveMentions(parseMentions(content), body.allowed_mentions, { canMentionEveryone, repliedUserId: null });
     mentions.roles = await countedRoleMentions(db, access.channel, mentions.roles, canMentionEveryone);
     const updated: MessageRow = { ...row, content, edited_at: ctx.clock.now(), mention_everyone: mentions.everyone ? 1 : 0, mention_roles: JSON.stringify(mentions.roles) };
+    // Edits are scanned like sends (features/safety): a message edited into harassment is held too.
+    const flag = await ctx.safety.scan(access.channel, auth.user.id, content);
     await db.transaction().execute(async (trx) => {
+      if (flag) await ctx.safety.recordFlag(trx, flag, updated);
       await trx
         .updateTable('messages')
         .set({ content, edited_at: updated.edited_at, mention_everyone: updated.mention_everyone, mention_roles: updated.mention_roles })
@@ -99,9 +106,9 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
           .values(known.map((u) => ({ message_id: row.id, user_id: u.id, channel_id: row.channel_id })))
           .execute();
     });
-    await publishUpdate(access, updated);
+    await publishUpdate(access, updated, flag);
     const [message] = await loadMessages(db, [updated], auth.user.id, urls);
-    return message!;
+    return { ...message!, ...(flag && { safety_flag: ctx.safety.flagFor(flag) }) };
   });
 
   route(routes.messages.delete, async ({ auth, access, params, request }) => {
@@ -111,18 +118,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (isDirect(access.channel.type)) throw new ApiError('MISSING_PERMISSIONS');
       requireContentPermission(access, Permissions.MANAGE_MESSAGES);
     }
-    await deleteMessages(ctx, access.channel, access.parent, [row.id]);
-    // Someone else's message: the moderator's deletion is on the record (the author's own is not, as in Discord).
-    if (moderated && row.guild_id) {
-      await recordAudit(ctx, db, {
-        guildId: row.guild_id,
-        userId: auth.user.id,
-        action: AuditLogEvent.MESSAGE_DELETE,
-        targetId: row.author_id,
-        options: { channel_id: row.channel_id, count: '1' },
-        reason: auditReason(request),
-      });
-    }
+    await deleteMessageOnRecord(ctx, access, row, moderated ? { actorId: auth.user.id, reason: auditReason(request) } : null);
   });
 
   route(routes.messages.ack, async ({ auth, params }) => {
@@ -210,7 +206,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   route(routes.messages.listPins, async ({ auth, params }) => {
     const rows = await db.selectFrom('messages').selectAll().where('channel_id', '=', params.channel_id).where('pinned_at', 'is not', null).orderBy('pinned_at', 'desc').execute();
-    return loadMessages(db, rows, auth.user.id, urls);
+    return maskForViewer(db, auth.user, await loadMessages(db, rows, auth.user.id, urls));
   });
 
   /** Pinning needs Pin Messages (or Manage Messages) in servers; anyone may pin in a DM. */

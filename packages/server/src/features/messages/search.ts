@@ -4,11 +4,12 @@ import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
 import type { z } from 'zod';
 import type { AppContext } from '../../context';
 import type { DialectName } from '../../db/database';
-import type { MessageRow, Tables } from '../../db/tables';
+import type { MessageRow, Tables, UserRow } from '../../db/tables';
 import { routeRegistrar } from '../../http/routes';
 import { guildChannelsAllowing } from '../../access/access';
 import type { AttachmentUrls } from './attachment-urls';
 import { loadMessages } from './serialize';
+import { maskForViewer } from '../safety/held';
 
 type Query = z.output<typeof SearchQuery>;
 
@@ -77,16 +78,19 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext, urls: Attach
   const { db } = ctx;
   const route = routeRegistrar(app, ctx);
 
+  /** Results as the viewer may read them: a message held from a minor is not found by its words (features/safety). */
+  const searchable = async (viewer: UserRow, rows: MessageRow[]) => (await maskForViewer(db, viewer, await loadMessages(db, rows, viewer.id, urls))).filter((m) => !m.held);
+
   route(routes.messages.searchGuild, async ({ auth, access, query }) => {
     let channelIds = [...(await guildChannelsAllowing(db, access, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY))];
     // A channel you cannot read (or of another server) simply has no results for you.
     if (query.channel_id) channelIds = channelIds.filter((id) => id === query.channel_id);
     const { total, rows } = await searchMessages(db, ctx.database.dialect, channelIds, query);
-    return { total_results: total, messages: await loadMessages(db, rows, auth.user.id, urls) };
+    return { total_results: total, messages: await searchable(auth.user, rows) };
   });
 
   route(routes.messages.searchChannel, async ({ auth, params, query }) => {
     const { total, rows } = await searchMessages(db, ctx.database.dialect, [params.channel_id], query);
-    return { total_results: total, messages: await loadMessages(db, rows, auth.user.id, urls) };
+    return { total_results: total, messages: await searchable(auth.user, rows) };
   });
 }

@@ -5,7 +5,6 @@ import type { AppContext } from '../../context';
 import { consumeOrThrow } from '../../core/rate-limits';
 import { uniqueViolationColumn } from '../../db/errors';
 import type { MessageRow, UserRow } from '../../db/tables';
-import { event } from '../../events/publisher';
 import { ApiError, fieldError } from '../../http/errors';
 import { channelAudience, readersAmong } from '../../access/audience';
 import { announceDmTo, blockedEitherWay } from '../channels/dms';
@@ -64,11 +63,15 @@ export class MessageSender {
     const content = body.content ?? '';
     if (!content.trim() && uploads.length === 0) throw new ApiError('EMPTY_MESSAGE');
     if (channel.type === ChannelType.DM) await this.checkDmRecipient(channel.id, author.id);
+    // Blocked here by the safety classifier until an admin reviews it (features/safety).
+    await ctx.safety.requireNotBlocked(author.id, channel);
     // A retry of a send that already went through gets the first message back, and its files go.
     const nonce = body.enforce_nonce && body.nonce !== undefined ? String(body.nonce) : null;
     const earlier = nonce === null ? null : await this.earlierSend(access, author, nonce, uploads);
     if (earlier) return { ...earlier, nonce: body.nonce! };
     await this.checkRate(access, author);
+    // The in-process classifier, when the instance's policy scans this conversation (features/safety).
+    const flag = await ctx.safety.scan(channel, author.id, content);
 
     const reference = await this.resolveReference(access, body);
     const written = parseMentions(content);
@@ -101,6 +104,8 @@ export class MessageSender {
     };
     const write = ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('messages').values(row).execute();
+      // Held from minors, reported (and the sender blocked) in the same transaction as the message.
+      if (flag) await ctx.safety.recordFlag(trx, flag, row);
       if (nonce !== null) {
         const now = ctx.clock.now();
         await trx
@@ -168,8 +173,9 @@ export class MessageSender {
 
     if (reopened.length) await announceDmTo(ctx, { ...channel, last_message_id: id }, reopened);
     const payload: Message = { ...(await this.asSent(access, row, null)), ...(body.nonce !== undefined && { nonce: body.nonce }) };
-    await ctx.events.publish(event('MESSAGE_CREATE', payload, await channelAudience(ctx.db, channel, access.parent, access)));
-    return { ...payload, reactions: [] };
+    const audience = await channelAudience(ctx.db, channel, access.parent, access);
+    await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_CREATE', payload, audience, channel, access.parent, flag)));
+    return { ...payload, reactions: [], ...(flag && { safety_flag: ctx.safety.flagFor(flag) }) };
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { AttachmentRow, MessageRow, Tables } from '../../db/tables';
 import { toChannel } from '../channels/serialize';
 import { usersByIds } from '../users/queries';
-import { toUser } from '../users/serialize';
+import { deletedUser, toUser } from '../users/serialize';
 import type { AttachmentUrls } from './attachment-urls';
 
 const iso = (millis: number) => new Date(millis).toISOString();
@@ -110,21 +110,4 @@ function summarizeReactions(rows: { emoji: string; user_id: Snowflake }[], viewe
     burst_colors: [],
     emoji: { id: null, name },
   }));
-}
-
-/** Stands in for an author whose account no longer exists. */
-function deletedUser(id: Snowflake) {
-  return {
-    id,
-    username: 'deleted_user',
-    discriminator: '0' as const,
-    global_name: 'Deleted User',
-    avatar: null,
-    bot: false,
-    system: false,
-    guest: false,
-    bio: '',
-    custom_status: null,
-    public_flags: 0,
-  };
 }

@@ -1,7 +1,7 @@
 import { AuditLogEvent, type Ban, Permissions, SNOWFLAKE_EPOCH, type Snowflake, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { guildWidePermissions, requireAbove } from '../../access/access';
+import { type GuildAccess, guildWidePermissions, requireAbove, requirePermission } from '../../access/access';
 import { isThread } from '../../access/channel-kinds';
 import type { AppContext } from '../../context';
 import type { BanRow, Tables } from '../../db/tables';
@@ -28,26 +28,8 @@ export function banRoutes(app: FastifyInstance, ctx: AppContext): void {
   const route = routeRegistrar(app, ctx);
 
   route(routes.moderation.ban, async ({ auth, access, params, body, request }) => {
-    const guildId = access.guild.id;
-    const userId = params.user_id;
-    if (userId === access.guild.owner_id || userId === auth.user.id) throw new ApiError('MISSING_PERMISSIONS');
-    const user = await getUserOrThrow(db, userId);
-    const member = await db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirst();
-    if (member) await requireAbove(db, access, userId);
     const seconds = body.delete_message_seconds ?? (body.delete_message_days ?? 0) * 86_400;
-    const reason = auditReason(request);
-    const now = ctx.clock.now();
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('bans')
-        .values({ guild_id: guildId, user_id: userId, reason, created_at: now })
-        .onConflict((oc) => oc.columns(['guild_id', 'user_id']).doUpdateSet({ reason }))
-        .execute();
-      await recordAudit(ctx, trx, { guildId, userId: auth.user.id, action: AuditLogEvent.MEMBER_BAN_ADD, targetId: userId, reason });
-    });
-    if (member) await removeMember(ctx, guildId, userId);
-    if (seconds > 0) await deleteRecentMessages(ctx, guildId, userId, now - seconds * 1000);
-    await ctx.events.publish(event('GUILD_BAN_ADD', { guild_id: guildId, user: toUser(user) }, { users: await moderatorsOf(db, guildId, ctx.clock.now()) }));
+    await banUser(ctx, access, auth.user.id, params.user_id, { deleteMessageSeconds: seconds, reason: auditReason(request) });
   });
 
   route(routes.moderation.unban, async ({ auth, params, request }) => {
@@ -77,6 +59,34 @@ export function banRoutes(app: FastifyInstance, ctx: AppContext): void {
     else rows = await base.orderBy('user_id', 'asc').limit(query.limit).execute();
     return toBans(db, rows);
   });
+}
+
+/**
+ * Bans someone from the actor's server, as PUT /guilds/:id/bans/:user_id does (the report queue
+ * calls it too): Ban Members, standing above a member, the audit log entry, their removal,
+ * the clean-up of their recent messages and GUILD_BAN_ADD to moderators.
+ */
+export async function banUser(ctx: AppContext, access: GuildAccess, actorId: Snowflake, userId: Snowflake, options: { deleteMessageSeconds: number; reason: string | null }): Promise<void> {
+  const { db } = ctx;
+  const guildId = access.guild.id;
+  requirePermission(access, Permissions.BAN_MEMBERS);
+  if (userId === access.guild.owner_id || userId === actorId) throw new ApiError('MISSING_PERMISSIONS');
+  const user = await getUserOrThrow(db, userId);
+  const member = await db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirst();
+  if (member) await requireAbove(db, access, userId);
+  const { reason } = options;
+  const now = ctx.clock.now();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('bans')
+      .values({ guild_id: guildId, user_id: userId, reason, created_at: now })
+      .onConflict((oc) => oc.columns(['guild_id', 'user_id']).doUpdateSet({ reason }))
+      .execute();
+    await recordAudit(ctx, trx, { guildId, userId: actorId, action: AuditLogEvent.MEMBER_BAN_ADD, targetId: userId, reason });
+  });
+  if (member) await removeMember(ctx, guildId, userId);
+  if (options.deleteMessageSeconds > 0) await deleteRecentMessages(ctx, guildId, userId, now - options.deleteMessageSeconds * 1000);
+  await ctx.events.publish(event('GUILD_BAN_ADD', { guild_id: guildId, user: toUser(user) }, { users: await moderatorsOf(db, guildId, ctx.clock.now()) }));
 }
 
 async function toBans(db: Kysely<Tables>, rows: BanRow[]): Promise<Ban[]> {

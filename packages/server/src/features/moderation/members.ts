@@ -97,6 +97,32 @@ export function memberModerationRoutes(app: FastifyInstance, ctx: AppContext): v
 }
 
 /**
+ * Times a member out until `until` (an ISO time; null ends it), as PATCH /guilds/:id/members/:user_id
+ * with communication_disabled_until does (the report queue calls it too): the same checks
+ * (Moderate Members, standing above, never an administrator, at most 28 days), the audit log
+ * entry, GUILD_MEMBER_UPDATE, and their call left.
+ */
+export async function timeoutMember(ctx: AppContext, access: GuildAccess, actorId: Snowflake, userId: Snowflake, until: string | null, reason: string | null): Promise<void> {
+  const { db } = ctx;
+  const guildId = access.guild.id;
+  const before = await db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirst();
+  if (!before) throw new ApiError('UNKNOWN_MEMBER');
+  const now = ctx.clock.now();
+  const timeout = (await checkTimeout(ctx, access, userId, { communication_disabled_until: until }, now)) ?? null;
+  const iso = (ms: number | null) => (ms === null || ms <= now ? null : new Date(ms).toISOString());
+  const changed = iso(timeout) !== iso(before.communication_disabled_until);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('members').set({ communication_disabled_until: timeout }).where('guild_id', '=', guildId).where('user_id', '=', userId).execute();
+    if (changed) {
+      const changes = [{ key: 'communication_disabled_until', old_value: iso(before.communication_disabled_until), new_value: iso(timeout) }];
+      await recordAudit(ctx, trx, { guildId, userId: actorId, action: AuditLogEvent.MEMBER_UPDATE, targetId: userId, changes, reason });
+    }
+  });
+  if (changed) await announceMemberUpdate(ctx, guildId, userId);
+  await ctx.calls.recheckGuild(guildId);
+}
+
+/**
  * The timeout asked for, as epoch ms (null to end one), checked: Moderate Members, standing
  * above the member, never an administrator, and no more than 28 days ahead. Undefined when the
  * body does not touch it.

@@ -1,4 +1,4 @@
-import type { PrivateUser, User } from '@parley/protocol';
+import type { PrivateUser, Snowflake, User } from '@parley/protocol';
 import type { UserRow } from '../../db/tables';
 
 /** A user as others see them. */
@@ -31,5 +31,22 @@ export function toPrivateUser(row: UserRow): PrivateUser {
     deletion_scheduled_at: row.deletion_scheduled_at === null ? null : new Date(row.deletion_scheduled_at).toISOString(),
     password_change_required: row.password_change_required === 1,
     created_at: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** Stands in for someone whose account row no longer exists (a message's author, an appeal's writer). */
+export function deletedUser(id: Snowflake): User {
+  return {
+    id,
+    username: 'deleted_user',
+    discriminator: '0' as const,
+    global_name: 'Deleted User',
+    avatar: null,
+    bot: false,
+    system: false,
+    guest: false,
+    bio: '',
+    custom_status: null,
+    public_flags: 0,
   };
 }

@@ -1,4 +1,4 @@
-import { fold } from './composerText';
+import { fold } from '@parley/sdk';
 
 /**
  * Fuzzy matching for the quick switcher: every character of the query must appear in order

@@ -1,6 +1,6 @@
 import DOMPurify from 'dompurify';
 import MarkdownIt, { type StateInline } from 'markdown-it';
-import type { MentionNames } from './mentionText';
+import type { MentionNames } from '@parley/sdk';
 
 /**
  * Discord-flavoured Markdown: bold, italics, strikethrough, code and code blocks, quotes,

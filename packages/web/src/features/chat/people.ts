@@ -1,4 +1,5 @@
 import type { Channel, Snowflake, User } from '@parley/protocol';
+import { displayNameOf } from '@parley/sdk';
 import { useAuthStore } from '../auth/store';
 import { useRealtime } from '../realtime/store';
 
@@ -8,8 +9,7 @@ export function usePeople() {
   const auth = useAuthStore();
 
   function nameOf(user: Pick<User, 'id' | 'username' | 'global_name'>, guildId?: Snowflake | null): string {
-    const nick = guildId ? realtime.cache?.members.get(guildId)?.get(user.id)?.nick : null;
-    return nick || user.global_name || user.username;
+    return displayNameOf(realtime.cache ?? { members: new Map() }, user, guildId);
   }
 
   /** A user known to the cache (server members, DM recipients), by ID. */

@@ -25,7 +25,7 @@ export function useChatShortcuts(actions: { toggleSwitcher: () => void; closePan
     const guildId = route.params.guildId as Snowflake | undefined;
     const list = guildId && guildId !== '@me' ? guildTextChannels(cache, guildId) : dmChannels(cache);
     const current = (route.params.channelId as Snowflake | undefined) ?? null;
-    const next = neighbour(list, current, step, (c) => !unreadOnly || (unread.isUnread(c) && (!c.private || c.joined === true)));
+    const next = neighbour(list, current, step, (c) => !unreadOnly || (unread.tracker.isUnread(c) && (!c.private || c.joined === true)));
     if (next) void router.push(channelPath(next));
     return true;
   }

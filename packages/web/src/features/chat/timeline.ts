@@ -1,6 +1,6 @@
 import { type Message, MessageType, type Snowflake } from '@parley/protocol';
 import { toRaw } from 'vue';
-import type { PendingMessage } from './messages';
+import type { PendingMessage } from '@parley/sdk';
 
 /**
  * The rows of a channel's history as the list draws them: a head row (the beginning of the

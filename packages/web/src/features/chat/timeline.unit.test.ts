@@ -1,6 +1,6 @@
-import type { Message } from '@parley/protocol';
+import type { Message, Snowflake } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
-import type { PendingMessage } from './messages';
+import type { PendingMessage } from '@parley/sdk';
 import { GROUP_MS, buildTimeline, estimateRowHeight, headerTime, localDay } from './timeline';
 
 const start = new Date(2026, 4, 21, 10, 0).getTime();
@@ -70,7 +70,7 @@ describe('the timeline', () => {
   });
 
   it('ends with the messages still being sent, keyed by their nonce', () => {
-    const pending = { nonce: 'abc', content: 'hi', replyTo: null, files: [], previews: [], state: 'sending', error: null, progress: null } satisfies PendingMessage;
+    const pending = { nonce: 'abc', channelId: '1' as Snowflake, content: 'hi', replyTo: null, files: [], state: 'sending', error: null, progress: null } satisfies PendingMessage;
     const rows = buildTimeline([message('ada', 0)], [pending], null);
     expect(rows.at(-1)).toEqual({ kind: 'pending', key: 'pending:abc', pending });
   });

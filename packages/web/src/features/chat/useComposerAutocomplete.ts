@@ -2,7 +2,7 @@ import { type Channel, Permissions, type Snowflake, type User } from '@parley/pr
 import { type Ref, computed, nextTick, ref, shallowRef, watch } from 'vue';
 import { roleColorHex } from '@parley/sdk';
 import { useRealtime } from '../realtime/store';
-import { LINKABLE_CHANNEL_NAME, type Trigger, applyCompletion, expandShortcode, findTrigger, fold, rankCandidates } from './composerText';
+import { LINKABLE_CHANNEL_NAME, type Trigger, applyCompletion, expandShortcode, findTrigger, fold, rankCandidates } from '@parley/sdk';
 import { type EmojiTable, loadEmoji } from './emoji';
 import { useMentionables } from './mentionDirectory';
 import { usePeople } from './people';

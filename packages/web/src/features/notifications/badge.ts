@@ -11,7 +11,7 @@ const SIZE = 64;
  */
 export const useTabBadge = defineStore('tabBadge', () => {
   const unread = useUnread();
-  const count = computed(() => unread.totalMentions());
+  const count = computed(() => unread.tracker.totalMentions());
   let logo: Promise<HTMLImageElement> | null = null;
   /** Only the latest count's drawing may land: counts can change faster than images load. */
   let drawing = 0;

@@ -1,6 +1,6 @@
 import { type Message, MessageNotificationLevel, MessageType, type Snowflake, type UserGuildSettings } from '@parley/protocol';
 import { mentionsUser } from '@parley/sdk';
-import { type MentionNames, mentionsAsText } from '../chat/mentionText';
+import { type MentionNames, mentionsAsText } from '@parley/sdk';
 
 /**
  * Which messages deserve a desktop notification, as pure functions of the user's settings, so

@@ -1,4 +1,4 @@
-import { fold } from '../chat/composerText';
+import { fold } from '@parley/sdk';
 
 /**
  * The text side of search, free of Vue: typed filters (`from:grace in:general has:image

@@ -1,10 +1,10 @@
 import sodium from 'libsodium-wrappers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MeshCallEncryption } from './callEncryption';
 import { KEY_SWITCH_DELAY_MS } from './keyRing';
 import type { FromWorker, ToWorker } from './messages';
 
-beforeAll(() => sodium.ready);
+await sodium.ready;
 
 /** Stands in for the frame worker (which needs a browser's WebRTC): records what the page tells it. */
 class RecordingWorker {

@@ -1,8 +1,8 @@
 import sodium from 'libsodium-wrappers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_FRAME_COUNTER, TRAILER_BYTES, clearByteCount, decryptFrame, encryptFrame } from './frames';
 
-beforeAll(() => sodium.ready);
+await sodium.ready;
 
 const key = (keyId = 1) => ({ keyId, key: sodium.crypto_aead_aegis256_keygen() });
 const bytes = (...values: number[]) => new Uint8Array(values).buffer;

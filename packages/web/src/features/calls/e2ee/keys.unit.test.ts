@@ -1,8 +1,9 @@
 import sodium from 'libsodium-wrappers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openKey, sealKey, sharedKey, toBase64url, verificationCode } from './keys';
 
-beforeAll(() => sodium.ready);
+// Before any describe body runs: some build their fixtures while the tests are collected.
+await sodium.ready;
 
 function identity() {
   const { publicKey, privateKey } = sodium.crypto_box_keypair();

@@ -10,11 +10,14 @@ export interface MentionNames {
  * show a message without rendering it: reply previews, notifications. Shortened to `max`.
  */
 export function mentionsAsText(text: string, names: MentionNames, max: number): string {
-  const plain = text
+  const plain = mentionsAsNames(text, names).replace(/\s+/g, ' ').trim();
+  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+}
+
+/** Mention markup as names (`<@1>` → `@Ada`), the rest of the text untouched (a terminal renders it). */
+export function mentionsAsNames(text: string, names: MentionNames): string {
+  return text
     .replace(/<@!?(\d+)>/g, (_, id: string) => `@${names.user(id) ?? 'someone'}`)
     .replace(/<@&(\d+)>/g, (_, id: string) => `@${names.role(id) ?? 'role'}`)
-    .replace(/<#(\d+)>/g, (_, id: string) => `#${names.channel(id) ?? 'channel'}`)
-    .replace(/\s+/g, ' ')
-    .trim();
-  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+    .replace(/<#(\d+)>/g, (_, id: string) => `#${names.channel(id) ?? 'channel'}`);
 }

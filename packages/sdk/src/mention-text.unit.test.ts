@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mentionsAsText } from './mentionText';
+import { mentionsAsText } from './mention-text';
 
 describe('a message as one line of plain text', () => {
   const names = { user: (id: string) => (id === '3' ? 'Ada' : null), channel: () => 'general', role: () => 'mods' };

@@ -1,0 +1,94 @@
+import type { Message, Snowflake } from '@parley/protocol';
+import { type MentionNames, type ParleyCache, type PendingMessage, displayNameOf, formatBytes, mentionsAsNames, mentionsAsText } from '@parley/sdk';
+import { wrapSpans } from './layout';
+import { type Span, parseMarkdown } from './markdown';
+import { sanitize } from './sanitize';
+
+/** One display row of the history pane. */
+export interface Row {
+  key: string;
+  spans: Span[];
+  /** The message this row belongs to (to scroll a found message into view). */
+  messageId: string;
+  dim?: boolean;
+  quote?: boolean;
+  codeBlock?: boolean;
+}
+
+/** How a person is called in a channel (the SDK's rule), sanitized: it is their text. */
+export function displayName(cache: ParleyCache, userId: Snowflake, guildId: Snowflake | null | undefined, fallback?: Message['author']): string {
+  const user = (guildId ? cache.membersOf(guildId).get(userId)?.user : undefined) ?? fallback;
+  return sanitize(user ? displayNameOf(cache, user, guildId) : 'someone');
+}
+
+/** Mentions as names, for a channel of this server (or a DM). */
+export function namesIn(cache: ParleyCache, guildId: Snowflake | null | undefined, message?: Pick<Message, 'mentions'>): MentionNames {
+  return {
+    user: (id) => {
+      const known = message?.mentions.find((u) => u.id === id);
+      return displayName(cache, id as Snowflake, guildId, known);
+    },
+    channel: (id) => {
+      const name = cache.channels.get(id as Snowflake)?.name;
+      return name ? sanitize(name) : null;
+    },
+    role: (id) => {
+      const role = guildId ? cache.guilds.get(guildId)?.roles.find((r) => r.id === id) : undefined;
+      return role ? sanitize(role.name) : null;
+    },
+  };
+}
+
+/** Message text as styled lines: sanitized first (escapes never reach the terminal), then mentions named, then Markdown. */
+function bodyRows(key: string, messageId: string, text: string, width: number, spoilers: boolean): Row[] {
+  const rows: Row[] = [];
+  parseMarkdown(text, spoilers).forEach((line, i) => {
+    wrapSpans(line.spans, width - 4).forEach((spans, j) =>
+      rows.push({ key: `${key}.${i}.${j}`, messageId, spans: [{ text: '  ' }, ...spans], ...(line.quote && { quote: true }), ...(line.codeBlock && { codeBlock: true }) }),
+    );
+  });
+  return rows;
+}
+
+/**
+ * The history pane's rows: per message a header (time, author, edited), the reply it answers,
+ * its text, attachments (with the command that downloads them), the thread started from it and
+ * reactions; then what the user sent that the server has not stored yet.
+ */
+export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending: readonly PendingMessage[], width: number, spoilers: boolean): Row[] {
+  const rows: Row[] = [];
+  for (const m of messages) {
+    const names = namesIn(cache, m.guild_id, m);
+    const time = new Date(m.timestamp).toTimeString().slice(0, 5);
+    const author = m.member?.nick ?? displayName(cache, m.author.id, m.guild_id, m.author);
+    if (m.referenced_message) {
+      const quoted = m.referenced_message;
+      const text = sanitize(mentionsAsText(quoted.content ?? '', namesIn(cache, m.guild_id, quoted), width - 20));
+      rows.push({ key: `${m.id}q`, messageId: m.id, spans: [{ text: `╭ ${displayName(cache, quoted.author.id, m.guild_id, quoted.author)}: ${text}` }], dim: true });
+    }
+    rows.push({ key: `${m.id}h`, messageId: m.id, spans: [{ text: `${time} ` }, { text: sanitize(author), bold: true }, ...(m.edited_timestamp ? [{ text: ' (edited)' }] : [])] });
+    rows.push(...bodyRows(m.id, m.id, sanitize(mentionsAsNames(m.content ?? '', names)), width, spoilers));
+    for (const file of m.attachments ?? []) {
+      const name = sanitize(file.filename);
+      rows.push({ key: `${m.id}a${file.id}`, messageId: m.id, spans: [{ text: '  [file] ' }, { text: name, bold: true }, { text: ` ${formatBytes(file.size)} · /download ${name}` }] });
+    }
+    if (m.thread) {
+      const count = m.thread.message_count ?? 0;
+      rows.push({
+        key: `${m.id}t`,
+        messageId: m.id,
+        spans: [{ text: `  [thread] ${sanitize(m.thread.name ?? '')} · ${count} ${count === 1 ? 'message' : 'messages'} · /thread ${sanitize(m.thread.name ?? '')}` }],
+        dim: true,
+      });
+    }
+    const reactions = (m.reactions ?? []).map((r) => `${sanitize(r.emoji.name)} ${r.count}`).join('  ');
+    if (reactions) rows.push({ key: `${m.id}r`, messageId: m.id, spans: [{ text: `  ${reactions}` }], dim: true });
+  }
+  for (const p of pending) {
+    const names = namesIn(cache, cache.channels.get(p.channelId)?.guild_id);
+    const state = p.state === 'failed' ? `not sent: ${sanitize(p.error ?? '')}` : p.state === 'queued' ? 'waiting to be sent' : 'sending…';
+    rows.push({ key: `${p.nonce}h`, messageId: p.nonce, spans: [{ text: `--:-- ` }, { text: 'you', bold: true }, { text: ` (${state})` }], dim: true });
+    rows.push(...bodyRows(p.nonce, p.nonce, sanitize(mentionsAsNames(p.content, names)), width, spoilers).map((row) => ({ ...row, dim: true })));
+  }
+  return rows;
+}
