@@ -109,21 +109,32 @@ describe('compress=zlib-stream', () => {
         if (received.length === total) resolve();
       }),
     );
-    // The server replays what a resumed session missed before its RESUMED, so the last message
-    // can arrive before the second RESUMED does: wait for both.
+    // Each drop is followed by sends while the client is away; the next drop waits for the
+    // RESUMED of the one before (two drops in flight at once would resume only once).
     let resumes = 0;
-    const resumedTwice = new Promise<void>((resolve) =>
-      live.gateway.on('RESUMED', () => {
-        if (++resumes === 2) resolve();
-      }),
-    );
-    for (let i = 0; i < total; i++) {
-      await send(owner, general.id, `n${i}`);
-      // The server's RECONNECT is compressed and must arrive before its close; the client's own drop resumes too.
-      if (i === 10) server.app.gateway.reconnectUser(members[0]!.userId as never);
-      if (i === 25) live.gateway.reconnect();
-    }
-    await Promise.all([all, resumedTwice]);
+    let resumed = () => {};
+    live.gateway.on('RESUMED', () => {
+      resumes++;
+      resumed();
+    });
+    const nextResume = () => new Promise<void>((resolve) => (resumed = resolve));
+    let sent = 0;
+    const sendSome = async (count: number) => {
+      for (const end = sent + count; sent < end; sent++) await send(owner, general.id, `n${sent}`);
+    };
+    await sendSome(10);
+    // The server's RECONNECT is compressed and must arrive before its close.
+    let resuming = nextResume();
+    server.app.gateway.reconnectUser(members[0]!.userId as never);
+    await sendSome(10);
+    await resuming;
+    // The client's own drop resumes too.
+    resuming = nextResume();
+    live.gateway.reconnect();
+    await sendSome(10);
+    await resuming;
+    await sendSome(total - sent);
+    await all;
     expect(received).toEqual(Array.from({ length: total }, (_, i) => `n${i}`));
     expect(resumes).toBe(2);
   });
