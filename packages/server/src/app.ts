@@ -60,6 +60,7 @@ import { installWebClient } from './http/web';
 import { MemoryEventLog } from './bus/memory-log';
 import { EventPublisher } from './events/publisher';
 import { Gateway } from './gateway/gateway';
+import { restoreRestartState, saveRestartState } from './gateway/restart-state';
 import { MemorySessionStore } from './gateway/session-store';
 import { MemoryPresenceStore } from './presence/memory-presence';
 import { openRedisSharedState } from './redis/shared-state';
@@ -105,7 +106,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Several nodes share state through Redis; a single node keeps it in memory.
   const shared = config.redisUrl ? await openRedisSharedState(config, clock, app.log.child({ subsystem: 'redis' })) : null;
   const ids = new SnowflakeGenerator(clock, config.workerId ?? shared?.workerId ?? null);
-  const log = shared?.log ?? new MemoryEventLog(clock, { windowMs: config.gateway.resumeWindowMs, maxEntries: config.gateway.maxLogEntries });
+  // A single node's sessions and log live in memory, handed from one start to the next (restart-state.ts).
+  const singleNode = shared
+    ? null
+    : {
+        log: new MemoryEventLog(clock, { windowMs: config.gateway.resumeWindowMs, maxEntries: config.gateway.maxLogEntries }),
+        sessions: new MemorySessionStore(clock, config.gateway.resumeWindowMs),
+      };
+  if (singleNode) await restoreRestartState(config.dataDir, singleNode, clock, config.gateway.resumeWindowMs, app.log);
+  const log = shared?.log ?? singleNode!.log;
   const presence = shared?.presence ?? new MemoryPresenceStore();
   const events = new EventPublisher(log);
   const sessions = new Sessions(database.db, clock, ids, events, config.accounts.sessionIdleMs);
@@ -185,7 +194,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       log,
       events: ctx.events,
       presence,
-      sessions: shared?.sessions ?? new MemorySessionStore(clock, config.gateway.resumeWindowMs),
+      sessions: shared?.sessions ?? singleNode!.sessions,
       clock,
       logger: app.log.child({ subsystem: 'gateway' }),
       authenticate: sessions.authenticateToken,
@@ -208,6 +217,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await stopSweeper();
     await calls.close();
     await ctx.mailer?.close();
+    // Every client was told to reconnect and has gone (gateway.close): what they will resume is final.
+    if (singleNode) await saveRestartState(config.dataDir, singleNode, clock);
     await log.close();
     await presence.close();
     await shared?.close();

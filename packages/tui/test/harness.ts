@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,8 +44,9 @@ export function harness(name: string, port: number) {
     server = spawn(process.execPath, ['packages/server/dist/main.js'], {
       cwd: root,
       // Tests seed long histories and crowds through the API faster than people type.
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', MESSAGE_RATE_LIMIT: '100000/1', AUTH_RATE_LIMIT_IP: '100000/60' },
-      stdio: 'ignore',
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'debug', MESSAGE_RATE_LIMIT: '100000/1', AUTH_RATE_LIMIT_IP: '100000/60' },
+      // Its log (JSON lines) is kept, for tests that check what the server did (serverLog).
+      stdio: ['ignore', openSync(join(dir, 'server.log'), 'a'), 'ignore'],
     });
     await until(() => fetch(`${base}/readyz`).then((r) => r.ok), 'the server', 30_000);
   }
@@ -59,6 +60,13 @@ export function harness(name: string, port: number) {
       running.kill('SIGTERM');
     });
   }
+
+  /** The messages the server logged (all starts, oldest first). */
+  const serverLog = () =>
+    readFileSync(join(dir, 'server.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; session?: string });
 
   /** What the client wrote to stderr (a crash), for failure messages. */
   const clientLog = () => (existsSync(join(dir, 'client.log')) ? readFileSync(join(dir, 'client.log'), 'utf8') : '');
@@ -136,7 +144,7 @@ export function harness(name: string, port: number) {
     await stopServer();
   }
 
-  return { base, dir, api, until, startServer, stopServer, screen, waitFor, type, startClient, run, resize, close };
+  return { base, dir, api, until, startServer, stopServer, serverLog, screen, waitFor, type, startClient, run, resize, close };
 }
 
 /**

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { harness, relay } from './harness';
 
 /**
- * The terminal client through a network drop (a relay that cuts the line) and a server restart:
+ * The terminal client through a network drop (a relay that cuts the line) and a server restart
+ * (the session resumes: gateway/restart-state.ts):
  * it says it is offline, keeps what is typed meanwhile and sends it once back, in order, and
  * shows every message sent meanwhile exactly once.
  */
@@ -58,7 +59,8 @@ it('a network drop: offline shown, typed messages queued and sent once in order,
   for (const text of ['missed while away', 'queued one', 'queued two', 'queued three']) expect(count(shown, text)).toBe(1);
 }, 90_000);
 
-it('a server restart: the client comes back by itself, loses nothing and doubles nothing', async () => {
+it('a server restart: the client resumes its session by itself, loses nothing and doubles nothing', async () => {
+  const resumesBefore = h.serverLog().filter((line) => line.msg === 'gateway: session resumed').length;
   await h.stopServer();
   await h.waitFor('offline — reconnecting');
   h.type('typed during the restart', 'Enter');
@@ -77,4 +79,6 @@ it('a server restart: the client comes back by itself, loses nothing and doubles
   expect(stored.filter((c) => c === 'typed during the restart')).toHaveLength(1);
   const shown = await h.waitFor((s) => !s.includes('waiting to be sent'));
   for (const text of ['before the drop', 'right after the restart', 'typed during the restart']) expect(count(shown, text)).toBe(1);
+  // A RESUME, not a new session: the single node handed its sessions to the next start.
+  expect(h.serverLog().filter((line) => line.msg === 'gateway: session resumed').length).toBeGreaterThan(resumesBefore);
 }, 120_000);

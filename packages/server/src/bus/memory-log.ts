@@ -16,6 +16,14 @@ export interface RetentionOptions {
 }
 
 const DEFAULT_MAX_BYTES = 128 * 2 ** 20;
+
+/** The log as a restart hands it to the next start (gateway/restart-state.ts). */
+export interface MemoryLogSnapshot {
+  /** The head: the next start continues numbering after it, so clients' sequence numbers stay valid. */
+  seq: number;
+  /** The live entries, oldest first, with when each was appended (epoch ms). */
+  entries: { entry: LogEntry; at: number }[];
+}
 const bytesOf = (entry: LogEntry) => 2 * entry.d.length;
 
 /**
@@ -72,6 +80,26 @@ export class MemoryEventLog implements EventLog {
 
   async close(): Promise<void> {
     this.handlers.length = 0;
+  }
+
+  snapshot(): MemoryLogSnapshot {
+    this.trim(this.clock.now());
+    return { seq: this.seq, entries: this.entries.slice(this.first) };
+  }
+
+  /**
+   * Continues a log a previous start snapshotted; only before the first append. Entries that do
+   * not run consecutively up to the head are dropped (resuming clients then identify afresh), but
+   * numbering always continues after the head.
+   */
+  restore(snapshot: MemoryLogSnapshot): void {
+    if (this.seq !== 0) throw new Error('restore() comes before the first append');
+    const consecutive = snapshot.entries.every((e, i) => e.entry.seq === snapshot.seq - snapshot.entries.length + 1 + i);
+    this.seq = snapshot.seq;
+    this.entries = consecutive ? [...snapshot.entries] : [];
+    this.first = 0;
+    this.bytes = this.entries.reduce((sum, e) => sum + bytesOf(e.entry), 0);
+    this.trim(this.clock.now());
   }
 
   private trim(now: number): void {

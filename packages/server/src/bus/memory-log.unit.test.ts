@@ -44,4 +44,23 @@ describe('MemoryEventLog', () => {
     expect((await log.readAfter(4995))?.map((e) => e.d)).toEqual(['4996', '4997', '4998', '4999', '5000']);
     expect(await log.readAfter(4989)).toBeNull();
   });
+
+  it('continues from a snapshot: the same entries replay, numbering goes on after the head', async () => {
+    const before = new MemoryEventLog({ now: () => 0 }, { windowMs: 1000, maxEntries: 10 });
+    for (let i = 1; i <= 15; i++) await before.append([entry(i)]);
+    const after = new MemoryEventLog({ now: () => 500 }, { windowMs: 1000, maxEntries: 10 });
+    after.restore(JSON.parse(JSON.stringify(before.snapshot())));
+    expect((await after.readAfter(12))?.map((e) => e.d)).toEqual(['13', '14', '15']);
+    expect(await after.readAfter(4)).toBeNull();
+    expect(await after.append([entry(16)])).toEqual([16]);
+  });
+
+  it('keeps only the numbering of a snapshot whose entries do not run up to its head', async () => {
+    const log = new MemoryEventLog({ now: () => 0 }, { windowMs: 1000, maxEntries: 10 });
+    const stored = (seq: number) => ({ entry: { ...entry(seq), seq }, at: 0 });
+    log.restore({ seq: 9, entries: [stored(5), stored(7)] });
+    expect(await log.readAfter(6)).toBeNull();
+    expect(await log.readAfter(9)).toEqual([]);
+    expect(await log.append([entry(10)])).toEqual([10]);
+  });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GatewayCloseCode, GatewayOpcode, type Message, routes } from '@parley/protocol';
 import { nodeZlibInflater } from '@parley/sdk/node-zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendThroughDrops } from '../testing/drops';
 import { makeGuild } from '../testing/fixtures';
 import { RawGateway } from '../testing/raw-gateway';
 import { startTestServer, type TestServer } from '../testing/server';
@@ -101,41 +102,13 @@ describe('compress=zlib-stream', () => {
   it('works through the SDK (nodeZlibInflater): in order, across client drops and server-requested reconnects', async () => {
     const { owner, general, members } = await makeGuild(server, { members: 1 });
     const live = await server.connect(members[0]!.client.token!, { compress: true, inflater: nodeZlibInflater });
-    const total = 40;
-    const received: string[] = [];
-    const all = new Promise<void>((resolve) =>
-      live.gateway.on('MESSAGE_CREATE', (m) => {
-        received.push(m.content);
-        if (received.length === total) resolve();
-      }),
-    );
-    // Each drop is followed by sends while the client is away; the next drop waits for the
-    // RESUMED of the one before (two drops in flight at once would resume only once).
-    let resumes = 0;
-    let resumed = () => {};
-    live.gateway.on('RESUMED', () => {
-      resumes++;
-      resumed();
-    });
-    const nextResume = () => new Promise<void>((resolve) => (resumed = resolve));
-    let sent = 0;
-    const sendSome = async (count: number) => {
-      for (const end = sent + count; sent < end; sent++) await send(owner, general.id, `n${sent}`);
-    };
-    await sendSome(10);
-    // The server's RECONNECT is compressed and must arrive before its close.
-    let resuming = nextResume();
-    server.app.gateway.reconnectUser(members[0]!.userId as never);
-    await sendSome(10);
-    await resuming;
-    // The client's own drop resumes too.
-    resuming = nextResume();
-    live.gateway.reconnect();
-    await sendSome(10);
-    await resuming;
-    await sendSome(total - sent);
-    await all;
-    expect(received).toEqual(Array.from({ length: total }, (_, i) => `n${i}`));
+    const { received, resumes } = await sendThroughDrops(owner, general.id, live, [
+      // The server's RECONNECT is compressed and must arrive before its close.
+      () => server.app.gateway.reconnectUser(members[0]!.userId as never),
+      // The client's own drop resumes too.
+      () => live.gateway.reconnect(),
+    ]);
+    expect(received).toEqual(Array.from({ length: 40 }, (_, i) => `n${i}`));
     expect(resumes).toBe(2);
   });
 

@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { GatewayCloseCode, GatewayOpcode, Intents, Limits, type Message, routes } from '@parley/protocol';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendThroughDrops } from '../testing/drops';
 import { makeGuild, signUp } from '../testing/fixtures';
 import { RawGateway } from '../testing/raw-gateway';
 import { startTestServer, type TestServer } from '../testing/server';
@@ -135,24 +136,11 @@ describe('resume', () => {
   it('keeps every message exactly once and in order through server-requested reconnects (SDK)', async () => {
     const { owner, general, members } = await makeGuild(server, { members: 1 });
     const live = await server.connect(members[0]!.client.token!);
-    const total = 40;
-    const received: string[] = [];
-    const all = new Promise<void>((resolve) =>
-      live.gateway.on('MESSAGE_CREATE', (m) => {
-        received.push(m.content);
-        if (received.length === total) resolve();
-      }),
-    );
-    let resumes = 0;
-    live.gateway.on('RESUMED', () => resumes++);
-    for (let i = 0; i < total; i++) {
-      await send(owner, general.id, `n${i}`);
-      // Twice during the run, the server tells the client to reconnect (what a restart does).
-      if (i === 10 || i === 25) server.app.gateway.reconnectUser(members[0]!.userId as never);
-    }
-    await all;
-    expect(received).toEqual(Array.from({ length: total }, (_, i) => `n${i}`));
-    expect(resumes).toBeGreaterThanOrEqual(2);
+    // Twice, the server tells the client to reconnect (what a restart does).
+    const reconnect = () => server.app.gateway.reconnectUser(members[0]!.userId as never);
+    const { received, resumes } = await sendThroughDrops(owner, general.id, live, [reconnect, reconnect]);
+    expect(received).toEqual(Array.from({ length: 40 }, (_, i) => `n${i}`));
+    expect(resumes).toBe(2);
   });
 
   it('answers INVALID_SESSION for unknown, foreign or expired sessions; the client then identifies again', async () => {

@@ -68,6 +68,10 @@ const SIGN_IN_CHECK_MS = 30_000;
 export class Gateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: Limits.gatewayFrameMaxBytes, perMessageDeflate: false });
   private readonly connections = new Set<Connection>();
+  /** The clean-ups of closed connections still running (close() waits for them). */
+  private readonly cleanups = new Set<Promise<void>>();
+  /** Set by close(): called when the last connection has closed. */
+  private drained: (() => void) | null = null;
   private readonly byUser = new Map<Snowflake, Set<Connection>>();
   private readonly byGuild = new Map<Snowflake, Set<Connection>>();
   /** A session has one connection at a time (a resume replaces it). */
@@ -110,12 +114,18 @@ export class Gateway {
     return this.connections.size;
   }
 
-  /** Asks every client to reconnect (and resume elsewhere), then closes. */
+  /**
+   * Asks every client to reconnect (and resume elsewhere, or here after a restart), then waits
+   * until their connections are closed and cleaned up, so the sessions they will resume are saved.
+   */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     clearInterval(this.signInCheck);
     for (const connection of this.connections) connection.requestReconnect();
     this.wss.close();
+    // A peer that never answers the close is cut off after 5 s (Connection.close).
+    if (this.connections.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await Promise.all(this.cleanups);
   }
 
   /** Test hook: makes every connection of a user reconnect, as a node restart would. */
@@ -150,7 +160,9 @@ export class Gateway {
     this.connections.add(connection);
     ws.on('close', (code) => {
       connection.dispose();
-      void this.closed(connection, code);
+      const cleanup = this.closed(connection, code);
+      this.cleanups.add(cleanup);
+      void cleanup.finally(() => this.cleanups.delete(cleanup));
     });
     ws.on('error', () => undefined);
     if ((version !== null && version !== String(GATEWAY_VERSION)) || (encoding !== null && encoding !== 'json')) {
@@ -169,6 +181,7 @@ export class Gateway {
   private async closed(connection: Connection, code: number): Promise<void> {
     connection.state = 'closed';
     this.connections.delete(connection);
+    if (this.connections.size === 0) this.drained?.();
     this.unindex(connection);
     if (!connection.userId || !connection.sessionId) return;
     try {
@@ -368,6 +381,7 @@ export class Gateway {
         if (connection.isClosed) return;
         if (!(await this.goLive(connection))) return;
         connection.sendDispatch('RESUMED', null);
+        this.deps.logger.debug({ session: session.id, replayed: missed.length }, 'gateway: session resumed');
         return;
       }
       this.unindex(connection);

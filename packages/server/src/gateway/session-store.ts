@@ -49,6 +49,16 @@ export class MemorySessionStore implements SessionStore {
 
   async close(): Promise<void> {}
 
+  /** The sessions still resumable, with when each stops being so (gateway/restart-state.ts). */
+  snapshot(): { session: GatewaySession; expiresAt: number }[] {
+    const now = this.clock.now();
+    return [...this.sessions.values()].filter((entry) => entry.expiresAt >= now);
+  }
+
+  restore(entries: readonly { session: GatewaySession; expiresAt: number }[]): void {
+    for (const entry of entries) this.sessions.set(entry.session.id, entry);
+  }
+
   /** Drops expired sessions, a few at a time, so the map cannot grow without bound. */
   private sweep(): void {
     const now = this.clock.now();

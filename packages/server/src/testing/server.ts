@@ -19,6 +19,8 @@ export interface TestServer {
   client(token?: string | null): RestClient;
   /** A signed-in client with its gateway connected (READY received); closed with the server. */
   connect(token: string, options?: Pick<ClientOptions, 'intents' | 'compress' | 'inflater'>): Promise<ParleyClient>;
+  /** Stops the server gracefully, as SIGTERM does, and starts it again on the same data and port. Connected clients stay open. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,17 +41,21 @@ export async function startTestServer(
     AUTH_RATE_LIMIT_IP: '10000/60',
     ...options.env,
   });
-  const { app, database } = await openParley(config, options.clock ? { clock: options.clock } : {});
-  const db = { database, dataDir: storage.dataDir };
-  options.setup?.(app);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const open = async (port: number) => {
+    const opened = await openParley(config, options.clock ? { clock: options.clock } : {});
+    options.setup?.(opened.app);
+    await opened.app.listen({ port, host: '127.0.0.1' });
+    return opened;
+  };
+  const { app, database } = await open(0);
+  const port = (app.server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
   const connected: ParleyClient[] = [];
-  return {
+  const server: TestServer = {
     app,
     url,
     config,
-    db,
+    db: { database, dataDir: storage.dataDir },
     client: (token = null) => new RestClient({ baseUrl: url, token }),
     connect: async (token, connectOptions = {}) => {
       // Quick reconnects keep resume tests fast; the protocol is the same.
@@ -57,10 +63,17 @@ export async function startTestServer(
       connected.push(client);
       return client;
     },
+    restart: async () => {
+      await server.app.close();
+      const reopened = await open(port);
+      server.app = reopened.app;
+      server.db.database = reopened.database;
+    },
     close: async () => {
       for (const client of connected) client.gateway.close();
-      await app.close();
+      await server.app.close();
       await storage.wipe();
     },
   };
+  return server;
 }
