@@ -22,9 +22,11 @@ export default defineConfig({
       // extends: projects inherit the root options below (timeouts).
       { extends: true, test: { name: 'unit', include: unitTests, exclude: webUnitTests } },
       { extends: true, test: { name: 'web', include: webUnitTests, environment: 'happy-dom' } },
-      { extends: true, test: { name: 'sqlite', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'sqlite' } } },
-      { extends: true, test: { name: 'postgres', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'postgres' } } },
-      { extends: true, test: { name: 'redis', include: redisTests, env: { PARLEY_TEST_DB: 'postgres' } } },
+      // The server's tests share no module state (each starts its own server and storage), so a
+      // worker keeps the modules it imported for the next file instead of importing them all again.
+      { extends: true, test: { name: 'sqlite', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'sqlite' }, isolate: false } },
+      { extends: true, test: { name: 'postgres', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'postgres' }, isolate: false } },
+      { extends: true, test: { name: 'redis', include: redisTests, env: { PARLEY_TEST_DB: 'postgres' }, isolate: false } },
       // Each file starts its own `npm start` in beforeAll, which may take a while on a busy machine.
       { extends: true, test: { name: 'smoke', include: smokeTests, hookTimeout: 60_000 } },
       { extends: true, test: { name: 'tui', include: tuiTests, hookTimeout: 60_000 } },
