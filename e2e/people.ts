@@ -1,6 +1,6 @@
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import { test as base, expect } from './fixtures';
-import { PASSWORD, uniqueName, waitUntilLive } from './helpers';
+import { signUpViaUi, uniqueName } from './helpers';
 
 /** A signed-up person in their own browser context, with a REST client signed in as them. */
 export interface Person {
@@ -32,29 +32,22 @@ function apiFor(request: APIRequestContext, token: string): Api {
  * are closed when it ends.
  */
 export const test = base.extend<{ newPerson: (displayName: string, options?: { colorScheme?: 'light' | 'dark' }) => Promise<Person> }>({
-  newPerson: async ({ browser, request, baseURL }, use) => {
+  newPerson: async ({ browser }, use) => {
     const contexts: BrowserContext[] = [];
     const problems: string[] = [];
     await use(async (displayName, options = {}) => {
-      // Signed up through the API and handed the token as the web client keeps it: the sign-up
-      // form has journeys of its own (auth.spec.ts), and skipping it here saves a page load per person.
-      const username = uniqueName(displayName.toLowerCase());
-      const registered = await request.post('/api/v10/auth/register', { data: { username, password: PASSWORD, global_name: displayName } });
-      expect(registered.ok(), `sign-up of ${username}: ${registered.status()} ${await registered.text()}`).toBe(true);
-      const { token, user_id: id } = (await registered.json()) as { token: string; user_id: string };
-      const context = await browser.newContext({
-        colorScheme: options.colorScheme ?? 'light',
-        storageState: { cookies: [], origins: [{ origin: new URL(baseURL!).origin, localStorage: [{ name: 'parley.token', value: token }] }] },
-      });
+      const context = await browser.newContext({ colorScheme: options.colorScheme ?? 'light' });
       contexts.push(context);
       const page = await context.newPage();
       page.on('pageerror', (error) => problems.push(`${displayName}: page error: ${error.message}`));
       page.on('console', (message) => {
         if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(`${displayName}: CSP: ${message.text()}`);
       });
-      await page.goto('/channels/@me');
-      await waitUntilLive(page);
-      return { page, id, username, api: apiFor(page.request, token) };
+      const username = await signUpViaUi(page, { username: uniqueName(displayName.toLowerCase()), displayName });
+      const token = (await page.evaluate(() => localStorage.getItem('parley.token')))!;
+      const api = apiFor(page.request, token);
+      const me = await api.get<{ id: string }>('/users/@me');
+      return { page, id: me.id, username, api };
     });
     for (const context of contexts) await context.close();
     expect(problems, 'script errors or CSP violations on the page').toEqual([]);

@@ -1,15 +1,16 @@
-// `npm test`: the whole suite, in order, ending with one line that counts the tests run against
-// each real component. Steps: typecheck, lint (eslint + knip), format check (prettier), build,
-// vitest (unit + every storage/API test on SQLite and on PostgreSQL + the multi-node tests on
-// Redis and PostgreSQL), the smoke suite (the real `npm start` on the build, checked over HTTP
-// and WebSocket from outside), the terminal client in tmux against the built server, Playwright in Debian Chromium against the built app, then the
+// `npm test`: the whole suite, ending with one line that counts the tests run against each real
+// component and one with how long each step took. Steps: typecheck, lint (eslint + knip), format
+// check (prettier) and build, all at once; then vitest (unit + every storage/API test on SQLite
+// and on PostgreSQL + the multi-node tests on Redis and PostgreSQL), the smoke suite (the real
+// `npm start` on the build, checked over HTTP and WebSocket from outside), the terminal client in
+// tmux against the built server, Playwright in Debian Chromium against the built app, then the
 // call specs (fake media, coturn) on loopback only.
 //
 // PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), Redis
 // (TEST_REDIS_URL, default redis://127.0.0.1:6379) and Chromium (CHROMIUM_PATH, default
 // /usr/bin/chromium) are required in CI (CI=true). On a laptop without them, their tests are
 // skipped with a warning and the summary shows 0 for them.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -29,6 +30,29 @@ function step(name, command, args, env = {}) {
   durations.push(`${name} ${Math.round((Date.now() - started) / 1000)} s`);
   if (result.status !== 0) failures.push(name);
   return result.status === 0;
+}
+
+/** Runs steps at once; each one's output is printed, whole, when it ends. Resolves with which passed. */
+function concurrentSteps(list) {
+  const started = Date.now();
+  return Promise.all(
+    list.map(
+      ([name, command, args]) =>
+        new Promise((resolve) => {
+          const child = spawn(command, args, { env: process.env });
+          const output = [];
+          child.stdout.on('data', (chunk) => output.push(chunk));
+          child.stderr.on('data', (chunk) => output.push(chunk));
+          child.on('close', (status) => {
+            console.log(`\n▶ ${name}: ${command} ${args.join(' ')}`);
+            process.stdout.write(Buffer.concat(output));
+            durations.push(`${name} ${Math.round((Date.now() - started) / 1000)} s`);
+            if (status !== 0) failures.push(name);
+            resolve(status === 0);
+          });
+        }),
+    ),
+  );
 }
 
 async function postgresReachable() {
@@ -72,10 +96,13 @@ for (const [have, what] of services) {
   else console.warn(`⚠ ${what} is not available: its tests are skipped (CI requires it).`);
 }
 
-step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
-step('lint', 'npm', ['run', '--silent', 'lint']);
-step('format', 'npm', ['run', '--silent', 'format:check']);
-const built = step('build', 'npm', ['run', '--silent', 'build']);
+// Independent of each other and mostly on one core each: run together.
+const [, , , built] = await concurrentSteps([
+  ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
+  ['lint', 'npm', ['run', '--silent', 'lint']],
+  ['format', 'npm', ['run', '--silent', 'format:check']],
+  ['build', 'npm', ['run', '--silent', 'build']],
+]);
 // The multi-node tests run their nodes on PostgreSQL, so they need both.
 const projects = ['unit', 'web', 'sqlite', ...(havePostgres ? ['postgres'] : []), ...(havePostgres && haveRedis ? ['redis'] : [])].flatMap((p) => ['--project', p]);
 step('vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--reporter=./scripts/count-reporter.ts'], {
