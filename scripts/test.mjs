@@ -1,7 +1,7 @@
 // `npm test`: the whole suite, ending with one line that counts the tests run against each real
-// component and one with how long each step took. Steps: typecheck, lint (eslint + knip), format
-// check (prettier) and build, all at once; then vitest (unit + every storage/API test on SQLite
-// and on PostgreSQL + the multi-node tests on Redis and PostgreSQL), the smoke suite (the real
+// component and one with how long each step took. Steps: build; then typecheck, lint (eslint +
+// knip), format check (prettier) and vitest (unit + every storage/API test on SQLite and on
+// PostgreSQL + the multi-node tests on Redis and PostgreSQL), all at once; the smoke suite (the real
 // `npm start` on the build, checked over HTTP and WebSocket from outside), the terminal client in
 // tmux against the built server, Playwright in Debian Chromium against the built app, then the
 // call specs (fake media, coturn) on loopback only.
@@ -37,9 +37,9 @@ function concurrentSteps(list) {
   const started = Date.now();
   return Promise.all(
     list.map(
-      ([name, command, args]) =>
+      ([name, command, args, env = {}]) =>
         new Promise((resolve) => {
-          const child = spawn(command, args, { env: process.env });
+          const child = spawn(command, args, { env: { ...process.env, ...env } });
           const output = [];
           child.stdout.on('data', (chunk) => output.push(chunk));
           child.stderr.on('data', (chunk) => output.push(chunk));
@@ -96,19 +96,18 @@ for (const [have, what] of services) {
   else console.warn(`⚠ ${what} is not available: its tests are skipped (CI requires it).`);
 }
 
-// Independent of each other and mostly on one core each: run together.
-const [, , , built] = await concurrentSteps([
+// The server's tests serve the built web client, as `npm start` does: the build comes first.
+const built = step('build', 'npm', ['run', '--silent', 'build']);
+// The multi-node tests run their nodes on PostgreSQL, so they need both.
+const projects = ['unit', 'web', 'sqlite', ...(havePostgres ? ['postgres'] : []), ...(havePostgres && haveRedis ? ['redis'] : [])].flatMap((p) => ['--project', p]);
+// Independent of each other; together they keep both cores busy (the checks take one each, and
+// vitest about one: its tests mostly wait on their servers and databases).
+await concurrentSteps([
   ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
   ['lint', 'npm', ['run', '--silent', 'lint']],
   ['format', 'npm', ['run', '--silent', 'format:check']],
-  ['build', 'npm', ['run', '--silent', 'build']],
+  ['vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--reporter=./scripts/count-reporter.ts'], { TEST_DATABASE_URL: pgUrl, TEST_REDIS_URL: redisUrl }],
 ]);
-// The multi-node tests run their nodes on PostgreSQL, so they need both.
-const projects = ['unit', 'web', 'sqlite', ...(havePostgres ? ['postgres'] : []), ...(havePostgres && haveRedis ? ['redis'] : [])].flatMap((p) => ['--project', p]);
-step('vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--reporter=./scripts/count-reporter.ts'], {
-  TEST_DATABASE_URL: pgUrl,
-  TEST_REDIS_URL: redisUrl,
-});
 // Runs the build (`npm start`), so only after a successful one; in CI a skipped or empty smoke
 // step fails the run below ("no tests ran against npm start smoke").
 if (built) step('smoke', 'npx', ['vitest', 'run', '--project', 'smoke', '--reporter=default', '--reporter=./scripts/count-reporter.ts']);

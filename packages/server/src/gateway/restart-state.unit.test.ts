@@ -22,8 +22,8 @@ describe('restart state', () => {
 
   const saved = async (savedAt: number) => {
     const before = stateAt(savedAt);
-    await before.log.append([{ t: 'TYPING_START', d: '{}', to: { users: ['1'] }, intent: 0 }]);
-    await before.sessions.save({ id: 's1', userId: '1', bot: false, intents: 0, status: 'online' });
+    await before.log.append([{ t: 'TYPING_START', d: '{}', to: { users: ['1' as never] }, intent: 0 }]);
+    await before.sessions.save({ id: 's1', userId: '1' as never, bot: false, intents: 0, status: 'online' });
     await saveRestartState(dataDir, before, before.clock);
   };
 
