@@ -218,7 +218,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await calls.close();
     await ctx.mailer?.close();
     // Every client was told to reconnect and has gone (gateway.close): what they will resume is final.
-    if (singleNode) await saveRestartState(config.dataDir, singleNode, clock);
+    if (singleNode) await saveRestartState(config.dataDir, singleNode, clock, app.log);
     await log.close();
     await presence.close();
     await shared?.close();

@@ -49,12 +49,19 @@ interface SingleNodeState {
   sessions: MemorySessionStore;
 }
 
-export async function saveRestartState(dataDir: string, state: SingleNodeState, clock: Clock): Promise<void> {
+/** Saves the state for the next start; a failure is logged, never thrown: the shutdown goes on. */
+export async function saveRestartState(dataDir: string, state: SingleNodeState, clock: Clock, logger: FastifyBaseLogger): Promise<void> {
   const snapshot: z.input<typeof Snapshot> = { version: 1, savedAt: clock.now(), log: state.log.snapshot(), sessions: state.sessions.snapshot() };
   const file = path.join(dataDir, FILE_NAME);
-  // Event payloads are messages and member lists: readable by the server's user only, and never half-written.
-  await fs.writeFile(`${file}.tmp`, JSON.stringify(snapshot), { mode: 0o600 });
-  await fs.rename(`${file}.tmp`, file);
+  try {
+    // On PostgreSQL, nothing may have created the data directory yet.
+    await fs.mkdir(dataDir, { recursive: true });
+    // Event payloads are messages and member lists: readable by the server's user only, and never half-written.
+    await fs.writeFile(`${file}.tmp`, JSON.stringify(snapshot), { mode: 0o600 });
+    await fs.rename(`${file}.tmp`, file);
+  } catch (error) {
+    logger.warn({ err: error }, 'gateway: could not save sessions for the next start; clients will identify again');
+  }
 }
 
 /** Restores what the last graceful shutdown saved, then deletes it: it is used at most once. */

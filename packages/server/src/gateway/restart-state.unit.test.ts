@@ -24,7 +24,7 @@ describe('restart state', () => {
     const before = stateAt(savedAt);
     await before.log.append([{ t: 'TYPING_START', d: '{}', to: { users: ['1' as never] }, intent: 0 }]);
     await before.sessions.save({ id: 's1', userId: '1' as never, bot: false, intents: 0, status: 'online' });
-    await saveRestartState(dataDir, before, before.clock);
+    await saveRestartState(dataDir, before, before.clock, logger);
   };
 
   it('hands sessions and entries to a start within the resume window', async () => {
@@ -49,5 +49,17 @@ describe('restart state', () => {
     const after = stateAt(10);
     await restoreRestartState(dataDir, after, after.clock, windowMs, logger);
     expect(await after.log.head()).toBe(0);
+  });
+
+  it('creates a missing data directory, and never throws on a write that fails', async () => {
+    const state = stateAt(0);
+    const missing = path.join(dataDir, 'not', 'yet');
+    await saveRestartState(missing, state, state.clock, logger);
+    await expect(fs.readdir(missing)).resolves.toEqual(['gateway-restart.json']);
+    const warnings: unknown[] = [];
+    const blocked = path.join(dataDir, 'a-file');
+    await fs.writeFile(blocked, '');
+    await saveRestartState(blocked, state, state.clock, { info: () => undefined, warn: (...args: unknown[]) => warnings.push(args) } as never);
+    expect(warnings).toHaveLength(1);
   });
 });
