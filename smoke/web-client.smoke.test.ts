@@ -58,6 +58,8 @@ describe('the web client', () => {
     const compressed = await call(parley.baseUrl, script, { headers: { 'accept-encoding': 'br, gzip' } });
     expect(compressed.headers.get('content-encoding')).toBe('br');
     expect(compressed.headers.get('vary')).toMatch(/accept-encoding/i);
+    // The build's brotli copy, sent as a file (with its length), not compressed per request (streamed without one).
+    expect(Number(compressed.headers.get('content-length'))).toBeGreaterThan(0);
     const identity = await call(parley.baseUrl, script, { headers: { 'accept-encoding': 'identity' } });
     expect(identity.headers.get('content-encoding')).toBeNull();
     expect(compressed.text).toBe(identity.text);

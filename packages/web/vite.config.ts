@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import vue from '@vitejs/plugin-vue';
 import { type Plugin, type Rollup, defineConfig } from 'vite';
 
@@ -52,8 +53,36 @@ function fetchedOnDemand(file: string, output: Rollup.OutputAsset | Rollup.Outpu
   return /^assets\/worker-[^/]*\.js$/.test(file);
 }
 
+/**
+ * Writes a brotli (quality 11) and a gzip (level 9) copy beside every compressible file of the
+ * build, once, so the server sends those (@fastify/static `preCompressed`) instead of compressing
+ * the same scripts again for every page load, and at a level too slow to spend per request.
+ */
+function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'parley-precompress',
+    apply: 'build',
+    enforce: 'post',
+    configResolved(config) {
+      outDir = path.resolve(config.root, config.build.outDir);
+    },
+    closeBundle() {
+      const files = (dir: string): string[] =>
+        fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+      for (const file of files(outDir)) {
+        if (!/\.(js|css|html|svg|json|webmanifest)$/.test(file)) continue;
+        const content = fs.readFileSync(file);
+        if (content.length < 1024) continue;
+        fs.writeFileSync(`${file}.br`, zlib.brotliCompressSync(content, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: content.length } }));
+        fs.writeFileSync(`${file}.gz`, zlib.gzipSync(content, { level: 9 }));
+      }
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [vue(), serviceWorker()],
+  plugins: [vue(), serviceWorker(), precompress()],
   server: { proxy: { '/api': api, '/cdn': api } },
   // The manifest lets scripts/bundle-report.mjs measure what the chat route loads.
   build: { outDir: 'dist', sourcemap: true, reportCompressedSize: true, manifest: true },

@@ -7,9 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export type PageFallback = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null;
 
 /**
- * Serves the built web client. Hashed assets are cached for a year; index.html never, so a
- * deploy is picked up on the next load. Unknown page paths get index.html (client-side routes).
- * Returns the fallback for the not-found handler, or null when there is no built client.
+ * Serves the built web client, from the build's compressed copies where the client takes them.
+ * Hashed assets are cached for a year; index.html never, so a deploy is picked up on the next
+ * load. Unknown page paths get index.html (client-side routes). Returns the fallback for the
+ * not-found handler, or null when there is no built client.
  */
 export async function installWebClient(app: FastifyInstance, webDir: string | null): Promise<PageFallback | null> {
   if (!webDir || !fs.existsSync(path.join(webDir, 'index.html'))) {
@@ -20,6 +21,9 @@ export async function installWebClient(app: FastifyInstance, webDir: string | nu
     root: webDir,
     wildcard: false,
     index: false,
+    // The build writes .br and .gz copies (packages/web/vite.config.ts): sent as they are, not
+    // compressed again per request.
+    preCompressed: true,
     setHeaders: (reply, filePath) => {
       const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
       reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
