@@ -8,6 +8,11 @@ import { type Plugin, type Rollup, defineConfig } from 'vite';
 /** `npm run dev -w @parley/web` proxies the API to a server on :8080 (see scripts/dev.mjs). */
 const api = process.env.PARLEY_API ?? 'http://127.0.0.1:8080';
 
+/** Every file under `dir`, at any depth, as full paths. */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+}
+
 /**
  * Emits /sw.js (src/pwa/service-worker.js) with the list of files that make up this build's
  * app shell: index.html, every bundled asset (not source maps, not what fetchedOnDemand names)
@@ -16,11 +21,7 @@ const api = process.env.PARLEY_API ?? 'http://127.0.0.1:8080';
  */
 function serviceWorker(): Plugin {
   const publicDir = path.resolve(import.meta.dirname, 'public');
-  const publicFiles = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-      const full = path.join(dir, entry.name);
-      return entry.isDirectory() ? publicFiles(full) : [`/${path.relative(publicDir, full).split(path.sep).join('/')}`];
-    });
+  const publicFiles = () => filesUnder(publicDir).map((file) => `/${path.relative(publicDir, file).split(path.sep).join('/')}`);
   return {
     name: 'parley-service-worker',
     apply: 'build',
@@ -29,7 +30,7 @@ function serviceWorker(): Plugin {
       const built = Object.entries(bundle)
         .filter(([file, output]) => !file.endsWith('.map') && !fetchedOnDemand(file, output))
         .map(([file]) => `/${file}`);
-      const shell = [...new Set([...built, ...publicFiles(publicDir)])].sort();
+      const shell = [...new Set([...built, ...publicFiles()])].sort();
       const version = createHash('sha256');
       for (const file of shell) {
         const output = bundle[file.slice(1)];
@@ -68,9 +69,7 @@ function precompress(): Plugin {
       outDir = path.resolve(config.root, config.build.outDir);
     },
     closeBundle() {
-      const files = (dir: string): string[] =>
-        fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
-      for (const file of files(outDir)) {
+      for (const file of filesUnder(outDir)) {
         if (!/\.(js|css|html|svg|json|webmanifest)$/.test(file)) continue;
         const content = fs.readFileSync(file);
         if (content.length < 1024) continue;
