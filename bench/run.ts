@@ -14,6 +14,7 @@ import { historyScenario } from './scenarios/history';
 import { idleScenario } from './scenarios/idle';
 import { tuiScenario } from './scenarios/tui';
 import { lowbandScenario } from './scenarios/lowband';
+import { e2eeScenario } from './scenarios/e2ee';
 
 const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioReport>> = {
   fanout: fanoutScenario,
@@ -24,6 +25,7 @@ const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioRep
   governance: governanceScenario,
   tui: tuiScenario,
   lowband: lowbandScenario,
+  e2ee: e2eeScenario,
 };
 
 async function main(): Promise<void> {

@@ -129,6 +129,34 @@ test('direct messages notify, except a stranger’s message request', async ({ b
   await expect(ada).toHaveTitle('(1) Parley');
 });
 
+test('an end-to-end encrypted DM notifies with its text, opened on this device', async ({ browser }) => {
+  const ada = await person(browser, 'Ada', {}, recordNotifications);
+  const grace = await person(browser, 'Grace');
+  const adaId = await userIdOf(ada);
+  const call = (page: Page, method: string, path: string, body?: unknown) =>
+    page.evaluate(
+      async ([method, path, body]) => {
+        const headers = { Authorization: localStorage.getItem('parley.token') ?? '', 'Content-Type': 'application/json' };
+        const response = await fetch(`/api/v10${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+        return response.status === 204 ? null : ((await response.json()) as unknown);
+      },
+      [method, path, body] as const,
+    );
+  // Ada's browser is an encryption device once signed in: Grace's first message is sealed for it too.
+  await expect(ada.locator('html[data-e2ee="ready"]')).toHaveCount(1);
+  const dm = ((await call(grace, 'POST', '/users/@me/channels', { recipient_id: adaId, e2ee: true })) as { id: string }).id;
+  await grace.goto(`/channels/@me/${dm}`);
+  await send(grace, 'the door code is 4711');
+  await ada.goto(`/channels/@me/${dm}`);
+  await expect(ada.getByTestId('message-text').filter({ hasText: 'door code' })).toBeVisible();
+  await ada.getByRole('button', { name: 'Accept' }).click();
+  await expect(ada.getByRole('button', { name: 'Accept' })).toHaveCount(0);
+  await ada.goto('/channels/@me');
+  await waitUntilLive(ada);
+  await send(grace, 'and the alarm code is 0815');
+  await expect.poll(() => shown(ada)).toEqual([{ title: 'Grace', body: 'and the alarm code is 0815' }]);
+});
+
 test('notification settings follow the user to their other devices, and decide what notifies', async ({ browser }) => {
   // Three browsers and a dozen round trips: more than the default time on a busy machine.
   test.slow();

@@ -1,5 +1,5 @@
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
-import { test as base, expect } from './fixtures';
+import { test as base, decryptionFailures, expect } from './fixtures';
 import { signUpViaUi, uniqueName } from './helpers';
 
 /** A signed-up person in their own browser context, with a REST client signed in as them. */
@@ -15,15 +15,16 @@ export interface Api {
   get<T = unknown>(path: string): Promise<T>;
   post<T = unknown>(path: string, body?: unknown): Promise<T>;
   put(path: string): Promise<void>;
+  delete(path: string): Promise<void>;
 }
 
 function apiFor(request: APIRequestContext, token: string): Api {
-  const call = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> => {
     const response = await request.fetch(`/api/v10${path}`, { method, headers: { Authorization: token }, ...(body !== undefined && { data: body }) });
     expect(response.ok(), `${method} ${path}: ${response.status()} ${await response.text()}`).toBe(true);
     return (response.status() === 204 ? undefined : await response.json()) as T;
   };
-  return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body ?? {}), put: (path) => call('PUT', path) };
+  return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body ?? {}), put: (path) => call('PUT', path), delete: (path) => call('DELETE', path) };
 }
 
 /**
@@ -49,8 +50,12 @@ export const test = base.extend<{ newPerson: (displayName: string, options?: { c
       const me = await api.get<{ id: string }>('/users/@me');
       return { page, id: me.id, username, api };
     });
+    for (const page of contexts.flatMap((context) => context.pages())) {
+      const failures = await decryptionFailures(page);
+      if (failures) problems.push(`${page.url()}: ${failures} encrypted messages could not be opened`);
+    }
     for (const context of contexts) await context.close();
-    expect(problems, 'script errors or CSP violations on the page').toEqual([]);
+    expect(problems, 'script errors, CSP violations or encrypted messages that could not be opened').toEqual([]);
   },
 });
 

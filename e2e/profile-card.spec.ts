@@ -34,7 +34,7 @@ test('a profile card from the member list, a message author, an avatar and a men
   await expect(graceCard).toContainText('Debugging');
   await expect(graceCard.getByRole('img', { name: 'Online' })).toBeVisible();
   await expect(graceCard.getByText('Guest', { exact: true })).toHaveCount(0);
-  await expect(graceCard.getByRole('button', { name: 'Message' })).toBeVisible();
+  await expect(graceCard.getByRole('button', { name: 'Message', exact: true })).toBeVisible();
   await expect(graceCard.getByRole('button', { name: 'Copy ID' })).toBeVisible();
   await expect(graceCard.getByRole('button', { name: 'Block' })).toBeVisible();
   // Focus is in the card; Escape closes it and gives focus back to what opened it.
@@ -100,7 +100,7 @@ test('from the card: copy the ID, message them, block a guest (marked as one)', 
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(grace.id);
 
   // Message opens (or creates) the DM with her.
-  await graceCard.getByRole('button', { name: 'Message' }).click();
+  await graceCard.getByRole('button', { name: 'Message', exact: true }).click();
   await expect(page).toHaveURL(/\/channels\/@me\/\d+$/);
   await expect(page.getByTestId('channel-title')).toHaveText('Grace');
   await expect(graceCard).toBeHidden();

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type DeploymentOptions, type Engine } from './parley';
 import { RESULTS_DIR } from './report';
 
-export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband'] as const;
+export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /**
  * What `all` runs: the chat load. `calls` runs on its own, in a loopback-only network namespace
@@ -26,6 +26,8 @@ Scenarios:
              a message typed (tmux send-keys) → written to the others' terminals, and startup time
   lowband    a terminal client's gateway traffic against a 56 kbit/s link: bytes on the wire for
              READY and a busy period, text vs compress=zlib-stream, every intent vs the client's
+  e2ee       issue 14: an encrypted private channel of N people, one device each: the commit adding
+             everyone, each device's join, sealing and opening messages
   all        fanout, baseline, idle and history, with their defaults
 
 Server (every scenario but the bare baseline):
@@ -69,6 +71,11 @@ idle:
   --guild-size G         members per guild the users are split into (default 100)
   --hold-seconds T       how long to hold them, heartbeating (default 20)
   --heartbeat-ms MS      GATEWAY_HEARTBEAT_MS for the run (default: the server's 41250)
+
+e2ee:
+  --group-size N         people in the encrypted channel, one device each (default 100)
+  --seal-messages N      messages sealed and opened once the group formed (default 1000)
+  --message-bytes N      characters per message (default 200)
 
 lowband:
   --guild-members N      members of the person's server (default 200)
@@ -132,6 +139,7 @@ export interface BenchOptions {
   governance: { roles: number; channels: number; readySamples: number; readyRounds: number; sqlSends: number; compareRoot: string | null };
   idle: { connections: number; guildSize: number; holdSeconds: number; heartbeatMs: number | null };
   history: { messages: number; requests: number; seedBatch: number };
+  e2ee: { groupSize: number; sealMessages: number; messageBytes: number };
   lowband: { guildMembers: number; channels: number; online: number; busySeconds: number; messageRate: number; presenceRate: number };
   calls: {
     people: number;
@@ -194,6 +202,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'busy-seconds': { type: 'string', default: '20' },
       'message-rate': { type: 'string', default: '5' },
       'presence-rate': { type: 'string', default: '2' },
+      'group-size': { type: 'string', default: '100' },
+      'seal-messages': { type: 'string', default: '1000' },
+      'message-bytes': { type: 'string', default: '200' },
       'ready-samples': { type: 'string', default: '100' },
       'ready-rounds': { type: 'string', default: '2' },
       'sql-sends': { type: 'string', default: '20' },
@@ -300,6 +311,11 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       messages: int('messages', values.messages, 100, 10_000_000),
       requests: int('requests', values.requests, 1, 100_000),
       seedBatch: int('seed-batch', values['seed-batch'], 100, 1_000_000),
+    },
+    e2ee: {
+      groupSize: int('group-size', values['group-size'], 2, 500),
+      sealMessages: int('seal-messages', values['seal-messages'], 1, 100_000),
+      messageBytes: int('message-bytes', values['message-bytes'], 1, 4000),
     },
     lowband: {
       guildMembers: int('guild-members', values['guild-members'], 3, 5000),

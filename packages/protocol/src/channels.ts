@@ -60,6 +60,11 @@ export const Channel = z.object({
    * read or write it, and only members can add others.
    */
   private: z.boolean().optional(),
+  /**
+   * Parley: end-to-end encrypted (chosen at creation, never turned off): messages carry
+   * ciphertext only, under keys the conversation's MLS group agrees (protocol/e2ee.ts).
+   */
+  e2ee: z.boolean().optional(),
   /** Parley, in payloads made for one user: whether they are a member of this private channel. */
   joined: z.boolean().optional(),
   /** Parley, in payloads made for one user: this DM is a message request waiting for their answer. */
@@ -79,6 +84,8 @@ export const CreateGuildChannelBody = z.object({
   rate_limit_per_user: z.number().int().min(0).max(21_600).optional(),
   bitrate: z.number().int().min(8000).max(384_000).optional(),
   user_limit: z.number().int().min(0).max(99).optional(),
+  /** End-to-end encrypted: private text channels only, and for good. */
+  e2ee: z.boolean().optional(),
   /** Overwrites to start with (only permissions you hold; see PUT /channels/{id}/permissions/{id}). */
   permission_overwrites: z
     .array(PermissionOverwrite.extend({ allow: PermissionOverwrite.shape.allow.default('0'), deny: PermissionOverwrite.shape.deny.default('0') }))
@@ -112,6 +119,8 @@ export const OpenDmBody = z
       .min(1)
       .max(Limits.groupDmMax - 1)
       .optional(),
+    /** End-to-end encrypted, for good. An existing plain DM with the same person stays as it is: this opens another. */
+    e2ee: z.boolean().optional(),
   })
   .refine((b) => (b.recipient_id === undefined) !== (b.recipients === undefined), {
     message: 'Give either recipient_id or recipients',

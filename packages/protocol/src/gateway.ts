@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CallCreate, Call, RtcSignal, RtcSignalSend, VoiceDisconnected, VoiceError, VoiceState, VoiceStateUpdate } from './calls';
+import { E2eeDevicesUpdate, HistoryRequest, HistoryRequestDone, MlsCommit, MlsWelcome } from './e2ee';
 import { Channel } from './channels';
 import { Guild, GuildCreate, Member, Role } from './guilds';
 import { Snowflake } from './ids';
@@ -237,6 +238,16 @@ export const DispatchEvents = {
   VOICE_DISCONNECTED: VoiceDisconnected,
   /** Parley: a voice op (4) or signal (40) you sent was refused; to that session only. */
   VOICE_ERROR: VoiceError,
+  /** Parley: an encrypted conversation's group moved to the next epoch (to everyone who reads it). */
+  MLS_COMMIT: MlsCommit,
+  /** Parley: one of your devices was added to an encrypted conversation (to your sessions; each device takes its own). */
+  MLS_WELCOME: MlsWelcome,
+  /** Parley: someone's encryption devices changed: conversations with them should add or remove leaves (MlsDevice.syncMembers). */
+  E2EE_DEVICES_UPDATE: E2eeDevicesUpdate,
+  /** Parley: one of your devices asks your other devices for the keys of your encrypted history (to your sessions). */
+  E2EE_HISTORY_REQUEST: HistoryRequest,
+  /** Parley: a history request was approved, declined or withdrawn (to your sessions). */
+  E2EE_HISTORY_REQUEST_DONE: HistoryRequestDone,
   /** Parley: a new report, to those who may review it (the server's moderators, instance admins). */
   REPORT_CREATE: Report,
   /** Parley: a report was acted on, to those who may review it. */

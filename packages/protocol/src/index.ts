@@ -27,5 +27,6 @@ export * from './relationships';
 export * from './notifications';
 export * from './applications';
 export * from './calls';
+export * from './e2ee';
 export * from './gateway';
 export * from './routes';

@@ -26,6 +26,12 @@ export const InstanceSettings = z.object({
   safety_flag_threshold: z.number().min(0.05).max(1),
   /** At least this, and the sender is also blocked from that person or room until review. */
   safety_block_threshold: z.number().min(0.05).max(1),
+  /**
+   * Whether conversations that include a minor may be end-to-end encrypted (docs/e2ee.md): the
+   * safety scan cannot read an encrypted conversation, so an instance that scans minors'
+   * conversations decides. `deny`: creating one, and sending in one, is refused (90079).
+   */
+  e2ee_with_minors: z.enum(['allow', 'deny']),
   /** Largest file one attachment may be, in bytes; null: the operator's ATTACHMENT_MAX_BYTES, which it may lower, never raise. */
   upload_max_bytes: z.number().int().min(1024).nullable(),
 });
@@ -41,6 +47,7 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   safety_scan: 'minors',
   safety_flag_threshold: 0.5,
   safety_block_threshold: 0.85,
+  e2ee_with_minors: 'deny',
   upload_max_bytes: null,
 };
 

@@ -5,6 +5,8 @@ import { z } from 'zod';
  * check early so people see the problem before a round trip).
  */
 export const Limits = {
+  /** An encrypted message's ciphertext: room for a full message's UTF-8 text and its envelope. */
+  encryptedMessageMaxBytes: 20 * 1024,
   usernameMin: 2,
   usernameMax: 32,
   displayNameMax: 32,

@@ -6,6 +6,7 @@ import { Limits, line, text } from './limits';
 import { defineRoute } from './route';
 import { User } from './users';
 import { SafetyLabel } from './safety';
+import { MlsBytes } from './e2ee';
 
 /** Discord's message types, the ones Parley produces. */
 export const MessageType = {
@@ -43,6 +44,17 @@ export const UnicodeEmoji = z
   .max(Limits.emojiMax)
   .regex(/^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{Emoji_Modifier}|\u200d|\ufe0f|\u20e3)+$/u, 'Must be a Unicode emoji');
 
+/**
+ * A reaction in an end-to-end encrypted conversation: a keyed hash of the emoji and the message
+ * that only the conversation's devices can compute (docs/e2ee.md, "Reactions"). The server
+ * counts equal ones together without learning which emoji they are.
+ */
+export const SealedReaction = z.string().regex(/^sealed\.[A-Za-z0-9_-]{22}$/, 'Must be a sealed reaction');
+export const SEALED_REACTION_PREFIX = 'sealed.';
+
+/** What reacting takes: a Unicode emoji, or a sealed one where the conversation is encrypted. */
+export const ReactionKey = z.union([UnicodeEmoji, SealedReaction], { error: 'Must be a Unicode emoji (or a sealed reaction in an encrypted conversation)' });
+
 export const ReactionEmoji = z.object({ id: z.null(), name: z.string() });
 
 export const Reaction = z.object({
@@ -64,6 +76,28 @@ export const MessageReference = z.object({
   fail_if_not_exists: z.boolean().optional(),
 });
 
+/**
+ * Parley: an end-to-end encrypted message (docs/e2ee.md). Its `content` is empty; the text is
+ * in here, readable only by devices in the conversation's MLS group at `epoch`.
+ */
+export const EncryptedEnvelope = z.object({
+  /** The group epoch whose exported secret the content key comes from. */
+  epoch: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40),
+  /** The sending device (its MLS leaf signs the envelope). */
+  device_id: Snowflake,
+  /** A 32-byte nonce, then the AEGIS-256 ciphertext and tag, base64. */
+  ciphertext: MlsBytes(Limits.encryptedMessageMaxBytes),
+  /** Ed25519, by the device's MLS signature key, over the associated data, nonce and ciphertext. */
+  signature: MlsBytes(64),
+  /** Franking: HMAC-SHA256 of frankingInput() under a key inside the ciphertext (reports reveal both). */
+  commitment: MlsBytes(32),
+});
+export type EncryptedEnvelope = z.infer<typeof EncryptedEnvelope>;
+
 const MessageFields = z.object({
   id: Snowflake,
   channel_id: Snowflake,
@@ -71,6 +105,7 @@ const MessageFields = z.object({
   author: User,
   member: Member.omit({ user: true }).optional(),
   content: z.string(),
+  encrypted: EncryptedEnvelope.optional(),
   timestamp: z.iso.datetime(),
   edited_timestamp: z.iso.datetime().nullable(),
   tts: z.boolean(),
@@ -126,6 +161,8 @@ export const Nonce = z.union([line(Limits.nonceMax), z.number().int().min(0).max
 
 export const CreateMessageBody = z.object({
   content: MessageContent.optional(),
+  /** In an end-to-end encrypted conversation, instead of `content` (which the server refuses there). */
+  encrypted: EncryptedEnvelope.optional(),
   nonce: Nonce.optional(),
   /**
    * With a nonce: if the same author sent a message with this nonce to this channel in the last
@@ -147,6 +184,8 @@ export type CreateMessageBody = z.input<typeof CreateMessageBody>;
 
 export const EditMessageBody = z.object({
   content: MessageContent.nullable().optional(),
+  /** In an end-to-end encrypted conversation: the new envelope. */
+  encrypted: EncryptedEnvelope.optional(),
   allowed_mentions: AllowedMentions.optional(),
   flags: z
     .number()
@@ -197,7 +236,7 @@ export const StartThreadBody = z.object({
 
 const ChannelParams = z.object({ channel_id: Snowflake });
 const MessageParams = z.object({ channel_id: Snowflake, message_id: Snowflake });
-const ReactionParams = MessageParams.extend({ emoji: UnicodeEmoji });
+const ReactionParams = MessageParams.extend({ emoji: ReactionKey });
 
 export const messageRoutes = {
   list: defineRoute({

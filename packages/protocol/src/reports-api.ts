@@ -5,9 +5,10 @@
  * lazy chunks carry these.
  */
 import { z } from 'zod';
+import { MlsBytes } from './e2ee';
 import { Snowflake } from './ids';
 import { Limits, line, text } from './limits';
-import { Message } from './messages';
+import { Message, MessageContent } from './messages';
 import { defineRoute } from './route';
 import { OwnReport, Report, ReportAction } from './reports';
 import { ReportCategory, ReportStatus } from './safety';
@@ -24,6 +25,8 @@ export const CreateReportBody = z
     channel_id: Snowflake.optional(),
     user_id: Snowflake.optional(),
     note: text(Limits.reportNoteMax).trim().optional(),
+    /** An end-to-end encrypted message: its text and franking key, which the server checks against the message's commitment. */
+    reveal: z.object({ content: MessageContent, franking_key: MlsBytes(32) }).optional(),
   })
   .refine((b) => b.message_id !== undefined || b.user_id !== undefined, { message: 'Give message_id or user_id', path: ['message_id'] })
   .refine((b) => b.channel_id === undefined || b.message_id !== undefined, { message: 'Only with message_id', path: ['channel_id'] });

@@ -108,6 +108,15 @@ export class ParleyCache {
       const channel = this.channels.get(channel_id);
       if (channel && user.id === this.user?.id) this.channels.set(channel_id, { ...channel, joined: false });
     });
+    // A group DM's recipients change as people are added or leave (you leaving deletes it for you).
+    gateway.on('CHANNEL_RECIPIENT_ADD', ({ channel_id, user }) => {
+      const channel = this.channels.get(channel_id);
+      if (channel) this.channels.set(channel_id, { ...channel, recipients: [...(channel.recipients ?? []).filter((r) => r.id !== user.id), user] });
+    });
+    gateway.on('CHANNEL_RECIPIENT_REMOVE', ({ channel_id, user }) => {
+      const channel = this.channels.get(channel_id);
+      if (channel) this.channels.set(channel_id, { ...channel, recipients: (channel.recipients ?? []).filter((r) => r.id !== user.id) });
+    });
     gateway.on('GUILD_MEMBER_ADD', ({ guild_id, ...member }) => this.membersOf(guild_id).set(member.user.id, member));
     gateway.on('GUILD_MEMBER_UPDATE', ({ guild_id, ...member }) => this.membersOf(guild_id).set(member.user.id, member));
     gateway.on('GUILD_MEMBER_REMOVE', ({ guild_id, user }) => this.membersOf(guild_id).delete(user.id));

@@ -1,4 +1,4 @@
-import type { DispatchName, DispatchPayload, GuildCreate, Ready, Snowflake, VoiceState } from '@parley/protocol';
+import type { DispatchName, DispatchPayload, GuildCreate, Ready, Snowflake, User, VoiceState } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { ParleyCache } from './cache';
 import { GatewayClient } from './gateway';
@@ -150,5 +150,18 @@ describe('voice states in the cache', () => {
     expect(cache.voiceStatesIn(sf('30')).map((s) => s.user_id)).toEqual(['2']);
     gateway.deliver('CALL_DELETE', { channel_id: sf('30') });
     expect(cache.voiceStatesIn(sf('30'))).toEqual([]);
+  });
+
+  it("keeps a group DM's recipients as people are added and leave", () => {
+    const gateway = new ScriptedGateway();
+    const cache = new ParleyCache(gateway);
+    const bob = { id: sf('2'), username: 'bob' } as User;
+    const cleo = { id: sf('3'), username: 'cleo' } as User;
+    gateway.deliver('READY', ready({ private_channels: [{ id: sf('40'), type: 3, name: null, recipients: [bob] }] }));
+    gateway.deliver('CHANNEL_RECIPIENT_ADD', { channel_id: sf('40'), user: cleo });
+    gateway.deliver('CHANNEL_RECIPIENT_ADD', { channel_id: sf('40'), user: cleo });
+    expect(cache.channels.get(sf('40'))?.recipients?.map((r) => r.username)).toEqual(['bob', 'cleo']);
+    gateway.deliver('CHANNEL_RECIPIENT_REMOVE', { channel_id: sf('40'), user: bob });
+    expect(cache.channels.get(sf('40'))?.recipients?.map((r) => r.username)).toEqual(['cleo']);
   });
 });

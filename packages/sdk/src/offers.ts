@@ -27,9 +27,12 @@ export function offersPin(permissions: bigint): boolean {
 export function messageOffer(cache: Known, message: Pick<Message, 'id' | 'channel_id' | 'author' | 'thread'>, permissions: bigint): MessageOffer {
   const mine = message.author.id === cache.user?.id;
   const hasThread = (cache.channels.get(message.id) ?? message.thread) != null;
+  const channel = cache.channels.get(message.channel_id);
+  // End-to-end encrypted conversations take sealed text and sealed reactions: no threads (their names would be readable).
+  const encrypted = channel?.e2ee === true;
   return {
     react: hasPermission(permissions, Permissions.ADD_REACTIONS),
-    startThread: !hasThread && cache.channels.get(message.channel_id)?.type === ChannelType.GUILD_TEXT && hasPermission(permissions, Permissions.CREATE_PUBLIC_THREADS),
+    startThread: !encrypted && !hasThread && channel?.type === ChannelType.GUILD_TEXT && hasPermission(permissions, Permissions.CREATE_PUBLIC_THREADS),
     pin: offersPin(permissions),
     edit: mine,
     delete: mine || hasPermission(permissions, Permissions.MANAGE_MESSAGES),
@@ -38,7 +41,8 @@ export function messageOffer(cache: Known, message: Pick<Message, 'id' | 'channe
 }
 
 /** Whether the composer may send in a channel (a thread needs its own permission), and attach files. */
-export function composerOffer(channel: Pick<Channel, 'type'>, permissions: bigint): { send: boolean; attach: boolean } {
+export function composerOffer(channel: Pick<Channel, 'type' | 'e2ee'>, permissions: bigint): { send: boolean; attach: boolean } {
   const send = hasPermission(permissions, channel.type === ChannelType.PUBLIC_THREAD ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES);
+  // In an encrypted conversation files are sealed on the device (EncryptedConversations.sealMessage).
   return { send, attach: send && hasPermission(permissions, Permissions.ATTACH_FILES) };
 }

@@ -22,6 +22,12 @@ describe('what is offered on a message', () => {
     expect(offersPin(ADD_REACTIONS)).toBe(false);
   });
 
+  it('offers sealed reactions, edits and files but no threads in an end-to-end encrypted conversation', () => {
+    const sealed = { ...text, e2ee: true } as Channel;
+    expect(messageOffer(cache([sealed]), message('1'), ADMINISTRATOR)).toEqual({ react: true, startThread: false, pin: true, edit: true, delete: true, report: false });
+    expect(composerOffer(sealed, ADMINISTRATOR)).toEqual({ send: true, attach: true });
+  });
+
   it('offers reactions with the permission, and everything to administrators', () => {
     expect(messageOffer(cache(), message('2'), ADD_REACTIONS).react).toBe(true);
     expect(messageOffer(cache(), message('2'), 0n).react).toBe(false);

@@ -1,4 +1,4 @@
-import type { Message, Snowflake } from '@parley/protocol';
+import { type EncryptedEnvelope, type Message, type Snowflake, routes } from '@parley/protocol';
 import { ParleyApiError, ParleyNetworkError, errorText } from './errors';
 import type { GatewayEvents } from './gateway';
 import { newNonce, sendMessage } from './messages';
@@ -25,6 +25,12 @@ export interface OutboxState {
   channels: Map<Snowflake, PendingMessage[]>;
 }
 
+/** A message sealed with its files (EncryptedConversations.sealWithFiles). */
+export interface SealedMessage {
+  encrypted: EncryptedEnvelope;
+  files: readonly File[];
+}
+
 /** Where echoed messages come from: a GatewayClient, or anything relaying its events. */
 export interface OutboxEventSource {
   on(name: 'MESSAGE_CREATE', listener: (payload: GatewayEvents['MESSAGE_CREATE']) => void): () => void;
@@ -48,6 +54,14 @@ export interface OutboxOptions {
    * typed offline, like the terminal client.
    */
   ordered?: boolean;
+  /**
+   * End-to-end encrypted conversations: the envelope a message's text goes in (sent as
+   * `encrypted` instead of `content`), with its files sealed to upload in their place, or null
+   * where the conversation is not encrypted. Sealed at each try, so a failed one is sealed again
+   * for the group as it is then. A bare envelope for a message with files is refused: the files
+   * would go out in the clear. `editing`: the message an edit replaces (its files stay with it).
+   */
+  seal?: (channelId: Snowflake, content: string, files: readonly File[], editing?: Snowflake) => Promise<EncryptedEnvelope | SealedMessage | null>;
 }
 
 /**
@@ -91,6 +105,19 @@ export class Outbox {
     this.stop();
     for (const { timer } of this.later.values()) clearTimeout(timer);
     this.later.clear();
+  }
+
+  /**
+   * Edits a message the user sent: its new text, sealed like a send where the conversation is
+   * end-to-end encrypted (never sent in the clear there). Resolves with the stored message.
+   */
+  async edit(channelId: Snowflake, messageId: Snowflake, content: string): Promise<Message> {
+    const sealed = this.options.seal ? await this.options.seal(channelId, content, [], messageId) : null;
+    // A bare envelope does not say it kept what the message's sealed text carried (its files' keys).
+    if (sealed && !('encrypted' in sealed)) throw new Error('This client cannot edit encrypted messages, so nothing was changed.');
+    const encrypted = sealed?.encrypted ?? null;
+    const body = encrypted ? { content: '', encrypted } : { content };
+    return this.rest.request(routes.messages.edit, { params: { channel_id: channelId, message_id: messageId }, body });
   }
 
   /** A channel's pending messages, in the order they were sent. */
@@ -203,15 +230,24 @@ export class Outbox {
     const { channelId, nonce } = target;
     target.state = 'sending';
     target.error = null;
-    const body = { content: target.content, nonce, ...(target.replyTo && { message_reference: { message_id: target.replyTo } }) };
     try {
+      // Only an outbox that seals waits for it: a plain send goes out in the same tick.
+      const sealed = this.options.seal ? await this.options.seal(channelId, target.content, target.files) : null;
+      const encrypted = sealed && 'encrypted' in sealed ? sealed.encrypted : sealed;
+      if (sealed && !('encrypted' in sealed) && target.files.length) throw new Error('Files cannot be encrypted here, so nothing was sent.');
+      const files = sealed && 'encrypted' in sealed ? sealed.files : target.files;
+      const body = {
+        ...(encrypted ? { encrypted } : { content: target.content }),
+        nonce,
+        ...(target.replyTo && { message_reference: { message_id: target.replyTo } }),
+      };
       let message: Message;
-      if (target.files.length) {
+      if (files.length) {
         const controller = new AbortController();
         this.uploads.set(nonce, controller);
         target.progress = 0;
         message = await sendMessage(this.rest, channelId, body, {
-          files: target.files,
+          files,
           signal: controller.signal,
           onProgress: (sent, total) => (target.progress = total ? sent / total : null),
         });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Emitter } from './emitter';
 import { ParleyApiError, ParleyNetworkError } from './errors';
 import type { GatewayEvents } from './gateway';
-import { Outbox, type PendingMessage } from './outbox';
+import { Outbox, type OutboxOptions, type PendingMessage } from './outbox';
 import type { RestClient, UploadOptions } from './rest';
 
 const channel = '10' as Snowflake;
@@ -25,7 +25,7 @@ interface Call {
 }
 
 /** An outbox whose sends the test answers by hand, in any order. */
-function setUp(ordered = false) {
+function setUp(ordered = false, seal?: OutboxOptions['seal']) {
   const events = new Events();
   const calls: Call[] = [];
   const call = (input: { body: Body; files?: readonly File[] }, upload?: UploadOptions) =>
@@ -48,13 +48,61 @@ function setUp(ordered = false) {
   } as unknown as RestClient;
   const confirmed: Message[] = [];
   const removed: string[] = [];
-  const outbox = new Outbox(rest, events, { onConfirmed: (m) => confirmed.push(m), onRemoved: (p) => removed.push(p.nonce), describeError: (e) => `said: ${(e as Error).message}`, ordered });
+  const outbox = new Outbox(rest, events, {
+    onConfirmed: (m) => confirmed.push(m),
+    onRemoved: (p) => removed.push(p.nonce),
+    describeError: (e) => `said: ${(e as Error).message}`,
+    ordered,
+    ...(seal && { seal }),
+  });
   const view = () => outbox.pending(channel).map((p) => [p.content, p.state]);
   return { events, calls, outbox, confirmed, removed, view };
 }
 
 const stored = (id: number, nonce: string, content: string) => ({ id: String(id), channel_id: channel, content, nonce }) as unknown as Message;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('sealed sends (end-to-end encrypted conversations)', () => {
+  const envelope = { epoch: 1, device_id: '5' as Snowflake, ciphertext: 'AAAA', signature: 'BBBB', commitment: 'CCCC' };
+
+  it('sends the envelope instead of the text where the seal gives one, and the text elsewhere', async () => {
+    const { calls, outbox, view } = setUp(false, async (channelId) => (channelId === channel ? envelope : null));
+    void outbox.send(channel, 'secret');
+    void outbox.send('11' as Snowflake, 'plain');
+    await settle();
+    expect(calls.map((c) => c.body)).toEqual([expect.objectContaining({ encrypted: envelope }), expect.objectContaining({ content: 'plain' })]);
+    expect(calls[0]!.body).not.toHaveProperty('content');
+    // Shown as typed while it is on its way.
+    expect(view()).toEqual([['secret', 'sending']]);
+  });
+
+  it('fails a message that cannot be sealed, with the reason, and sends nothing', async () => {
+    const { calls, outbox, view } = setUp(false, async () => {
+      throw new Error('not in the conversation yet');
+    });
+    await outbox.send(channel, 'secret');
+    expect(calls).toEqual([]);
+    expect(view()).toEqual([['secret', 'failed']]);
+    expect(outbox.pending(channel)[0]!.error).toBe('said: not in the conversation yet');
+  });
+
+  it('seals an edit like a send, and never sends the new text where sealing fails or gives a bare envelope', async () => {
+    const { calls, outbox } = setUp(false, async (channelId) => (channelId === channel ? { encrypted: envelope, files: [] } : null));
+    void outbox.edit(channel, '7' as Snowflake, 'secret, edited');
+    void outbox.edit('11' as Snowflake, '8' as Snowflake, 'plain, edited');
+    await settle();
+    expect(calls.map((c) => c.body)).toEqual([{ content: '', encrypted: envelope }, { content: 'plain, edited' }]);
+    const refusing = setUp(false, async () => {
+      throw new Error('not in the conversation yet');
+    });
+    await expect(refusing.outbox.edit(channel, '7' as Snowflake, 'secret')).rejects.toThrow('not in the conversation yet');
+    expect(refusing.calls).toEqual([]);
+    // A bare envelope would not say the message's files were kept: refused.
+    const bare = setUp(false, async () => envelope);
+    await expect(bare.outbox.edit(channel, '7' as Snowflake, 'secret')).rejects.toThrow('cannot edit encrypted messages');
+    expect(bare.calls).toEqual([]);
+  });
+});
 
 describe('optimistic sends', () => {
   it('shows a message as pending at once, sends it with a nonce, and lets it go when the server answers', async () => {

@@ -32,6 +32,7 @@ import { messageRoutes } from './features/messages/routes';
 import { notificationRoutes } from './features/notifications/routes';
 import { relationshipRoutes } from './features/relationships/routes';
 import { reportRoutes } from './features/reports/routes';
+import { e2eeRoutes } from './features/e2ee/routes';
 import { SafetyPolicy } from './features/safety/policy';
 import { loadSafetyClassifier } from './features/safety/classifier/index';
 import { safetyRoutes } from './features/safety/routes';
@@ -54,6 +55,7 @@ import { installCompression } from './http/compression';
 import { installMultipart } from './http/multipart';
 import { installOpenApi } from './http/openapi';
 import { installSecurityHeaders } from './http/security';
+import { closeConnectionsOnStop } from './http/shutdown';
 import { loadKeyPair } from './http/tls';
 import { installValidation } from './http/validation';
 import { installWebClient } from './http/web';
@@ -103,6 +105,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: answerFrameworkError,
     bodyLimit: Limits.jsonBodyMaxBytes,
   });
+  closeConnectionsOnStop(app);
   // Several nodes share state through Redis; a single node keeps it in memory.
   const shared = config.redisUrl ? await openRedisSharedState(config, clock, app.log.child({ subsystem: 'redis' })) : null;
   const ids = new SnowflakeGenerator(clock, config.workerId ?? shared?.workerId ?? null);
@@ -179,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   inviteRoutes(app, ctx);
   relationshipRoutes(app, ctx);
   reportRoutes(app, ctx);
+  e2eeRoutes(app, ctx);
   notificationRoutes(app, ctx);
   applicationRoutes(app, ctx);
   callRoutes(app, ctx);

@@ -57,6 +57,7 @@ export const router = createRouter({
         { path: 'profile', component: () => import('./features/settings/ProfileSettings.vue') },
         { path: 'account', component: () => import('./features/settings/AccountSettings.vue') },
         { path: 'sessions', component: () => import('./features/settings/SessionsSettings.vue') },
+        { path: 'encryption', component: () => import('./features/e2ee/EncryptionSettings.vue') },
         { path: 'appearance', component: () => import('./features/settings/AppearanceSettings.vue') },
         { path: 'notifications', component: () => import('./features/settings/NotificationSettings.vue') },
         { path: 'voice', component: () => import('./features/calls/settings/VoiceVideoSettings.vue') },

@@ -103,7 +103,8 @@ type Candidates = { channelMembersOf: Snowflake } | { among: readonly Snowflake[
 /** Holders of any of these roles, and these users (members or not). */
 async function holdersOf(db: Kysely<Tables>, guildId: Snowflake, roleIds: Snowflake[], users: Snowflake[]): Promise<Snowflake[]> {
   if (roleIds.length === 0) return users;
-  const holders = await db.selectFrom('member_roles').select('user_id').distinct().where('guild_id', '=', guildId).where('role_id', 'in', roleIds).execute();
+  // No DISTINCT: with it SQLite walks the primary key to get user_id in order, not the role index (the Set dedupes).
+  const holders = await db.selectFrom('member_roles').select('user_id').where('guild_id', '=', guildId).where('role_id', 'in', roleIds).execute();
   return [...new Set([...holders.map((h) => h.user_id), ...users])];
 }
 

@@ -18,6 +18,10 @@ import { instanceSafety } from './migrations/0016_instance_safety';
 import { adminStats } from './migrations/0017_admin_stats';
 import { safetyPolicy } from './migrations/0018_safety_policy';
 import { reports } from './migrations/0019_reports';
+import { guildRulesVersion } from './migrations/0020_guild_rules_version';
+import { roleHoldersIndex } from './migrations/0021_role_holders_index';
+import { e2ee } from './migrations/0022_e2ee';
+import { e2eeHistoryRequests } from './migrations/0023_e2ee_history_requests';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -40,6 +44,10 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0017_admin_stats': adminStats,
   '0018_safety_policy': safetyPolicy,
   '0019_reports': reports,
+  '0020_guild_rules_version': guildRulesVersion,
+  '0021_role_holders_index': roleHoldersIndex,
+  '0022_e2ee': e2ee,
+  '0023_e2ee_history_requests': e2eeHistoryRequests,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

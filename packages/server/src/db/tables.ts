@@ -54,6 +54,66 @@ export interface Tables {
   call_participation: CallParticipationTable;
   gateway_nodes: GatewayNodesTable;
   user_activity: UserActivityTable;
+  e2ee_devices: E2eeDevicesTable;
+  e2ee_key_packages: E2eeKeyPackagesTable;
+  mls_commits: MlsCommitsTable;
+  mls_welcomes: MlsWelcomesTable;
+  e2ee_backups: E2eeBackupsTable;
+  e2ee_history_requests: E2eeHistoryRequestsTable;
+}
+
+/** A device asking its person's other devices for their history's keys (protocol HistoryRequest). */
+export interface E2eeHistoryRequestsTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  device_id: Snowflake;
+  public_key: string;
+  created_at: number;
+  approved_by: Snowflake | null;
+  sealed: string | null;
+  signature: string | null;
+}
+
+export interface E2eeBackupsTable {
+  user_id: Snowflake;
+  version: number;
+  /** JSON of the passphrase wrap (protocol PassphraseWrap), or null. */
+  passphrase: string | null;
+  ciphertext: string;
+  updated_at: number;
+}
+
+export interface E2eeDevicesTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  name: string;
+  created_at: number;
+}
+
+export interface E2eeKeyPackagesTable {
+  id: Snowflake;
+  device_id: Snowflake;
+  /** base64 of an MLSMessage holding a KeyPackage. */
+  key_package: string;
+  last_resort: Generated<Flag>;
+}
+
+export interface MlsCommitsTable {
+  channel_id: Snowflake;
+  /** The epoch this commit moved the group from. */
+  epoch: number;
+  device_id: Snowflake;
+  commit: string;
+  created_at: number;
+}
+
+export interface MlsWelcomesTable {
+  id: Snowflake;
+  device_id: Snowflake;
+  channel_id: Snowflake;
+  epoch: number;
+  welcome: string;
+  created_at: number;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -265,6 +325,8 @@ export interface GuildsTable {
   /** 1: moderation needs 2FA (Discord's mfa_level). */
   mfa_level: Generated<number>;
   created_at: number;
+  /** Raised with every change to the guild's roles or overwrites: access/guild-rules.ts's cache key. */
+  rules_version: Generated<number>;
 }
 
 export interface RolesTable {
@@ -319,6 +381,10 @@ export interface ChannelsTable {
   message_count: Generated<number>;
   dm_key: string | null;
   created_at: number;
+  /** End-to-end encrypted, for good (features/e2ee). */
+  e2ee: Generated<Flag>;
+  /** The epoch the conversation's next MLS commit must name. */
+  mls_epoch: Generated<number>;
 }
 
 /** DMs: accepted; request (first DM from a stranger, unanswered); hidden (closed: reopens on a new message); declined (request refused: stays silent). */
@@ -348,6 +414,8 @@ export interface MessagesTable {
   edited_at: number | null;
   has_attachments: Generated<Flag>;
   has_images: Generated<Flag>;
+  /** End-to-end encrypted: the envelope as JSON (protocol EncryptedEnvelope); content is ''. */
+  encrypted: string | null;
 }
 
 export interface MessageMentionsTable {

@@ -1,4 +1,4 @@
-import { ChannelType, type Presence, type Snowflake, routes } from '@parley/protocol';
+import { ChannelType, type GuildCreate, OverwriteType, Permissions, type Presence, type Ready, type Snowflake, routes } from '@parley/protocol';
 import { GatewayClient, type RestClient } from '@parley/sdk';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,26 @@ describe('several nodes on PostgreSQL and Redis', () => {
     await onB.dispatch('READY');
     await person.rest.request(routes.auth.logout);
     expect(await onB.closeCode()).toBe(4004);
+  });
+
+  it("serves a guild's roles and overwrites changed through another node in the next READY (each node keeps its own copy)", async () => {
+    const readyGuild = async (node: ClusterNode) => {
+      const gateway = await RawGateway.open(node.url);
+      gateway.identify(owner.token);
+      const ready = (await gateway.dispatch('READY')).d as Ready;
+      gateway.close();
+      return ready.guilds.find((g) => g.id === guildId) as GuildCreate;
+    };
+    expect((await readyGuild(A)).roles.map((r) => r.name)).not.toContain('Across');
+    const role = await B.client(owner.token).request(routes.roles.create, { params: { guild_id: guildId }, body: { name: 'Across' } });
+    expect((await readyGuild(A)).roles.map((r) => r.name)).toContain('Across');
+    const overwrite = { id: role.id, type: OverwriteType.ROLE, allow: String(Permissions.SEND_MESSAGES), deny: '0' };
+    await C.client(owner.token).request(routes.moderation.editOverwrite, { params: { channel_id: channelId, overwrite_id: role.id }, body: overwrite });
+    expect((await readyGuild(A)).channels.find((c) => c.id === channelId)?.permission_overwrites).toEqual([overwrite]);
+    await B.client(owner.token).request(routes.roles.delete, { params: { guild_id: guildId, role_id: role.id } });
+    const after = await readyGuild(A);
+    expect(after.roles.map((r) => r.name)).not.toContain('Across');
+    expect(after.channels.find((c) => c.id === channelId)?.permission_overwrites).toEqual([]);
   });
 
   it('resumes a client on another node after its node is killed, with every message exactly once and in order', async () => {

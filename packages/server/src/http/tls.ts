@@ -35,7 +35,9 @@ export async function loadKeyPair(files: TlsFiles): Promise<KeyPair> {
     readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new Error(`${name}: cannot read ${file} (${error.code ?? error.message})`);
     });
-  const [cert, key] = await Promise.all([read(files.certFile, 'TLS_CERT'), read(files.keyFile, 'TLS_KEY')]);
+  // One after the other, so that with both missing the error names the certificate every time.
+  const cert = await read(files.certFile, 'TLS_CERT');
+  const key = await read(files.keyFile, 'TLS_KEY');
   try {
     new X509Certificate(cert);
   } catch {

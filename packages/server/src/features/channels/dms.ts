@@ -77,8 +77,9 @@ async function assertCanDm(db: Kysely<Tables>, sender: Snowflake, recipients: re
   }
 }
 
-function newDirectChannel(ctx: AppContext, type: number, owner: Snowflake | null, key: string | null): NewChannel {
+function newDirectChannel(ctx: AppContext, type: number, owner: Snowflake | null, key: string | null, e2ee: boolean): NewChannel {
   return {
+    e2ee: e2ee ? 1 : 0,
     id: ctx.ids.next(),
     type,
     guild_id: null,
@@ -97,14 +98,18 @@ function newDirectChannel(ctx: AppContext, type: number, owner: Snowflake | null
   };
 }
 
-/** Opens the one DM between two people (creating it the first time, reopening it if closed). */
-export async function openDm(ctx: AppContext, senderId: Snowflake, recipientId: Snowflake): Promise<Channel> {
+/**
+ * Opens the one DM between two people (creating it the first time, reopening it if closed). The
+ * end-to-end encrypted DM between them is another one, with a key of its own.
+ */
+export async function openDm(ctx: AppContext, senderId: Snowflake, recipientId: Snowflake, e2ee = false): Promise<Channel> {
   const { db } = ctx;
   await assertCanDm(db, senderId, [recipientId]);
-  const key = dmKey(senderId, recipientId);
+  if (e2ee) await ctx.safety.requireEncryptionAllowed({ people: [senderId, recipientId] });
+  const key = e2ee ? `${dmKey(senderId, recipientId)}:e2ee` : dmKey(senderId, recipientId);
   let channel = await db.selectFrom('channels').selectAll().where('dm_key', '=', key).executeTakeFirst();
   if (!channel) {
-    const row = newDirectChannel(ctx, ChannelType.DM, null, key);
+    const row = newDirectChannel(ctx, ChannelType.DM, null, key, e2ee);
     const recipientState = await initialState(db, recipientId, senderId);
     try {
       await db.transaction().execute(async (trx) => {
@@ -132,12 +137,13 @@ export async function openDm(ctx: AppContext, senderId: Snowflake, recipientId: 
 }
 
 /** Creates a group DM: the creator and up to nine others. Each recipient sees it as they should. */
-export async function openGroupDm(ctx: AppContext, ownerId: Snowflake, recipientIds: readonly Snowflake[]): Promise<Channel> {
+export async function openGroupDm(ctx: AppContext, ownerId: Snowflake, recipientIds: readonly Snowflake[], e2ee = false): Promise<Channel> {
   const { db } = ctx;
   const others = [...new Set(recipientIds)];
   if (others.length + 1 > Limits.groupDmMax) throw new ApiError('GROUP_DM_FULL');
   await assertCanDm(db, ownerId, others);
-  const row = newDirectChannel(ctx, ChannelType.GROUP_DM, ownerId, null);
+  if (e2ee) await ctx.safety.requireEncryptionAllowed({ people: [ownerId, ...others] });
+  const row = newDirectChannel(ctx, ChannelType.GROUP_DM, ownerId, null, e2ee);
   const states = await Promise.all(others.map((id) => initialState(db, id, ownerId)));
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('channels').values(row).execute();

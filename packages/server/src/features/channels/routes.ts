@@ -16,6 +16,7 @@ import { introducePresences } from '../../presence/partners';
 import { toChannel } from './serialize';
 import { checkOverwrites } from '../moderation/overwrite-rules';
 import { auditReason, changesBetween, recordAudit } from '../audit-log/record';
+import { rulesChanged } from '../../access/guild-rules';
 
 /** Channels of servers (create, edit, reorder, delete, private members), DMs and typing. */
 export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -46,6 +47,8 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     const isCategory = body.type === ChannelType.GUILD_CATEGORY;
     const parentId = isCategory ? null : (body.parent_id ?? null);
     if (parentId) await requireCategory(params.guild_id, parentId, 'parent_id');
+    // Encryption needs a known set of readers: a private text channel's members.
+    if (body.e2ee && (body.type !== ChannelType.GUILD_TEXT || !body.private)) throw fieldError('e2ee', 'BASE_TYPE_INVALID', 'Only private text channels can be end-to-end encrypted');
     const overwrites = body.permission_overwrites ?? [];
     await checkOverwrites(db, params.guild_id, access.permissions, overwrites, (i) => `permission_overwrites.${i}.id`);
     const last = await db
@@ -63,6 +66,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       position: body.position ?? (last?.p === null || last?.p === undefined ? 0 : Number(last.p) + 1),
       parent_id: parentId,
       private: body.private && !isCategory ? 1 : 0,
+      e2ee: body.e2ee ? 1 : 0,
       owner_id: null,
       icon: null,
       last_message_id: null,
@@ -74,6 +78,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       dm_key: null,
       created_at: ctx.clock.now(),
     };
+    if (body.e2ee) await ctx.safety.requireEncryptionAllowed({ channel: { id: row.id, type: row.type, guild_id: params.guild_id } });
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('channels').values(row).execute();
       // The creator of a private channel is its first member.
@@ -83,6 +88,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
           .insertInto('permission_overwrites')
           .values(overwrites.map((o) => ({ channel_id: row.id, target_id: o.id, type: o.type, allow: o.allow, deny: o.deny })))
           .execute();
+        await rulesChanged(trx, params.guild_id);
       }
     });
     await recordAudit(ctx, db, {
@@ -266,7 +272,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // ---- direct messages ----
 
-  route(routes.channels.openDm, async ({ auth, body }) => (body.recipient_id ? openDm(ctx, auth.user.id, body.recipient_id) : openGroupDm(ctx, auth.user.id, body.recipients!)));
+  route(routes.channels.openDm, async ({ auth, body }) => (body.recipient_id ? openDm(ctx, auth.user.id, body.recipient_id, body.e2ee) : openGroupDm(ctx, auth.user.id, body.recipients!, body.e2ee)));
 
   route(routes.channels.listDms, async ({ auth }) => privateChannelsOf(db, auth.user.id));
 
@@ -301,6 +307,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     const target = await usersByIds(db, [params.user_id]);
     if (!target.has(params.user_id)) throw new ApiError('INVALID_RECIPIENTS');
     if (await blockedEitherWay(db, auth.user.id, params.user_id)) throw new ApiError('CANNOT_MESSAGE_USER');
+    if (access.channel.e2ee === 1) await ctx.safety.requireEncryptionAllowed({ people: [params.user_id] });
     await db
       .insertInto('channel_members')
       .values({ channel_id: access.channel.id, user_id: params.user_id, state: await initialState(db, params.user_id, auth.user.id), joined_at: ctx.clock.now() })

@@ -28,6 +28,7 @@ export function toChannel(row: ChannelRow, viewer: ChannelViewer = {}): Channel 
         last_message_id: row.last_message_id,
         recipients: viewer.recipients ?? [],
         ...(row.type === ChannelType.GROUP_DM && { owner_id: row.owner_id, icon: row.icon }),
+        ...(row.e2ee === 1 && { e2ee: true }),
         ...(viewer.messageRequest !== undefined && { message_request: viewer.messageRequest }),
       };
     case ChannelType.PUBLIC_THREAD:
@@ -81,6 +82,7 @@ export function toChannel(row: ChannelRow, viewer: ChannelViewer = {}): Channel 
         channel.user_limit = row.user_limit ?? 0;
       }
       channel.private = row.private === 1;
+      if (row.e2ee === 1) channel.e2ee = true;
       if (row.private === 1 && viewer.joined !== undefined) channel.joined = viewer.joined;
       return channel;
     }

@@ -9,6 +9,7 @@ import { toPresence } from '../../presence/payload';
 import { getUserOrThrow } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { guildCreatePayload, loadMembers } from './payloads';
+import { rulesChanged } from '../../access/guild-rules';
 
 /**
  * Adds a user to a guild (joining through an invite, a bot being added) and tells everyone:
@@ -75,6 +76,7 @@ export async function createBotRole(ctx: AppContext, trx: Kysely<Tables>, guildI
     .insertInto('roles')
     .values({ id: roleId, guild_id: guildId, name: botName, permissions: String(permissions), position: Number(top?.p ?? 0) + 1, managed: 1 })
     .execute();
+  await rulesChanged(trx, guildId);
   return roleId;
 }
 

@@ -1,6 +1,7 @@
 import { ChannelType, type GuildCreate, Permissions, type Member, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
-import { channelPermissions, guildOverwrites } from '../../access/access';
+import { channelPermissions } from '../../access/access';
+import { guildRules } from '../../access/guild-rules';
 import type { MemberRow, Tables } from '../../db/tables';
 import { toPresence } from '../../presence/payload';
 import type { PresenceStore } from '../../presence/presence-store';
@@ -51,9 +52,10 @@ export async function guildView(
   viewerId: Snowflake,
   largeThreshold = DEFAULT_LARGE_THRESHOLD,
 ): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
-  const [guild, roles, channels, memberIds, viewer, joinedPrivate, voiceStates, overwrites] = await Promise.all([
-    db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow(),
-    db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).orderBy('position').execute(),
+  // The guild row first: its rules version says whether this node's copy of the rules is current.
+  const guild = await db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow();
+  const [{ roles, overwrites }, channels, memberIds, viewer, joinedPrivate, voiceStates] = await Promise.all([
+    guildRules(db, guild),
     db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
     // Every member's ID (from the primary key's index alone): the count, and whose presence to send.
     db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).execute(),
@@ -73,7 +75,6 @@ export async function guildView(
       .select(['members.mute', 'members.deaf'])
       .where('voice_states.guild_id', '=', guildId)
       .execute(),
-    guildOverwrites(db, guildId),
   ]);
   const joined = new Set(joinedPrivate.map((r) => r.channel_id));
   const large = memberIds.length > largeThreshold;

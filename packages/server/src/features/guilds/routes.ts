@@ -45,7 +45,7 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
       dm_key: null,
       created_at: now,
     });
-    const guild: GuildRow = { id: guildId, name: body.name, icon, description: null, owner_id: auth.user.id, system_channel_id: general, mfa_level: 0, created_at: now };
+    const guild: GuildRow = { id: guildId, name: body.name, icon, description: null, owner_id: auth.user.id, system_channel_id: general, mfa_level: 0, created_at: now, rules_version: 0 };
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('guilds').values(guild).execute();
       // @everyone has the guild's own ID, as in Discord.

@@ -17,7 +17,7 @@ export function toRole(row: RoleRow): Role {
   };
 }
 
-export function toGuild(row: GuildRow, roles: RoleRow[]): Guild {
+export function toGuild(row: GuildRow, roles: readonly RoleRow[]): Guild {
   return {
     id: row.id,
     name: row.name,

@@ -1,5 +1,5 @@
 import { buffer } from 'node:stream/consumers';
-import { Permissions, type Snowflake, type routes } from '@parley/protocol';
+import { Permissions, type Snowflake, isSealedFileSize, type routes } from '@parley/protocol';
 import type { AppContext } from '../../context';
 import { FileTooLargeError } from '../../files/file-store';
 import { inspectAttachmentImage, sniffImageFormat } from '../../files/images';
@@ -7,6 +7,7 @@ import { ApiError } from '../../http/errors';
 import type { IncomingFile } from '../../http/multipart';
 import type { Auth, RouteFileReceiver } from '../../http/routes';
 import { channelAccess, requireContentPermission } from '../../access/access';
+import { isEncryptedConversation } from '../../access/e2ee';
 import type { StoredUpload } from './send';
 import { declaredContentType, sanitizeFilename } from './upload-metadata';
 import { uploadMaxBytes } from '../instance/settings';
@@ -42,14 +43,16 @@ export class AttachmentReceiver implements RouteFileReceiver<typeof routes.messa
     if (!auth) throw new ApiError('UNAUTHORIZED');
     const access = await channelAccess(this.ctx.db, params.channel_id, auth.user.id);
     requireContentPermission(access, Permissions.ATTACH_FILES);
-    return (file: IncomingFile) => this.store(params.channel_id, file);
+    // An encrypted conversation's files are ciphertext: nothing of what the client called them is kept.
+    const sealed = isEncryptedConversation(access);
+    return (file: IncomingFile) => this.store(params.channel_id, sealed ? { ...file, filename: 'encrypted.bin', contentType: 'application/octet-stream' } : file, { sealed });
   }
 
   async discard(uploads: readonly StoredUpload[]): Promise<void> {
     await Promise.all(uploads.map((u) => this.ctx.files.deletePrefix(attachmentPrefix(u.channelId, u.id))));
   }
 
-  private async store(channelId: Snowflake, file: IncomingFile): Promise<StoredUpload> {
+  private async store(channelId: Snowflake, file: IncomingFile, options: { sealed: boolean }): Promise<StoredUpload> {
     const { files, config } = this.ctx;
     // The admins' setting, read at most a second stale (a change on this node applies at once).
     const maxBytes = uploadMaxBytes(await this.ctx.settings.cached(1000), config.attachmentMaxBytes);
@@ -60,7 +63,9 @@ export class AttachmentReceiver implements RouteFileReceiver<typeof routes.messa
         if (error instanceof FileTooLargeError) throw new ApiError('ATTACHMENT_TOO_LARGE', { message: `Files may be at most ${formatBytes(error.maxBytes)}` });
         throw error;
       });
-      const image = size <= IMAGE_INSPECT_MAX_BYTES ? await this.inspectImage(`${prefix}/file`) : null;
+      // What the server can check of a file it cannot read: that it has the size of one sealed on a device.
+      if (options.sealed && !isSealedFileSize(size)) throw new ApiError('PLAINTEXT_REFUSED', { message: 'Files in an end-to-end encrypted conversation must be sealed on your device first.' });
+      const image = !options.sealed && size <= IMAGE_INSPECT_MAX_BYTES ? await this.inspectImage(`${prefix}/file`) : null;
       if (image?.thumbnail) await files.put(`${prefix}/thumb.webp`, image.thumbnail);
       return {
         id,

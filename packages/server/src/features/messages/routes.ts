@@ -24,6 +24,7 @@ import { MessageSender } from './send';
 import { maskForViewer } from '../safety/held';
 import type { SafetyFlag } from '../safety/policy';
 import { loadMessages } from './serialize';
+import { checkMessageKind, checkReactionKind, refusePlaintext } from '../../access/e2ee';
 
 const MAX_PINS = 50;
 const MAX_REACTION_EMOJI = 20;
@@ -76,26 +77,36 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     return message!;
   });
 
-  route(routes.messages.create, async ({ auth, access, body, files }) => sender.send(access, auth.user, body, files), new AttachmentReceiver(ctx));
+  route(
+    routes.messages.create,
+    async ({ auth, access, body, files }) => {
+      checkMessageKind(access, body);
+      return sender.send(access, auth.user, body, files);
+    },
+    new AttachmentReceiver(ctx),
+  );
 
   route(routes.messages.edit, async ({ auth, access, params, body }) => {
+    checkMessageKind(access, body);
     const row = await messageIn(params.channel_id, params.message_id);
     if (row.author_id !== auth.user.id) throw new ApiError('CANNOT_EDIT_OTHERS');
     await ctx.safety.requireNotBlocked(auth.user.id, access.channel);
+    if (body.encrypted) await ctx.safety.requireEncryptionAllowed({ channel: access.channel });
     const content = body.content ?? (body.content === null ? '' : row.content);
-    if (!content.trim() && row.has_attachments === 0) throw new ApiError('EMPTY_MESSAGE');
+    if (!content.trim() && row.has_attachments === 0 && !body.encrypted) throw new ApiError('EMPTY_MESSAGE');
     // Mentions are recomputed for the new text; the edit does not ping anyone again.
     const canMentionEveryone = !isDirect(access.channel.type) && (access.permissions & Permissions.MENTION_EVERYONE) !== 0n;
     const mentions = resolveMentions(parseMentions(content), body.allowed_mentions, { canMentionEveryone, repliedUserId: null });
     mentions.roles = await countedRoleMentions(db, access.channel, mentions.roles, canMentionEveryone);
-    const updated: MessageRow = { ...row, content, edited_at: ctx.clock.now(), mention_everyone: mentions.everyone ? 1 : 0, mention_roles: JSON.stringify(mentions.roles) };
+    const encrypted = body.encrypted ? JSON.stringify(body.encrypted) : row.encrypted;
+    const updated: MessageRow = { ...row, content, encrypted, edited_at: ctx.clock.now(), mention_everyone: mentions.everyone ? 1 : 0, mention_roles: JSON.stringify(mentions.roles) };
     // Edits are scanned like sends (features/safety): a message edited into harassment is held too.
     const flag = await ctx.safety.scan(access.channel, auth.user.id, content);
     await db.transaction().execute(async (trx) => {
       if (flag) await ctx.safety.recordFlag(trx, flag, updated);
       await trx
         .updateTable('messages')
-        .set({ content, edited_at: updated.edited_at, mention_everyone: updated.mention_everyone, mention_roles: updated.mention_roles })
+        .set({ content, encrypted, edited_at: updated.edited_at, mention_everyone: updated.mention_everyone, mention_roles: updated.mention_roles })
         .where('id', '=', row.id)
         .execute();
       await trx.deleteFrom('message_mentions').where('message_id', '=', row.id).execute();
@@ -137,6 +148,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   // ---- reactions ----
 
   route(routes.messages.addReaction, async ({ auth, access, params }) => {
+    checkReactionKind(access, params.emoji);
     const row = await messageIn(params.channel_id, params.message_id);
     const existing = await db.selectFrom('reactions').select('emoji').distinct().where('message_id', '=', row.id).execute();
     if (!existing.some((e) => e.emoji === params.emoji)) {
@@ -254,6 +266,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   // ---- threads ----
 
   route(routes.messages.startThread, async ({ auth, access, params, body }) => {
+    refusePlaintext(access);
     if (access.channel.type !== ChannelType.GUILD_TEXT) throw new ApiError('MISSING_PERMISSIONS', { message: 'Threads start from messages in server text channels' });
     requireContentPermission(access, Permissions.CREATE_PUBLIC_THREADS);
     const starter = await messageIn(params.channel_id, params.message_id);

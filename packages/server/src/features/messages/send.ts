@@ -61,10 +61,13 @@ export class MessageSender {
     requireContentPermission(access, isThread(channel.type) ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES);
     if (uploads.length) requireContentPermission(access, Permissions.ATTACH_FILES);
     const content = body.content ?? '';
-    if (!content.trim() && uploads.length === 0) throw new ApiError('EMPTY_MESSAGE');
+    // An encrypted message's text is in its envelope (access/e2ee.ts checked which kind this channel takes).
+    const encrypted = body.encrypted ?? null;
+    if (!content.trim() && uploads.length === 0 && !encrypted) throw new ApiError('EMPTY_MESSAGE');
     if (channel.type === ChannelType.DM) await this.checkDmRecipient(channel.id, author.id);
     // Blocked here by the safety classifier until an admin reviews it (features/safety).
     await ctx.safety.requireNotBlocked(author.id, channel);
+    if (encrypted) await ctx.safety.requireEncryptionAllowed({ channel });
     // A retry of a send that already went through gets the first message back, and its files go.
     const nonce = body.enforce_nonce && body.nonce !== undefined ? String(body.nonce) : null;
     const earlier = nonce === null ? null : await this.earlierSend(access, author, nonce, uploads);
@@ -101,6 +104,7 @@ export class MessageSender {
       edited_at: null,
       has_attachments: uploads.length ? 1 : 0,
       has_images: uploads.some((u) => u.width !== null) ? 1 : 0,
+      encrypted: encrypted && JSON.stringify(encrypted),
     };
     const write = ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('messages').values(row).execute();

@@ -1,4 +1,4 @@
-import type { Attachment, Message, Reaction, Snowflake } from '@parley/protocol';
+import type { Attachment, EncryptedEnvelope, Message, Reaction, Snowflake } from '@parley/protocol';
 import { MessageType, snowflakeTimestamp } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, MessageRow, Tables } from '../../db/tables';
@@ -58,6 +58,7 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
       ...(row.guild_id && { guild_id: row.guild_id }),
       author: author ? toUser(author) : deletedUser(row.author_id),
       content: row.content,
+      ...(row.encrypted !== null && { encrypted: JSON.parse(row.encrypted) as EncryptedEnvelope }),
       timestamp: iso(snowflakeTimestamp(row.id)),
       edited_timestamp: row.edited_at === null ? null : iso(row.edited_at),
       tts: false,

@@ -11,6 +11,7 @@ import { auditReason, recordAudit } from '../audit-log/record';
 import { withRelisting } from '../channels/relisting';
 import { toChannel } from '../channels/serialize';
 import { checkOverwrites } from './overwrite-rules';
+import { rulesChanged } from '../../access/guild-rules';
 
 /**
  * Channel permission overwrites: PUT and DELETE /channels/{id}/permissions/{role or user id}.
@@ -49,6 +50,7 @@ export function overwriteRoutes(app: FastifyInstance, ctx: AppContext): void {
           .values({ channel_id: access.channel.id, target_id: params.overwrite_id, type: body.type, allow, deny })
           .onConflict((oc) => oc.columns(['channel_id', 'target_id']).doUpdateSet({ allow, deny }))
           .execute();
+        await rulesChanged(trx, guildId);
         await recordAudit(ctx, trx, {
           guildId,
           userId: auth.user.id,
@@ -73,6 +75,7 @@ export function overwriteRoutes(app: FastifyInstance, ctx: AppContext): void {
     await withRelisting(ctx, guildId, undefined, () =>
       db.transaction().execute(async (trx) => {
         await trx.deleteFrom('permission_overwrites').where('channel_id', '=', access.channel.id).where('target_id', '=', params.overwrite_id).execute();
+        await rulesChanged(trx, guildId);
         await recordAudit(ctx, trx, {
           guildId,
           userId: auth.user.id,

@@ -14,6 +14,7 @@ import { AttachmentUrls } from '../messages/attachment-urls';
 import { loadMessages } from '../messages/serialize';
 import { getUserOrThrow, usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
+import { revealedContent } from '../e2ee/franking';
 import { actOnReport } from './actions';
 import { type ReportRow, createReport, toOwnReport, toReport } from './reports';
 
@@ -44,7 +45,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
       const { message } = await reportableMessage(db, me, body.message_id, body.channel_id, now);
       if (message.author_id === me) throw fieldError('message_id', 'REPORT_SELF', 'You cannot report your own message');
       if (body.user_id !== undefined && body.user_id !== message.author_id) throw fieldError('user_id', 'REPORT_MISMATCH', 'This is not who wrote that message');
-      target = { userId: message.author_id, messageId: message.id, channelId: message.channel_id, guildId: message.guild_id, content: message.content };
+      target = { userId: message.author_id, messageId: message.id, channelId: message.channel_id, guildId: message.guild_id, content: revealedContent(message, body.reveal) };
     } else {
       const user = await getUserOrThrow(db, body.user_id!);
       if (user.id === me) throw fieldError('user_id', 'REPORT_SELF', 'You cannot report yourself');

@@ -10,6 +10,7 @@ import { auditReason, changesBetween, recordAudit } from '../audit-log/record';
 import { withRelisting } from '../channels/relisting';
 import { toRole } from '../guilds/serialize';
 import { changeMemberRoles } from './member-roles';
+import { rulesChanged } from '../../access/guild-rules';
 
 const ROLE_FIELDS = ['name', 'permissions', 'color', 'hoist', 'mentionable'] as const satisfies readonly (keyof Role)[];
 
@@ -68,6 +69,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
           mentionable: body.mentionable ? 1 : 0,
         })
         .execute();
+      await rulesChanged(trx, params.guild_id);
       const created = toRole(await trx.selectFrom('roles').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
       await recordAudit(ctx, trx, {
         guildId: params.guild_id,
@@ -103,7 +105,12 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(body.mentionable !== undefined && { mentionable: body.mentionable ? (1 as const) : (0 as const) }),
     };
     const apply = async () => {
-      if (Object.keys(changes).length) await db.updateTable('roles').set(changes).where('id', '=', role.id).execute();
+      if (Object.keys(changes).length) {
+        await db.transaction().execute(async (trx) => {
+          await trx.updateTable('roles').set(changes).where('id', '=', role.id).execute();
+          await rulesChanged(trx, params.guild_id);
+        });
+      }
       return roleOf(params.guild_id, role.id);
     };
     // New permissions may show or hide channels for everyone holding the role.
@@ -125,6 +132,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
         await trx.deleteFrom('member_roles').where('role_id', '=', role.id).execute();
         await trx.deleteFrom('permission_overwrites').where('target_id', '=', role.id).where('type', '=', 0).execute();
         await trx.deleteFrom('roles').where('id', '=', role.id).execute();
+        await rulesChanged(trx, params.guild_id);
         await recordAudit(ctx, trx, {
           guildId: params.guild_id,
           userId: auth.user.id,
@@ -160,6 +168,7 @@ export function roleRoutes(app: FastifyInstance, ctx: AppContext): void {
               .set({ position: i + 1 })
               .where('id', '=', role.id)
               .execute();
+        await rulesChanged(trx, params.guild_id);
       });
     }
     const after = await rolesOf(params.guild_id);

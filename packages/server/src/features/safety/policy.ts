@@ -102,7 +102,7 @@ export class SafetyPolicy {
   }
 
   /** Whether this conversation includes a minor (see the class comment for the rule). */
-  async includesMinor(channel: ChannelRow): Promise<boolean> {
+  async includesMinor(channel: Pick<ChannelRow, 'id' | 'type' | 'guild_id'>): Promise<boolean> {
     const key = isDirect(channel.type) ? channel.id : channel.guild_id!;
     const now = this.ctx.clock.now();
     const known = this.facts.get(key);
@@ -129,6 +129,27 @@ export class SafetyPolicy {
     const minors = row !== undefined;
     if (generation === this.generation) this.facts.set(key, { minors, at: now });
     return minors;
+  }
+
+  /**
+   * The instance decides whether conversations that include a minor may be encrypted (its safety
+   * scan cannot read them): refuses with 90079 where it does not. `people`: a conversation about
+   * to be created, by who would be in it; otherwise the conversation itself.
+   */
+  async requireEncryptionAllowed(where: { channel: Pick<ChannelRow, 'id' | 'type' | 'guild_id'> } | { people: readonly Snowflake[] }): Promise<void> {
+    const settings = await this.ctx.settings.cached(SETTINGS_MAX_AGE_MS);
+    if (settings.e2ee_with_minors === 'allow') return;
+    const minors =
+      'channel' in where
+        ? await this.includesMinor(where.channel)
+        : (await this.ctx.db
+            .selectFrom('users')
+            .select('id')
+            .where('id', 'in', [...where.people])
+            .where('minor', '=', 1)
+            .limit(1)
+            .executeTakeFirst()) !== undefined;
+    if (minors) throw new ApiError('E2EE_MINORS_FORBIDDEN');
   }
 
   /**

@@ -2,6 +2,7 @@ import { type InstanceInfo, type PrivateUser, type RegisterBody, type UpdateMeBo
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api, isUnauthorized, saveToken } from '../../api';
+import { useE2ee } from '../e2ee/store';
 
 /** Who is signed in, and what the instance allows before anyone is. */
 export const useAuthStore = defineStore('auth', () => {
@@ -59,6 +60,10 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function logout() {
+    // This browser's encryption keys go with the session (a shared computer keeps nothing to read).
+    await useE2ee()
+      .forgetDevice()
+      .catch((error: unknown) => console.error('Could not remove the encryption device:', error));
     try {
       await api.request(routes.auth.logout);
     } catch (error) {

@@ -3,6 +3,7 @@ import { MessageHistory, Outbox, newNonce } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { markRaw, reactive, ref } from 'vue';
 import { api, errorMessage } from '../../api';
+import { useE2ee } from '../e2ee/store';
 import { useRealtime } from '../realtime/store';
 import { type FilePreview, previewFiles, releasePreviews } from './uploads';
 
@@ -25,8 +26,16 @@ export const useMessages = defineStore('messages', () => {
   const history = new MessageHistory(api, realtime, { reactive: wrap, me: () => realtime.me?.id ?? null, describeError: errorMessage });
   /** Local (blob:) previews of pending messages' files, by nonce. */
   const previews = reactive(new Map<string, FilePreview[]>());
+  const e2ee = useE2ee();
   const outbox = new Outbox(api, realtime, {
     reactive: wrap,
+    // End-to-end encrypted conversations get the text and files sealed on this device; never sent
+    // in the clear there, nor to a conversation not known yet (it might be one).
+    seal: async (channelId, content, files, editing) => {
+      const channel = realtime.cache?.channels.get(channelId);
+      if (!channel) throw new Error('This conversation is not loaded yet: nothing was sent.');
+      return channel.e2ee ? e2ee.sealMessage(channelId, content, files, editing) : null;
+    },
     describeError: errorMessage,
     onConfirmed: (message) => history.add(message),
     onRemoved: ({ nonce }) => {

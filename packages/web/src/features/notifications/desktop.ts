@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
 import { router } from '../../router';
 import { usePeople } from '../chat/people';
+import { useE2ee } from '../e2ee/store';
 import { useRealtime } from '../realtime/store';
 import { notificationBody, shouldNotify } from './rules';
 import { useNotificationSettings } from './settings';
@@ -22,6 +23,7 @@ export const useDesktopNotifications = defineStore('desktopNotifications', () =>
   const realtime = useRealtime();
   const people = usePeople();
   const settings = useNotificationSettings();
+  const e2ee = useE2ee();
   const supported = typeof Notification !== 'undefined';
   const permission = ref<NotificationPermissionState>(supported ? Notification.permission : 'unsupported');
   /** This device's choice; the default is on, so granting permission is all it takes. */
@@ -87,6 +89,15 @@ export const useDesktopNotifications = defineStore('desktopNotifications', () =>
       chain: channel && message.guild_id ? settings.chainOf(channel) : [message.channel_id],
     });
     if (!notify) return;
+    // An encrypted message shows its text only if this device opens it.
+    if (message.encrypted) {
+      void e2ee.reveal({ ...message, encrypted: message.encrypted }).then((result) => notifyOf({ ...message, content: 'content' in result ? result.content : '' }, channel));
+      return;
+    }
+    notifyOf(message, channel);
+  }
+
+  function notifyOf(message: Message, channel: Channel | undefined): void {
     const body = notificationBody(message, {
       user: (id) => {
         const user = people.userById(id as Snowflake, message.guild_id);

@@ -72,5 +72,7 @@ export function notificationBody(message: Message, names: MentionNames): string 
   const text = mentionsAsText(message.content, names, BODY_MAX);
   if (text) return text;
   const files = message.attachments.length;
-  return files ? `Sent ${files === 1 ? message.attachments[0]!.filename : `${files} files`}` : 'Sent a message';
+  if (files) return `Sent ${files === 1 ? message.attachments[0]!.filename : `${files} files`}`;
+  // End-to-end encrypted, and this device could not open it: nothing of it is shown.
+  return message.encrypted ? 'Sent an encrypted message' : 'Sent a message';
 }

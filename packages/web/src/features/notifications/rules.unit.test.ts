@@ -85,6 +85,8 @@ describe('desktop notification rules', () => {
     expect(notificationBody(message({ content: 'x'.repeat(300) }), names)).toHaveLength(180);
     const file = { id: '1', filename: 'cat.png', size: 1, url: '', proxy_url: '' } as Message['attachments'][number];
     expect(notificationBody(message({ content: '', attachments: [file] }), names)).toBe('Sent cat.png');
+    const envelope = { epoch: 1, device_id: '5', ciphertext: 'AAAA', signature: 'AAAA', commitment: 'AAAA' } as Message['encrypted'];
+    expect(notificationBody(message({ content: '', encrypted: envelope }), names)).toBe('Sent an encrypted message');
     expect(notificationBody(message({ content: '', type: 3, call: { participants: [], ended_timestamp: null } }), names)).toBe('Started a call');
   });
 });

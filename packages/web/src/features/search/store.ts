@@ -2,6 +2,8 @@ import { type Message, type Snowflake, routes } from '@parley/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api, errorMessage } from '../../api';
+import { useE2ee } from '../e2ee/store';
+import { useRealtime } from '../realtime/store';
 import { searchWords } from './searchText';
 
 /** Where a search looks: a whole server (the channels you can read), or one DM. */
@@ -41,6 +43,8 @@ export const useSearch = defineStore('search', () => {
   /** Set once a search ran, so "no results" is not shown before the first one. */
   const searched = ref(false);
   let generation = 0;
+  const realtime = useRealtime();
+  const e2ee = useE2ee();
 
   const highlightWords = computed(() => searchWords(words.value));
   const hasCriteria = computed(() => words.value.trim() !== '' || Object.values(filters.value).some((v) => v !== undefined));
@@ -68,10 +72,14 @@ export const useSearch = defineStore('search', () => {
     };
     try {
       const s = scope.value;
+      // An end-to-end encrypted conversation is searched on this device: the server cannot read it.
+      const only = s.kind === 'channel' ? s.channelId : f.channelId;
       const answer =
-        s.kind === 'guild'
-          ? await api.request(routes.messages.searchGuild, { params: { guild_id: s.guildId }, query: { ...query, ...(f.channelId && { channel_id: f.channelId }) } })
-          : await api.request(routes.messages.searchChannel, { params: { channel_id: s.channelId }, query });
+        only && realtime.cache?.channels.get(only)?.e2ee
+          ? await e2ee.searchLocally(only, query)
+          : s.kind === 'guild'
+            ? await api.request(routes.messages.searchGuild, { params: { guild_id: s.guildId }, query: { ...query, ...(f.channelId && { channel_id: f.channelId }) } })
+            : await api.request(routes.messages.searchChannel, { params: { channel_id: s.channelId }, query });
       // A newer search (typing fast, paging) wins over one that answers late.
       if (mine !== generation) return;
       results.value = answer.messages;

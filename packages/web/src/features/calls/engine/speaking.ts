@@ -26,3 +26,14 @@ export function rms(samples: Float32Array): number {
   for (const sample of samples) sum += sample * sample;
   return samples.length ? Math.sqrt(sum / samples.length) : 0;
 }
+
+/**
+ * The loudest `blockSize`-sample stretch of a longer window. Levels are polled every 100 ms,
+ * so the window covers the whole gap between polls (a short word or a beep falls in it), and
+ * the loudest block keeps a short sound from being averaged away by the silence around it.
+ */
+export function peakRms(samples: Float32Array, blockSize: number): number {
+  let peak = 0;
+  for (let start = 0; start < samples.length; start += blockSize) peak = Math.max(peak, rms(samples.subarray(start, start + blockSize)));
+  return peak;
+}

@@ -1,0 +1,78 @@
+import { type EncryptedEnvelope, SEALED_REACTION_PREFIX, type Snowflake } from '@parley/protocol';
+import type { Kysely } from 'kysely';
+import type { ChannelRow, Tables } from '../db/tables';
+import { ApiError } from '../http/errors';
+import type { ChannelAccess } from './access';
+
+/*
+ * Who may do what with encrypted conversations' MLS state (features/e2ee). Reading a
+ * conversation's commits and committing take what reading its messages takes (the route's
+ * `requires`), plus:
+ * - the MLS routes answer only for a conversation that is end-to-end encrypted;
+ * - a device is used by its owner alone (registering key packages, reading its welcomes,
+ *   committing as it);
+ * - a welcome goes only to a device of someone in the conversation (a DM's recipients, a
+ *   private channel's members): nobody can push a group onto strangers' devices.
+ * Device lists and key packages are public to signed-in people (as in Matrix), so anyone can
+ * start an encrypted DM with anyone they could DM; claims are rate limited.
+ */
+
+/** The conversation of an MLS route: end-to-end encrypted, or 90071. */
+export function encryptedConversation(access: ChannelAccess): ChannelRow {
+  if (access.channel.e2ee !== 1) throw new ApiError('NOT_ENCRYPTED');
+  return access.channel;
+}
+
+/**
+ * What a message may carry in this conversation. An encrypted one takes an envelope and no text
+ * the server could read: nothing is ever silently sent in the clear there, and a client that
+ * cannot encrypt does not send. Its files are sealed on the sender's device and kept as opaque
+ * "encrypted.bin" (AttachmentReceiver drops their names and types). A plain one takes no envelope.
+ */
+export function checkMessageKind(access: ChannelAccess, message: { content?: string | null | undefined; encrypted?: EncryptedEnvelope | undefined }): void {
+  if (isEncryptedConversation(access)) {
+    if ((message.content ?? '') !== '' || !message.encrypted) throw new ApiError('PLAINTEXT_REFUSED');
+  } else if (message.encrypted) {
+    throw new ApiError('NOT_ENCRYPTED');
+  }
+}
+
+/**
+ * A reaction's emoji: sealed (a keyed hash only the conversation's devices compute) in an
+ * encrypted conversation, where a plain emoji would be readable; plain everywhere else.
+ */
+export function checkReactionKind(access: ChannelAccess, emoji: string): void {
+  const sealed = emoji.startsWith(SEALED_REACTION_PREFIX);
+  if (isEncryptedConversation(access) && !sealed) throw new ApiError('PLAINTEXT_REFUSED');
+  if (!isEncryptedConversation(access) && sealed) throw new ApiError('NOT_ENCRYPTED');
+}
+
+/** Thread names would be readable: threads are refused in an encrypted conversation (for now). */
+export function refusePlaintext(access: ChannelAccess): void {
+  if (isEncryptedConversation(access)) throw new ApiError('PLAINTEXT_REFUSED');
+}
+
+/** Whether a channel (or the channel a thread is in) is end-to-end encrypted. */
+export const isEncryptedConversation = (access: ChannelAccess) => access.channel.e2ee === 1 || access.parent?.e2ee === 1;
+
+/** The caller's own device, or "unknown device". */
+export async function ownDevice(db: Kysely<Tables>, userId: Snowflake, deviceId: Snowflake): Promise<void> {
+  const device = await db.selectFrom('e2ee_devices').select('id').where('id', '=', deviceId).where('user_id', '=', userId).executeTakeFirst();
+  if (!device) throw new ApiError('UNKNOWN_DEVICE');
+}
+
+/** The owners of these devices, each of whom must be in the conversation (else 90070 for that device). */
+export async function devicesInConversation(db: Kysely<Tables>, channel: ChannelRow, deviceIds: readonly Snowflake[]): Promise<Map<Snowflake, Snowflake>> {
+  const owners = new Map<Snowflake, Snowflake>();
+  if (deviceIds.length === 0) return owners;
+  const rows = await db
+    .selectFrom('e2ee_devices')
+    .innerJoin('channel_members', (join) => join.onRef('channel_members.user_id', '=', 'e2ee_devices.user_id').on('channel_members.channel_id', '=', channel.id))
+    .select(['e2ee_devices.id', 'e2ee_devices.user_id'])
+    .where('e2ee_devices.id', 'in', [...deviceIds])
+    .where('channel_members.state', '!=', 'declined')
+    .execute();
+  for (const row of rows) owners.set(row.id, row.user_id);
+  for (const id of deviceIds) if (!owners.has(id)) throw new ApiError('UNKNOWN_DEVICE', { message: `Unknown device ${id}: not a device of anyone in this conversation` });
+  return owners;
+}
