@@ -45,6 +45,10 @@ export default defineConfig({
     // traces only on a developer's machine (or with `--trace on`).
     trace: process.env.CI ? 'off' : 'retain-on-failure',
     screenshot: 'only-on-failure',
+    // Each new context would install the service worker, which fetches and stores the whole app
+    // shell (190 files): a quarter of a journey's time. Only pwa.spec.ts, which tests the worker,
+    // lets it run; the app works the same without it (it serves only the shell's files).
+    serviceWorkers: 'block',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

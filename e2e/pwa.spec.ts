@@ -1,6 +1,9 @@
 import { expect, test } from './fixtures';
 import { signUpViaUi } from './helpers';
 
+// The other journeys block service workers (playwright.config.ts): here the worker is what is tested.
+test.use({ serviceWorkers: 'allow' });
+
 test('installable: a manifest with icons, and a service worker that keeps the app shell for offline starts', async ({ page, context }) => {
   await page.goto('/login');
   const href = await page.locator('link[rel="manifest"]').getAttribute('href');
