@@ -303,6 +303,22 @@ test('an end-to-end encrypted private channel, made from the server menu: its me
   const [filed] = await bob.api.get<{ attachments: { filename: string; content_type: string }[] }[]>(`/channels/${channelId}/messages`);
   expect(filed!.attachments.map((a) => a.filename)).toEqual(['encrypted.bin', 'encrypted.bin']);
 
+  // A thread on a message: it has no name to give (the server would read it) and is sealed like the channel.
+  const combination = ada.page.getByTestId('message').filter({ hasText: 'combination is 12-34-56' });
+  await combination.hover();
+  await combination.getByRole('button', { name: 'Create thread', exact: true }).click();
+  const naming = ada.page.getByRole('dialog', { name: 'Create thread' });
+  await expect(naming.getByLabel('Thread name')).toHaveCount(0);
+  await naming.getByRole('button', { name: 'Create thread' }).click();
+  const adaThread = ada.page.getByTestId('thread-panel');
+  await adaThread.getByTestId('composer').fill('it changes on Tuesdays');
+  await adaThread.getByTestId('composer').press('Enter');
+  await expect(adaThread.getByTestId('message-text').filter({ hasText: 'it changes on Tuesdays' })).toBeVisible();
+  await bob.page.getByTestId('message').filter({ hasText: 'combination is 12-34-56' }).getByTestId('thread-link').click();
+  await expect(bob.page.getByTestId('thread-panel').getByTestId('message-text').filter({ hasText: 'it changes on Tuesdays' })).toBeVisible();
+  await adaThread.getByTestId('composer').press('Escape');
+  await expect(adaThread).toHaveCount(0);
+
   // Bob is removed: the channel leaves his screen, Ada's client takes his device out of the group
   // (a commit: the epoch moves on), and what she sends next is sealed for an epoch he never holds.
   const { epoch: before } = await ada.api.get<{ epoch: number }>(`/channels/${channelId}/mls`);
@@ -326,5 +342,5 @@ test('an end-to-end encrypted private channel, made from the server menu: its me
   }, channelId);
   expect(bobEpochs.length).toBeGreaterThan(0);
   expect(Math.max(...bobEpochs)).toBeLessThan(later!.encrypted.epoch);
-  expect(plaintextInDatabase(['12-34-56', '65-43-21', 'vault-door', 'vault-notes', 'spare key'])).toEqual([]);
+  expect(plaintextInDatabase(['12-34-56', '65-43-21', 'vault-door', 'vault-notes', 'spare key', 'Tuesdays'])).toEqual([]);
 });

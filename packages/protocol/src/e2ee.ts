@@ -92,6 +92,12 @@ const SEALED_HEADER_BYTES = 24;
 const SEALED_CHUNK_BYTES = 64 * 1024;
 const SEALED_CHUNK_OVERHEAD = 17;
 
+/** The size of a file of `size` bytes once sealed: what the upload limit applies to (padding and framing add up to 12%). */
+export function sealedFileSize(size: number): number {
+  const plain = paddedSize(size);
+  return SEALED_HEADER_BYTES + plain + SEALED_CHUNK_OVERHEAD * Math.max(1, Math.ceil(plain / SEALED_CHUNK_BYTES));
+}
+
 /** Whether a stored file has the size of one sealed on a device: what the server can check of a file it cannot read. */
 export function isSealedFileSize(bytes: number): boolean {
   const guess = Math.max(1, Math.ceil((bytes - SEALED_HEADER_BYTES) / (SEALED_CHUNK_BYTES + SEALED_CHUNK_OVERHEAD)));

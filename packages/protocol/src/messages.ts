@@ -52,6 +52,12 @@ export const UnicodeEmoji = z
 export const SealedReaction = z.string().regex(/^sealed\.[A-Za-z0-9_-]{22}$/, 'Must be a sealed reaction');
 export const SEALED_REACTION_PREFIX = 'sealed.';
 
+/**
+ * The one name a thread of an end-to-end encrypted channel takes: any other would be readable on
+ * the server. Clients show it by the (opened) message it started from.
+ */
+export const ENCRYPTED_THREAD_NAME = 'Encrypted thread';
+
 /** What reacting takes: a Unicode emoji, or a sealed one where the conversation is encrypted. */
 export const ReactionKey = z.union([UnicodeEmoji, SealedReaction], { error: 'Must be a Unicode emoji (or a sealed reaction in an encrypted conversation)' });
 

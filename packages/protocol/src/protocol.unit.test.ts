@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ApiErrors, FieldErrorCodes, Username, fromFormErrors, isSealedFileSize, issuesToProblems, paddedSize, toFormErrors } from './index';
+import { ApiErrors, FieldErrorCodes, Username, fromFormErrors, isSealedFileSize, issuesToProblems, paddedSize, sealedFileSize, toFormErrors } from './index';
 
 describe('usernames', () => {
   it('are trimmed and lowercased', () => {
@@ -56,12 +56,6 @@ describe('docs/errors.md', () => {
 });
 
 describe('sealed file sizes (encrypted conversations)', () => {
-  /** A sealed file's size for a plaintext of `size` bytes, as the SDK's sealFile lays it out. */
-  const sealedSize = (size: number) => {
-    const padded = paddedSize(size);
-    return 24 + padded + 17 * Math.max(1, Math.ceil(padded / 65_536));
-  };
-
   it('pads by at most 12%, never below the size', () => {
     for (const size of [0, 1, 2, 100, 1000, 65_535, 65_536, 200_000, 25 * 1024 * 1024]) {
       expect(paddedSize(size)).toBeGreaterThanOrEqual(size);
@@ -71,7 +65,7 @@ describe('sealed file sizes (encrypted conversations)', () => {
 
   it('tells the size of a sealed file from other sizes', () => {
     for (let size = 0; size < 300_000; size += 997) {
-      expect(isSealedFileSize(sealedSize(size)), `sealed ${size}`).toBe(true);
+      expect(isSealedFileSize(sealedFileSize(size)), `sealed ${size}`).toBe(true);
     }
     expect([0, 10, 24, 40, 1000, 100_000].filter(isSealedFileSize)).toEqual([]);
   });

@@ -28,11 +28,9 @@ export function messageOffer(cache: Known, message: Pick<Message, 'id' | 'channe
   const mine = message.author.id === cache.user?.id;
   const hasThread = (cache.channels.get(message.id) ?? message.thread) != null;
   const channel = cache.channels.get(message.channel_id);
-  // End-to-end encrypted conversations take sealed text and sealed reactions: no threads (their names would be readable).
-  const encrypted = channel?.e2ee === true;
   return {
     react: hasPermission(permissions, Permissions.ADD_REACTIONS),
-    startThread: !encrypted && !hasThread && channel?.type === ChannelType.GUILD_TEXT && hasPermission(permissions, Permissions.CREATE_PUBLIC_THREADS),
+    startThread: !hasThread && channel?.type === ChannelType.GUILD_TEXT && hasPermission(permissions, Permissions.CREATE_PUBLIC_THREADS),
     pin: offersPin(permissions),
     edit: mine,
     delete: mine || hasPermission(permissions, Permissions.MANAGE_MESSAGES),

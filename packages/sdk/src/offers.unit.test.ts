@@ -22,9 +22,9 @@ describe('what is offered on a message', () => {
     expect(offersPin(ADD_REACTIONS)).toBe(false);
   });
 
-  it('offers sealed reactions, edits and files but no threads in an end-to-end encrypted conversation', () => {
+  it('offers sealed reactions, edits, files and threads in an end-to-end encrypted channel', () => {
     const sealed = { ...text, e2ee: true } as Channel;
-    expect(messageOffer(cache([sealed]), message('1'), ADMINISTRATOR)).toEqual({ react: true, startThread: false, pin: true, edit: true, delete: true, report: false });
+    expect(messageOffer(cache([sealed]), message('1'), ADMINISTRATOR)).toEqual({ react: true, startThread: true, pin: true, edit: true, delete: true, report: false });
     expect(composerOffer(sealed, ADMINISTRATOR)).toEqual({ send: true, attach: true });
   });
 

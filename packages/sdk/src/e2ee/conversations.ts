@@ -1,4 +1,4 @@
-import type { EncryptedEnvelope, HistoryRequest, Message, SealedFile, Snowflake } from '@parley/protocol';
+import { ChannelType, type EncryptedEnvelope, type HistoryRequest, type Message, type SealedFile, type Snowflake, routes } from '@parley/protocol';
 import { e2eeRoutes } from '@parley/protocol/e2ee';
 import { Emitter } from '../emitter';
 import { ParleyApiError } from '../errors';
@@ -96,6 +96,8 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
   private readonly revealed = new Map<string, Revealed>();
   /** Conversations whose group may miss someone's device: synced before this device next seals there. */
   private readonly stale = new Set<Snowflake>();
+  /** Channels learnt to be threads (their channel's ID) or not (null): see groupOf. */
+  private readonly threadParents = new Map<Snowflake, Snowflake | null>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stops: (() => void)[] = [];
   /** The key of the person's backup, once set up or restored here: the backup then follows every new epoch. */
@@ -306,11 +308,34 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
 
   private sealPlaintext(channelId: Snowflake, plaintext: MessagePlaintext): Promise<EncryptedEnvelope> {
     return this.run(async () => {
-      await this.enterGroup(channelId);
-      if (this.device.epoch(channelId) === null) throw new NotInGroupError(channelId);
-      if (this.stale.delete(channelId)) await this.device.syncMembers(channelId);
-      return this.device.encryptMessage(channelId, plaintext);
+      const group = await this.groupOf(channelId);
+      await this.enterGroup(group);
+      if (this.device.epoch(group) === null) throw new NotInGroupError(group);
+      if (this.stale.delete(group)) await this.device.syncMembers(group);
+      return this.device.encryptMessage(group, plaintext, channelId);
     });
+  }
+
+  /**
+   * The conversation whose group seals a channel's messages: the channel itself, or for a thread
+   * the channel it is in (bound to the thread all the same: a message cannot be moved between
+   * them). Learnt once per channel.
+   */
+  private async groupOf(channelId: Snowflake): Promise<Snowflake> {
+    if (this.device.epoch(channelId) !== null) return channelId;
+    let parent = this.threadParents.get(channelId);
+    if (parent === undefined) {
+      try {
+        const channel = await this.rest.request(routes.channels.get, { params: { channel_id: channelId } });
+        parent = channel.type === ChannelType.PUBLIC_THREAD ? (channel.parent_id ?? null) : null;
+      } catch (error) {
+        // Out of reach (removed from it): what it is matters no more, its messages stay closed.
+        if (!(error instanceof ParleyApiError && (error.status === 403 || error.status === 404))) throw error;
+        parent = null;
+      }
+      this.threadParents.set(channelId, parent);
+    }
+    return parent ?? channelId;
   }
 
   /** What this device has made of a message so far (undefined: not asked yet or still opening). */
@@ -333,23 +358,25 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
     let changed = false;
     return this.run(
       async () => {
-        let result = await this.open(message.channel_id, message.author.id, envelope);
+        const group = await this.groupOf(message.channel_id);
+        const open = () => this.open(group, message.author.id, envelope, message.channel_id);
+        let result = await open();
         // Sealed before the oldest epoch this device holds: no catching up brings it (approval or the backup does).
-        const beforeJoined = 'error' in result && result.error === 'unknown-epoch' && envelope.epoch < (this.device.firstEpoch(message.channel_id) ?? Infinity);
+        const beforeJoined = 'error' in result && result.error === 'unknown-epoch' && envelope.epoch < (this.device.firstEpoch(group) ?? Infinity);
         if ('error' in result && !beforeJoined && result.error !== 'bad-signature' && result.error !== 'bad-ciphertext' && result.error !== 'bad-commitment') {
           changed = true;
           try {
-            await this.enterGroup(message.channel_id);
-            await this.device.catchUp(message.channel_id);
-            result = await this.open(message.channel_id, message.author.id, envelope);
+            await this.enterGroup(group);
+            await this.device.catchUp(group);
+            result = await open();
           } catch (error) {
             // No longer allowed in the conversation (removed from it): the message stays closed, as it should.
             if (!(error instanceof ParleyApiError && (error.status === 403 || error.status === 404))) throw error;
           }
         }
         // Not in the group yet and the message is newer than anything held: it opens once this device is let in.
-        if ('error' in result && this.device.epoch(message.channel_id) === null && result.error === 'not-a-member') result = { error: 'waiting' };
-        if ('error' in result && result.error === 'unknown-epoch' && envelope.epoch < (this.device.firstEpoch(message.channel_id) ?? Infinity)) result = { error: 'before-joined' };
+        if ('error' in result && this.device.epoch(group) === null && result.error === 'not-a-member') result = { error: 'waiting' };
+        if ('error' in result && result.error === 'unknown-epoch' && envelope.epoch < (this.device.firstEpoch(group) ?? Infinity)) result = { error: 'before-joined' };
         if ('error' in result && result.error !== 'waiting' && result.error !== 'before-joined' && !this.revealed.has(key)) this.failures.set(result.error, (this.failures.get(result.error) ?? 0) + 1);
         this.revealed.set(key, result);
         return result;
@@ -375,7 +402,7 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
 
   /** Joins or starts a conversation's group now (before a first message, e.g. to compare safety codes). */
   prepare(channelId: Snowflake): Promise<void> {
-    return this.run(() => this.enterGroup(channelId));
+    return this.run(async () => this.enterGroup(await this.groupOf(channelId)));
   }
 
   /**
@@ -390,9 +417,9 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
     return { code: this.device.safetyCode(channelId, otherUserId), fingerprint, state };
   }
 
-  private async open(channelId: Snowflake, authorId: Snowflake, envelope: EncryptedEnvelope): Promise<Revealed> {
+  private async open(channelId: Snowflake, authorId: Snowflake, envelope: EncryptedEnvelope, postedIn: Snowflake): Promise<Revealed> {
     try {
-      return await this.device.decryptMessage(channelId, authorId, envelope);
+      return await this.device.decryptMessage(channelId, authorId, envelope, postedIn);
     } catch (error) {
       if (error instanceof DecryptionError) return { error: error.reason };
       throw error;

@@ -3,5 +3,5 @@ export { DecryptionError, type MessagePlaintext, type MemberDevice, type OpenedM
 export { BackupKeyError, type BackupSecret, backUpKeys, formatRecoveryKey, newBackupKey, parseRecoveryKey, restoreKeys } from './key-backup';
 export { type DeviceStore, type E2eeEventSource, EncryptedConversations, NotInGroupError, type PendingHistoryRequest, type Revealed, type Verification } from './conversations';
 export { SealedFileError, openFile, sealFile } from './files';
-export { type ConversationIndex, type IndexedMessage, LocalSearch, type LocalSearchQuery, type SearchIndexStore } from './local-search';
+export { type ConversationIndex, type IndexedMessage, LocalSearch, type LocalSearchQuery, type SearchEventSource, type SearchIndexStore } from './local-search';
 export { historySigned, sealHistory } from './history-sharing';

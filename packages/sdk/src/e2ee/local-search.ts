@@ -1,5 +1,6 @@
 import { type Message, type SealedFile, type Snowflake, routes } from '@parley/protocol';
 import { fold } from '../composer-text';
+import type { GatewayEvents } from '../gateway';
 import type { RestClient } from '../rest';
 import type { EncryptedConversations } from './conversations';
 
@@ -8,7 +9,8 @@ import type { EncryptedConversations } from './conversations';
  * client keeps its own index of what it opened (kept by a SearchIndexStore, which a client
  * encrypts at rest) and answers the same questions the server's search does: every word, from,
  * has a file or an image, before and after. The index grows as searches page back through the
- * history (bounded per search), and takes in what arrived since the last one.
+ * history (bounded per search), and takes in what arrived since the last one; while the client
+ * runs, edits replace what was indexed and deletions leave it.
  */
 
 /** One opened message as the index keeps it. */
@@ -31,6 +33,11 @@ export interface SearchIndexStore {
   save(channelId: Snowflake, index: ConversationIndex): Promise<void>;
 }
 
+/** The gateway events that change what was indexed: a GatewayClient, or anything relaying its events. */
+export interface SearchEventSource {
+  on<K extends 'MESSAGE_UPDATE' | 'MESSAGE_DELETE' | 'MESSAGE_DELETE_BULK'>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void;
+}
+
 /** What a search asks, as the server's search query does. */
 export interface LocalSearchQuery {
   content?: string;
@@ -51,15 +58,56 @@ const PAGE = 100;
 const wordsOf = (text: string) => fold(text).match(/[\p{L}\p{N}\p{Co}]+/gu) ?? [];
 
 export class LocalSearch {
+  /** Per conversation, the last change to its index: one at a time, so none saves over another. */
+  private readonly turns = new Map<Snowflake, Promise<unknown>>();
+
   constructor(
     private readonly rest: RestClient,
     private readonly conversations: EncryptedConversations,
     private readonly store: SearchIndexStore,
   ) {}
 
+  /** Keeps the indexes true to the conversations while the client runs. Returns how to stop. */
+  follow(events: SearchEventSource): () => void {
+    const stops = [
+      events.on('MESSAGE_UPDATE', (message) => void this.edited(message).catch(() => undefined)),
+      events.on('MESSAGE_DELETE', ({ channel_id, id }) => void this.deleted(channel_id, [id]).catch(() => undefined)),
+      events.on('MESSAGE_DELETE_BULK', ({ channel_id, ids }) => void this.deleted(channel_id, ids).catch(() => undefined)),
+    ];
+    return () => stops.forEach((stop) => stop());
+  }
+
+  /** An indexed message that changed is opened again; one the index does not hold is taken in by the next search. */
+  edited(message: Message): Promise<void> {
+    return this.turn(message.channel_id, async () => {
+      const index = await this.store.load(message.channel_id);
+      const at = index?.messages.findIndex((m) => m.message.id === message.id) ?? -1;
+      if (!index || at < 0) return;
+      const before = index.messages[at]!;
+      if (before.message.content === message.content && before.message.edited_timestamp === message.edited_timestamp) return;
+      const opened = await this.conversations.reveal(message);
+      if ('content' in opened) index.messages[at] = { message, content: opened.content, files: opened.files ?? [] };
+      // An edit this device cannot open must not leave the old text findable.
+      else index.messages.splice(at, 1);
+      await this.store.save(message.channel_id, index);
+    });
+  }
+
+  /** Deleted messages leave the index. */
+  deleted(channelId: Snowflake, ids: readonly Snowflake[]): Promise<void> {
+    return this.turn(channelId, async () => {
+      const index = await this.store.load(channelId);
+      if (!index) return;
+      const gone = new Set(ids);
+      const kept = index.messages.filter((m) => !gone.has(m.message.id));
+      if (kept.length === index.messages.length) return;
+      await this.store.save(channelId, { ...index, messages: kept });
+    });
+  }
+
   /** Matching messages of one encrypted conversation, newest first, each shown with its opened text and file names. */
   async search(channelId: Snowflake, query: LocalSearchQuery): Promise<{ messages: Message[]; total_results: number }> {
-    const index = await this.update(channelId);
+    const index = await this.turn(channelId, () => this.update(channelId));
     const words = query.content ? wordsOf(query.content) : [];
     if (query.content && words.length === 0) return { messages: [], total_results: 0 };
     const after = query.after ? Date.parse(query.after) : -Infinity;
@@ -118,6 +166,12 @@ export class LocalSearch {
     index.messages.sort((a, b) => (BigInt(b.message.id) > BigInt(a.message.id) ? 1 : -1));
     await this.store.save(channelId, index);
     return index;
+  }
+
+  private turn<T>(channelId: Snowflake, work: () => Promise<T>): Promise<T> {
+    const next = (this.turns.get(channelId) ?? Promise.resolve()).catch(() => undefined).then(work);
+    this.turns.set(channelId, next);
+    return next;
   }
 
   private page(channelId: Snowflake, before: Snowflake | undefined): Promise<Message[]> {

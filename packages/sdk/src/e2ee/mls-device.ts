@@ -588,19 +588,20 @@ export class MlsDevice {
 
   /**
    * Seals a message for the conversation's current epoch: AEGIS-256 under a key exported from
-   * the epoch's secret, bound to the conversation, epoch, device and author, and signed with the
-   * device's leaf key so no other member can write as this person.
+   * the epoch's secret, bound to the channel it is posted in (the conversation, or one of its
+   * threads: `postedIn`), epoch, device and author, and signed with the device's leaf key so no
+   * other member can write as this person.
    */
-  async encryptMessage(channelId: Snowflake, plaintext: MessagePlaintext): Promise<EncryptedEnvelope> {
+  async encryptMessage(channelId: Snowflake, plaintext: MessagePlaintext, postedIn: Snowflake = channelId): Promise<EncryptedEnvelope> {
     const state = this.group(channelId);
     const epoch = Number(state.groupContext.epoch);
     const keys = this.epochs.get(channelId)!.get(epoch)!;
     MessageContent.parse(plaintext.content);
     // Franking: a fresh key inside, its commitment outside, so a reader can prove what was sent.
     const frankingKey = sodium.randombytes_buf(32);
-    const commitment = sodium.crypto_auth_hmacsha256(frankingInput(channelId, this.userId, plaintext.content), frankingKey);
+    const commitment = sodium.crypto_auth_hmacsha256(frankingInput(postedIn, this.userId, plaintext.content), frankingKey);
     const nonce = sodium.randombytes_buf(NONCE_BYTES);
-    const ad = associatedData(channelId, epoch, this.deviceId, this.userId);
+    const ad = associatedData(postedIn, epoch, this.deviceId, this.userId);
     const inside = JSON.stringify({
       content: plaintext.content,
       franking_key: toBase64(frankingKey),
@@ -638,8 +639,8 @@ export class MlsDevice {
     return epochs?.size ? Math.min(...epochs.keys()) : null;
   }
 
-  /** Opens a message of this conversation written by `authorId`; DecryptionError says why not. */
-  async decryptMessage(channelId: Snowflake, authorId: Snowflake, envelope: EncryptedEnvelope): Promise<OpenedMessage> {
+  /** Opens a message of this conversation (posted in it or in one of its threads: `postedIn`) written by `authorId`; DecryptionError says why not. */
+  async decryptMessage(channelId: Snowflake, authorId: Snowflake, envelope: EncryptedEnvelope, postedIn: Snowflake = channelId): Promise<OpenedMessage> {
     const epochs = this.epochs.get(channelId);
     if (!epochs) throw new DecryptionError('not-a-member', `Device ${this.deviceId} was never in conversation ${channelId}`);
     const keys = epochs.get(envelope.epoch);
@@ -655,7 +656,7 @@ export class MlsDevice {
     } catch {
       throw new DecryptionError('bad-ciphertext', 'The envelope is not base64');
     }
-    const ad = associatedData(channelId, envelope.epoch, envelope.device_id, authorId);
+    const ad = associatedData(postedIn, envelope.epoch, envelope.device_id, authorId);
     if (!(await this.cs.signature.verify(signer.publicKey, concat(concat(ad, ciphertext), commitment), signature))) {
       throw new DecryptionError('bad-signature', 'The envelope is not signed by the device it names');
     }
@@ -679,7 +680,7 @@ export class MlsDevice {
       !MessageContent.safeParse(inside.content).success ||
       frankingKey.length !== 32 ||
       commitment.length !== 32 ||
-      !sodium.crypto_auth_hmacsha256_verify(commitment, frankingInput(channelId, authorId, inside.content), frankingKey)
+      !sodium.crypto_auth_hmacsha256_verify(commitment, frankingInput(postedIn, authorId, inside.content), frankingKey)
     ) {
       throw new DecryptionError('bad-commitment', 'The message cannot be reported as it is (its text or franking commitment is not valid)');
     }

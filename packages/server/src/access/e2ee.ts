@@ -1,8 +1,9 @@
-import { type EncryptedEnvelope, SEALED_REACTION_PREFIX, type Snowflake } from '@parley/protocol';
+import { ENCRYPTED_THREAD_NAME, type EncryptedEnvelope, SEALED_REACTION_PREFIX, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { ChannelRow, Tables } from '../db/tables';
 import { ApiError } from '../http/errors';
 import type { ChannelAccess } from './access';
+import { isThread } from './channel-kinds';
 
 /*
  * Who may do what with encrypted conversations' MLS state (features/e2ee). Reading a
@@ -17,9 +18,10 @@ import type { ChannelAccess } from './access';
  * start an encrypted DM with anyone they could DM; claims are rate limited.
  */
 
-/** The conversation of an MLS route: end-to-end encrypted, or 90071. */
+/** The conversation of an MLS route: end-to-end encrypted, or 90071. A thread has no group: its channel's seals its messages. */
 export function encryptedConversation(access: ChannelAccess): ChannelRow {
   if (access.channel.e2ee !== 1) throw new ApiError('NOT_ENCRYPTED');
+  if (isThread(access.channel.type)) throw new ApiError('NOT_ENCRYPTED', { message: "A thread's messages are sealed with its channel's group" });
   return access.channel;
 }
 
@@ -47,9 +49,14 @@ export function checkReactionKind(access: ChannelAccess, emoji: string): void {
   if (!isEncryptedConversation(access) && sealed) throw new ApiError('NOT_ENCRYPTED');
 }
 
-/** Thread names would be readable: threads are refused in an encrypted conversation (for now). */
-export function refusePlaintext(access: ChannelAccess): void {
-  if (isEncryptedConversation(access)) throw new ApiError('PLAINTEXT_REFUSED');
+/**
+ * A thread's name, on starting or renaming it: in an encrypted conversation (the channel, or the
+ * thread itself) the name would be readable, so only ENCRYPTED_THREAD_NAME is taken there.
+ */
+export function checkThreadName(access: ChannelAccess, name: string | undefined): void {
+  if (name !== undefined && name !== ENCRYPTED_THREAD_NAME && isEncryptedConversation(access)) {
+    throw new ApiError('PLAINTEXT_REFUSED', { message: `A thread in an end-to-end encrypted channel has no name the server could read: it is called "${ENCRYPTED_THREAD_NAME}"` });
+  }
 }
 
 /** Whether a channel (or the channel a thread is in) is end-to-end encrypted. */

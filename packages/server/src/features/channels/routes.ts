@@ -17,6 +17,7 @@ import { toChannel } from './serialize';
 import { checkOverwrites } from '../moderation/overwrite-rules';
 import { auditReason, changesBetween, recordAudit } from '../audit-log/record';
 import { rulesChanged } from '../../access/guild-rules';
+import { checkThreadName } from '../../access/e2ee';
 
 /** Channels of servers (create, edit, reorder, delete, private members), DMs and typing. */
 export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -138,6 +139,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (channel.type === ChannelType.DM) throw new ApiError('MISSING_PERMISSIONS');
     if (isThread(channel.type)) {
       if (channel.owner_id !== auth.user.id) requirePermission(access, Permissions.MANAGE_THREADS);
+      checkThreadName(access, body.name);
     } else if (channel.guild_id) {
       requirePermission(access, Permissions.MANAGE_CHANNELS);
     }

@@ -44,6 +44,7 @@ export function toChannel(row: ChannelRow, viewer: ChannelViewer = {}): Channel 
         rate_limit_per_user: row.rate_limit_per_user,
         message_count: row.message_count,
         member_count: 0,
+        ...(row.e2ee === 1 && { e2ee: true }),
         thread_metadata: {
           archived: row.archived === 1,
           auto_archive_duration: row.auto_archive_duration ?? 1440,

@@ -1,4 +1,4 @@
-import { type Message, type Snowflake, isSealedFileSize, paddedSize, routes } from '@parley/protocol';
+import { ENCRYPTED_THREAD_NAME, type Message, type Snowflake, isSealedFileSize, paddedSize, routes } from '@parley/protocol';
 import { e2eeRoutes } from '@parley/protocol/e2ee';
 import { Outbox } from '@parley/sdk';
 import {
@@ -258,7 +258,7 @@ it('files are sealed on the device: the server keeps a padded "encrypted.bin", r
   expect(await history(ada, dm.id)).toHaveLength(1);
 });
 
-it('searches an encrypted conversation on the device: words, author, files, dates, paging, and what arrives later', async () => {
+it('searches an encrypted conversation on the device: words, author, files, dates, paging, what arrives later, edits and deletions', async () => {
   const { owner: ada, general } = await makeGuild(server);
   const bob = await joinGuild(server, ada, general.id);
   const [adaClient, bobClient] = [await clientOf(ada, memoryStore()), await clientOf(bob, memoryStore())];
@@ -270,6 +270,7 @@ it('searches an encrypted conversation on the device: words, author, files, date
   const saved = new Map<Snowflake, ConversationIndex>();
   const store: SearchIndexStore = { load: async (id) => saved.get(id) ?? null, save: async (id, index) => void saved.set(id, structuredClone(index)) };
   const search = new LocalSearch(bob.client, bobClient.e2ee, store);
+  const unfollow = search.follow(bobClient.gateway);
   const texts = async (query: Partial<LocalSearchQuery>) => (await search.search(dm.id, { limit: 25, offset: 0, ...query })).messages.map((m) => m.content);
 
   // Case and accents aside, every word must be there; newest first.
@@ -286,6 +287,16 @@ it('searches an encrypted conversation on the device: words, author, files, date
   expect(saved.get(dm.id)).toMatchObject({ complete: true, messages: [{}, {}, {}] });
   await adaClient.outbox.send(dm.id, 'running late, save me a cafe seat');
   expect(await texts({ content: 'cafe' })).toEqual(['running late, save me a cafe seat', 'see you at the cafe', 'The Café opens at nine']);
+
+  // Edited: the new text is found and the old one no longer; deleted: gone from the index too.
+  const [opening, , , late] = await history(ada, dm.id);
+  await adaClient.e2ee.reveal(opening!);
+  await adaClient.outbox.edit(dm.id, opening!.id, 'The bakery opens at nine');
+  await ada.client.request(routes.messages.delete, { params: { channel_id: dm.id, message_id: late!.id } });
+  await expect.poll(() => texts({ content: 'cafe' })).toEqual(['see you at the cafe']);
+  expect(await texts({ content: 'bakery' })).toEqual(['The bakery opens at nine']);
+  expect(JSON.stringify([...saved.values()])).not.toMatch(/running late|Café/);
+  unfollow();
 });
 
 it('with a key backup, a device that replaces a lost one reads the whole history with the recovery key', async () => {
@@ -419,6 +430,41 @@ it('an encrypted private channel: members added read from then on, members remov
   messages = await history(ada, channel.id);
   expect(await read(adaClient, messages.slice(-1))).toEqual(['after bob left']);
   expect((await read(bobClient, messages.slice(-1)))[0]).not.toBe('after bob left');
+});
+
+it("threads in an encrypted private channel: sealed with the channel's group, bound to the thread, unnamed", async () => {
+  const { owner: ada, guild, general } = await makeGuild(server);
+  const [bob, carol] = [await joinGuild(server, ada, general.id), await joinGuild(server, ada, general.id)];
+  const [adaClient, bobClient] = [await clientOf(ada, memoryStore()), await clientOf(bob, memoryStore())];
+  const channel = await ada.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'sealed', type: 0, private: true, e2ee: true } });
+  await ada.client.request(routes.channels.addMember, { params: { channel_id: channel.id, user_id: bob.userId as Snowflake } });
+  await adaClient.outbox.send(channel.id, 'shall we plan the trip?');
+  const [starter] = await history(ada, channel.id);
+
+  // A name the server could read is refused; the thread takes the one fixed name and is encrypted too.
+  const named = ada.client.request(routes.messages.startThread, { params: { channel_id: channel.id, message_id: starter!.id }, body: { name: 'Trip to Lisbon' } });
+  expect((await failure(named)).code).toBe(90075);
+  const thread = await ada.client.request(routes.messages.startThread, { params: { channel_id: channel.id, message_id: starter!.id }, body: { name: ENCRYPTED_THREAD_NAME } });
+  expect(thread).toMatchObject({ name: ENCRYPTED_THREAD_NAME, parent_id: channel.id, e2ee: true });
+  const rename = ada.client.request(routes.channels.update, { params: { channel_id: thread.id }, body: { name: 'Lisbon' } });
+  expect((await failure(rename)).code).toBe(90075);
+  // No group of its own: the channel's seals it.
+  expect((await failure(ada.client.request(e2eeRoutes.groupState, { params: { channel_id: thread.id } }))).code).toBe(90071);
+
+  // Sealed in the thread, opened by Bob; plain text refused there.
+  await adaClient.outbox.send(thread.id, 'flights to Lisbon on Friday');
+  await bobClient.outbox.send(thread.id, 'count me in');
+  const inThread = await history(ada, thread.id);
+  expect(inThread.map((m) => m.content)).toEqual(['', '']);
+  expect(await Promise.all(inThread.map(async (m) => ((r) => ('content' in r ? r.content : r.error))(await bobClient.e2ee.reveal(m))))).toEqual(['flights to Lisbon on Friday', 'count me in']);
+  expect((await failure(ada.client.request(routes.messages.create, { params: { channel_id: thread.id }, body: { content: 'in the clear' } }))).code).toBe(90075);
+
+  // An envelope sealed for the channel, posted in the thread by a hostile server or client, does not open there.
+  const moved = await ada.client.request(routes.messages.create, { params: { channel_id: thread.id }, body: { encrypted: await adaClient.e2ee.seal(channel.id, 'meant for the channel') } });
+  expect(await bobClient.e2ee.reveal(moved)).toEqual({ error: 'bad-signature' });
+  // Carol, not in the channel, reads neither the thread nor its messages.
+  expect((await failure(carol.client.request(routes.messages.list, { params: { channel_id: thread.id }, query: { limit: 10 } }))).status).toBe(404);
+  expect(await plaintextIn(server.db.database, ['Lisbon', 'count me in', 'plan the trip'])).toEqual([]);
 });
 
 it('a group of more people than one claim names (12) forms with its first commit', async () => {

@@ -515,6 +515,29 @@ describe('end-to-end encrypted conversations: the MLS delivery service', () => {
     expect((await bob.client.request(e2eeRoutes.uploadKeyPackages, { params: { device_id: b1.deviceId }, body: {} })).count).toBe(9);
   });
 
+  it('ends history requests after an hour, and removes them from the database', async () => {
+    let now = Date.now();
+    const timed = await startTestServer({ clock: { now: () => now } });
+    try {
+      const { owner: alice } = await makeGuild(timed);
+      const [laptop, phone] = [await alice.client.request(e2eeRoutes.registerDevice, { body: { name: 'laptop' } }), await alice.client.request(e2eeRoutes.registerDevice, { body: { name: 'phone' } })];
+      const publicKey = randomBytes(32).toString('base64');
+      const asked = await alice.client.request(e2eeRoutes.requestHistory, { params: { device_id: phone.id }, body: { public_key: publicKey } });
+      expect(await alice.client.request(e2eeRoutes.historyRequests)).toMatchObject([{ id: asked.id, device_name: 'phone' }]);
+      const stored = async () => Number((await sql<{ n: number }>`select count(*) as n from e2ee_history_requests where user_id = ${alice.userId}`.execute(timed.db.database.db)).rows[0]!.n);
+      expect(await stored()).toBe(1);
+
+      now += 60 * 60 * 1000;
+      expect(await alice.client.request(e2eeRoutes.historyRequests)).toEqual([]);
+      expect(
+        (await failure(alice.client.request(e2eeRoutes.approveHistoryRequest, { params: { request_id: asked.id }, body: { device_id: laptop.id, sealed: 'AAAA', signature: 'AAAA' } }))).code,
+      ).toBe(90074);
+      expect(await stored()).toBe(0);
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('bounds how many devices a person registers in an hour', async () => {
     const { alice } = await people();
     for (let i = 0; i < 10; i++) await alice.client.request(e2eeRoutes.registerDevice, { body: { name: `device ${i}` } });

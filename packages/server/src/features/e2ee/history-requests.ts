@@ -40,6 +40,14 @@ export function historyRequestRoutes(app: FastifyInstance, ctx: AppContext): voi
       .where('e2ee_history_requests.user_id', '=', userId)
       .where('e2ee_history_requests.created_at', '>', ctx.clock.now() - E2eeLimits.historyRequestTtlMs);
 
+  /** Requests past their hour are of no use to anyone: they go when their person next asks or looks. */
+  const purgeExpired = (userId: Snowflake) =>
+    db
+      .deleteFrom('e2ee_history_requests')
+      .where('user_id', '=', userId)
+      .where('created_at', '<=', ctx.clock.now() - E2eeLimits.historyRequestTtlMs)
+      .execute();
+
   async function requestOf(userId: Snowflake, requestId: Snowflake) {
     const row = await requests(userId).where('e2ee_history_requests.id', '=', requestId).executeTakeFirst();
     if (!row) throw new ApiError('UNKNOWN_HISTORY_REQUEST');
@@ -51,6 +59,7 @@ export function historyRequestRoutes(app: FastifyInstance, ctx: AppContext): voi
 
   route(e2eeApi.requestHistory, async ({ auth, params, body }) => {
     await ownDevice(db, auth.user.id, params.device_id);
+    await purgeExpired(auth.user.id);
     const row = { id: ctx.ids.next(), user_id: auth.user.id, device_id: params.device_id, public_key: body.public_key, created_at: ctx.clock.now(), approved_by: null, sealed: null, signature: null };
     // One request per device: asking again replaces the last (its prompts close).
     const earlier = await db.selectFrom('e2ee_history_requests').select(['id', 'device_id']).where('device_id', '=', params.device_id).execute();
@@ -65,6 +74,7 @@ export function historyRequestRoutes(app: FastifyInstance, ctx: AppContext): voi
   });
 
   route(e2eeApi.historyRequests, async ({ auth }) => {
+    await purgeExpired(auth.user.id);
     const rows = await requests(auth.user.id).where('e2ee_history_requests.approved_by', 'is', null).orderBy('e2ee_history_requests.id').execute();
     return rows.map(toRequest);
   });

@@ -24,7 +24,7 @@ import { MessageSender } from './send';
 import { maskForViewer } from '../safety/held';
 import type { SafetyFlag } from '../safety/policy';
 import { loadMessages } from './serialize';
-import { checkMessageKind, checkReactionKind, refusePlaintext } from '../../access/e2ee';
+import { checkMessageKind, checkReactionKind, checkThreadName } from '../../access/e2ee';
 
 const MAX_PINS = 50;
 const MAX_REACTION_EMOJI = 20;
@@ -266,7 +266,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   // ---- threads ----
 
   route(routes.messages.startThread, async ({ auth, access, params, body }) => {
-    refusePlaintext(access);
+    checkThreadName(access, body.name);
     if (access.channel.type !== ChannelType.GUILD_TEXT) throw new ApiError('MISSING_PERMISSIONS', { message: 'Threads start from messages in server text channels' });
     requireContentPermission(access, Permissions.CREATE_PUBLIC_THREADS);
     const starter = await messageIn(params.channel_id, params.message_id);
@@ -288,6 +288,8 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       user_limit: null,
       auto_archive_duration: body.auto_archive_duration ?? 1440,
       dm_key: null,
+      // A thread of an encrypted channel is encrypted too: its messages are sealed with the channel's group.
+      e2ee: access.channel.e2ee,
       created_at: ctx.clock.now(),
     };
     await db.insertInto('channels').values(row).execute();

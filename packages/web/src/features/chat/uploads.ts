@@ -1,7 +1,8 @@
-import { Limits, type Snowflake } from '@parley/protocol';
+import { Limits, type Snowflake, sealedFileSize } from '@parley/protocol';
 import { defineStore } from 'pinia';
 import { reactive } from 'vue';
 import { useAuthStore } from '../auth/store';
+import { useRealtime } from '../realtime/store';
 
 /** A file chosen for sending, as shown before and while it uploads. */
 export interface FilePreview {
@@ -14,6 +15,8 @@ export interface FilePreview {
 export interface AttachmentLimits {
   maxBytes: number;
   maxCount: number;
+  /** An end-to-end encrypted conversation: the limit applies to the file as sealed, up to 12% larger. */
+  sealed?: boolean;
 }
 
 const PREVIEWABLE = /^image\/(png|jpeg|gif|webp|avif|bmp)$/;
@@ -48,7 +51,10 @@ export function admitFiles(alreadyChosen: number, added: readonly File[], limits
   const accepted: File[] = [];
   const problems: string[] = [];
   for (const file of added) {
+    const uploaded = limits.sealed ? sealedFileSize(file.size) : file.size;
     if (file.size > limits.maxBytes) problems.push(`${file.name} is ${formatBytes(file.size)}; files can be at most ${formatBytes(limits.maxBytes)}.`);
+    else if (uploaded > limits.maxBytes)
+      problems.push(`${file.name} is ${formatBytes(file.size)}: too large once encrypted, which adds up to 12%; files can be at most ${formatBytes(limits.maxBytes)}.`);
     else if (file.size === 0) problems.push(`${file.name} is empty.`);
     else if (alreadyChosen + accepted.length >= limits.maxCount) problems.push(`A message can carry at most ${limits.maxCount} files; ${file.name} was left out.`);
     else accepted.push(file);
@@ -72,6 +78,7 @@ const NO_FILES: Readonly<AttachmentDraft> = Object.freeze({ files: [], previews:
 export const useAttachmentDrafts = defineStore('attachment-drafts', () => {
   const drafts = reactive(new Map<Snowflake, AttachmentDraft>());
   const auth = useAuthStore();
+  const realtime = useRealtime();
 
   /** A channel's draft to read (an empty one when nothing was chosen there). */
   function of(channelId: Snowflake): Readonly<AttachmentDraft> {
@@ -83,16 +90,17 @@ export const useAttachmentDrafts = defineStore('attachment-drafts', () => {
     return drafts.get(channelId)!;
   }
 
-  async function limits(): Promise<AttachmentLimits> {
+  async function limits(channelId: Snowflake): Promise<AttachmentLimits> {
     const info = auth.instance ?? (await auth.loadInstance().catch(() => null));
     return {
       maxBytes: info?.limits.attachment_max_bytes ?? Limits.attachmentMaxBytes,
       maxCount: info?.limits.attachments_per_message ?? Limits.attachmentsPerMessage,
+      sealed: realtime.cache?.channels.get(channelId)?.e2ee ?? false,
     };
   }
 
   async function add(channelId: Snowflake, added: readonly File[]): Promise<void> {
-    const allowed = await limits();
+    const allowed = await limits(channelId);
     const draft = writable(channelId);
     const { accepted, problems } = admitFiles(draft.files.length, added, allowed);
     draft.files.push(...accepted);

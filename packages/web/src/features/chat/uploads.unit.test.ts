@@ -25,4 +25,12 @@ describe('which chosen files can go with a message', () => {
     expect(result.accepted.map((f) => f.name)).toEqual(['a.txt', 'b.txt']);
     expect(result.problems).toEqual(['huge.iso is 2 MB; files can be at most 1 MB.', 'empty.txt is empty.', 'A message can carry at most 3 files; c.txt was left out.']);
   });
+
+  it('in an encrypted conversation, measures a file as it will be uploaded: sealed, a little larger', () => {
+    const nearLimit = file('lecture.pdf', 1_040_000);
+    expect(admitFiles(0, [nearLimit], limits).accepted).toEqual([nearLimit]);
+    const result = admitFiles(0, [nearLimit, file('small.txt', 100)], { ...limits, sealed: true });
+    expect(result.accepted.map((f) => f.name)).toEqual(['small.txt']);
+    expect(result.problems).toEqual(['lecture.pdf is 1016 KB: too large once encrypted, which adds up to 12%; files can be at most 1 MB.']);
+  });
 });

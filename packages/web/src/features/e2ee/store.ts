@@ -208,7 +208,7 @@ export const useE2ee = defineStore('e2ee', () => {
   async function searchLocally(channelId: Snowflake, query: LocalSearchQuery): Promise<{ messages: Message[]; total_results: number }> {
     const running = await start();
     const { searchEncrypted } = await import('./engine');
-    return searchEncrypted(engineUser!, running, channelId, query);
+    return searchEncrypted(running, channelId, query);
   }
 
   /** Signing out: the device is removed from the account and from this browser. */
