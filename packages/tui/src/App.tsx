@@ -17,6 +17,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { type CommandMemory, runCommand } from './commands';
 import { Completer } from './completion';
+import { TerminalEncryption } from './encryption';
 import { splitTyped } from './keys';
 import type { Span } from './markdown';
 import { displayName, rowsOf } from './rows';
@@ -80,8 +81,15 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
   const history = useMemo(() => new MessageHistory(client.rest, client.gateway, { me: () => client.cache.user?.id ?? null }), [client]);
   // The SDK's unread and mention counting (the web client's): what arrives in the open channel is read at once.
   const unread = useMemo(() => new UnreadTracker(client.rest, client.gateway, { cache: () => client.cache.state, isViewing: (id) => id === currentRef.current }), [client]);
+  // This terminal as a device of the account, for end-to-end encrypted conversations (started when one is in sight).
+  const encryption = useMemo(() => new TerminalEncryption(client, () => setTimeout(redraw)), [client]);
   // The SDK's optimistic sends, one at a time in the order typed: offline, they wait and go once reconnected.
-  const outbox = useMemo(() => new Outbox(client.rest, client.gateway, { ordered: true, onConfirmed: (m) => history.add(m) }), [client, history]);
+  // In an encrypted conversation each is sealed first (a message that cannot be sealed is not sent).
+  const outbox = useMemo(
+    () =>
+      new Outbox(client.rest, client.gateway, { ordered: true, onConfirmed: (m) => history.add(m), seal: (channelId, content, files, editing) => encryption.seal(channelId, content, files, editing) }),
+    [client, history, encryption],
+  );
 
   useEffect(() => {
     const onResize = () => setSize({ columns: stdout.columns, rows: stdout.rows });
@@ -108,6 +116,13 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
     });
     for (const event of ['PRESENCE_UPDATE', 'GUILD_CREATE', 'GUILD_DELETE', 'GUILD_MEMBER_UPDATE', 'CHANNEL_CREATE', 'CHANNEL_UPDATE', 'CHANNEL_DELETE', 'READY'] as const)
       gateway.on(event, () => setTimeout(redraw));
+    // In an encrypted conversation, this terminal's device must exist before others seal for it.
+    const startIfEncrypted = () => {
+      if ([...client.cache.channels.values()].some((c) => c.e2ee)) void encryption.start().catch((e: Error) => setStatus(`Encryption: ${e.message}`));
+    };
+    startIfEncrypted();
+    gateway.on('READY', () => setTimeout(startIfEncrypted));
+    gateway.on('CHANNEL_CREATE', () => setTimeout(startIfEncrypted));
     // The open server went away (left, kicked, deleted): back to the first channel there is.
     gateway.on('GUILD_DELETE', ({ id }) => {
       const open = currentRef.current;
@@ -117,7 +132,7 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
       setConnection(state);
       if (state === 'ready') void outbox.resume().then(redraw);
     });
-  }, [client, unread, outbox, history]);
+  }, [client, unread, outbox, history, encryption]);
 
   const entries = sidebarEntries(client.cache);
   const channels = entries.filter((e): e is Extract<Entry, { kind: 'channel' }> => e.kind === 'channel');
@@ -165,12 +180,25 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
     if (editing) {
       const message = editing;
       setEditing(null);
-      if (text) client.rest.request(routes.messages.edit, { params: { channel_id: message.channel_id, message_id: message.id }, body: { content: text } }).catch((e: Error) => setStatus(e.message));
+      // Through the outbox: sealed again in an encrypted conversation.
+      if (text) outbox.edit(message.channel_id, message.id, text).catch((e: Error) => setStatus(e.message));
       return;
     }
     if (!text) return;
     if (text.startsWith('/')) {
-      const ctx = { client, history, current, channels, open: (id: Snowflake) => open(id), jump: (id: Snowflake, at: Snowflake) => open(id, at), notice: setNotice, fetchFile, server, exit };
+      const ctx = {
+        client,
+        history,
+        encryption,
+        current,
+        channels,
+        open: (id: Snowflake) => open(id),
+        jump: (id: Snowflake, at: Snowflake) => open(id, at),
+        notice: setNotice,
+        fetchFile,
+        server,
+        exit,
+      };
       return void runCommand(typed, ctx, memory.current)
         .catch((error: Error) => setNotice(error.message))
         .then(redraw);
@@ -187,7 +215,7 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
   const historyHeight = Math.max(3, size.rows - 5);
   const mainWidth = Math.max(20, size.columns - SIDEBAR_WIDTH - 1);
   const timeline = current ? history.state.channels.get(current) : undefined;
-  const rows = rowsOf(client.cache, timeline?.messages ?? [], current && !timeline?.hasNewer ? outbox.pending(current) : [], mainWidth, spoilers);
+  const rows = rowsOf(client.cache, timeline?.messages ?? [], current && !timeline?.hasNewer ? outbox.pending(current) : [], mainWidth, spoilers, encryption);
   const maxScroll = Math.max(0, rows.length - historyHeight);
   // A message jumped to stays in view (a third of the way down) until the reader scrolls.
   const focusRow = focus ? rows.findIndex((r) => r.messageId === focus) : -1;
@@ -239,7 +267,7 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
       const mine = [...timeline.messages].reverse().find((m) => m.author.id === client.cache.user?.id);
       if (mine) {
         setEditing(mine);
-        setDraft(decodeMentions(mine.content ?? '', mentionDirectory(client.cache, current)));
+        setDraft(decodeMentions(encryption.show(mine).content, mentionDirectory(client.cache, current)));
       }
       return;
     }

@@ -1,6 +1,7 @@
 import { type Message, type PresenceStatus, type Snowflake, ChannelType } from '@parley/protocol';
 import { type MessageHistory, type ParleyClient, mentionsAsNames, routes } from '@parley/sdk';
 import { download } from './download';
+import type { TerminalEncryption } from './encryption';
 import { deleteProfile } from './profile';
 import { displayName, namesIn } from './rows';
 import { sanitize } from './sanitize';
@@ -10,7 +11,7 @@ import type { Entry } from './sidebar';
 const HELP = [
   '/go <#channel | @user | server | thread>  open it',
   '/join <invite code or link>   join a server',
-  '/dm <@username | user id>     open a DM',
+  '/dm <@username | user id> [encrypted]  open a DM (end-to-end encrypted)',
   '/nick [name]                  your nickname here (empty: none)',
   '/status <online|idle|dnd|invisible>',
   '/react <emoji>                react to the last message',
@@ -18,6 +19,7 @@ const HELP = [
   '/jump <n>                     open search result n in context',
   '/thread [name]                open the latest thread here',
   '/download <file name> [dir]   save an attachment shown here',
+  '/recover <recovery key or passphrase>  read encrypted history sent before this terminal',
   '/leave                        leave this server (asks first)',
   '/logout                       sign out and forget this session',
   '/quit                         leave (Ctrl+C too)',
@@ -35,6 +37,7 @@ export function inviteCode(input: string): string {
 export interface CommandContext {
   client: ParleyClient;
   history: MessageHistory;
+  encryption: TerminalEncryption;
   /** The open channel. */
   current: Snowflake | null;
   /** The side list's channels and DMs. */
@@ -86,11 +89,14 @@ export async function runCommand(line: string, ctx: CommandContext, memory: Comm
       return ctx.notice(`No channel, DM, thread or server called ${sanitize(arg)}`);
     }
     case 'dm': {
-      const username = arg.replace(/^@/, '').toLowerCase();
+      const [who = '', option = ''] = arg.split(/\s+/);
+      if (option && option !== 'encrypted') return ctx.notice('Usage: /dm <@username | user id> [encrypted]');
+      const username = who.replace(/^@/, '').toLowerCase();
       const known = [...client.cache.members.values()].flatMap((members) => [...members.values()]).find((m) => m.user.username.toLowerCase() === username);
-      const recipient = known?.user.id ?? arg;
-      if (!/^\d{1,20}$/.test(recipient)) return ctx.notice(`Nobody called ${sanitize(arg)} in your servers: /dm takes a username or a user ID`);
-      const dm = await client.rest.request(routes.channels.openDm, { body: { recipient_id: recipient as Snowflake } });
+      const recipient = known?.user.id ?? who;
+      if (!/^\d{1,20}$/.test(recipient)) return ctx.notice(`Nobody called ${sanitize(who)} in your servers: /dm takes a username or a user ID`);
+      const dm = await client.rest.request(routes.channels.openDm, { body: { recipient_id: recipient as Snowflake, ...(option && { e2ee: true }) } });
+      if (dm.e2ee) await ctx.encryption.start();
       client.cache.channels.set(dm.id, dm);
       return ctx.open(dm.id);
     }
@@ -108,17 +114,23 @@ export async function runCommand(line: string, ctx: CommandContext, memory: Comm
     case 'react': {
       const last = current && history.state.channels.get(current)?.messages.at(-1);
       if (!last || !arg) return ctx.notice(last ? 'Usage: /react <emoji>' : 'No message to react to');
-      await client.rest.request(routes.messages.addReaction, { params: { channel_id: last.channel_id, message_id: last.id, emoji: arg } });
+      // In an encrypted conversation the emoji is sealed (the server counts it without reading it).
+      const emoji = await ctx.encryption.reaction(last, arg);
+      await client.rest.request(routes.messages.addReaction, { params: { channel_id: last.channel_id, message_id: last.id, emoji } });
       return;
     }
     case 'search': {
       if (!arg || !current) return ctx.notice('Usage: /search <words>, in a server or DM');
-      const found = guildId
-        ? await client.rest.request(routes.messages.searchGuild, { params: { guild_id: guildId }, query: { content: arg } })
-        : await client.rest.request(routes.messages.searchChannel, { params: { channel_id: current }, query: { content: arg } });
+      // The server cannot search what it cannot read: an encrypted conversation is searched here.
+      const found = ctx.encryption.isEncrypted(current)
+        ? await ctx.encryption.searchHere(current, arg)
+        : guildId
+          ? await client.rest.request(routes.messages.searchGuild, { params: { guild_id: guildId }, query: { content: arg } })
+          : await client.rest.request(routes.messages.searchChannel, { params: { channel_id: current }, query: { content: arg } });
       memory.results = found.messages;
       if (!found.messages.length) return ctx.notice(`Nothing found for ${sanitize(arg)}`);
       const lines = found.messages.map((m, i) => {
+        // Results from this terminal's own search carry their opened text already.
         const where = client.cache.channels.get(m.channel_id)?.name;
         const text = sanitize(mentionsAsNames(m.content ?? '', namesIn(client.cache, m.guild_id, m))).replace(/\s+/g, ' ');
         return `${i + 1}. ${where ? `#${sanitize(where)} ` : ''}${displayName(client.cache, m.author.id, m.guild_id, m.author)}: ${text}`;
@@ -152,6 +164,12 @@ export async function runCommand(line: string, ctx: CommandContext, memory: Comm
       ctx.notice(`Downloading ${sanitize(file.filename)}…`);
       const path = await download(ctx.fetchFile, new URL(file.url, ctx.server).href, dir, file.filename);
       return ctx.notice(`Saved ${path}`);
+    }
+    case 'recover': {
+      if (!arg) return ctx.notice('Usage: /recover <recovery key or passphrase> (set up in the web client’s settings)');
+      ctx.notice('Opening the key backup…');
+      await ctx.encryption.recover(arg);
+      return ctx.notice('The key backup is open: encrypted history sent before this terminal reads here now.');
     }
     case 'leave': {
       if (!guildId) return ctx.notice('Open a channel of the server to leave first');

@@ -1,5 +1,6 @@
 import type { Message, Snowflake } from '@parley/protocol';
 import { type MentionNames, type ParleyCache, type PendingMessage, displayNameOf, formatBytes, mentionsAsNames, mentionsAsText } from '@parley/sdk';
+import type { Shown } from './encryption';
 import { wrapSpans } from './layout';
 import { type Span, parseMarkdown } from './markdown';
 import { sanitize } from './sanitize';
@@ -50,12 +51,21 @@ function bodyRows(key: string, messageId: string, text: string, width: number, s
   return rows;
 }
 
+/** How messages read: plain ones as they are, encrypted ones as this terminal opened them (encryption.ts). */
+export interface MessageReader {
+  show(message: Message): Shown;
+  /** A reaction's name as shown: its emoji, or for a sealed one the emoji it opens to here. */
+  reactionName(message: Message, name: string): string;
+}
+
+const plainReader: MessageReader = { show: (m) => ({ content: m.content ?? '' }), reactionName: (_m, name) => name };
+
 /**
  * The history pane's rows: per message a header (time, author, edited), the reply it answers,
  * its text, attachments (with the command that downloads them), the thread started from it and
  * reactions; then what the user sent that the server has not stored yet.
  */
-export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending: readonly PendingMessage[], width: number, spoilers: boolean): Row[] {
+export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending: readonly PendingMessage[], width: number, spoilers: boolean, reader: MessageReader = plainReader): Row[] {
   const rows: Row[] = [];
   for (const m of messages) {
     const names = namesIn(cache, m.guild_id, m);
@@ -63,15 +73,24 @@ export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending
     const author = m.member?.nick ?? displayName(cache, m.author.id, m.guild_id, m.author);
     if (m.referenced_message) {
       const quoted = m.referenced_message;
-      const text = sanitize(mentionsAsText(quoted.content ?? '', namesIn(cache, m.guild_id, quoted), width - 20));
+      const text = sanitize(mentionsAsText(reader.show(quoted).content, namesIn(cache, m.guild_id, quoted), width - 20));
       rows.push({ key: `${m.id}q`, messageId: m.id, spans: [{ text: `╭ ${displayName(cache, quoted.author.id, m.guild_id, quoted.author)}: ${text}` }], dim: true });
     }
-    rows.push({ key: `${m.id}h`, messageId: m.id, spans: [{ text: `${time} ` }, { text: sanitize(author), bold: true }, ...(m.edited_timestamp ? [{ text: ' (edited)' }] : [])] });
-    rows.push(...bodyRows(m.id, m.id, sanitize(mentionsAsNames(m.content ?? '', names)), width, spoilers));
-    for (const file of m.attachments ?? []) {
-      const name = sanitize(file.filename);
-      rows.push({ key: `${m.id}a${file.id}`, messageId: m.id, spans: [{ text: '  [file] ' }, { text: name, bold: true }, { text: ` ${formatBytes(file.size)} · /download ${name}` }] });
-    }
+    const shown = reader.show(m);
+    rows.push({
+      key: `${m.id}h`,
+      messageId: m.id,
+      spans: [{ text: `${time} ` }, { text: sanitize(author), bold: true }, ...(m.edited_timestamp ? [{ text: ' (edited)' }] : [])],
+    });
+    if (shown.closed) rows.push(...bodyRows(`${m.id}c`, m.id, shown.closed, width, false).map((row) => ({ ...row, dim: true })));
+    rows.push(...bodyRows(m.id, m.id, sanitize(mentionsAsNames(shown.content, names)), width, spoilers));
+    (m.attachments ?? []).forEach((file, i) => {
+      // An encrypted message's files are opaque on the server: their names are in the opened text.
+      const sealed = m.encrypted ? shown.files?.[i] : undefined;
+      const name = sanitize(sealed?.name ?? file.filename);
+      const where = m.encrypted ? ' · sealed: download it in the web client' : ` · /download ${name}`;
+      rows.push({ key: `${m.id}a${file.id}`, messageId: m.id, spans: [{ text: '  [file] ' }, { text: name, bold: true }, { text: ` ${formatBytes(sealed?.size ?? file.size)}${where}` }] });
+    });
     if (m.thread) {
       const count = m.thread.message_count ?? 0;
       rows.push({
@@ -81,7 +100,7 @@ export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending
         dim: true,
       });
     }
-    const reactions = (m.reactions ?? []).map((r) => `${sanitize(r.emoji.name)} ${r.count}`).join('  ');
+    const reactions = (m.reactions ?? []).map((r) => `${sanitize(reader.reactionName(m, r.emoji.name))} ${r.count}`).join('  ');
     if (reactions) rows.push({ key: `${m.id}r`, messageId: m.id, spans: [{ text: `  ${reactions}` }], dim: true });
   }
   for (const p of pending) {

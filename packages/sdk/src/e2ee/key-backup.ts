@@ -44,6 +44,12 @@ export async function newBackupKey(): Promise<Uint8Array> {
   return sodium.randombytes_buf(sodium.crypto_aead_aegis256_KEYBYTES);
 }
 
+/** What a person typed to restore a backup: a recovery key (52 base32 characters, any spacing or case), else the passphrase. */
+export function backupSecretOf(typed: string): BackupSecret {
+  const clean = typed.toUpperCase().replace(/[\s-]/g, '');
+  return clean.length === 52 && [...clean].every((c) => BASE32.includes(c)) ? { recoveryKey: typed } : { passphrase: typed };
+}
+
 /** The backup key as people write it down: 52 base32 characters in groups of four. */
 export function formatRecoveryKey(key: Uint8Array): string {
   let bits = 0;

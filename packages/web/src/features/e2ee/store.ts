@@ -1,5 +1,5 @@
 import type { EncryptedEnvelope, Message, Snowflake } from '@parley/protocol';
-import type { BackupSecret, EncryptedConversations, LocalSearchQuery, PendingHistoryRequest, Revealed, Verification } from '@parley/sdk/e2ee';
+import type { EncryptedConversations, LocalSearchQuery, PendingHistoryRequest, Revealed, Verification } from '@parley/sdk/e2ee';
 import { defineStore } from 'pinia';
 import { reactive, ref, watch } from 'vue';
 import { useRealtime } from '../realtime/store';
@@ -184,9 +184,11 @@ export const useE2ee = defineStore('e2ee', () => {
     return (await start()).setUpBackup(passphrase ? { passphrase } : {});
   }
 
-  /** Opens the history sent before this device joined, with the recovery key or the passphrase. */
-  async function restoreBackup(secret: BackupSecret): Promise<void> {
-    await (await start()).restoreBackup(secret);
+  /** Opens the history sent before this device joined, with the recovery key or the passphrase (as typed). */
+  async function restoreBackup(typed: string): Promise<void> {
+    const running = await start();
+    const { backupSecretOf } = await import('@parley/sdk/e2ee');
+    await running.restoreBackup(backupSecretOf(typed));
   }
 
   /** Asks this person's other devices for the history; the code to show is in `historyAsked`. */
