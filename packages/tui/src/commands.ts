@@ -1,6 +1,6 @@
 import { type Message, type PresenceStatus, type Snowflake, ChannelType } from '@parley/protocol';
 import { type MessageHistory, type ParleyClient, mentionsAsNames, routes } from '@parley/sdk';
-import { download } from './download';
+import { download, fetchBytes, saveFile } from './download';
 import type { TerminalEncryption } from './encryption';
 import { deleteProfile } from './profile';
 import { displayName, namesIn } from './rows';
@@ -152,17 +152,25 @@ export async function runCommand(line: string, ctx: CommandContext, memory: Comm
     }
     case 'download': {
       const messages = current ? (history.state.channels.get(current)?.messages ?? []) : [];
-      const named = (wanted: string) =>
-        messages
-          .flatMap((m) => m.attachments ?? [])
-          .reverse()
-          .find((a) => sanitize(a.filename) === wanted);
+      // Files as shown: an encrypted message's under the names its opened text gives them.
+      const files = messages.flatMap((message) =>
+        (message.attachments ?? []).map((attachment, index) => ({
+          message,
+          attachment,
+          index,
+          name: message.encrypted ? (ctx.encryption.show(message).files?.[index]?.name ?? '') : attachment.filename,
+        })),
+      );
+      const named = (wanted: string) => [...files].reverse().find((f) => f.name && sanitize(f.name) === wanted);
       // The whole argument is a file name when one is called that (names may hold spaces); else its last word is the folder.
       const [fileName = '', dir = '.'] = named(arg) ? [arg] : splitLastWord(arg);
       const file = named(fileName);
       if (!file) return ctx.notice(fileName ? `No file called ${sanitize(fileName)} in this channel’s loaded history` : 'Usage: /download <file name> [folder]');
-      ctx.notice(`Downloading ${sanitize(file.filename)}…`);
-      const path = await download(ctx.fetchFile, new URL(file.url, ctx.server).href, dir, file.filename);
+      ctx.notice(`Downloading ${sanitize(file.name)}…`);
+      const url = new URL(file.attachment.url, ctx.server).href;
+      const path = file.message.encrypted
+        ? await saveFile(await ctx.encryption.openFile(file.message, file.index, await fetchBytes(ctx.fetchFile, url, file.name)), dir, file.name)
+        : await download(ctx.fetchFile, url, dir, file.name);
       return ctx.notice(`Saved ${path}`);
     }
     case 'recover': {

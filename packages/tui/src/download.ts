@@ -49,16 +49,41 @@ async function createNew(dir: string, name: string) {
   throw new Error(`Too many files called ${name} in ${dir}`);
 }
 
-/**
- * Streams a download to a new file in `dir` (never over an existing one); resolves with its
- * path. A download that fails on the way leaves no partial file behind.
- */
-export async function download(fetchImpl: typeof fetch, url: string, dir: string, name: string): Promise<string> {
+/** Fetches a file, failing with what the server answered. */
+async function fetchOk(fetchImpl: typeof fetch, url: string, name: string): Promise<Response & { body: ReadableStream<Uint8Array> }> {
   const response = await fetchImpl(url);
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     throw new Error(`The server answered ${response.status} for ${sanitize(name)}`);
   }
+  return response as Response & { body: ReadableStream<Uint8Array> };
+}
+
+/** A whole file in memory (a sealed one is opened whole: at most the upload limit). */
+export async function fetchBytes(fetchImpl: typeof fetch, url: string, name: string): Promise<Uint8Array> {
+  return new Uint8Array(await (await fetchOk(fetchImpl, url, name)).arrayBuffer());
+}
+
+/** Writes bytes to a new file in `dir` (never over an existing one); resolves with its path. */
+export async function saveFile(file: Blob, dir: string, name: string): Promise<string> {
+  const created = await createNew(dir, safeFileName(name));
+  try {
+    await created.handle.writeFile(new Uint8Array(await file.arrayBuffer()));
+  } catch (error) {
+    await unlink(created.path).catch(() => undefined);
+    throw error;
+  } finally {
+    await created.handle.close();
+  }
+  return created.path;
+}
+
+/**
+ * Streams a download to a new file in `dir` (never over an existing one); resolves with its
+ * path. A download that fails on the way leaves no partial file behind.
+ */
+export async function download(fetchImpl: typeof fetch, url: string, dir: string, name: string): Promise<string> {
+  const response = await fetchOk(fetchImpl, url, name);
   let created: Awaited<ReturnType<typeof createNew>>;
   try {
     created = await createNew(dir, safeFileName(name));

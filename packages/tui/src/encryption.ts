@@ -150,6 +150,16 @@ export class TerminalEncryption implements MessageReader {
     return sealed;
   }
 
+  /** An encrypted message's n-th file, opened from its sealed bytes with the key its text names. */
+  async openFile(message: Message, index: number, sealed: Uint8Array): Promise<Blob> {
+    const engine = await this.start();
+    const opened = await engine.reveal(message);
+    const meta = 'content' in opened ? opened.files?.[index] : undefined;
+    if (!meta) throw new Error('This file’s message has not been opened on this terminal');
+    const { openFile } = await import('@parley/sdk/e2ee');
+    return openFile(sealed, meta);
+  }
+
   /** The outbox's `seal`: encrypted conversations take sealed messages only (null: a plain one). */
   async seal(channelId: Snowflake, content: string, files: readonly File[], editing?: Snowflake) {
     if (!this.isEncrypted(channelId)) return null;

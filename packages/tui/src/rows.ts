@@ -88,8 +88,7 @@ export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending
       // An encrypted message's files are opaque on the server: their names are in the opened text.
       const sealed = m.encrypted ? shown.files?.[i] : undefined;
       const name = sanitize(sealed?.name ?? file.filename);
-      const where = m.encrypted ? ' · sealed: download it in the web client' : ` · /download ${name}`;
-      rows.push({ key: `${m.id}a${file.id}`, messageId: m.id, spans: [{ text: '  [file] ' }, { text: name, bold: true }, { text: ` ${formatBytes(sealed?.size ?? file.size)}${where}` }] });
+      rows.push({ key: `${m.id}a${file.id}`, messageId: m.id, spans: [{ text: '  [file] ' }, { text: name, bold: true }, { text: ` ${formatBytes(sealed?.size ?? file.size)} · /download ${name}` }] });
     });
     if (m.thread) {
       const count = m.thread.message_count ?? 0;

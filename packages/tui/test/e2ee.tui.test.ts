@@ -57,7 +57,7 @@ afterAll(async () => {
   await h.close();
 });
 
-it('reads history from the key backup, reads and writes sealed messages, edits and reacts, and the server stores none of it', async () => {
+it('reads history from the key backup, reads and writes sealed messages, opens a sealed file, edits and reacts, and the server stores none of it', async () => {
   const bobClient = await sdkClient(bob.token, bobId, 'laptop');
   const laptop = await sdkClient(alice.token, aliceId, 'laptop');
   const dm = await bobClient.rest.request(routes.channels.openDm, { body: { recipient_id: aliceId, e2ee: true } });
@@ -80,8 +80,14 @@ it('reads history from the key backup, reads and writes sealed messages, edits a
   await h.waitFor('early: the vault code is 4711');
 
   // Live both ways: Bob's next message reaches the terminal's device, its reply reaches Bob.
-  await bobClient.outbox.send(dm.id, 'are you on the train?');
+  await bobClient.outbox.send(dm.id, 'are you on the train?', { files: [new File(['seat 42, coach 7'], 'train-ticket.txt', { type: 'text/plain' })] });
   await h.waitFor('are you on the train?');
+  // Its file, sealed on Bob's side, shows under its real name and is opened on the way to disk.
+  await h.waitFor('train-ticket.txt');
+  h.type(`/download train-ticket.txt ${h.dir}`, 'Enter');
+  await h.waitFor('Saved');
+  expect(readFileSync(join(h.dir, 'train-ticket.txt'), 'utf8')).toBe('seat 42, coach 7');
+  h.type('', 'Escape');
   h.type('yes, sealed from the terminal', 'Enter');
   const latest = async () => (await bobClient.rest.request(routes.messages.list, { params: { channel_id: dm.id }, query: { limit: 1 } }))[0]!;
   await expect.poll(async () => bobClient.opened(await latest()), { timeout: 15_000 }).toBe('yes, sealed from the terminal');
@@ -105,6 +111,7 @@ it('reads history from the key backup, reads and writes sealed messages, edits a
   for (const file of [database, `${database}-wal`].filter((f) => existsSync(f))) {
     expect(readFileSync(file).includes('vault code'), file).toBe(false);
     expect(readFileSync(file).includes('from tmux'), file).toBe(false);
+    expect(readFileSync(file).includes('train-ticket'), file).toBe(false);
   }
   expect(statSync(join(h.dir, 'parley', `e2ee-device-${aliceId}.json`)).mode & 0o777).toBe(0o600);
 }, 120_000);
