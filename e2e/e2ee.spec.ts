@@ -257,7 +257,7 @@ test('a key backup set up in settings with a passphrase brings the encrypted his
   await expect(ada.page.getByTestId('message-sealed')).toHaveCount(0);
 });
 
-test('an end-to-end encrypted private channel, made from the server menu: its members read it, the server does not', async ({ newPerson }) => {
+test('an end-to-end encrypted private channel, made from the server menu: its members read it (earlier history once shared), the server does not', async ({ newPerson }) => {
   const ada = await newPerson('Ada');
   const bob = await newPerson('Bob');
   const { guildId } = await serverWith(ada, [bob], 'Sealed Club');
@@ -274,11 +274,17 @@ test('an end-to-end encrypted private channel, made from the server menu: its me
   await expect(ada.page.getByTestId('channel-title')).toHaveText('vault');
   await expect(ada.page.getByTestId('e2ee-lock')).toBeVisible();
   const channelId = new URL(ada.page.url()).pathname.split('/').pop()!;
-  await ada.api.put(`/channels/${channelId}/members/${bob.id}`);
   await ada.page.getByTestId('composer').fill('combination is 12-34-56');
   await ada.page.getByTestId('composer').press('Enter');
   await expect(ada.page.getByTestId('message-text').filter({ hasText: 'combination' })).toBeVisible();
+  // Bob, added after that message, reads it once Ada shares the earlier history with the members.
+  await ada.api.put(`/channels/${channelId}/members/${bob.id}`);
   await bob.page.goto(`/channels/${guildId}/${channelId}`);
+  await expect(bob.page.getByTestId('message').filter({ hasText: 'Waiting for this device to be let into the conversation' })).toBeVisible();
+  await ada.page.getByTestId('e2ee-lock').click();
+  await ada.page.getByTestId('share-history').click();
+  await expect(ada.page.getByRole('status').filter({ hasText: 'Shared with the members' })).toBeVisible();
+  await ada.page.keyboard.press('Escape');
   await expect(bob.page.getByTestId('message-text').filter({ hasText: 'combination is 12-34-56' })).toBeVisible();
   const stored = await bob.api.get<{ content: string }[]>(`/channels/${channelId}/messages`);
   expect(JSON.stringify(stored)).not.toContain('12-34-56');

@@ -2,16 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Reporter, SerializedError, TestModule } from 'vitest/node';
 
-const COUNTS_FILE = '.test-output/vitest-counts.json';
+/** One file per vitest run: `npm test` runs several at once, and each must not write over another's. */
+const COUNTS_DIR = '.test-output/vitest-counts';
 /** What went wrong, one line each, for the summary at the end of `npm test` (CI shows only the log's tail). */
 const PROBLEMS_FILE = '.test-output/vitest-problems.txt';
 
 /**
- * Counts tests per vitest project (unit, sqlite, postgres, redis, smoke) into
- * .test-output/vitest-counts.json, so the test summary can say how many ran against each real
- * component. `npm test` runs vitest more than once (the smoke suite needs the build), so each run
- * merges its projects into the file: a project it ran replaces that project's earlier count,
- * the others are kept.
+ * Counts tests per vitest project (unit, sqlite, postgres, redis, smoke, tui) into a file of the
+ * run's own under .test-output/vitest-counts/, so the test summary (scripts/test.mjs, which adds
+ * them up) can say how many ran against each real component.
  */
 export default class CountReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
@@ -32,16 +31,9 @@ export default class CountReporter implements Reporter {
       }
     }
     for (const error of unhandledErrors) problems.push(`unhandled: ${firstLine([error])} ${(error.stack ?? '').split('\n').slice(1, 3).join(' ').trim()}`);
-    fs.mkdirSync('.test-output', { recursive: true });
-    fs.writeFileSync(COUNTS_FILE, JSON.stringify({ ...readCounts(), ...counts }, null, 2));
+    fs.mkdirSync(COUNTS_DIR, { recursive: true });
+    fs.writeFileSync(path.join(COUNTS_DIR, `${process.pid}.json`), JSON.stringify(counts, null, 2));
+    // Appended: whole lines from each run.
     if (problems.length) fs.appendFileSync(PROBLEMS_FILE, problems.map((p) => `${p}\n`).join(''));
-  }
-}
-
-function readCounts(): Record<string, unknown> {
-  try {
-    return JSON.parse(fs.readFileSync(COUNTS_FILE, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
   }
 }

@@ -85,6 +85,18 @@ export class RestClient {
     return this.sendWithProgress(route.method, url, headers, body, options) as Promise<RouteResponse<R>>;
   }
 
+  /** A file the server serves (an attachment's `url`, relative to the server or whole), as bytes. */
+  async file(url: string): Promise<Uint8Array> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(/^https?:/.test(url) ? url : `${this.baseUrl}${url}`);
+    } catch (cause) {
+      throw new ParleyNetworkError(cause);
+    }
+    if (!response.ok) throw new ParleyApiError(response.status, { code: 0, message: `The server answered ${response.status} for ${url}` });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
   /** The URL, headers and body of a call, the same for fetch and XMLHttpRequest. */
   private prepare(route: RouteDef, input: unknown): { url: string; headers: Record<string, string>; body: BodyInit | undefined } {
     const { params, query, body, files, reason } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; files?: readonly File[]; reason?: string };

@@ -6,8 +6,8 @@ import type { GatewayEvents } from '../gateway';
 import type { RestClient } from '../rest';
 import { fromBase64, toBase64 } from './bytes';
 import { type BackupSecret, type PassphraseCost, backUpKeys, formatRecoveryKey, newBackupKey, restoreKeys } from './key-backup';
-import { DecryptionError, MlsDevice, type MessagePlaintext, type SavedDevice } from './mls-device';
-import { sealFile } from './files';
+import { DecryptionError, MlsDevice, type MessagePlaintext, type SavedDevice, type SavedEpochs } from './mls-device';
+import { openFile, sealFile } from './files';
 import { type HistoryKeyPair, historyCode, historySigned, newHistoryKeyPair, openHistory, sealHistory } from './history-sharing';
 import { openReactions, sealedReaction } from './reactions';
 
@@ -53,7 +53,8 @@ export interface E2eeEventSource {
  * group yet; `before-joined`, it was sealed before this device joined (another device's approval
  * or the key backup brings it). Neither is a failure; every other reason is.
  */
-export type Revealed = { content: string; frankingKey: string; files?: SealedFile[]; reactionKey?: string } | { error: DecryptionError['reason'] | 'waiting' | 'before-joined' };
+export type Revealed =
+  { content: string; frankingKey: string; files?: SealedFile[]; reactionKey?: string; sharesHistory?: boolean } | { error: DecryptionError['reason'] | 'waiting' | 'before-joined' };
 
 export type EncryptedConversationsEvents = {
   /** A message that could not be opened before may open now (this device joined or caught up): ask again. */
@@ -338,6 +339,51 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
     return parent ?? channelId;
   }
 
+  /**
+   * Shares what this device reads of a conversation's history with its members as they are now,
+   * so those added later read what came before they joined (those added after this message do
+   * not): the message keys of every epoch it holds there, in a sealed file of a sealed message,
+   * which members' devices take in when they open it. A member trusts it as they trust the one
+   * who shares it (see docs/e2ee.md).
+   */
+  async shareHistory(channelId: Snowflake): Promise<Message> {
+    const epochs = this.device.exportEpochs()[channelId];
+    if (!epochs || Object.keys(epochs).length === 0) throw new Error('This device holds none of this conversation’s history to share');
+    const history = new File([JSON.stringify({ [channelId]: epochs } satisfies SavedEpochs)], 'history.json', { type: 'application/json' });
+    const { sealed, meta } = await sealFile(history);
+    const encrypted = await this.sealPlaintext(channelId, { content: 'Shared the conversation’s earlier history with its members.', files: [meta], sharesHistory: true });
+    return this.rest.request(routes.messages.create, { params: { channel_id: channelId }, body: { encrypted }, files: [new File([sealed], 'encrypted.bin', { type: 'application/octet-stream' })] });
+  }
+
+  /**
+   * Takes in a history shared with the conversation's members: only that conversation's, only
+   * epochs older than any this device holds (nothing it holds is replaced), and then opens again
+   * what failed for want of them. False when it brought nothing.
+   */
+  private async takeSharedHistory(channelId: Snowflake, message: Partial<Pick<Message, 'attachments'>>, opened: Extract<Revealed, { content: string }>): Promise<boolean> {
+    const meta = opened.files?.[0];
+    const url = message.attachments?.[0]?.url;
+    if (!meta || !url) return false;
+    const first = this.device.firstEpoch(channelId) ?? Infinity;
+    let shared: SavedEpochs;
+    try {
+      shared = JSON.parse(await (await openFile(await this.rest.file(url), meta)).text()) as SavedEpochs;
+    } catch {
+      return false;
+    }
+    const earlier = Object.entries(shared[channelId] ?? {}).filter(([epoch]) => Number(epoch) < first);
+    if (earlier.length === 0) return false;
+    try {
+      this.device.importEpochs({ [channelId]: Object.fromEntries(earlier) });
+    } catch {
+      // Not the shape of message keys: a careless or hostile member's file is left aside.
+      return false;
+    }
+    for (const [key, result] of [...this.revealed]) if ('error' in result) this.revealed.delete(key);
+    this.emit('changed', { channelId });
+    return true;
+  }
+
   /** What this device has made of a message so far (undefined: not asked yet or still opening). */
   peek(message: Pick<Message, 'id' | 'encrypted'>): Revealed | undefined {
     return message.encrypted ? this.revealed.get(keyOf(message.id, message.encrypted)) : undefined;
@@ -348,7 +394,7 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
    * not in the group then, or has not caught up) is tried again after catching up; a failure
    * is counted once per message, by reason.
    */
-  reveal(message: Pick<Message, 'id' | 'channel_id' | 'author' | 'encrypted'>): Promise<Revealed> {
+  reveal(message: Pick<Message, 'id' | 'channel_id' | 'author' | 'encrypted'> & Partial<Pick<Message, 'attachments'>>): Promise<Revealed> {
     const envelope = message.encrypted;
     if (!envelope) return Promise.resolve({ content: '', frankingKey: '' });
     const key = keyOf(message.id, envelope);
@@ -379,6 +425,7 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
         if ('error' in result && result.error === 'unknown-epoch' && envelope.epoch < (this.device.firstEpoch(group) ?? Infinity)) result = { error: 'before-joined' };
         if ('error' in result && result.error !== 'waiting' && result.error !== 'before-joined' && !this.revealed.has(key)) this.failures.set(result.error, (this.failures.get(result.error) ?? 0) + 1);
         this.revealed.set(key, result);
+        if ('content' in result && result.sharesHistory && (await this.takeSharedHistory(group, message, result))) changed = true;
         return result;
       },
       () => changed,

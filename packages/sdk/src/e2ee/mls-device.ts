@@ -65,6 +65,8 @@ export interface MessagePlaintext {
   files?: SealedFile[];
   /** Its reactions' key (reactions.ts), base64: a new one for a new message, the same for an edit. */
   reactionKey?: string;
+  /** Its one file holds the conversation's earlier message keys, shared with its members (conversations.ts). */
+  sharesHistory?: boolean;
 }
 
 /** An opened message, with the franking key that lets its reader prove who wrote it (in a report). */
@@ -607,6 +609,7 @@ export class MlsDevice {
       franking_key: toBase64(frankingKey),
       reaction_key: plaintext.reactionKey ?? toBase64(newReactionKey()),
       ...(plaintext.files?.length && { files: plaintext.files }),
+      ...(plaintext.sharesHistory && { shares_history: true }),
     });
     const ciphertext = concat(nonce, sodium.crypto_aead_aegis256_encrypt(encoder.encode(inside), ad, null, nonce, keys.messageKey));
     const signature = await this.cs.signature.sign(state.signaturePrivateKey, concat(concat(ad, ciphertext), commitment));
@@ -660,7 +663,7 @@ export class MlsDevice {
     if (!(await this.cs.signature.verify(signer.publicKey, concat(concat(ad, ciphertext), commitment), signature))) {
       throw new DecryptionError('bad-signature', 'The envelope is not signed by the device it names');
     }
-    let inside: { content: string; franking_key: string; reaction_key?: unknown; files?: unknown };
+    let inside: { content: string; franking_key: string; reaction_key?: unknown; files?: unknown; shares_history?: unknown };
     try {
       const opened = sodium.crypto_aead_aegis256_decrypt(null, ciphertext.subarray(NONCE_BYTES), ad, ciphertext.subarray(0, NONCE_BYTES), keys.messageKey);
       inside = JSON.parse(decoder.decode(opened)) as typeof inside;
@@ -687,7 +690,13 @@ export class MlsDevice {
     const files = inside.files === undefined ? undefined : SealedFiles.safeParse(inside.files);
     if (files && !files.success) throw new DecryptionError('bad-ciphertext', 'The files it lists are not well formed');
     const reactionKey = typeof inside.reaction_key === 'string' && /^[A-Za-z0-9+/]{43}=$/.test(inside.reaction_key) ? inside.reaction_key : undefined;
-    return { content: inside.content, frankingKey: toBase64(frankingKey), ...(reactionKey && { reactionKey }), ...(files && { files: files.data }) };
+    return {
+      content: inside.content,
+      frankingKey: toBase64(frankingKey),
+      ...(reactionKey && { reactionKey }),
+      ...(files && { files: files.data }),
+      ...(inside.shares_history === true && { sharesHistory: true }),
+    };
   }
 
   /** Holds a conversation's new state and remembers the epoch's message key and signers. */

@@ -404,7 +404,7 @@ it("a new device reads the history once another of the person's devices approves
   expect((await failure(ada.client.request(e2eeRoutes.historyRequest, { params: { request_id: second.id as Snowflake } }))).code).toBe(90074);
 });
 
-it('an encrypted private channel: members added read from then on, members removed read nothing after', async () => {
+it('an encrypted private channel: members added read from then on (earlier once someone shares it), members removed read nothing after', async () => {
   const { owner: ada, guild, general } = await makeGuild(server);
   const [bob, carol] = [await joinGuild(server, ada, general.id), await joinGuild(server, ada, general.id)];
   const [adaClient, bobClient, carolClient] = [await clientOf(ada, memoryStore()), await clientOf(bob, memoryStore()), await clientOf(carol, memoryStore())];
@@ -422,6 +422,16 @@ it('an encrypted private channel: members added read from then on, members remov
   let messages = await history(ada, channel.id);
   expect(await read(carolClient, messages)).toEqual(['before-joined', 'carol is here now']);
   expect(await read(bobClient, messages)).toEqual(['for ada and bob', 'carol is here now']);
+
+  // Ada shares the earlier history with the members: Carol's device takes it in on opening the
+  // message that carries it, and reads what was sent before she joined.
+  const carolChanged = new Promise<void>((resolve) => carolClient.e2ee.on('changed', ({ channelId }) => channelId === channel.id && resolve()));
+  const share = await adaClient.e2ee.shareHistory(channel.id);
+  expect(share).toMatchObject({ content: '', attachments: [{ filename: 'encrypted.bin' }] });
+  expect(await read(carolClient, [share])).toEqual(['Shared the conversation’s earlier history with its members.']);
+  await carolChanged;
+  expect(await read(carolClient, messages)).toEqual(['for ada and bob', 'carol is here now']);
+  expect(await plaintextIn(server.db.database, ['for ada and bob', 'earlier history'])).toEqual([]);
 
   // Bob leaves the channel: the members' clients take his devices out before anything else is sent.
   await ada.client.request(routes.channels.removeMember, { params: { channel_id: channel.id, user_id: bob.userId as Snowflake } });

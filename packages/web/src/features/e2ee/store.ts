@@ -191,6 +191,11 @@ export const useE2ee = defineStore('e2ee', () => {
     await running.restoreBackup(backupSecretOf(typed));
   }
 
+  /** Shares what this device reads of a conversation's history with its members as they are now (those who joined later read it then). */
+  async function shareHistory(channelId: Snowflake): Promise<void> {
+    await (await start()).shareHistory(channelId);
+  }
+
   /** Asks this person's other devices for the history; the code to show is in `historyAsked`. */
   async function askForHistory(): Promise<void> {
     const { code } = await (await start()).askForHistory();
@@ -250,6 +255,7 @@ export const useE2ee = defineStore('e2ee', () => {
     backupStatus,
     setUpBackup,
     restoreBackup,
+    shareHistory,
     historyRequests,
     historyAsked,
     askForHistory,
