@@ -192,6 +192,8 @@ export async function runCommand(line: string, ctx: CommandContext, memory: Comm
       return ctx.notice(`You left ${sanitize(guild?.name ?? 'the server')}`);
     }
     case 'logout':
+      // This terminal's encryption device leaves the account and the disk, as a browser's does on signing out.
+      await ctx.encryption.forget().catch(() => {});
       await client.rest.request(routes.auth.logout).catch(() => {});
       await deleteProfile();
       return ctx.exit();

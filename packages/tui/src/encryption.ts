@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Message, SEALED_REACTION_PREFIX, type Snowflake } from '@parley/protocol';
@@ -164,6 +164,22 @@ export class TerminalEncryption implements MessageReader {
   async seal(channelId: Snowflake, content: string, files: readonly File[], editing?: Snowflake) {
     if (!this.isEncrypted(channelId)) return null;
     return (await this.start()).sealMessage(channelId, content, files, editing);
+  }
+
+  /** Signing out: the device is removed from the account, and its keys from this computer. */
+  async forget(): Promise<void> {
+    const userId = this.client.cache.user?.id;
+    if (!userId) return;
+    const path = devicePath(userId);
+    // The device of this run, or of an earlier one (kept in its file).
+    const saved = this.running ? null : await fileDeviceStore(path).load();
+    const deviceId = this.running?.device.deviceId ?? (saved?.userId === userId ? saved.deviceId : null);
+    this.running?.close();
+    if (deviceId) {
+      const { e2eeRoutes } = await import('@parley/protocol/e2ee');
+      await this.client.rest.request(e2eeRoutes.removeDevice, { params: { device_id: deviceId } });
+    }
+    await rm(path, { force: true });
   }
 
   /** Brings the history from the key backup, with the recovery key or the passphrase as typed. */

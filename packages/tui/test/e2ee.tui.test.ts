@@ -113,5 +113,11 @@ it('reads history from the key backup, reads and writes sealed messages, opens a
     expect(readFileSync(file).includes('from tmux'), file).toBe(false);
     expect(readFileSync(file).includes('train-ticket'), file).toBe(false);
   }
-  expect(statSync(join(h.dir, 'parley', `e2ee-device-${aliceId}.json`)).mode & 0o777).toBe(0o600);
+  const deviceFile = join(h.dir, 'parley', `e2ee-device-${aliceId}.json`);
+  expect(statSync(deviceFile).mode & 0o777).toBe(0o600);
+
+  // Signing out takes the terminal's device off the account and its keys off the disk.
+  h.type('/logout', 'Enter');
+  await h.until(async () => (await h.api<unknown[]>('GET', `/users/${aliceId}/e2ee/devices`, alice.token)).length === 1, "the terminal's device removed");
+  await h.until(() => !existsSync(deviceFile), 'the device file deleted');
 }, 120_000);
