@@ -1,10 +1,10 @@
 // `npm test`: the whole suite, ending with one line that counts the tests run against each real
 // component and one with how long each step took. Steps: build; then typecheck, lint (eslint +
 // knip), format check (prettier) and vitest (unit + every storage/API test on SQLite and on
-// PostgreSQL + the multi-node tests on Redis and PostgreSQL), all at once; Playwright in Debian
-// Chromium against the built app; then at once the call specs (fake media, coturn) on loopback
-// only, the smoke suite (the real `npm start` on the build, checked over HTTP and WebSocket from
-// outside) and the terminal client in tmux against the built server.
+// PostgreSQL + the multi-node tests on Redis and PostgreSQL), all at once; the smoke suite (the real
+// `npm start` on the build, checked over HTTP and WebSocket from outside), the terminal client in
+// tmux against the built server, Playwright in Debian Chromium against the built app, then the
+// call specs (fake media, coturn) on loopback only.
 //
 // PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), Redis
 // (TEST_REDIS_URL, default redis://127.0.0.1:6379) and Chromium (CHROMIUM_PATH, default
@@ -108,23 +108,21 @@ await concurrentSteps([
   ['format', 'npm', ['run', '--silent', 'format:check']],
   ['vitest', 'npx', ['vitest', 'run', ...projects, '--reporter=default', '--reporter=./scripts/count-reporter.ts'], { TEST_DATABASE_URL: pgUrl, TEST_REDIS_URL: redisUrl }],
 ]);
-// The browser journeys alone: two Chromium workers keep both cores busy.
-if (haveChromium && built) step('playwright', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });
+// Runs the build (`npm start`), so only after a successful one; in CI a skipped or empty smoke
+// step fails the run below ("no tests ran against npm start smoke").
+if (built) step('smoke', 'npx', ['vitest', 'run', '--project', 'smoke', '--reporter=default', '--reporter=./scripts/count-reporter.ts']);
+// The terminal client driven in tmux against the built server (the test runs the client with CI
+// unset: ink draws nothing until exit under CI=true).
 const haveTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 if (!haveTmux) {
   if (inCi) failures.push('tmux is required in CI but missing');
   else console.warn('⚠ tmux is not available: the terminal client test is skipped (CI requires it).');
 }
-// Then, side by side, the call specs (one at a time, in their own network namespace), the smoke
-// suite (the real `npm start` on the build, so only after a successful one; in CI a skipped or
-// empty smoke step fails the run below: "no tests ran against npm start smoke") and the terminal
-// client in tmux against the built server (run with CI unset: ink draws nothing until exit under
-// CI=true). The last two mostly wait on their servers and terminals.
-await concurrentSteps([
-  ...(built ? [['smoke', 'npx', ['vitest', 'run', '--project', 'smoke', '--reporter=default', '--reporter=./scripts/count-reporter.ts']]] : []),
-  ...(built && haveTmux ? [['terminal client', 'npx', ['vitest', 'run', '--project', 'tui', '--reporter=default', '--reporter=./scripts/count-reporter.ts']]] : []),
-  ...(haveChromium && built ? [callSpecsStep()] : []),
-]);
+if (built && haveTmux) step('terminal client', 'npx', ['vitest', 'run', '--project', 'tui', '--reporter=default', '--reporter=./scripts/count-reporter.ts']);
+if (haveChromium && built) {
+  step('playwright', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });
+  runCallSpecs();
+}
 
 // Each vitest run's counts (scripts/count-reporter.ts), added up per project.
 const vitestCounts = {};
@@ -165,14 +163,17 @@ process.exit(failures.length ? 1 : 0);
  * but 127.0.0.1 (as on a CI box with no network) and their ports cannot collide with anything.
  * `unshare -n` needs root (or user namespaces); without it they run in the host's namespace.
  */
-function callSpecsStep() {
+function runCallSpecs() {
   const playwright = 'npx playwright test -c playwright.calls.config.ts';
   const env = { CHROMIUM_PATH: chromium };
   const probe = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' });
-  if (probe.status === 0) return ['playwright calls', 'unshare', ['-n', 'sh', '-c', `ip link set lo up && ${playwright}`], env];
+  if (probe.status === 0) {
+    step('playwright calls', 'unshare', ['-n', 'sh', '-c', `ip link set lo up && ${playwright}`], env);
+    return;
+  }
   // Still real calls (peers on the same machine), only not walled off to loopback: say so loudly.
   console.warn('⚠ unshare -n failed: the call specs run in the host network namespace.');
-  return ['playwright calls', 'sh', ['-c', playwright], env];
+  step('playwright calls', 'sh', ['-c', playwright], env);
 }
 
 function readJson(file) {
