@@ -84,7 +84,7 @@ export const CreateGuildChannelBody = z.object({
   rate_limit_per_user: z.number().int().min(0).max(21_600).optional(),
   bitrate: z.number().int().min(8000).max(384_000).optional(),
   user_limit: z.number().int().min(0).max(99).optional(),
-  /** End-to-end encrypted: private text channels only, and for good. */
+  /** End-to-end encrypted, for good: private text channels, and every text channel of an encrypted server (where it may be left out). */
   e2ee: z.boolean().optional(),
   /** Overwrites to start with (only permissions you hold; see PUT /channels/{id}/permissions/{id}). */
   permission_overwrites: z

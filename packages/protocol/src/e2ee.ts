@@ -35,6 +35,14 @@ export type MlsCommit = z.infer<typeof MlsCommit>;
 export const E2eeDevicesUpdate = z.object({ user_id: Snowflake });
 
 /**
+ * Who holds an encrypted server's channel changed (docs/e2ee.md "Encrypted servers"): the server
+ * keeps its readers in step with who may view it, and tells them and those who were, once per
+ * change. Their devices add the newcomers' devices with their next message and take the leavers'
+ * out at once, as for a private channel's members.
+ */
+export const E2eeRosterUpdate = z.object({ guild_id: Snowflake, channel_id: Snowflake, added: z.array(Snowflake), removed: z.array(Snowflake) });
+
+/**
  * A device asking its person's other devices for the keys of their encrypted history (approval
  * from an existing device, docs/e2ee.md "History between your devices"). The keys are sealed to
  * `public_key` (X25519, libsodium's crypto_box_seal); both devices show a code made from it, and

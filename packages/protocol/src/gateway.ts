@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CallCreate, Call, RtcSignal, RtcSignalSend, VoiceDisconnected, VoiceError, VoiceState, VoiceStateUpdate } from './calls';
-import { E2eeDevicesUpdate, HistoryRequest, HistoryRequestDone, MlsCommit, MlsWelcome } from './e2ee';
+import { E2eeDevicesUpdate, E2eeRosterUpdate, HistoryRequest, HistoryRequestDone, MlsCommit, MlsWelcome } from './e2ee';
 import { Channel } from './channels';
 import { Guild, GuildCreate, Member, Role } from './guilds';
 import { Snowflake } from './ids';
@@ -244,6 +244,8 @@ export const DispatchEvents = {
   MLS_WELCOME: MlsWelcome,
   /** Parley: someone's encryption devices changed: conversations with them should add or remove leaves (MlsDevice.syncMembers). */
   E2EE_DEVICES_UPDATE: E2eeDevicesUpdate,
+  /** Parley: who reads a channel of an encrypted server changed (to its readers, before and after). */
+  E2EE_ROSTER_UPDATE: E2eeRosterUpdate,
   /** Parley: one of your devices asks your other devices for the keys of your encrypted history (to your sessions). */
   E2EE_HISTORY_REQUEST: HistoryRequest,
   /** Parley: a history request was approved, declined or withdrawn (to your sessions). */

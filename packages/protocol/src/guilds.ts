@@ -63,6 +63,11 @@ export const Guild = z.object({
   premium_tier: z.number().int(),
   preferred_locale: z.string(),
   approximate_member_count: z.number().int().optional(),
+  /**
+   * Parley: an end-to-end encrypted server, for good: every text channel in it is encrypted and
+   * read by whoever may view it (docs/e2ee.md "Encrypted servers").
+   */
+  e2ee: z.boolean().optional(),
 });
 export type Guild = z.infer<typeof Guild>;
 
@@ -103,6 +108,8 @@ export const GuildName = line(Limits.guildNameMax, 2);
 export const CreateGuildBody = z.object({
   name: GuildName,
   icon: ImageDataUri.nullable().optional(),
+  /** End-to-end encrypted, for good: every text channel in it is (the server reads none of their messages). */
+  e2ee: z.boolean().optional(),
 });
 export const UpdateGuildBody = z.object({
   name: GuildName.optional(),

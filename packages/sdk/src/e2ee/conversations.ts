@@ -40,6 +40,7 @@ export interface E2eeEventSource {
       | 'CHANNEL_RECIPIENT_REMOVE'
       | 'CHANNEL_MEMBER_ADD'
       | 'CHANNEL_MEMBER_REMOVE'
+      | 'E2EE_ROSTER_UPDATE'
       | 'READY'
       | 'RESUMED',
   >(
@@ -520,8 +521,13 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
       events.on('CHANNEL_RECIPIENT_ADD', ({ channel_id }) => this.stale.add(channel_id)),
       events.on('CHANNEL_MEMBER_ADD', ({ channel_id }) => this.stale.add(channel_id)),
       // …and someone who left is taken out at once: they read nothing sent after.
-      events.on('CHANNEL_RECIPIENT_REMOVE', ({ channel_id }) => this.removeLeavers(channel_id)),
-      events.on('CHANNEL_MEMBER_REMOVE', ({ channel_id }) => this.removeLeavers(channel_id)),
+      events.on('CHANNEL_RECIPIENT_REMOVE', ({ channel_id, user }) => this.removeLeavers(channel_id, [user.id])),
+      events.on('CHANNEL_MEMBER_REMOVE', ({ channel_id, user }) => this.removeLeavers(channel_id, [user.id])),
+      // The readers of an encrypted server's channel follow who may view it (the server says who came and went).
+      events.on('E2EE_ROSTER_UPDATE', ({ channel_id, added, removed }) => {
+        if (added.length) this.stale.add(channel_id);
+        if (removed.length) this.removeLeavers(channel_id, removed);
+      }),
       events.on('E2EE_HISTORY_REQUEST', (request) => {
         if (request.device_id !== this.device.deviceId && this.device.knownEpochs() > 0) this.emit('history-request', { ...request, code: historyCode(request.public_key) });
       }),
@@ -540,7 +546,9 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
     );
   }
 
-  private removeLeavers(channelId: Snowflake): void {
+  /** Takes those who left out of the group at once, unless this device's person is among them (then it is out of reach). */
+  private removeLeavers(channelId: Snowflake, leavers: readonly Snowflake[]): void {
+    if (leavers.includes(this.device.userId)) return;
     if (this.device.epoch(channelId) !== null) this.background(() => this.device.syncMembers(channelId));
   }
 

@@ -1,7 +1,7 @@
-import { ENCRYPTED_THREAD_NAME, type EncryptedEnvelope, SEALED_REACTION_PREFIX, type Snowflake } from '@parley/protocol';
+import { ChannelType, ENCRYPTED_THREAD_NAME, type EncryptedEnvelope, SEALED_REACTION_PREFIX, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
-import type { ChannelRow, Tables } from '../db/tables';
-import { ApiError } from '../http/errors';
+import type { ChannelRow, GuildRow, Tables } from '../db/tables';
+import { ApiError, fieldError } from '../http/errors';
 import type { ChannelAccess } from './access';
 import { isThread } from './channel-kinds';
 
@@ -14,6 +14,8 @@ import { isThread } from './channel-kinds';
  *   committing as it);
  * - a welcome goes only to a device of someone in the conversation (a DM's recipients, a
  *   private channel's members): nobody can push a group onto strangers' devices.
+ * In an encrypted server every text channel is encrypted, and its readers are whoever may view
+ * it: the server keeps them in step (features/e2ee/rosters.ts), nobody adds them by hand.
  * Device lists and key packages are public to signed-in people (as in Matrix), so anyone can
  * start an encrypted DM with anyone they could DM; claims are rate limited.
  */
@@ -57,6 +59,22 @@ export function checkThreadName(access: ChannelAccess, name: string | undefined)
   if (name !== undefined && name !== ENCRYPTED_THREAD_NAME && isEncryptedConversation(access)) {
     throw new ApiError('PLAINTEXT_REFUSED', { message: `A thread in an end-to-end encrypted channel has no name the server could read: it is called "${ENCRYPTED_THREAD_NAME}"` });
   }
+}
+
+/**
+ * Whether a new guild channel is end-to-end encrypted, or a field error. Encryption needs a known
+ * set of readers: a private text channel's members, or in an encrypted server whoever may view
+ * the text channel (there every text channel is encrypted, and a plain one is refused).
+ */
+export function newChannelEncrypted(guild: Pick<GuildRow, 'e2ee'>, body: { type: number; private?: boolean | undefined; e2ee?: boolean | undefined }): boolean {
+  const text = body.type === ChannelType.GUILD_TEXT;
+  if (guild.e2ee === 1) {
+    if (text && body.e2ee === false) throw fieldError('e2ee', 'BASE_TYPE_INVALID', 'Every text channel of an encrypted server is end-to-end encrypted');
+    if (!text && body.e2ee) throw fieldError('e2ee', 'BASE_TYPE_INVALID', 'Only text channels can be end-to-end encrypted (calls always are)');
+    return text;
+  }
+  if (body.e2ee && (!text || !body.private)) throw fieldError('e2ee', 'BASE_TYPE_INVALID', 'Only private text channels can be end-to-end encrypted');
+  return body.e2ee === true;
 }
 
 /** Whether a channel (or the channel a thread is in) is end-to-end encrypted. */

@@ -22,6 +22,7 @@ import { guildRulesVersion } from './migrations/0020_guild_rules_version';
 import { roleHoldersIndex } from './migrations/0021_role_holders_index';
 import { e2ee } from './migrations/0022_e2ee';
 import { e2eeHistoryRequests } from './migrations/0023_e2ee_history_requests';
+import { encryptedServers } from './migrations/0024_encrypted_servers';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0021_role_holders_index': roleHoldersIndex,
   '0022_e2ee': e2ee,
   '0023_e2ee_history_requests': e2eeHistoryRequests,
+  '0024_encrypted_servers': encryptedServers,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

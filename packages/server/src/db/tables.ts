@@ -327,6 +327,8 @@ export interface GuildsTable {
   created_at: number;
   /** Raised with every change to the guild's roles or overwrites: access/guild-rules.ts's cache key. */
   rules_version: Generated<number>;
+  /** 1: an encrypted server (every text channel end-to-end encrypted), for good. */
+  e2ee: Generated<number>;
 }
 
 export interface RolesTable {

@@ -4,19 +4,22 @@ import { guildOverwrites } from '../../access/access';
 import type { AppContext } from '../../context';
 import { event, type OutgoingEvent } from '../../events/publisher';
 import { toChannel } from './serialize';
+import { syncRosters } from '../e2ee/rosters';
 
 /**
  * Runs a change to who may see what in a guild (a role's permissions, a channel's overwrites, a
  * member's roles) and tells the members whose channel list it changed: CHANNEL_CREATE for a
  * channel they may now see, CHANNEL_DELETE for one they no longer may (their client drops it;
- * its events stopped reaching them with the change, see access/audience.ts). Then takes out of
- * calls whoever lost access to theirs. `userIds` narrows it to members whose roles changed.
+ * its events stopped reaching them with the change, see access/audience.ts). Then brings an
+ * encrypted server's readers in step (e2ee/rosters.ts) and takes out of calls whoever lost access
+ * to theirs. `userIds` narrows it to members whose roles changed.
  */
 export async function withRelisting<T>(ctx: AppContext, guildId: Snowflake, userIds: readonly Snowflake[] | undefined, change: () => Promise<T>): Promise<T> {
   const before = await guildListing(ctx.db, guildId, userIds);
   const result = await change();
   const after = await guildListing(ctx.db, guildId, userIds);
   await announceListingChanges(ctx, guildId, before, after);
+  await syncRosters(ctx, guildId, { ...(userIds && { userIds }) });
   await ctx.calls.recheckGuild(guildId);
   return result;
 }

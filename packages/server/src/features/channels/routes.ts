@@ -17,7 +17,8 @@ import { toChannel } from './serialize';
 import { checkOverwrites } from '../moderation/overwrite-rules';
 import { auditReason, changesBetween, recordAudit } from '../audit-log/record';
 import { rulesChanged } from '../../access/guild-rules';
-import { checkThreadName } from '../../access/e2ee';
+import { checkThreadName, newChannelEncrypted } from '../../access/e2ee';
+import { syncRosters } from '../e2ee/rosters';
 
 /** Channels of servers (create, edit, reorder, delete, private members), DMs and typing. */
 export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -48,8 +49,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
     const isCategory = body.type === ChannelType.GUILD_CATEGORY;
     const parentId = isCategory ? null : (body.parent_id ?? null);
     if (parentId) await requireCategory(params.guild_id, parentId, 'parent_id');
-    // Encryption needs a known set of readers: a private text channel's members.
-    if (body.e2ee && (body.type !== ChannelType.GUILD_TEXT || !body.private)) throw fieldError('e2ee', 'BASE_TYPE_INVALID', 'Only private text channels can be end-to-end encrypted');
+    const encrypted = newChannelEncrypted(access.guild, body);
     const overwrites = body.permission_overwrites ?? [];
     await checkOverwrites(db, params.guild_id, access.permissions, overwrites, (i) => `permission_overwrites.${i}.id`);
     const last = await db
@@ -67,7 +67,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       position: body.position ?? (last?.p === null || last?.p === undefined ? 0 : Number(last.p) + 1),
       parent_id: parentId,
       private: body.private && !isCategory ? 1 : 0,
-      e2ee: body.e2ee ? 1 : 0,
+      e2ee: encrypted ? 1 : 0,
       owner_id: null,
       icon: null,
       last_message_id: null,
@@ -79,7 +79,7 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       dm_key: null,
       created_at: ctx.clock.now(),
     };
-    if (body.e2ee) await ctx.safety.requireEncryptionAllowed({ channel: { id: row.id, type: row.type, guild_id: params.guild_id } });
+    if (encrypted) await ctx.safety.requireEncryptionAllowed({ channel: { id: row.id, type: row.type, guild_id: params.guild_id } });
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('channels').values(row).execute();
       // The creator of a private channel is its first member.
@@ -103,6 +103,8 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       ],
       reason: auditReason(request),
     });
+    // An encrypted server's new text channel is read by whoever may view it: they are its readers before anyone sends.
+    if (encrypted && !row.private) await syncRosters(ctx, params.guild_id, { channelIds: [row.id] });
     const channel = await byId(row.id);
     await ctx.events.publish(
       await channelEvent('CHANNEL_CREATE', channel),

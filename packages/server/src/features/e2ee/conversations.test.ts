@@ -16,7 +16,7 @@ import {
   sealHistory,
 } from '@parley/sdk/e2ee';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Person, failure, joinGuild, makeGuild } from '../../testing/fixtures';
+import { type Person, failure, joinGuild, makeGuild, signUp } from '../../testing/fixtures';
 import { plaintextIn } from '../../testing/plaintext';
 import { startTestServer, type TestServer } from '../../testing/server';
 
@@ -475,6 +475,34 @@ it("threads in an encrypted private channel: sealed with the channel's group, bo
   // Carol, not in the channel, reads neither the thread nor its messages.
   expect((await failure(carol.client.request(routes.messages.list, { params: { channel_id: thread.id }, query: { limit: 10 } }))).status).toBe(404);
   expect(await plaintextIn(server.db.database, ['Lisbon', 'count me in', 'plan the trip'])).toEqual([]);
+});
+
+it("an encrypted server's channel: a member who joins reads from then on, one who is kicked is taken out before anything more is sent", async () => {
+  const ada = await signUp(server);
+  const guild = await ada.client.request(routes.guilds.create, { body: { name: 'Sealed Community', e2ee: true } });
+  const general = (await ada.client.request(routes.guilds.listChannels, { params: { guild_id: guild.id } })).find((c) => c.name === 'general')!;
+  const adaClient = await clientOf(ada, memoryStore());
+  await adaClient.outbox.send(general.id, 'before anyone else came');
+
+  // Bob joins by invite: the server makes him a reader, Ada's client lets his device in with its next message.
+  const bobJoined = adaClient.gateway.once('E2EE_ROSTER_UPDATE');
+  const bob = await joinGuild(server, ada, general.id);
+  const bobClient = await clientOf(bob, memoryStore());
+  await bobJoined;
+  await adaClient.outbox.send(general.id, 'welcome, bob');
+  await bobClient.outbox.send(general.id, 'thanks ada');
+  const read = async (client: typeof adaClient, messages: Message[]) => Promise.all(messages.map(async (m) => ((r) => ('content' in r ? r.content : r.error))(await client.e2ee.reveal(m))));
+  let messages = await history(ada, general.id);
+  expect(await read(bobClient, messages)).toEqual(['before-joined', 'welcome, bob', 'thanks ada']);
+  expect(await read(adaClient, messages)).toEqual(['before anyone else came', 'welcome, bob', 'thanks ada']);
+
+  // Kicked: Ada's client takes his device out at once (a commit), so what comes next is beyond him.
+  await ada.client.request(routes.guilds.kickMember, { params: { guild_id: guild.id, user_id: bob.userId as Snowflake } });
+  await expect.poll(() => adaClient.e2ee.device.members(general.id).some((m) => m.userId === bob.userId)).toBe(false);
+  await adaClient.outbox.send(general.id, 'after bob was kicked');
+  messages = await history(ada, general.id);
+  expect((await read(bobClient, messages.slice(-1)))[0]).not.toBe('after bob was kicked');
+  expect(await plaintextIn(server.db.database, ['before anyone else came', 'welcome, bob', 'thanks ada', 'bob was kicked'])).toEqual([]);
 });
 
 it('a group of more people than one claim names (12) forms with its first commit', async () => {

@@ -10,6 +10,8 @@ import { getUserOrThrow } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { guildCreatePayload, loadMembers } from './payloads';
 import { rulesChanged } from '../../access/guild-rules';
+import { channelMemberIds } from '../../access/audience';
+import { announceRosterChanges, syncRosters } from '../e2ee/rosters';
 
 /**
  * Adds a user to a guild (joining through an invite, a bot being added) and tells everyone:
@@ -18,6 +20,9 @@ import { rulesChanged } from '../../access/guild-rules';
  */
 export async function addMember(ctx: AppContext, guildId: Snowflake, userId: Snowflake, options: { roleIds?: Snowflake[]; trx?: Kysely<Tables> } = {}): Promise<boolean> {
   const db = options.trx ?? ctx.db;
+  // Everything in an encrypted server is encrypted: where the instance keeps minors out of encrypted conversations, out of it too.
+  const guild = await db.selectFrom('guilds').select('e2ee').where('id', '=', guildId).executeTakeFirstOrThrow();
+  if (guild.e2ee === 1) await ctx.safety.requireEncryptionAllowed({ people: [userId] });
   const inserted = await db
     .insertInto('members')
     .values({ guild_id: guildId, user_id: userId, nick: null, joined_at: ctx.clock.now() })
@@ -36,8 +41,9 @@ export async function announceMemberUpdate(ctx: AppContext, guildId: Snowflake, 
   await ctx.events.publish(event('GUILD_MEMBER_UPDATE', { ...member!, guild_id: guildId }, { guilds: [guildId] }));
 }
 
-/** The events for a member who joined (call after the transaction that added them committed). */
+/** The events for a member who joined (call after the transaction that added them committed), once they read what they may. */
 export async function announceMemberAdded(ctx: AppContext, guildId: Snowflake, userId: Snowflake): Promise<void> {
+  await syncRosters(ctx, guildId, { userIds: [userId] });
   const row = await ctx.db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', userId).executeTakeFirstOrThrow();
   const [member] = await loadMembers(ctx.db, guildId, [row]);
   // Someone already online shows as online to their new server straight away.
@@ -49,9 +55,20 @@ export async function announceMemberAdded(ctx: AppContext, guildId: Snowflake, u
   );
 }
 
-/** Removes a member (leaving, later kicks): their private channel memberships go with it. */
+/**
+ * Removes a member (leaving, kicks, bans): their private channel memberships and their place among
+ * an encrypted server's readers go with it, and those channels' members are told (their devices
+ * take the leaver's out of encrypted ones at once).
+ */
 export async function removeMember(ctx: AppContext, guildId: Snowflake, userId: Snowflake): Promise<void> {
   const user = await getUserOrThrow(ctx.db, userId);
+  const memberships = await ctx.db
+    .selectFrom('channel_members')
+    .innerJoin('channels', 'channels.id', 'channel_members.channel_id')
+    .select(['channels.id', 'channels.private'])
+    .where('channel_members.user_id', '=', userId)
+    .where('channels.guild_id', '=', guildId)
+    .execute();
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .deleteFrom('channel_members')
@@ -60,7 +77,13 @@ export async function removeMember(ctx: AppContext, guildId: Snowflake, userId: 
       .execute();
     await trx.deleteFrom('members').where('guild_id', '=', guildId).where('user_id', '=', userId).execute();
   });
-  await ctx.events.publish(event('GUILD_MEMBER_REMOVE', { guild_id: guildId, user: toUser(user) }, { guilds: [guildId] }), event('GUILD_DELETE', { id: guildId }, { users: [userId] }));
+  const privateChannels = memberships.filter((m) => m.private === 1).map((m) => m.id);
+  const leftPrivate = await Promise.all(
+    privateChannels.map(async (channelId) => event('CHANNEL_MEMBER_REMOVE', { guild_id: guildId, channel_id: channelId, user: toUser(user) }, { users: await channelMemberIds(ctx.db, channelId) })),
+  );
+  await ctx.events.publish(event('GUILD_MEMBER_REMOVE', { guild_id: guildId, user: toUser(user) }, { guilds: [guildId] }), event('GUILD_DELETE', { id: guildId }, { users: [userId] }), ...leftPrivate);
+  const readerOf = memberships.filter((m) => m.private !== 1).map((m) => m.id);
+  await announceRosterChanges(ctx, guildId, new Map(readerOf.map((channelId) => [channelId, { added: [], removed: [userId] }])));
   await ctx.calls.eject(userId, { guildId });
 }
 

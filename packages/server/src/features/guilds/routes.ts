@@ -21,6 +21,8 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
   const rolesOf = (guildId: Snowflake) => db.selectFrom('roles').selectAll().where('guild_id', '=', guildId).orderBy('position').execute();
 
   route(routes.guilds.create, async ({ auth, body }) => {
+    const e2ee = body.e2ee ? 1 : 0;
+    if (e2ee) await ctx.safety.requireEncryptionAllowed({ people: [auth.user.id] });
     const guildId = ctx.ids.next();
     const icon = body.icon ? await storeSquareImage(ctx.files, 'icons', guildId, decodeDataUri(body.icon)) : null;
     const now = ctx.clock.now();
@@ -43,9 +45,11 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
       user_limit: null,
       auto_archive_duration: null,
       dm_key: null,
+      // In an encrypted server, every text channel is encrypted (access/e2ee.ts).
+      e2ee: type === ChannelType.GUILD_TEXT ? e2ee : 0,
       created_at: now,
     });
-    const guild: GuildRow = { id: guildId, name: body.name, icon, description: null, owner_id: auth.user.id, system_channel_id: general, mfa_level: 0, created_at: now, rules_version: 0 };
+    const guild: GuildRow = { id: guildId, name: body.name, icon, description: null, owner_id: auth.user.id, system_channel_id: general, mfa_level: 0, created_at: now, rules_version: 0, e2ee };
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('guilds').values(guild).execute();
       // @everyone has the guild's own ID, as in Discord.
@@ -63,6 +67,8 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
         ])
         .execute();
       await trx.insertInto('members').values({ guild_id: guildId, user_id: auth.user.id, nick: null, joined_at: now }).execute();
+      // Its only reader yet (e2ee/rosters.ts keeps the rest in step as people join).
+      if (e2ee) await trx.insertInto('channel_members').values({ channel_id: general, user_id: auth.user.id, joined_at: now }).execute();
     });
     await ctx.events.publish(event('GUILD_CREATE', await guildCreatePayload(db, ctx.presence, guildId, auth.user.id), { users: [auth.user.id] }));
     return toGuild(guild, await rolesOf(guildId));

@@ -38,6 +38,7 @@ export function toGuild(row: GuildRow, roles: readonly RoleRow[]): Guild {
     nsfw_level: 0,
     premium_tier: 0,
     preferred_locale: 'en-US',
+    ...(row.e2ee === 1 && { e2ee: true }),
   };
 }
 
