@@ -350,3 +350,50 @@ test('an end-to-end encrypted private channel, made from the server menu: its me
   expect(Math.max(...bobEpochs)).toBeLessThan(later!.encrypted.epoch);
   expect(plaintextInDatabase(['12-34-56', '65-43-21', 'vault-door', 'vault-notes', 'spare key', 'Tuesdays'])).toEqual([]);
 });
+
+test('an encrypted server, made from the add-server dialog: a member who joins by invite reads from then on, a kicked one is taken out at once; the database holds no plaintext', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const bob = await newPerson('Bob');
+  await ada.page.getByRole('button', { name: 'Add a server' }).click();
+  await ada.page.getByLabel('Server name').fill('Sealed Community');
+  await ada.page.getByTestId('server-e2ee-toggle').check();
+  await ada.page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(ada.page.getByTestId('guild-e2ee')).toBeVisible();
+  await expect(ada.page.getByTestId('channel-title')).toHaveText('general');
+  await expect(ada.page.getByTestId('e2ee-lock')).toBeVisible();
+  const [guildId, generalId] = new URL(ada.page.url()).pathname.split('/').slice(-2) as [string, string];
+  await ada.page.getByTestId('composer').fill('the founding minutes');
+  await ada.page.getByTestId('composer').press('Enter');
+  await expect(ada.page.getByTestId('message-text').filter({ hasText: 'the founding minutes' })).toBeVisible();
+
+  // Every text channel made in it is encrypted: the dialog says so instead of offering a choice.
+  await ada.page.getByRole('button', { name: /server menu/ }).click();
+  await ada.page.getByRole('menuitem', { name: 'Create channel' }).click();
+  await expect(ada.page.getByRole('dialog').getByTestId('e2ee-server-note')).toBeVisible();
+  await ada.page.keyboard.press('Escape');
+
+  // Bob joins by invite: the server makes him a reader of #general, Ada's next message lets his device in.
+  const invite = await ada.api.post<{ code: string }>(`/channels/${generalId}/invites`, {});
+  await bob.page.goto(`/invite/${invite.code}`);
+  await bob.page.getByRole('button', { name: /^Join/ }).click();
+  await expect(bob.page.getByTestId('channel-title')).toHaveText('general');
+  await expect(bob.page.getByTestId('message').filter({ hasText: 'Waiting for this device to be let into the conversation' })).toBeVisible();
+  await ada.page.getByTestId('composer').fill('welcome Bob, the meeting is at noon');
+  await ada.page.getByTestId('composer').press('Enter');
+  await expect(bob.page.getByTestId('message-text').filter({ hasText: 'the meeting is at noon' })).toBeVisible();
+  // What came before he joined stays closed to him (unless someone shares the earlier history).
+  await expect(bob.page.getByTestId('message').filter({ hasText: 'Sent before this device joined' })).toBeVisible();
+  await bob.page.getByTestId('composer').fill('see you at noon');
+  await bob.page.getByTestId('composer').press('Enter');
+  await expect(ada.page.getByTestId('message-text').filter({ hasText: 'see you at noon' })).toBeVisible();
+  await bob.page.getByTestId('e2ee-lock').click();
+  await expect(bob.page.getByTestId('e2ee-server-readers')).toBeVisible();
+  await bob.page.keyboard.press('Escape');
+
+  // Bob is kicked: Ada's client takes his device out of the group before anything else is sent.
+  const { epoch: before } = await ada.api.get<{ epoch: number }>(`/channels/${generalId}/mls`);
+  await ada.api.delete(`/guilds/${guildId}/members/${bob.id}`);
+  await expect(bob.page.getByTestId('guild-name')).toHaveCount(0);
+  await expect.poll(async () => (await ada.api.get<{ epoch: number }>(`/channels/${generalId}/mls`)).epoch).toBeGreaterThan(before);
+  expect(plaintextInDatabase(['founding minutes', 'meeting is at noon', 'see you at noon'])).toEqual([]);
+});
