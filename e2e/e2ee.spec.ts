@@ -375,6 +375,7 @@ test('an encrypted server, made from the add-server dialog: a member who joins b
   // Bob joins by invite: the server makes him a reader of #general, Ada's next message lets his device in.
   const invite = await ada.api.post<{ code: string }>(`/channels/${generalId}/invites`, {});
   await bob.page.goto(`/invite/${invite.code}`);
+  await expect(bob.page.getByTestId('invite-e2ee')).toBeVisible();
   await bob.page.getByRole('button', { name: /^Join/ }).click();
   await expect(bob.page.getByTestId('channel-title')).toHaveText('general');
   await expect(bob.page.getByTestId('message').filter({ hasText: 'Waiting for this device to be let into the conversation' })).toBeVisible();

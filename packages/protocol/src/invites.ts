@@ -9,7 +9,8 @@ export const Invite = z.object({
   /** Invite type 0: a guild invite. */
   type: z.literal(0),
   code: z.string(),
-  guild: z.object({ id: Snowflake, name: z.string(), icon: z.string().nullable(), description: z.string().nullable(), features: z.array(z.string()) }),
+  /** `e2ee`: an encrypted server (Guild.e2ee), so people know before joining. */
+  guild: z.object({ id: Snowflake, name: z.string(), icon: z.string().nullable(), description: z.string().nullable(), features: z.array(z.string()), e2ee: z.boolean().optional() }),
   channel: z.object({ id: Snowflake, name: z.string().nullable(), type: z.number().int() }),
   inviter: User.optional(),
   expires_at: z.iso.datetime().nullable(),

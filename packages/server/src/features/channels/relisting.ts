@@ -19,7 +19,7 @@ export async function withRelisting<T>(ctx: AppContext, guildId: Snowflake, user
   const result = await change();
   const after = await guildListing(ctx.db, guildId, userIds);
   await announceListingChanges(ctx, guildId, before, after);
-  await syncRosters(ctx, guildId, { ...(userIds && { userIds }) });
+  await syncRosters(ctx, guildId, { ...(userIds && { userIds }), listing: after });
   await ctx.calls.recheckGuild(guildId);
   return result;
 }

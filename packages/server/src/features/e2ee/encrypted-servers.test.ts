@@ -65,7 +65,9 @@ it("keeps each channel's readers in step with who may view it: joining, overwrit
   const updates = collect(watcher.gateway, 'E2EE_ROSTER_UPDATE');
   const last = (channelId: Snowflake) => updates.items.findLast((u) => u.channel_id === channelId);
 
-  // Bob joins by invite: he reads both channels, and their readers are told once per channel.
+  // Bob joins by invite (which says the server is encrypted): he reads both channels, and their readers are told once per channel.
+  const invite = await owner.client.request(routes.invites.create, { params: { channel_id: general.id }, body: {} });
+  expect((await server.client().request(routes.invites.get, { params: { code: invite.code } })).guild.e2ee).toBe(true);
   const bob = await joinGuild(server, owner, general.id);
   await device(bob);
   await updates.count(2);

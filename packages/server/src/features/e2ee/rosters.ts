@@ -25,9 +25,14 @@ const INSERT_CHUNK = 500;
 /**
  * Brings the readers of an encrypted server's channels in step with who may view them, for the
  * members `userIds` (all when left out) and the channels `channelIds` (all its text channels
- * when left out). Does nothing in a server that is not encrypted.
+ * when left out). `listing`: the guild's listing for those members, when the caller holds it
+ * already. Does nothing in a server that is not encrypted.
  */
-export async function syncRosters(ctx: AppContext, guildId: Snowflake, scope: { userIds?: readonly Snowflake[]; channelIds?: readonly Snowflake[] } = {}): Promise<void> {
+export async function syncRosters(
+  ctx: AppContext,
+  guildId: Snowflake,
+  scope: { userIds?: readonly Snowflake[]; channelIds?: readonly Snowflake[]; listing?: Map<Snowflake, Set<Snowflake>> } = {},
+): Promise<void> {
   const { db } = ctx;
   const guild = await db.selectFrom('guilds').select('e2ee').where('id', '=', guildId).executeTakeFirst();
   if (guild?.e2ee !== 1) return;
@@ -38,7 +43,7 @@ export async function syncRosters(ctx: AppContext, guildId: Snowflake, scope: { 
 
   let currentQuery = db.selectFrom('channel_members').select(['channel_id', 'user_id']).where('channel_id', 'in', channelIds);
   if (scope.userIds) currentQuery = currentQuery.where('user_id', 'in', [...scope.userIds]);
-  const [listing, current] = await Promise.all([guildListing(db, guildId, scope.userIds), currentQuery.execute()]);
+  const [listing, current] = await Promise.all([scope.listing ?? guildListing(db, guildId, scope.userIds), currentQuery.execute()]);
 
   const changes = new Map<Snowflake, RosterChange>(channelIds.map((id) => [id, { added: [], removed: [] }]));
   const held = new Set(current.map((r) => `${r.channel_id}:${r.user_id}`));

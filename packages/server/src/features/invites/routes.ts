@@ -115,7 +115,7 @@ async function toInvites(db: Kysely<Tables>, rows: InviteRow[], withMetadata: bo
   const [guilds, channels, inviters] = await Promise.all([
     db
       .selectFrom('guilds')
-      .select(['id', 'name', 'icon', 'description'])
+      .select(['id', 'name', 'icon', 'description', 'e2ee'])
       .where(
         'id',
         'in',
@@ -143,7 +143,7 @@ async function toInvites(db: Kysely<Tables>, rows: InviteRow[], withMetadata: bo
     return {
       type: 0 as const,
       code: row.code,
-      guild: { id: guild.id, name: guild.name, icon: guild.icon, description: guild.description, features: [] },
+      guild: { id: guild.id, name: guild.name, icon: guild.icon, description: guild.description, features: [], ...(guild.e2ee === 1 && { e2ee: true }) },
       channel: { id: channel.id, name: channel.name, type: channel.type },
       ...(inviter && { inviter: toUser(inviter) }),
       expires_at: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
