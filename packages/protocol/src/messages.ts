@@ -7,6 +7,7 @@ import { defineRoute } from './route';
 import { User } from './users';
 import { SafetyLabel } from './safety';
 import { MlsBytes } from './e2ee';
+import { Embed } from './embeds';
 
 /** Discord's message types, the ones Parley produces. */
 export const MessageType = {
@@ -119,7 +120,9 @@ const MessageFields = z.object({
   mentions: z.array(User),
   mention_roles: z.array(Snowflake),
   attachments: z.array(Attachment),
-  embeds: z.array(z.never()),
+  embeds: z.array(Embed),
+  /** Posted by this webhook (the author is the webhook, under the name it gave). */
+  webhook_id: Snowflake.optional(),
   reactions: z.array(Reaction).optional(),
   nonce: z.union([z.string(), z.number()]).optional(),
   pinned: z.boolean(),

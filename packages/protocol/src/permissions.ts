@@ -32,6 +32,7 @@ export const Permissions = {
   CHANGE_NICKNAME: 1n << 26n,
   MANAGE_NICKNAMES: 1n << 27n,
   MANAGE_ROLES: 1n << 28n,
+  MANAGE_WEBHOOKS: 1n << 29n,
   MANAGE_THREADS: 1n << 34n,
   CREATE_PUBLIC_THREADS: 1n << 35n,
   SEND_MESSAGES_IN_THREADS: 1n << 38n,
@@ -143,6 +144,7 @@ export const MFA_REQUIRED_PERMISSIONS: bigint =
   Permissions.MANAGE_GUILD |
   Permissions.MANAGE_MESSAGES |
   Permissions.MANAGE_ROLES |
+  Permissions.MANAGE_WEBHOOKS |
   Permissions.MANAGE_THREADS |
   Permissions.MODERATE_MEMBERS;
 
@@ -316,6 +318,7 @@ const CONTENT_PERMISSIONS =
   Permissions.MANAGE_MESSAGES |
   Permissions.PIN_MESSAGES |
   Permissions.MANAGE_THREADS |
+  Permissions.MANAGE_WEBHOOKS |
   Permissions.CONNECT |
   Permissions.SPEAK |
   Permissions.STREAM;

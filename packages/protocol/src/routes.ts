@@ -15,6 +15,7 @@ import { roleRoutes } from './roles';
 import { ssoRoutes } from './sso';
 import type { RouteDef } from './route';
 import { userRoutes } from './users';
+import { webhookRoutes } from './webhooks';
 
 /** Every REST route under /api/v10, grouped by feature. */
 export const routes = {
@@ -34,6 +35,7 @@ export const routes = {
   moderation: moderationRoutes,
   auditLog: auditLogRoutes,
   sso: ssoRoutes,
+  webhooks: webhookRoutes,
 } satisfies Record<string, Record<string, RouteDef>>;
 
 export const API_PREFIX = '/api/v10';

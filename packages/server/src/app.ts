@@ -28,6 +28,7 @@ import { banRoutes } from './features/moderation/bans';
 import { bulkDeleteRoutes } from './features/moderation/bulk-delete';
 import { auditLogRoutes } from './features/audit-log/routes';
 import { inviteRoutes } from './features/invites/routes';
+import { webhookRoutes } from './features/webhooks/routes';
 import { messageRoutes } from './features/messages/routes';
 import { notificationRoutes } from './features/notifications/routes';
 import { relationshipRoutes } from './features/relationships/routes';
@@ -179,6 +180,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   auditLogRoutes(app, ctx);
   channelRoutes(app, ctx);
   messageRoutes(app, ctx);
+  webhookRoutes(app, ctx);
   inviteRoutes(app, ctx);
   relationshipRoutes(app, ctx);
   reportRoutes(app, ctx);

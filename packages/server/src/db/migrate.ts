@@ -23,6 +23,7 @@ import { roleHoldersIndex } from './migrations/0021_role_holders_index';
 import { e2ee } from './migrations/0022_e2ee';
 import { e2eeHistoryRequests } from './migrations/0023_e2ee_history_requests';
 import { encryptedServers } from './migrations/0024_encrypted_servers';
+import { webhooks } from './migrations/0025_webhooks';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0022_e2ee': e2ee,
   '0023_e2ee_history_requests': e2eeHistoryRequests,
   '0024_encrypted_servers': encryptedServers,
+  '0025_webhooks': webhooks,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

@@ -54,6 +54,7 @@ export interface Tables {
   call_participation: CallParticipationTable;
   gateway_nodes: GatewayNodesTable;
   user_activity: UserActivityTable;
+  webhooks: WebhooksTable;
   e2ee_devices: E2eeDevicesTable;
   e2ee_key_packages: E2eeKeyPackagesTable;
   mls_commits: MlsCommitsTable;
@@ -120,6 +121,7 @@ export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type RegistrationInviteRow = Selectable<RegistrationInvitesTable>;
 export type GuildRow = Selectable<GuildsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
 export type RoleRow = Selectable<RolesTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
@@ -418,6 +420,23 @@ export interface MessagesTable {
   has_images: Generated<Flag>;
   /** End-to-end encrypted: the envelope as JSON (protocol EncryptedEnvelope); content is ''. */
   encrypted: string | null;
+  /** Posted by this webhook (features/webhooks), under `author_name`. */
+  webhook_id: Generated<Snowflake | null>;
+  author_name: Generated<string | null>;
+  /** Its embeds as JSON (protocol Embed[]); null when it has none. */
+  embeds: Generated<string | null>;
+}
+
+export interface WebhooksTable {
+  /** Also the ID of the bot user its messages are authored by. */
+  id: Snowflake;
+  guild_id: Snowflake;
+  channel_id: Snowflake;
+  creator_id: Snowflake;
+  name: string;
+  /** SHA-256 (hex) of its token: the token itself is shown once. */
+  token_hash: string;
+  created_at: number;
 }
 
 export interface MessageMentionsTable {

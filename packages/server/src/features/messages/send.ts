@@ -105,6 +105,9 @@ export class MessageSender {
       has_attachments: uploads.length ? 1 : 0,
       has_images: uploads.some((u) => u.width !== null) ? 1 : 0,
       encrypted: encrypted && JSON.stringify(encrypted),
+      webhook_id: null,
+      author_name: null,
+      embeds: null,
     };
     const write = ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('messages').values(row).execute();

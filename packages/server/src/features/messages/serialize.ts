@@ -1,4 +1,4 @@
-import type { Attachment, EncryptedEnvelope, Message, Reaction, Snowflake } from '@parley/protocol';
+import type { Attachment, Embed, EncryptedEnvelope, Message, Reaction, Snowflake, User } from '@parley/protocol';
 import { MessageType, snowflakeTimestamp } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, MessageRow, Tables } from '../../db/tables';
@@ -56,7 +56,8 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
       id: row.id,
       channel_id: row.channel_id,
       ...(row.guild_id && { guild_id: row.guild_id }),
-      author: author ? toUser(author) : deletedUser(row.author_id),
+      author: asPosted(row, author ? toUser(author) : deletedUser(row.author_id)),
+      ...(row.webhook_id && { webhook_id: row.webhook_id }),
       content: row.content,
       ...(row.encrypted !== null && { encrypted: JSON.parse(row.encrypted) as EncryptedEnvelope }),
       timestamp: iso(snowflakeTimestamp(row.id)),
@@ -66,7 +67,7 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
       mentions: mentions.filter((m) => m.message_id === row.id).flatMap((m) => (users.has(m.user_id) ? [toUser(users.get(m.user_id)!)] : [])),
       mention_roles: JSON.parse(row.mention_roles) as Snowflake[],
       attachments: attachments.filter((a) => a.message_id === row.id).map((a) => toAttachment(a, sign!)),
-      embeds: [],
+      embeds: row.embeds === null ? [] : (JSON.parse(row.embeds) as Embed[]),
       ...(viewerId &&
         withReactions && {
           reactions: summarizeReactions(
@@ -93,6 +94,11 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
     }
     return message;
   });
+}
+
+/** A webhook's message shows the name it was posted under (its author is the webhook's bot user). */
+function asPosted(row: MessageRow, author: User): User {
+  return row.webhook_id && row.author_name !== null ? { ...author, username: row.author_name, global_name: null, bot: true } : author;
 }
 
 function summarizeReactions(rows: { emoji: string; user_id: Snowflake }[], viewerId: Snowflake): Reaction[] {
