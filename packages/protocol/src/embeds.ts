@@ -30,8 +30,8 @@ const EmbedUrl = z
 const EmbedMedia = z.object({ url: EmbedUrl });
 
 export const Embed = z.object({
-  /** Always "rich" for embeds sent to Parley. */
-  type: z.literal('rich').default('rich'),
+  /** "rich": sent by a webhook or bot; "link": a link's preview, made by the server (features/link-previews). */
+  type: z.enum(['rich', 'link']).default('rich'),
   title: text(EmbedLimits.titleMax).optional(),
   description: text(EmbedLimits.descriptionMax).optional(),
   url: EmbedUrl.optional(),
@@ -41,6 +41,8 @@ export const Embed = z.object({
   image: EmbedMedia.optional(),
   thumbnail: EmbedMedia.optional(),
   author: z.object({ name: text(EmbedLimits.authorNameMax), url: EmbedUrl.optional(), icon_url: EmbedUrl.optional() }).optional(),
+  /** The site a link preview is from (its og:site_name). */
+  provider: z.object({ name: text(EmbedLimits.authorNameMax).optional(), url: EmbedUrl.optional() }).optional(),
   fields: z
     .array(z.object({ name: text(EmbedLimits.fieldNameMax).min(1), value: text(EmbedLimits.fieldValueMax).min(1), inline: z.boolean().optional() }))
     .max(EmbedLimits.fieldsMax)

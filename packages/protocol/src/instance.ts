@@ -32,6 +32,8 @@ export const InstanceSettings = z.object({
    * conversations decides. `deny`: creating one, and sending in one, is refused (90079).
    */
   e2ee_with_minors: z.enum(['allow', 'deny']),
+  /** Whether the server fetches previews (title, description) of links in messages (features/link-previews). */
+  link_previews: z.boolean(),
   /** Largest file one attachment may be, in bytes; null: the operator's ATTACHMENT_MAX_BYTES, which it may lower, never raise. */
   upload_max_bytes: z.number().int().min(1024).nullable(),
 });
@@ -48,6 +50,7 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   safety_flag_threshold: 0.5,
   safety_block_threshold: 0.85,
   e2ee_with_minors: 'deny',
+  link_previews: true,
   upload_max_bytes: null,
 };
 

@@ -165,6 +165,12 @@ export const AllowedMentions = z.object({
   replied_user: z.boolean().optional(),
 });
 
+/** Message flags Parley honours (Discord's values). */
+export const MessageFlags = {
+  /** No link previews for this message (set on sending, or by its author later). */
+  SUPPRESS_EMBEDS: 1 << 2,
+} as const;
+
 export const MessageContent = text(Limits.messageContentMax);
 export const Nonce = z.union([line(Limits.nonceMax), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]);
 

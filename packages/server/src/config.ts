@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProviderId } from '@parley/protocol';
 import { z } from 'zod';
+import { parseAllowList } from './features/link-previews/guard';
 
 /** `points/seconds`, e.g. "20/60": 20 attempts per minute. */
 const rate = z
@@ -153,6 +154,21 @@ const EnvSchema = z
       .min(1024)
       .max(1024 ** 4)
       .default(25 * 1024 * 1024),
+    /**
+     * Private addresses link previews may fetch from (an intranet's wiki): IPs or CIDR ranges,
+     * comma-separated. Everything else that is not the public internet is refused (link-previews/guard.ts).
+     */
+    LINK_PREVIEWS_ALLOW: z
+      .string()
+      .default('')
+      .transform((value, context) => {
+        try {
+          return parseAllowList(value);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
     /** STUN servers handed to call clients: `stun:host:port`, comma-separated. */
     STUN_URLS: iceUrls(['stun', 'stuns']),
     /** TURN servers handed to call clients with short-lived credentials (coturn `use-auth-secret`). */
@@ -253,6 +269,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     passwordReset: { ttlMs: e.PASSWORD_RESET_TTL_MINUTES * 60_000, rateLimit: e.PASSWORD_RESET_RATE_LIMIT },
     messageRateLimit: e.MESSAGE_RATE_LIMIT,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    linkPreviewsAllow: e.LINK_PREVIEWS_ALLOW,
     calls: { maxParticipants: e.CALL_MAX_PARTICIPANTS, graceMs: e.CALL_RECONNECT_GRACE_SECONDS * 1000, ringMs: e.CALL_RING_SECONDS * 1000 },
     ice: {
       stunUrls: e.STUN_URLS,

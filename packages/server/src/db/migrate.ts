@@ -24,6 +24,7 @@ import { e2ee } from './migrations/0022_e2ee';
 import { e2eeHistoryRequests } from './migrations/0023_e2ee_history_requests';
 import { encryptedServers } from './migrations/0024_encrypted_servers';
 import { webhooks } from './migrations/0025_webhooks';
+import { linkPreviews } from './migrations/0026_link_previews';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0023_e2ee_history_requests': e2eeHistoryRequests,
   '0024_encrypted_servers': encryptedServers,
   '0025_webhooks': webhooks,
+  '0026_link_previews': linkPreviews,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

@@ -55,6 +55,7 @@ export interface Tables {
   gateway_nodes: GatewayNodesTable;
   user_activity: UserActivityTable;
   webhooks: WebhooksTable;
+  link_previews: LinkPreviewsTable;
   e2ee_devices: E2eeDevicesTable;
   e2ee_key_packages: E2eeKeyPackagesTable;
   mls_commits: MlsCommitsTable;
@@ -437,6 +438,14 @@ export interface WebhooksTable {
   /** SHA-256 (hex) of its token: the token itself is shown once. */
   token_hash: string;
   created_at: number;
+}
+
+export interface LinkPreviewsTable {
+  /** SHA-256 (hex) of the link. */
+  url_hash: string;
+  /** The preview (protocol Embed) as JSON; null: none (no page, or nothing to show). */
+  embed: string | null;
+  fetched_at: number;
 }
 
 export interface MessageMentionsTable {

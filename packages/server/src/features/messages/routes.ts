@@ -1,4 +1,4 @@
-import { AuditLogEvent, ChannelType, Permissions, type Snowflake, routes } from '@parley/protocol';
+import { AuditLogEvent, ChannelType, MessageFlags, Permissions, type Snowflake, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import type { MessageRow, NewChannel } from '../../db/tables';
@@ -23,6 +23,8 @@ import { searchRoutes } from './search';
 import { MessageSender } from './send';
 import { maskForViewer } from '../safety/held';
 import type { SafetyFlag } from '../safety/policy';
+import { LinkPreviews } from '../link-previews/previews';
+import { PreviewFetcher } from '../link-previews/fetch';
 import { loadMessages } from './serialize';
 import { checkMessageKind, checkReactionKind, checkThreadName } from '../../access/e2ee';
 
@@ -35,6 +37,8 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   const route = routeRegistrar(app, ctx);
   const urls = new AttachmentUrls(db, ctx.clock, ctx.config.publicUrl ?? '');
   const sender = new MessageSender(ctx, urls);
+  const previews = new LinkPreviews(ctx, urls, new PreviewFetcher({ allowed: ctx.config.linkPreviewsAllow }), (error) => app.log.error({ err: error }, 'Link preview failed'));
+  app.addHook('onClose', () => previews.close());
   attachmentDownloadRoutes(app, ctx, urls);
   searchRoutes(app, ctx, urls);
 
@@ -81,7 +85,9 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     routes.messages.create,
     async ({ auth, access, body, files }) => {
       checkMessageKind(access, body);
-      return sender.send(access, auth.user, body, files);
+      const message = await sender.send(access, auth.user, body, files);
+      await previews.follow(message);
+      return message;
     },
     new AttachmentReceiver(ctx),
   );
@@ -99,14 +105,16 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const mentions = resolveMentions(parseMentions(content), body.allowed_mentions, { canMentionEveryone, repliedUserId: null });
     mentions.roles = await countedRoleMentions(db, access.channel, mentions.roles, canMentionEveryone);
     const encrypted = body.encrypted ? JSON.stringify(body.encrypted) : row.encrypted;
-    const updated: MessageRow = { ...row, content, encrypted, edited_at: ctx.clock.now(), mention_everyone: mentions.everyone ? 1 : 0, mention_roles: JSON.stringify(mentions.roles) };
+    // Its author may turn its link previews off (or on again) with SUPPRESS_EMBEDS.
+    const flags = body.flags === undefined ? row.flags : (row.flags & ~MessageFlags.SUPPRESS_EMBEDS) | (body.flags & MessageFlags.SUPPRESS_EMBEDS);
+    const updated: MessageRow = { ...row, content, encrypted, flags, edited_at: ctx.clock.now(), mention_everyone: mentions.everyone ? 1 : 0, mention_roles: JSON.stringify(mentions.roles) };
     // Edits are scanned like sends (features/safety): a message edited into harassment is held too.
     const flag = await ctx.safety.scan(access.channel, auth.user.id, content);
     await db.transaction().execute(async (trx) => {
       if (flag) await ctx.safety.recordFlag(trx, flag, updated);
       await trx
         .updateTable('messages')
-        .set({ content, encrypted, edited_at: updated.edited_at, mention_everyone: updated.mention_everyone, mention_roles: updated.mention_roles })
+        .set({ content, encrypted, flags, edited_at: updated.edited_at, mention_everyone: updated.mention_everyone, mention_roles: updated.mention_roles })
         .where('id', '=', row.id)
         .execute();
       await trx.deleteFrom('message_mentions').where('message_id', '=', row.id).execute();
@@ -118,6 +126,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
           .execute();
     });
     await publishUpdate(access, updated, flag);
+    await previews.follow(updated);
     const [message] = await loadMessages(db, [updated], auth.user.id, urls);
     return { ...message!, ...(flag && { safety_flag: ctx.safety.flagFor(flag) }) };
   });

@@ -1,4 +1,4 @@
-import { ChannelType, CreateMessageBody, type Message, MessageType, Permissions, type Snowflake } from '@parley/protocol';
+import { ChannelType, CreateMessageBody, type Message, MessageFlags, MessageType, Permissions, type Snowflake } from '@parley/protocol';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import type { AppContext } from '../../context';
@@ -95,7 +95,8 @@ export class MessageSender {
       author_id: author.id,
       content,
       type: reference ? MessageType.REPLY : MessageType.DEFAULT,
-      flags: 0,
+      // The one flag a sender sets: no link previews.
+      flags: (body.flags ?? 0) & MessageFlags.SUPPRESS_EMBEDS,
       reference_message_id: reference?.id ?? null,
       reference_channel_id: reference ? channel.id : null,
       mention_everyone: mentions.everyone ? 1 : 0,
