@@ -56,7 +56,6 @@ export function embedFromPage(pageUrl: string, html: string): Embed | null {
 
 /** One line of plain text, without control characters. */
 function clean(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .replace(/\s+/g, ' ')
