@@ -164,5 +164,7 @@ test('the statistics page charts what happened: users, and a message sent today'
   await expect(page.getByRole('table', { name: 'Instance audit log' })).toBeVisible();
   await page.getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByLabel('Registration')).toHaveValue('open');
+  await expect(page.getByTestId('e2ee-with-minors')).toHaveValue('deny');
+  await expect(page.getByTestId('link-previews')).toBeChecked();
   await expectAccessible(page, 'admin settings');
 });
