@@ -23,6 +23,7 @@ export const ApiErrors = {
   UNKNOWN_WEBHOOK: { code: 10015, status: 404, message: 'Unknown Webhook' },
   INVALID_WEBHOOK_TOKEN: { code: 50027, status: 401, message: 'Invalid Webhook Token' },
   MAX_WEBHOOKS: { code: 30007, status: 400, message: 'Maximum number of webhooks reached (15)' },
+  MAX_EMOJIS: { code: 30008, status: 400, message: 'Maximum number of emojis reached (50)' },
   UNKNOWN_PASSKEY: { code: 90020, status: 404, message: 'Unknown passkey' },
   UNKNOWN_REPORT: { code: 90040, status: 404, message: 'Unknown report' },
   UNKNOWN_DEVICE: { code: 90070, status: 404, message: 'Unknown device' },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CallCreate, Call, RtcSignal, RtcSignalSend, VoiceDisconnected, VoiceError, VoiceState, VoiceStateUpdate } from './calls';
+import { Emoji } from './emojis';
 import { E2eeDevicesUpdate, E2eeRosterUpdate, HistoryRequest, HistoryRequestDone, MlsCommit, MlsWelcome } from './e2ee';
 import { Channel } from './channels';
 import { Guild, GuildCreate, Member, Role } from './guilds';
@@ -174,6 +175,8 @@ export const DispatchEvents = {
   GUILD_ROLE_CREATE: z.object({ guild_id: Snowflake, role: Role }),
   GUILD_ROLE_UPDATE: z.object({ guild_id: Snowflake, role: Role }),
   GUILD_ROLE_DELETE: z.object({ guild_id: Snowflake, role_id: Snowflake }),
+  /** A server's custom emoji changed: all of them, as now. */
+  GUILD_EMOJIS_UPDATE: z.object({ guild_id: Snowflake, emojis: z.array(Emoji) }),
   /** To those who may ban (Ban Members), as in Discord. */
   GUILD_BAN_ADD: z.object({ guild_id: Snowflake, user: User }),
   GUILD_BAN_REMOVE: z.object({ guild_id: Snowflake, user: User }),

@@ -6,6 +6,7 @@ import { Limits, line } from './limits';
 import { Presence } from './presence';
 import { defineRoute } from './route';
 import { ImageDataUri, User } from './users';
+import { Emoji } from './emojis';
 
 /** A role. @everyone's id is the guild's id; it sits at position 0 and everyone holds it. */
 export const Role = z.object({
@@ -49,7 +50,7 @@ export const Guild = z.object({
   description: z.string().nullable(),
   owner_id: Snowflake,
   roles: z.array(Role),
-  emojis: z.array(z.never()),
+  emojis: z.array(Emoji),
   stickers: z.array(z.never()),
   features: z.array(z.string()),
   system_channel_id: Snowflake.nullable(),

@@ -22,6 +22,7 @@ export * from './moderation';
 export * from './audit-log';
 export * from './channels';
 export * from './embeds';
+export * from './emojis';
 export * from './messages';
 export * from './webhooks';
 export * from './invites';

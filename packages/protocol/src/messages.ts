@@ -8,6 +8,7 @@ import { User } from './users';
 import { SafetyLabel } from './safety';
 import { MlsBytes } from './e2ee';
 import { Embed } from './embeds';
+import { CUSTOM_EMOJI_KEY } from './emojis';
 
 /** Discord's message types, the ones Parley produces. */
 export const MessageType = {
@@ -59,10 +60,17 @@ export const SEALED_REACTION_PREFIX = 'sealed.';
  */
 export const ENCRYPTED_THREAD_NAME = 'Encrypted thread';
 
-/** What reacting takes: a Unicode emoji, or a sealed one where the conversation is encrypted. */
-export const ReactionKey = z.union([UnicodeEmoji, SealedReaction], { error: 'Must be a Unicode emoji (or a sealed reaction in an encrypted conversation)' });
+/** A server's custom emoji as a reaction: `name:id` (protocol/emojis.ts). */
+export const CustomEmojiKey = z.string().regex(CUSTOM_EMOJI_KEY, 'Must be a custom emoji as name:id');
 
-export const ReactionEmoji = z.object({ id: z.null(), name: z.string() });
+/** What reacting takes: a Unicode emoji, a server's custom emoji, or a sealed one where the conversation is encrypted. */
+export const ReactionKey = z.union([UnicodeEmoji, CustomEmojiKey, SealedReaction], {
+  error: 'Must be a Unicode emoji, a custom emoji as name:id (or a sealed reaction in an encrypted conversation)',
+});
+
+/** A Unicode emoji has no ID; a custom one has its ID and name. */
+export const ReactionEmoji = z.object({ id: Snowflake.nullable(), name: z.string(), animated: z.boolean().optional() });
+export type ReactionEmoji = z.infer<typeof ReactionEmoji>;
 
 export const Reaction = z.object({
   count: z.number().int(),

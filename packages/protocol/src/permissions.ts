@@ -33,6 +33,7 @@ export const Permissions = {
   MANAGE_NICKNAMES: 1n << 27n,
   MANAGE_ROLES: 1n << 28n,
   MANAGE_WEBHOOKS: 1n << 29n,
+  MANAGE_GUILD_EXPRESSIONS: 1n << 30n,
   MANAGE_THREADS: 1n << 34n,
   CREATE_PUBLIC_THREADS: 1n << 35n,
   SEND_MESSAGES_IN_THREADS: 1n << 38n,
@@ -145,6 +146,7 @@ export const MFA_REQUIRED_PERMISSIONS: bigint =
   Permissions.MANAGE_MESSAGES |
   Permissions.MANAGE_ROLES |
   Permissions.MANAGE_WEBHOOKS |
+  Permissions.MANAGE_GUILD_EXPRESSIONS |
   Permissions.MANAGE_THREADS |
   Permissions.MODERATE_MEMBERS;
 

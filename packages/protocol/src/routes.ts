@@ -16,6 +16,7 @@ import { ssoRoutes } from './sso';
 import type { RouteDef } from './route';
 import { userRoutes } from './users';
 import { webhookRoutes } from './webhooks';
+import { emojiRoutes } from './emojis';
 
 /** Every REST route under /api/v10, grouped by feature. */
 export const routes = {
@@ -36,6 +37,7 @@ export const routes = {
   auditLog: auditLogRoutes,
   sso: ssoRoutes,
   webhooks: webhookRoutes,
+  emojis: emojiRoutes,
 } satisfies Record<string, Record<string, RouteDef>>;
 
 export const API_PREFIX = '/api/v10';

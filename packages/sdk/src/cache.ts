@@ -117,6 +117,10 @@ export class ParleyCache {
       const channel = this.channels.get(channel_id);
       if (channel) this.channels.set(channel_id, { ...channel, recipients: (channel.recipients ?? []).filter((r) => r.id !== user.id) });
     });
+    gateway.on('GUILD_EMOJIS_UPDATE', ({ guild_id, emojis }) => {
+      const guild = this.guilds.get(guild_id);
+      if (guild) this.guilds.set(guild_id, { ...guild, emojis });
+    });
     gateway.on('GUILD_MEMBER_ADD', ({ guild_id, ...member }) => this.membersOf(guild_id).set(member.user.id, member));
     gateway.on('GUILD_MEMBER_UPDATE', ({ guild_id, ...member }) => this.membersOf(guild_id).set(member.user.id, member));
     gateway.on('GUILD_MEMBER_REMOVE', ({ guild_id, user }) => this.membersOf(guild_id).delete(user.id));

@@ -1,4 +1,4 @@
-import { type Message, type Snowflake, routes } from '@parley/protocol';
+import { type Message, type Snowflake, reactionKeyOf, routes } from '@parley/protocol';
 import { errorText } from './errors';
 import type { GatewayEvents } from './gateway';
 import type { RestClient } from './rest';
@@ -204,14 +204,14 @@ export class MessageHistory {
     if (entry.arrivedDuringLoad) entry.arrivedDuringLoad = entry.arrivedDuringLoad.filter((m) => m.id !== messageId);
   }
 
-  private react({ channel_id, message_id, emoji: { name: emoji }, user_id }: GatewayEvents['MESSAGE_REACTION_ADD'], delta: 1 | -1): void {
+  private react({ channel_id, message_id, emoji, user_id }: GatewayEvents['MESSAGE_REACTION_ADD'], delta: 1 | -1): void {
     const message = this.find(channel_id, message_id);
     if (!message) return;
     const mine = user_id === this.options.me?.();
     const reactions = [...(message.reactions ?? [])];
-    const index = reactions.findIndex((r) => r.emoji.name === emoji);
+    const index = reactions.findIndex((r) => reactionKeyOf(r.emoji) === reactionKeyOf(emoji));
     if (index < 0 && delta > 0) {
-      reactions.push({ count: 1, count_details: { burst: 0, normal: 1 }, me: mine, me_burst: false, burst_colors: [], emoji: { id: null, name: emoji } });
+      reactions.push({ count: 1, count_details: { burst: 0, normal: 1 }, me: mine, me_burst: false, burst_colors: [], emoji });
     } else if (index >= 0) {
       const r = reactions[index]!;
       const count = r.count + delta;

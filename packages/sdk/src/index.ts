@@ -11,7 +11,7 @@ export { type ChannelLog, HISTORY_PAGE, type HistoryEventSource, type HistoryOpt
 export { Outbox, type OutboxEventSource, type OutboxOptions, type OutboxState, type PendingMessage } from './outbox';
 export { type UnreadCache, type UnreadEventSource, type UnreadOptions, UnreadTracker } from './unread';
 export { permissionsInChannel, permissionsInGuild } from './permissions';
-export { composerOffer, messageOffer, type MessageOffer, offersPin } from './offers';
+export { composerOffer, messageOffer, type MessageOffer, offersPin, webhooksOffer } from './offers';
 export { routes } from '@parley/protocol';
 export {
   assignableRoles,

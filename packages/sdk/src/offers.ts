@@ -44,3 +44,14 @@ export function composerOffer(channel: Pick<Channel, 'type' | 'e2ee'>, permissio
   // In an encrypted conversation files are sealed on the device (EncryptedConversations.sealMessage).
   return { send, attach: send && hasPermission(permissions, Permissions.ATTACH_FILES) };
 }
+
+/**
+ * Whether a channel's incoming webhooks are offered to manage: with Manage Webhooks where the
+ * channel can be seen, in a server's text channel. 'encrypted' when they would be but the channel
+ * is end-to-end encrypted (a webhook's text would be readable by the server: say why), null when
+ * they are not offered at all.
+ */
+export function webhooksOffer(channel: Pick<Channel, 'type' | 'e2ee'>, permissions: bigint): 'manage' | 'encrypted' | null {
+  if (channel.type !== ChannelType.GUILD_TEXT || !hasPermission(permissions, Permissions.VIEW_CHANNEL) || !hasPermission(permissions, Permissions.MANAGE_WEBHOOKS)) return null;
+  return channel.e2ee ? 'encrypted' : 'manage';
+}

@@ -1,6 +1,6 @@
 import { type Channel, ChannelType, type Message, Permissions, type PrivateUser, type Snowflake } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
-import { composerOffer, messageOffer, offersPin } from './offers';
+import { composerOffer, messageOffer, offersPin, webhooksOffer } from './offers';
 
 const sf = (id: string) => id as Snowflake;
 const text = { id: sf('20'), type: ChannelType.GUILD_TEXT, guild_id: sf('10') } as Channel;
@@ -54,5 +54,22 @@ describe('what the composer offers', () => {
   it('offers attaching files only to those who may send', () => {
     expect(composerOffer(text, SEND_MESSAGES | ATTACH_FILES).attach).toBe(true);
     expect(composerOffer(text, ATTACH_FILES).attach).toBe(false);
+  });
+});
+
+describe('what is offered of webhooks', () => {
+  const { MANAGE_WEBHOOKS, VIEW_CHANNEL } = Permissions;
+  it('needs Manage Webhooks where the channel can be seen, in a text channel', () => {
+    expect(webhooksOffer(text, VIEW_CHANNEL | MANAGE_WEBHOOKS)).toBe('manage');
+    expect(webhooksOffer(text, MANAGE_WEBHOOKS)).toBeNull();
+    expect(webhooksOffer(text, VIEW_CHANNEL)).toBeNull();
+    expect(webhooksOffer(text, ADMINISTRATOR)).toBe('manage');
+    expect(webhooksOffer(voice, ADMINISTRATOR)).toBeNull();
+  });
+
+  it('says an end-to-end encrypted channel takes none, to those who would manage them', () => {
+    const sealed = { ...text, e2ee: true } as Channel;
+    expect(webhooksOffer(sealed, VIEW_CHANNEL | MANAGE_WEBHOOKS)).toBe('encrypted');
+    expect(webhooksOffer(sealed, VIEW_CHANNEL)).toBeNull();
   });
 });

@@ -29,6 +29,7 @@ import { bulkDeleteRoutes } from './features/moderation/bulk-delete';
 import { auditLogRoutes } from './features/audit-log/routes';
 import { inviteRoutes } from './features/invites/routes';
 import { webhookRoutes } from './features/webhooks/routes';
+import { emojiRoutes } from './features/emojis/routes';
 import { messageRoutes } from './features/messages/routes';
 import { notificationRoutes } from './features/notifications/routes';
 import { relationshipRoutes } from './features/relationships/routes';
@@ -181,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   channelRoutes(app, ctx);
   messageRoutes(app, ctx);
   webhookRoutes(app, ctx);
+  emojiRoutes(app, ctx);
   inviteRoutes(app, ctx);
   relationshipRoutes(app, ctx);
   reportRoutes(app, ctx);

@@ -25,6 +25,7 @@ import { e2eeHistoryRequests } from './migrations/0023_e2ee_history_requests';
 import { encryptedServers } from './migrations/0024_encrypted_servers';
 import { webhooks } from './migrations/0025_webhooks';
 import { linkPreviews } from './migrations/0026_link_previews';
+import { emojis } from './migrations/0027_emojis';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0024_encrypted_servers': encryptedServers,
   '0025_webhooks': webhooks,
   '0026_link_previews': linkPreviews,
+  '0027_emojis': emojis,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

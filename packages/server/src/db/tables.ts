@@ -56,6 +56,7 @@ export interface Tables {
   user_activity: UserActivityTable;
   webhooks: WebhooksTable;
   link_previews: LinkPreviewsTable;
+  emojis: EmojisTable;
   e2ee_devices: E2eeDevicesTable;
   e2ee_key_packages: E2eeKeyPackagesTable;
   mls_commits: MlsCommitsTable;
@@ -123,6 +124,7 @@ export type SessionRow = Selectable<SessionsTable>;
 export type RegistrationInviteRow = Selectable<RegistrationInvitesTable>;
 export type GuildRow = Selectable<GuildsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
+export type EmojiRow = Selectable<EmojisTable>;
 export type RoleRow = Selectable<RolesTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
@@ -437,6 +439,17 @@ export interface WebhooksTable {
   name: string;
   /** SHA-256 (hex) of its token: the token itself is shown once. */
   token_hash: string;
+  created_at: number;
+}
+
+export interface EmojisTable {
+  id: Snowflake;
+  guild_id: Snowflake;
+  name: string;
+  /** The image's hash: files/emojis/{id}/{image}.webp ("a_" first when animated). */
+  image: string;
+  animated: Flag;
+  creator_id: Snowflake;
   created_at: number;
 }
 

@@ -12,7 +12,7 @@ import { IMAGE_HASH, imageKey } from './images';
  */
 export function cdnRoutes(app: FastifyInstance, files: FileStore): void {
   const Params = z.object({
-    folder: z.enum(['avatars', 'icons']),
+    folder: z.enum(['avatars', 'icons', 'emojis']),
     owner_id: Snowflake,
     file: z
       .string()

@@ -17,8 +17,8 @@ const THUMBNAIL_SIZE = 400;
 /** An image hash: 32 hex digits, "a_" first when animated. */
 export const IMAGE_HASH = /^(a_)?[0-9a-f]{32}$/;
 
-/** Where square images live, by Discord's CDN folder names: user avatars and server icons. */
-export type ImageFolder = 'avatars' | 'icons';
+/** Where square images live, by Discord's CDN folder names: user avatars, server icons, custom emoji. */
+export type ImageFolder = 'avatars' | 'icons' | 'emojis';
 
 export function imageKey(folder: ImageFolder, ownerId: Snowflake, hash: string): string {
   return `${folder}/${ownerId}/${hash}.webp`;

@@ -10,6 +10,7 @@ import { toChannel } from '../channels/serialize';
 import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { toGuild, toMember } from './serialize';
+import { emojisOf } from '../emojis/serialize';
 
 /**
  * Discord's `large_threshold` (IDENTIFY, 50–250, default 50): a guild with more members than
@@ -54,7 +55,7 @@ export async function guildView(
 ): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
   // The guild row first: its rules version says whether this node's copy of the rules is current.
   const guild = await db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow();
-  const [{ roles, overwrites }, channels, memberIds, viewer, joinedPrivate, voiceStates] = await Promise.all([
+  const [{ roles, overwrites }, channels, memberIds, viewer, joinedPrivate, voiceStates, emojis] = await Promise.all([
     guildRules(db, guild),
     db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
     // Every member's ID (from the primary key's index alone): the count, and whose presence to send.
@@ -75,6 +76,7 @@ export async function guildView(
       .select(['members.mute', 'members.deaf'])
       .where('voice_states.guild_id', '=', guildId)
       .execute(),
+    emojisOf(db, guildId),
   ]);
   const joined = new Set(joinedPrivate.map((r) => r.channel_id));
   const large = memberIds.length > largeThreshold;
@@ -96,7 +98,7 @@ export async function guildView(
   const viewable = holding(asThemselves, Permissions.VIEW_CHANNEL);
   const readable = holding(asThemselves, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
   const payload: GuildCreate = {
-    ...toGuild(guild, roles),
+    ...toGuild(guild, roles, emojis),
     joined_at: new Date(viewer.joined_at).toISOString(),
     large,
     unavailable: false,

@@ -12,6 +12,7 @@ import { auditReason, changesBetween, recordAudit } from '../audit-log/record';
 import { kickMember, removeMember } from './membership';
 import { guildCreatePayload, loadMembers } from './payloads';
 import { toGuild } from './serialize';
+import { emojisOf } from '../emojis/serialize';
 
 /** Servers: creating, reading, renaming, deleting, leaving; their channels, members and roles. */
 export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -71,11 +72,11 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (e2ee) await trx.insertInto('channel_members').values({ channel_id: general, user_id: auth.user.id, joined_at: now }).execute();
     });
     await ctx.events.publish(event('GUILD_CREATE', await guildCreatePayload(db, ctx.presence, guildId, auth.user.id), { users: [auth.user.id] }));
-    return toGuild(guild, await rolesOf(guildId));
+    return toGuild(guild, await rolesOf(guildId), []);
   });
 
   route(routes.guilds.get, async ({ access: { guild }, query }) => {
-    const result = toGuild(guild, await rolesOf(guild.id));
+    const result = toGuild(guild, await rolesOf(guild.id), await emojisOf(db, guild.id));
     if (query.with_counts === 'true') result.approximate_member_count = await memberCount(ctx, guild.id);
     return result;
   });
@@ -116,7 +117,7 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
       });
     }
     if (old.icon && icon !== old.icon) await ctx.files.delete(imageKey('icons', old.id, old.icon));
-    const guild = toGuild({ ...old, ...changes }, await rolesOf(old.id));
+    const guild = toGuild({ ...old, ...changes }, await rolesOf(old.id), await emojisOf(db, old.id));
     await ctx.events.publish(event('GUILD_UPDATE', guild, { guilds: [old.id] }));
     return guild;
   });

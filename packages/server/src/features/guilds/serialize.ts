@@ -1,4 +1,4 @@
-import type { Guild, Member, Role, User } from '@parley/protocol';
+import type { Emoji, Guild, Member, Role, User } from '@parley/protocol';
 import type { GuildRow, MemberRow, RoleRow } from '../../db/tables';
 
 export function toRole(row: RoleRow): Role {
@@ -17,7 +17,8 @@ export function toRole(row: RoleRow): Role {
   };
 }
 
-export function toGuild(row: GuildRow, roles: readonly RoleRow[]): Guild {
+/** A guild in Discord's shape, with its roles and custom emoji. */
+export function toGuild(row: GuildRow, roles: readonly RoleRow[], emojis: Emoji[]): Guild {
   return {
     id: row.id,
     name: row.name,
@@ -25,7 +26,7 @@ export function toGuild(row: GuildRow, roles: readonly RoleRow[]): Guild {
     description: row.description,
     owner_id: row.owner_id,
     roles: roles.map(toRole),
-    emojis: [],
+    emojis,
     stickers: [],
     features: [],
     system_channel_id: row.system_channel_id,

@@ -24,6 +24,7 @@ import { MessageSender } from './send';
 import { maskForViewer } from '../safety/held';
 import type { SafetyFlag } from '../safety/policy';
 import { LinkPreviews } from '../link-previews/previews';
+import { reactionKeyFor } from './reaction-emoji';
 import { PreviewFetcher } from '../link-previews/fetch';
 import { loadMessages } from './serialize';
 import { checkMessageKind, checkReactionKind, checkThreadName } from '../../access/e2ee';
@@ -158,16 +159,17 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   route(routes.messages.addReaction, async ({ auth, access, params }) => {
     checkReactionKind(access, params.emoji);
+    const { key, emoji } = await reactionKeyFor(db, access, params.emoji);
     const row = await messageIn(params.channel_id, params.message_id);
     const existing = await db.selectFrom('reactions').select('emoji').distinct().where('message_id', '=', row.id).execute();
-    if (!existing.some((e) => e.emoji === params.emoji)) {
+    if (!existing.some((e) => e.emoji === key)) {
       // Adding to an existing reaction needs no permission; starting a new one does.
       requireContentPermission(access, Permissions.ADD_REACTIONS);
       if (existing.length >= MAX_REACTION_EMOJI) throw new ApiError('MAX_REACTIONS');
     }
     const inserted = await db
       .insertInto('reactions')
-      .values({ message_id: row.id, emoji: params.emoji, user_id: auth.user.id, created_at: ctx.clock.now() })
+      .values({ message_id: row.id, emoji: key, user_id: auth.user.id, created_at: ctx.clock.now() })
       .onConflict((oc) => oc.columns(['message_id', 'emoji', 'user_id']).doNothing())
       .executeTakeFirst();
     if (!inserted.numInsertedOrUpdatedRows) return;
@@ -181,7 +183,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
           message_id: row.id,
           ...(row.guild_id && { guild_id: row.guild_id }),
           ...(member && { member }),
-          emoji: { id: null, name: params.emoji },
+          emoji,
           message_author_id: row.author_id,
           burst: false,
           type: 0,
@@ -192,14 +194,15 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   /** Removes one user's reaction; answers "unknown emoji" when there was none. */
-  async function removeReaction(access: ChannelAccess, messageId: Snowflake, emoji: string, userId: Snowflake): Promise<void> {
+  async function removeReaction(access: ChannelAccess, messageId: Snowflake, given: string, userId: Snowflake): Promise<void> {
+    const { key, emoji } = await reactionKeyFor(db, access, given);
     const row = await messageIn(access.channel.id, messageId);
-    const removed = await db.deleteFrom('reactions').where('message_id', '=', row.id).where('emoji', '=', emoji).where('user_id', '=', userId).executeTakeFirst();
+    const removed = await db.deleteFrom('reactions').where('message_id', '=', row.id).where('emoji', '=', key).where('user_id', '=', userId).executeTakeFirst();
     if (removed.numDeletedRows === 0n) throw new ApiError('UNKNOWN_EMOJI');
     await ctx.events.publish(
       event(
         'MESSAGE_REACTION_REMOVE',
-        { user_id: userId, channel_id: row.channel_id, message_id: row.id, ...(row.guild_id && { guild_id: row.guild_id }), emoji: { id: null, name: emoji }, burst: false, type: 0 },
+        { user_id: userId, channel_id: row.channel_id, message_id: row.id, ...(row.guild_id && { guild_id: row.guild_id }), emoji, burst: false, type: 0 },
         await channelAudience(db, access.channel, access.parent),
       ),
     );
@@ -214,9 +217,10 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     await removeReaction(access, params.message_id, params.emoji, params.user_id);
   });
 
-  route(routes.messages.listReactions, async ({ params, query }) => {
+  route(routes.messages.listReactions, async ({ access, params, query }) => {
     await messageIn(params.channel_id, params.message_id);
-    let rows = db.selectFrom('reactions').select('user_id').where('message_id', '=', params.message_id).where('emoji', '=', params.emoji);
+    const { key } = await reactionKeyFor(db, access, params.emoji);
+    let rows = db.selectFrom('reactions').select('user_id').where('message_id', '=', params.message_id).where('emoji', '=', key);
     if (query.after) rows = rows.where('user_id', '>', query.after);
     const ids = (await rows.orderBy('user_id').limit(query.limit).execute()).map((r) => r.user_id);
     const users = await usersByIds(db, ids);

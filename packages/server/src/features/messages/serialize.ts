@@ -1,4 +1,4 @@
-import type { Attachment, Embed, EncryptedEnvelope, Message, Reaction, Snowflake, User } from '@parley/protocol';
+import type { Attachment, Embed, EncryptedEnvelope, Message, Reaction, ReactionEmoji, Snowflake, User } from '@parley/protocol';
 import { MessageType, snowflakeTimestamp } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, MessageRow, Tables } from '../../db/tables';
@@ -6,6 +6,7 @@ import { toChannel } from '../channels/serialize';
 import { usersByIds } from '../users/queries';
 import { deletedUser, toUser } from '../users/serialize';
 import type { AttachmentUrls } from './attachment-urls';
+import { reactionEmojis } from './reaction-emoji';
 
 const iso = (millis: number) => new Date(millis).toISOString();
 
@@ -47,6 +48,10 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
     callIds.length ? db.selectFrom('message_calls').selectAll().where('message_id', 'in', callIds).execute() : Promise.resolve([]),
   ]);
   const sign = attachments.length ? await urls.signer() : null;
+  const emojiOf = await reactionEmojis(
+    db,
+    reactions.map((r) => r.emoji),
+  );
   const users = await usersByIds(db, [...rows.map((r) => r.author_id), ...mentions.map((m) => m.user_id), ...referenced.map((r) => r.author_id)]);
   const serialize = (row: MessageRow, withReactions: boolean): Message => {
     const author = users.get(row.author_id);
@@ -73,6 +78,7 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
           reactions: summarizeReactions(
             reactions.filter((r) => r.message_id === row.id),
             viewerId,
+            emojiOf,
           ),
         }),
       pinned: row.pinned_at !== null,
@@ -101,7 +107,7 @@ function asPosted(row: MessageRow, author: User): User {
   return row.webhook_id && row.author_name !== null ? { ...author, username: row.author_name, global_name: null, bot: true } : author;
 }
 
-function summarizeReactions(rows: { emoji: string; user_id: Snowflake }[], viewerId: Snowflake): Reaction[] {
+function summarizeReactions(rows: { emoji: string; user_id: Snowflake }[], viewerId: Snowflake, emojiOf: (key: string) => ReactionEmoji): Reaction[] {
   const byEmoji = new Map<string, { count: number; me: boolean }>();
   for (const r of rows) {
     const entry = byEmoji.get(r.emoji) ?? { count: 0, me: false };
@@ -115,6 +121,6 @@ function summarizeReactions(rows: { emoji: string; user_id: Snowflake }[], viewe
     me,
     me_burst: false,
     burst_colors: [],
-    emoji: { id: null, name },
+    emoji: emojiOf(name),
   }));
 }

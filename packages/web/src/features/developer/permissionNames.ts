@@ -7,6 +7,8 @@ const LABELS: Record<PermissionName, string> = {
   MANAGE_CHANNELS: 'Manage channels',
   MANAGE_ROLES: 'Manage roles',
   VIEW_AUDIT_LOG: 'View audit log',
+  MANAGE_WEBHOOKS: 'Manage webhooks',
+  MANAGE_GUILD_EXPRESSIONS: 'Manage expressions',
   KICK_MEMBERS: 'Kick members',
   BAN_MEMBERS: 'Ban members',
   MODERATE_MEMBERS: 'Time out members',

@@ -21,6 +21,8 @@ const DESCRIPTIONS: Record<PermissionName, string> = {
   MANAGE_ROLES: 'Members can create roles and edit, give or take roles below their highest one.',
   VIEW_AUDIT_LOG: 'Members can read the record of changes and moderation in this server.',
   MANAGE_GUILD: "Members can change the server's name and icon and manage its invites.",
+  MANAGE_WEBHOOKS: 'Members can create, list and delete webhooks: URLs that let other apps post messages in a channel.',
+  MANAGE_GUILD_EXPRESSIONS: 'Members can add, rename and remove the server’s custom emoji.',
   CREATE_INSTANT_INVITE: 'Members can invite new people to this server.',
   CHANGE_NICKNAME: 'Members can change their own nickname in this server.',
   MANAGE_NICKNAMES: "Members can change other members' nicknames.",
@@ -67,7 +69,7 @@ export const VOICE_CHANNEL_PERMISSIONS: PermissionName[] = ['CONNECT', 'SPEAK', 
 
 /** The switches of the role editor, grouped as Discord groups them. */
 const GROUPS: { title: string; names: PermissionName[] }[] = [
-  { title: 'General server permissions', names: ['VIEW_CHANNEL', 'MANAGE_CHANNELS', 'MANAGE_ROLES', 'VIEW_AUDIT_LOG', 'MANAGE_GUILD'] },
+  { title: 'General server permissions', names: ['VIEW_CHANNEL', 'MANAGE_CHANNELS', 'MANAGE_ROLES', 'VIEW_AUDIT_LOG', 'MANAGE_WEBHOOKS', 'MANAGE_GUILD_EXPRESSIONS', 'MANAGE_GUILD'] },
   { title: 'Membership permissions', names: ['CREATE_INSTANT_INVITE', 'CHANGE_NICKNAME', 'MANAGE_NICKNAMES', 'KICK_MEMBERS', 'BAN_MEMBERS', 'MODERATE_MEMBERS'] },
   {
     title: 'Text channel permissions',
