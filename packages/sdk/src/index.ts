@@ -48,6 +48,7 @@ export {
   rankCandidates,
   splitCode,
 } from './composer-text';
+export { type TextEmoji, customEmojiText, decodeCustomEmoji, encodeCustomEmoji, splitCustomEmoji } from './custom-emoji';
 export { type MentionNames, mentionsAsNames, mentionsAsText } from './mention-text';
 export { mentionDirectory, mentionableChannels, mentionablePeople, mentionableRoles } from './mention-directory';
 export { displayNameOf } from './people';
