@@ -85,6 +85,10 @@ describe('permission matrix', () => {
       .values({ guild_id: guildId, user_id: owner.userId as Snowflake, reason: null, created_at: Date.now() })
       .execute();
     await db.insertInto('permission_overwrites').values({ channel_id: general.id, target_id: low, type: 0, allow: '0', deny: '0' }).execute();
+    await db
+      .insertInto('emojis')
+      .values({ id: '123456789012345678' as Snowflake, guild_id: guildId, name: 'matrix', image: '0'.repeat(32), animated: 0, creator_id: owner.userId as Snowflake, created_at: Date.now() })
+      .execute();
 
     const params: Record<string, string> = {
       guild_id: guildId,
@@ -94,6 +98,7 @@ describe('permission matrix', () => {
       role_id: low,
       overwrite_id: low,
       emoji: '👍',
+      emoji_id: '123456789012345678',
       code: invite.code,
     };
     // A valid body for every declared route that takes one: a refusal must come from access, not validation.
@@ -111,6 +116,9 @@ describe('permission matrix', () => {
       'moderation.ban': {},
       'moderation.editOverwrite': { type: 0, allow: '0', deny: String(Permissions.SEND_MESSAGES) },
       'moderation.bulkDelete': { messages: [byTarget.id, byTarget2.id] },
+      'webhooks.create': { name: 'Hook' },
+      'emojis.create': { name: 'new_emoji', image: 'data:image/png;base64,iVBORw0KGgo=' },
+      'emojis.update': { name: 'renamed' },
     };
 
     const attempts: Attempt[] = [];
