@@ -1,7 +1,7 @@
 import { expect, serverWith, test } from './people';
 import { send } from './servers';
 
-/** Making channels from the sidebar, and who a private channel's member panel lists. */
+/** Making channels from the sidebar, who a private channel's member panel lists, and a channel's webhooks. */
 
 test('create channels from the sidebar: "+" beside a category, "Create channel" in the server menu; members get neither', async ({ newPerson }) => {
   const owner = await newPerson('Owner');
@@ -93,4 +93,44 @@ test("a private channel's member panel lists its members only, kept current as p
   await expect(outsider.page.getByTestId('member-list').getByTestId('member')).toHaveCount(3);
   await page.getByTestId('channel-link').filter({ hasText: 'general' }).click();
   await expect(members).toHaveCount(3);
+});
+
+test("a webhook: made in the channel's settings, its URL shown once; what it posts shows live with its embed; deleted, its URL stops", async ({ newPerson }) => {
+  const owner = await newPerson('Owner');
+  const { guildId, generalId } = await serverWith(owner, [], 'Hooked');
+  const page = owner.page;
+  await page.goto(`/servers/${guildId}/settings/channels/${generalId}`);
+  const integrations = page.getByTestId('channel-integrations');
+  await expect(integrations.getByTestId('no-webhooks')).toBeVisible();
+  await integrations.getByLabel('Webhook name').fill('Deploys');
+  await integrations.getByRole('button', { name: 'New webhook' }).click();
+  await expect(integrations).toContainText('Copy it now: it is shown once');
+  const url = await integrations.getByTestId('webhook-url').inputValue();
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v10\/webhooks\/\d+\/[\w-]{60,}$/);
+  await expect(integrations.getByTestId('webhook-row')).toHaveText([/Deploys.*Created by Owner/]);
+
+  // In the channel, what another app posts to the URL arrives live: its name, the BOT tag, the embed card.
+  await page.getByRole('button', { name: 'Close server settings' }).click();
+  await expect(page.getByTestId('channel-title')).toHaveText('general');
+  const embed = { title: 'v1.2 released', description: 'Now with **webhooks**', color: 0x57f287, fields: [{ name: 'Status', value: 'Deployed', inline: true }] };
+  const post = (body: unknown) => fetch(`${url}?wait=true`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await post({ content: 'Release notes', username: 'Release Bot', embeds: [embed] })).status).toBe(200);
+  const message = page.getByTestId('message').filter({ hasText: 'Release notes' });
+  await expect(message.getByTestId('message-author')).toHaveText('Release Bot');
+  await expect(message.getByText('BOT', { exact: true })).toBeVisible();
+  const card = message.getByTestId('message-embed');
+  await expect(card).toHaveAccessibleName('Embed: v1.2 released');
+  await expect(card.getByTestId('embed-title')).toHaveText('v1.2 released');
+  await expect(card.getByTestId('embed-description').locator('strong')).toHaveText('webhooks');
+  await expect(card.getByTestId('embed-field')).toHaveText(/Status\s*Deployed/);
+  await expect(card).toHaveCSS('border-left-color', 'rgb(87, 242, 135)');
+
+  // Deleted from the settings (after a confirmation), its URL answers 404 at once.
+  await page.goBack();
+  await expect(integrations.getByTestId('webhook-row')).toHaveCount(1);
+  await expect(integrations.getByTestId('webhook-url')).toHaveCount(0);
+  await integrations.getByRole('button', { name: 'Delete webhook Deploys' }).click();
+  await page.getByRole('dialog', { name: 'Delete webhook Deploys?' }).getByRole('button', { name: 'Delete webhook' }).click();
+  await expect(integrations.getByTestId('no-webhooks')).toBeVisible();
+  expect((await post({ content: 'too late' })).status).toBe(404);
 });

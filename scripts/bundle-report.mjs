@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const BUDGET_BYTES = 250 * 1024;
+// Raised from 250 KB when messages gained embeds, custom emoji and webhook authors (their
+// schemas and drawing are on the chat route: every message may carry them).
+const BUDGET_BYTES = 252 * 1024;
 const dist = 'packages/web/dist';
 const manifest = JSON.parse(fs.readFileSync(path.join(dist, '.vite/manifest.json'), 'utf8'));
 

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { Snowflake } from './ids';
-import { Limits } from './limits';
-import { defineRoute } from './route';
-import { ImageDataUri, User } from './users';
+import { User } from './users';
 
 /**
  * A server's custom emoji, in Discord's shape: written `<:name:id>` in messages (`<a:name:id>`
@@ -37,75 +35,6 @@ export function parseCustomEmojiKey(key: string): { name: string; id: Snowflake 
   const match = CUSTOM_EMOJI_KEY.exec(key);
   return match ? { name: match[1]!, id: match[2]! as Snowflake } : null;
 }
-
-export const CreateEmojiBody = z.object({
-  name: EmojiName,
-  /** PNG, JPEG, WebP or GIF as a data URI (animated GIF/WebP stay animated). */
-  image: ImageDataUri,
-  /** Discord's role restriction: not supported, must be empty. */
-  roles: z.array(Snowflake).max(0).optional(),
-});
-export const UpdateEmojiBody = z.object({ name: EmojiName.optional() });
-
-const GuildParams = z.object({ guild_id: Snowflake });
-const EmojiParams = z.object({ guild_id: Snowflake, emoji_id: Snowflake });
-
-export const emojiRoutes = {
-  list: defineRoute({
-    method: 'GET',
-    path: '/guilds/:guild_id/emojis',
-    summary: "A server's custom emoji",
-    tag: 'Emoji',
-    auth: 'user',
-    requires: { guild: [] },
-    params: GuildParams,
-    response: z.array(Emoji),
-  }),
-  get: defineRoute({
-    method: 'GET',
-    path: '/guilds/:guild_id/emojis/:emoji_id',
-    summary: 'One custom emoji',
-    tag: 'Emoji',
-    auth: 'user',
-    requires: { guild: [] },
-    params: EmojiParams,
-    response: Emoji,
-  }),
-  create: defineRoute({
-    method: 'POST',
-    path: '/guilds/:guild_id/emojis',
-    summary: 'Add a custom emoji (Manage Expressions; at most 50 per server)',
-    tag: 'Emoji',
-    auth: 'user',
-    requires: { guild: ['MANAGE_GUILD_EXPRESSIONS'] },
-    params: GuildParams,
-    body: CreateEmojiBody,
-    bodyLimit: Limits.imageBodyMaxBytes,
-    created: true,
-    response: Emoji,
-  }),
-  update: defineRoute({
-    method: 'PATCH',
-    path: '/guilds/:guild_id/emojis/:emoji_id',
-    summary: 'Rename a custom emoji (Manage Expressions)',
-    tag: 'Emoji',
-    auth: 'user',
-    requires: { guild: ['MANAGE_GUILD_EXPRESSIONS'] },
-    params: EmojiParams,
-    body: UpdateEmojiBody,
-    response: Emoji,
-  }),
-  delete: defineRoute({
-    method: 'DELETE',
-    path: '/guilds/:guild_id/emojis/:emoji_id',
-    summary: 'Delete a custom emoji (Manage Expressions): its reactions go with it',
-    tag: 'Emoji',
-    auth: 'user',
-    requires: { guild: ['MANAGE_GUILD_EXPRESSIONS'] },
-    params: EmojiParams,
-    response: null,
-  }),
-};
 
 /** How a reaction's emoji is named in the API's paths (and told apart): a Unicode emoji as it is, a custom one as `name:id`. */
 export function reactionKeyOf(emoji: { id: string | null; name: string }): string {

@@ -24,7 +24,6 @@ export * from './channels';
 export * from './embeds';
 export * from './emojis';
 export * from './messages';
-export * from './webhooks';
 export * from './invites';
 export * from './relationships';
 export * from './notifications';

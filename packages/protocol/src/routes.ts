@@ -15,8 +15,6 @@ import { roleRoutes } from './roles';
 import { ssoRoutes } from './sso';
 import type { RouteDef } from './route';
 import { userRoutes } from './users';
-import { webhookRoutes } from './webhooks';
-import { emojiRoutes } from './emojis';
 
 /** Every REST route under /api/v10, grouped by feature. */
 export const routes = {
@@ -36,8 +34,6 @@ export const routes = {
   moderation: moderationRoutes,
   auditLog: auditLogRoutes,
   sso: ssoRoutes,
-  webhooks: webhookRoutes,
-  emojis: emojiRoutes,
 } satisfies Record<string, Record<string, RouteDef>>;
 
 export const API_PREFIX = '/api/v10';

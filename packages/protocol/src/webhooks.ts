@@ -10,7 +10,8 @@ import { ImageDataUri, User } from './users';
  * Incoming webhooks in Discord's shape: a URL with a secret token that posts into one channel,
  * so other tools (CI, monitoring, a Discord library's WebhookClient) can write to Parley.
  * Made per channel by members with Manage Webhooks; the token is shown when it is made (and
- * to managers), and deleting the webhook stops its URL at once.
+ * to managers), and deleting the webhook stops its URL at once. A subpath of its own
+ * (`@parley/protocol/webhooks`): clients load it only where webhooks are managed.
  */
 export const WebhookLimits = {
   nameMax: 80,

@@ -1,4 +1,4 @@
-import type { Message, Snowflake } from '@parley/protocol';
+import { type Embed, type Message, MessageFlags, type Snowflake } from '@parley/protocol';
 import { type MentionNames, type ParleyCache, type PendingMessage, displayNameOf, formatBytes, mentionsAsNames, mentionsAsText } from '@parley/sdk';
 import type { Shown } from './encryption';
 import { wrapSpans } from './layout';
@@ -51,6 +51,50 @@ function bodyRows(key: string, messageId: string, text: string, width: number, s
   return rows;
 }
 
+const BAR = '  ┃ ';
+
+/** A line of an embed, wrapped under its bar. */
+function barRows(key: string, messageId: string, spans: Span[], width: number, extra: Partial<Row> = {}): Row[] {
+  return wrapSpans(spans, width - BAR.length - 2).map((wrapped, j) => ({ key: `${key}.${j}`, messageId, spans: [{ text: BAR }, ...wrapped], ...extra }));
+}
+
+/** Markdown of an embed (its text, a field's value) as barred lines, mentions named. */
+function barMarkdown(key: string, messageId: string, markdown: string, names: MentionNames, width: number, spoilers: boolean, lead: Span[] = []): Row[] {
+  return parseMarkdown(sanitize(mentionsAsNames(markdown, names)), spoilers).flatMap((line, i) =>
+    barRows(`${key}.${i}`, messageId, [...(i === 0 ? lead : []), ...(line.quote ? [{ text: '│ ' }] : []), ...line.spans], width, line.codeBlock ? { codeBlock: true } : {}),
+  );
+}
+
+/**
+ * A message's embeds (a webhook's or bot's cards, link previews) as text under a bar: site,
+ * author, title and its link, the text (Markdown; a link preview's plain), fields as
+ * "name: value", image links (nothing is fetched) and the footer with its time. All of it is
+ * someone else's text: sanitized like a message.
+ */
+export function embedRows(key: string, messageId: string, embeds: readonly Embed[], names: MentionNames, width: number, spoilers: boolean): Row[] {
+  const rows: Row[] = [];
+  embeds.forEach((embed, e) => {
+    const k = `${key}e${e}`;
+    const line = (id: string, spans: Span[], extra: Partial<Row> = {}) => rows.push(...barRows(`${k}${id}`, messageId, spans, width, extra));
+    if (embed.provider?.name) line('p', [{ text: sanitize(embed.provider.name) }], { dim: true });
+    if (embed.author) line('a', [{ text: sanitize(embed.author.name), bold: true }]);
+    if (embed.title) line('t', [{ text: sanitize(embed.title), bold: true }, ...(embed.url ? [{ text: ` ${sanitize(embed.url)}` }] : [])]);
+    else if (embed.url) line('t', [{ text: sanitize(embed.url) }]);
+    if (embed.description) {
+      if (embed.type === 'link') line('d', [{ text: sanitize(embed.description).replace(/\s+/g, ' ') }]);
+      else rows.push(...barMarkdown(`${k}d`, messageId, embed.description, names, width, spoilers));
+    }
+    (embed.fields ?? []).forEach((field, f) => rows.push(...barMarkdown(`${k}f${f}`, messageId, field.value, names, width, spoilers, [{ text: `${sanitize(field.name)}: `, bold: true }])));
+    if (embed.image) line('i', [{ text: `[image] ${sanitize(embed.image.url)}` }], { dim: true });
+    if (embed.thumbnail) line('m', [{ text: `[thumbnail] ${sanitize(embed.thumbnail.url)}` }], { dim: true });
+    const time = embed.timestamp ? new Date(embed.timestamp) : null;
+    const when = time && !Number.isNaN(time.getTime()) ? `${time.toLocaleDateString()} ${time.toTimeString().slice(0, 5)}` : '';
+    const footer = [embed.footer ? sanitize(embed.footer.text) : '', when].filter(Boolean).join(' · ');
+    if (footer) line('o', [{ text: footer }], { dim: true });
+  });
+  return rows;
+}
+
 /** How messages read: plain ones as they are, encrypted ones as this terminal opened them (encryption.ts). */
 export interface MessageReader {
   show(message: Message): Shown;
@@ -62,7 +106,7 @@ const plainReader: MessageReader = { show: (m) => ({ content: m.content ?? '' })
 
 /**
  * The history pane's rows: per message a header (time, author, edited), the reply it answers,
- * its text, attachments (with the command that downloads them), the thread started from it and
+ * its text, attachments (with the command that downloads them), embeds, the thread started from it and
  * reactions; then what the user sent that the server has not stored yet.
  */
 export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending: readonly PendingMessage[], width: number, spoilers: boolean, reader: MessageReader = plainReader): Row[] {
@@ -73,14 +117,17 @@ export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending
     const author = m.member?.nick ?? displayName(cache, m.author.id, m.guild_id, m.author);
     if (m.referenced_message) {
       const quoted = m.referenced_message;
-      const text = sanitize(mentionsAsText(reader.show(quoted).content, namesIn(cache, m.guild_id, quoted), width - 20));
+      // A message of embeds alone is quoted by its first embed's title.
+      const quotedText = reader.show(quoted).content || (quoted.embeds ?? []).find((e) => e.title)?.title || '';
+      const text = sanitize(mentionsAsText(quotedText, namesIn(cache, m.guild_id, quoted), width - 20));
       rows.push({ key: `${m.id}q`, messageId: m.id, spans: [{ text: `╭ ${displayName(cache, quoted.author.id, m.guild_id, quoted.author)}: ${text}` }], dim: true });
     }
     const shown = reader.show(m);
     rows.push({
       key: `${m.id}h`,
       messageId: m.id,
-      spans: [{ text: `${time} ` }, { text: sanitize(author), bold: true }, ...(m.edited_timestamp ? [{ text: ' (edited)' }] : [])],
+      // Bots and webhooks are tagged, as in the web client.
+      spans: [{ text: `${time} ` }, { text: sanitize(author), bold: true }, ...(m.author.bot ? [{ text: ' [BOT]' }] : []), ...(m.edited_timestamp ? [{ text: ' (edited)' }] : [])],
     });
     if (shown.closed) rows.push(...bodyRows(`${m.id}c`, m.id, shown.closed, width, false).map((row) => ({ ...row, dim: true })));
     rows.push(...bodyRows(m.id, m.id, sanitize(mentionsAsNames(shown.content, names)), width, spoilers));
@@ -90,6 +137,8 @@ export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending
       const name = sanitize(sealed?.name ?? file.filename);
       rows.push({ key: `${m.id}a${file.id}`, messageId: m.id, spans: [{ text: '  [file] ' }, { text: name, bold: true }, { text: ` ${formatBytes(sealed?.size ?? file.size)} · /download ${name}` }] });
     });
+    // Unless their author suppressed them (Discord's SUPPRESS_EMBEDS).
+    if ((m.flags & MessageFlags.SUPPRESS_EMBEDS) === 0) rows.push(...embedRows(m.id, m.id, m.embeds ?? [], names, width, spoilers));
     if (m.thread) {
       const count = m.thread.message_count ?? 0;
       rows.push({

@@ -1,4 +1,5 @@
 import { type Snowflake, reactionKeyOf, routes } from '@parley/protocol';
+import { emojiRoutes } from '@parley/protocol/emojis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../testing/collector';
 import { failure, joinGuild, makeGuild, makeImage } from '../../testing/fixtures';
@@ -24,7 +25,7 @@ describe('custom emoji', () => {
     const live = await server.connect(member.client.token!);
     const updates = collect(live.gateway, 'GUILD_EMOJIS_UPDATE');
 
-    const emoji = await owner.client.request(routes.emojis.create, { params: { guild_id: guild.id }, body: { name: 'parley_wave', image: await dataUri() } });
+    const emoji = await owner.client.request(emojiRoutes.create, { params: { guild_id: guild.id }, body: { name: 'parley_wave', image: await dataUri() } });
     expect(emoji).toMatchObject({ name: 'parley_wave', animated: false, require_colons: true, available: true, roles: [], user: { id: owner.userId } });
     expect(emoji.image).toMatch(/^[0-9a-f]{32}$/);
     const [update] = await updates.count(1);
@@ -39,19 +40,19 @@ describe('custom emoji', () => {
     expect((await member.client.request(routes.guilds.get, { params: { guild_id: guild.id } })).emojis.map((e) => e.name)).toEqual(['parley_wave']);
     const fresh = await server.connect(member.client.token!);
     expect(fresh.cache.guilds.get(guild.id)?.emojis.map((e) => e.id)).toEqual([emoji.id]);
-    expect((await member.client.request(routes.emojis.list, { params: { guild_id: guild.id } })).map((e) => e.id)).toEqual([emoji.id]);
+    expect((await member.client.request(emojiRoutes.list, { params: { guild_id: guild.id } })).map((e) => e.id)).toEqual([emoji.id]);
 
     // Who may, and what is refused.
-    expect((await failure(member.client.request(routes.emojis.create, { params: { guild_id: guild.id }, body: { name: 'mine', image: await dataUri() } }))).code).toBe(50013);
-    const taken = await failure(owner.client.request(routes.emojis.create, { params: { guild_id: guild.id }, body: { name: 'parley_wave', image: await dataUri() } }));
+    expect((await failure(member.client.request(emojiRoutes.create, { params: { guild_id: guild.id }, body: { name: 'mine', image: await dataUri() } }))).code).toBe(50013);
+    const taken = await failure(owner.client.request(emojiRoutes.create, { params: { guild_id: guild.id }, body: { name: 'parley_wave', image: await dataUri() } }));
     expect(taken.fieldMessage('name')).toBe('This server already has an emoji called :parley_wave:');
-    expect((await failure(owner.client.request(routes.emojis.create, { params: { guild_id: guild.id }, body: { name: 'has space', image: await dataUri() } }))).status).toBe(400);
+    expect((await failure(owner.client.request(emojiRoutes.create, { params: { guild_id: guild.id }, body: { name: 'has space', image: await dataUri() } }))).status).toBe(400);
     const notImage = await failure(
-      owner.client.request(routes.emojis.create, { params: { guild_id: guild.id }, body: { name: 'fake', image: `data:image/png;base64,${Buffer.from('not an image').toString('base64')}` } }),
+      owner.client.request(emojiRoutes.create, { params: { guild_id: guild.id }, body: { name: 'fake', image: `data:image/png;base64,${Buffer.from('not an image').toString('base64')}` } }),
     );
     expect(notImage.code).toBe(50046);
     // A GIF is taken too (an animated one would stay animated, with an "a_" image hash).
-    const animated = await owner.client.request(routes.emojis.create, { params: { guild_id: guild.id }, body: { name: 'gif_one', image: await dataUri('gif') } });
+    const animated = await owner.client.request(emojiRoutes.create, { params: { guild_id: guild.id }, body: { name: 'gif_one', image: await dataUri('gif') } });
     expect(animated.name).toBe('gif_one');
   });
 
@@ -59,8 +60,8 @@ describe('custom emoji', () => {
     const { owner, guild, general } = await makeGuild(server);
     const other = await makeGuild(server);
     const member = await joinGuild(server, owner, general.id);
-    const emoji = await owner.client.request(routes.emojis.create, { params: { guild_id: guild.id }, body: { name: 'party', image: await dataUri() } });
-    const foreign = await other.owner.client.request(routes.emojis.create, { params: { guild_id: other.guild.id }, body: { name: 'elsewhere', image: await dataUri() } });
+    const emoji = await owner.client.request(emojiRoutes.create, { params: { guild_id: guild.id }, body: { name: 'party', image: await dataUri() } });
+    const foreign = await other.owner.client.request(emojiRoutes.create, { params: { guild_id: other.guild.id }, body: { name: 'elsewhere', image: await dataUri() } });
     const message = await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: `hello <:party:${emoji.id}>` } });
     const live = await server.connect(owner.client.token!);
     const added = live.gateway.once('MESSAGE_REACTION_ADD');
@@ -80,17 +81,17 @@ describe('custom emoji', () => {
     expect((await failure(react(owner, 'nothing:123456789012345678'))).code).toBe(10014);
 
     // Renamed: reactions show the new name; removing one by its key works.
-    await owner.client.request(routes.emojis.update, { params: { guild_id: guild.id, emoji_id: emoji.id }, body: { name: 'celebrate' } });
+    await owner.client.request(emojiRoutes.update, { params: { guild_id: guild.id, emoji_id: emoji.id }, body: { name: 'celebrate' } });
     const [renamed] = await owner.client.request(routes.messages.list, { params: { channel_id: general.id }, query: { limit: 1 } });
     expect(renamed!.reactions![0]!.emoji.name).toBe('celebrate');
     await owner.client.request(routes.messages.removeOwnReaction, { params: { channel_id: general.id, message_id: message.id, emoji: `celebrate:${emoji.id}` } });
 
     // Deleted: gone from the server, its reactions with it, its image no longer served.
-    await owner.client.request(routes.emojis.delete, { params: { guild_id: guild.id, emoji_id: emoji.id } });
+    await owner.client.request(emojiRoutes.delete, { params: { guild_id: guild.id, emoji_id: emoji.id } });
     const [after] = await owner.client.request(routes.messages.list, { params: { channel_id: general.id }, query: { limit: 1 } });
     expect(after!.reactions).toEqual([]);
-    expect((await owner.client.request(routes.emojis.list, { params: { guild_id: guild.id } })).length).toBe(0);
+    expect((await owner.client.request(emojiRoutes.list, { params: { guild_id: guild.id } })).length).toBe(0);
     expect((await fetch(`${server.url}/cdn/emojis/${emoji.id}/${emoji.image}.webp`)).status).toBe(404);
-    expect((await failure(owner.client.request(routes.emojis.get, { params: { guild_id: guild.id, emoji_id: emoji.id as Snowflake } }))).code).toBe(10014);
+    expect((await failure(owner.client.request(emojiRoutes.get, { params: { guild_id: guild.id, emoji_id: emoji.id as Snowflake } }))).code).toBe(10014);
   });
 });

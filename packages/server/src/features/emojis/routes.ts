@@ -1,4 +1,5 @@
-import { type Emoji, EmojiLimits, type Snowflake, routes } from '@parley/protocol';
+import { type Emoji, EmojiLimits, type Snowflake } from '@parley/protocol';
+import { emojiRoutes as emojiApi } from '@parley/protocol/emojis';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import type { EmojiRow } from '../../db/tables';
@@ -39,11 +40,11 @@ export function emojiRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   const withCreator = async (row: EmojiRow): Promise<Emoji> => ({ ...toEmoji(row), user: toUser(await getUserOrThrow(db, row.creator_id)) });
 
-  route(routes.emojis.list, async ({ params }) => emojisOf(db, params.guild_id));
+  route(emojiApi.list, async ({ params }) => emojisOf(db, params.guild_id));
 
-  route(routes.emojis.get, async ({ params }) => toEmoji(await emojiOf(params.guild_id, params.emoji_id)));
+  route(emojiApi.get, async ({ params }) => toEmoji(await emojiOf(params.guild_id, params.emoji_id)));
 
-  route(routes.emojis.create, async ({ auth, params, body }) => {
+  route(emojiApi.create, async ({ auth, params, body }) => {
     const count = await db
       .selectFrom('emojis')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -59,7 +60,7 @@ export function emojiRoutes(app: FastifyInstance, ctx: AppContext): void {
     return withCreator(row);
   });
 
-  route(routes.emojis.update, async ({ params, body }) => {
+  route(emojiApi.update, async ({ params, body }) => {
     const row = await emojiOf(params.guild_id, params.emoji_id);
     if (body.name === undefined || body.name === row.name) return withCreator(row);
     await requireFreeName(params.guild_id, body.name, row.id);
@@ -68,7 +69,7 @@ export function emojiRoutes(app: FastifyInstance, ctx: AppContext): void {
     return withCreator({ ...row, name: body.name });
   });
 
-  route(routes.emojis.delete, async ({ params }) => {
+  route(emojiApi.delete, async ({ params }) => {
     const row = await emojiOf(params.guild_id, params.emoji_id);
     await db.transaction().execute(async (trx) => {
       // Its reactions go with it.

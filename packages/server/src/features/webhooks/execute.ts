@@ -1,4 +1,5 @@
-import { type EditWebhookMessageBody, type ExecuteWebhookBody, type Message, MessageType, type Snowflake } from '@parley/protocol';
+import { type Message, MessageType, type Snowflake } from '@parley/protocol';
+import type { EditWebhookMessageBody, ExecuteWebhookBody } from '@parley/protocol/webhooks';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import { channelAudience, readersAmong } from '../../access/audience';

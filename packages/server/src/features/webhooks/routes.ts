@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { API_PREFIX, AuditLogEvent, type Snowflake, type Webhook, WebhookLimits, routes } from '@parley/protocol';
+import { API_PREFIX, AuditLogEvent, type Snowflake } from '@parley/protocol';
+import { type Webhook, WebhookLimits, webhookRoutes as webhookApi } from '@parley/protocol/webhooks';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import type { WebhookRow } from '../../db/tables';
@@ -44,7 +45,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: AppContext): void {
   }
   const one = async (row: WebhookRow, options?: { token?: string; anonymous?: boolean }) => (await toWebhooks([row], options))[0]!;
 
-  route(routes.webhooks.create, async ({ auth, access, body, request }) => {
+  route(webhookApi.create, async ({ auth, access, body, request }) => {
     requireWebhookTarget(access.channel);
     const count = await db
       .selectFrom('webhooks')
@@ -87,12 +88,12 @@ export function webhookRoutes(app: FastifyInstance, ctx: AppContext): void {
     return one(row, { token });
   });
 
-  route(routes.webhooks.listChannel, async ({ access }) => {
+  route(webhookApi.listChannel, async ({ access }) => {
     requireWebhookTarget(access.channel);
     return toWebhooks(await db.selectFrom('webhooks').selectAll().where('channel_id', '=', access.channel.id).orderBy('id').execute());
   });
 
-  route(routes.webhooks.listGuild, async ({ auth, params }) => {
+  route(webhookApi.listGuild, async ({ auth, params }) => {
     const rows = await db.selectFrom('webhooks').selectAll().where('guild_id', '=', params.guild_id).orderBy('id').execute();
     // Those of channels the caller may manage webhooks in (Manage Webhooks in the server, less what overwrites take away).
     const manageable = await Promise.all(
@@ -106,9 +107,9 @@ export function webhookRoutes(app: FastifyInstance, ctx: AppContext): void {
     return toWebhooks(manageable.filter((row): row is WebhookRow => row !== null));
   });
 
-  route(routes.webhooks.get, async ({ auth, params }) => one((await webhookToManage(db, params.webhook_id, auth.user.id)).webhook));
+  route(webhookApi.get, async ({ auth, params }) => one((await webhookToManage(db, params.webhook_id, auth.user.id)).webhook));
 
-  route(routes.webhooks.update, async ({ auth, params, body, request }) => {
+  route(webhookApi.update, async ({ auth, params, body, request }) => {
     const { webhook } = await webhookToManage(db, params.webhook_id, auth.user.id);
     const [user] = (await usersByIds(db, [webhook.id])).values();
     let avatar = user?.avatar ?? null;
@@ -146,18 +147,18 @@ export function webhookRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
   }
 
-  route(routes.webhooks.delete, async ({ auth, params, request }) => {
+  route(webhookApi.delete, async ({ auth, params, request }) => {
     const { webhook } = await webhookToManage(db, params.webhook_id, auth.user.id);
     await remove(webhook, auth.user.id, auditReason(request) ?? undefined);
   });
 
-  route(routes.webhooks.getWithToken, async ({ params }) => one(await webhookByToken(db, params.webhook_id, params.webhook_token), { token: params.webhook_token, anonymous: true }));
+  route(webhookApi.getWithToken, async ({ params }) => one(await webhookByToken(db, params.webhook_id, params.webhook_token), { token: params.webhook_token, anonymous: true }));
 
-  route(routes.webhooks.deleteWithToken, async ({ params }) => {
+  route(webhookApi.deleteWithToken, async ({ params }) => {
     await remove(await webhookByToken(db, params.webhook_id, params.webhook_token), null, undefined);
   });
 
-  route(routes.webhooks.execute, async ({ params, query, body, reply }) => {
+  route(webhookApi.execute, async ({ params, query, body, reply }) => {
     const webhook = await webhookByToken(db, params.webhook_id, params.webhook_token);
     const message = await poster.post(webhook, body);
     // Discord's default: 204, the message only when asked to wait for it.
@@ -165,14 +166,14 @@ export function webhookRoutes(app: FastifyInstance, ctx: AppContext): void {
     return message;
   });
 
-  route(routes.webhooks.getMessage, async ({ params }) => {
+  route(webhookApi.getMessage, async ({ params }) => {
     const webhook = await webhookByToken(db, params.webhook_id, params.webhook_token);
     return poster.show(await poster.find(webhook, params.message_id));
   });
 
-  route(routes.webhooks.editMessage, async ({ params, body }) => poster.edit(await webhookByToken(db, params.webhook_id, params.webhook_token), params.message_id, body));
+  route(webhookApi.editMessage, async ({ params, body }) => poster.edit(await webhookByToken(db, params.webhook_id, params.webhook_token), params.message_id, body));
 
-  route(routes.webhooks.deleteMessage, async ({ params }) => {
+  route(webhookApi.deleteMessage, async ({ params }) => {
     await poster.remove(await webhookByToken(db, params.webhook_id, params.webhook_token), params.message_id);
   });
 }

@@ -1,4 +1,5 @@
-import { ChannelType, type Message, Permissions, type Snowflake, type Webhook, routes } from '@parley/protocol';
+import { ChannelType, type Message, Permissions, type Snowflake, routes } from '@parley/protocol';
+import { type Webhook, webhookRoutes } from '@parley/protocol/webhooks';
 import { EmbedBuilder, WebhookClient } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, giveRole, joinGuild, makeGuild } from '../../testing/fixtures';
@@ -23,19 +24,19 @@ describe('incoming webhooks', () => {
   it('are made and managed with Manage Webhooks, show their token once, and post as themselves with embeds', async () => {
     const { owner, guild, general } = await makeGuild(server, { name: 'Ops' });
     const member = await joinGuild(server, owner, general.id);
-    const hook = await owner.client.request(routes.webhooks.create, { params: { channel_id: general.id }, body: { name: 'CI' } });
+    const hook = await owner.client.request(webhookRoutes.create, { params: { channel_id: general.id }, body: { name: 'CI' } });
     expect(hook).toMatchObject({ type: 1, guild_id: guild.id, channel_id: general.id, name: 'CI', avatar: null, application_id: null, user: { id: owner.userId } });
     expect(hook.token).toMatch(/^[\w-]{68}$/);
     expect(hook.url).toMatch(new RegExp(`/api/v10/webhooks/${hook.id}/${hook.token}$`));
     // Managers list it without its token; members without the permission cannot.
-    const [listed] = await owner.client.request(routes.webhooks.listChannel, { params: { channel_id: general.id } });
+    const [listed] = await owner.client.request(webhookRoutes.listChannel, { params: { channel_id: general.id } });
     expect(listed).toMatchObject({ id: hook.id, name: 'CI', user: { id: owner.userId } });
     expect(listed!.token).toBeUndefined();
-    expect((await owner.client.request(routes.webhooks.listGuild, { params: { guild_id: guild.id } })).map((w) => w.id)).toEqual([hook.id]);
-    expect((await failure(member.client.request(routes.webhooks.listChannel, { params: { channel_id: general.id } }))).code).toBe(50013);
-    expect((await failure(member.client.request(routes.webhooks.create, { params: { channel_id: general.id }, body: { name: 'Mine' } }))).code).toBe(50013);
-    expect((await failure(member.client.request(routes.webhooks.get, { params: { webhook_id: hook.id } }))).code).toBe(50013);
-    expect((await failure(owner.client.request(routes.webhooks.create, { params: { channel_id: general.id }, body: { name: 'Discord Bot' } }))).status).toBe(400);
+    expect((await owner.client.request(webhookRoutes.listGuild, { params: { guild_id: guild.id } })).map((w) => w.id)).toEqual([hook.id]);
+    expect((await failure(member.client.request(webhookRoutes.listChannel, { params: { channel_id: general.id } }))).code).toBe(50013);
+    expect((await failure(member.client.request(webhookRoutes.create, { params: { channel_id: general.id }, body: { name: 'Mine' } }))).code).toBe(50013);
+    expect((await failure(member.client.request(webhookRoutes.get, { params: { webhook_id: hook.id } }))).code).toBe(50013);
+    expect((await failure(owner.client.request(webhookRoutes.create, { params: { channel_id: general.id }, body: { name: 'Discord Bot' } }))).status).toBe(400);
 
     // Posted by URL: the message is the webhook's, under the name the post gives, with its embeds; members see it live.
     const live = await server.connect(member.client.token!);
@@ -67,8 +68,8 @@ describe('incoming webhooks', () => {
     expect(quiet!.author.username).toBe('CI');
 
     // Renamed, then read with its token (no account): the token, not the maker.
-    await owner.client.request(routes.webhooks.update, { params: { webhook_id: hook.id }, body: { name: 'Deploys' } });
-    const byToken = await server.client().request(routes.webhooks.getWithToken, { params: { webhook_id: hook.id, webhook_token: hook.token! } });
+    await owner.client.request(webhookRoutes.update, { params: { webhook_id: hook.id }, body: { name: 'Deploys' } });
+    const byToken = await server.client().request(webhookRoutes.getWithToken, { params: { webhook_id: hook.id, webhook_token: hook.token! } });
     expect(byToken).toMatchObject({ name: 'Deploys', token: hook.token });
     expect(byToken.user).toBeUndefined();
     const log = await owner.client.request(routes.auditLog.list, { params: { guild_id: guild.id }, query: {} });
@@ -77,7 +78,7 @@ describe('incoming webhooks', () => {
 
   it("work with discord.js's WebhookClient: content, a username and embeds built with EmbedBuilder, edited and deleted", async () => {
     const { owner, general } = await makeGuild(server);
-    const hook = await owner.client.request(routes.webhooks.create, { params: { channel_id: general.id }, body: { name: 'Alerts' } });
+    const hook = await owner.client.request(webhookRoutes.create, { params: { channel_id: general.id }, body: { name: 'Alerts' } });
     const client = new WebhookClient({ id: hook.id, token: hook.token! }, { rest: { api: `${server.url}/api` } });
     try {
       const embed = new EmbedBuilder()
@@ -107,7 +108,7 @@ describe('incoming webhooks', () => {
 
   it('refuse bad posts with clear errors, posts beyond the budget with 429, and stop at once when deleted', async () => {
     const { owner, guild, general } = await makeGuild(server);
-    const hook = await owner.client.request(routes.webhooks.create, { params: { channel_id: general.id }, body: { name: 'Hook' } });
+    const hook = await owner.client.request(webhookRoutes.create, { params: { channel_id: general.id }, body: { name: 'Hook' } });
     const codeOf = async (response: Response) => ({ status: response.status, ...((await response.json()) as { code: number; message: string }) });
     expect(await codeOf(await post(hook, {}))).toMatchObject({ status: 400, code: 50035, message: expect.stringContaining('content') });
     expect(await codeOf(await post(hook, { embeds: Array.from({ length: 11 }, () => ({ title: 'x' })) }))).toMatchObject({ status: 400, code: 50035 });
@@ -128,17 +129,17 @@ describe('incoming webhooks', () => {
 
     // Never into an encrypted channel (the server would read its text), nor into a private one its maker is not in.
     const sealed = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'sealed', type: ChannelType.GUILD_TEXT, private: true, e2ee: true } });
-    expect((await failure(owner.client.request(routes.webhooks.create, { params: { channel_id: sealed.id }, body: { name: 'Leak' } }))).code).toBe(90075);
+    expect((await failure(owner.client.request(webhookRoutes.create, { params: { channel_id: sealed.id }, body: { name: 'Leak' } }))).code).toBe(90075);
     const vault = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'vault', type: ChannelType.GUILD_TEXT, private: true } });
     const manager = await joinGuild(server, owner, general.id);
     await giveRole(owner, guild.id, manager, String(Permissions.MANAGE_WEBHOOKS), 'Integrations');
-    expect((await manager.client.request(routes.webhooks.create, { params: { channel_id: general.id }, body: { name: 'Allowed' } })).name).toBe('Allowed');
-    expect((await failure(manager.client.request(routes.webhooks.create, { params: { channel_id: vault.id }, body: { name: 'Snoop' } }))).code).toBe(50013);
+    expect((await manager.client.request(webhookRoutes.create, { params: { channel_id: general.id }, body: { name: 'Allowed' } })).name).toBe('Allowed');
+    expect((await failure(manager.client.request(webhookRoutes.create, { params: { channel_id: vault.id }, body: { name: 'Snoop' } }))).code).toBe(50013);
 
     // Deleted: its URL stops at once; deleting by token works too.
-    await owner.client.request(routes.webhooks.delete, { params: { webhook_id: hook.id } });
+    await owner.client.request(webhookRoutes.delete, { params: { webhook_id: hook.id } });
     expect(await codeOf(await post(hook, { content: 'still here?' }))).toMatchObject({ status: 404, code: 10015 });
-    const other = await owner.client.request(routes.webhooks.create, { params: { channel_id: general.id }, body: { name: 'Other' } });
+    const other = await owner.client.request(webhookRoutes.create, { params: { channel_id: general.id }, body: { name: 'Other' } });
     expect((await fetch(`${server.url}/api/v10/webhooks/${other.id}/${other.token}`, { method: 'DELETE' })).status).toBe(204);
     expect((await post(other, { content: 'gone' })).status).toBe(404);
   });

@@ -42,6 +42,8 @@ export function buildTimeline(messages: readonly Message[], pending: readonly Pe
       !newDay &&
       !firstUnread &&
       previous.author.id === raw.author.id &&
+      // A webhook posts under a name per message: each name heads its own group.
+      (raw.webhook_id === undefined || previous.author.username === raw.author.username) &&
       time - previousTime < GROUP_MS &&
       raw.type !== MessageType.REPLY &&
       // A call's system message stands alone, and the message after it starts a new group.
@@ -67,6 +69,7 @@ export function estimateRowHeight(row: TimelineRow): number {
   const raw = toRaw(row.message);
   for (const a of raw.attachments) height += a.width && a.height ? Math.min(300, a.height) + 8 : 64;
   if (raw.reactions?.length) height += 32;
+  for (const embed of raw.embeds ?? []) height += 72 + (embed.fields?.length ?? 0) * 20;
   return height;
 }
 

@@ -60,6 +60,15 @@ describe('the timeline', () => {
     expect(messageRows(buildTimeline(messages, [], null)).map((r) => r.grouped)).toEqual([false, false, false, true]);
   });
 
+  it("groups a webhook's messages only under the same name", () => {
+    const hook = (minutes: number, name: string) => {
+      const m = message('hook', minutes, { webhook_id: '7' as Snowflake });
+      return { ...m, author: { ...m.author, username: name, bot: true } };
+    };
+    const rows = messageRows(buildTimeline([hook(0, 'CI'), hook(1, 'CI'), hook(2, 'Alerts')], [], null));
+    expect(rows.map((r) => r.grouped)).toEqual([false, true, false]);
+  });
+
   it('puts the "New messages" divider on the first message after the last read one, breaking its group', () => {
     const messages = [message('ada', 0), message('ada', 1), message('ada', 2), message('ada', 3)];
     const rows = messageRows(buildTimeline(messages, [], messages[1]!.id));
@@ -82,6 +91,8 @@ describe('the timeline', () => {
       buildTimeline([message('ada', 0, { attachments: [{ id: '9', filename: 'a.png', size: 1, url: '', proxy_url: '', width: 800, height: 600 } as Message['attachments'][number]] })], [], null),
     )[0]!;
     expect(estimateRowHeight(withImage)).toBeGreaterThanOrEqual(estimateRowHeight(first!) + 300);
+    const withEmbed = messageRows(buildTimeline([message('ada', 0, { embeds: [{ type: 'rich', title: 'Deploy', fields: [{ name: 'a', value: 'b' }] }] })], [], null))[0]!;
+    expect(estimateRowHeight(withEmbed)).toBeGreaterThan(estimateRowHeight(first!) + 72);
   });
 });
 

@@ -1,6 +1,7 @@
 import { type Message, MessageNotificationLevel, MessageType, type Snowflake, type UserGuildSettings } from '@parley/protocol';
 import { mentionsUser } from '@parley/sdk';
 import { type MentionNames, mentionsAsText } from '@parley/sdk';
+import { embedSummary } from '../chat/embeds/embeds';
 
 /**
  * Which messages deserve a desktop notification, as pure functions of the user's settings, so
@@ -73,6 +74,9 @@ export function notificationBody(message: Message, names: MentionNames): string 
   if (text) return text;
   const files = message.attachments.length;
   if (files) return `Sent ${files === 1 ? message.attachments[0]!.filename : `${files} files`}`;
+  // A webhook's or bot's message may be embeds alone: the first one's title says what it is.
+  const embed = embedSummary(message);
+  if (embed) return embed;
   // End-to-end encrypted, and this device could not open it: nothing of it is shown.
   return message.encrypted ? 'Sent an encrypted message' : 'Sent a message';
 }

@@ -87,6 +87,7 @@ describe('desktop notification rules', () => {
     expect(notificationBody(message({ content: '', attachments: [file] }), names)).toBe('Sent cat.png');
     const envelope = { epoch: 1, device_id: '5', ciphertext: 'AAAA', signature: 'AAAA', commitment: 'AAAA' } as Message['encrypted'];
     expect(notificationBody(message({ content: '', encrypted: envelope }), names)).toBe('Sent an encrypted message');
+    expect(notificationBody(message({ content: '', embeds: [{ type: 'rich', title: 'Build failed', description: 'on main' }] }), names)).toBe('Build failed');
     expect(notificationBody(message({ content: '', type: 3, call: { participants: [], ended_timestamp: null } }), names)).toBe('Started a call');
   });
 });

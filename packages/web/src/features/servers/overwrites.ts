@@ -18,6 +18,8 @@ export interface OverwriteDraft {
 }
 
 const GENERAL: PermissionName[] = ['VIEW_CHANNEL', 'MANAGE_CHANNELS', 'MANAGE_ROLES', 'CREATE_INSTANT_INVITE'];
+/** Webhooks post into text channels only: offered there (and on categories, whose text channels inherit), after Manage Permissions as in Discord. */
+const TEXT_GENERAL: PermissionName[] = ['VIEW_CHANNEL', 'MANAGE_CHANNELS', 'MANAGE_ROLES', 'MANAGE_WEBHOOKS', 'CREATE_INSTANT_INVITE'];
 /** How a permission reads inside one channel (Discord's words: "Manage Channel", "Manage Permissions"). */
 const IN_CHANNEL: Partial<Record<PermissionName, string>> = {
   VIEW_CHANNEL: 'View channel',
@@ -34,8 +36,8 @@ export function channelPermissionItems(channelType: number): ChannelPermissionIt
     channelType === ChannelType.GUILD_VOICE
       ? [...GENERAL, ...VOICE_CHANNEL_PERMISSIONS]
       : channelType === ChannelType.GUILD_CATEGORY
-        ? [...GENERAL, ...TEXT_CHANNEL_PERMISSIONS, ...VOICE_CHANNEL_PERMISSIONS]
-        : [...GENERAL, ...TEXT_CHANNEL_PERMISSIONS];
+        ? [...TEXT_GENERAL, ...TEXT_CHANNEL_PERMISSIONS, ...VOICE_CHANNEL_PERMISSIONS]
+        : [...TEXT_GENERAL, ...TEXT_CHANNEL_PERMISSIONS];
   return names.map((name) => ({ name, bit: Permissions[name], label: IN_CHANNEL[name] ?? permissionLabel(name) }));
 }
 

@@ -10,11 +10,14 @@ describe('channel permission items', () => {
     expect(text.map((i) => i.label).slice(0, 3)).toEqual(['View channel', 'Manage channel', 'Manage permissions']);
     expect(text.some((i) => i.bit === Permissions.SEND_MESSAGES)).toBe(true);
     expect(text.some((i) => i.bit === Permissions.CONNECT)).toBe(false);
+    expect(text.find((i) => i.bit === Permissions.MANAGE_WEBHOOKS)?.label).toBe('Manage webhooks');
     const voice = channelPermissionItems(ChannelType.GUILD_VOICE);
     expect(voice.some((i) => i.bit === Permissions.SPEAK)).toBe(true);
     expect(voice.some((i) => i.bit === Permissions.SEND_MESSAGES)).toBe(false);
+    // Webhooks post into text channels only.
+    expect(voice.some((i) => i.bit === Permissions.MANAGE_WEBHOOKS)).toBe(false);
     const category = channelPermissionItems(ChannelType.GUILD_CATEGORY);
-    expect(category).toHaveLength(4 + 11 + 6);
+    expect(category).toHaveLength(5 + 11 + 6);
     // Guild-wide permissions never appear in a channel.
     expect(category.some((i) => i.bit === Permissions.ADMINISTRATOR || i.bit === Permissions.BAN_MEMBERS)).toBe(false);
   });

@@ -36,6 +36,9 @@ export const AUDIT_ACTIONS: readonly { value: number; label: string }[] = [
   { value: AuditLogEvent.MESSAGE_BULK_DELETE, label: 'Messages bulk deleted' },
   { value: AuditLogEvent.MESSAGE_PIN, label: 'Messages pinned' },
   { value: AuditLogEvent.MESSAGE_UNPIN, label: 'Messages unpinned' },
+  { value: AuditLogEvent.WEBHOOK_CREATE, label: 'Webhooks created' },
+  { value: AuditLogEvent.WEBHOOK_UPDATE, label: 'Webhooks updated' },
+  { value: AuditLogEvent.WEBHOOK_DELETE, label: 'Webhooks deleted' },
   { value: AuditLogEvent.GUILD_UPDATE, label: 'Server updated' },
 ];
 
@@ -183,6 +186,15 @@ export function describeAuditEntry(entry: AuditLogEntry, names: AuditNames): Aud
       return sentence(`pinned a message in ${channel}`, false);
     case AuditLogEvent.MESSAGE_UNPIN:
       return sentence(`unpinned a message in ${channel}`, false);
+    case AuditLogEvent.WEBHOOK_CREATE: {
+      const into = String(changed(entry, 'channel_id')?.new_value ?? '');
+      const where = into ? ` in #${names.channel(into) ?? 'deleted-channel'}` : '';
+      return sentence(`created the webhook ${nameFromChanges || 'a webhook'}${where}`, false);
+    }
+    case AuditLogEvent.WEBHOOK_UPDATE:
+      return sentence(`updated the webhook ${String(changed(entry, 'name')?.old_value ?? '') || 'a webhook'}`);
+    case AuditLogEvent.WEBHOOK_DELETE:
+      return sentence(`deleted the webhook ${nameFromChanges || 'a webhook'}`, false);
     default:
       return sentence(`did action ${entry.action_type}`);
   }

@@ -59,6 +59,20 @@ describe('describeAuditEntry', () => {
     });
   });
 
+  it('names webhooks and the channel they post in', () => {
+    const made = entry(AuditLogEvent.WEBHOOK_CREATE, {
+      target_id: '90',
+      changes: [
+        { key: 'name', new_value: 'CI' },
+        { key: 'channel_id', new_value: '70' },
+      ],
+    });
+    expect(describeAuditEntry(made, names)).toEqual({ text: 'Ada created the webhook CI in #general', details: [] });
+    const renamed = entry(AuditLogEvent.WEBHOOK_UPDATE, { target_id: '90', changes: [{ key: 'name', old_value: 'CI', new_value: 'Builds' }] });
+    expect(describeAuditEntry(renamed, names)).toEqual({ text: 'Ada updated the webhook CI', details: ['Name: CI → Builds'] });
+    expect(describeAuditEntry(entry(AuditLogEvent.WEBHOOK_DELETE, { target_id: '90', changes: [{ key: 'name', old_value: 'Builds' }] }), names).text).toBe('Ada deleted the webhook Builds');
+  });
+
   it('names deleted roles and channels from the recorded values', () => {
     expect(describeAuditEntry(entry(AuditLogEvent.ROLE_DELETE, { target_id: '60', changes: [{ key: 'name', old_value: 'Old' }] }), names).text).toBe('Ada deleted the role Old');
     expect(describeAuditEntry(entry(AuditLogEvent.CHANNEL_CREATE, { target_id: '70' }), names).text).toBe('Ada created the channel #general');
