@@ -134,3 +134,27 @@ test("a webhook: made in the channel's settings, its URL shown once; what it pos
   await expect(integrations.getByTestId('no-webhooks')).toBeVisible();
   expect((await post({ content: 'too late' })).status).toBe(404);
 });
+
+test("a server's custom emoji: typed as :name:, drawn as its image for everyone, and a reaction", async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  const bob = await newPerson('Bob');
+  const { guildId, generalId } = await serverWith(ada, [bob], 'Emoji Club');
+  // A 4 × 4 PNG.
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAEElEQVQImWM4oREFRwzEcQAfchShB3HQnwAAAABJRU5ErkJggg==';
+  const emoji = await ada.api.post<{ id: string }>(`/guilds/${guildId}/emojis`, { name: 'parley_wave', image: `data:image/png;base64,${png}` });
+  await Promise.all([ada, bob].map((p) => p.page.goto(`/channels/${guildId}/${generalId}`)));
+  await ada.page.getByTestId('composer').fill('hello :parley_wave: everyone');
+  await ada.page.getByTestId('composer').press('Enter');
+  const drawn = bob.page.getByTestId('message').filter({ hasText: 'everyone' }).getByRole('img', { name: ':parley_wave:' });
+  await expect(drawn).toBeVisible();
+  await expect.poll(() => drawn.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  const [sent] = await ada.api.get<{ id: string; content: string }[]>(`/channels/${generalId}/messages?limit=1`);
+  expect(sent!.content).toBe(`hello <:parley_wave:${emoji.id}> everyone`);
+  // Bob reacts with it; Ada sees it drawn on the reaction and can add hers by clicking it.
+  await bob.api.put(`/channels/${generalId}/messages/${sent!.id}/reactions/${encodeURIComponent(`parley_wave:${emoji.id}`)}/@me`);
+  const reaction = ada.page.getByTestId('message').filter({ hasText: 'everyone' }).getByTestId('reaction');
+  await expect(reaction).toHaveAttribute('aria-label', ':parley_wave: 1');
+  await expect(reaction.locator('img.custom-emoji')).toBeVisible();
+  await reaction.click();
+  await expect(reaction).toHaveAttribute('aria-label', ':parley_wave: 2');
+});

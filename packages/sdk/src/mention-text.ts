@@ -1,8 +1,12 @@
+import { CUSTOM_EMOJI_IN_TEXT } from '@parley/protocol';
+
 /** How a mention reads on screen: a user's display name, a channel's name, a role's name. */
 export interface MentionNames {
   user(id: string): string | null;
   channel(id: string): string | null;
   role(id: string): string | null;
+  /** A custom emoji's image path (emojiImagePath), where the client knows it; `:name:` is shown otherwise. */
+  emoji?(id: string): string | null;
 }
 
 /**
@@ -19,5 +23,6 @@ export function mentionsAsNames(text: string, names: MentionNames): string {
   return text
     .replace(/<@!?(\d+)>/g, (_, id: string) => `@${names.user(id) ?? 'someone'}`)
     .replace(/<@&(\d+)>/g, (_, id: string) => `@${names.role(id) ?? 'role'}`)
-    .replace(/<#(\d+)>/g, (_, id: string) => `#${names.channel(id) ?? 'channel'}`);
+    .replace(/<#(\d+)>/g, (_, id: string) => `#${names.channel(id) ?? 'channel'}`)
+    .replace(CUSTOM_EMOJI_IN_TEXT, (_, _animated: string, name: string) => `:${name}:`);
 }

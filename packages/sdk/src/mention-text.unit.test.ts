@@ -7,4 +7,7 @@ describe('a message as one line of plain text', () => {
     expect(mentionsAsText('hi <@3>, see <#9>\n<@&77> <@!8>', names, 100)).toBe('hi @Ada, see #general @mods @someone');
     expect(mentionsAsText('x'.repeat(300), names, 50)).toHaveLength(50);
   });
+  it('shows custom emoji by name (the terminal and notifications draw no images)', () => {
+    expect(mentionsAsText('party <:tada:123456789012345678> and <a:wave:223456789012345678>', names, 100)).toBe('party :tada: and :wave:');
+  });
 });

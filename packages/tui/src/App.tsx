@@ -6,7 +6,9 @@ import {
   type ParleyClient,
   UnreadTracker,
   composerOffer,
+  decodeCustomEmoji,
   decodeMentions,
+  encodeCustomEmoji,
   encodeMentions,
   findTrigger,
   mentionDirectory,
@@ -176,7 +178,9 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
     // Kept in the composer where it cannot be sent, so nothing typed is lost.
     if (typed && !typed.startsWith('/') && !editing && current && !canSend) return setStatus('You cannot send messages here.');
     setDraft('');
-    const text = current ? encodeMentions(typed, mentionDirectory(client.cache, current)) : typed;
+    const guildId = current ? client.cache.channels.get(current)?.guild_id : undefined;
+    const serverEmoji = (guildId && client.cache.guilds.get(guildId)?.emojis) || [];
+    const text = current ? encodeCustomEmoji(encodeMentions(typed, mentionDirectory(client.cache, current)), serverEmoji) : typed;
     if (editing) {
       const message = editing;
       setEditing(null);
@@ -267,7 +271,7 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
       const mine = [...timeline.messages].reverse().find((m) => m.author.id === client.cache.user?.id);
       if (mine) {
         setEditing(mine);
-        setDraft(decodeMentions(encryption.show(mine).content, mentionDirectory(client.cache, current)));
+        setDraft(decodeCustomEmoji(decodeMentions(encryption.show(mine).content, mentionDirectory(client.cache, current))));
       }
       return;
     }

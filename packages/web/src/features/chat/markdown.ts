@@ -69,6 +69,25 @@ md.inline.ruler.before('emphasis', 'mention', (state: StateInline, silent: boole
   return true;
 });
 
+const EMOJI_IMAGE = /^\/cdn\/emojis\/\d{1,20}\/(?:a_)?[0-9a-f]{32}\.webp$/;
+
+/** `<:name:id>` (`<a:name:id>`) → the server's emoji as an image, or `:name:` where its image is unknown. */
+md.inline.ruler.before('emphasis', 'custom_emoji', (state: StateInline, silent: boolean) => {
+  const match = /^<(a?):(\w{2,32}):(\d{1,20})>/.exec(state.src.slice(state.pos));
+  if (!match) return false;
+  if (!silent) state.push('custom_emoji', '', 0).meta = { name: match[2]!, id: match[3]! };
+  state.pos += match[0].length;
+  return true;
+});
+
+md.renderer.rules.custom_emoji = (tokens, index) => {
+  const { name, id } = tokens[index]!.meta as { name: string; id: string };
+  const label = md.utils.escapeHtml(`:${name}:`);
+  const image = names.emoji?.(id);
+  // Only this server's own emoji images: nothing is ever loaded from another host.
+  return image && EMOJI_IMAGE.test(image) ? `<img class="custom-emoji" src="${md.utils.escapeHtml(image)}" alt="${label}" title="${label}" loading="lazy">` : label;
+};
+
 let names: MentionNames = { user: () => null, channel: () => null, role: () => null };
 
 md.renderer.rules.mention = (tokens, index, _options, env) => {
@@ -92,8 +111,10 @@ md.renderer.rules.link_open = (tokens, index, options, env, self) => {
   return defaultLinkOpen(tokens, index, options, env, self);
 };
 
-const ALLOWED_TAGS = ['a', 'b', 'strong', 'i', 'em', 's', 'del', 'code', 'pre', 'blockquote', 'p', 'br', 'ul', 'ol', 'li', 'h1', 'h2', 'h3', 'span'];
-const ALLOWED_ATTR = ['href', 'target', 'rel', 'class', 'tabindex', 'role', 'aria-label', 'data-user-id', 'data-channel-id', 'data-role-id'];
+const ALLOWED_TAGS = ['a', 'b', 'strong', 'i', 'em', 's', 'del', 'code', 'pre', 'blockquote', 'p', 'br', 'ul', 'ol', 'li', 'h1', 'h2', 'h3', 'span', 'img'];
+const ALLOWED_ATTR = ['href', 'target', 'rel', 'class', 'tabindex', 'role', 'aria-label', 'data-user-id', 'data-channel-id', 'data-role-id', 'src', 'alt', 'title', 'loading'];
+/** Links out, and this server's custom emoji images (the rule above emits no other image). */
+const ALLOWED_URI = /^(?:https?:|mailto:|\/cdn\/emojis\/)/i;
 
 /** Message text as safe HTML. `mentionNames` turns IDs into the names people know. */
 export function renderMarkdown(text: string, mentionNames: MentionNames): string {
@@ -102,7 +123,7 @@ export function renderMarkdown(text: string, mentionNames: MentionNames): string
   // DOMPurify checks attributes it does not know to be URI-safe against ALLOWED_URI_REGEXP:
   // without ADD_URI_SAFE_ATTR, `tabindex="0"` failed it, and spoilers and mentions could not be
   // reached with the keyboard.
-  return DOMPurify.sanitize(html, { ALLOWED_TAGS, ALLOWED_ATTR, ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i, ADD_URI_SAFE_ATTR: ['tabindex'] });
+  return DOMPurify.sanitize(html, { ALLOWED_TAGS, ALLOWED_ATTR, ALLOWED_URI_REGEXP: ALLOWED_URI, ADD_URI_SAFE_ATTR: ['tabindex'] });
 }
 
 /** What a one-line preview keeps: text styling, code, spoilers and mentions; no links or blocks. */
@@ -116,7 +137,8 @@ const INLINE_ATTR = ['class', 'data-user-id', 'data-channel-id'];
  * characters of source first.
  */
 export function renderInlineMarkdown(text: string, mentionNames: MentionNames, max = 300): string {
-  names = mentionNames;
+  // A one-line preview shows custom emoji as `:name:` (it keeps no images).
+  names = { ...mentionNames, emoji: () => null };
   const flat = text
     // A fenced block becomes inline code (its language tag dropped).
     .replace(/```[^\S\n]*[\w+#.-]*[^\S\n]*\n([\s\S]*?)(?:\n?```|$)/g, (_, code: string) => `\`${code.replace(/`/g, '').replace(/\s+/g, ' ').trim()}\``)

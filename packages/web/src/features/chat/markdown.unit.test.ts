@@ -21,6 +21,18 @@ describe('message Markdown', () => {
     expect(render('<@99> @everyone')).toContain('@unknown-user</span> <span class="mention">@everyone</span>');
   });
 
+  it("draws the server's custom emoji as images, others as :name:, and keeps images from anywhere else out", () => {
+    const withEmoji = { ...names, emoji: (id: string) => (id === '111' ? `/cdn/emojis/111/${'a'.repeat(32)}.webp` : null) };
+    const html = renderMarkdown('hi <:party:111> and <a:gone:222> `<:party:111>`', withEmoji);
+    expect(html).toContain(`<img class="custom-emoji" src="/cdn/emojis/111/${'a'.repeat(32)}.webp" alt=":party:" title=":party:" loading="lazy">`);
+    expect(html).toContain(':gone:');
+    expect(html).toContain('<code>&lt;:party:111&gt;</code>');
+    // Raw HTML stays text, and no other image source survives sanitising.
+    expect(renderMarkdown('<img src="https://evil.example/x.png">', withEmoji)).not.toContain('<img');
+    expect(renderMarkdown('<:x1:111>', { ...names, emoji: () => 'https://evil.example/x.webp' })).not.toContain('evil.example');
+    expect(renderInlineMarkdown('hi <:party:111>', withEmoji)).toBe('hi :party:');
+  });
+
   it('opens links in a new tab without access to the page', () => {
     expect(render('see https://example.org/x')).toContain('<a href="https://example.org/x" target="_blank" rel="noopener noreferrer nofollow">');
   });
