@@ -1,5 +1,6 @@
 import { expect, serverWith, test } from './people';
 import { send } from './servers';
+import { expectAccessible } from './axe';
 
 /** Making channels from the sidebar, who a private channel's member panel lists, and a channel's webhooks. */
 
@@ -135,13 +136,18 @@ test("a webhook: made in the channel's settings, its URL shown once; what it pos
   expect((await post({ content: 'too late' })).status).toBe(404);
 });
 
-test("a server's custom emoji: typed as :name:, drawn as its image for everyone, and a reaction", async ({ newPerson }) => {
+test("a server's custom emoji: added in the server settings, typed as :name:, drawn as its image for everyone, and a reaction", async ({ newPerson }) => {
   const ada = await newPerson('Ada');
   const bob = await newPerson('Bob');
   const { guildId, generalId } = await serverWith(ada, [bob], 'Emoji Club');
   // A 4 × 4 PNG.
   const png = 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAEElEQVQImWM4oREFRwzEcQAfchShB3HQnwAAAABJRU5ErkJggg==';
-  const emoji = await ada.api.post<{ id: string }>(`/guilds/${guildId}/emojis`, { name: 'parley_wave', image: `data:image/png;base64,${png}` });
+  // Ada adds it in the server settings, from a file named after it.
+  await ada.page.goto(`/servers/${guildId}/settings/emoji`);
+  await ada.page.getByTestId('emoji-upload').setInputFiles({ name: 'parley wave.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+  await expect(ada.page.getByTestId('server-emoji').getByRole('img', { name: ':parley_wave:' })).toBeVisible();
+  await expectAccessible(ada.page, 'server emoji settings');
+  const [emoji] = await ada.api.get<{ id: string }[]>(`/guilds/${guildId}/emojis`);
   await Promise.all([ada, bob].map((p) => p.page.goto(`/channels/${guildId}/${generalId}`)));
   await ada.page.getByTestId('composer').fill('hello :parley_wave: everyone');
   await ada.page.getByTestId('composer').press('Enter');

@@ -48,3 +48,21 @@ export function splitCustomEmoji(text: string): ({ text: string } | { emoji: Tex
   if (last < text.length) parts.push({ text: text.slice(last) });
   return parts;
 }
+
+/**
+ * The server's emoji whose name matches what was typed after `:` (any case): names starting
+ * with it first, then those containing it, each in the server's order.
+ */
+export function searchCustomEmoji<T extends TextEmoji>(emojis: readonly T[], query: string, limit = 8): T[] {
+  const q = query.toLowerCase();
+  const starts = emojis.filter((e) => e.name.toLowerCase().startsWith(q));
+  const contains = emojis.filter((e) => !e.name.toLowerCase().startsWith(q) && e.name.toLowerCase().includes(q));
+  return [...starts, ...contains].slice(0, limit);
+}
+
+/** How many custom emoji a text is made of when it holds nothing else (but spaces); 0 otherwise. */
+export function customEmojiOnly(text: string): number {
+  const parts = splitCustomEmoji(text);
+  if (parts.some((p) => 'text' in p && p.text.trim())) return 0;
+  return parts.filter((p) => 'emoji' in p).length;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customEmojiText, decodeCustomEmoji, encodeCustomEmoji, splitCustomEmoji } from './custom-emoji';
+import { customEmojiOnly, customEmojiText, decodeCustomEmoji, encodeCustomEmoji, searchCustomEmoji, splitCustomEmoji } from './custom-emoji';
 
 const party = { id: '111111111111111111', name: 'party', animated: false };
 const Wave = { id: '222222222222222222', name: 'Wave', animated: true };
@@ -21,5 +21,19 @@ describe('custom emoji in text', () => {
   it('reads them back as :name:, and splits a text into words and emoji', () => {
     expect(decodeCustomEmoji('hi <:party:111111111111111111> <a:Wave:222222222222222222>')).toBe('hi :party: :Wave:');
     expect(splitCustomEmoji('a <:party:111111111111111111>b')).toEqual([{ text: 'a ' }, { emoji: { id: party.id, name: 'party', animated: false } }, { text: 'b' }]);
+  });
+
+  it('finds them by what was typed after the colon, in any case, names starting with it first', () => {
+    const cat = { id: '333333333333333333', name: 'partycat', animated: false };
+    const hooray = { id: '444444444444444444', name: 'hooray_party', animated: false };
+    expect(searchCustomEmoji([hooray, party, Wave, cat], 'PART')).toEqual([party, cat, hooray]);
+    expect(searchCustomEmoji([hooray, party, Wave, cat], 'wa')).toEqual([Wave]);
+    expect(searchCustomEmoji([hooray, party, cat], 'part', 2)).toEqual([party, cat]);
+  });
+
+  it('counts the emoji of a message made of nothing else', () => {
+    expect(customEmojiOnly(' <:party:111111111111111111> <a:Wave:222222222222222222>\n')).toBe(2);
+    expect(customEmojiOnly('hi <:party:111111111111111111>')).toBe(0);
+    expect(customEmojiOnly('')).toBe(0);
   });
 });

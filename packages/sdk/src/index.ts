@@ -48,7 +48,7 @@ export {
   rankCandidates,
   splitCode,
 } from './composer-text';
-export { type TextEmoji, customEmojiText, decodeCustomEmoji, encodeCustomEmoji, splitCustomEmoji } from './custom-emoji';
+export { type TextEmoji, customEmojiOnly, customEmojiText, decodeCustomEmoji, encodeCustomEmoji, searchCustomEmoji, splitCustomEmoji } from './custom-emoji';
 export { type MentionNames, mentionsAsNames, mentionsAsText } from './mention-text';
 export { mentionDirectory, mentionableChannels, mentionablePeople, mentionableRoles } from './mention-directory';
 export { displayNameOf } from './people';

@@ -40,6 +40,7 @@ export const router = createRouter({
         { path: 'channels', component: () => import('./features/servers/ServerChannels.vue') },
         { path: 'channels/:channelId', component: () => import('./features/servers/ChannelSettings.vue') },
         { path: 'invites', component: () => import('./features/servers/ServerInvites.vue') },
+        { path: 'emoji', component: () => import('./features/servers/emojis/ServerEmojis.vue') },
         { path: 'roles', component: () => import('./features/servers/roles/ServerRoles.vue') },
         { path: 'roles/:roleId', component: () => import('./features/servers/roles/ServerRoles.vue') },
         { path: 'members', component: () => import('./features/servers/members/ServerMembers.vue') },

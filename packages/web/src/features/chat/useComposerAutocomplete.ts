@@ -1,8 +1,8 @@
-import { type Channel, Permissions, type Snowflake, type User } from '@parley/protocol';
+import { type Channel, type Emoji, Permissions, type Snowflake, type User, emojiImagePath } from '@parley/protocol';
 import { type Ref, computed, nextTick, ref, shallowRef, watch } from 'vue';
 import { roleColorHex } from '@parley/sdk';
 import { useRealtime } from '../realtime/store';
-import { LINKABLE_CHANNEL_NAME, type Trigger, applyCompletion, expandShortcode, findTrigger, fold, rankCandidates } from '@parley/sdk';
+import { LINKABLE_CHANNEL_NAME, type Trigger, applyCompletion, expandShortcode, findTrigger, fold, rankCandidates, searchCustomEmoji } from '@parley/sdk';
 import { type EmojiTable, loadEmoji } from './emoji';
 import { useMentionables } from './mentionDirectory';
 import { usePeople } from './people';
@@ -17,6 +17,8 @@ export interface Suggestion {
   insert: string;
   user?: User;
   emoji?: string;
+  /** A custom emoji's image. */
+  image?: string;
   /** A role's color (CSS), for its dot. */
   color?: string;
 }
@@ -26,7 +28,7 @@ const LIMIT = 8;
 /**
  * The composer's autocomplete: `@` people, roles that will notify (mentionable ones, or any
  * where you may mention everyone) and @everyone / @here where allowed, `#` channels,
- * `:` emoji; and `:shortcode:` turning into its emoji as the closing colon is typed. The
+ * `:` emoji (the server's own first); and `:shortcode:` turning into its emoji as the closing colon is typed. The
  * composer calls `update` when the text or caret changes and gives it keys first.
  */
 export function useComposerAutocomplete(options: { text: Ref<string>; input: Ref<HTMLTextAreaElement | null>; channel: () => Channel | null }) {
@@ -51,12 +53,27 @@ export function useComposerAutocomplete(options: { text: Ref<string>; input: Ref
       );
   }
 
+  /** The server's custom emoji, where the channel has a server. */
+  function serverEmoji(): readonly Emoji[] {
+    const guildId = options.channel()?.guild_id;
+    return (guildId && realtime.cache?.guilds.get(guildId)?.emojis) || [];
+  }
+
   const suggestions = computed<Suggestion[]>(() => {
     const t = trigger.value;
     const channel = options.channel();
     if (!t || !channel || dismissedAt.value === t.start) return [];
     if (t.kind === ':') {
-      return (emoji.value?.search(t.query, LIMIT) ?? []).map((e) => ({
+      // Written `:name:`; sending turns it into the emoji (encodeCustomEmoji).
+      const custom: Suggestion[] = searchCustomEmoji(serverEmoji(), t.query, LIMIT).map((e) => ({
+        key: `custom:${e.id}`,
+        kind: 'emoji',
+        label: `:${e.name}:`,
+        detail: 'This server',
+        insert: `:${e.name}:`,
+        image: emojiImagePath(e),
+      }));
+      const unicode: Suggestion[] = (emoji.value?.search(t.query, LIMIT) ?? []).map((e) => ({
         key: e.emoji,
         kind: 'emoji',
         label: `:${e.names[0]}:`,
@@ -67,6 +84,7 @@ export function useComposerAutocomplete(options: { text: Ref<string>; input: Ref
         insert: e.emoji,
         emoji: e.emoji,
       }));
+      return [...custom, ...unicode].slice(0, LIMIT + 4);
     }
     if (t.kind === '#') {
       if (!channel.guild_id) return [];
@@ -140,7 +158,9 @@ export function useComposerAutocomplete(options: { text: Ref<string>; input: Ref
     const table = emoji.value ?? (await loadEmoji().catch(() => null));
     if (!table || options.text.value !== text) return;
     emoji.value = table;
-    const expanded = expandShortcode(text, caret, table.byName);
+    // The server's own emoji keep their `:name:` (sent as the emoji), even where Unicode has the name too.
+    const custom = new Set(serverEmoji().map((e) => e.name.toLowerCase()));
+    const expanded = expandShortcode(text, caret, (name) => (custom.has(name) ? undefined : table.byName(name)));
     if (expanded) await replace(expanded);
   }
 

@@ -9,6 +9,7 @@ const SECTIONS = [
   { path: 'roles', label: 'Roles', needs: [Permissions.MANAGE_ROLES] },
   { path: 'channels', label: 'Channels', needs: [Permissions.MANAGE_CHANNELS] },
   { path: 'invites', label: 'Invites', needs: [Permissions.MANAGE_GUILD] },
+  { path: 'emoji', label: 'Emoji', needs: [Permissions.MANAGE_GUILD_EXPRESSIONS] },
   { path: 'members', label: 'Members', needs: [Permissions.KICK_MEMBERS, Permissions.BAN_MEMBERS, Permissions.MODERATE_MEMBERS, Permissions.MANAGE_ROLES] },
   { path: 'bans', label: 'Bans', needs: [Permissions.BAN_MEMBERS] },
   { path: 'audit-log', label: 'Audit log', needs: [Permissions.VIEW_AUDIT_LOG] },
