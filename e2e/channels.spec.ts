@@ -136,28 +136,50 @@ test("a webhook: made in the channel's settings, its URL shown once; what it pos
   expect((await post({ content: 'too late' })).status).toBe(404);
 });
 
-test("a server's custom emoji: added in the server settings, typed as :name:, drawn as its image for everyone, and a reaction", async ({ newPerson }) => {
+test("a server's custom emoji: added in server settings, picked from the autocomplete, drawn as its image for everyone, and a reaction from the picker", async ({ newPerson }) => {
   const ada = await newPerson('Ada');
   const bob = await newPerson('Bob');
   const { guildId, generalId } = await serverWith(ada, [bob], 'Emoji Club');
   // A 4 × 4 PNG.
   const png = 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAEElEQVQImWM4oREFRwzEcQAfchShB3HQnwAAAABJRU5ErkJggg==';
-  // Ada adds it in the server settings, from a file named after it.
+  await bob.page.goto(`/channels/${guildId}/${generalId}`);
+
+  // Ada adds it in server settings → Emoji (named after the file), then renames it in its row.
   await ada.page.goto(`/servers/${guildId}/settings/emoji`);
-  await ada.page.getByTestId('emoji-upload').setInputFiles({ name: 'parley wave.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
-  await expect(ada.page.getByTestId('server-emoji').getByRole('img', { name: ':parley_wave:' })).toBeVisible();
+  await ada.page.getByLabel(/^Image/).setInputFiles({ name: 'wave!.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+  await expect(ada.page.getByLabel('Name')).toHaveValue('wave');
+  await ada.page.getByRole('button', { name: 'Add emoji' }).click();
+  await ada.page.getByRole('button', { name: 'Rename :wave:' }).click();
+  await ada.page.getByLabel('New name for :wave:').fill('x');
+  await ada.page.getByRole('button', { name: 'Save' }).click();
+  await expect(ada.page.getByText('Must be at least 2 characters long')).toBeVisible();
+  await ada.page.getByLabel('New name for :wave:').fill('parley_wave');
+  await ada.page.getByRole('button', { name: 'Save' }).click();
+  await expect(ada.page.getByRole('list', { name: 'Custom emoji' }).getByRole('img', { name: ':parley_wave:' })).toBeVisible();
+  await expect(ada.page.getByTestId('server-emoji')).toContainText('Added by Ada');
   await expectAccessible(ada.page, 'server emoji settings');
-  const [emoji] = await ada.api.get<{ id: string }[]>(`/guilds/${guildId}/emojis`);
-  await Promise.all([ada, bob].map((p) => p.page.goto(`/channels/${guildId}/${generalId}`)));
-  await ada.page.getByTestId('composer').fill('hello :parley_wave: everyone');
-  await ada.page.getByTestId('composer').press('Enter');
+
+  // She picks it from the `:` autocomplete (the server's own come first); sent, it is the emoji.
+  await ada.page.goto(`/channels/${guildId}/${generalId}`);
+  const composer = ada.page.getByTestId('composer');
+  await composer.pressSequentially('hello :parley_w');
+  await expect(ada.page.getByRole('listbox', { name: 'Emoji' }).getByRole('option').first()).toContainText(':parley_wave:');
+  await composer.press('Enter');
+  await composer.pressSequentially('everyone');
+  await expect(composer).toHaveValue('hello :parley_wave: everyone');
+  await composer.press('Enter');
   const drawn = bob.page.getByTestId('message').filter({ hasText: 'everyone' }).getByRole('img', { name: ':parley_wave:' });
   await expect(drawn).toBeVisible();
   await expect.poll(() => drawn.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  const [emoji] = await ada.api.get<{ id: string }[]>(`/guilds/${guildId}/emojis`);
   const [sent] = await ada.api.get<{ id: string; content: string }[]>(`/channels/${generalId}/messages?limit=1`);
-  expect(sent!.content).toBe(`hello <:parley_wave:${emoji.id}> everyone`);
-  // Bob reacts with it; Ada sees it drawn on the reaction and can add hers by clicking it.
-  await bob.api.put(`/channels/${generalId}/messages/${sent!.id}/reactions/${encodeURIComponent(`parley_wave:${emoji.id}`)}/@me`);
+  expect(sent!.content).toBe(`hello <:parley_wave:${emoji!.id}> everyone`);
+
+  // Bob reacts with it from the picker's "This server" group; Ada sees it drawn, and adds hers by clicking it.
+  const bobsMessage = bob.page.getByTestId('message').filter({ hasText: 'everyone' });
+  await bobsMessage.hover();
+  await bobsMessage.getByRole('button', { name: 'Add reaction' }).click();
+  await bob.page.getByRole('group', { name: 'This server' }).getByRole('menuitem', { name: ':parley_wave:' }).click();
   const reaction = ada.page.getByTestId('message').filter({ hasText: 'everyone' }).getByTestId('reaction');
   await expect(reaction).toHaveAttribute('aria-label', ':parley_wave: 1');
   await expect(reaction.locator('img.custom-emoji')).toBeVisible();

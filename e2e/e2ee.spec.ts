@@ -351,7 +351,9 @@ test('an end-to-end encrypted private channel, made from the server menu: its me
   expect(plaintextInDatabase(['12-34-56', '65-43-21', 'vault-door', 'vault-notes', 'spare key', 'Tuesdays'])).toEqual([]);
 });
 
-test('an encrypted server, made from the add-server dialog: a member who joins by invite reads from then on, a kicked one is taken out at once; the database holds no plaintext', async ({ newPerson }) => {
+test('an encrypted server, made from the add-server dialog: a member who joins by invite reads from then on, a kicked one is taken out at once; the database holds no plaintext', async ({
+  newPerson,
+}) => {
   const ada = await newPerson('Ada');
   const bob = await newPerson('Bob');
   await ada.page.getByRole('button', { name: 'Add a server' }).click();

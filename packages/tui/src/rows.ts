@@ -148,7 +148,8 @@ export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending
         dim: true,
       });
     }
-    const reactions = (m.reactions ?? []).map((r) => `${sanitize(reader.reactionName(m, r.emoji.name))} ${r.count}`).join('  ');
+    // A custom emoji reacts by name (the terminal draws no images).
+    const reactions = (m.reactions ?? []).map((r) => `${sanitize(r.emoji.id ? `:${r.emoji.name}:` : reader.reactionName(m, r.emoji.name))} ${r.count}`).join('  ');
     if (reactions) rows.push({ key: `${m.id}r`, messageId: m.id, spans: [{ text: `  ${reactions}` }], dim: true });
   }
   for (const p of pending) {
