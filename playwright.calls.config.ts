@@ -9,7 +9,7 @@ import browserJourneys from './playwright.config';
  */
 const port = Number(process.env.E2E_CALLS_PORT ?? 18_090);
 const turnPort = Number(process.env.E2E_TURN_PORT ?? 18_478);
-const dataDir = '.test-output/e2e-calls-data';
+const dataDir = process.env.E2E_CALLS_DATA_DIR ?? '.test-output/e2e-calls-data';
 const turnDir = '.test-output/e2e-calls-turn';
 
 /** coturn's static-auth-secret for the test TURN server; the Parley server signs credentials with it. */

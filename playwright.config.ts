@@ -5,7 +5,8 @@ import { defineConfig } from '@playwright/test';
  * downloads a browser here) against a real Parley server on SQLite, built and started fresh.
  */
 const port = Number(process.env.E2E_PORT ?? 18_080);
-const dataDir = '.test-output/e2e-data';
+/** Overridable, with the ports, so two checkouts' journeys can run side by side. */
+const dataDir = process.env.E2E_DATA_DIR ?? '.test-output/e2e-data';
 /** The journeys' SMTP server (e2e/mail-catcher.ts), and where specs ask it for mail. */
 const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 18_025);
 const mailPort = Number(process.env.E2E_MAIL_PORT ?? 18_026);
