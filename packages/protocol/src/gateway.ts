@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FileSignal } from './file-transfer';
 import { CallCreate, Call, RtcSignal, RtcSignalSend, VoiceDisconnected, VoiceError, VoiceState, VoiceStateUpdate } from './calls';
 import { Emoji } from './emojis';
 import { E2eeDevicesUpdate, E2eeRosterUpdate, HistoryRequest, HistoryRequestDone, MlsCommit, MlsWelcome } from './e2ee';
@@ -237,6 +238,8 @@ export const DispatchEvents = {
   CALL_DELETE: z.object({ channel_id: z.string() }),
   /** Parley: signaling from another participant, to your call session only. */
   RTC_SIGNAL: RtcSignal,
+  /** Parley: peer-to-peer file transfer signaling from another member of a channel (docs/file-transfer.md). */
+  FILE_SIGNAL: FileSignal,
   /** Parley: your session was taken out of its call (you joined from elsewhere, lost access…). */
   VOICE_DISCONNECTED: VoiceDisconnected,
   /** Parley: a voice op (4) or signal (40) you sent was refused; to that session only. */

@@ -29,6 +29,7 @@ export * from './relationships';
 export * from './notifications';
 export * from './applications';
 export * from './calls';
+export * from './file-transfer';
 export * from './e2ee';
 export * from './gateway';
 export * from './routes';

@@ -8,6 +8,7 @@ import { User } from './users';
 import { SafetyLabel } from './safety';
 import { MlsBytes } from './e2ee';
 import { Embed } from './embeds';
+import { FileOffer } from './file-transfer';
 import { CUSTOM_EMOJI_KEY } from './emojis';
 
 /** Discord's message types, the ones Parley produces. */
@@ -129,6 +130,8 @@ const MessageFields = z.object({
   mention_roles: z.array(Snowflake),
   attachments: z.array(Attachment),
   embeds: z.array(Embed),
+  /** Parley: a file offered peer to peer (docs/file-transfer.md); fetched from the sender's browser, never stored here. */
+  file_offer: FileOffer.optional(),
   /** Posted by this webhook (the author is the webhook, under the name it gave). */
   webhook_id: Snowflake.optional(),
   reactions: z.array(Reaction).optional(),
@@ -202,6 +205,8 @@ export const CreateMessageBody = z.object({
     .min(0)
     .max(2 ** 31)
     .optional(),
+  /** Parley: offer a file peer to peer instead of uploading it (not in encrypted conversations, whose offers travel sealed). */
+  file_offer: FileOffer.optional(),
 });
 export type CreateMessageBody = z.input<typeof CreateMessageBody>;
 

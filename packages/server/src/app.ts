@@ -30,6 +30,7 @@ import { auditLogRoutes } from './features/audit-log/routes';
 import { inviteRoutes } from './features/invites/routes';
 import { webhookRoutes } from './features/webhooks/routes';
 import { emojiRoutes } from './features/emojis/routes';
+import { fileTransferRoutes } from './features/file-transfer/routes';
 import { messageRoutes } from './features/messages/routes';
 import { notificationRoutes } from './features/notifications/routes';
 import { relationshipRoutes } from './features/relationships/routes';
@@ -181,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   auditLogRoutes(app, ctx);
   channelRoutes(app, ctx);
   messageRoutes(app, ctx);
+  fileTransferRoutes(app, ctx);
   webhookRoutes(app, ctx);
   emojiRoutes(app, ctx);
   inviteRoutes(app, ctx);

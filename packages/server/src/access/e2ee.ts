@@ -33,9 +33,11 @@ export function encryptedConversation(access: ChannelAccess): ChannelRow {
  * cannot encrypt does not send. Its files are sealed on the sender's device and kept as opaque
  * "encrypted.bin" (AttachmentReceiver drops their names and types). A plain one takes no envelope.
  */
-export function checkMessageKind(access: ChannelAccess, message: { content?: string | null | undefined; encrypted?: EncryptedEnvelope | undefined }): void {
+export function checkMessageKind(access: ChannelAccess, message: { content?: string | null | undefined; encrypted?: EncryptedEnvelope | undefined; file_offer?: unknown }): void {
   if (isEncryptedConversation(access)) {
     if ((message.content ?? '') !== '' || !message.encrypted) throw new ApiError('PLAINTEXT_REFUSED');
+    // A file offered peer to peer is named inside the envelope: its name and size are the sender's to tell.
+    if (message.file_offer) throw new ApiError('PLAINTEXT_REFUSED', { message: 'In an end-to-end encrypted conversation, a peer-to-peer file offer travels inside the sealed message.' });
   } else if (message.encrypted) {
     throw new ApiError('NOT_ENCRYPTED');
   }

@@ -26,6 +26,8 @@ import { encryptedServers } from './migrations/0024_encrypted_servers';
 import { webhooks } from './migrations/0025_webhooks';
 import { linkPreviews } from './migrations/0026_link_previews';
 import { emojis } from './migrations/0027_emojis';
+import { pushSubscriptions } from './migrations/0028_push_subscriptions';
+import { fileOffers } from './migrations/0030_file_offers';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -56,6 +58,8 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0025_webhooks': webhooks,
   '0026_link_previews': linkPreviews,
   '0027_emojis': emojis,
+  '0028_push_subscriptions': pushSubscriptions,
+  '0030_file_offers': fileOffers,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

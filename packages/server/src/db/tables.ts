@@ -57,6 +57,7 @@ export interface Tables {
   webhooks: WebhooksTable;
   link_previews: LinkPreviewsTable;
   emojis: EmojisTable;
+  push_subscriptions: PushSubscriptionsTable;
   e2ee_devices: E2eeDevicesTable;
   e2ee_key_packages: E2eeKeyPackagesTable;
   mls_commits: MlsCommitsTable;
@@ -428,6 +429,8 @@ export interface MessagesTable {
   author_name: Generated<string | null>;
   /** Its embeds as JSON (protocol Embed[]); null when it has none. */
   embeds: Generated<string | null>;
+  /** A file offered peer to peer, as JSON (protocol FileOffer); null for other messages. */
+  file_offer: Generated<string | null>;
 }
 
 export interface WebhooksTable {
@@ -450,6 +453,18 @@ export interface EmojisTable {
   image: string;
   animated: Flag;
   creator_id: Snowflake;
+  created_at: number;
+}
+
+/** A browser's Web Push subscription, one per sign-in session (features/push). */
+export interface PushSubscriptionsTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  session_id: Snowflake;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  previews: Flag;
   created_at: number;
 }
 

@@ -59,11 +59,11 @@ export class MessageSender {
       throw new ApiError('MISSING_PERMISSIONS', { message: 'Messages cannot be sent to this kind of channel' });
     }
     requireContentPermission(access, isThread(channel.type) ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES);
-    if (uploads.length) requireContentPermission(access, Permissions.ATTACH_FILES);
+    if (uploads.length || body.file_offer) requireContentPermission(access, Permissions.ATTACH_FILES);
     const content = body.content ?? '';
     // An encrypted message's text is in its envelope (access/e2ee.ts checked which kind this channel takes).
     const encrypted = body.encrypted ?? null;
-    if (!content.trim() && uploads.length === 0 && !encrypted) throw new ApiError('EMPTY_MESSAGE');
+    if (!content.trim() && uploads.length === 0 && !encrypted && !body.file_offer) throw new ApiError('EMPTY_MESSAGE');
     if (channel.type === ChannelType.DM) await this.checkDmRecipient(channel.id, author.id);
     // Blocked here by the safety classifier until an admin reviews it (features/safety).
     await ctx.safety.requireNotBlocked(author.id, channel);
@@ -109,6 +109,7 @@ export class MessageSender {
       webhook_id: null,
       author_name: null,
       embeds: null,
+      file_offer: body.file_offer ? JSON.stringify(body.file_offer) : null,
     };
     const write = ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('messages').values(row).execute();

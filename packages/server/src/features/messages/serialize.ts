@@ -1,4 +1,4 @@
-import type { Attachment, Embed, EncryptedEnvelope, Message, Reaction, ReactionEmoji, Snowflake, User } from '@parley/protocol';
+import type { Attachment, Embed, EncryptedEnvelope, FileOffer, Message, Reaction, ReactionEmoji, Snowflake, User } from '@parley/protocol';
 import { MessageType, snowflakeTimestamp } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { AttachmentRow, MessageRow, Tables } from '../../db/tables';
@@ -73,6 +73,7 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
       mention_roles: JSON.parse(row.mention_roles) as Snowflake[],
       attachments: attachments.filter((a) => a.message_id === row.id).map((a) => toAttachment(a, sign!)),
       embeds: row.embeds === null ? [] : (JSON.parse(row.embeds) as Embed[]),
+      ...(row.file_offer !== null && { file_offer: JSON.parse(row.file_offer) as FileOffer }),
       ...(viewerId &&
         withReactions && {
           reactions: summarizeReactions(

@@ -316,5 +316,5 @@ export function maskHeld(message: Message, held: ReadonlySet<Snowflake>): Messag
 
 /** A held message as a minor receives it: who sent it and when, nothing of what it says. */
 function heldPlaceholder<M extends Omit<Message, 'referenced_message'>>(message: M): M {
-  return { ...message, content: '', attachments: [], mentions: [], mention_roles: [], mention_everyone: false, held: true as const };
+  return { ...message, content: '', attachments: [], mentions: [], mention_roles: [], mention_everyone: false, file_offer: undefined, held: true as const };
 }

@@ -65,6 +65,7 @@ export class WebhookPoster {
       webhook_id: webhook.id,
       author_name: body.username ?? webhook.name,
       embeds: body.embeds?.length ? JSON.stringify(body.embeds) : null,
+      file_offer: null,
     };
     await ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('messages').values(row).execute();
