@@ -33,6 +33,8 @@ import { emojiRoutes } from './features/emojis/routes';
 import { fileTransferRoutes } from './features/file-transfer/routes';
 import { messageRoutes } from './features/messages/routes';
 import { notificationRoutes } from './features/notifications/routes';
+import { pushRoutes } from './features/push/routes';
+import { startPush } from './features/push/service';
 import { relationshipRoutes } from './features/relationships/routes';
 import { reportRoutes } from './features/reports/routes';
 import { e2eeRoutes } from './features/e2ee/routes';
@@ -148,6 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   const calls = new Calls(base, config.calls, app.log.child({ subsystem: 'calls' }));
   const ctx: AppContext = { ...base, calls };
+  const push = await startPush(ctx, app.log.child({ subsystem: 'push' }));
 
   installErrorHandler(app);
   app.decorateRequest('auth', null);
@@ -190,6 +193,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   reportRoutes(app, ctx);
   e2eeRoutes(app, ctx);
   notificationRoutes(app, ctx);
+  pushRoutes(app, ctx, push);
   applicationRoutes(app, ctx);
   callRoutes(app, ctx);
   iceRoutes(app, ctx);
@@ -225,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await stopSweeper();
+    await push.notifier.idle();
     await calls.close();
     await ctx.mailer?.close();
     // Every client was told to reconnect and has gone (gateway.close): what they will resume is final.

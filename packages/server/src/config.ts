@@ -211,6 +211,12 @@ const EnvSchema = z
     OIDC_PROVIDERS: oidcProviders,
     /** Only single sign-on: password sign-up, sign-in and guest upgrades are refused (admins excepted). */
     SSO_ONLY: z.enum(['true', 'false'], 'Must be true or false').default('false'),
+    /**
+     * Web Push endpoints on this machine (http or https to 127.0.0.1, ::1, localhost) are accepted
+     * and pushed to: for tests and development against a local push service. Off in production,
+     * where an endpoint must be https to a public address (docs/push.md).
+     */
+    PUSH_ALLOW_LOOPBACK: z.enum(['true', 'false'], 'Must be true or false').default('false'),
   })
   // Half a TLS setting would silently serve plain HTTP where the operator expects HTTPS.
   .refine((e) => !e.TLS_KEY || e.TLS_CERT, { path: ['TLS_CERT'], message: 'Required when TLS_KEY is set (both or neither)' })
@@ -278,6 +284,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS,
     },
     sso: { providers: e.OIDC_PROVIDERS, ssoOnly: e.SSO_ONLY === 'true' },
+    push: { allowLoopback: e.PUSH_ALLOW_LOOPBACK === 'true' },
   };
 }
 

@@ -58,6 +58,7 @@ export interface Tables {
   link_previews: LinkPreviewsTable;
   emojis: EmojisTable;
   push_subscriptions: PushSubscriptionsTable;
+  push_subscriptions: PushSubscriptionsTable;
   e2ee_devices: E2eeDevicesTable;
   e2ee_key_packages: E2eeKeyPackagesTable;
   mls_commits: MlsCommitsTable;
@@ -453,6 +454,18 @@ export interface EmojisTable {
   image: string;
   animated: Flag;
   creator_id: Snowflake;
+  created_at: number;
+}
+
+/** A browser's Web Push subscription, one per sign-in session (features/push). */
+export interface PushSubscriptionsTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  session_id: Snowflake;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  previews: Flag;
   created_at: number;
 }
 

@@ -19,12 +19,24 @@ export function event<T extends DispatchName>(t: T, d: DispatchPayload<T>, to: A
  * Call it after the change is committed, so nobody hears of something that did not happen.
  */
 export class EventPublisher {
+  private readonly listeners: ((events: readonly OutgoingEvent[]) => void)[] = [];
+
   constructor(private readonly log: EventLog) {}
 
   /** Publishes events in order, as one group (they get consecutive sequence numbers). */
   async publish(...events: OutgoingEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.log.append(events.map(toEntry));
+    for (const listener of this.listeners) listener(events);
+  }
+
+  /**
+   * Calls the handler with every group this node publishes, once it is in the log: what happens
+   * here, seen once however many nodes read the log (features/push decides what to push from it).
+   * The handler must return at once and never throw.
+   */
+  onPublish(handler: (events: readonly OutgoingEvent[]) => void): void {
+    this.listeners.push(handler);
   }
 
   /**
