@@ -76,6 +76,8 @@ export default defineConfig({
         MESSAGE_RATE_LIMIT: '1000/10',
         SMTP_URL: `smtp://parley:secret@127.0.0.1:${smtpPort}`,
         MAIL_FROM: 'Parley <parley@e2e.test>',
+        // e2e/push.spec.ts runs its push service on 127.0.0.1 (docs/push.md).
+        PUSH_ALLOW_LOOPBACK: 'true',
         ...oidc.env,
       },
       reuseExistingServer: false,

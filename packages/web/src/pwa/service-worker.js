@@ -59,3 +59,46 @@ async function navigation(request) {
   const kept = await caches.match(INDEX, { cacheName: CACHE });
   return kept ?? network;
 }
+
+/*
+ * Web Push (docs/push.md): the server pushes a JSON payload (title, body, url of the message,
+ * tag), encrypted to this browser's subscription; it is shown as a notification even with no
+ * Parley tab open. Clicking it brings a Parley tab forward on the message (the page routes to
+ * it), or opens one.
+ */
+self.addEventListener('push', (event) => {
+  let payload = null;
+  try {
+    payload = event.data ? event.data.json() : null;
+  } catch {
+    payload = null;
+  }
+  const title = (payload && payload.title) || 'Parley';
+  const options = {
+    body: (payload && payload.body) || 'You have a new notification',
+    icon: (payload && payload.icon) || '/icons/icon-192.png',
+    badge: '/icons/icon-192.png',
+    tag: (payload && payload.tag) || undefined,
+    renotify: Boolean(payload && payload.tag),
+    data: { url: (payload && typeof payload.url === 'string' && payload.url.startsWith('/') && payload.url) || '/channels/@me', kind: payload && payload.kind },
+  };
+  event.waitUntil(self.registration.showNotification(title, options));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const path = (event.notification.data && event.notification.data.url) || '/channels/@me';
+  event.waitUntil(openApp(path));
+});
+
+/** Focuses a Parley tab and has it show the message, or opens a new tab there. */
+async function openApp(path) {
+  const url = new URL(path, self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const client = windows.find((c) => c.focused) ?? windows[0];
+  if (!client) return self.clients.openWindow(url);
+  client.postMessage({ type: 'parley:open', path });
+  // Focusing needs the click's user activation: without it (a synthetic event), the tab still routes.
+  await client.focus().catch(() => undefined);
+  return client;
+}
