@@ -91,6 +91,11 @@ export const ApiErrors = {
   UNKNOWN_APPEAL: { code: 90034, status: 404, message: 'Unknown appeal' },
   APPEAL_DECIDED: { code: 90035, status: 400, message: 'This appeal has already been decided.' },
   BLOCK_LIFTED: { code: 90036, status: 400, message: 'This block has already been lifted.' },
+  UNKNOWN_UPLOAD: { code: 90180, status: 404, message: 'Unknown upload: it was cancelled, has expired, was already sent, or is not yours.' },
+  UPLOAD_OFFSET_MISMATCH: { code: 90181, status: 409, message: 'The upload has a different offset: ask for it (HEAD) and continue from there.' },
+  UPLOAD_INCOMPLETE: { code: 90182, status: 400, message: 'This upload is not complete yet: send the rest of the file first.' },
+  MAX_UPLOADS: { code: 90183, status: 400, message: 'Too many unfinished uploads: finish or cancel some first.' },
+  TUS_VERSION_UNSUPPORTED: { code: 90184, status: 412, message: 'Send Tus-Resumable: 1.0.0 (the only version of the upload protocol this server speaks).' },
   NOT_READY: { code: 90503, status: 503, message: 'The server is not ready (database unreachable).' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 

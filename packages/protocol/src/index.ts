@@ -30,6 +30,7 @@ export * from './notifications';
 export * from './applications';
 export * from './calls';
 export * from './file-transfer';
+export * from './uploads';
 export * from './e2ee';
 export * from './gateway';
 export * from './routes';

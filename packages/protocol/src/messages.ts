@@ -9,6 +9,7 @@ import { SafetyLabel } from './safety';
 import { MlsBytes } from './e2ee';
 import { Embed } from './embeds';
 import { FileOffer } from './file-transfer';
+import { UploadedAttachment } from './uploads';
 import { CUSTOM_EMOJI_KEY } from './emojis';
 
 /** Discord's message types, the ones Parley produces. */
@@ -207,6 +208,8 @@ export const CreateMessageBody = z.object({
     .optional(),
   /** Parley: offer a file peer to peer instead of uploading it (not in encrypted conversations, whose offers travel sealed). */
   file_offer: FileOffer.optional(),
+  /** Files uploaded beforehand with the resumable upload protocol (docs/uploads.md), finished, to this channel. */
+  attachments: z.array(UploadedAttachment).max(Limits.attachmentsPerMessage).optional(),
 });
 export type CreateMessageBody = z.input<typeof CreateMessageBody>;
 

@@ -32,6 +32,7 @@ import { webhookRoutes } from './features/webhooks/routes';
 import { emojiRoutes } from './features/emojis/routes';
 import { fileTransferRoutes } from './features/file-transfer/routes';
 import { messageRoutes } from './features/messages/routes';
+import { uploadRoutes } from './features/uploads/routes';
 import { notificationRoutes } from './features/notifications/routes';
 import { pushRoutes } from './features/push/routes';
 import { startPush } from './features/push/service';
@@ -185,6 +186,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   auditLogRoutes(app, ctx);
   channelRoutes(app, ctx);
   messageRoutes(app, ctx);
+  uploadRoutes(app, ctx);
   fileTransferRoutes(app, ctx);
   webhookRoutes(app, ctx);
   emojiRoutes(app, ctx);

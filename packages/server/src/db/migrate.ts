@@ -27,7 +27,7 @@ import { webhooks } from './migrations/0025_webhooks';
 import { linkPreviews } from './migrations/0026_link_previews';
 import { emojis } from './migrations/0027_emojis';
 import { pushSubscriptions } from './migrations/0028_push_subscriptions';
-import { pushSubscriptions } from './migrations/0028_push_subscriptions';
+import { uploads } from './migrations/0029_uploads';
 import { fileOffers } from './migrations/0030_file_offers';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
@@ -60,7 +60,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0026_link_previews': linkPreviews,
   '0027_emojis': emojis,
   '0028_push_subscriptions': pushSubscriptions,
-  '0028_push_subscriptions': pushSubscriptions,
+  '0029_uploads': uploads,
   '0030_file_offers': fileOffers,
 };
 

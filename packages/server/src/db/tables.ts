@@ -58,7 +58,7 @@ export interface Tables {
   link_previews: LinkPreviewsTable;
   emojis: EmojisTable;
   push_subscriptions: PushSubscriptionsTable;
-  push_subscriptions: PushSubscriptionsTable;
+  uploads: UploadsTable;
   e2ee_devices: E2eeDevicesTable;
   e2ee_key_packages: E2eeKeyPackagesTable;
   mls_commits: MlsCommitsTable;
@@ -469,18 +469,6 @@ export interface PushSubscriptionsTable {
   created_at: number;
 }
 
-/** A browser's Web Push subscription, one per sign-in session (features/push). */
-export interface PushSubscriptionsTable {
-  id: Snowflake;
-  user_id: Snowflake;
-  session_id: Snowflake;
-  endpoint: string;
-  p256dh: string;
-  auth: string;
-  previews: Flag;
-  created_at: number;
-}
-
 export interface LinkPreviewsTable {
   /** SHA-256 (hex) of the link. */
   url_hash: string;
@@ -716,6 +704,30 @@ export interface SsoTicketsTable {
   expires_at: number;
 }
 export type SsoTicketRow = Selectable<SsoTicketsTable>;
+
+/** A resumable upload (features/uploads): its bytes are under attachments/{channel_id}/{id}/. */
+export interface UploadsTable {
+  id: Snowflake;
+  user_id: Snowflake;
+  channel_id: Snowflake;
+  filename: string;
+  content_type: string;
+  /** The declared size (tus Upload-Length). */
+  upload_length: number;
+  /** The bytes stored so far (tus Upload-Offset). */
+  received: number;
+  /** In an end-to-end encrypted conversation: ciphertext, never inspected. */
+  sealed: Flag;
+  width: number | null;
+  height: number | null;
+  has_thumbnail: Flag;
+  created_at: number;
+  /** Unfinished or unsent uploads are deleted after this; moved on by every PATCH. */
+  expires_at: number;
+  completed_at: number | null;
+  /** The message it was sent with (the attachment has the upload's ID). */
+  message_id: Snowflake | null;
+}
 
 /** A call that ended (features/calls), for the instance statistics. */
 export interface CallHistoryTable {

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskFileStore } from './disk-file-store';
-import { FileTooLargeError } from './file-store';
+import { FileOffsetError, FileTooLargeError } from './file-store';
 
 let root: string;
 let store: DiskFileStore;
@@ -69,5 +69,49 @@ describe('DiskFileStore.putStream', () => {
     await store.put('a/4/file', Buffer.from('old'));
     await expect(store.putStream('a/4/file', chunks(10, 1024).stream, { maxBytes: 100 })).rejects.toBeInstanceOf(FileTooLargeError);
     expect(await text((await store.get('a/4/file'))!.stream)).toBe('old');
+  });
+});
+
+describe('DiskFileStore.append', () => {
+  /** A stream that sends `parts` a few milliseconds apart, then fails, as a dropped connection does. */
+  function cutAfter(parts: Buffer[]): Readable {
+    let index = 0;
+    return new Readable({
+      read() {
+        setTimeout(() => (index < parts.length ? this.push(parts[index++]) : this.destroy(new Error('connection reset'))), 5);
+      },
+    });
+  }
+
+  it('creates at offset 0, appends at the end, and refuses any other offset', async () => {
+    expect(await store.size('u/1/part')).toBeNull();
+    expect(await store.append('u/1/part', Readable.from([Buffer.from('hello ')]), { offset: 0, maxBytes: 100 })).toBe(6);
+    expect(await store.append('u/1/part', Readable.from([Buffer.from('world')]), { offset: 6, maxBytes: 100 })).toBe(11);
+    const wrong = await store.append('u/1/part', Readable.from([Buffer.from('!')]), { offset: 3, maxBytes: 100 }).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(FileOffsetError);
+    expect((wrong as FileOffsetError).size).toBe(11);
+    await expect(store.append('u/2/part', Readable.from([Buffer.from('x')]), { offset: 5, maxBytes: 100 })).rejects.toBeInstanceOf(FileOffsetError);
+    expect(await text((await store.get('u/1/part'))!.stream)).toBe('hello world');
+  });
+
+  it('keeps what arrived before the stream failed, so the next append continues there', async () => {
+    await expect(store.append('u/1/part', cutAfter([Buffer.from('abc'), Buffer.from('def')]), { offset: 0, maxBytes: 100 })).rejects.toThrow('connection reset');
+    expect(await store.size('u/1/part')).toBe(6);
+    await store.append('u/1/part', Readable.from([Buffer.from('ghi')]), { offset: 6, maxBytes: 100 });
+    expect(await text((await store.get('u/1/part'))!.stream)).toBe('abcdefghi');
+  });
+
+  it('stops reading past its limit, keeping the bytes up to it', async () => {
+    const { stream, produced } = chunks(1000, 1024);
+    await expect(store.append('u/1/part', stream, { offset: 0, maxBytes: 4096 })).rejects.toBeInstanceOf(FileTooLargeError);
+    expect(produced()).toBeLessThan(100);
+    expect(await store.size('u/1/part')).toBe(4096);
+  });
+
+  it('moves a finished file to its place', async () => {
+    await store.append('u/1/part', Readable.from([Buffer.from('done')]), { offset: 0, maxBytes: 100 });
+    await store.move('u/1/part', 'attachments/9/1/file');
+    expect(await store.size('u/1/part')).toBeNull();
+    expect(await listed()).toEqual([path.join('attachments', '9', '1', 'file')]);
   });
 });

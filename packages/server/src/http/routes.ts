@@ -36,7 +36,7 @@ export interface RouteGate {
  * that requires it and sends mail, for accounts with a login (not guests or bots). Confirmed
  * accounts never cost a settings read.
  */
-async function mustConfirmEmail(gate: RouteGate, user: UserRow): Promise<boolean> {
+export async function mustConfirmEmail(gate: RouteGate, user: UserRow): Promise<boolean> {
   if (!gate.mailer || user.email_verified || user.guest || user.bot) return false;
   return (await gate.settings.get()).require_verified_email;
 }

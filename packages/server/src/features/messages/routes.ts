@@ -1,4 +1,4 @@
-import { AuditLogEvent, ChannelType, MessageFlags, Permissions, type Snowflake, routes } from '@parley/protocol';
+import { AuditLogEvent, ChannelType, Limits, MessageFlags, Permissions, type Snowflake, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import type { MessageRow, NewChannel } from '../../db/tables';
@@ -28,6 +28,7 @@ import { reactionKeyFor } from './reaction-emoji';
 import { PreviewFetcher } from '../link-previews/fetch';
 import { loadMessages } from './serialize';
 import { checkMessageKind, checkReactionKind, checkThreadName } from '../../access/e2ee';
+import { claimUploads, markUploadsSent } from '../uploads/uploads';
 
 const MAX_PINS = 50;
 const MAX_REACTION_EMOJI = 20;
@@ -86,7 +87,15 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     routes.messages.create,
     async ({ auth, access, body, files }) => {
       checkMessageKind(access, body);
-      const message = await sender.send(access, auth.user, body, files);
+      // Files uploaded beforehand (features/uploads) go with those sent in the request.
+      const uploaded = await claimUploads(ctx, access, auth.user.id, body);
+      if (files.length + uploaded.length > Limits.attachmentsPerMessage) throw new ApiError('INVALID_FORM_BODY', { message: `A message carries at most ${Limits.attachmentsPerMessage} files` });
+      const message = await sender.send(access, auth.user, body, [...files, ...uploaded]);
+      await markUploadsSent(
+        ctx,
+        uploaded.filter((u) => message.attachments.some((a) => a.id === u.id)),
+        message.id,
+      );
       await previews.follow(message);
       return message;
     },

@@ -28,6 +28,8 @@ export interface StoredUpload {
   width: number | null;
   height: number | null;
   hasThumbnail: boolean;
+  /** A resumable upload (features/uploads): its file is not the send's to delete when a repeat is answered with the first message. */
+  keep?: boolean;
 }
 
 type Body = z.output<typeof CreateMessageBody>;
@@ -203,7 +205,7 @@ export class MessageSender {
       .where('message_nonces.created_at', '>=', clock.now() - NONCE_WINDOW_MS)
       .executeTakeFirst();
     if (!row) return null;
-    await Promise.all(uploads.map((u) => files.deletePrefix(attachmentPrefix(u.channelId, u.id))));
+    await Promise.all(uploads.filter((u) => !u.keep).map((u) => files.deletePrefix(attachmentPrefix(u.channelId, u.id))));
     return this.asSent(access, row, author.id);
   }
 
