@@ -1,7 +1,7 @@
 import { RelationshipType, type Snowflake, routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../testing/collector';
-import { failure, joinGuild, makeGuild, signUp } from '../../testing/fixtures';
+import { failure, makeGuild, signUp } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 /*

@@ -1,5 +1,4 @@
 import { Permissions, type Snowflake, type User, type VoiceState, routes } from '@parley/protocol';
-import { ParleyApiError } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowReactive, watch } from 'vue';
 import { api } from '../../api';
@@ -10,6 +9,7 @@ import type { CallSession, CallTransport } from './engine/CallSession';
 import type { ShareQuality } from './engine/constraints';
 import type { Quality } from './engine/quality';
 import type { CallStats } from './engine/stats';
+import { iceServers } from './iceServers';
 import { voiceSettings } from './voiceSettings';
 
 /** One person in the call, as the call view shows them. */
@@ -333,17 +333,3 @@ export const useCallStore = defineStore('call', () => {
     moderate,
   };
 });
-
-/**
- * The instance's STUN/TURN servers. None when it has none, or cannot say (a server without the
- * route, a failed request): peers on one network still connect directly.
- */
-async function iceServers(): Promise<RTCIceServer[]> {
-  try {
-    const { ice_servers } = await api.request(routes.calls.iceServers);
-    return ice_servers;
-  } catch (error) {
-    if (!(error instanceof ParleyApiError && error.status === 404)) console.warn('Call: no ICE servers', error);
-    return [];
-  }
-}

@@ -45,21 +45,24 @@ export function formatBytes(bytes: number): string {
 
 /**
  * Which of the newly added files can go with the message, and a sentence for each that
- * cannot: too large for the instance, empty, or beyond the number a message may carry.
+ * cannot: too large for the instance (those can be sent peer to peer instead: `oversized`),
+ * empty, or beyond the number a message may carry.
  */
-export function admitFiles(alreadyChosen: number, added: readonly File[], limits: AttachmentLimits): { accepted: File[]; problems: string[] } {
+export function admitFiles(alreadyChosen: number, added: readonly File[], limits: AttachmentLimits): { accepted: File[]; oversized: File[]; problems: string[] } {
   const accepted: File[] = [];
+  const oversized: File[] = [];
   const problems: string[] = [];
   for (const file of added) {
     const uploaded = limits.sealed ? sealedFileSize(file.size) : file.size;
-    if (file.size > limits.maxBytes) problems.push(`${file.name} is ${formatBytes(file.size)}; files can be at most ${formatBytes(limits.maxBytes)}.`);
-    else if (uploaded > limits.maxBytes)
-      problems.push(`${file.name} is ${formatBytes(file.size)}: too large once encrypted, which adds up to 12%; files can be at most ${formatBytes(limits.maxBytes)}.`);
-    else if (file.size === 0) problems.push(`${file.name} is empty.`);
+    if (uploaded > limits.maxBytes) {
+      oversized.push(file);
+      if (file.size > limits.maxBytes) problems.push(`${file.name} is ${formatBytes(file.size)}; files can be at most ${formatBytes(limits.maxBytes)}.`);
+      else problems.push(`${file.name} is ${formatBytes(file.size)}: too large once encrypted, which adds up to 12%; files can be at most ${formatBytes(limits.maxBytes)}.`);
+    } else if (file.size === 0) problems.push(`${file.name} is empty.`);
     else if (alreadyChosen + accepted.length >= limits.maxCount) problems.push(`A message can carry at most ${limits.maxCount} files; ${file.name} was left out.`);
     else accepted.push(file);
   }
-  return { accepted, problems };
+  return { accepted, oversized, problems };
 }
 
 /** One channel's files waiting to be sent with the next message. */
@@ -67,9 +70,11 @@ export interface AttachmentDraft {
   files: File[];
   previews: FilePreview[];
   problems: string[];
+  /** Too large to upload: offered to be sent peer to peer instead. */
+  oversized: File[];
 }
 
-const NO_FILES: Readonly<AttachmentDraft> = Object.freeze({ files: [], previews: [], problems: [] });
+const NO_FILES: Readonly<AttachmentDraft> = Object.freeze({ files: [], previews: [], problems: [], oversized: [] });
 
 /**
  * Files chosen (button, drag-and-drop, paste) for the next message, per channel, so the
@@ -86,7 +91,7 @@ export const useAttachmentDrafts = defineStore('attachment-drafts', () => {
   }
 
   function writable(channelId: Snowflake): AttachmentDraft {
-    if (!drafts.has(channelId)) drafts.set(channelId, { files: [], previews: [], problems: [] });
+    if (!drafts.has(channelId)) drafts.set(channelId, { files: [], previews: [], problems: [], oversized: [] });
     return drafts.get(channelId)!;
   }
 
@@ -102,10 +107,18 @@ export const useAttachmentDrafts = defineStore('attachment-drafts', () => {
   async function add(channelId: Snowflake, added: readonly File[]): Promise<void> {
     const allowed = await limits(channelId);
     const draft = writable(channelId);
-    const { accepted, problems } = admitFiles(draft.files.length, added, allowed);
+    const { accepted, oversized, problems } = admitFiles(draft.files.length, added, allowed);
     draft.files.push(...accepted);
     draft.previews.push(...previewFiles(accepted));
     draft.problems = problems;
+    draft.oversized = oversized;
+  }
+
+  /** A file too large to upload was sent peer to peer, or left out: no more to say about it. */
+  function dismissOversized(channelId: Snowflake, file: File): void {
+    const draft = writable(channelId);
+    draft.oversized = draft.oversized.filter((f) => f !== file);
+    draft.problems = [];
   }
 
   function remove(channelId: Snowflake, index: number): void {
@@ -113,6 +126,7 @@ export const useAttachmentDrafts = defineStore('attachment-drafts', () => {
     releasePreviews(draft.previews.splice(index, 1));
     draft.files.splice(index, 1);
     draft.problems = [];
+    draft.oversized = [];
   }
 
   /** Hands the files over for sending; their previews are the sender's to release now. */
@@ -124,5 +138,5 @@ export const useAttachmentDrafts = defineStore('attachment-drafts', () => {
     return [...draft.files];
   }
 
-  return { of, add, remove, take };
+  return { of, add, remove, take, dismissOversized };
 });

@@ -17,12 +17,14 @@ describe('sizes as people read them', () => {
 describe('which chosen files can go with a message', () => {
   it('accepts files within the limits', () => {
     const chosen = [file('a.txt', 10), file('b.txt', 1024 * 1024)];
-    expect(admitFiles(0, chosen, limits)).toEqual({ accepted: chosen, problems: [] });
+    expect(admitFiles(0, chosen, limits)).toEqual({ accepted: chosen, oversized: [], problems: [] });
   });
 
   it('says which file is too large, which is empty, and which is one too many', () => {
     const result = admitFiles(1, [file('huge.iso', 2 * 1024 * 1024), file('empty.txt', 0), file('a.txt', 1), file('b.txt', 1), file('c.txt', 1)], limits);
     expect(result.accepted.map((f) => f.name)).toEqual(['a.txt', 'b.txt']);
+    // Too large to upload: it can go peer to peer instead.
+    expect(result.oversized.map((f) => f.name)).toEqual(['huge.iso']);
     expect(result.problems).toEqual(['huge.iso is 2 MB; files can be at most 1 MB.', 'empty.txt is empty.', 'A message can carry at most 3 files; c.txt was left out.']);
   });
 
