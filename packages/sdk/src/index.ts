@@ -1,4 +1,4 @@
-export { RestClient, type RequestExtras, type RestOptions, type RouteArgs, type UploadOptions } from './rest';
+export { RestClient, type RawRequest, type RawResponse, type RequestExtras, type RestOptions, type RouteArgs, type UploadOptions } from './rest';
 export { ParleyApiError, ParleyNetworkError } from './errors';
 export { SignInFlow, type SignInState, type PasskeyPrompt, isMfaRequired, sessionOf } from './login';
 export { GatewayClient, type GatewayEvents, type GatewayOptions, type GatewayState, type WebSocketConstructor, type WebSocketLike } from './gateway';
@@ -9,6 +9,7 @@ export { Emitter } from './emitter';
 export { newNonce, sendMessage, type SendMessageOptions } from './messages';
 export { type ChannelLog, HISTORY_PAGE, type HistoryEventSource, type HistoryOptions, type HistoryState, MessageHistory, type SessionEventSource, reloadOnNewSession } from './history';
 export { Outbox, type OutboxEventSource, type OutboxOptions, type OutboxState, type PendingMessage } from './outbox';
+export { ResumableUpload, type ResumableUploadOptions, type UploadProgress } from './uploads';
 export { type UnreadCache, type UnreadEventSource, type UnreadOptions, UnreadTracker } from './unread';
 export { permissionsInChannel, permissionsInGuild } from './permissions';
 export { composerOffer, messageOffer, type MessageOffer, offersPin, webhooksOffer } from './offers';

@@ -3,6 +3,7 @@ import { ParleyApiError, ParleyNetworkError, errorText } from './errors';
 import type { GatewayEvents } from './gateway';
 import { newNonce, sendMessage } from './messages';
 import type { RestClient } from './rest';
+import { RateMeter, ResumableUpload, type ResumableUploadOptions, type UploadProgress } from './uploads';
 
 /** A message the user sent that the server has not confirmed yet (or refused). */
 export interface PendingMessage {
@@ -17,6 +18,8 @@ export interface PendingMessage {
   error: string | null;
   /** Share of the upload sent (0–1) while files are on their way; null without files. */
   progress: number | null;
+  /** Resumable uploads: bytes sent of all the files, speed, time left, and whether paused; null without files. */
+  upload: (UploadProgress & { paused: boolean }) | null;
 }
 
 /** Everything the outbox holds, in one object so a UI framework can make it reactive. */
@@ -62,6 +65,20 @@ export interface OutboxOptions {
    * would go out in the clear. `editing`: the message an edit replaces (its files stay with it).
    */
   seal?: (channelId: Snowflake, content: string, files: readonly File[], editing?: Snowflake) => Promise<EncryptedEnvelope | SealedMessage | null>;
+  /**
+   * Files go ahead of their message with the resumable upload protocol (uploads.ts: progress,
+   * pause, resume after a drop), and the message names them once all are in. Default on;
+   * false sends them in the message's own multipart request, as before.
+   */
+  resumableUploads?: boolean | ResumableUploadOptions;
+}
+
+/** A message's files on their way (resumable): the uploads so far, kept for a retry to continue them. */
+interface UploadJob {
+  /** Per file: the File it is for and its upload, once started. */
+  uploads: { file: File; upload: ResumableUpload }[];
+  current: ResumableUpload | null;
+  paused: boolean;
 }
 
 /**
@@ -84,6 +101,8 @@ export class Outbox {
   readonly state: OutboxState;
   /** Cancels the upload of a pending message, by nonce. */
   private readonly uploads = new Map<string, AbortController>();
+  /** Resumable uploads of pending messages, by nonce: kept after a failure so a retry continues them. */
+  private readonly jobs = new Map<string, UploadJob>();
   private readonly stop: () => void;
   /** Ordered outboxes: the channels whose queue is being sent, with the run doing it. */
   private readonly draining = new Map<Snowflake, Promise<void>>();
@@ -141,6 +160,7 @@ export class Outbox {
       state: this.options.ordered ? 'queued' : 'sending',
       error: null,
       progress: files.length ? 0 : null,
+      upload: files.length ? { sent: 0, total: files.reduce((sum, f) => sum + f.size, 0), bytesPerSecond: null, secondsLeft: null, paused: false } : null,
     };
     const list = this.state.channels.get(channelId);
     if (list) list.push(pending);
@@ -181,15 +201,96 @@ export class Outbox {
     return run;
   }
 
-  /** Stops a message's upload; it stays, as failed, to retry or discard. */
+  /** Stops a message's upload; it stays, as failed, to retry or discard (a retry uploads its files again). */
   cancelUpload(nonce: string): void {
     this.uploads.get(nonce)?.abort();
+    this.dropJob(nonce);
   }
 
-  /** Drops a pending message (a failed one the user gave up on). */
+  /** Pauses a message's resumable upload (the server keeps what it received). */
+  pauseUpload(channelId: Snowflake, nonce: string): void {
+    const job = this.jobs.get(nonce);
+    if (!job || job.paused) return;
+    job.paused = true;
+    job.current?.pause();
+    const target = this.find(channelId, nonce);
+    if (target?.upload) target.upload = { ...target.upload, paused: true, bytesPerSecond: null, secondsLeft: null };
+  }
+
+  /** Continues a paused upload from where the server says it stands. */
+  resumeUpload(channelId: Snowflake, nonce: string): void {
+    const job = this.jobs.get(nonce);
+    if (!job?.paused) return;
+    job.paused = false;
+    job.current?.resume();
+    const target = this.find(channelId, nonce);
+    if (target?.upload) target.upload = { ...target.upload, paused: false };
+  }
+
+  /** Drops a pending message (a failed one the user gave up on), and the uploads it left on the server. */
   discard(channelId: Snowflake, nonce: string): void {
     const gone = this.find(channelId, nonce);
+    this.dropJob(nonce);
     if (gone) this.take(channelId, gone);
+  }
+
+  /** Cancels a message's resumable uploads: the server deletes what they sent. */
+  private dropJob(nonce: string): void {
+    const job = this.jobs.get(nonce);
+    if (!job) return;
+    this.jobs.delete(nonce);
+    for (const { upload } of job.uploads) void upload.cancel();
+  }
+
+  /**
+   * Uploads a message's files one after the other, resumably, reporting their progress on the
+   * pending message, and resolves with their upload IDs. A retry continues the uploads a failed
+   * try left (the same File objects: sealed files are new at each try, so they start again).
+   */
+  private async uploadFiles(target: PendingMessage, files: readonly File[], signal: AbortSignal): Promise<Snowflake[]> {
+    const settings = typeof this.options.resumableUploads === 'object' ? this.options.resumableUploads : {};
+    const previous = this.jobs.get(target.nonce);
+    const job: UploadJob = { uploads: [], current: null, paused: previous?.paused ?? false };
+    // Uploads of files no longer in the message (sealed again) are of no use: the server may delete them.
+    for (const old of previous?.uploads ?? []) if (!files.includes(old.file)) void old.upload.cancel();
+    this.jobs.set(target.nonce, job);
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    const meter = new RateMeter(settings.now);
+    let before = 0;
+    const ids: Snowflake[] = [];
+    const onAbort = () => job.current && void job.current.cancel();
+    signal.addEventListener('abort', onAbort);
+    try {
+      for (const file of files) {
+        if (signal.aborted) throw new DOMException('Upload cancelled', 'AbortError');
+        const kept = previous?.uploads.find((u) => u.file === file)?.upload;
+        const upload = new ResumableUpload(this.rest, target.channelId, file, {
+          ...settings,
+          url: kept?.url ?? null,
+          onProgress: (progress) => {
+            const sent = before + progress.sent;
+            const rate = meter.update(sent, total);
+            target.progress = total ? sent / total : null;
+            target.upload = { ...rate, paused: job.paused, ...(job.paused && { bytesPerSecond: null, secondsLeft: null }) };
+          },
+        });
+        job.uploads.push({ file, upload });
+        job.current = upload;
+        if (job.paused) upload.pause();
+        try {
+          ids.push(await upload.done());
+        } catch (error) {
+          // An upload the server no longer has (expired, cancelled elsewhere) starts afresh next time.
+          if (error instanceof ParleyApiError && error.status === 404) job.uploads.pop();
+          throw error;
+        }
+        before += file.size;
+      }
+      return ids;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      job.current = null;
+    }
   }
 
   private find(channelId: Snowflake, nonce: string): PendingMessage | undefined {
@@ -242,7 +343,14 @@ export class Outbox {
         ...(target.replyTo && { message_reference: { message_id: target.replyTo } }),
       };
       let message: Message;
-      if (files.length) {
+      if (files.length && this.options.resumableUploads !== false) {
+        const controller = new AbortController();
+        this.uploads.set(nonce, controller);
+        target.progress = 0;
+        const ids = await this.uploadFiles(target, files, controller.signal);
+        message = await sendMessage(this.rest, channelId, { ...body, attachments: ids.map((upload_id, id) => ({ id, upload_id })) });
+        this.jobs.delete(nonce);
+      } else if (files.length) {
         const controller = new AbortController();
         this.uploads.set(nonce, controller);
         target.progress = 0;
@@ -258,6 +366,8 @@ export class Outbox {
       this.options.onConfirmed?.(message);
       return 'sent';
     } catch (error) {
+      // The server no longer has an upload this message named (expired): a retry uploads afresh.
+      if (error instanceof ParleyApiError && error.code === 90180) this.jobs.delete(nonce);
       const wait = this.options.ordered ? waitBeforeRetry(error, failures) : null;
       if (wait !== null) {
         target.state = 'queued';

@@ -54,6 +54,8 @@ function setUp(ordered = false, seal?: OutboxOptions['seal']) {
     describeError: (e) => `said: ${(e as Error).message}`,
     ordered,
     ...(seal && { seal }),
+    // These tests answer the message's multipart send by hand; resumable uploads: uploads.unit.test.ts.
+    resumableUploads: false,
   });
   const view = () => outbox.pending(channel).map((p) => [p.content, p.state]);
   return { events, calls, outbox, confirmed, removed, view };

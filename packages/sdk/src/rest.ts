@@ -85,6 +85,48 @@ export class RestClient {
     return this.sendWithProgress(route.method, url, headers, body, options) as Promise<RouteResponse<R>>;
   }
 
+  /**
+   * A request outside the typed routes, for protocols whose state travels in headers (the tus
+   * upload protocol: uploads.ts). `path` starts at the server's root (`/api/v10/…`, or a
+   * `Location` the server gave). Any status is returned; only an unreachable server throws
+   * (ParleyNetworkError; an abort through `signal` rejects with an AbortError). With
+   * `onProgress` in a browser the body goes through XMLHttpRequest, which reports its progress.
+   */
+  async raw(method: string, path: string, init: RawRequest = {}): Promise<RawResponse> {
+    const url = /^https?:/.test(path) ? path : `${this.baseUrl}${path}`;
+    const headers: Record<string, string> = { ...init.headers };
+    if (this.token) headers.authorization = this.token;
+    if (init.signal?.aborted) throw cancelled();
+    if (init.onProgress && typeof XMLHttpRequest !== 'undefined') return this.rawWithProgress(method, url, headers, init);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, { method, headers, ...(init.body && { body: init.body }), ...(init.signal && { signal: init.signal }) });
+    } catch (error) {
+      throw init.signal?.aborted ? cancelled() : new ParleyNetworkError(error);
+    }
+    const text = method === 'HEAD' ? '' : await response.text().catch(() => '');
+    init.onProgress?.(init.body?.size ?? 0);
+    return { status: response.status, header: (name) => response.headers.get(name), error: () => apiError(response.status, response.statusText, text), text };
+  }
+
+  private rawWithProgress(method: string, url: string, headers: Record<string, string>, init: RawRequest): Promise<RawResponse> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (event) => init.onProgress?.(event.loaded);
+      xhr.onerror = () => reject(new ParleyNetworkError(null));
+      xhr.ontimeout = () => reject(new ParleyNetworkError(null));
+      xhr.onabort = () => reject(cancelled());
+      xhr.onload = () => {
+        const text = xhr.responseText;
+        resolve({ status: xhr.status, header: (name) => xhr.getResponseHeader(name), error: () => apiError(xhr.status, xhr.statusText, text), text });
+      };
+      init.signal?.addEventListener('abort', () => xhr.abort());
+      xhr.send(init.body ?? null);
+    });
+  }
+
   /** A file the server serves (an attachment's `url`, relative to the server or whole), as bytes. */
   async file(url: string): Promise<Uint8Array> {
     let response: Response;
@@ -164,9 +206,38 @@ export class RestClient {
       json = undefined;
     }
     if (response.ok) return json;
-    const error = ErrorBody.safeParse(json);
-    throw new ParleyApiError(response.status, error.success ? error.data : { code: 0, message: `The server answered ${response.status} ${response.statusText}`.trim() });
+    throw apiError(response.status, response.statusText, text);
   }
+}
+
+/** A request for `RestClient.raw`. */
+export interface RawRequest {
+  headers?: Record<string, string>;
+  body?: Blob;
+  signal?: AbortSignal;
+  /** Bytes of the body sent so far. */
+  onProgress?: (sent: number) => void;
+}
+
+/** What `RestClient.raw` answers: the status, the headers, and the refusal as a ParleyApiError. */
+export interface RawResponse {
+  status: number;
+  header(name: string): string | null;
+  /** The answer as the error it is (for a status that is not 2xx). */
+  error(): ParleyApiError;
+  text: string;
+}
+
+/** An error answer as a ParleyApiError: the API's code and message, or the status when the body has none. */
+function apiError(status: number, statusText: string, text: string): ParleyApiError {
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const error = ErrorBody.safeParse(json);
+  return new ParleyApiError(status, error.success ? error.data : { code: 0, message: `The server answered ${status} ${statusText}`.trim() });
 }
 
 /** What a cancelled upload rejects with, as fetch does when aborted. */

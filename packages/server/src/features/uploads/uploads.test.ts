@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { API_PREFIX, type Message, type Snowflake, TUS_CONTENT_TYPE, UploadLimits, encodeUploadMetadata, routes, sealedFileSize, uploadPath, uploadsPath } from '@parley/protocol';
+import { ResumableUpload } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, makeGuild, makeImage, type Person } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
@@ -181,6 +182,19 @@ describe('tus core, creation and termination', () => {
     expect((await tus('DELETE', url, tokenOf(owner))).status).toBe(204);
     expect(await offsetOf(owner, url)).toBeNull();
     await expect(fs.stat(folderOf(general.id, id))).rejects.toThrow();
+  });
+});
+
+describe('the SDK upload client', () => {
+  it('uploads a file in chunks against the real server, and the message carries it', async () => {
+    const bytes = randomBytes(700_000);
+    const progress: number[] = [];
+    const upload = new ResumableUpload(owner.client, general.id, new File([new Uint8Array(bytes)], 'report.pdf', { type: 'application/pdf' }), { chunkBytes: 256 * 1024, onProgress: (p) => progress.push(p.sent) });
+    const id = await upload.done();
+    expect(progress.at(-1)).toBe(bytes.length);
+    const [attachment] = (await sendWith(owner, [id])).attachments;
+    expect(attachment).toMatchObject({ filename: 'report.pdf', content_type: 'application/pdf', size: bytes.length });
+    expect(sha(await download(attachment!.url))).toBe(sha(bytes));
   });
 });
 
