@@ -3,6 +3,13 @@ import { FakePushService, type TestSubscription } from '../packages/server/src/t
 import { expect, test } from './fixtures';
 import { createServer, inviteLink, join, person, userIdOf } from './servers';
 
+/** What the test uses of the service worker's global scope (e2e is typed with the DOM library only). */
+interface WorkerScope {
+  registration: ServiceWorkerRegistration;
+  dispatchEvent(event: Event): boolean;
+}
+declare const NotificationEvent: new (type: 'notificationclick', init: { notification: Notification }) => Event;
+
 // The other journeys block service workers (playwright.config.ts): here the worker receives the push.
 test.use({ serviceWorkers: 'allow' });
 
@@ -104,9 +111,7 @@ test('push with the tab closed: turned on in settings, a mention reaches the ser
   // The worker showed it, with no Parley tab open.
   const worker = context.serviceWorkers().find((w) => w.url().startsWith(baseURL!)) ?? (await context.waitForEvent('serviceworker'));
   const notifications = () =>
-    worker.evaluate(() =>
-      (self as unknown as ServiceWorkerGlobalScope).registration.getNotifications().then((list) => list.map((n) => ({ title: n.title, body: n.body, data: n.data as { url: string } }))),
-    );
+    worker.evaluate(() => (self as unknown as WorkerScope).registration.getNotifications().then((list) => list.map((n) => ({ title: n.title, body: n.body, data: n.data as { url: string } }))));
   await expect.poll(notifications).toEqual([{ title: payload.title, body: payload.body, data: { url: payload.url, kind: 'message' } }]);
   expect(context.pages().map((p) => p.url())).toEqual(['about:blank']);
 
@@ -115,7 +120,7 @@ test('push with the tab closed: turned on in settings, a mention reaches the ser
   await again.goto('/channels/@me');
   await expect(again.locator('[data-gateway="ready"]')).toBeVisible();
   await worker.evaluate(async () => {
-    const scope = self as unknown as ServiceWorkerGlobalScope;
+    const scope = self as unknown as WorkerScope;
     const [notification] = await scope.registration.getNotifications();
     scope.dispatchEvent(new NotificationEvent('notificationclick', { notification: notification! }));
   });

@@ -42,7 +42,7 @@ export function endpointProblem(endpoint: string, allowLoopback: boolean): strin
 }
 
 /** Whether the server may connect to this resolved address for a push. */
-export function mayConnect(address: string, allowLoopback: boolean): boolean {
+function mayConnect(address: string, allowLoopback: boolean): boolean {
   return (allowLoopback && isLoopbackAddress(address)) || isFetchableAddress(address, NOTHING_EXTRA);
 }
 

@@ -100,7 +100,7 @@ describe('Web Push', () => {
 
     desktop.gateway.updatePresence('online');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    desktop.gateway.close(1000);
+    desktop.gateway.close();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: `<@${person.userId}> after you left` } });
     await service.waitFor(() => service.to(subscription.endpoint).length === 2);
@@ -158,6 +158,23 @@ describe('Web Push', () => {
     await owner.client.request(routes.messages.create, { params: { channel_id: dm.id }, body: { encrypted: envelope } });
     await service.waitFor(() => service.to(subscription.endpoint).length === 1);
     expect(payloadsAt(subscription)[0]).toMatchObject({ title: 'Parley', body: `New encrypted message from ${owner.username}` });
+  });
+
+  it('pushes a DM call ring to the person rung, once, urgently', async () => {
+    const { owner, members } = await makeGuild(server, { members: 1 });
+    const callee = members[0]!;
+    const subscription = await subscribe(callee.client);
+    const dm = await owner.client.request(routes.channels.openDm, { body: { recipient_id: callee.userId as Snowflake } });
+    const caller = await server.connect(owner.client.token!);
+    caller.gateway.updateVoiceState({ guild_id: null, channel_id: dm.id, self_mute: false, self_deaf: false });
+    await service.waitFor(() => service.to(subscription.endpoint).length === 1);
+    const [ring] = payloadsAt(subscription);
+    expect(ring).toMatchObject({ kind: 'call', title: 'Incoming call', body: `${owner.username} is calling you`, url: `/channels/@me/${dm.id}` });
+    expect(service.to(subscription.endpoint)[0]!.headers.urgency).toBe('high');
+    // The call's system message is not pushed on top of the ring.
+    await settle();
+    expect(payloadsAt(subscription)).toHaveLength(1);
+    caller.gateway.updateVoiceState({ guild_id: null, channel_id: null, self_mute: false, self_deaf: false });
   });
 
   it('removes a subscription the push service says is gone (410)', async () => {
