@@ -162,11 +162,11 @@ test('an upload shows its progress and can be cancelled, then retried', async ({
   await expect(conversation(ada).getByRole('alert')).toHaveText('movie.mkv is 26 MB; files can be at most 25 MB.');
   await expect(ada.getByTestId('attachment-tray')).toHaveCount(0);
 
-  // Hold Ada's upload on its way so it can be watched and cancelled.
+  // Hold Ada's upload on its way (the file goes ahead of the message, resumably) so it can be watched and cancelled.
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
-  await ada.route('**/api/v10/channels/*/messages', async (route) => {
-    if (route.request().method() !== 'POST') return route.continue();
+  await ada.route('**/api/v10/channels/*/uploads/*', async (route) => {
+    if (route.request().method() !== 'PATCH') return route.continue();
     await held;
     await route.continue().catch(() => undefined);
   });
@@ -182,7 +182,7 @@ test('an upload shows its progress and can be cancelled, then retried', async ({
   release();
 
   // Retried, it goes through and reaches Grace once.
-  await ada.unroute('**/api/v10/channels/*/messages');
+  await ada.unroute('**/api/v10/channels/*/uploads/*');
   await pending.getByRole('button', { name: 'Retry' }).click();
   await expect(pending).toHaveCount(0);
   const arrived = grace.getByTestId('message').filter({ hasText: 'Here it comes' });

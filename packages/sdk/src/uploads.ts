@@ -11,7 +11,7 @@ export interface UploadProgress {
 }
 
 export interface ResumableUploadOptions {
-  /** Bytes per PATCH (default 8 MiB): a proxy's body limit never bites, and a drop costs at most what the server did not store. */
+  /** Bytes per PATCH (default 4 MiB): a proxy's body limit never bites, and a drop costs at most what the server did not store. */
   chunkBytes?: number;
   /** Failures in a row (network, 5xx, 409) tried again before giving up; progress resets the count. Default 10. */
   retries?: number;
@@ -24,7 +24,7 @@ export interface ResumableUploadOptions {
   now?: () => number;
 }
 
-const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 const TUS_HEADERS = { 'tus-resumable': TUS_VERSION };
 
 /** What a cancelled upload rejects with, as fetch does when aborted. */

@@ -79,7 +79,7 @@ describe('the timeline', () => {
   });
 
   it('ends with the messages still being sent, keyed by their nonce', () => {
-    const pending = { nonce: 'abc', channelId: '1' as Snowflake, content: 'hi', replyTo: null, files: [], state: 'sending', error: null, progress: null } satisfies PendingMessage;
+    const pending = { nonce: 'abc', channelId: '1' as Snowflake, content: 'hi', replyTo: null, files: [], state: 'sending', error: null, progress: null, upload: null } satisfies PendingMessage;
     const rows = buildTimeline([message('ada', 0)], [pending], null);
     expect(rows.at(-1)).toEqual({ kind: 'pending', key: 'pending:abc', pending });
   });
