@@ -1,4 +1,4 @@
-import { ChannelType, type EncryptedEnvelope, type HistoryRequest, type Message, type SealedFile, type Snowflake, routes } from '@parley/protocol';
+import { ChannelType, type EncryptedEnvelope, type FileOffer, type HistoryRequest, type Message, type SealedFile, type Snowflake, routes } from '@parley/protocol';
 import { e2eeRoutes } from '@parley/protocol/e2ee';
 import { Emitter } from '../emitter';
 import { ParleyApiError } from '../errors';
@@ -55,7 +55,8 @@ export interface E2eeEventSource {
  * or the key backup brings it). Neither is a failure; every other reason is.
  */
 export type Revealed =
-  { content: string; frankingKey: string; files?: SealedFile[]; reactionKey?: string; sharesHistory?: boolean } | { error: DecryptionError['reason'] | 'waiting' | 'before-joined' };
+  | { content: string; frankingKey: string; files?: SealedFile[]; reactionKey?: string; sharesHistory?: boolean; fileOffer?: FileOffer }
+  | { error: DecryptionError['reason'] | 'waiting' | 'before-joined' };
 
 export type EncryptedConversationsEvents = {
   /** A message that could not be opened before may open now (this device joined or caught up): ask again. */
@@ -294,12 +295,22 @@ export class EncryptedConversations extends Emitter<EncryptedConversationsEvents
       // message must have been opened here, or they would be lost for everyone.
       const original = this.opened(editing);
       if (!original) throw new Error('This message has not been opened on this device, so it cannot be edited here.');
-      const encrypted = await this.sealPlaintext(channelId, { content, ...(original.files?.length && { files: original.files }), ...(original.reactionKey && { reactionKey: original.reactionKey }) });
+      const encrypted = await this.sealPlaintext(channelId, {
+        content,
+        ...(original.files?.length && { files: original.files }),
+        ...(original.reactionKey && { reactionKey: original.reactionKey }),
+        ...(original.fileOffer && { fileOffer: original.fileOffer }),
+      });
       return { encrypted, files: [] };
     }
     const sealed = await Promise.all(files.map((file) => sealFile(file)));
     const encrypted = await this.sealPlaintext(channelId, { content, ...(sealed.length && { files: sealed.map((s) => s.meta) }) });
     return { encrypted, files: sealed.map((s) => new File([s.sealed], 'encrypted.bin', { type: 'application/octet-stream' })) };
+  }
+
+  /** The envelope of a message offering a file peer to peer (file-transfer/): the offer is sealed with it. */
+  sealFileOffer(channelId: Snowflake, offer: FileOffer): Promise<EncryptedEnvelope> {
+    return this.sealPlaintext(channelId, { content: '', fileOffer: offer });
   }
 
   /** A message this device opened (any version of it: what edits keep is the same in all). */

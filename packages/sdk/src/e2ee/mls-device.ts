@@ -1,4 +1,4 @@
-import { type EncryptedEnvelope, MessageContent, type MlsCommit, type MlsWelcome, type SealedFile, SealedFiles, type Snowflake, frankingInput } from '@parley/protocol';
+import { type EncryptedEnvelope, FileOffer, MessageContent, type MlsCommit, type MlsWelcome, type SealedFile, SealedFiles, type Snowflake, frankingInput } from '@parley/protocol';
 import sodium from 'libsodium-wrappers-sumo';
 import { E2eeLimits, e2eeRoutes } from '@parley/protocol/e2ee';
 import {
@@ -67,6 +67,8 @@ export interface MessagePlaintext {
   reactionKey?: string;
   /** Its one file holds the conversation's earlier message keys, shared with its members (conversations.ts). */
   sharesHistory?: boolean;
+  /** A file offered peer to peer (file-transfer/): named here, where only the conversation reads it. */
+  fileOffer?: FileOffer;
 }
 
 /** An opened message, with the franking key that lets its reader prove who wrote it (in a report). */
@@ -610,6 +612,7 @@ export class MlsDevice {
       reaction_key: plaintext.reactionKey ?? toBase64(newReactionKey()),
       ...(plaintext.files?.length && { files: plaintext.files }),
       ...(plaintext.sharesHistory && { shares_history: true }),
+      ...(plaintext.fileOffer && { file_offer: plaintext.fileOffer }),
     });
     const ciphertext = concat(nonce, sodium.crypto_aead_aegis256_encrypt(encoder.encode(inside), ad, null, nonce, keys.messageKey));
     const signature = await this.cs.signature.sign(state.signaturePrivateKey, concat(concat(ad, ciphertext), commitment));
@@ -663,7 +666,7 @@ export class MlsDevice {
     if (!(await this.cs.signature.verify(signer.publicKey, concat(concat(ad, ciphertext), commitment), signature))) {
       throw new DecryptionError('bad-signature', 'The envelope is not signed by the device it names');
     }
-    let inside: { content: string; franking_key: string; reaction_key?: unknown; files?: unknown; shares_history?: unknown };
+    let inside: { content: string; franking_key: string; reaction_key?: unknown; files?: unknown; shares_history?: unknown; file_offer?: unknown };
     try {
       const opened = sodium.crypto_aead_aegis256_decrypt(null, ciphertext.subarray(NONCE_BYTES), ad, ciphertext.subarray(0, NONCE_BYTES), keys.messageKey);
       inside = JSON.parse(decoder.decode(opened)) as typeof inside;
@@ -689,6 +692,8 @@ export class MlsDevice {
     }
     const files = inside.files === undefined ? undefined : SealedFiles.safeParse(inside.files);
     if (files && !files.success) throw new DecryptionError('bad-ciphertext', 'The files it lists are not well formed');
+    const fileOffer = inside.file_offer === undefined ? undefined : FileOffer.safeParse(inside.file_offer);
+    if (fileOffer && !fileOffer.success) throw new DecryptionError('bad-ciphertext', 'The file it offers is not well formed');
     const reactionKey = typeof inside.reaction_key === 'string' && /^[A-Za-z0-9+/]{43}=$/.test(inside.reaction_key) ? inside.reaction_key : undefined;
     return {
       content: inside.content,
@@ -696,6 +701,7 @@ export class MlsDevice {
       ...(reactionKey && { reactionKey }),
       ...(files && { files: files.data }),
       ...(inside.shares_history === true && { sharesHistory: true }),
+      ...(fileOffer && { fileOffer: fileOffer.data }),
     };
   }
 

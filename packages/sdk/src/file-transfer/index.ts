@@ -1,4 +1,4 @@
-import { type FileOffer, type FileSignal, type Message, type Snowflake, routes } from '@parley/protocol';
+import { type EncryptedEnvelope, type FileOffer, type FileSignal, type Message, type Snowflake, routes } from '@parley/protocol';
 import { Emitter } from '../emitter';
 import type { RestClient } from '../rest';
 import { Download, type FileSink } from './download';
@@ -42,13 +42,18 @@ export class FileTransfers extends Emitter<{ share: ShareState }> {
     this.stopListening = options.onSignal((signal) => void this.route(signal).catch(() => undefined));
   }
 
-  /** Posts a message offering `file` to the channel; this tab serves it until it closes or stops sharing. */
-  async share(channelId: Snowflake, file: File, content = ''): Promise<Message> {
+  /**
+   * Posts a message offering `file` to the channel; this tab serves it until it closes or stops
+   * sharing. In an encrypted conversation, `seal` puts the offer inside the message's envelope
+   * (EncryptedConversations.sealFileOffer): the server never learns the file's name or size.
+   */
+  async share(channelId: Snowflake, file: File, seal?: (offer: FileOffer) => Promise<EncryptedEnvelope>): Promise<{ message: Message; offer: FileOffer }> {
     const offer: FileOffer = { id: randomId(), filename: file.name || 'file', size: file.size, content_type: file.type || 'application/octet-stream' };
     // Registered first: someone may ask the moment the message arrives.
     this.shares.set(offer.id, { file, state: { offer, channelId, receivers: [] }, uploads: new Map() });
     try {
-      return await this.options.rest.request(routes.messages.create, { params: { channel_id: channelId }, body: { file_offer: offer, ...(content && { content }) } });
+      const body = seal ? { encrypted: await seal(offer) } : { file_offer: offer };
+      return { message: await this.options.rest.request(routes.messages.create, { params: { channel_id: channelId }, body }), offer };
     } catch (error) {
       this.shares.delete(offer.id);
       throw error;

@@ -1,6 +1,7 @@
 import { ENCRYPTED_THREAD_NAME, type Message, type Snowflake, isSealedFileSize, paddedSize, routes } from '@parley/protocol';
 import { e2eeRoutes } from '@parley/protocol/e2ee';
 import { Outbox } from '@parley/sdk';
+import { FileTransfers } from '@parley/sdk/file-transfer';
 import {
   type ConversationIndex,
   type DeviceStore,
@@ -256,6 +257,27 @@ it('files are sealed on the device: the server keeps a padded "encrypted.bin", r
   await careless.send(dm.id, 'oops', { files: [new File(['secret plan'], 'plan.txt')] });
   expect(careless.pending(dm.id)[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('Files cannot be encrypted here') });
   expect(await history(ada, dm.id)).toHaveLength(1);
+});
+
+it('a file offered peer to peer in an encrypted DM is named only inside the envelope', async () => {
+  const { owner: ada, general } = await makeGuild(server);
+  const bob = await joinGuild(server, ada, general.id);
+  const [adaClient, bobClient] = [await clientOf(ada, memoryStore()), await clientOf(bob, memoryStore())];
+  const dm = await ada.client.request(routes.channels.openDm, { body: { recipient_id: bob.userId as Snowflake, e2ee: true } });
+  const transfers = new FileTransfers({ rest: ada.client, onSignal: (listener) => adaClient.gateway.on('FILE_SIGNAL', listener), iceServers: async () => [] });
+  const file = new File(['a long holiday film'], 'holiday.mov', { type: 'video/quicktime' });
+  const { message, offer } = await transfers.share(dm.id, file, (fileOffer) => adaClient.e2ee.sealFileOffer(dm.id, fileOffer));
+  expect(offer).toMatchObject({ filename: 'holiday.mov', size: file.size, content_type: 'video/quicktime' });
+  expect(transfers.isSharing(offer.id)).toBe(true);
+  // The server holds an envelope: no name, type or size of the file.
+  const [stored] = await history(bob, dm.id);
+  expect(stored!.id).toBe(message.id);
+  expect(stored!.file_offer).toBeUndefined();
+  expect(JSON.stringify(stored)).not.toContain('holiday');
+  // Bob's device opens the offer.
+  expect(await bobClient.e2ee.reveal(stored!)).toMatchObject({ content: '', fileOffer: offer });
+  transfers.close();
+  expect(transfers.isSharing(offer.id)).toBe(false);
 });
 
 it('searches an encrypted conversation on the device: words, author, files, dates, paging, what arrives later, edits and deletions', async () => {

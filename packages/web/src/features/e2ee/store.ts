@@ -1,4 +1,4 @@
-import type { EncryptedEnvelope, Message, Snowflake } from '@parley/protocol';
+import type { EncryptedEnvelope, FileOffer, Message, Snowflake } from '@parley/protocol';
 import type { EncryptedConversations, LocalSearchQuery, PendingHistoryRequest, Revealed, Verification } from '@parley/sdk/e2ee';
 import { defineStore } from 'pinia';
 import { reactive, ref, watch } from 'vue';
@@ -116,6 +116,10 @@ export const useE2ee = defineStore('e2ee', () => {
   /** A message of an encrypted conversation, sealed with its files (the outbox's `seal`). */
   async function sealMessage(channelId: Snowflake, content: string, files: readonly File[], editing?: Snowflake): Promise<{ encrypted: EncryptedEnvelope; files: File[] }> {
     return (await start()).sealMessage(channelId, content, files, editing);
+  }
+
+  async function sealFileOffer(channelId: Snowflake, offer: FileOffer): Promise<EncryptedEnvelope> {
+    return (await start()).sealFileOffer(channelId, offer);
   }
 
   /** Sealed reactions opened so far, by message and token: the emoji, or '' when none this client offers matches. */
@@ -246,6 +250,7 @@ export const useE2ee = defineStore('e2ee', () => {
     reveal,
     textOf,
     sealMessage,
+    sealFileOffer,
     sealReaction,
     reactionOf,
     start,

@@ -4,6 +4,7 @@ import { defineStore } from 'pinia';
 import { reactive } from 'vue';
 import { api } from '../../../api';
 import { iceServers } from '../../calls/iceServers';
+import { useE2ee } from '../../e2ee/store';
 import { useRealtime } from '../../realtime/store';
 import { openSink } from './sinks';
 
@@ -13,6 +14,7 @@ import { openSink } from './sinks';
  */
 export const useFileTransfers = defineStore('file-transfers', () => {
   const realtime = useRealtime();
+  const e2ee = useE2ee();
   const shares = reactive(new Map<string, ShareState>());
   const downloads = reactive(new Map<string, DownloadState>());
   let engine: Promise<FileTransfers> | null = null;
@@ -32,11 +34,12 @@ export const useFileTransfers = defineStore('file-transfers', () => {
     return engine;
   }
 
-  /** Offers `file` in the channel; this tab serves it while it stays open. */
+  /** Offers `file` in the channel (sealed in an encrypted one); this tab serves it while it stays open. */
   async function share(channelId: Snowflake, file: File): Promise<void> {
     const sdk = await transfers();
-    const message = await sdk.share(channelId, file);
-    if (message.file_offer) shares.set(message.file_offer.id, sdk.shareState(message.file_offer.id)!);
+    const seal = realtime.cache?.channels.get(channelId)?.e2ee ? (offer: FileOffer) => e2ee.sealFileOffer(channelId, offer) : undefined;
+    const { offer } = await sdk.share(channelId, file, seal);
+    shares.set(offer.id, sdk.shareState(offer.id)!);
   }
 
   async function stopSharing(offerId: string): Promise<void> {
