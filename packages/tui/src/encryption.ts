@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type Message, SEALED_REACTION_PREFIX, type Snowflake } from '@parley/protocol';
+import { type FileOffer, type Message, SEALED_REACTION_PREFIX, type Snowflake } from '@parley/protocol';
 import type { ParleyClient } from '@parley/sdk';
 import type { ConversationIndex, DeviceStore, EncryptedConversations, LocalSearch, Revealed, SavedDevice } from '@parley/sdk/e2ee';
 import type { MessageReader } from './rows';
@@ -46,6 +46,8 @@ function fileDeviceStore(path: string): DeviceStore {
 export interface Shown {
   content: string;
   files?: { name: string; size: number }[];
+  /** A file offered peer to peer (in the message, or inside its envelope). */
+  fileOffer?: FileOffer;
   /** A line saying why the text is not there (being opened, cannot be opened here). */
   closed?: string;
 }
@@ -111,10 +113,12 @@ export class TerminalEncryption implements MessageReader {
 
   /** What to show of a message; an encrypted one is opened in the background, then redrawn. */
   show(message: Message): Shown {
-    if (!message.encrypted) return { content: message.content ?? '' };
+    if (!message.encrypted) return { content: message.content ?? '', ...(message.file_offer && { fileOffer: message.file_offer }) };
     const key = `${message.id}:${message.encrypted.signature}`;
     const known = this.running?.peek(message);
-    if (known && 'content' in known) return { content: known.content, ...(known.files && { files: known.files.map((f) => ({ name: f.name, size: f.size })) }) };
+    if (known && 'content' in known) {
+      return { content: known.content, ...(known.files && { files: known.files.map((f) => ({ name: f.name, size: f.size })) }), ...(known.fileOffer && { fileOffer: known.fileOffer }) };
+    }
     const askAgain = !known || (known.error === 'waiting' && this.waited.get(key) !== this.generation);
     if (askAgain && !this.opening.has(key)) {
       this.opening.add(key);

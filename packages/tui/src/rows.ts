@@ -102,7 +102,7 @@ export interface MessageReader {
   reactionName(message: Message, name: string): string;
 }
 
-const plainReader: MessageReader = { show: (m) => ({ content: m.content ?? '' }), reactionName: (_m, name) => name };
+const plainReader: MessageReader = { show: (m) => ({ content: m.content ?? '', ...(m.file_offer && { fileOffer: m.file_offer }) }), reactionName: (_m, name) => name };
 
 /**
  * The history pane's rows: per message a header (time, author, edited), the reply it answers,
@@ -137,6 +137,14 @@ export function rowsOf(cache: ParleyCache, messages: readonly Message[], pending
       const name = sanitize(sealed?.name ?? file.filename);
       rows.push({ key: `${m.id}a${file.id}`, messageId: m.id, spans: [{ text: '  [file] ' }, { text: name, bold: true }, { text: ` ${formatBytes(sealed?.size ?? file.size)} · /download ${name}` }] });
     });
+    // Sent peer to peer between browsers: the terminal has no WebRTC to fetch it with.
+    if (shown.fileOffer) {
+      rows.push({
+        key: `${m.id}p`,
+        messageId: m.id,
+        spans: [{ text: '  [file] ' }, { text: sanitize(shown.fileOffer.filename), bold: true }, { text: ` ${formatBytes(shown.fileOffer.size)} · peer to peer: download it in the web client` }],
+      });
+    }
     // Unless their author suppressed them (Discord's SUPPRESS_EMBEDS).
     if ((m.flags & MessageFlags.SUPPRESS_EMBEDS) === 0) rows.push(...embedRows(m.id, m.id, m.embeds ?? [], names, width, spoilers));
     if (m.thread) {

@@ -1,7 +1,7 @@
-import type { Embed } from '@parley/protocol';
-import type { MentionNames } from '@parley/sdk';
+import type { Embed, Message } from '@parley/protocol';
+import { GatewayClient, type MentionNames, ParleyCache } from '@parley/sdk';
 import { describe, expect, it } from 'vitest';
-import { type Row, embedRows } from './rows';
+import { type Row, embedRows, rowsOf } from './rows';
 
 const names: MentionNames = { user: (id) => (id === '7' ? 'Ada' : null), channel: () => null, role: () => null };
 const lines = (rows: Row[]) => rows.map((row) => row.spans.map((s) => s.text).join(''));
@@ -54,5 +54,26 @@ describe("a message's embeds in the terminal", () => {
     expect(lines(rows)).toEqual(['  ┃ red', '  ┃ a ██████']);
     expect(lines(embedRows('m3', 'm3', [{ type: 'rich', description: 'a ||secret||' }], names, 80, true))).toEqual(['  ┃ a secret']);
     expect(embedRows('m4', 'm4', [], names, 80, false)).toEqual([]);
+  });
+});
+
+describe('a file offered peer to peer in the terminal', () => {
+  it('shows its name and size, and that the web client downloads it', () => {
+    const cache = new ParleyCache(new GatewayClient({ url: 'ws://127.0.0.1:9', token: 'unused', WebSocket: class {} as never }));
+    const message = {
+      id: '10',
+      channel_id: '20',
+      author: { id: '7', username: 'ada', global_name: 'Ada' },
+      content: '',
+      timestamp: new Date(0).toISOString(),
+      edited_timestamp: null,
+      flags: 0,
+      attachments: [],
+      embeds: [],
+      file_offer: { id: 'o'.repeat(22), filename: 'lecture\u001b[31m.mp4', size: 3 * 1024 ** 3, content_type: 'video/mp4' },
+    } as unknown as Message;
+    const shown = lines(rowsOf(cache, [message], [], 80, false));
+    // The name is someone else's text: its escape sequence is dropped.
+    expect(shown.at(-1)).toBe('  [file] lecture.mp4 3.0 GB · peer to peer: download it in the web client');
   });
 });
