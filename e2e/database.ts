@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 
-/** The journeys' server keeps its data here (playwright.config.ts: DATA_DIR). */
-const DATABASE_FILE = '.test-output/e2e-data/parley.db';
+/** The journeys' server keeps its data here (playwright.config.ts: DATA_DIR, E2E_DATA_DIR to move it). */
+const DATABASE_FILE = `${process.env.E2E_DATA_DIR ?? '.test-output/e2e-data'}/parley.db`;
 
 /**
  * Which of these texts appear anywhere in the journeys' SQLite database (every row of every

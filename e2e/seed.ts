@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
  * would store it: thousands of messages in a second, where the API (rightly rate-limited)
  * would take minutes. The server reads them like any others.
  */
-const DB_FILE = path.resolve('.test-output/e2e-data/parley.db');
+const DB_FILE = path.resolve(process.env.E2E_DATA_DIR ?? '.test-output/e2e-data', 'parley.db');
 const SNOWFLAKE_EPOCH = 1_420_070_400_000n;
 
 /** A snowflake for a moment in the past, on a worker ID the running server does not use at that time. */

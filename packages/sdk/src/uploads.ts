@@ -213,7 +213,9 @@ export class ResumableUpload {
           return this.id!;
         }
         const end = Math.min(this.file.size, this.offset + chunkBytes);
-        const response = await this.request('PATCH', this.url!, { 'content-type': TUS_CONTENT_TYPE, 'upload-offset': String(this.offset) }, this.file.slice(this.offset, end), (sent) => this.report(sent));
+        const response = await this.request('PATCH', this.url!, { 'content-type': TUS_CONTENT_TYPE, 'upload-offset': String(this.offset) }, this.file.slice(this.offset, end), (sent) =>
+          this.report(sent),
+        );
         const offset = Number(response.header('upload-offset'));
         this.offset = Number.isFinite(offset) && offset > this.offset ? offset : end;
         failures = 0;

@@ -191,7 +191,15 @@ describe('Outbox with resumable uploads', () => {
     await sending;
     expect(outbox.pending(channel)[0]?.error ?? null).toBeNull();
     expect(confirmed).toHaveLength(1);
-    expect(server.state.messages).toEqual([expect.objectContaining({ content: 'two files', attachments: [{ id: 0, upload_id: '100' }, { id: 1, upload_id: '101' }] })]);
+    expect(server.state.messages).toEqual([
+      expect.objectContaining({
+        content: 'two files',
+        attachments: [
+          { id: 0, upload_id: '100' },
+          { id: 1, upload_id: '101' },
+        ],
+      }),
+    ]);
     expect(server.uploads.get('100')!.bytes).toEqual(await bytesOf(files[0]!));
     expect(server.uploads.get('101')!.bytes).toEqual(await bytesOf(files[1]!));
     expect(outbox.pending(channel)).toEqual([]);

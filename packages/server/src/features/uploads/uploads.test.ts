@@ -37,7 +37,12 @@ function tus(method: string, url: string, token: string | null, headers: Record<
   });
 }
 
-async function create(person: Person, length: number, metadata: Record<string, string> = { filename: 'data.bin', filetype: 'application/octet-stream' }, channelId: string = general.id): Promise<{ id: Snowflake; url: string }> {
+async function create(
+  person: Person,
+  length: number,
+  metadata: Record<string, string> = { filename: 'data.bin', filetype: 'application/octet-stream' },
+  channelId: string = general.id,
+): Promise<{ id: Snowflake; url: string }> {
   const response = await tus('POST', uploadsPath(channelId), tokenOf(person), { 'upload-length': String(length), 'upload-metadata': encodeUploadMetadata(metadata) });
   expect(response.status, await response.clone().text()).toBe(201);
   const body = (await response.json()) as { id: Snowflake; url: string };
@@ -134,7 +139,10 @@ describe('tus core, creation and termination', () => {
     request.on('error', () => undefined);
     request.write(bytes.subarray(0, sentFirst));
     for (let i = 0; i < 200; i++) {
-      const size = await fs.stat(partPath(general.id, id)).then((s) => s.size, () => 0);
+      const size = await fs.stat(partPath(general.id, id)).then(
+        (s) => s.size,
+        () => 0,
+      );
       if (size >= sentFirst) break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -189,7 +197,10 @@ describe('the SDK upload client', () => {
   it('uploads a file in chunks against the real server, and the message carries it', async () => {
     const bytes = randomBytes(700_000);
     const progress: number[] = [];
-    const upload = new ResumableUpload(owner.client, general.id, new File([new Uint8Array(bytes)], 'report.pdf', { type: 'application/pdf' }), { chunkBytes: 256 * 1024, onProgress: (p) => progress.push(p.sent) });
+    const upload = new ResumableUpload(owner.client, general.id, new File([new Uint8Array(bytes)], 'report.pdf', { type: 'application/pdf' }), {
+      chunkBytes: 256 * 1024,
+      onProgress: (p) => progress.push(p.sent),
+    });
     const id = await upload.done();
     expect(progress.at(-1)).toBe(bytes.length);
     const [attachment] = (await sendWith(owner, [id])).attachments;
@@ -250,7 +261,11 @@ describe('limits', () => {
     const created = await tus('POST', uploadsPath(channel.id), tokenOf(person), { 'upload-length': String(size), 'upload-metadata': encodeUploadMetadata({ filename: 'secret.pdf' }) });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
-    const row = await server.db.database.db.selectFrom('uploads').selectAll().where('id', '=', id as Snowflake).executeTakeFirstOrThrow();
+    const row = await server.db.database.db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('id', '=', id as Snowflake)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ filename: 'encrypted.bin', content_type: 'application/octet-stream', sealed: 1 });
   });
 });

@@ -230,7 +230,13 @@ export class Uploads {
       await db.deleteFrom('uploads').where('id', '=', row.id).where('message_id', 'is', null).execute();
       await files.deletePrefix(attachmentPrefix(row.channel_id, row.id));
     }
-    const sent = await db.selectFrom('uploads').select('id').where('message_id', 'is not', null).where('completed_at', '<=', now - SENT_ROW_KEEP_MS).limit(SWEEP_BATCH).execute();
+    const sent = await db
+      .selectFrom('uploads')
+      .select('id')
+      .where('message_id', 'is not', null)
+      .where('completed_at', '<=', now - SENT_ROW_KEEP_MS)
+      .limit(SWEEP_BATCH)
+      .execute();
     if (sent.length)
       await db
         .deleteFrom('uploads')
@@ -285,7 +291,13 @@ export async function claimUploads(ctx: AppContext, access: ChannelAccess, userI
 /** Whether the message an upload went with is the one this send repeats (its nonce, with enforce_nonce). */
 async function sentWithNonce(ctx: AppContext, messageId: Snowflake, userId: Snowflake, body: z.output<typeof CreateMessageBody>): Promise<boolean> {
   if (!body.enforce_nonce || body.nonce === undefined) return false;
-  const row = await ctx.db.selectFrom('message_nonces').select('message_id').where('message_id', '=', messageId).where('author_id', '=', userId).where('nonce', '=', String(body.nonce)).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom('message_nonces')
+    .select('message_id')
+    .where('message_id', '=', messageId)
+    .where('author_id', '=', userId)
+    .where('nonce', '=', String(body.nonce))
+    .executeTakeFirst();
   return Boolean(row);
 }
 
