@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { IceCandidate, SDP_MAX_CHARS } from './calls';
 import { Snowflake } from './ids';
 import { Limits, line } from './limits';
-import { defineRoute } from './route';
 
 /*
  * Files sent peer to peer (docs/file-transfer.md): a message carries an offer (name, size,
@@ -46,32 +45,21 @@ const Addressing = z.object({
  * (0, or where an interrupted transfer stopped); the sender answers with a WebRTC offer, the
  * receiver with an answer; both trickle candidates; `cancel` ends it from either side.
  */
-const Signal = <T extends z.ZodRawShape>(shape: T) =>
+export const Signal = <T extends z.ZodRawShape>(shape: T) =>
   z.discriminatedUnion('type', [
-    Addressing.extend(shape).extend({ type: z.literal('request'), offset: z.number().int().min(0).max(2 ** 50) }),
+    Addressing.extend(shape).extend({
+      type: z.literal('request'),
+      offset: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 50),
+    }),
     Addressing.extend(shape).extend({ type: z.literal('description'), description: z.object({ type: z.enum(['offer', 'answer']), sdp: z.string().min(1).max(SDP_MAX_CHARS) }) }),
     Addressing.extend(shape).extend({ type: z.literal('candidates'), candidates: z.array(IceCandidate).min(1).max(20) }),
     Addressing.extend(shape).extend({ type: z.literal('cancel'), reason: line(200).optional() }),
   ]);
 
-/** POST /channels/:channel_id/file-signals: to another member of the channel. */
-export const SendFileSignalBody = Signal({ to_user_id: Snowflake });
-export type SendFileSignalBody = z.input<typeof SendFileSignalBody>;
-
 /** The FILE_SIGNAL dispatch, to the addressed user's connections. */
 export const FileSignal = Signal({ channel_id: Snowflake, from_user_id: Snowflake });
 export type FileSignal = z.infer<typeof FileSignal>;
-
-export const fileTransferRoutes = {
-  signal: defineRoute({
-    method: 'POST',
-    path: '/channels/:channel_id/file-signals',
-    summary: 'Relay peer-to-peer file transfer signaling to another member of the channel (both must be able to read it)',
-    tag: 'Messages',
-    auth: 'user',
-    requires: { channel: ['VIEW_CHANNEL', 'READ_MESSAGE_HISTORY'] },
-    params: z.object({ channel_id: Snowflake }),
-    body: SendFileSignalBody,
-    response: null,
-  }),
-};

@@ -3,7 +3,6 @@ import { auditLogRoutes } from './audit-log';
 import { authRoutes } from './auth';
 import { callRoutes } from './calls';
 import { channelRoutes } from './channels';
-import { fileTransferRoutes } from './file-transfer';
 import { guildRoutes } from './guilds';
 import { instanceRoutes } from './instance';
 import { inviteRoutes } from './invites';
@@ -26,7 +25,6 @@ export const routes = {
   guilds: guildRoutes,
   channels: channelRoutes,
   messages: messageRoutes,
-  fileTransfer: fileTransferRoutes,
   invites: inviteRoutes,
   relationships: relationshipRoutes,
   notifications: notificationRoutes,

@@ -9,7 +9,7 @@ export { Emitter } from './emitter';
 export { newNonce, sendMessage, type SendMessageOptions } from './messages';
 export { type ChannelLog, HISTORY_PAGE, type HistoryEventSource, type HistoryOptions, type HistoryState, MessageHistory, type SessionEventSource, reloadOnNewSession } from './history';
 export { Outbox, type OutboxEventSource, type OutboxOptions, type OutboxState, type PendingMessage } from './outbox';
-export { ResumableUpload, type ResumableUploadOptions, type UploadProgress } from './uploads';
+export type { ResumableUploadOptions, UploadProgress } from './uploads';
 export { type UnreadCache, type UnreadEventSource, type UnreadOptions, UnreadTracker } from './unread';
 export { permissionsInChannel, permissionsInGuild } from './permissions';
 export { composerOffer, messageOffer, type MessageOffer, offersPin, webhooksOffer } from './offers';

@@ -3,7 +3,7 @@ import { ParleyApiError, ParleyNetworkError, errorText } from './errors';
 import type { GatewayEvents } from './gateway';
 import { newNonce, sendMessage } from './messages';
 import type { RestClient } from './rest';
-import { RateMeter, ResumableUpload, type ResumableUploadOptions, type UploadProgress } from './uploads';
+import type { ResumableUpload, ResumableUploadOptions, UploadProgress } from './uploads';
 
 /** A message the user sent that the server has not confirmed yet (or refused). */
 export interface PendingMessage {
@@ -248,6 +248,8 @@ export class Outbox {
    * try left (the same File objects: sealed files are new at each try, so they start again).
    */
   private async uploadFiles(target: PendingMessage, files: readonly File[], signal: AbortSignal): Promise<Snowflake[]> {
+    // Loaded with the first message that carries files: most sends have none.
+    const { RateMeter, ResumableUpload } = await import('./uploads');
     const settings = typeof this.options.resumableUploads === 'object' ? this.options.resumableUploads : {};
     const previous = this.jobs.get(target.nonce);
     const job: UploadJob = { uploads: [], current: null, paused: previous?.paused ?? false };

@@ -1,4 +1,5 @@
-import { type SendFileSignalBody, type Snowflake, routes } from '@parley/protocol';
+import type { Snowflake } from '@parley/protocol';
+import { type SendFileSignalBody, fileTransferRoutes } from '@parley/protocol/file-transfer';
 import type { RestClient } from '../rest';
 
 type Body = SendFileSignalBody extends infer B ? (B extends unknown ? Omit<B, 'to_user_id' | 'from_peer'> : never) : never;
@@ -11,6 +12,6 @@ export class Signaller {
   ) {}
 
   async send(channelId: Snowflake, toUserId: Snowflake, body: Body): Promise<void> {
-    await this.rest.request(routes.fileTransfer.signal, { params: { channel_id: channelId }, body: { ...body, to_user_id: toUserId, from_peer: this.peer } as SendFileSignalBody });
+    await this.rest.request(fileTransferRoutes.signal, { params: { channel_id: channelId }, body: { ...body, to_user_id: toUserId, from_peer: this.peer } as SendFileSignalBody });
   }
 }

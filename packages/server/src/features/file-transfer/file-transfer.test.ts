@@ -1,4 +1,5 @@
 import { RelationshipType, type Snowflake, routes } from '@parley/protocol';
+import { fileTransferRoutes } from '@parley/protocol/file-transfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../testing/collector';
 import { failure, makeGuild, signUp } from '../../testing/fixtures';
@@ -62,7 +63,7 @@ describe('peer-to-peer signaling', () => {
     const toOwner = collect(ownerLive.gateway, 'FILE_SIGNAL');
     const toReceiver = collect(receiverLive.gateway, 'FILE_SIGNAL');
     const signal = (from: typeof owner, to: Snowflake, body: object, channelId: Snowflake = general.id) =>
-      from.client.request(routes.fileTransfer.signal, { params: { channel_id: channelId }, body: { to_user_id: to, offer_id: offer.id, from_peer: peer('from'), ...body } as never });
+      from.client.request(fileTransferRoutes.signal, { params: { channel_id: channelId }, body: { to_user_id: to, offer_id: offer.id, from_peer: peer('from'), ...body } as never });
 
     // The receiver asks; every tab of the sender hears it.
     await signal(receiver, owner.userId as Snowflake, { type: 'request', offset: 1024 });
@@ -101,7 +102,7 @@ describe('peer-to-peer signaling', () => {
   it('is rate limited per person', async () => {
     const { owner, general, members } = await makeGuild(server, { members: 1 });
     const send = () =>
-      members[0]!.client.request(routes.fileTransfer.signal, {
+      members[0]!.client.request(fileTransferRoutes.signal, {
         params: { channel_id: general.id },
         body: { to_user_id: owner.userId as Snowflake, offer_id: offer.id, from_peer: peer('spam'), type: 'cancel' },
       });

@@ -1,4 +1,5 @@
-import { Permissions, routes } from '@parley/protocol';
+import { Permissions } from '@parley/protocol';
+import { fileTransferRoutes as fileTransferApi } from '@parley/protocol/file-transfer';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import { consumeOrThrow } from '../../core/rate-limits';
@@ -24,7 +25,7 @@ export function fileTransferRoutes(app: FastifyInstance, ctx: AppContext): void 
   const route = routeRegistrar(app, ctx);
   const perUser = ctx.limiters({ keyPrefix: 'file-signal', points: SIGNALS_PER_MINUTE, duration: 60 });
 
-  route(routes.fileTransfer.signal, async ({ auth, access, body }) => {
+  route(fileTransferApi.signal, async ({ auth, access, body }) => {
     await consumeOrThrow(perUser, auth.user.id);
     const { to_user_id, ...signal } = body;
     if (to_user_id !== auth.user.id) {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { API_PREFIX, type Message, type Snowflake, TUS_CONTENT_TYPE, UploadLimits, encodeUploadMetadata, routes, sealedFileSize, uploadPath, uploadsPath } from '@parley/protocol';
-import { ResumableUpload } from '@parley/sdk';
+import { ResumableUpload } from '@parley/sdk/uploads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, makeGuild, makeImage, type Person } from '../../testing/fixtures';
 import { startTestServer, type TestServer } from '../../testing/server';
