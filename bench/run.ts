@@ -15,6 +15,7 @@ import { idleScenario } from './scenarios/idle';
 import { tuiScenario } from './scenarios/tui';
 import { lowbandScenario } from './scenarios/lowband';
 import { e2eeScenario } from './scenarios/e2ee';
+import { filesScenario } from './scenarios/files';
 
 const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioReport>> = {
   fanout: fanoutScenario,
@@ -26,6 +27,7 @@ const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioRep
   tui: tuiScenario,
   lowband: lowbandScenario,
   e2ee: e2eeScenario,
+  files: filesScenario,
 };
 
 async function main(): Promise<void> {

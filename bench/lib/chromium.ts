@@ -15,12 +15,20 @@ export interface ChromiumPerson {
   close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /** Scripts (plain JavaScript source) run in every page before the web client loads; default none. */
+  initScripts?: readonly string[];
+  /** Install the calls bench's probe (call-probe.browser.js); default true. */
+  callProbe?: boolean;
+}
+
 /**
  * Launches a headless Chromium for one person and opens a page on `baseUrl`, signed in with
- * `token` as the web client keeps it, with the bench's probe installed before the client loads.
- * Playwright removes the browser's temporary profile when it closes, and kills it if the bench dies.
+ * `token` as the web client keeps it, with the bench's probe (and `initScripts`) installed before
+ * the client loads. Playwright removes the browser's temporary profile when it closes, and kills
+ * it if the bench dies.
  */
-export async function launchPerson(baseUrl: string, token: string): Promise<ChromiumPerson> {
+export async function launchPerson(baseUrl: string, token: string, options: LaunchOptions = {}): Promise<ChromiumPerson> {
   const launchOptions = callJourneys.use?.launchOptions ?? {};
   const server: BrowserServer = await chromium.launchServer({ ...launchOptions, headless: true });
   const pid = server.process().pid;
@@ -28,7 +36,8 @@ export async function launchPerson(baseUrl: string, token: string): Promise<Chro
   try {
     const browser = await chromium.connect(server.wsEndpoint());
     const context = await browser.newContext({ baseURL: baseUrl });
-    await context.addInitScript({ path: CALL_PROBE_SCRIPT });
+    if (options.callProbe ?? true) await context.addInitScript({ path: CALL_PROBE_SCRIPT });
+    for (const content of options.initScripts ?? []) await context.addInitScript({ content });
     const page = await context.newPage();
     await page.goto('/');
     await page.evaluate((token) => localStorage.setItem('parley.token', token), token);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type DeploymentOptions, type Engine } from './parley';
 import { RESULTS_DIR } from './report';
 
-export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee'] as const;
+export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee', 'files'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /**
  * What `all` runs: the chat load. `calls` runs on its own, in a loopback-only network namespace
@@ -28,6 +28,9 @@ Scenarios:
              READY and a busy period, text vs compress=zlib-stream, every intent vs the client's
   e2ee       issue 14: an encrypted private channel of N people, one device each: the commit adding
              everyone, each device's join, sealing and opening messages
+  files      a file sent peer to peer from one Chromium to another through the web client: MB/s from
+             the click on Download to the download event, time to first byte, CPU and peak RSS of
+             each browser and CPU of the server, the bytes identical (run it loopback-only like calls)
   all        fanout, baseline, idle and history, with their defaults
 
 Server (every scenario but the bare baseline):
@@ -37,8 +40,8 @@ Server (every scenario but the bare baseline):
   --nodes N              server processes (default 1; more need --db postgres --redis)
   --source               run the TypeScript sources through tsx instead of the bundle
   --cpu-prof             write a V8 CPU profile of each node to bench/results/profiles/
-  --wait-idle S          before each scenario (calls: also before the joins and each CPU window),
-                         wait up to S seconds for the machine to be under 30% busy (it is shared;
+  --wait-idle S          before each scenario (calls: also before the joins and each CPU window;
+                         files: also before the transfer), wait up to S seconds for the machine to be under 30% busy (it is shared;
                          default 0: start at once)
   --server-env K=V       extra environment for the server (repeatable), e.g. EVENT_LOG_MAX_ENTRIES=1000
   --port P               port of the first node (the next nodes take P+1, …; default: free ports)
@@ -90,6 +93,10 @@ history:
   --requests N           requests per depth (default 300)
   --seed-batch N         rows per seeding transaction (default 50000)
 
+files:
+  --file-mib N           size of the generated file in MiB (default 512, at most 4096; at least 2: the
+                         server's upload limit is set to 1 MiB so the composer offers it peer to peer)
+
 calls:
   --people N             participants, each in a Chromium of their own (default 4)
   --join-rounds R        rounds of everyone joining in turn, then leaving (default 5)
@@ -140,6 +147,7 @@ export interface BenchOptions {
   idle: { connections: number; guildSize: number; holdSeconds: number; heartbeatMs: number | null };
   history: { messages: number; requests: number; seedBatch: number };
   e2ee: { groupSize: number; sealMessages: number; messageBytes: number };
+  files: { fileMiB: number };
   lowband: { guildMembers: number; channels: number; online: number; busySeconds: number; messageRate: number; presenceRate: number };
   calls: {
     people: number;
@@ -205,6 +213,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'group-size': { type: 'string', default: '100' },
       'seal-messages': { type: 'string', default: '1000' },
       'message-bytes': { type: 'string', default: '200' },
+      'file-mib': { type: 'string', default: '512' },
       'ready-samples': { type: 'string', default: '100' },
       'ready-rounds': { type: 'string', default: '2' },
       'sql-sends': { type: 'string', default: '20' },
@@ -316,6 +325,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       groupSize: int('group-size', values['group-size'], 2, 500),
       sealMessages: int('seal-messages', values['seal-messages'], 1, 100_000),
       messageBytes: int('message-bytes', values['message-bytes'], 1, 4000),
+    },
+    files: {
+      fileMiB: int('file-mib', values['file-mib'], 2, 4096),
     },
     lowband: {
       guildMembers: int('guild-members', values['guild-members'], 3, 5000),
