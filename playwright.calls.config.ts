@@ -10,7 +10,9 @@ import browserJourneys from './playwright.config';
 const port = Number(process.env.E2E_CALLS_PORT ?? 18_090);
 const turnPort = Number(process.env.E2E_TURN_PORT ?? 18_478);
 const dataDir = process.env.E2E_CALLS_DATA_DIR ?? '.test-output/e2e-calls-data';
-const turnDir = '.test-output/e2e-calls-turn';
+const turnDir = process.env.E2E_TURN_DIR ?? '.test-output/e2e-calls-turn';
+/** Where results go: npm test runs the 2 GiB transfer (tagged @big) as a run of its own, beside the checks. */
+const resultsFile = process.env.E2E_CALLS_RESULTS ?? '.test-output/e2e-calls-results.json';
 
 /** coturn's static-auth-secret for the test TURN server; the Parley server signs credentials with it. */
 const turnSecret = 'parley-test-turn-secret';
@@ -30,14 +32,14 @@ const turnserver = [
 
 export default defineConfig({
   testDir: 'e2e/calls',
-  outputDir: '.test-output/e2e-calls-artifacts',
+  outputDir: `${resultsFile.replace(/\.json$/, '')}-artifacts`,
   fullyParallel: true,
   // Every participant is a Chromium encoding and decoding media: one spec at a time on 2 cores.
   workers: 1,
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  reporter: [['list'], ['json', { outputFile: '.test-output/e2e-calls-results.json' }]],
+  reporter: [['list'], ['json', { outputFile: resultsFile }]],
   // The same Chromium as the other journeys, with a fake camera and microphone always allowed.
   use: {
     ...browserJourneys.use,

@@ -102,7 +102,26 @@ const built = step('build', 'npm', ['run', '--silent', 'build']);
 const projects = ['unit', 'web', 'sqlite', ...(havePostgres ? ['postgres'] : []), ...(havePostgres && haveRedis ? ['redis'] : [])].flatMap((p) => ['--project', p]);
 // Independent of each other; together they keep both cores busy (the checks take one each, and
 // vitest about one: its tests mostly wait on their servers and databases).
+// The 2 GiB peer-to-peer transfer keeps two Chromium busy for minutes (their data channel is
+// CPU-bound): it runs here, in a network namespace of its own, where vitest leaves a core idle.
+const callSpecs = callSpecsCommand();
 await concurrentSteps([
+  ...(haveChromium && built
+    ? [
+        [
+          'big file transfer',
+          ...callSpecs('--grep @big'),
+          {
+            CHROMIUM_PATH: chromium,
+            E2E_CALLS_PORT: '18190',
+            E2E_TURN_PORT: '18578',
+            E2E_CALLS_DATA_DIR: '.test-output/e2e-big-data',
+            E2E_TURN_DIR: '.test-output/e2e-big-turn',
+            E2E_CALLS_RESULTS: '.test-output/e2e-big-results.json',
+          },
+        ],
+      ]
+    : []),
   ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
   ['lint', 'npm', ['run', '--silent', 'lint']],
   ['format', 'npm', ['run', '--silent', 'format:check']],
@@ -121,7 +140,7 @@ if (!haveTmux) {
 if (built && haveTmux) step('terminal client', 'npx', ['vitest', 'run', '--project', 'tui', '--reporter=default', '--reporter=./scripts/count-reporter.ts']);
 if (haveChromium && built) {
   step('playwright', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });
-  runCallSpecs();
+  step('playwright calls', ...callSpecs('--grep-invert @big'), { CHROMIUM_PATH: chromium });
 }
 
 // Each vitest run's counts (scripts/count-reporter.ts), added up per project.
@@ -134,6 +153,7 @@ for (const file of fs.existsSync('.test-output/vitest-counts') ? fs.readdirSync(
 }
 const e2e = readJson('.test-output/e2e-results.json')?.stats;
 const e2eCalls = readJson('.test-output/e2e-calls-results.json')?.stats;
+const e2eBig = readJson('.test-output/e2e-big-results.json')?.stats;
 const ranInChromium = (stats) => (stats ? stats.expected + stats.unexpected + stats.flaky : 0);
 const ran = (project) => (vitestCounts[project] ? vitestCounts[project].passed + vitestCounts[project].failed : 0);
 const components = {
@@ -142,7 +162,7 @@ const components = {
   Redis: ran('redis'),
   'npm start smoke': ran('smoke'),
   'tmux terminal': ran('tui'),
-  Chromium: ranInChromium(e2e) + ranInChromium(e2eCalls),
+  Chromium: ranInChromium(e2e) + ranInChromium(e2eCalls) + ranInChromium(e2eBig),
 };
 if (inCi) for (const [name, count] of Object.entries(components)) if (count === 0) failures.push(`no tests ran against ${name}`);
 
@@ -160,20 +180,17 @@ process.exit(failures.length ? 1 : 0);
 
 /**
  * The call specs run in a fresh network namespace with only loopback up, so ICE gathers nothing
- * but 127.0.0.1 (as on a CI box with no network) and their ports cannot collide with anything.
- * `unshare -n` needs root (or user namespaces); without it they run in the host's namespace.
+ * but 127.0.0.1 (as on a CI box with no network) and their ports cannot collide with anything
+ * (two runs at once each have their own). `unshare -n` needs root (or user namespaces); without
+ * it they run in the host's namespace. Returns the [command, args] of a run with extra flags.
  */
-function runCallSpecs() {
-  const playwright = 'npx playwright test -c playwright.calls.config.ts';
-  const env = { CHROMIUM_PATH: chromium };
+function callSpecsCommand() {
   const probe = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' });
-  if (probe.status === 0) {
-    step('playwright calls', 'unshare', ['-n', 'sh', '-c', `ip link set lo up && ${playwright}`], env);
-    return;
-  }
-  // Still real calls (peers on the same machine), only not walled off to loopback: say so loudly.
-  console.warn('⚠ unshare -n failed: the call specs run in the host network namespace.');
-  step('playwright calls', 'sh', ['-c', playwright], env);
+  if (probe.status !== 0) console.warn('⚠ unshare -n failed: the call specs run in the host network namespace.');
+  return (flags) => {
+    const playwright = `npx playwright test -c playwright.calls.config.ts ${flags}`;
+    return probe.status === 0 ? ['unshare', ['-n', 'sh', '-c', `ip link set lo up && ${playwright}`]] : ['sh', ['-c', playwright]];
+  };
 }
 
 function readJson(file) {
