@@ -66,3 +66,27 @@ export const notificationRoutes = {
     response: UserGuildSettings,
   }),
 };
+
+/** What applies to one channel after overrides. */
+export interface EffectiveNotifications {
+  level: UserGuildSettings['message_notifications'];
+  muted: boolean;
+}
+
+/**
+ * The settings that apply to a channel (the web client's desktop notifications and the server's
+ * Web Push both decide by this). `chain` is the channel and what it inherits from, most
+ * specific first: [channel, category], or [thread, channel, category]. The first override with
+ * a level wins over the server's; a mute anywhere on the way (or on the server) silences it.
+ */
+export function effectiveNotifications(settings: UserGuildSettings, chain: readonly Snowflake[]): EffectiveNotifications {
+  let level: EffectiveNotifications['level'] | null = null;
+  let muted = settings.muted;
+  for (const id of chain) {
+    const override = settings.channel_overrides.find((o) => o.channel_id === id);
+    if (!override) continue;
+    muted ||= override.muted;
+    if (level === null && override.message_notifications !== MessageNotificationLevel.INHERIT) level = override.message_notifications;
+  }
+  return { level: level ?? settings.message_notifications, muted };
+}

@@ -1,4 +1,4 @@
-import { type CallCreate, type Message, MessageNotificationLevel, MessageType, RelationshipType, type Snowflake, type UserGuildSettings } from '@parley/protocol';
+import { type CallCreate, type Message, MessageNotificationLevel, effectiveNotifications, MessageType, RelationshipType, type Snowflake } from '@parley/protocol';
 import type { PushPayload } from '@parley/protocol/push';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Audience } from '../../bus/event-log';
@@ -121,7 +121,7 @@ export class PushNotifier {
     const mentioned = (id: Snowflake) => message.mention_everyone || message.mentions.some((u) => u.id === id) || roleHolders.has(id);
     const notified: Snowflake[] = [];
     for (const id of candidates) {
-      const { level, muted } = effective(await guildSettingsOf(this.ctx.db, id, guildId), chain);
+      const { level, muted } = effectiveNotifications(await guildSettingsOf(this.ctx.db, id, guildId), chain);
       if (muted || level === MessageNotificationLevel.NO_MESSAGES) continue;
       if (level === MessageNotificationLevel.ALL_MESSAGES || mentioned(id)) notified.push(id);
     }
@@ -249,17 +249,4 @@ export class PushNotifier {
     // The push service no longer knows it (the browser unsubscribed, or it expired): forget it.
     if (outcome === 'gone') await this.ctx.db.deleteFrom('push_subscriptions').where('id', '=', row.id).execute();
   }
-}
-
-/** A channel's level and mute after overrides (the same rule as the web client's rules.ts). */
-function effective(settings: UserGuildSettings, chain: readonly Snowflake[]): { level: number; muted: boolean } {
-  let level: number | null = null;
-  let muted = settings.muted;
-  for (const id of chain) {
-    const override = settings.channel_overrides.find((o) => o.channel_id === id);
-    if (!override) continue;
-    muted ||= override.muted;
-    if (level === null && override.message_notifications !== MessageNotificationLevel.INHERIT) level = override.message_notifications;
-  }
-  return { level: level ?? settings.message_notifications, muted };
 }

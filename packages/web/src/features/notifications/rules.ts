@@ -1,4 +1,4 @@
-import { type Message, MessageNotificationLevel, MessageType, type Snowflake, type UserGuildSettings } from '@parley/protocol';
+import { type Message, MessageNotificationLevel, MessageType, type Snowflake, type UserGuildSettings, effectiveNotifications } from '@parley/protocol';
 import { mentionsUser } from '@parley/sdk';
 import { type MentionNames, mentionsAsText } from '@parley/sdk';
 import { embedSummary } from '../chat/embeds/embeds';
@@ -15,29 +15,6 @@ export type GuildLevel = UserGuildSettings['message_notifications'];
 export function defaultSettings(guildId: Snowflake, level: number = MessageNotificationLevel.ONLY_MENTIONS): UserGuildSettings {
   const known = level === MessageNotificationLevel.ALL_MESSAGES || level === MessageNotificationLevel.NO_MESSAGES;
   return { guild_id: guildId, message_notifications: known ? level : MessageNotificationLevel.ONLY_MENTIONS, muted: false, channel_overrides: [] };
-}
-
-/** What applies to one channel after overrides. */
-export interface EffectiveNotifications {
-  level: GuildLevel;
-  muted: boolean;
-}
-
-/**
- * The settings that apply to a channel. `chain` is the channel and what it inherits from, most
- * specific first: [channel, category], or [thread, channel, category]. The first override with
- * a level wins over the server's; a mute anywhere on the way (or on the server) silences it.
- */
-export function effectiveNotifications(settings: UserGuildSettings, chain: readonly Snowflake[]): EffectiveNotifications {
-  let level: GuildLevel | null = null;
-  let muted = settings.muted;
-  for (const id of chain) {
-    const override = settings.channel_overrides.find((o) => o.channel_id === id);
-    if (!override) continue;
-    muted ||= override.muted;
-    if (level === null && override.message_notifications !== MessageNotificationLevel.INHERIT) level = override.message_notifications;
-  }
-  return { level: level ?? settings.message_notifications, muted };
 }
 
 export interface NotifyContext {

@@ -1,6 +1,7 @@
 import { type Message, MessageNotificationLevel, type Snowflake, type UserGuildSettings } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
-import { type NotifyContext, defaultSettings, effectiveNotifications, notificationBody, shouldNotify } from './rules';
+import { effectiveNotifications } from '@parley/protocol';
+import { type NotifyContext, defaultSettings, notificationBody, shouldNotify } from './rules';
 
 const { ALL_MESSAGES, ONLY_MENTIONS, NO_MESSAGES, INHERIT } = MessageNotificationLevel;
 const sf = (id: string) => id as Snowflake;
