@@ -163,8 +163,8 @@ async function personOnDisk(owner: Person, channelId: string): Promise<{ page: P
   };
 }
 
-// Tagged @big: npm test runs it apart, beside the checks (scripts/test.mjs). Chromium's data channel
-// and the clients' checks are CPU-bound at ~4–5 MB/s on this 2-core machine (5–8 minutes); the bounds allow a busy one.
+// Tagged @big: `npm run test:big`, not part of `npm test`. Chromium's data channel and the clients'
+// checks are CPU-bound at ~3–5 MB/s on the 2-core CI machine (8–11 minutes); the bounds allow a busy one.
 test('a 2 GiB file goes from one Chromium to another with memory flat on both sides', { tag: '@big' }, async ({ newPerson }) => {
   test.setTimeout(900_000);
   const ada = await newPerson('Ada');
