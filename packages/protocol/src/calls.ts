@@ -32,8 +32,10 @@ export const VoiceState = z.object({
   self_deaf: z.boolean(),
   self_video: z.boolean(),
   self_stream: z.boolean(),
+  /** May not speak: no Speak permission here, or in the audience of a stage. Everyone treats it like a server mute. */
   suppress: z.boolean(),
-  request_to_speak_timestamp: z.null(),
+  /** Stage channels: when this listener raised their hand (ISO 8601); null when it is down. */
+  request_to_speak_timestamp: z.iso.datetime({ offset: true }).nullable(),
   /** Parley: null when the client did not offer end-to-end encryption. */
   public_key: E2eePublicKey.nullable(),
 });

@@ -13,11 +13,18 @@ export const ChannelType = {
   GROUP_DM: 3,
   GUILD_CATEGORY: 4,
   PUBLIC_THREAD: 11,
+  /** A voice channel where a host chooses who speaks; everyone else listens (docs/calls.md, "Stage channels"). */
+  GUILD_STAGE_VOICE: 13,
 } as const;
 export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType];
 
 /** DMs and group DMs: channels outside any server. */
 export const DM_CHANNEL_TYPES: readonly number[] = [ChannelType.DM, ChannelType.GROUP_DM];
+
+/** A guild channel that holds a call: a voice channel or a stage. */
+export function isGuildVoiceChannel(type: number): boolean {
+  return type === ChannelType.GUILD_VOICE || type === ChannelType.GUILD_STAGE_VOICE;
+}
 
 export const ThreadMetadata = z.object({
   archived: z.boolean(),
@@ -76,7 +83,9 @@ export const ChannelName = line(Limits.channelNameMax, 1);
 
 export const CreateGuildChannelBody = z.object({
   name: ChannelName,
-  type: z.union([z.literal(ChannelType.GUILD_TEXT), z.literal(ChannelType.GUILD_VOICE), z.literal(ChannelType.GUILD_CATEGORY)]).default(ChannelType.GUILD_TEXT),
+  type: z
+    .union([z.literal(ChannelType.GUILD_TEXT), z.literal(ChannelType.GUILD_VOICE), z.literal(ChannelType.GUILD_CATEGORY), z.literal(ChannelType.GUILD_STAGE_VOICE)])
+    .default(ChannelType.GUILD_TEXT),
   topic: text(Limits.topicMax).nullable().optional(),
   position: z.number().int().min(0).max(10_000).optional(),
   parent_id: Snowflake.nullable().optional(),
@@ -134,7 +143,7 @@ export const channelRoutes = {
   create: defineRoute({
     method: 'POST',
     path: '/guilds/:guild_id/channels',
-    summary: 'Create a text or voice channel or a category; `private: true` for a members-only channel (needs Manage Channels)',
+    summary: 'Create a text, voice or stage channel or a category; `private: true` for a members-only channel (needs Manage Channels)',
     tag: 'Channels',
     auth: 'user',
     requires: { guild: ['MANAGE_CHANNELS'] },

@@ -34,6 +34,8 @@ export const Permissions = {
   MANAGE_ROLES: 1n << 28n,
   MANAGE_WEBHOOKS: 1n << 29n,
   MANAGE_GUILD_EXPRESSIONS: 1n << 30n,
+  /** Stage channels: raise your hand (request_to_speak_timestamp) to ask to speak. */
+  REQUEST_TO_SPEAK: 1n << 32n,
   MANAGE_THREADS: 1n << 34n,
   CREATE_PUBLIC_THREADS: 1n << 35n,
   SEND_MESSAGES_IN_THREADS: 1n << 38n,
@@ -45,7 +47,7 @@ export type PermissionName = keyof typeof Permissions;
 
 export const ALL_PERMISSIONS: bigint = Object.values(Permissions).reduce((all, bit) => all | bit, 0n);
 
-/** What @everyone may do in a new server: talk, react, share, call, invite. */
+/** What @everyone may do in a new server: talk, react, share, call (and raise a hand on a stage), invite. */
 export const DEFAULT_EVERYONE_PERMISSIONS: bigint =
   Permissions.CREATE_INSTANT_INVITE |
   Permissions.ADD_REACTIONS |
@@ -57,6 +59,7 @@ export const DEFAULT_EVERYONE_PERMISSIONS: bigint =
   Permissions.READ_MESSAGE_HISTORY |
   Permissions.CONNECT |
   Permissions.SPEAK |
+  Permissions.REQUEST_TO_SPEAK |
   Permissions.CHANGE_NICKNAME |
   Permissions.CREATE_PUBLIC_THREADS |
   Permissions.SEND_MESSAGES_IN_THREADS;
@@ -323,6 +326,7 @@ const CONTENT_PERMISSIONS =
   Permissions.MANAGE_WEBHOOKS |
   Permissions.CONNECT |
   Permissions.SPEAK |
+  Permissions.REQUEST_TO_SPEAK |
   Permissions.STREAM;
 
 /**

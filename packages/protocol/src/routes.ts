@@ -13,6 +13,7 @@ import { notificationRoutes } from './notifications';
 import { relationshipRoutes } from './relationships';
 import { roleRoutes } from './roles';
 import { ssoRoutes } from './sso';
+import { stageRoutes } from './stage';
 import type { RouteDef } from './route';
 import { userRoutes } from './users';
 
@@ -30,6 +31,7 @@ export const routes = {
   notifications: notificationRoutes,
   applications: applicationRoutes,
   calls: callRoutes,
+  stage: stageRoutes,
   roles: roleRoutes,
   moderation: moderationRoutes,
   auditLog: auditLogRoutes,

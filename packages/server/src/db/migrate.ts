@@ -29,6 +29,7 @@ import { emojis } from './migrations/0027_emojis';
 import { pushSubscriptions } from './migrations/0028_push_subscriptions';
 import { uploads } from './migrations/0029_uploads';
 import { fileOffers } from './migrations/0030_file_offers';
+import { stage } from './migrations/0031_stage';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -62,6 +63,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0028_push_subscriptions': pushSubscriptions,
   '0029_uploads': uploads,
   '0030_file_offers': fileOffers,
+  '0031_stage': stage,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

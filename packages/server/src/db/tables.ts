@@ -572,8 +572,12 @@ export interface VoiceStatesTable {
   self_deaf: Flag;
   self_video: Flag;
   self_stream: Flag;
-  /** No Speak permission in this channel: nobody plays their audio. */
+  /** No Speak permission in this channel, or in a stage's audience: nobody plays their audio. */
   suppress: Flag;
+  /** Stage channels: in the audience (a moderator's or their own choice); suppress follows. */
+  stage_suppress: Flag;
+  /** Stage channels: when they raised their hand; null when it is down. */
+  request_to_speak_at: number | null;
   public_key: string | null;
   joined_at: number;
   seen_at: number;

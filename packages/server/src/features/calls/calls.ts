@@ -10,6 +10,8 @@ import { channelAudience } from '../../access/audience';
 import { announceDmTo, blockedEitherWay } from '../channels/dms';
 import { type ChannelAccess, channelAccess } from '../../access/access';
 import { isDirect } from '../../access/channel-kinds';
+import { joinsStageSuppressed, speakingFlags } from '../../access/stage';
+import { isGuildVoiceChannel } from '@parley/protocol';
 import { AttachmentUrls } from '../messages/attachment-urls';
 import { loadMessages } from '../messages/serialize';
 import { leftVoiceState, parseIds, serverFlags, toVoiceState } from './serialize';
@@ -92,7 +94,7 @@ export class Calls {
     const current = await db.selectFrom('voice_states').selectAll().where('user_id', '=', session.userId).executeTakeFirst();
     if (current && current.session_id === session.sessionId && current.channel_id === d.channel_id) {
       // Only flags changed (mute, camera, screen, key): the channel's rules were checked above.
-      const flags = flagsOf(d, current, access.permissions);
+      const flags = flagsOf(d, current, access.permissions, current.stage_suppress);
       await db
         .updateTable('voice_states')
         .set({ ...flags, seen_at: now })
@@ -116,7 +118,7 @@ export class Calls {
     });
     const { channel } = access;
     const direct = isDirect(channel.type);
-    if ((!direct && channel.type !== ChannelType.GUILD_VOICE) || (direct ? guildId !== null : guildId !== channel.guild_id)) {
+    if ((!direct && !isGuildVoiceChannel(channel.type)) || (direct ? guildId !== null : guildId !== channel.guild_id)) {
       throw new VoiceRefusal('NOT_A_CALL_CHANNEL', 'Calls happen in voice channels and direct messages.');
     }
     if (direct) {
@@ -166,12 +168,17 @@ export class Calls {
         };
         await trx.insertInto('calls').values(call).execute();
       }
+      // A stage: its audience unless a moderator; another device of someone already there keeps their place and hand.
+      const stay = previous?.channel_id === channel.id ? previous : null;
+      const stage_suppress = stay ? stay.stage_suppress : joinsStageSuppressed(channel.type, access.permissions);
       const state: VoiceStateRow = {
         user_id: session.userId,
         channel_id: channel.id,
         guild_id: channel.guild_id,
         session_id: session.sessionId,
-        ...flagsOf(d, null, access.permissions),
+        ...flagsOf(d, null, access.permissions, stage_suppress),
+        stage_suppress,
+        request_to_speak_at: stay?.request_to_speak_at ?? null,
         joined_at: previous?.channel_id === channel.id ? previous.joined_at : now,
         seen_at: now,
       };
@@ -297,7 +304,7 @@ export class Calls {
     if (!state || state.guild_id !== guildId) throw new ApiError('TARGET_NOT_IN_VOICE');
     if (channelId !== null) {
       const target = await db.selectFrom('channels').select(['id', 'guild_id', 'type']).where('id', '=', channelId).executeTakeFirst();
-      if (!target || target.guild_id !== guildId || target.type !== ChannelType.GUILD_VOICE) {
+      if (!target || target.guild_id !== guildId || !isGuildVoiceChannel(target.type)) {
         throw fieldError('channel_id', 'BASE_TYPE_INVALID', 'Must be a voice channel of this server');
       }
       if (channelId === state.channel_id) return;
@@ -335,7 +342,7 @@ export class Calls {
         await this.eject(state.user_id, { guildId, channelId: state.channel_id });
         continue;
       }
-      const flags = voicePermissionFlags(state, access.permissions);
+      const flags = speakingFlags(state, access.permissions);
       if (flags.suppress === state.suppress && flags.self_video === state.self_video && flags.self_stream === state.self_stream) continue;
       const updated = await db.updateTable('voice_states').set(flags).where('user_id', '=', state.user_id).where('session_id', '=', state.session_id).executeTakeFirst();
       // The participant left or rejoined meanwhile: their new state was judged on its own.
@@ -586,11 +593,11 @@ export class Calls {
 }
 
 /**
- * A participant's flags from their op 4 and what the channel lets them do: without Speak they
- * are suppressed (nobody plays them); without Video (STREAM) their camera and screen are off
- * for everyone, whatever their client says.
+ * A participant's flags from their op 4 and what the channel lets them do: without Speak (or in
+ * a stage's audience) they are suppressed (nobody plays them); without Video (STREAM), or
+ * suppressed, their camera and screen are off for everyone, whatever their client says.
  */
-function flagsOf(d: VoiceStateUpdate, current: VoiceStateRow | null, permissions: bigint) {
+function flagsOf(d: VoiceStateUpdate, current: VoiceStateRow | null, permissions: bigint, stageSuppress: VoiceStateRow['stage_suppress']) {
   const asked = {
     self_video: (d.self_video ?? current?.self_video === 1) ? 1 : 0,
     self_stream: (d.self_stream ?? current?.self_stream === 1) ? 1 : 0,
@@ -598,18 +605,8 @@ function flagsOf(d: VoiceStateUpdate, current: VoiceStateRow | null, permissions
   return {
     self_mute: d.self_mute ? 1 : 0,
     self_deaf: d.self_deaf ? 1 : 0,
-    ...voicePermissionFlags(asked, permissions),
+    ...speakingFlags({ ...asked, stage_suppress: stageSuppress }, permissions),
     public_key: d.public_key === undefined ? (current?.public_key ?? null) : d.public_key,
-  } as const;
-}
-
-/** What the channel's permissions make of a participant's camera and screen, and whether they are suppressed (see flagsOf). */
-function voicePermissionFlags(state: Pick<VoiceStateRow, 'self_video' | 'self_stream'>, permissions: bigint) {
-  const video = (permissions & Permissions.STREAM) === Permissions.STREAM;
-  return {
-    self_video: video ? state.self_video : 0,
-    self_stream: video ? state.self_stream : 0,
-    suppress: (permissions & Permissions.SPEAK) === Permissions.SPEAK ? 0 : 1,
   } as const;
 }
 

@@ -22,7 +22,7 @@ export function toVoiceState(row: VoiceStateWithFlags, options: { withGuild: boo
     self_video: row.self_video === 1,
     self_stream: row.self_stream === 1,
     suppress: row.suppress === 1,
-    request_to_speak_timestamp: null,
+    request_to_speak_timestamp: row.request_to_speak_at == null ? null : new Date(row.request_to_speak_at).toISOString(),
     public_key: row.public_key,
   };
 }

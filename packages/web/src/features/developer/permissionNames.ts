@@ -33,6 +33,7 @@ const LABELS: Record<PermissionName, string> = {
   MUTE_MEMBERS: 'Mute members',
   DEAFEN_MEMBERS: 'Deafen members',
   MOVE_MEMBERS: 'Move members',
+  REQUEST_TO_SPEAK: 'Request to speak',
 };
 
 /** The readable name of one permission. */

@@ -1,4 +1,4 @@
-import { ChannelType, OverwriteType, type PermissionName, type PermissionOverwrite, Permissions, type Role, type Snowflake } from '@parley/protocol';
+import { ChannelType, OverwriteType, isGuildVoiceChannel, type PermissionName, type PermissionOverwrite, Permissions, type Role, type Snowflake } from '@parley/protocol';
 import { permissionLabel } from '../developer/permissionNames';
 import { TEXT_CHANNEL_PERMISSIONS, VOICE_CHANNEL_PERMISSIONS } from './roles/permissionGroups';
 
@@ -32,12 +32,11 @@ const IN_CHANNEL: Partial<Record<PermissionName, string>> = {
  * channels the text ones, voice channels the voice ones, a category both (its channels inherit).
  */
 export function channelPermissionItems(channelType: number): ChannelPermissionItem[] {
-  const names =
-    channelType === ChannelType.GUILD_VOICE
-      ? [...GENERAL, ...VOICE_CHANNEL_PERMISSIONS]
-      : channelType === ChannelType.GUILD_CATEGORY
-        ? [...TEXT_GENERAL, ...TEXT_CHANNEL_PERMISSIONS, ...VOICE_CHANNEL_PERMISSIONS]
-        : [...TEXT_GENERAL, ...TEXT_CHANNEL_PERMISSIONS];
+  const names = isGuildVoiceChannel(channelType)
+    ? [...GENERAL, ...VOICE_CHANNEL_PERMISSIONS]
+    : channelType === ChannelType.GUILD_CATEGORY
+      ? [...TEXT_GENERAL, ...TEXT_CHANNEL_PERMISSIONS, ...VOICE_CHANNEL_PERMISSIONS]
+      : [...TEXT_GENERAL, ...TEXT_CHANNEL_PERMISSIONS];
   return names.map((name) => ({ name, bit: Permissions[name], label: IN_CHANNEL[name] ?? permissionLabel(name) }));
 }
 

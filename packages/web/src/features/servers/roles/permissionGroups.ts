@@ -46,6 +46,7 @@ const DESCRIPTIONS: Record<PermissionName, string> = {
   MUTE_MEMBERS: 'Members can mute other people in calls for everyone.',
   DEAFEN_MEMBERS: 'Members can deafen other people in calls.',
   MOVE_MEMBERS: 'Members can move people between voice channels or disconnect them.',
+  REQUEST_TO_SPEAK: 'Members can raise a hand on a stage to ask to speak.',
   ADMINISTRATOR: 'Members have every permission and pass every channel restriction. Grant it with care.',
 };
 
@@ -65,7 +66,7 @@ export const TEXT_CHANNEL_PERMISSIONS: PermissionName[] = [
 ];
 
 /** What matters in voice channels, in Discord's order. */
-export const VOICE_CHANNEL_PERMISSIONS: PermissionName[] = ['CONNECT', 'SPEAK', 'STREAM', 'MUTE_MEMBERS', 'DEAFEN_MEMBERS', 'MOVE_MEMBERS'];
+export const VOICE_CHANNEL_PERMISSIONS: PermissionName[] = ['CONNECT', 'SPEAK', 'STREAM', 'REQUEST_TO_SPEAK', 'MUTE_MEMBERS', 'DEAFEN_MEMBERS', 'MOVE_MEMBERS'];
 
 /** The switches of the role editor, grouped as Discord groups them. */
 const GROUPS: { title: string; names: PermissionName[] }[] = [
