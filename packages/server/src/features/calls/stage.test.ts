@@ -56,7 +56,9 @@ const storedState = (userId: string) =>
 describe('stage channels', () => {
   it('are created as type 13, and new servers let @everyone request to speak', async () => {
     const { owner, guild, stage } = await stageGuild(0);
-    expect(stage).toMatchObject({ type: ChannelType.GUILD_STAGE_VOICE, name: 'Lecture hall' });
+    expect(stage).toMatchObject({ type: ChannelType.GUILD_STAGE_VOICE, name: 'Lecture hall', bitrate: 64_000, user_limit: 0 });
+    // Like a voice channel, a stage takes no messages.
+    expect((await failure(owner.client.request(routes.messages.create, { params: { channel_id: stage.id }, body: { content: 'hello' } }))).code).toBe(50013);
     const roles = await owner.client.request(routes.roles.list, { params: { guild_id: guild.id } });
     const everyone = roles.find((r) => r.id === guild.id)!;
     expect(BigInt(everyone.permissions) & Permissions.REQUEST_TO_SPEAK).toBe(Permissions.REQUEST_TO_SPEAK);

@@ -1,4 +1,4 @@
-import { AuditLogEvent, ChannelType, Limits, Permissions, type Snowflake, routes } from '@parley/protocol';
+import { AuditLogEvent, ChannelType, isGuildVoiceChannel, Limits, Permissions, type Snowflake, routes } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context';
 import type { ChannelRow, NewChannel } from '../../db/tables';
@@ -73,8 +73,8 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       last_message_id: null,
       last_pin_at: null,
       rate_limit_per_user: body.rate_limit_per_user ?? 0,
-      bitrate: body.type === ChannelType.GUILD_VOICE ? (body.bitrate ?? 64_000) : null,
-      user_limit: body.type === ChannelType.GUILD_VOICE ? (body.user_limit ?? 0) : null,
+      bitrate: isGuildVoiceChannel(body.type) ? (body.bitrate ?? 64_000) : null,
+      user_limit: isGuildVoiceChannel(body.type) ? (body.user_limit ?? 0) : null,
       auto_archive_duration: null,
       dm_key: null,
       created_at: ctx.clock.now(),
@@ -152,8 +152,8 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(body.position !== undefined && { position: body.position }),
       ...(body.parent_id !== undefined && channel.type !== ChannelType.GUILD_CATEGORY && !isThread(channel.type) && { parent_id: body.parent_id }),
       ...(body.rate_limit_per_user !== undefined && { rate_limit_per_user: body.rate_limit_per_user }),
-      ...(body.bitrate !== undefined && channel.type === ChannelType.GUILD_VOICE && { bitrate: body.bitrate }),
-      ...(body.user_limit !== undefined && channel.type === ChannelType.GUILD_VOICE && { user_limit: body.user_limit }),
+      ...(body.bitrate !== undefined && isGuildVoiceChannel(channel.type) && { bitrate: body.bitrate }),
+      ...(body.user_limit !== undefined && isGuildVoiceChannel(channel.type) && { user_limit: body.user_limit }),
       ...(body.archived !== undefined && isThread(channel.type) && { archived: body.archived ? (1 as const) : (0 as const) }),
     };
     if (Object.keys(changes).length) await db.updateTable('channels').set(changes).where('id', '=', channel.id).execute();

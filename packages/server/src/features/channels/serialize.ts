@@ -1,4 +1,4 @@
-import { type Channel, ChannelType, type OverwriteLike, type PermissionOverwrite, type User } from '@parley/protocol';
+import { type Channel, ChannelType, isGuildVoiceChannel, type OverwriteLike, type PermissionOverwrite, type User } from '@parley/protocol';
 import type { ChannelRow } from '../../db/tables';
 
 const iso = (millis: number) => new Date(millis).toISOString();
@@ -78,7 +78,7 @@ export function toChannel(row: ChannelRow, viewer: ChannelViewer = {}): Channel 
           channel.last_pin_timestamp = row.last_pin_at === null ? null : iso(row.last_pin_at);
         }
       }
-      if (row.type === ChannelType.GUILD_VOICE) {
+      if (isGuildVoiceChannel(row.type)) {
         channel.bitrate = row.bitrate ?? 64_000;
         channel.user_limit = row.user_limit ?? 0;
       }

@@ -1,4 +1,4 @@
-import { ChannelType, CreateMessageBody, type Message, MessageFlags, MessageType, Permissions, type Snowflake } from '@parley/protocol';
+import { ChannelType, CreateMessageBody, isGuildVoiceChannel, type Message, MessageFlags, MessageType, Permissions, type Snowflake } from '@parley/protocol';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import type { AppContext } from '../../context';
@@ -57,7 +57,7 @@ export class MessageSender {
   async send(access: ChannelAccess, author: UserRow, body: Body, uploads: readonly StoredUpload[] = []): Promise<Message> {
     const { ctx } = this;
     const { channel } = access;
-    if (channel.type === ChannelType.GUILD_CATEGORY || channel.type === ChannelType.GUILD_VOICE) {
+    if (channel.type === ChannelType.GUILD_CATEGORY || isGuildVoiceChannel(channel.type)) {
       throw new ApiError('MISSING_PERMISSIONS', { message: 'Messages cannot be sent to this kind of channel' });
     }
     requireContentPermission(access, isThread(channel.type) ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES);

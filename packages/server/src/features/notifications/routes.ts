@@ -7,7 +7,7 @@ import { routeRegistrar } from '../../http/routes';
 import { guildSettingsOf } from './settings';
 
 /** Channels a notification override can be about: what people post in, and categories. */
-const OVERRIDABLE_TYPES = [ChannelType.GUILD_TEXT, ChannelType.GUILD_VOICE, ChannelType.GUILD_CATEGORY];
+const OVERRIDABLE_TYPES: number[] = [ChannelType.GUILD_TEXT, ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE, ChannelType.GUILD_CATEGORY];
 
 /**
  * Notification settings: per server (all messages, only mentions, nothing; mute) and per
