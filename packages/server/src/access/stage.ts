@@ -7,8 +7,8 @@ import { requirePermission } from './access';
  * Who may speak in a call, and who decides on a stage (features/calls/stage.ts):
  * - in any call, without Speak a participant is suppressed (nobody plays them), and without
  *   Video (STREAM) their camera and screen stay off whatever their client asks;
- * - on a stage (type 13), the audience is suppressed too, and suppressed people share neither
- *   camera nor screen: only speakers are seen and heard;
+ * - on a stage (type 13), the audience is suppressed too, and shares neither camera nor screen:
+ *   only speakers are seen and heard;
  * - stage moderators (Mute Members in the stage) join as speakers, everyone else in the audience;
  * - one's own voice state: moving to the audience is always allowed, becoming a speaker needs
  *   Mute Members, raising a hand needs Request to Speak (lowering it needs nothing);
@@ -23,11 +23,14 @@ export function joinsStageSuppressed(channelType: number, permissions: bigint): 
 
 /**
  * What the channel's permissions and a stage's audience make of a participant's flags: suppressed
- * without Speak or in the audience; camera and screen only with Video (STREAM) and not suppressed.
+ * without Speak or in the audience; camera and screen only with Video (STREAM), and never from
+ * the audience (only speakers are seen). Without Speak in a voice channel one may still show a
+ * camera or screen, as before stages.
  */
 export function speakingFlags(state: Pick<VoiceStateRow, 'self_video' | 'self_stream' | 'stage_suppress'>, permissions: bigint) {
-  const suppress = state.stage_suppress === 1 || (permissions & Permissions.SPEAK) !== Permissions.SPEAK;
-  const video = !suppress && (permissions & Permissions.STREAM) === Permissions.STREAM;
+  const audience = state.stage_suppress === 1;
+  const suppress = audience || (permissions & Permissions.SPEAK) !== Permissions.SPEAK;
+  const video = !audience && (permissions & Permissions.STREAM) === Permissions.STREAM;
   return {
     self_video: video ? state.self_video : 0,
     self_stream: video ? state.self_stream : 0,

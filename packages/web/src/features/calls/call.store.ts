@@ -1,4 +1,5 @@
 import { Permissions, type Snowflake, type User, type VoiceState, routes } from '@parley/protocol';
+import { isStage } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowReactive, watch } from 'vue';
 import { api } from '../../api';
@@ -123,6 +124,8 @@ export const useCallStore = defineStore('call', () => {
   const serverMute = computed(() => participants.value.some((p) => p.me && p.serverMuted));
   const serverDeaf = computed(() => participants.value.some((p) => p.me && p.serverDeafened));
   const suppressed = computed(() => participants.value.some((p) => p.me && p.suppressed));
+  /** In a stage's audience (stage/): listening, no camera or screen, until invited to speak. */
+  const inAudience = computed(() => suppressed.value && isStage(current.value && realtime.cache?.channels.get(current.value.channelId)));
   /**
    * Why our microphone is off whatever we do, if it is: a moderator's deafen or mute, or no
    * permission to speak in this channel. Null when unmuting is ours to decide.
@@ -130,11 +133,13 @@ export const useCallStore = defineStore('call', () => {
   const micLock = computed(() => {
     if (serverDeaf.value) return { short: 'Server deafened', long: 'Server deafened: a moderator deafened you in this server. Only a moderator can undo it.' };
     if (serverMute.value) return { short: 'Server muted', long: 'Server muted: a moderator muted you in this server. Only a moderator can undo it.' };
+    if (inAudience.value) return { short: 'In the audience', long: 'You are in the audience of this stage: raise your hand to ask to speak.' };
     if (suppressed.value) return { short: 'No permission to speak', long: 'You do not have permission to speak in this channel. You can listen.' };
     return null;
   });
   /** Whether this channel lets us use the camera and share the screen (Video). */
   const mayVideo = computed(() => {
+    if (inAudience.value) return false;
     const channel = current.value && realtime.cache?.channels.get(current.value.channelId);
     return !channel || permissions.can(permissions.inChannel(channel), Permissions.STREAM);
   });

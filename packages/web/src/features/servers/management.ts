@@ -36,6 +36,7 @@ export function useManagedGuild(guildId: () => Snowflake) {
 /** The icon before a channel's name. */
 export function channelIcon(channel: Channel): string {
   if (channel.type === ChannelType.GUILD_VOICE) return '🔊';
+  if (channel.type === ChannelType.GUILD_STAGE_VOICE) return '🎙️';
   return channel.private ? '🔒' : '#';
 }
 
