@@ -321,6 +321,12 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
                   {entry.label}
                 </Text>
               );
+            if (entry.kind === 'call')
+              return (
+                <Text key={`c${i}`} dimColor wrap="truncate">
+                  {` ${entry.label}`}
+                </Text>
+              );
             const listed = client.cache.channels.get(entry.id);
             const mentions = unread.mentions(entry.id);
             const unreadCount = listed && unread.isUnread(listed) ? Math.max(1, client.cache.readStates.get(entry.id)?.unread_count ?? 0) : 0;

@@ -1,9 +1,12 @@
-import { ChannelType, type Snowflake } from '@parley/protocol';
-import type { ParleyCache } from '@parley/sdk';
+import { ChannelType, type Snowflake, isGuildVoiceChannel } from '@parley/protocol';
+import { type ParleyCache, isStage, stageLayout } from '@parley/sdk';
 import { sanitize } from './sanitize';
 
-/** One row of the side list: a server's heading or a channel / DM one can open. */
-export type Entry = { kind: 'heading'; label: string } | { kind: 'channel'; id: Snowflake; label: string; guildId: Snowflake | null };
+/**
+ * One row of the side list: a server's heading, a channel / DM one can open, or a line about a
+ * call (a voice or stage channel and who is in it: shown, not opened, as calls are the web's).
+ */
+export type Entry = { kind: 'heading'; label: string } | { kind: 'channel'; id: Snowflake; label: string; guildId: Snowflake | null } | { kind: 'call'; label: string };
 
 /** Said after an end-to-end encrypted conversation's name, in the side list and the title. */
 const ENCRYPTED = ' (encrypted)';
@@ -15,6 +18,7 @@ export function sidebarEntries(cache: ParleyCache): Entry[] {
     entries.push({ kind: 'heading', label: sanitize(guild.name) });
     for (const channel of cache.channelsOf(guild.id)) {
       if (channel.type === ChannelType.GUILD_TEXT) entries.push({ kind: 'channel', id: channel.id, label: `#${sanitize(channel.name ?? '')}${channel.e2ee ? ENCRYPTED : ''}`, guildId: guild.id });
+      else if (isGuildVoiceChannel(channel.type)) entries.push(...callEntries(cache, guild.id, channel));
     }
   }
   const dms = [...cache.channels.values()].filter((c) => c.type === ChannelType.DM || c.type === ChannelType.GROUP_DM);
@@ -25,4 +29,26 @@ export function sidebarEntries(cache: ParleyCache): Entry[] {
     entries.push({ kind: 'channel', id: dm.id, label: `${online ? '●' : '○'} ${dm.name ? sanitize(dm.name) : names.join(', ')}${dm.e2ee ? ENCRYPTED : ''}`, guildId: null });
   }
   return entries;
+}
+
+/**
+ * A stage, or a voice channel with a call going on, and below it who is in the call; on a stage,
+ * speakers are marked and a raised hand says so (the SDK's stageLayout: speakers first, then
+ * hands, longest waiting first). An empty voice channel takes no room.
+ */
+export function callEntries(cache: Pick<ParleyCache, 'voiceStatesIn' | 'members'>, guildId: Snowflake, channel: { id: Snowflake; name: string | null; type: number }): Entry[] {
+  const stage = isStage(channel);
+  const states = cache.voiceStatesIn(channel.id);
+  if (!stage && states.length === 0) return [];
+  const { speakers, audience } = stageLayout(states);
+  const nameOf = (userId: Snowflake) => {
+    const user = cache.members.get(guildId)?.get(userId)?.user;
+    return user ? sanitize(cache.members.get(guildId)?.get(userId)?.nick ?? user.global_name ?? user.username) : 'Someone';
+  };
+  const rows: Entry[] = [{ kind: 'call', label: `${stage ? '~' : '='} ${sanitize(channel.name ?? '')}${stage ? ' (stage)' : ' (voice)'}` }];
+  for (const state of stage ? [...speakers, ...audience] : states) {
+    const marks = stage ? [...(state.suppress ? [] : ['speaker']), ...(state.request_to_speak_timestamp ? ['hand raised'] : [])] : [];
+    rows.push({ kind: 'call', label: `  ${nameOf(state.user_id)}${marks.length ? ` (${marks.join(', ')})` : ''}` });
+  }
+  return rows;
 }
