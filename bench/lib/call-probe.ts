@@ -56,7 +56,11 @@ type ProbeWindow = Window & {
     joinTiming(): Promise<JoinTiming> | null;
     traffic(): Promise<Traffic>;
   };
-  parleyCall?: { stats(): Promise<{ peers: PeerStats[]; e2ee: { sent: { encrypted: number } } | null } | null>; phase(): string };
+  parleyCall?: {
+    stats(): Promise<{ peers: PeerStats[]; e2ee: { sent: { encrypted: number } } | null } | null>;
+    phase(): string;
+    marks?(): Record<string, number>;
+  };
 };
 
 /** Starts timing the next click in the page (call right before clicking Join). */
@@ -97,4 +101,13 @@ export async function hearsEveryone(page: Page, userIds: readonly string[], vide
 export async function e2eeActive(page: Page): Promise<boolean> {
   const stats = await page.evaluate(() => (window as unknown as ProbeWindow).parleyCall?.stats() ?? null);
   return (stats?.e2ee?.sent.encrypted ?? 0) > 0;
+}
+
+/**
+ * The web client's own milestones of its last join (performance.now() of the page, by name:
+ * click, engine, microphone requested and open, voice state sent, joined, first offer…); null
+ * from a client without them (an older build).
+ */
+export function callMarks(page: Page): Promise<Record<string, number> | null> {
+  return page.evaluate(() => (window as unknown as ProbeWindow).parleyCall?.marks?.() ?? null);
 }

@@ -67,6 +67,23 @@ export class CallRoom {
     );
   }
 
+  /**
+   * Opens the server's text channel in a fresh load of the participant's page (the web client
+   * starts again, its call engine not loaded yet). `coldCache`: the browser's HTTP cache is
+   * emptied first, so what is not in the service worker's shell (libsodium, the encryption
+   * worker) is fetched again, as on the first call after Parley was updated.
+   */
+  async reload(participant: Participant, coldCache: boolean): Promise<void> {
+    const { page } = participant;
+    if (coldCache) {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.clearBrowserCache');
+      await cdp.detach();
+    }
+    await page.goto(`/channels/${this.guild.guildId}/${this.guild.channelId}`);
+    await this.voiceChannelLink(page).waitFor({ timeout: UI_TIMEOUT_MS });
+  }
+
   /** Clicks the voice channel in the sidebar (which joins its call, as in Discord). */
   async clickJoin(participant: Participant): Promise<void> {
     await this.voiceChannelLink(participant.page).click({ timeout: UI_TIMEOUT_MS });

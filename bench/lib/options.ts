@@ -103,6 +103,14 @@ calls:
   --poll-ms MS           how often a joining page reads getStats for remote audio (default 20)
   --join-timeout S       a join that hears nobody within S seconds counts as failed (default 20)
   --cpu-seconds T        CPU sampling window with everyone in the call (default 20)
+  --fresh-join-after-ms MS  the third joiner's page is loaded afresh before each of its joins (the
+                         call engine not loaded yet, as when someone opens Parley and clicks a voice
+                         channel); it clicks MS after the voice channel shows (default 1000)
+  --fresh-join-cache cold|warm   cold: the browser's HTTP cache is emptied before that page loads,
+                         as on the first call after an update (the service worker keeps the app
+                         shell; libsodium and the encryption worker come again) (default cold)
+  --join-load audio|video   what the people already in the call do while the next one joins:
+                         talk (audio), or talk with their cameras on (video) (default audio)
   --settle-seconds S     cameras on: wait at most S s for the bandwidth estimate to ramp up (no stream
                          bandwidth-limited) before sampling CPU (default 30)
   --media audio|video|both   CPU with cameras off, on, or both (default both)
@@ -156,6 +164,9 @@ export interface BenchOptions {
     joinTimeoutSeconds: number;
     cpuSeconds: number;
     settleSeconds: number;
+    freshJoinAfterMs: number;
+    freshJoinCache: 'cold' | 'warm';
+    joinLoad: CallMedia;
     media: CallMedia[];
     e2ee: boolean[];
   };
@@ -232,6 +243,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'join-timeout': { type: 'string', default: '20' },
       'cpu-seconds': { type: 'string', default: '20' },
       'settle-seconds': { type: 'string', default: '30' },
+      'fresh-join-after-ms': { type: 'string', default: '1000' },
+      'fresh-join-cache': { type: 'string', default: 'cold' },
+      'join-load': { type: 'string', default: 'audio' },
       media: { type: 'string', default: 'both' },
       e2ee: { type: 'string', default: 'both' },
       clients: { type: 'string', default: '100' },
@@ -261,6 +275,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     const chosen = choices[raw ?? ''];
     if (!chosen) throw new Error(`--${name} must be one of ${Object.keys(choices).join(', ')}`);
     return chosen;
+  };
+  const oneOf = <T extends string>(name: string, raw: string, choices: readonly T[]): T => {
+    if (!(choices as readonly string[]).includes(raw)) throw new Error(`--${name} must be one of ${choices.join(', ')}`);
+    return raw as T;
   };
   const typedRate = Number(values['typed-rate']);
   if (!(typedRate > 0 && typedRate <= 100)) throw new Error('--typed-rate must be above 0 and at most 100');
@@ -344,6 +362,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       joinTimeoutSeconds: int('join-timeout', values['join-timeout'], 1, 120),
       cpuSeconds: int('cpu-seconds', values['cpu-seconds'], 0, 600),
       settleSeconds: int('settle-seconds', values['settle-seconds'], 0, 120),
+      freshJoinAfterMs: int('fresh-join-after-ms', values['fresh-join-after-ms'], 0, 60_000),
+      freshJoinCache: oneOf('fresh-join-cache', values['fresh-join-cache']!, ['cold', 'warm'] as const),
+      joinLoad: oneOf('join-load', values['join-load']!, ['audio', 'video'] as const),
       media: oneOrBoth<CallMedia>('media', values.media, { audio: ['audio'], video: ['video'], both: ['audio', 'video'] }),
       e2ee: oneOrBoth('e2ee', values.e2ee, { on: [true], off: [false], both: [true, false] }),
     },

@@ -7,6 +7,8 @@ import pg from 'pg';
 import { delay, freePort, rssOf } from './system';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+/** Where the server is built and run from unless a scenario says: BENCH_SERVER_ROOT (e.g. a checkout of HEAD, while this tree has work in progress), else this checkout. */
+const SERVER_ROOT = process.env.BENCH_SERVER_ROOT ? path.resolve(process.env.BENCH_SERVER_ROOT) : REPO_ROOT;
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -27,7 +29,10 @@ export interface DeploymentOptions {
   port: number | null;
   /** Serve the web client (built first, like the server): browsers load it from the node. */
   web: boolean;
-  /** Another checkout of the repository to build and run the server from (a `git worktree` of an older commit); default this one. */
+  /**
+   * Another checkout of the repository to build and run the server from (a `git worktree` of an
+   * older commit); default BENCH_SERVER_ROOT, else this one.
+   */
   serverRoot?: string;
 }
 
@@ -58,13 +63,20 @@ function buildServer(root: string): void {
   built.add(root);
 }
 
-const WEB_DIST = path.join(REPO_ROOT, 'packages/web/dist');
-let webBuilt = false;
+/**
+ * Where the measured web client is: BENCH_WEB_DIR (a client built beforehand, e.g. of an older
+ * commit, to compare) or a build of this checkout into a temporary directory, never
+ * packages/web/dist, which others' Playwright runs may be serving at the same time.
+ */
+let webDir: string | null = process.env.BENCH_WEB_DIR ? path.resolve(process.env.BENCH_WEB_DIR) : null;
 /** Builds the web client once per bench run (Vite, as `npm run build` does), so browsers load the code being measured. */
-function buildWeb(): void {
-  if (webBuilt) return;
-  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { cwd: REPO_ROOT, stdio: ['ignore', process.stderr, 'inherit'] });
-  webBuilt = true;
+function buildWeb(): string {
+  if (webDir) return webDir;
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-web-'));
+  dataDirs.add(outDir);
+  execFileSync('npx', ['vite', 'build', 'packages/web', '--outDir', outDir, '--emptyOutDir'], { cwd: REPO_ROOT, stdio: ['ignore', process.stderr, 'inherit'] });
+  webDir = outDir;
+  return outDir;
 }
 
 /**
@@ -78,6 +90,7 @@ export class Deployment {
   nodes: ParleyNode[] = [];
   private readonly processes: ChildProcess[] = [];
   private readonly output: string[] = [];
+  private webDir: string | null = null;
 
   constructor(readonly options: DeploymentOptions) {
     if (options.engine === 'sqlite' && options.nodes > 1) throw new Error('Several nodes need --db postgres (SQLite is one process)');
@@ -93,8 +106,8 @@ export class Deployment {
 
   /** Starts every node and waits until each answers /readyz (bounded). */
   async start(): Promise<ParleyNode[]> {
-    if (!this.options.source) buildServer(this.options.serverRoot ?? REPO_ROOT);
-    if (this.options.web) buildWeb();
+    if (!this.options.source) buildServer(this.options.serverRoot ?? SERVER_ROOT);
+    if (this.options.web) this.webDir = buildWeb();
     this.nodes = [];
     for (let index = 0; index < this.options.nodes; index++) this.nodes.push(await this.startNode(index));
     return this.nodes;
@@ -109,7 +122,7 @@ export class Deployment {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: this.dataDir,
-      WEB_DIR: this.options.web ? WEB_DIST : '',
+      WEB_DIR: this.webDir ?? '',
       LOG_LEVEL: 'warn',
       WORKER_ID: String(index + 1),
       // Every bench user signs in from 127.0.0.1 and senders post far above a person's pace.
@@ -126,7 +139,7 @@ export class Deployment {
     }
     if (process.env.BENCH_SERVER_NODE_ARGS) nodeArgs.push(...process.env.BENCH_SERVER_NODE_ARGS.split(' '));
     const entry = this.options.source ? ['--import', 'tsx', 'packages/server/src/main.ts'] : ['packages/server/dist/main.js'];
-    const child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: this.options.serverRoot ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: this.options.serverRoot ?? SERVER_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     this.processes.push(child);
     const keep = (chunk: Buffer) => {

@@ -1,4 +1,4 @@
-import { type JoinTiming, type Traffic, armJoin, joinTiming, traffic } from '../lib/call-probe';
+import { type JoinTiming, type Traffic, armJoin, callMarks, joinTiming, traffic } from '../lib/call-probe';
 import { CallRoom } from '../lib/call-room';
 import { chromiumProcessKind } from '../lib/chromium';
 import type { BenchOptions, CallMedia } from '../lib/options';
@@ -21,7 +21,14 @@ interface JoinSample {
   toFirstPeer: number | null;
   toPeerConnected: number | null;
   packetsAtFirstAudio: number;
+  /** The joiner's page was loaded afresh before this join (the third joiner's are). */
+  freshPage: boolean;
+  /** The web client's own milestones of this join, ms from the click (null: a client without them). */
+  marks: Record<string, number> | null;
 }
+
+/** Which joiner joins from a fresh page: the third person in the call, two others' browsers busy with it. */
+const FRESH_POSITION = 3;
 
 interface JoinRun {
   e2ee: boolean;
@@ -114,7 +121,15 @@ export async function callsScenario(options: BenchOptions): Promise<ScenarioRepo
       server: { engine: options.deployment.engine, nodes: 1, redis: options.deployment.redis, target: `parley + ${o.people} chromium` },
       params: { ...o },
       results: { joins: joinResults, cpu: cpuRuns },
-      targets: measured ? [target(`joins that heard remote audio within ${o.joinTimeoutSeconds} s`, `all ${measured}`, measured - failed, 'joins', (v) => v === measured)] : [],
+      targets: measured
+        ? [
+            target(`joins that heard remote audio within ${o.joinTimeoutSeconds} s`, `all ${measured}`, measured - failed, 'joins', (v) => v === measured),
+            // Issue 16: the third joiner, clicking from a freshly loaded page while two others are in the call.
+            ...joinResults
+              .filter((run) => run.freshThirdJoin.joins > 0)
+              .map((run) => target(`join → first remote audio median < 1000 ms (third joiner, fresh page, E2EE ${onOff(run.e2ee)})`, '< 1000', run.freshThirdJoin.p50, 'ms', (v) => v < 1000)),
+          ]
+        : [],
       notes,
     };
   } finally {
@@ -135,14 +150,25 @@ async function measureJoins(room: CallRoom, e2ee: boolean, o: CallsOptions, wait
     progress(`joins, round ${round} of ${o.joinRounds} (E2EE ${onOff(e2ee)})`);
     const [first, ...joiners] = room.participants;
     await room.join(first!);
+    if (o.joinLoad === 'video') await room.cameraOn(first!);
     const inCall = [first!];
     for (const joiner of joiners) {
+      const position = inCall.length + 1;
+      const freshPage = position === FRESH_POSITION;
+      if (freshPage) {
+        // As when someone opens Parley and clicks a voice channel: the client starts again (the
+        // call engine not loaded), under the load of the call already going on.
+        await room.reload(joiner, o.freshJoinCache === 'cold');
+        await delay(o.freshJoinAfterMs);
+      }
       await armJoin(joiner.page, o.pollMs, o.joinTimeoutSeconds * 1000);
       await room.clickJoin(joiner);
-      samples.push({ round, position: inCall.length + 1, ...fromClick(await joinTiming(joiner.page)) });
+      const timing = await joinTiming(joiner.page);
+      samples.push({ round, position, freshPage, ...fromClick(timing), marks: sinceClick(await callMarks(joiner.page), timing.clickAt) });
       inCall.push(joiner);
-      // The next one joins a call in a steady state: everyone hears everyone.
-      await room.meshFlowing(inCall, false);
+      if (o.joinLoad === 'video') await room.cameraOn(joiner);
+      // The next one joins a call in a steady state: everyone hears everyone (and sees their cameras).
+      await room.meshFlowing(inCall, o.joinLoad === 'video');
     }
     await room.everyoneLeaves();
   }
@@ -150,7 +176,13 @@ async function measureJoins(room: CallRoom, e2ee: boolean, o: CallsOptions, wait
   return { e2ee, machineBusyPercent: round(((machine.busy - machineStart.busy) / Math.max(1, machine.total - machineStart.total)) * 100, 1), samples };
 }
 
-function fromClick(timing: JoinTiming): Omit<JoinSample, 'round' | 'position'> {
+/** The client's marks of the join, ms from the probe's click (its own "click" mark is when the store's join ran). */
+function sinceClick(marks: Record<string, number> | null, clickAt: number): Record<string, number> | null {
+  if (!marks) return null;
+  return Object.fromEntries(Object.entries(marks).map(([name, at]) => [name, round(at - clickAt, 1)]));
+}
+
+function fromClick(timing: JoinTiming): Omit<JoinSample, 'round' | 'position' | 'freshPage' | 'marks'> {
   const since = (at: number | null) => (at === null ? null : round(at - timing.clickAt, 1));
   return {
     toFirstAudio: since(timing.firstAudioAt),
@@ -256,7 +288,23 @@ function summariseJoins(samples: JoinSample[], people: number) {
     return round(kept.percentile(50));
   };
   const positions = Array.from({ length: people - 1 }, (_, i) => i + 2);
+  const fresh = samples.filter((s) => s.freshPage);
+  const freshHeard = new Samples();
+  for (const s of fresh) if (s.toFirstAudio !== null) freshHeard.add(s.toFirstAudio);
+  const markNames = [...new Set(fresh.flatMap((s) => Object.keys(s.marks ?? {})))];
   return {
+    /** The third joiner, from a freshly loaded page, while two others are in the call: the issue's measure. */
+    freshThirdJoin: {
+      joins: fresh.length,
+      failed: fresh.length - freshHeard.count,
+      p50: round(freshHeard.percentile(50)),
+      p90: round(freshHeard.percentile(90)),
+      max: round(freshHeard.count ? freshHeard.max : Number.NaN),
+      toFirstPeer: median(fresh.map((s) => s.toFirstPeer)),
+      toPeerConnected: median(fresh.map((s) => s.toPeerConnected)),
+      /** Medians of the client's own marks, ms from the click, in the order they came. */
+      marks: Object.fromEntries(markNames.map((name) => [name, median(fresh.map((s) => s.marks?.[name] ?? null))] as const).sort((a, b) => a[1] - b[1])),
+    },
     clickToFirstAudio: latency(samples),
     byPosition: positions.map((position) => ({ position, ...latency(samples.filter((s) => s.position === position)) })),
     medians: {
@@ -275,6 +323,22 @@ function printJoins(results: (Omit<JoinRun, 'samples'> & ReturnType<typeof summa
     { E2EE: onOff(e2ee), 'joins a call of': 'any', ...clickToFirstAudio, 'machine %': machineBusyPercent },
   ]);
   printTable('Join latency: click on the voice channel → first remote audio in getStats (ms)', rows);
+  printTable(
+    `Third joiner from a freshly loaded page (a call of 2 going on): click → first remote audio (ms)`,
+    results.map(({ e2ee, freshThirdJoin: f }) => ({
+      E2EE: onOff(e2ee),
+      joins: f.joins,
+      failed: f.failed,
+      p50: f.p50,
+      p90: f.p90,
+      max: f.max,
+      'first peer': f.toFirstPeer,
+      'peer connected': f.toPeerConnected,
+    })),
+  );
+  for (const { e2ee, freshThirdJoin } of results) {
+    if (Object.keys(freshThirdJoin.marks).length) printTable(`Where the third joiner's time goes (E2EE ${onOff(e2ee)}): the client's marks, median ms from the click`, [freshThirdJoin.marks]);
+  }
   printTable(
     'Median milestones of a join (ms from the click)',
     results.map(({ e2ee, medians }) => ({
