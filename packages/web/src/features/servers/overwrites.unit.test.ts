@@ -17,7 +17,11 @@ describe('channel permission items', () => {
     // Webhooks post into text channels only.
     expect(voice.some((i) => i.bit === Permissions.MANAGE_WEBHOOKS)).toBe(false);
     const category = channelPermissionItems(ChannelType.GUILD_CATEGORY);
-    expect(category).toHaveLength(5 + 11 + 6);
+    expect(category).toHaveLength(5 + 11 + 7);
+    // A stage lists the voice permissions, Request to Speak among them.
+    const stage = channelPermissionItems(ChannelType.GUILD_STAGE_VOICE);
+    expect(stage.map((i) => i.name)).toEqual(voice.map((i) => i.name));
+    expect(stage.some((i) => i.bit === Permissions.REQUEST_TO_SPEAK)).toBe(true);
     // Guild-wide permissions never appear in a channel.
     expect(category.some((i) => i.bit === Permissions.ADMINISTRATOR || i.bit === Permissions.BAN_MEMBERS)).toBe(false);
   });
