@@ -3,6 +3,7 @@ import type { ParleyClient } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../testing/collector';
 import { type Person, failure, giveRole, makeGuild } from '../../testing/fixtures';
+import { grantRequestToSpeak } from '../../db/migrations/0031_stage';
 import { startTestServer, type TestServer } from '../../testing/server';
 
 /*
@@ -62,6 +63,23 @@ describe('stage channels', () => {
     const roles = await owner.client.request(routes.roles.list, { params: { guild_id: guild.id } });
     const everyone = roles.find((r) => r.id === guild.id)!;
     expect(BigInt(everyone.permissions) & Permissions.REQUEST_TO_SPEAK).toBe(Permissions.REQUEST_TO_SPEAK);
+  });
+
+  it("migration 0031 gives existing servers' @everyone Request to Speak, and nothing else", async () => {
+    const { owner, guild } = await stageGuild(0);
+    const mods = await owner.client.request(routes.roles.create, { params: { guild_id: guild.id }, body: { name: 'Mods', permissions: String(Permissions.MUTE_MEMBERS) } });
+    const before = BigInt((await owner.client.request(routes.roles.list, { params: { guild_id: guild.id } })).find((r) => r.id === guild.id)!.permissions);
+    const { db } = server.db.database;
+    // As a server made before stages: @everyone without the bit.
+    await db
+      .updateTable('roles')
+      .set({ permissions: String(before & ~Permissions.REQUEST_TO_SPEAK) })
+      .where('id', '=', guild.id)
+      .execute();
+    await grantRequestToSpeak(db);
+    const roles = await db.selectFrom('roles').select(['id', 'permissions']).where('guild_id', '=', guild.id).execute();
+    expect(BigInt(roles.find((r) => r.id === guild.id)!.permissions)).toBe(before);
+    expect(roles.find((r) => r.id === mods.id)!.permissions).toBe(String(Permissions.MUTE_MEMBERS));
   });
 
   it('listeners join suppressed, moderators as speakers; a plain voice channel suppresses nobody', async () => {
