@@ -12,6 +12,11 @@ import type { FromWorker, ToWorker, TransformOptions } from './messages';
 
 type Counters = Awaited<ReturnType<CallEncryption['counters']>>;
 
+/** libsodium compiled and ready (index.ts's preloadCallEncryption). */
+export async function prepareCallEncryption(): Promise<void> {
+  await sodium.ready;
+}
+
 export async function openCallEncryption(): Promise<CallEncryption> {
   await sodium.ready;
   return new MeshCallEncryption(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'parley-e2ee' }));

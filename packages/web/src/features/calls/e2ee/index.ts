@@ -56,4 +56,14 @@ export async function createCallEncryption(): Promise<CallEncryption> {
   return openCallEncryption();
 }
 
+/**
+ * Loads the encryption code and libsodium ahead of a call (when calls are prefetched), so that a
+ * join makes its key pair at once instead of waiting for about 300 KB of script to load and compile.
+ */
+export async function preloadCallEncryption(): Promise<void> {
+  if (!isE2eeSupported()) return;
+  const { prepareCallEncryption } = await import('./callEncryption');
+  await prepareCallEncryption();
+}
+
 export { restrictCodecsForE2ee } from './codecs';
