@@ -156,7 +156,7 @@ export class Deployment {
   }
 
   private async waitUntilReady(child: ChildProcess, baseUrl: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 180_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`Parley exited with ${child.exitCode} on start:\n${this.recentOutput()}`);
       try {
@@ -167,7 +167,7 @@ export class Deployment {
       }
       await delay(100);
     }
-    throw new Error(`Parley did not become ready within 60 s:\n${this.recentOutput()}`);
+    throw new Error(`Parley did not become ready within 180 s:\n${this.recentOutput()}`);
   }
 
   /**
