@@ -13,6 +13,21 @@ const dataDir = process.env.E2E_CALLS_DATA_DIR ?? '.test-output/e2e-calls-data';
 const turnDir = process.env.E2E_TURN_DIR ?? '.test-output/e2e-calls-turn';
 /** Where results go: npm test runs the 2 GiB transfer (tagged @big) as a run of its own, beside the checks. */
 const resultsFile = process.env.E2E_CALLS_RESULTS ?? '.test-output/e2e-calls-results.json';
+/** A second server for big calls: small mesh, room for 16, its own Janus (e2e/calls/sfu.spec.ts). */
+export const sfuPort = Number(process.env.E2E_SFU_PORT ?? 18_092);
+const sfuDataDir = process.env.E2E_SFU_DATA_DIR ?? '.test-output/e2e-sfu-data';
+
+/**
+ * libnice (Janus's ICE) ignores loopback, so big calls need an interface that is not: a veth pair
+ * inside this network namespace (npm test runs the call specs in one of their own, as root).
+ * Janus gathers on its first end only; Chromium reaches it from the same namespace.
+ */
+const veth = { name: 'parley-sfu0', peer: 'parley-sfu1', address: '10.213.0.1', peerAddress: '10.213.0.2' };
+const vethUp = [
+  `ip link show ${veth.name} >/dev/null 2>&1 || (ip link add ${veth.name} type veth peer name ${veth.peer}`,
+  `ip addr add ${veth.address}/24 dev ${veth.name} && ip addr add ${veth.peerAddress}/24 dev ${veth.peer}`,
+  `ip link set ${veth.name} up && ip link set ${veth.peer} up)`,
+].join(' && ');
 
 /** coturn's static-auth-secret for the test TURN server; the Parley server signs credentials with it. */
 const turnSecret = 'parley-test-turn-secret';
@@ -23,7 +38,7 @@ const turnserver = [
   'turnserver -n',
   `--listening-port=${turnPort} --listening-ip=127.0.0.1 --relay-ip=127.0.0.1`,
   // Relay candidates are 127.0.0.1 too, so coturn must be allowed to relay to loopback peers.
-  '--allow-loopback-peers --min-port=49152 --max-port=49251',
+  '--allow-loopback-peers --min-port=31000 --max-port=31499',
   `--use-auth-secret --static-auth-secret=${turnSecret} --realm=parley.test`,
   '--no-tls --no-dtls --no-cli --log-file=stdout --simple-log',
   // Its own state files, not the system's (/var/lib/turn, /var/run).
@@ -65,6 +80,29 @@ export default defineConfig({
         TURN_SECRET: turnSecret,
         // Small enough that a spec can fill a call; the specs' biggest calls have three people.
         CALL_MAX_PARTICIPANTS: '3',
+      },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `${vethUp} && rm -rf ${sfuDataDir} && node packages/server/dist/main.js`,
+      url: `http://127.0.0.1:${sfuPort}/readyz`,
+      env: {
+        PORT: String(sfuPort),
+        HOST: '127.0.0.1',
+        DATA_DIR: sfuDataDir,
+        LOG_LEVEL: 'warn',
+        AUTH_RATE_LIMIT_IP: '1000/60',
+        MESSAGE_RATE_LIMIT: '1000/10',
+        STUN_URLS: stunUrls.join(','),
+        TURN_URLS: turnUrls.join(','),
+        TURN_SECRET: turnSecret,
+        // The fourth person moves the call to the SFU (a mesh of three before that).
+        CALL_MESH_MAX: '3',
+        CALL_MAX_PARTICIPANTS: '16',
+        JANUS_ICE_INTERFACES: veth.address,
+        // Below the ephemeral range (32768+), where a dozen Chromiums' own sockets would collide.
+        JANUS_RTP_PORTS: '21000-21999',
       },
       reuseExistingServer: false,
       timeout: 30_000,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FileSignal } from './file-transfer';
+import { SfuSignal, SfuSignalSend } from './sfu';
 import { CallCreate, Call, RtcSignal, RtcSignalSend, VoiceDisconnected, VoiceError, VoiceState, VoiceStateUpdate } from './calls';
 import { Emoji } from './emojis';
 import { E2eeDevicesUpdate, E2eeRosterUpdate, HistoryRequest, HistoryRequestDone, MlsCommit, MlsWelcome } from './e2ee';
@@ -30,6 +31,8 @@ export const GatewayOpcode = {
   HEARTBEAT_ACK: 11,
   /** Parley: WebRTC signaling for another participant of your call (docs/calls.md). */
   RTC_SIGNAL: 40,
+  /** Parley: what a participant of a call that runs through the SFU asks of it (docs/calls.md). */
+  SFU_SIGNAL: 41,
 } as const;
 
 /** Why the server closed the socket. docs/gateway.md says what a client should do for each. */
@@ -96,6 +99,7 @@ export const InboundFrame = z.discriminatedUnion('op', [
   z.object({ op: z.literal(GatewayOpcode.PRESENCE_UPDATE), d: UpdatePresence }),
   z.object({ op: z.literal(GatewayOpcode.VOICE_STATE_UPDATE), d: VoiceStateUpdate }),
   z.object({ op: z.literal(GatewayOpcode.RTC_SIGNAL), d: RtcSignalSend }),
+  z.object({ op: z.literal(GatewayOpcode.SFU_SIGNAL), d: SfuSignalSend }),
   z.object({
     op: z.literal(GatewayOpcode.RESUME),
     d: z.object({ token: z.string().min(1).max(256), session_id: z.string().min(1).max(64), seq: z.number().int().min(0) }),
@@ -238,6 +242,8 @@ export const DispatchEvents = {
   CALL_DELETE: z.object({ channel_id: z.string() }),
   /** Parley: signaling from another participant, to your call session only. */
   RTC_SIGNAL: RtcSignal,
+  /** Parley: the SFU's side of a big call (its media path, answers, offers, who publishes), to your call session only. */
+  SFU_SIGNAL: SfuSignal,
   /** Parley: peer-to-peer file transfer signaling from another member of a channel (docs/file-transfer.md). */
   FILE_SIGNAL: FileSignal,
   /** Parley: your session was taken out of its call (you joined from elsewhere, lost access…). */

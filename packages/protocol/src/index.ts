@@ -29,6 +29,7 @@ export * from './relationships';
 export * from './notifications';
 export * from './applications';
 export * from './calls';
+export * from './sfu';
 export * from './stage';
 export * from './file-transfer';
 export * from './uploads';

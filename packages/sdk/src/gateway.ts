@@ -7,6 +7,7 @@ import {
   type PresenceStatus,
   type Ready,
   type RtcSignalSend,
+  type SfuSignalSend,
   type VoiceStateUpdate,
   type Snowflake,
 } from '@parley/protocol';
@@ -168,6 +169,11 @@ export class GatewayClient extends Emitter<GatewayEvents> {
   /** Sends WebRTC signaling to another participant of your call (op 40). Dropped while disconnected. */
   sendRtcSignal(d: RtcSignalSend): void {
     this.send({ op: GatewayOpcode.RTC_SIGNAL, d });
+  }
+
+  /** Asks the SFU of a big call for something (op 41): publish, subscribe, answers, candidates, layers. */
+  sendSfuSignal(d: SfuSignalSend): void {
+    this.send({ op: GatewayOpcode.SFU_SIGNAL, d });
   }
 
   private send(frame: object): void {

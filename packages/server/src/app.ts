@@ -17,6 +17,7 @@ import { Mailer } from './features/email/mailer';
 import { securityEventRoutes } from './features/security-events/routes';
 import { emailRoutes } from './features/email/routes';
 import { Calls } from './features/calls/calls';
+import { startSfu } from './features/calls/sfu/start';
 import { callRoutes } from './features/calls/routes';
 import { iceRoutes } from './features/calls/ice-routes';
 import { channelRoutes } from './features/channels/routes';
@@ -149,7 +150,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     mailer: config.mail ? new Mailer(config.mail.smtpUrl, config.mail.from, app.log.child({ subsystem: 'mail' })) : null,
     safety,
   };
-  const calls = new Calls(base, config.calls, app.log.child({ subsystem: 'calls' }));
+  const callsLog = app.log.child({ subsystem: 'calls' });
+  const calls = new Calls(base, config.calls, callsLog, await startSfu(config, events, callsLog));
   const ctx: AppContext = { ...base, calls };
   const push = await startPush(ctx, app.log.child({ subsystem: 'push' }));
 

@@ -141,8 +141,38 @@ const EnvSchema = z
       .default(4 * 1024 * 1024),
     /** Messages per user per channel: `messages/seconds`. */
     MESSAGE_RATE_LIMIT: rate.default({ points: 5, seconds: 5 }),
-    /** Most people in one call. Calls are a mesh (everyone sends to everyone), so keep it small. */
-    CALL_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(50).default(8),
+    /** Most people in one call (with an SFU; without one, calls stop at CALL_MESH_MAX). */
+    CALL_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(200).default(50),
+    /** Past this many people a call's media moves from the mesh (everyone sends to everyone) to the SFU. */
+    CALL_MESH_MAX: z.coerce.number().int().min(2).max(16).default(6),
+    /**
+     * The SFU for big calls: `auto` starts Janus (the Debian package) when it is installed and
+     * JANUS_URL is not set; `off` keeps every call a mesh. Several nodes need one shared Janus (JANUS_URL).
+     */
+    CALL_SFU: z.enum(['auto', 'off']).default('auto'),
+    /** A Janus run by the operator (its WebSocket API), shared by every node; with its api_secret and VideoRoom admin_key. */
+    JANUS_URL: z.url({ protocol: /^wss?$/ }).optional(),
+    JANUS_API_SECRET: z.string().optional(),
+    JANUS_ADMIN_KEY: z.string().optional(),
+    /** The Janus binary Parley starts itself. */
+    JANUS_BIN: z.string().min(1).default('janus'),
+    /** Interfaces or addresses the started Janus gathers media candidates on, comma-separated (default: all but loopback). */
+    JANUS_ICE_INTERFACES: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    /** The public address to advertise for media when the host is behind a 1:1 NAT (a cloud VM). */
+    JANUS_NAT_1_1: z.string().optional(),
+    /** UDP ports the started Janus uses for media. */
+    JANUS_RTP_PORTS: z
+      .string()
+      .regex(/^\d{1,5}-\d{1,5}$/, 'Must be min-max, e.g. 20000-30000')
+      .default('20000-30000'),
     /** A call device that drops (or whose node dies) stays in its call this long, to resume. */
     CALL_RECONNECT_GRACE_SECONDS: z.coerce.number().min(0.5).max(600).default(20),
     /** How long DM recipients are rung. */
@@ -276,7 +306,17 @@ export function parseConfig(env: Record<string, string | undefined>) {
     messageRateLimit: e.MESSAGE_RATE_LIMIT,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     linkPreviewsAllow: e.LINK_PREVIEWS_ALLOW,
-    calls: { maxParticipants: e.CALL_MAX_PARTICIPANTS, graceMs: e.CALL_RECONNECT_GRACE_SECONDS * 1000, ringMs: e.CALL_RING_SECONDS * 1000 },
+    calls: { maxParticipants: e.CALL_MAX_PARTICIPANTS, meshMax: e.CALL_MESH_MAX, graceMs: e.CALL_RECONNECT_GRACE_SECONDS * 1000, ringMs: e.CALL_RING_SECONDS * 1000 },
+    sfu:
+      e.CALL_SFU === 'off'
+        ? null
+        : {
+            external: e.JANUS_URL ? { url: e.JANUS_URL, apiSecret: e.JANUS_API_SECRET ?? '', adminKey: e.JANUS_ADMIN_KEY ?? '' } : null,
+            binary: e.JANUS_BIN,
+            iceInterfaces: e.JANUS_ICE_INTERFACES,
+            nat11: e.JANUS_NAT_1_1 ?? null,
+            rtpPorts: e.JANUS_RTP_PORTS,
+          },
     ice: {
       stunUrls: e.STUN_URLS,
       turn: e.TURN_URLS.length > 0 ? { urls: e.TURN_URLS, secret: e.TURN_SECRET! } : null,

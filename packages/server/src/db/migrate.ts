@@ -30,6 +30,7 @@ import { pushSubscriptions } from './migrations/0028_push_subscriptions';
 import { uploads } from './migrations/0029_uploads';
 import { fileOffers } from './migrations/0030_file_offers';
 import { stage } from './migrations/0031_stage';
+import { callMedia } from './migrations/0032_call_media';
 import { columnTypes, type ParleyMigration } from './migrations/types';
 
 /** In order; names never change once released. */
@@ -64,6 +65,7 @@ const MIGRATIONS: Record<string, ParleyMigration> = {
   '0029_uploads': uploads,
   '0030_file_offers': fileOffers,
   '0031_stage': stage,
+  '0032_call_media': callMedia,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

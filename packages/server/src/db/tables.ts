@@ -561,6 +561,8 @@ export interface CallsTable {
   ringing: Generated<string>;
   ring_expires_at: number | null;
   started_at: number;
+  /** How its media flows (protocol CallMedia): peer to peer, or through the SFU. */
+  media: Generated<'mesh' | 'sfu'>;
 }
 
 export interface VoiceStatesTable {

@@ -47,8 +47,9 @@ export interface GatewayDeps {
 /** Inbound frames allowed per connection per minute before it is closed with 4008 (Discord's limit). */
 const FRAMES_PER_MINUTE = 120;
 /**
- * Call signaling (op 40) has its own budget on top: joining an 8-person call takes ~40 frames
- * (offers, answers, candidate batches, keys), and ICE restarts add more.
+ * Call signaling (ops 40 and 41) has its own budget on top: joining an 8-person mesh takes ~40
+ * frames (offers, answers, candidate batches, keys), a big call's SFU requests and keys about as
+ * many, and ICE restarts add more.
  */
 const SIGNALS_PER_MINUTE = 600;
 /** REQUEST_GUILD_MEMBERS answered at most this often per connection; faster ones get RATE_LIMITED. */
@@ -235,14 +236,14 @@ export class Gateway {
       connection.close(GatewayCloseCode.DECODE_ERROR, 'Frames must be JSON text');
       return;
     }
-    const signal = (json as { op?: unknown } | null)?.op === GatewayOpcode.RTC_SIGNAL;
+    const op = (json as { op?: unknown } | null)?.op;
+    const signal = op === GatewayOpcode.RTC_SIGNAL || op === GatewayOpcode.SFU_SIGNAL;
     if (signal ? ++connection.signalsInWindow > SIGNALS_PER_MINUTE : connection.framesInWindow - connection.signalsInWindow > FRAMES_PER_MINUTE) {
       connection.close(GatewayCloseCode.RATE_LIMITED, 'You are sending too many frames');
       return;
     }
     const parsed = InboundFrame.safeParse(json);
     if (!parsed.success) {
-      const op = (json as { op?: unknown } | null)?.op;
       const known = Object.values(GatewayOpcode).includes(op as never);
       connection.close(known ? GatewayCloseCode.DECODE_ERROR : GatewayCloseCode.UNKNOWN_OPCODE, known ? 'Invalid payload' : 'Unknown opcode');
       return;
@@ -288,6 +289,9 @@ export class Gateway {
       case GatewayOpcode.RTC_SIGNAL:
         if (!(await this.requireSession(connection))) return;
         return this.voice(connection, frame.d.channel_id, () => this.deps.calls.relay(voiceSession(connection), frame.d));
+      case GatewayOpcode.SFU_SIGNAL:
+        if (!(await this.requireSession(connection))) return;
+        return this.voice(connection, frame.d.channel_id, () => this.deps.calls.sfuSignal(voiceSession(connection), frame.d));
       default: {
         const exhaustive: never = frame;
         return exhaustive;

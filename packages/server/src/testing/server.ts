@@ -39,6 +39,8 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     // Generous by default so tests that sign up many users don't trip the limiter by accident.
     AUTH_RATE_LIMIT_IP: '10000/60',
+    // No Janus unless a test asks for it (CALL_SFU: 'auto'): most call tests are about the rules.
+    CALL_SFU: 'off',
     ...options.env,
   });
   const open = async (port: number) => {

@@ -1,9 +1,20 @@
-import { type CallCreate, ChannelType, MessageType, Permissions, type RtcSignalSend, type Snowflake, type VoiceDisconnected, type VoiceErrorCode, type VoiceStateUpdate } from '@parley/protocol';
+import {
+  type CallCreate,
+  ChannelType,
+  MessageType,
+  Permissions,
+  type RtcSignalSend,
+  type SfuSignalSend,
+  type Snowflake,
+  type VoiceDisconnected,
+  type VoiceErrorCode,
+  type VoiceStateUpdate,
+} from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Audience } from '../../bus/event-log';
 import type { AppContext } from '../../context';
-import type { CallRow, ChannelRow, Tables, VoiceStateRow } from '../../db/tables';
+import type { CallRow, ChannelRow, Flag, Tables, VoiceStateRow } from '../../db/tables';
 import { event, type OutgoingEvent } from '../../events/publisher';
 import { ApiError, fieldError } from '../../http/errors';
 import { channelAudience } from '../../access/audience';
@@ -15,10 +26,14 @@ import { isGuildVoiceChannel } from '@parley/protocol';
 import { AttachmentUrls } from '../messages/attachment-urls';
 import { loadMessages } from '../messages/serialize';
 import { leftVoiceState, parseIds, serverFlags, toVoiceState } from './serialize';
+import { allowedToSend, sendable } from './sfu/allowed';
+import type { Sfu } from './sfu/sfu';
 
 export interface CallOptions {
-  /** Largest call (a mesh: every participant sends to every other). */
+  /** Largest call. Without an SFU, calls stay a mesh (each participant sends to each other) of at most `meshMax`. */
   maxParticipants: number;
+  /** Past this many participants a call's media moves to the SFU (when there is one), until it ends. */
+  meshMax: number;
   /** A call session that stops answering (dropped, node died) leaves its call after this long. */
   graceMs: number;
   /** DM recipients are rung this long. */
@@ -69,6 +84,8 @@ export class Calls {
     private readonly ctx: Omit<AppContext, 'calls'>,
     readonly options: CallOptions,
     private readonly logger: FastifyBaseLogger,
+    /** Janus, when this node has one: calls past `meshMax` go through it. */
+    private readonly sfu: Sfu | null = null,
   ) {
     this.urls = new AttachmentUrls(ctx.db, ctx.clock, ctx.config.publicUrl ?? '');
   }
@@ -82,6 +99,12 @@ export class Calls {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.ticking;
+    await this.sfu?.close();
+  }
+
+  /** The most people a call may hold here: a mesh's limit unless an SFU takes the bigger calls. */
+  get capacity(): number {
+    return this.sfu ? this.options.maxParticipants : Math.min(this.options.maxParticipants, this.options.meshMax);
   }
 
   // ---- op 4: join, move, leave, flags ----
@@ -103,6 +126,7 @@ export class Calls {
         .execute();
       const server = await serverFlags(db, current.guild_id, session.userId);
       await this.ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...current, ...flags, ...server }), await this.audienceOf(access.channel)));
+      await this.enforceSfu({ ...current, ...flags, ...server });
       return;
     }
     const joined = await this.join(session, access, d, now);
@@ -137,7 +161,7 @@ export class Calls {
 
   private async join(session: VoiceSession, access: ChannelAccess, d: VoiceStateUpdate, now: number) {
     const { channel } = access;
-    const { maxParticipants } = this.options;
+    const maxParticipants = this.capacity;
     return this.ctx.db.transaction().execute(async (trx) => {
       await this.lockUser(trx, session.userId);
       const previous = await trx.selectFrom('voice_states').selectAll().where('user_id', '=', session.userId).executeTakeFirst();
@@ -165,8 +189,15 @@ export class Calls {
           ringing: JSON.stringify(dm?.ringing ?? []),
           ring_expires_at: dm?.ringing.length ? now + this.options.ringMs : null,
           started_at: now,
+          media: 'mesh',
         };
         await trx.insertInto('calls').values(call).execute();
+      }
+      // Past a mesh's size the call moves to the SFU, and stays there until it ends.
+      const movedToSfu = this.sfu !== null && call.media === 'mesh' && Number(others.n) + 1 > this.options.meshMax;
+      if (movedToSfu) {
+        call = { ...call, media: 'sfu' };
+        await trx.updateTable('calls').set({ media: 'sfu' }).where('channel_id', '=', channel.id).execute();
       }
       // A stage: its audience unless a moderator; another device of someone already there keeps their place and hand.
       const stay = previous?.channel_id === channel.id ? previous : null;
@@ -196,7 +227,7 @@ export class Calls {
         await trx.updateTable('calls').set({ ringing: call.ringing, ring_expires_at: call.ring_expires_at }).where('channel_id', '=', channel.id).execute();
       }
       if (call.message_id && !startedCall) await this.addParticipant(trx, call.message_id, session.userId);
-      return { state, previous: previous ?? null, left, call, startedCall, ringingChanged: stillRinging.length !== ringing.length, reopened };
+      return { state, previous: previous ?? null, left, call, startedCall, ringingChanged: stillRinging.length !== ringing.length, reopened, movedToSfu };
     });
   }
 
@@ -271,6 +302,14 @@ export class Calls {
       events.push(await this.callMessageEvent('MESSAGE_UPDATE', joined.call.message_id, audience));
       if (joined.ringingChanged) events.push(event('CALL_UPDATE', toCall(joined.call), audience));
     }
+    // The call's media path: everyone in it when it just moved to the SFU, else the joiner of an
+    // SFU call; before the joiner's own state, so its client never starts a mesh link.
+    if (joined.call.media === 'sfu') {
+      const sessions = joined.movedToSfu
+        ? (await this.ctx.db.selectFrom('voice_states').select('session_id').where('channel_id', '=', channel.id).execute()).map((s) => s.session_id)
+        : [session.sessionId];
+      events.push(event('SFU_SIGNAL', { type: 'media', channel_id: channel.id, media: 'sfu' }, { sessions }));
+    }
     // Server mute and deafen belong to the member: they hold in every call they join.
     events.push(event('VOICE_STATE_UPDATE', toVoiceState({ ...joined.state, ...(await serverFlags(this.ctx.db, channel.guild_id, session.userId)) }), audience));
     await this.ctx.events.publish(...events);
@@ -290,6 +329,7 @@ export class Calls {
     if (!channel) return;
     const server = { mute: flags.mute ? 1 : 0, deaf: flags.deaf ? 1 : 0 } as const;
     await this.ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...state, ...server }), await this.audienceOf(channel)));
+    await this.enforceSfu({ ...state, ...server });
   }
 
   /**
@@ -349,6 +389,7 @@ export class Calls {
       if (Number(updated.numUpdatedRows) === 0) continue;
       const server = await serverFlags(db, guildId, state.user_id);
       await this.ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...state, ...flags, ...server }), await this.audienceOf(access.channel)));
+      await this.enforceSfu({ ...state, ...flags, ...server });
     }
   }
 
@@ -423,6 +464,11 @@ export class Calls {
   }
 
   private async departureEvents({ state, ended }: Departure): Promise<OutgoingEvent[]> {
+    // Their media stops at once, wherever their SFU handles are; an ended call's room closes.
+    if (this.sfu) {
+      await this.sfu.left(state.channel_id, state.session_id);
+      if (ended?.media === 'sfu') await this.sfu.callEnded(ended.channel_id);
+    }
     const channel = await this.ctx.db.selectFrom('channels').selectAll().where('id', '=', state.channel_id).executeTakeFirst();
     // The channel may be gone (deleted with its call): its guild, or the user, still hears of it.
     const audience = channel ? await this.audienceOf(channel) : state.guild_id ? { guilds: [state.guild_id] } : { users: [state.user_id] };
@@ -432,6 +478,24 @@ export class Calls {
       events.push(event('CALL_DELETE', { channel_id: ended.channel_id }, audience));
     }
     return events;
+  }
+
+  // ---- op 41: the SFU ----
+
+  /** A request to the SFU from a participant of a call that runs through it. */
+  async sfuSignal(session: VoiceSession, d: SfuSignalSend): Promise<void> {
+    const state = await this.ctx.db.selectFrom('voice_states').select(['channel_id', 'session_id']).where('user_id', '=', session.userId).executeTakeFirst();
+    if (!state || state.session_id !== session.sessionId || state.channel_id !== d.channel_id) throw new VoiceRefusal('NOT_IN_CALL', 'You are not in this call.');
+    const call = await this.ctx.db.selectFrom('calls').select('media').where('channel_id', '=', d.channel_id).executeTakeFirst();
+    if (!this.sfu || call?.media !== 'sfu') throw new VoiceRefusal('NOT_IN_CALL', 'This call does not go through the media server.');
+    await this.sfu.request({ channelId: d.channel_id, userId: session.userId, sessionId: session.sessionId }, d, () => allowedToSend(this.ctx.db, session.userId));
+  }
+
+  /** A participant's flags changed: the SFU forwards only what they may send now. */
+  private async enforceSfu(state: VoiceStateRow & { mute: Flag; deaf: Flag }): Promise<void> {
+    if (!this.sfu) return;
+    const call = await this.ctx.db.selectFrom('calls').select('media').where('channel_id', '=', state.channel_id).executeTakeFirst();
+    if (call?.media === 'sfu') await this.sfu.enforce(state.channel_id, state.session_id, sendable(state));
   }
 
   // ---- op 40: signaling ----
@@ -559,11 +623,29 @@ export class Calls {
       const departure = await this.remove(state.user_id, state.session_id);
       if (departure) await this.ctx.events.publish(disconnected(state, 'timed_out'), ...(await this.departureEvents(departure)));
     }
+    await this.sweepSfu();
     const rung = await db.selectFrom('calls').selectAll().where('ring_expires_at', '<', now).execute();
     for (const call of rung) {
       const channel = await db.selectFrom('channels').selectAll().where('id', '=', call.channel_id).executeTakeFirst();
       if (channel) await this.setRinging(channel, call, [], null);
     }
+  }
+
+  /** SFU handles on this node whose participant left through another node go too. */
+  private async sweepSfu(): Promise<void> {
+    const sessions = this.sfu?.localSessions() ?? [];
+    if (!sessions.length) return;
+    const states = await this.ctx.db
+      .selectFrom('voice_states')
+      .select(['session_id', 'channel_id'])
+      .where(
+        'session_id',
+        'in',
+        sessions.map((s) => s.sessionId),
+      )
+      .execute();
+    const inCall = new Set(states.map((s) => `${s.session_id}/${s.channel_id}`));
+    await this.sfu!.sweep((sessionId, channelId) => inCall.has(`${sessionId}/${channelId}`));
   }
 
   // ---- helpers ----
