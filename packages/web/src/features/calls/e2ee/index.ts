@@ -50,10 +50,16 @@ export function isE2eeSupported(): boolean {
   return typeof RTCRtpScriptTransform !== 'undefined';
 }
 
+/** callEncryption.ts once loaded (with libsodium): a join then does not wait for an import() (a task away). */
+let loaded: typeof import('./callEncryption') | null = null;
+
+async function load(): Promise<typeof import('./callEncryption')> {
+  return (loaded ??= await import('./callEncryption'));
+}
+
 /** A fresh per-call identity (X25519 key pair), first media key and frame worker. */
 export async function createCallEncryption(): Promise<CallEncryption> {
-  const { openCallEncryption } = await import('./callEncryption');
-  return openCallEncryption();
+  return (loaded ?? (await load())).openCallEncryption();
 }
 
 /**
@@ -62,8 +68,7 @@ export async function createCallEncryption(): Promise<CallEncryption> {
  */
 export async function preloadCallEncryption(): Promise<void> {
   if (!isE2eeSupported()) return;
-  const { prepareCallEncryption } = await import('./callEncryption');
-  await prepareCallEncryption();
+  await (await load()).prepareCallEncryption();
 }
 
 export { restrictCodecsForE2ee } from './codecs';
