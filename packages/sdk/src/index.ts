@@ -12,19 +12,6 @@ export { Outbox, type OutboxEventSource, type OutboxOptions, type OutboxState, t
 export type { ResumableUploadOptions, UploadProgress } from './uploads';
 export { type UnreadCache, type UnreadEventSource, type UnreadOptions, UnreadTracker } from './unread';
 export { permissionsInChannel, permissionsInGuild } from './permissions';
-export {
-  type OwnStageOffer,
-  type StageLayout,
-  type StageModerationOffer,
-  isStage,
-  isStageModerator,
-  ownStageOffer,
-  setHand,
-  setOwnSuppress,
-  setSuppress,
-  stageLayout,
-  stageModerationOffer,
-} from './stage';
 export { composerOffer, messageOffer, type MessageOffer, offersPin, webhooksOffer } from './offers';
 export { routes } from '@parley/protocol';
 export {

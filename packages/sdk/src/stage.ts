@@ -3,7 +3,8 @@ import { type Known, permissionsInChannel } from './permissions';
 import type { RestClient } from './rest';
 
 /*
- * Stage channels (type 13) as any client shows them: who speaks, who listens, whose hand is up,
+ * `@parley/sdk/stage` (an entry point of its own: the web loads it with the stage view, not the
+ * chat screen). Stage channels (type 13) as any client shows them: who speaks, who listens, whose hand is up,
  * and what the signed-in user may do about it, from the voice states and permissions the cache
  * holds (the server's own rules, access/stage.ts there; the server still decides). Discord's
  * semantics: `suppress` false is a speaker, true the audience; `request_to_speak_timestamp` set

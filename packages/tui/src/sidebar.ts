@@ -1,5 +1,6 @@
 import { ChannelType, type Snowflake, isGuildVoiceChannel } from '@parley/protocol';
-import { type ParleyCache, isStage, stageLayout } from '@parley/sdk';
+import type { ParleyCache } from '@parley/sdk';
+import { isStage, stageLayout } from '@parley/sdk/stage';
 import { sanitize } from './sanitize';
 
 /**

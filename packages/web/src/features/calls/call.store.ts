@@ -1,5 +1,5 @@
 import { Permissions, type Snowflake, type User, type VoiceState, routes } from '@parley/protocol';
-import { isStage } from '@parley/sdk';
+import { ChannelType } from '@parley/protocol';
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowReactive, watch } from 'vue';
 import { api } from '../../api';
@@ -125,7 +125,7 @@ export const useCallStore = defineStore('call', () => {
   const serverDeaf = computed(() => participants.value.some((p) => p.me && p.serverDeafened));
   const suppressed = computed(() => participants.value.some((p) => p.me && p.suppressed));
   /** In a stage's audience (stage/): listening, no camera or screen, until invited to speak. */
-  const inAudience = computed(() => suppressed.value && isStage(current.value && realtime.cache?.channels.get(current.value.channelId)));
+  const inAudience = computed(() => suppressed.value && (current.value && realtime.cache?.channels.get(current.value.channelId))?.type === ChannelType.GUILD_STAGE_VOICE);
   /**
    * Why our microphone is off whatever we do, if it is: a moderator's deafen or mute, or no
    * permission to speak in this channel. Null when unmuting is ours to decide.

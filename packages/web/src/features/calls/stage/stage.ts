@@ -1,5 +1,5 @@
 import type { Channel, Snowflake, VoiceState } from '@parley/protocol';
-import { ownStageOffer, setHand, setOwnSuppress, setSuppress, stageLayout, stageModerationOffer } from '@parley/sdk';
+import { ownStageOffer, setHand, setOwnSuppress, setSuppress, stageLayout, stageModerationOffer } from '@parley/sdk/stage';
 import { computed } from 'vue';
 import { api } from '../../../api';
 import { usePermissions } from '../../chat/permissions';
