@@ -676,8 +676,8 @@ export class Calls {
 
 /**
  * A participant's flags from their op 4 and what the channel lets them do: without Speak (or in
- * a stage's audience) they are suppressed (nobody plays them); without Video (STREAM), or
- * suppressed, their camera and screen are off for everyone, whatever their client says.
+ * a stage's audience) they are suppressed (nobody plays them); without Video (STREAM), or in
+ * a stage's audience, their camera and screen are off for everyone, whatever their client says.
  */
 function flagsOf(d: VoiceStateUpdate, current: VoiceStateRow | null, permissions: bigint, stageSuppress: VoiceStateRow['stage_suppress']) {
   const asked = {
