@@ -491,8 +491,8 @@ export class Calls {
     await this.sfu.request({ channelId: d.channel_id, userId: session.userId, sessionId: session.sessionId }, d, () => allowedToSend(this.ctx.db, session.userId));
   }
 
-  /** A participant's flags changed: the SFU forwards only what they may send now. */
-  private async enforceSfu(state: VoiceStateRow & { mute: Flag; deaf: Flag }): Promise<void> {
+  /** A participant's flags changed (here, or a stage's voice-state routes): the SFU forwards only what they may send now. */
+  async enforceSfu(state: VoiceStateRow & { mute: Flag; deaf: Flag }): Promise<void> {
     if (!this.sfu) return;
     const call = await this.ctx.db.selectFrom('calls').select('media').where('channel_id', '=', state.channel_id).executeTakeFirst();
     if (call?.media === 'sfu') await this.sfu.enforce(state.channel_id, state.session_id, sendable(state));

@@ -17,7 +17,7 @@ import { serverFlags, toVoiceState } from './serialize';
  * who can see the channel. Who may do what is decided in access/stage.ts.
  */
 
-type Ctx = Pick<AppContext, 'db' | 'clock' | 'events'>;
+type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'calls'>;
 
 /** One's own place on a stage: raise or lower a hand, go to the audience, or (moderators) speak. */
 export async function updateOwnStageState(ctx: Ctx, guildId: Snowflake, userId: Snowflake, body: UpdateOwnVoiceStateBody): Promise<void> {
@@ -77,4 +77,6 @@ async function apply(ctx: Ctx, access: ChannelAccess, permissions: bigint, state
   const server = await serverFlags(ctx.db, state.guild_id, state.user_id);
   const audience = await channelAudience(ctx.db, access.channel, null);
   await ctx.events.publish(event('VOICE_STATE_UPDATE', toVoiceState({ ...state, ...changes, ...server }), audience));
+  // A call through the SFU: it forwards a new speaker's audio, and no longer a listener's.
+  await ctx.calls.enforceSfu({ ...state, ...changes, ...server });
 }
