@@ -15,16 +15,23 @@ export interface Api {
   get<T = unknown>(path: string): Promise<T>;
   post<T = unknown>(path: string, body?: unknown): Promise<T>;
   put(path: string): Promise<void>;
+  patch<T = unknown>(path: string, body: unknown): Promise<T>;
   delete(path: string): Promise<void>;
 }
 
 function apiFor(request: APIRequestContext, token: string): Api {
-  const call = async <T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> => {
     const response = await request.fetch(`/api/v10${path}`, { method, headers: { Authorization: token }, ...(body !== undefined && { data: body }) });
     expect(response.ok(), `${method} ${path}: ${response.status()} ${await response.text()}`).toBe(true);
     return (response.status() === 204 ? undefined : await response.json()) as T;
   };
-  return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body ?? {}), put: (path) => call('PUT', path), delete: (path) => call('DELETE', path) };
+  return {
+    get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body ?? {}),
+    put: (path) => call('PUT', path),
+    patch: (path, body) => call('PATCH', path, body),
+    delete: (path) => call('DELETE', path),
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sfuPort } from '../../playwright.calls.config';
 import { expect, test } from '../people';
-import { callStats, joinCall, peerStats, peopleWithVoice } from './calls';
+import { callStats, expectAudioFrom, expectNoAudioFrom, joinCall, peerStats, peopleWithVoice } from './calls';
 
 /**
  * Big calls through Janus (docs/calls.md, "Big calls"). These run against the calls config's
@@ -63,4 +63,66 @@ test('twelve people in one call: it moves to the SFU by itself, everyone hears e
       return peer && peer.slots.camera.framesDecoded > 0;
     })
     .toBe(true);
+});
+
+test('through the SFU: a thumbnail gets the small layer, audio only drops video, server mute stops the audio at the server, a disconnect takes them out', async ({ newPerson }) => {
+  test.setTimeout(240_000);
+  const { people, guildId } = await peopleWithVoice(newPerson, ['Ada', 'Bob', 'Cy', 'Dee', 'Eve'] as const);
+  const [ada, bob, cy, dee, eve] = people;
+  // Bob's page keeps its peer connections where the test can reach them, to play a client that
+  // ignores a server mute.
+  await bob.page.context().addInitScript(() => {
+    const Original = window.RTCPeerConnection;
+    const all: RTCPeerConnection[] = [];
+    (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections = all;
+    window.RTCPeerConnection = class extends Original {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        all.push(this);
+      }
+    };
+  });
+  await bob.page.reload();
+  for (const person of people) await joinCall(person.page, guildId, 'Lounge');
+  for (const person of people) await expect.poll(async () => (await callStats(person.page))?.media, { timeout: 30_000 }).toBe('sfu');
+  for (const receiver of [ada, cy, eve]) await expectAudioFrom(receiver.page, bob.id);
+
+  // Bob's camera goes out in simulcast layers; Ada's thumbnail of him comes at a small one (the
+  // fake camera captures 640 wide), decrypted like the audio.
+  await bob.page.getByTestId('toggle-video').click();
+  await expect
+    .poll(async () => {
+      const camera = (await peerStats(ada.page, bob.id))?.slots.camera;
+      return camera ? camera.framesDecoded > 10 && camera.frameWidth !== null && camera.frameWidth <= 320 : false;
+    })
+    .toBe(true);
+
+  // Eve turns video off for big calls (a poor link): Bob's camera stops coming to her, his voice does not.
+  await eve.page.getByRole('link', { name: 'User settings' }).click();
+  await eve.page.getByRole('link', { name: 'Voice & Video' }).click();
+  await eve.page.getByTestId('receive-video-toggle').uncheck();
+  const cameraBytes = async () => (await peerStats(eve.page, bob.id))?.slots.camera.bytesReceived ?? 0;
+  await expect.poll(async () => (await peerStats(eve.page, bob.id))?.slots.camera.bytesReceived ?? -1).toBeGreaterThanOrEqual(0);
+  const stopped = await cameraBytes();
+  await expect.poll(async () => (await cameraBytes()) - stopped, { timeout: 10_000 }).toBe(0);
+  await expectAudioFrom(eve.page, bob.id);
+
+  // A moderator's server mute holds in the SFU itself: Bob's client is made to send anyway (as a
+  // modified one would), and still nobody receives his audio, until it is lifted.
+  await ada.api.patch(`/guilds/${guildId}/members/${bob.id}`, { mute: true });
+  await expect(bob.page.getByTestId('server-muted')).toContainText('Server muted');
+  await bob.page.evaluate(async () => {
+    const [microphone] = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks();
+    const connections = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections;
+    const publisher = connections.find((pc) => pc.connectionState === 'connected' && pc.getTransceivers().every((t) => t.direction === 'sendonly'))!;
+    await publisher.getTransceivers()[0]!.sender.replaceTrack(microphone!);
+  });
+  await expectNoAudioFrom(cy.page, bob.id);
+  await ada.api.patch(`/guilds/${guildId}/members/${bob.id}`, { mute: false });
+  await expectAudioFrom(cy.page, bob.id);
+
+  // Disconnecting Dee takes her out of the SFU too: the others stop receiving her.
+  await ada.api.patch(`/guilds/${guildId}/members/${dee.id}`, { channel_id: null });
+  await expect(dee.page.getByRole('alert').filter({ hasText: 'A moderator disconnected you from the call.' }).first()).toBeVisible();
+  await expect.poll(async () => (await callStats(cy.page))?.peers.map((p) => p.userId).includes(dee.id)).toBe(false);
 });

@@ -38,6 +38,8 @@ export const SfuSignalSend = z.discriminatedUnion('type', [
   /** Our answer to the SFU's `offer`: receiving starts. */
   z.object({ type: z.literal('start'), channel_id: Snowflake, description: Description('answer') }),
   z.object({ type: z.literal('candidates'), channel_id: Snowflake, peer: SfuPeer, candidates: z.array(IceCandidate).min(1).max(20) }),
+  /** Our receiving connection broke (or the network changed): the SFU offers again with new ICE credentials. */
+  z.object({ type: z.literal('restart'), channel_id: Snowflake }),
   /** Which simulcast layer to receive of each video stream (by our subscriber mid): small tiles take 0. */
   z.object({
     type: z.literal('layers'),

@@ -10,7 +10,8 @@ import type { CallSession, CallTransport } from './engine/CallSession';
 import type { ShareQuality } from './engine/constraints';
 import type { Quality } from './engine/quality';
 import type { CallStats } from './engine/stats';
-import { iceServers } from './iceServers';
+import { callMarks, markCall, startCallMarks } from './marks';
+import { iceServers, loadCallEngine } from './prefetch';
 import { voiceSettings } from './voiceSettings';
 
 /** One person in the call, as the call view shows them. */
@@ -59,7 +60,13 @@ interface Live {
 /** A read-only window onto the call for tests and for debugging in the console (`parleyCall.stats()`). */
 declare global {
   interface Window {
-    parleyCall?: { stats(): Promise<CallStats | null>; phase(): string; levels(): Record<string, number> };
+    parleyCall?: {
+      stats(): Promise<CallStats | null>;
+      phase(): string;
+      levels(): Record<string, number>;
+      /** The last join's milestones (marks.ts): name → performance.now() time. */
+      marks(): Record<string, number>;
+    };
   }
 }
 
@@ -163,7 +170,11 @@ export const useCallStore = defineStore('call', () => {
     sessionId: () => realtime.sessionId(),
     voiceStatesIn: voiceStates,
     updateVoiceState: (d) => realtime.updateVoiceState(d),
-    sendRtcSignal: (d) => realtime.sendRtcSignal(d),
+    sendRtcSignal: (d) => {
+      if (d.type === 'description' && d.description.type === 'offer') markCall('first-offer');
+      realtime.sendRtcSignal(d);
+    },
+    sendSfuSignal: (d) => realtime.sendSfuSignal(d),
     iceServers,
   };
 
@@ -173,12 +184,15 @@ export const useCallStore = defineStore('call', () => {
    */
   async function join(channelId: Snowflake, guildId: Snowflake | null, options: { video?: boolean } = {}): Promise<void> {
     if (current.value?.channelId === channelId) return;
+    startCallMarks();
     session?.leave();
     const mine = ++attempt;
     current.value = { channelId, guildId };
     phase.value = 'joining';
     error.value = null;
-    const { CallSession } = await import('./engine/CallSession');
+    // Usually loaded already (prefetch.ts); otherwise this is the first wait of the join.
+    const { CallSession } = await loadCallEngine();
+    markCall('engine');
     if (mine !== attempt) return;
     const next = new CallSession({ channelId, guildId, transport, settings: voiceSettings, selfMute: selfMute.value, selfDeaf: selfDeaf.value, video: options.video });
     session = next;
@@ -195,7 +209,11 @@ export const useCallStore = defineStore('call', () => {
 
   function wire(next: CallSession): void {
     const mine = () => session === next;
-    next.on('joined', () => mine() && (phase.value = 'joined'));
+    next.on('joined', () => {
+      if (!mine()) return;
+      markCall('joined');
+      phase.value = 'joined';
+    });
     next.on('transmitting', (on) => mine() && (transmitting.value = on));
     next.on('speaking', ({ userId, speaking }) => mine() && update(userId, { speaking }));
     next.on('link', ({ userId, state, quality }) => mine() && update(userId, { connection: state, ...(quality !== 'unknown' && { quality }) }));
@@ -225,6 +243,7 @@ export const useCallStore = defineStore('call', () => {
 
   realtime.on('VOICE_STATE_UPDATE', (state) => session?.onVoiceState(state));
   realtime.on('RTC_SIGNAL', (signal) => session?.onSignal(signal));
+  realtime.on('SFU_SIGNAL', (signal) => session?.onSfuSignal(signal));
   realtime.on('VOICE_ERROR', (refusal) => {
     if (session) session.onVoiceError(refusal);
     else error.value = refusal.message;
@@ -299,6 +318,10 @@ export const useCallStore = defineStore('call', () => {
     () => session?.inputModeChanged(),
   );
   watch(
+    () => voiceSettings.receiveVideo,
+    () => session?.receiveVideoChanged(),
+  );
+  watch(
     () => voiceSettings.outputDeviceId,
     (id) => void session?.setSpeaker(id),
   );
@@ -308,7 +331,7 @@ export const useCallStore = defineStore('call', () => {
     (me) => !me && leave(),
   );
 
-  window.parleyCall = { stats: async () => (session ? session.stats() : null), phase: () => phase.value, levels: () => session?.levels() ?? {} };
+  window.parleyCall = { stats: async () => (session ? session.stats() : null), phase: () => phase.value, levels: () => session?.levels() ?? {}, marks: callMarks };
 
   return {
     current,

@@ -32,6 +32,11 @@ export interface VoiceSettings {
    * then never learn your IP address (calls need a TURN server for this).
    */
   relayOnly: boolean;
+  /**
+   * Receive others' cameras and screens. Off ("audio only", for a poor link): in a big call the
+   * SFU then forwards nothing but their audio; in a small one video is simply not shown.
+   */
+  receiveVideo: boolean;
 }
 
 const STORAGE_KEY = 'parley.voice';
@@ -50,6 +55,7 @@ export const defaultVoiceSettings = (): VoiceSettings => ({
   shareResolution: '1080p',
   shareFrameRate: 30,
   relayOnly: false,
+  receiveVideo: true,
 });
 
 function load(): VoiceSettings {

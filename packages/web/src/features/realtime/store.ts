@@ -1,4 +1,4 @@
-import { type DispatchName, GatewayCloseCode, type PresenceStatus, type RtcSignalSend, type Snowflake, type VoiceStateUpdate } from '@parley/protocol';
+import { type DispatchName, GatewayCloseCode, type PresenceStatus, type RtcSignalSend, type SfuSignalSend, type Snowflake, type VoiceStateUpdate } from '@parley/protocol';
 import { type CacheState, Emitter, GatewayClient, type GatewayEvents, type GatewayState, ParleyCache } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
@@ -73,6 +73,11 @@ export const useRealtime = defineStore('realtime', () => {
     gateway?.sendRtcSignal(d);
   }
 
+  /** A request to the SFU of our call (op 41). */
+  function sendSfuSignal(d: SfuSignalSend): void {
+    gateway?.sendSfuSignal(d);
+  }
+
   /** This device's gateway session: the voice state with this ID is ours. */
   const sessionId = () => gateway?.sessionId ?? null;
 
@@ -95,5 +100,5 @@ export const useRealtime = defineStore('realtime', () => {
   const me = computed(() => cache.value?.user ?? null);
   const presenceOf = (userId: Snowflake) => cache.value?.presences.get(userId) ?? 'offline';
 
-  return { state, cache, status, me, reconnecting, connect, disconnect, setToken, setStatus, requestMembers, updateVoiceState, sendRtcSignal, sessionId, on, onSignedOut, presenceOf };
+  return { state, cache, status, me, reconnecting, connect, disconnect, setToken, setStatus, requestMembers, updateVoiceState, sendRtcSignal, sendSfuSignal, sessionId, on, onSignedOut, presenceOf };
 });

@@ -150,6 +150,10 @@ export class Sfu {
         if (handle) await trickle(handle, d.candidates);
         return;
       }
+      case 'restart': {
+        if (!local.subscriber) return;
+        return this.sendOffer(local, await local.subscriber.message({ request: 'configure', restart: true }));
+      }
       case 'layers': {
         if (!local.subscriber) return;
         pluginData(await local.subscriber.message({ request: 'configure', streams: d.layers.map(({ mid, substream }) => ({ mid, substream })) }));

@@ -1,16 +1,19 @@
-import type { RtcSignal, RtcSignalBody, RtcSignalSend, Snowflake, VoiceError, VoiceState, VoiceStateUpdate } from '@parley/protocol';
+import type { CallMedia, RtcSignal, RtcSignalBody, RtcSignalSend, SfuSignal, SfuSignalSend, Snowflake, VoiceError, VoiceState, VoiceStateUpdate } from '@parley/protocol';
 import { Emitter } from '@parley/sdk';
 import { type CallEncryption, createCallEncryption, isE2eeSupported } from '../e2ee';
+import { markCall } from '../marks';
 import type { VoiceSettings } from '../voiceSettings';
+import { ActiveSpeaker } from './activeSpeaker';
 import { AudioOut } from './AudioOut';
 import type { ShareQuality } from './constraints';
 import { LocalMedia } from './LocalMedia';
 import type { MediaSlot } from './negotiation';
 import { PeerLink } from './PeerLink';
 import { PushToTalkKey, transmits } from './pushToTalk';
+import { SfuConnection } from './SfuConnection';
 import { type LinkSample, type Quality, qualityBetween, sampleOf } from './quality';
 import { SpeakingDetector } from './speaking';
-import { type CallStats, linkStats } from './stats';
+import { type CallStats, linkStats, sfuPeerStats } from './stats';
 
 /** What the engine needs from the app: who we are and the gateway, nothing Vue. */
 export interface CallTransport {
@@ -21,6 +24,8 @@ export interface CallTransport {
   voiceStatesIn(channelId: Snowflake): VoiceState[];
   updateVoiceState(d: VoiceStateUpdate): void;
   sendRtcSignal(d: RtcSignalSend): void;
+  /** A request to the SFU, when the call goes through it (op 41). */
+  sendSfuSignal(d: SfuSignalSend): void;
   /** STUN/TURN servers for this call (empty when the instance has none). */
   iceServers(): Promise<RTCIceServer[]>;
 }
@@ -90,6 +95,11 @@ export class CallSession extends Emitter<CallSessionEvents> {
   private readonly media = new LocalMedia();
   private readonly audio = new AudioOut();
   private readonly links = new Map<Snowflake, PeerLink>();
+  /** How media flows: a link per participant (mesh), or two connections to the SFU (a big call). */
+  private mediaPath: CallMedia = 'mesh';
+  private sfu: SfuConnection | null = null;
+  /** Who speaks (not us): their camera comes at the SFU's full layer. */
+  private readonly activeSpeaker = new ActiveSpeaker<Snowflake>();
   /** The voice state each link was made for (its session and public key). */
   private readonly peers = new Map<Snowflake, VoiceState>();
   private readonly earlySignals = new Map<Snowflake, RtcSignal[]>();
@@ -120,14 +130,25 @@ export class CallSession extends Emitter<CallSessionEvents> {
   }
 
   /**
-   * Opens the microphone, the encryption keys and the ICE servers, then asks the server to join.
-   * Resolves once the request is sent; `joined` or `ended` tells how it went.
+   * Asks the server to join as soon as the encryption keys (they go in the request) and the ICE
+   * servers (the links need them) are there, with the microphone opening meanwhile: the offers go
+   * out when the server confirms, and the microphone joins them when it opens, like an unmute
+   * (what others hear first comes from their side anyway). A video call's camera is opened
+   * before the request, which says it is on. Resolves once the microphone is open (or would not
+   * open: then we are muted); `joined` or `ended` tells how the join went.
    */
   async start(): Promise<void> {
-    const [iceServers, encryption] = await Promise.all([this.transport.iceServers(), this.openEncryption(), this.openMicrophone(), this.withVideo && this.openCamera()]);
+    markCall('microphone-requested');
+    const microphone = this.openMicrophone().finally(() => markCall('microphone-open'));
+    const [iceServers, encryption] = await Promise.all([
+      this.transport.iceServers().finally(() => markCall('ice-servers')),
+      this.openEncryption().finally(() => markCall('encryption')),
+      this.withVideo && this.openCamera(),
+    ]);
     // Left (or replaced by another join) while devices were opening.
     if (this.state === 'ended') {
       encryption?.close();
+      await microphone;
       this.media.stopAll();
       return;
     }
@@ -138,8 +159,23 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.watchNetwork();
     this.timers.push(setInterval(() => this.pollSpeaking(), SPEAKING_POLL_MS));
     this.timers.push(setInterval(() => void this.pollQuality(), STATS_POLL_MS));
+    const selfMute = this.selfMute;
     this.sendVoiceState();
+    markCall('voice-state-sent');
     this.joinTimer = setTimeout(() => this.end('error', 'Could not join the call. Check your connection and try again.'), JOIN_TIMEOUT_MS);
+    await microphone;
+    this.microphoneSettled(selfMute);
+  }
+
+  /** The microphone opened (or would not: we are muted) after we asked to join with `mutedAtJoin`. */
+  private microphoneSettled(mutedAtJoin: boolean): void {
+    // Left meanwhile: the microphone that just opened closes too.
+    if (this.state === 'ended') {
+      this.media.stopAll();
+      return;
+    }
+    if (this.selfMute !== mutedAtJoin) this.flagsChanged();
+    else void this.updateTransmitting();
   }
 
   // ————— what the person does —————
@@ -213,6 +249,11 @@ export class CallSession extends Emitter<CallSessionEvents> {
     await this.setVideo(true);
   }
 
+  /** "Receive video" was switched in settings: a big call's subscriptions follow at once. */
+  receiveVideoChanged(): void {
+    this.updateSubscriptions();
+  }
+
   /** Voice activity or push-to-talk was switched in settings: the microphone follows at once. */
   inputModeChanged(): void {
     void this.updateTransmitting();
@@ -240,8 +281,33 @@ export class CallSession extends Emitter<CallSessionEvents> {
     if (this.state === 'joined' && (state.channel_id === this.channelId || this.peers.has(state.user_id))) this.reconcile();
   }
 
+  /**
+   * The SFU's side of a big call. `media`: the call goes through it now (it grew past a mesh,
+   * or we joined one that had), told before our own voice state so no mesh link is started.
+   */
+  onSfuSignal(signal: SfuSignal): void {
+    if (this.state === 'ended' || signal.channel_id !== this.channelId) return;
+    if (signal.type === 'media') {
+      if (signal.media === 'sfu' && this.mediaPath === 'mesh') {
+        this.mediaPath = 'sfu';
+        if (this.state === 'joined') this.openSfu();
+      }
+      return;
+    }
+    const sfu = this.sfu;
+    void sfu
+      ?.onSignal(signal)
+      .then(() => {
+        if (signal.type === 'feeds') this.updateSubscriptions();
+        if (signal.type === 'offer') this.updateLayers();
+      })
+      .catch((error: unknown) => console.warn(`Call: the SFU's ${signal.type} could not be applied`, error));
+  }
+
   onSignal(signal: RtcSignal): void {
     if (this.state !== 'joined' || signal.channel_id !== this.channelId) return;
+    // Through the SFU only media keys still go participant to participant.
+    if (this.mediaPath === 'sfu' && signal.type !== 'media_key') return;
     const peer = this.peers.get(signal.from_user_id);
     if (!peer || peer.session_id !== signal.from_session_id) {
       // Its sender's voice state is on its way (or the signal is stale): keep a few until it comes.
@@ -277,6 +343,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
   rejoin(): void {
     if (this.state === 'ended') return;
     this.state = 'joining';
+    // The SFU knew us by the old session: the server tells the new one the call's media path again.
+    this.closeSfu();
     this.sendVoiceState();
   }
 
@@ -284,9 +352,12 @@ export class CallSession extends Emitter<CallSessionEvents> {
 
   /** Media statistics per link (bytes, frames, sizes, candidate types). */
   async stats(): Promise<CallStats> {
-    const peers = await Promise.all([...this.links.values()].map((link) => linkStats(link)));
+    const sfu = this.sfu;
+    const peers = sfu
+      ? await Promise.all([...this.peers.values()].map((peer) => sfuPeerStats(sfu, peer.user_id, peer.session_id)))
+      : await Promise.all([...this.links.values()].map((link) => linkStats(link)));
     const e2ee = this.encryption ? await this.encryption.counters() : null;
-    return { channelId: this.channelId, transmitting: this.transmittingNow, peers, e2ee };
+    return { channelId: this.channelId, media: sfu ? 'sfu' : 'mesh', transmitting: this.transmittingNow, peers, e2ee };
   }
 
   /** What each person's audio measures now (RMS, 0–1, after a server mute's block; key "me": our microphone). */
@@ -378,6 +449,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     for (const userId of [...this.links.keys()]) this.dropLink(userId);
     this.emit('joined', undefined);
     void this.updateTransmitting();
+    if (this.mediaPath === 'sfu') this.openSfu();
     this.reconcile(true);
   }
 
@@ -416,11 +488,22 @@ export class CallSession extends Emitter<CallSessionEvents> {
       for (const state of this.peers.values()) this.sendKey(state);
     }
     this.reportEncryption();
+    this.updateSubscriptions();
   }
 
   private openLink(state: VoiceState, initiator: boolean): void {
     const peer = state.user_id;
     this.peers.set(peer, state);
+    if (this.mediaPath === 'mesh') this.openMeshLink(state, initiator);
+    // Our key goes first: it must be there before the first encrypted frame is.
+    this.sendKey(state);
+    for (const signal of this.earlySignals.get(peer) ?? []) if (signal.from_session_id === state.session_id) this.deliver(state, signal);
+    this.earlySignals.delete(peer);
+    this.emit('link', { userId: peer, state: this.sfu?.subscriber?.connectionState ?? 'new', quality: 'unknown' });
+  }
+
+  private openMeshLink(state: VoiceState, initiator: boolean): void {
+    const peer = state.user_id;
     const encryption = this.encryption && state.public_key ? this.encryption : null;
     const link = new PeerLink({
       me: this.transport.me,
@@ -436,11 +519,68 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.links.set(peer, link);
     link.on('track', ({ slot, track }) => this.remoteTrack(peer, slot, track));
     link.on('state', (connection) => this.emit('link', { userId: peer, state: connection, quality: 'unknown' }));
-    // Our key goes first: it must be there before the first encrypted frame is.
-    this.sendKey(state);
-    for (const signal of this.earlySignals.get(peer) ?? []) if (signal.from_session_id === state.session_id) this.deliver(state, signal);
-    this.earlySignals.delete(peer);
-    this.emit('link', { userId: peer, state: 'new', quality: 'unknown' });
+  }
+
+  // ————— through the SFU —————
+
+  /**
+   * The call moved to the SFU (or we joined it there): publish to it, then receive everyone from
+   * it. Mesh links stay until the SFU brings that person's media, so nobody drops out meanwhile.
+   */
+  private openSfu(): void {
+    if (this.sfu || this.state === 'ended') return;
+    const sfu = new SfuConnection({
+      channelId: this.channelId,
+      rtc: { iceServers: this.iceServers, iceTransportPolicy: this.settings.relayOnly ? 'relay' : 'all' },
+      outgoing: { audio: this.transmittingNow ? this.media.microphone : null, camera: this.media.camera, screen: this.media.screen },
+      shareEncoding: this.media.shareEncoding,
+      encryption: this.encryption,
+      send: (d) => this.transport.sendSfuSignal(d),
+    });
+    this.sfu = sfu;
+    sfu.on('track', ({ userId, slot, track }) => {
+      // Their media comes through the SFU now: the mesh link to them has served its time.
+      this.links.get(userId)?.close();
+      this.links.delete(userId);
+      this.remoteTrack(userId, slot, track);
+    });
+    sfu.on('state', (connection) => {
+      for (const userId of this.peers.keys()) this.emit('link', { userId, state: connection, quality: 'unknown' });
+    });
+    sfu.on('error', (message) => console.warn(`Call: ${message}`));
+    void sfu.start().catch((error: unknown) => this.emit('notice', `Could not connect to the media server: ${describe(error)}`));
+  }
+
+  private closeSfu(): void {
+    this.sfu?.close();
+    this.sfu = null;
+    this.mediaPath = 'mesh';
+  }
+
+  /**
+   * Receive from the SFU only what is shown: everyone's audio, and cameras and screens that are
+   * on, unless this person chose audio only (a poor link).
+   */
+  private updateSubscriptions(): void {
+    const sfu = this.sfu;
+    if (!sfu) return;
+    const video = this.settings.receiveVideo;
+    const streams: { feed: string; mid: string }[] = [];
+    for (const feed of sfu.publishers()) {
+      const peer = this.peers.get(feed.user_id);
+      // The feed of the peer's current session only (a device they left may linger a moment).
+      if (!peer || peer.session_id !== feed.feed) continue;
+      for (const stream of feed.streams) {
+        const shown = stream.description === 'audio' || (video && ((stream.description === 'camera' && peer.self_video) || (stream.description === 'screen' && peer.self_stream)));
+        if (shown) streams.push({ feed: feed.feed, mid: stream.mid });
+      }
+    }
+    sfu.want(streams);
+  }
+
+  /** Cameras at the SFU's smallest layer, but the active speaker's at full size. */
+  private updateLayers(): void {
+    this.sfu?.setLayers((userId) => (userId === this.activeSpeaker.current ? 2 : 0));
   }
 
   private dropLink(userId: Snowflake): void {
@@ -448,6 +588,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.links.delete(userId);
     this.peers.delete(userId);
     this.samples.delete(userId);
+    this.activeSpeaker.forget(userId);
     this.audio.stop(userId);
     this.detectors.delete(userId);
     if (this.speaking.delete(userId)) this.emit('speaking', { userId, speaking: false });
@@ -486,7 +627,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
   }
 
   private async sendSlot(slot: MediaSlot, track: MediaStreamTrack | null, shareEncoding?: RTCRtpEncodingParameters | null): Promise<void> {
-    await Promise.all([...this.links.values()].map((link) => link.setTrack(slot, track, shareEncoding)));
+    await Promise.all([...[...this.links.values()].map((link) => link.setTrack(slot, track, shareEncoding)), this.sfu?.setTrack(slot, track, shareEncoding)]);
   }
 
   /** Starts or stops our outgoing audio as mute, deafen and push-to-talk say (`force`: the microphone track changed). */
@@ -525,6 +666,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
       else this.speaking.delete(userId);
       this.emit('speaking', { userId, speaking });
     }
+    const others = new Set([...this.speaking].filter((id): id is Snowflake => id !== this.transport.me));
+    if (this.activeSpeaker.update(others, now)) this.updateLayers();
   }
 
   private async pollQuality(): Promise<void> {
@@ -540,6 +683,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
   private watchNetwork(): void {
     const restart = () => {
       for (const link of this.links.values()) link.restartIce(true);
+      this.sfu?.restartIce();
     };
     window.addEventListener('online', restart);
     this.cleanups.push(() => window.removeEventListener('online', restart));
@@ -555,6 +699,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     for (const userId of [...this.links.keys()]) this.dropLink(userId);
+    this.closeSfu();
     this.pushToTalk.close();
     this.media.stopAll();
     this.audio.close();

@@ -2,6 +2,7 @@ import type { IceCandidate, RtcSignalBody, Snowflake } from '@parley/protocol';
 import { Emitter } from '@parley/sdk';
 import { type CallEncryption, restrictCodecsForE2ee } from '../e2ee';
 import { CandidateBatcher } from './candidates';
+import { IceRecovery } from './iceRecovery';
 import { MEDIA_SLOTS, type MediaSlot, ignoresDescription, isPolite, slotKind } from './negotiation';
 
 export type PeerLinkEvents = {
@@ -27,11 +28,6 @@ export interface PeerLinkOptions {
   signal(body: RtcSignalBody): void;
 }
 
-/** Consecutive ICE restarts tried before the link waits for the network to change again. */
-const MAX_ICE_RESTARTS = 5;
-/** How long a "disconnected" link may recover by itself before we restart ICE. */
-const DISCONNECTED_GRACE_MS = 2_500;
-
 /**
  * One RTCPeerConnection to one other participant. It negotiates the "perfect" way (either side
  * may renegotiate; the polite peer yields when offers cross), carries three fixed transceivers
@@ -53,8 +49,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private ignoringOffer = false;
   /** Remote candidates that came before the description they belong to. */
   private earlyCandidates: IceCandidate[] = [];
-  private restarts = 0;
-  private disconnectedTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly recovery: IceRecovery;
   private closed = false;
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -65,6 +60,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.outgoing = { ...options.outgoing };
     this.shareEncoding = options.shareEncoding;
     this.pc = new RTCPeerConnection(options.rtc);
+    this.recovery = new IceRecovery(this.pc, () => this.pc.restartIce());
     this.batcher = new CandidateBatcher((candidates) => options.signal({ type: 'candidates', candidates }));
     this.pc.onicecandidate = ({ candidate }) => this.batcher.add(candidate ? candidate.toJSON() : null);
     this.pc.onnegotiationneeded = () => void this.offer();
@@ -126,10 +122,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   restartIce(networkChanged = false): void {
     // Nothing was negotiated yet: the first offer is still to come and will gather afresh.
     if (this.closed || !this.pc.remoteDescription) return;
-    if (networkChanged) this.restarts = 0;
-    if (this.restarts >= MAX_ICE_RESTARTS) return;
-    this.restarts++;
-    this.pc.restartIce();
+    this.recovery.attempt(networkChanged);
   }
 
   /** The receiver and sender of one slot, for statistics. */
@@ -141,7 +134,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     if (this.closed) return;
     this.closed = true;
     this.batcher.clear();
-    if (this.disconnectedTimer) clearTimeout(this.disconnectedTimer);
+    this.recovery.close();
     this.pc.close();
   }
 
@@ -230,16 +223,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   }
 
   private connectionChanged(): void {
-    const state = this.pc.connectionState;
-    this.emit('state', state);
-    if (this.disconnectedTimer) clearTimeout(this.disconnectedTimer);
-    this.disconnectedTimer = null;
-    if (state === 'connected') this.restarts = 0;
-    if (state === 'failed') this.restartIce();
-    if (state === 'disconnected') {
-      this.disconnectedTimer = setTimeout(() => {
-        if (this.pc.connectionState === 'disconnected' || this.pc.connectionState === 'failed') this.restartIce();
-      }, DISCONNECTED_GRACE_MS);
-    }
+    this.emit('state', this.pc.connectionState);
+    this.recovery.changed();
   }
 }

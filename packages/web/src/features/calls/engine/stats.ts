@@ -1,6 +1,8 @@
+import type { Snowflake } from '@parley/protocol';
 import type { E2eeCounters } from '../e2ee';
 import { MEDIA_SLOTS, type MediaSlot } from './negotiation';
 import type { PeerLink } from './PeerLink';
+import type { SfuConnection } from './SfuConnection';
 
 /** What one slot of one link carries, both ways (the fields tests and the debug API read). */
 export interface SlotStats {
@@ -29,6 +31,8 @@ export interface PeerStats {
 
 export interface CallStats {
   channelId: string;
+  /** How the call's media flows: a link per participant, or through the SFU. */
+  media: 'mesh' | 'sfu';
   /** Our microphone is going out (not muted, push-to-talk held…). */
   transmitting: boolean;
   peers: PeerStats[];
@@ -43,12 +47,27 @@ const size = (value: unknown) => (typeof value === 'number' ? value : null);
 /** Statistics of one link, read per transceiver so each slot (audio, camera, screen) is told apart. */
 export async function linkStats(link: PeerLink): Promise<PeerStats> {
   const slots = {} as Record<MediaSlot, SlotStats>;
-  for (const slot of MEDIA_SLOTS) slots[slot] = await slotStats(link.transceiver(slot));
+  for (const slot of MEDIA_SLOTS) slots[slot] = await slotStats(link.transceiver(slot), link.transceiver(slot));
   const [local, remote] = await candidateTypes(link.pc);
   return { userId: link.peer, sessionId: link.sessionId, connectionState: link.pc.connectionState, localCandidateType: local, remoteCandidateType: remote, slots };
 }
 
-async function slotStats(transceiver: RTCRtpTransceiver | null): Promise<SlotStats> {
+/**
+ * One participant as seen through the SFU: what we receive of theirs (the subscriber's
+ * transceivers carrying their streams), what we send (to the SFU, the same for everyone), and
+ * the subscriber's connection.
+ */
+export async function sfuPeerStats(sfu: SfuConnection, userId: Snowflake, sessionId: string): Promise<PeerStats> {
+  const receivers = sfu.receiversOf(userId);
+  const slots = {} as Record<MediaSlot, SlotStats>;
+  for (const slot of MEDIA_SLOTS) slots[slot] = await slotStats(receivers[slot] ?? null, sfu.sender(slot));
+  const pc = sfu.subscriber;
+  const [local, remote] = pc ? await candidateTypes(pc) : [null, null];
+  return { userId, sessionId, connectionState: pc?.connectionState ?? 'new', localCandidateType: local, remoteCandidateType: remote, slots };
+}
+
+/** A slot's bytes and frames: received on one transceiver, sent on another (the same one in a mesh link). */
+async function slotStats(receiving: RTCRtpTransceiver | null, sending: RTCRtpTransceiver | null): Promise<SlotStats> {
   const result: SlotStats = {
     bytesReceived: 0,
     packetsReceived: 0,
@@ -61,8 +80,8 @@ async function slotStats(transceiver: RTCRtpTransceiver | null): Promise<SlotSta
     sentFrameWidth: null,
     sentFrameHeight: null,
   };
-  if (!transceiver) return result;
-  const [received, sent] = await Promise.all([transceiver.receiver.getStats(), transceiver.sender.getStats()]);
+  const none = new Map<string, Stat>();
+  const [received, sent] = await Promise.all([receiving?.receiver.getStats() ?? none, sending?.sender.getStats() ?? none]);
   received.forEach((stat: Stat) => {
     if (stat.type !== 'inbound-rtp') return;
     result.bytesReceived += num(stat.bytesReceived);

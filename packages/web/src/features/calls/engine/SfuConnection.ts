@@ -1,0 +1,255 @@
+import type { SfuFeed, SfuSignal, SfuSignalSend, SfuSubscribedStream, Snowflake } from '@parley/protocol';
+import { Emitter } from '@parley/sdk';
+import { type CallEncryption, restrictCodecsForE2ee } from '../e2ee';
+import { CandidateBatcher } from './candidates';
+import { IceRecovery } from './iceRecovery';
+import { MEDIA_SLOTS, type MediaSlot, slotKind } from './negotiation';
+
+/**
+ * A call through the SFU (docs/calls.md, "Big calls"): two connections to Janus instead of one
+ * per participant. The publisher sends our three slots (audio, camera, screen: mids 0, 1, 2,
+ * the order the server relies on), the camera in three simulcast layers; the subscriber
+ * receives the streams `want` lists, each tagged with whose it is and which slot. Frames are
+ * encrypted end to end on both: the SFU forwards what it cannot read.
+ */
+
+export type SfuConnectionEvents = {
+  track: { userId: Snowflake; slot: MediaSlot; track: MediaStreamTrack };
+  /** The subscriber's connection state (what the tiles show for everyone). */
+  state: RTCPeerConnectionState;
+  /** Who publishes now changed. */
+  feeds: SfuFeed[];
+  error: string;
+};
+
+export interface SfuConnectionOptions {
+  channelId: Snowflake;
+  rtc: RTCConfiguration;
+  outgoing: Record<MediaSlot, MediaStreamTrack | null>;
+  shareEncoding: RTCRtpEncodingParameters | null;
+  encryption: CallEncryption | null;
+  send(d: SfuSignalSend): void;
+}
+
+/**
+ * Camera layers, highest first as Janus expects them (rid h, m, l; substream 2, 1, 0): a
+ * thumbnail takes the quarter-size layer, the active speaker the full one.
+ */
+const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: 'h', maxBitrate: 1_200_000 },
+  { rid: 'm', maxBitrate: 400_000, scaleResolutionDownBy: 2 },
+  { rid: 'l', maxBitrate: 120_000, scaleResolutionDownBy: 4 },
+];
+
+/** One received stream: whose, which slot, and its transceiver once negotiated. */
+interface Received extends SfuSubscribedStream {
+  userId: Snowflake;
+  slot: MediaSlot;
+}
+
+export class SfuConnection extends Emitter<SfuConnectionEvents> {
+  readonly publisher: RTCPeerConnection;
+  subscriber: RTCPeerConnection | null = null;
+  private readonly slots = new Map<MediaSlot, RTCRtpTransceiver>();
+  private readonly publisherCandidates: CandidateBatcher;
+  private subscriberCandidates: CandidateBatcher | null = null;
+  private feeds: SfuFeed[] = [];
+  /** Our subscriber's streams by its mid. */
+  private received = new Map<string, Received>();
+  /** Which user each receiver decrypts for (a mid can be reused for someone else). */
+  private readonly protectedFor = new WeakMap<RTCRtpReceiver, Snowflake>();
+  private lastWanted = '';
+  private lastLayers = '';
+  private closed = false;
+  private readonly publisherRecovery: IceRecovery;
+  private subscriberRecovery: IceRecovery | null = null;
+
+  constructor(private readonly options: SfuConnectionOptions) {
+    super();
+    this.publisher = new RTCPeerConnection(options.rtc);
+    this.publisherCandidates = new CandidateBatcher((candidates) => this.send({ type: 'candidates', channel_id: options.channelId, peer: 'publisher', candidates }));
+    this.publisher.onicecandidate = ({ candidate }) => this.publisherCandidates.add(candidate ? candidate.toJSON() : null);
+    this.publisherRecovery = new IceRecovery(this.publisher, () => this.restartPublisher());
+    this.publisher.onconnectionstatechange = () => this.publisherRecovery.changed();
+    for (const slot of MEDIA_SLOTS) {
+      const init: RTCRtpTransceiverInit = { direction: 'sendonly', ...(slot === 'camera' && { sendEncodings: CAMERA_LAYERS }) };
+      const transceiver = this.publisher.addTransceiver(options.outgoing[slot] ?? slotKind(slot), init);
+      this.slots.set(slot, transceiver);
+      if (options.encryption) {
+        restrictCodecsForE2ee(transceiver);
+        options.encryption.protectSender(transceiver.sender);
+      }
+    }
+  }
+
+  /** Sends our offer; the SFU's answer and who publishes follow as SFU_SIGNAL. */
+  async start(): Promise<void> {
+    await this.publisher.setLocalDescription();
+    const offer = this.publisher.localDescription!;
+    this.send({ type: 'publish', channel_id: this.options.channelId, description: { type: 'offer', sdp: offer.sdp } });
+  }
+
+  async onSignal(signal: SfuSignal): Promise<void> {
+    if (this.closed) return;
+    switch (signal.type) {
+      case 'answer':
+        await this.publisher.setRemoteDescription(signal.description);
+        await this.applyShareEncoding();
+        return;
+      case 'feeds':
+        this.feeds = signal.feeds;
+        this.emit('feeds', signal.feeds);
+        return;
+      case 'offer':
+        return this.answer(signal.description, signal.streams);
+      case 'error':
+        this.emit('error', signal.message);
+        return;
+      case 'media':
+        return;
+    }
+  }
+
+  /** Who publishes now (ourselves excluded). */
+  publishers(): SfuFeed[] {
+    return this.feeds;
+  }
+
+  /**
+   * The streams to receive, all of them each time (only what is shown: a person on a poor link
+   * receives audio alone). Sent only when it changed.
+   */
+  want(streams: { feed: string; mid: string }[]): void {
+    const key = JSON.stringify([...streams].sort((a, b) => `${a.feed}/${a.mid}`.localeCompare(`${b.feed}/${b.mid}`)));
+    if (key === this.lastWanted || this.closed) return;
+    this.lastWanted = key;
+    this.send({ type: 'subscribe', channel_id: this.options.channelId, streams });
+  }
+
+  /** The simulcast layer of each user's camera we receive: 2 (full) for those shown large, 0 for thumbnails. */
+  setLayers(layerOf: (userId: Snowflake) => 0 | 1 | 2): void {
+    const layers = [...this.received.values()].filter((r) => r.slot === 'camera').map((r) => ({ mid: r.mid, substream: layerOf(r.userId) }));
+    const key = JSON.stringify(layers);
+    if (!layers.length || key === this.lastLayers || this.closed) return;
+    this.lastLayers = key;
+    this.send({ type: 'layers', channel_id: this.options.channelId, layers });
+  }
+
+  /** Swaps what we send in a slot (no renegotiation: the transceivers are there from the start). */
+  async setTrack(slot: MediaSlot, track: MediaStreamTrack | null, shareEncoding?: RTCRtpEncodingParameters | null): Promise<void> {
+    if (slot === 'screen' && shareEncoding !== undefined) this.options.shareEncoding = shareEncoding;
+    this.options.outgoing[slot] = track;
+    await this.slots.get(slot)?.sender.replaceTrack(track);
+    if (slot === 'screen') await this.applyShareEncoding();
+  }
+
+  /** The receivers of one user's streams (for statistics). */
+  receiversOf(userId: Snowflake): Partial<Record<MediaSlot, RTCRtpTransceiver>> {
+    const found: Partial<Record<MediaSlot, RTCRtpTransceiver>> = {};
+    for (const transceiver of this.subscriber?.getTransceivers() ?? []) {
+      const stream = transceiver.mid !== null ? this.received.get(transceiver.mid) : undefined;
+      if (stream?.userId === userId) found[stream.slot] = transceiver;
+    }
+    return found;
+  }
+
+  /** Our publisher's transceiver of a slot (for statistics). */
+  sender(slot: MediaSlot): RTCRtpTransceiver | null {
+    return this.slots.get(slot) ?? null;
+  }
+
+  /** A network change: new ICE credentials for both connections. */
+  restartIce(): void {
+    this.publisherRecovery.attempt(true);
+    this.subscriberRecovery?.attempt(true);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.publisherRecovery.close();
+    this.subscriberRecovery?.close();
+    this.publisherCandidates.clear();
+    this.subscriberCandidates?.clear();
+    this.publisher.close();
+    this.subscriber?.close();
+  }
+
+  // ————— inside —————
+
+  private restartPublisher(): void {
+    if (this.closed || !this.publisher.remoteDescription) return;
+    void this.publisher
+      .createOffer({ iceRestart: true })
+      .then(async (offer) => {
+        await this.publisher.setLocalDescription(offer);
+        this.send({ type: 'publish', channel_id: this.options.channelId, description: { type: 'offer', sdp: offer.sdp! } });
+      })
+      .catch((error: unknown) => console.warn('Call: could not restart the connection to the media server', error));
+  }
+
+  /** The subscriber's offers come from the SFU: it is asked for one with new ICE credentials. */
+  private restartSubscriber(): void {
+    if (!this.closed && this.subscriber?.remoteDescription) this.send({ type: 'restart', channel_id: this.options.channelId });
+  }
+
+  private send(d: SfuSignalSend): void {
+    if (!this.closed) this.options.send(d);
+  }
+
+  private async answer(offer: RTCSessionDescriptionInit, streams: SfuSubscribedStream[]): Promise<void> {
+    this.received = new Map(streams.flatMap((s) => this.tag(s)).map((r) => [r.mid, r]));
+    const pc = this.subscriber ?? this.openSubscriber();
+    await pc.setRemoteDescription(offer);
+    if (this.closed) return;
+    await pc.setLocalDescription();
+    this.send({ type: 'start', channel_id: this.options.channelId, description: { type: 'answer', sdp: pc.localDescription!.sdp } });
+  }
+
+  /** Whose stream it is and which slot, from the feeds we were told about (the publisher named its streams). */
+  private tag(stream: SfuSubscribedStream): Received[] {
+    const feed = this.feeds.find((f) => f.feed === stream.feed);
+    const slot = MEDIA_SLOTS.find((s) => s === stream.description);
+    return feed && slot ? [{ ...stream, userId: feed.user_id, slot }] : [];
+  }
+
+  private openSubscriber(): RTCPeerConnection {
+    const pc = new RTCPeerConnection(this.options.rtc);
+    this.subscriber = pc;
+    this.subscriberCandidates = new CandidateBatcher((candidates) => this.send({ type: 'candidates', channel_id: this.options.channelId, peer: 'subscriber', candidates }));
+    pc.onicecandidate = ({ candidate }) => this.subscriberCandidates?.add(candidate ? candidate.toJSON() : null);
+    const recovery = new IceRecovery(pc, () => this.restartSubscriber());
+    this.subscriberRecovery = recovery;
+    pc.onconnectionstatechange = () => {
+      recovery.changed();
+      this.emit('state', pc.connectionState);
+    };
+    pc.ontrack = ({ transceiver, track }) => {
+      const stream = transceiver.mid !== null ? this.received.get(transceiver.mid) : undefined;
+      if (!stream) return;
+      this.protect(transceiver.receiver, stream.userId);
+      this.emit('track', { userId: stream.userId, slot: stream.slot, track });
+    };
+    return pc;
+  }
+
+  /** Decryption for the user whose stream this receiver carries now, before its first frame. */
+  private protect(receiver: RTCRtpReceiver, userId: Snowflake): void {
+    const encryption = this.options.encryption;
+    if (!encryption || this.protectedFor.get(receiver) === userId) return;
+    this.protectedFor.set(receiver, userId);
+    encryption.protectReceiver(receiver, userId);
+  }
+
+  /** Screens are for reading: keep the chosen resolution and frame rate (as in a mesh link). */
+  private async applyShareEncoding(): Promise<void> {
+    const sender = this.slots.get('screen')?.sender;
+    const encoding = this.options.shareEncoding;
+    if (!sender || !encoding || !sender.track || !this.publisher.remoteDescription) return;
+    const parameters = sender.getParameters();
+    if (!parameters.encodings.length) return;
+    parameters.encodings = parameters.encodings.map((e) => ({ ...e, ...encoding }));
+    (parameters as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference = 'maintain-resolution';
+    await sender.setParameters(parameters).catch((error: unknown) => console.warn('Call: could not apply the screen share quality', error));
+  }
+}
