@@ -8,8 +8,11 @@ import { gzipSync } from 'node:zlib';
 // Raised from 250 KB when messages gained embeds, custom emoji and webhook authors (their
 // schemas and drawing are on the chat route: every message may carry them), and to 254 KB when
 // the outbox gained resumable uploads (its upload jobs; the tus client itself, the progress bar,
-// peer-to-peer transfer and push settings load on first use) and messages file offers.
-const BUDGET_BYTES = 254 * 1024;
+// peer-to-peer transfer and push settings load on first use) and messages file offers, and to
+// 256 KB for stage channels and big calls (their gateway schemas, which every dispatch is checked
+// against, the prefetch of the call engine on pointing at a voice channel; the stage view, the
+// SDK's stage logic and the SFU client load with a call).
+const BUDGET_BYTES = 256 * 1024;
 const dist = 'packages/web/dist';
 const manifest = JSON.parse(fs.readFileSync(path.join(dist, '.vite/manifest.json'), 'utf8'));
 
