@@ -36,10 +36,10 @@ export async function joinAll(people: readonly Person[], guildId: string, channe
 }
 
 /** Opens the server and clicks a voice channel in the sidebar (which joins its call), then waits until connected. */
-export async function joinCall(page: Page, guildId: string, channelName: string): Promise<void> {
+export async function joinCall(page: Page, guildId: string, channelName: string, options: { timeout?: number } = {}): Promise<void> {
   if (!new URL(page.url()).pathname.startsWith(`/channels/${guildId}`)) await page.goto(`/channels/${guildId}`);
   await page.getByTestId('voice-channel-link').filter({ hasText: channelName }).click();
-  await expect(page.getByTestId('call-status')).toHaveText('Voice connected');
+  await expect(page.getByTestId('call-status')).toHaveText('Voice connected', options);
 }
 
 export function callStats(page: Page): Promise<CallStats | null> {
