@@ -18,7 +18,7 @@ import { requirePermission } from './access';
 /** Whether someone joining this channel with these permissions starts in a stage's audience. */
 export function joinsStageSuppressed(channelType: number, permissions: bigint): Flag {
   if (channelType !== ChannelType.GUILD_STAGE_VOICE) return 0;
-  return (permissions & Permissions.MUTE_MEMBERS) === Permissions.MUTE_MEMBERS ? 0 : 1;
+  return isStageModerator(permissions) ? 0 : 1;
 }
 
 /**
@@ -39,7 +39,7 @@ export function speakingFlags(state: Pick<VoiceStateRow, 'self_video' | 'self_st
 }
 
 /** A stage moderator: Mute Members in the stage (Discord's rule). */
-export function isStageModerator(permissions: bigint): boolean {
+function isStageModerator(permissions: bigint): boolean {
   return (permissions & Permissions.MUTE_MEMBERS) === Permissions.MUTE_MEMBERS;
 }
 

@@ -18,7 +18,7 @@ import { asJanusError, type JanusClient, pluginData } from './janus';
  */
 
 /** A participant's publisher m-lines, in the order its client adds them (docs/calls.md). */
-export const PUBLISHED_MIDS = { audio: '0', camera: '1', screen: '2' } as const;
+const PUBLISHED_MIDS = { audio: '0', camera: '1', screen: '2' } as const;
 const DESCRIPTIONS = Object.entries(PUBLISHED_MIDS).map(([description, mid]) => ({ mid, description }));
 
 export interface SfuParticipant {
