@@ -45,6 +45,21 @@ const turnserver = [
   `--userdb=${turnDir}/turndb --pidfile=${turnDir}/turnserver.pid`,
 ].join(' ');
 
+/** What both Parley servers share: loopback, generous rate limits, the test coturn. */
+function parleyEnv(listenPort: number, dir: string): Record<string, string> {
+  return {
+    PORT: String(listenPort),
+    HOST: '127.0.0.1',
+    DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+    AUTH_RATE_LIMIT_IP: '1000/60',
+    MESSAGE_RATE_LIMIT: '1000/10',
+    STUN_URLS: stunUrls.join(','),
+    TURN_URLS: turnUrls.join(','),
+    TURN_SECRET: turnSecret,
+  };
+}
+
 export default defineConfig({
   testDir: 'e2e/calls',
   outputDir: `${resultsFile.replace(/\.json$/, '')}-artifacts`,
@@ -69,15 +84,7 @@ export default defineConfig({
       command: `rm -rf ${dataDir} && node packages/server/dist/main.js`,
       url: `http://127.0.0.1:${port}/readyz`,
       env: {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-        AUTH_RATE_LIMIT_IP: '1000/60',
-        MESSAGE_RATE_LIMIT: '1000/10',
-        STUN_URLS: stunUrls.join(','),
-        TURN_URLS: turnUrls.join(','),
-        TURN_SECRET: turnSecret,
+        ...parleyEnv(port, dataDir),
         // Small enough that a spec can fill a call; the specs' biggest calls have three people.
         CALL_MAX_PARTICIPANTS: '3',
       },
@@ -88,15 +95,7 @@ export default defineConfig({
       command: `${vethUp} && rm -rf ${sfuDataDir} && node packages/server/dist/main.js`,
       url: `http://127.0.0.1:${sfuPort}/readyz`,
       env: {
-        PORT: String(sfuPort),
-        HOST: '127.0.0.1',
-        DATA_DIR: sfuDataDir,
-        LOG_LEVEL: 'warn',
-        AUTH_RATE_LIMIT_IP: '1000/60',
-        MESSAGE_RATE_LIMIT: '1000/10',
-        STUN_URLS: stunUrls.join(','),
-        TURN_URLS: turnUrls.join(','),
-        TURN_SECRET: turnSecret,
+        ...parleyEnv(sfuPort, sfuDataDir),
         // The fourth person moves the call to the SFU (a mesh of three before that).
         CALL_MESH_MAX: '3',
         CALL_MAX_PARTICIPANTS: '16',
