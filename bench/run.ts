@@ -16,6 +16,7 @@ import { tuiScenario } from './scenarios/tui';
 import { lowbandScenario } from './scenarios/lowband';
 import { e2eeScenario } from './scenarios/e2ee';
 import { filesScenario } from './scenarios/files';
+import { sfuScenario } from './scenarios/sfu';
 
 const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioReport>> = {
   fanout: fanoutScenario,
@@ -28,6 +29,7 @@ const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioRep
   lowband: lowbandScenario,
   e2ee: e2eeScenario,
   files: filesScenario,
+  sfu: sfuScenario,
 };
 
 async function main(): Promise<void> {

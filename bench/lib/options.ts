@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type DeploymentOptions, type Engine } from './parley';
 import { RESULTS_DIR } from './report';
 
-export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee', 'files'] as const;
+export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee', 'files', 'sfu'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /**
  * What `all` runs: the chat load. `calls` runs on its own, in a loopback-only network namespace
@@ -31,6 +31,10 @@ Scenarios:
   files      a file sent peer to peer from one Chromium to another through the web client: MB/s from
              the click on Download to the download event, time to first byte, CPU and peak RSS of
              each browser and CPU of the server, the bytes identical (run it loopback-only like calls)
+  sfu        issue 16: a big call through Janus (the server's CALL_MESH_MAX small), participants as
+             browser contexts over a few Chromiums: bytes/s each receives (audio, video), server,
+             Janus and Chromium CPU, whether everyone hears everyone; --lecture: 1 host, listeners
+             (run it in its own network namespace as root: unshare -n, see bench/README.md)
   all        fanout, baseline, idle and history, with their defaults
 
 Server (every scenario but the bare baseline):
@@ -116,6 +120,15 @@ calls:
   --media audio|video|both   CPU with cameras off, on, or both (default both)
   --e2ee on|off|both     end-to-end encryption setting of the web client (default both)
 
+sfu (also --people, default 25 here, --cpu-seconds as the window, --e2ee on|off):
+  --lecture              one host talking and sharing, --listeners muted listeners, instead of
+                         --people talking (and one participant again with receiveVideo: false)
+  --listeners L          lecture listeners (default 50)
+  --browsers B           Chromium processes the participants' contexts are spread over (default 3;
+                         the sharer or host has the first to itself)
+  --mesh-max N           CALL_MESH_MAX for the server: the call moves to the SFU past it (default 2)
+  --settle-seconds S     pause before each window once media flows (default here 5)
+
 tui:
   --clients N            parley-chat processes, each in a tmux session of 80×24 (default 100)
   --typists N            clients that type, in turn (default 5)
@@ -170,6 +183,7 @@ export interface BenchOptions {
     media: CallMedia[];
     e2ee: boolean[];
   };
+  sfu: { people: number; lecture: boolean; listeners: number; browsers: number; meshMax: number; seconds: number; settleSeconds: number; e2ee: boolean };
   tui: {
     clients: number;
     typists: number;
@@ -237,12 +251,16 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       requests: { type: 'string', default: '300' },
       'seed-batch': { type: 'string', default: '50000' },
       port: { type: 'string' },
-      people: { type: 'string', default: '4' },
+      people: { type: 'string' },
+      lecture: { type: 'boolean', default: false },
+      listeners: { type: 'string', default: '50' },
+      browsers: { type: 'string', default: '3' },
+      'mesh-max': { type: 'string', default: '2' },
       'join-rounds': { type: 'string', default: '5' },
       'poll-ms': { type: 'string', default: '20' },
       'join-timeout': { type: 'string', default: '20' },
       'cpu-seconds': { type: 'string', default: '20' },
-      'settle-seconds': { type: 'string', default: '30' },
+      'settle-seconds': { type: 'string' },
       'fresh-join-after-ms': { type: 'string', default: '1000' },
       'fresh-join-cache': { type: 'string', default: 'cold' },
       'join-load': { type: 'string', default: 'audio' },
@@ -356,17 +374,27 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       presenceRate: int('presence-rate', values['presence-rate'], 0, 100),
     },
     calls: {
-      people: int('people', values.people, 2, 8),
+      people: int('people', scenario === 'sfu' ? '4' : (values.people ?? '4'), 2, 8),
       joinRounds: int('join-rounds', values['join-rounds'], 0, 100),
       pollMs: int('poll-ms', values['poll-ms'], 5, 1000),
       joinTimeoutSeconds: int('join-timeout', values['join-timeout'], 1, 120),
       cpuSeconds: int('cpu-seconds', values['cpu-seconds'], 0, 600),
-      settleSeconds: int('settle-seconds', values['settle-seconds'], 0, 120),
+      settleSeconds: int('settle-seconds', values['settle-seconds'] ?? '30', 0, 120),
       freshJoinAfterMs: int('fresh-join-after-ms', values['fresh-join-after-ms'], 0, 60_000),
       freshJoinCache: oneOf('fresh-join-cache', values['fresh-join-cache']!, ['cold', 'warm'] as const),
       joinLoad: oneOf('join-load', values['join-load']!, ['audio', 'video'] as const),
       media: oneOrBoth<CallMedia>('media', values.media, { audio: ['audio'], video: ['video'], both: ['audio', 'video'] }),
       e2ee: oneOrBoth('e2ee', values.e2ee, { on: [true], off: [false], both: [true, false] }),
+    },
+    sfu: {
+      people: int('people', scenario === 'sfu' ? (values.people ?? '25') : '25', 3, 100),
+      lecture: values.lecture!,
+      listeners: int('listeners', values.listeners, 1, 199),
+      browsers: int('browsers', values.browsers, 1, 16),
+      meshMax: int('mesh-max', values['mesh-max'], 2, 16),
+      seconds: int('cpu-seconds', values['cpu-seconds'], 1, 600),
+      settleSeconds: int('settle-seconds', values['settle-seconds'] ?? '5', 0, 120),
+      e2ee: oneOrBoth('e2ee', values.e2ee === 'both' ? 'on' : values.e2ee, { on: [true], off: [false] })[0]!,
     },
     tui: {
       clients: int('clients', values.clients, 2, 500),
