@@ -464,10 +464,11 @@ export class Calls {
   }
 
   private async departureEvents({ state, ended }: Departure): Promise<OutgoingEvent[]> {
-    // Their media stops at once, wherever their SFU handles are; an ended call's room closes.
-    if (this.sfu) {
+    // Through the SFU: their media stops at once, wherever their handles are; an ended call's room closes.
+    const media = ended ? ended.media : (await this.ctx.db.selectFrom('calls').select('media').where('channel_id', '=', state.channel_id).executeTakeFirst())?.media;
+    if (this.sfu && media === 'sfu') {
       await this.sfu.left(state.channel_id, state.session_id);
-      if (ended?.media === 'sfu') await this.sfu.callEnded(ended.channel_id);
+      if (ended) await this.sfu.callEnded(ended.channel_id);
     }
     const channel = await this.ctx.db.selectFrom('channels').selectAll().where('id', '=', state.channel_id).executeTakeFirst();
     // The channel may be gone (deleted with its call): its guild, or the user, still hears of it.

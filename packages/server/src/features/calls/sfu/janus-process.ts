@@ -58,7 +58,12 @@ export class JanusProcess {
     const janus = new JanusProcess(options, endpoint, port, logger);
     janus.writeConfig();
     janus.spawn();
-    await waitForPort(port, 15_000);
+    try {
+      await waitForPort(port, 15_000);
+    } catch (error) {
+      await janus.stop();
+      throw error;
+    }
     return janus;
   }
 

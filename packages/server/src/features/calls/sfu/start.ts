@@ -24,7 +24,14 @@ export async function startSfu(config: Config, events: EventPublisher, logger: F
     logger.info(`Janus (${sfu.binary}) is not installed: calls stay a mesh of at most ${config.calls.meshMax} people`);
     return null;
   }
-  const janus = await JanusProcess.start({ binary: sfu.binary, dataDir: config.dataDir, iceInterfaces: sfu.iceInterfaces, nat11: sfu.nat11, rtpPorts: sfu.rtpPorts }, logger);
+  let janus: JanusProcess;
+  try {
+    janus = await JanusProcess.start({ binary: sfu.binary, dataDir: config.dataDir, iceInterfaces: sfu.iceInterfaces, nat11: sfu.nat11, rtpPorts: sfu.rtpPorts }, logger);
+  } catch (error) {
+    // Parley still starts: calls just stay small.
+    logger.error({ err: error }, `Janus would not start: calls stay a mesh of at most ${config.calls.meshMax} people`);
+    return null;
+  }
   logger.info(`Janus started for calls of more than ${config.calls.meshMax} people`);
   const client = new JanusClient(janus.endpoint, logger);
   return new Sfu(client, events, maxPublishers, logger, () => janus.stop());
