@@ -58,6 +58,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
   private received = new Map<string, Received>();
   /** Which user each receiver decrypts for (a mid can be reused for someone else). */
   private readonly protectedFor = new WeakMap<RTCRtpReceiver, Snowflake>();
+  private signals: Promise<void> = Promise.resolve();
   private lastWanted = '';
   private lastLayers = '';
   private closed = false;
@@ -89,7 +90,15 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
     this.send({ type: 'publish', channel_id: this.options.channelId, description: { type: 'offer', sdp: offer.sdp } });
   }
 
-  async onSignal(signal: SfuSignal): Promise<void> {
+  /** The SFU's signals, applied one at a time in the order they came (an offer may follow another at once). */
+  onSignal(signal: SfuSignal): Promise<void> {
+    const next = this.signals.then(() => this.apply(signal));
+    // A failed one must not stop the next.
+    this.signals = next.catch(() => undefined);
+    return next;
+  }
+
+  private async apply(signal: SfuSignal): Promise<void> {
     if (this.closed) return;
     switch (signal.type) {
       case 'answer':
