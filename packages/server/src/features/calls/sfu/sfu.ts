@@ -185,7 +185,9 @@ export class Sfu {
     this.watchPublisher(local, handle);
     const data = pluginData(response);
     if (!response.jsep) throw new Error('Janus did not answer the offer');
-    // Nothing goes out before the server's rules are applied (a server-muted joiner is never heard).
+    // Nothing goes out before the server's rules are applied (a server-muted joiner is never heard);
+    // all of them, as what was applied before there was a feed did not hold.
+    this.enforced.delete(`${local.channelId}/${local.sessionId}`);
     await this.enforce(local.channelId, local.sessionId, await allowed());
     await this.send(local, { type: 'answer', channel_id: local.channelId, description: { type: 'answer', sdp: response.jsep.sdp } });
     this.addFeeds(local, data.publishers);
