@@ -2,6 +2,7 @@ import type { IceCandidate, RtcSignalBody, Snowflake } from '@parley/protocol';
 import { Emitter } from '@parley/sdk';
 import { type CallEncryption, restrictCodecsForE2ee } from '../e2ee';
 import { CandidateBatcher } from './candidates';
+import { keepShareQuality } from './constraints';
 import { IceRecovery } from './iceRecovery';
 import { MEDIA_SLOTS, type MediaSlot, ignoresDescription, isPolite, slotKind } from './negotiation';
 
@@ -205,21 +206,12 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   }
 
   /**
-   * Screens are for reading: keep the chosen resolution (drop frames rather than shrink the
-   * picture when bandwidth is short) at the chosen frame rate and bitrate.
+   * The screen share's quality (keepShareQuality), once there is something negotiated to apply it to.
    */
   private async applyShareEncoding(): Promise<void> {
     const sender = this.slots.get('screen')?.sender;
     if (!sender || !this.shareEncoding || !sender.track || !this.pc.remoteDescription) return;
-    const parameters = sender.getParameters();
-    if (!parameters.encodings.length) return;
-    parameters.encodings = parameters.encodings.map((encoding) => ({ ...encoding, ...this.shareEncoding }));
-    (parameters as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference = 'maintain-resolution';
-    try {
-      await sender.setParameters(parameters);
-    } catch (error) {
-      console.warn('Call: could not apply the screen share quality', error);
-    }
+    await keepShareQuality(sender, this.shareEncoding);
   }
 
   private connectionChanged(): void {

@@ -2,6 +2,7 @@ import type { SfuFeed, SfuSignal, SfuSignalSend, SfuSubscribedStream, Snowflake 
 import { Emitter } from '@parley/sdk';
 import { type CallEncryption, restrictCodecsForE2ee } from '../e2ee';
 import { CandidateBatcher } from './candidates';
+import { keepShareQuality } from './constraints';
 import { IceRecovery } from './iceRecovery';
 import { MEDIA_SLOTS, type MediaSlot, slotKind } from './negotiation';
 
@@ -250,15 +251,11 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
     encryption.protectReceiver(receiver, userId);
   }
 
-  /** Screens are for reading: keep the chosen resolution and frame rate (as in a mesh link). */
+  /** The screen share's quality (keepShareQuality), once the SFU answered. */
   private async applyShareEncoding(): Promise<void> {
     const sender = this.slots.get('screen')?.sender;
     const encoding = this.options.shareEncoding;
     if (!sender || !encoding || !sender.track || !this.publisher.remoteDescription) return;
-    const parameters = sender.getParameters();
-    if (!parameters.encodings.length) return;
-    parameters.encodings = parameters.encodings.map((e) => ({ ...e, ...encoding }));
-    (parameters as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference = 'maintain-resolution';
-    await sender.setParameters(parameters).catch((error: unknown) => console.warn('Call: could not apply the screen share quality', error));
+    await keepShareQuality(sender, encoding);
   }
 }

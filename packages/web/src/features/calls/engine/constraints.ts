@@ -59,3 +59,16 @@ export function shareEncoding(quality: ShareQuality, captured: { width: number; 
   const bitrate = Math.round(Math.min(MAX_SHARE_BITRATE, Math.max(MIN_SHARE_BITRATE, pixels * quality.frameRate * BITS_PER_PIXEL_FRAME)));
   return { active: true, maxFramerate: quality.frameRate, scaleResolutionDownBy: scale, maxBitrate: bitrate };
 }
+
+/**
+ * Screens are for reading: a share's sender keeps the chosen resolution (dropping frames rather
+ * than shrinking the picture when bandwidth is short) at the chosen frame rate and bitrate.
+ * For a sender that is negotiated and carries a track (a mesh link's, or the SFU publisher's).
+ */
+export async function keepShareQuality(sender: RTCRtpSender, encoding: RTCRtpEncodingParameters): Promise<void> {
+  const parameters = sender.getParameters();
+  if (!parameters.encodings.length) return;
+  parameters.encodings = parameters.encodings.map((e) => ({ ...e, ...encoding }));
+  (parameters as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference = 'maintain-resolution';
+  await sender.setParameters(parameters).catch((error: unknown) => console.warn('Call: could not apply the screen share quality', error));
+}
