@@ -226,23 +226,26 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
   const offset = focusRow >= 0 ? Math.min(maxScroll, Math.max(0, rows.length - focusRow - Math.floor((historyHeight * 2) / 3))) : Math.min(scroll, maxScroll);
   const visible = rows.slice(Math.max(0, rows.length - historyHeight - offset), rows.length - offset);
 
+  /** Tab completes the word being typed, else opens the next channel (Shift+Tab the one before). */
+  function tab(shift: boolean) {
+    const completed = !shift && current && draftRef.current ? completer.tab(client.cache, current, draftRef.current) : null;
+    if (completed) {
+      setDraft(completed.draft);
+      return setStatus(completed.picks.length > 1 ? `Tab again: ${completed.picks.join(' ')}` : null);
+    }
+    // A large server's members are not all known here: ask the server for those matching, then Tab again.
+    const trigger = findTrigger(draftRef.current, draftRef.current.length);
+    const guildId = openChannel?.guild_id;
+    if (trigger?.kind === '@' && guildId && !shift) {
+      client.gateway.requestMembers(guildId, { query: trigger.query, limit: 25 });
+      return setStatus(`Looking for @${trigger.query}… press Tab again`);
+    }
+    return move(shift ? -1 : 1);
+  }
+
   useInput((input, key) => {
     if (key.ctrl && input === 'c') return exit();
-    if (key.tab) {
-      const completed = !key.shift && current && draftRef.current ? completer.tab(client.cache, current, draftRef.current) : null;
-      if (completed) {
-        setDraft(completed.draft);
-        return setStatus(completed.picks.length > 1 ? `Tab again: ${completed.picks.join(' ')}` : null);
-      }
-      // A large server's members are not all known here: ask the server for those matching, then Tab again.
-      const trigger = findTrigger(draftRef.current, draftRef.current.length);
-      const guildId = openChannel?.guild_id;
-      if (trigger?.kind === '@' && guildId && !key.shift) {
-        client.gateway.requestMembers(guildId, { query: trigger.query, limit: 25 });
-        return setStatus(`Looking for @${trigger.query}… press Tab again`);
-      }
-      return move(key.shift ? -1 : 1);
-    }
+    if (key.tab) return tab(key.shift);
     if (key.pageUp) {
       const next = offset + historyHeight - 1;
       setFocus(null);
@@ -283,6 +286,7 @@ export function App({ client, server, fetchFile, greeting = null }: Props) {
     if (input && !key.ctrl && !key.meta) {
       for (const typed of splitTyped(input)) {
         if (typed.kind === 'enter') submit();
+        else if (typed.kind === 'tab') tab(false);
         else if (typed.kind === 'backspace') setDraft((d) => d.slice(0, -1));
         else {
           // Controls are dropped, so a paste cannot smuggle them into a message.
