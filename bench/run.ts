@@ -17,6 +17,7 @@ import { lowbandScenario } from './scenarios/lowband';
 import { e2eeScenario } from './scenarios/e2ee';
 import { filesScenario } from './scenarios/files';
 import { sfuScenario } from './scenarios/sfu';
+import { stormScenario } from './scenarios/storm';
 
 const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioReport>> = {
   fanout: fanoutScenario,
@@ -30,6 +31,7 @@ const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioRep
   e2ee: e2eeScenario,
   files: filesScenario,
   sfu: sfuScenario,
+  storm: stormScenario,
 };
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type DeploymentOptions, type Engine } from './parley';
 import { RESULTS_DIR } from './report';
 
-export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee', 'files', 'sfu'] as const;
+export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee', 'files', 'sfu', 'storm'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /**
  * What `all` runs: the chat load. `calls` runs on its own, in a loopback-only network namespace
@@ -35,6 +35,8 @@ Scenarios:
              browser contexts over a few Chromiums: bytes/s each receives (audio, video), server,
              Janus and Chromium CPU, whether everyone hears everyone; --lecture: 1 host, listeners
              (run it in its own network namespace as root: unshare -n, see bench/README.md)
+  storm      issue 17: --members people identify at once into one server: time until all are READY,
+             presence frames received, server CPU (they follow the online list like the web client)
   all        fanout, baseline, idle and history, with their defaults
 
 Server (every scenario but the bare baseline):
@@ -91,6 +93,10 @@ lowband:
   --busy-seconds T       length of the busy period (default 20)
   --message-rate R       messages/s in the person's channel (default 5; one more a second elsewhere)
   --presence-rate R      status changes/s among the connected members (default 2)
+
+storm (takes --members, default 1000):
+  --subscribe-online N   after READY each asks for the first N online members (op 14; default 100;
+                         0 sends nothing: what a server before issue 17 understands)
 
 history:
   --messages N           messages to seed in one channel (default 1000000)
@@ -166,6 +172,7 @@ export interface BenchOptions {
   };
   governance: { roles: number; channels: number; readySamples: number; readyRounds: number; sqlSends: number; compareRoot: string | null };
   idle: { connections: number; guildSize: number; holdSeconds: number; heartbeatMs: number | null };
+  storm: { members: number; subscribeOnline: number };
   history: { messages: number; requests: number; seedBatch: number };
   e2ee: { groupSize: number; sealMessages: number; messageBytes: number };
   files: { fileMiB: number };
@@ -215,6 +222,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       'cpu-prof': { type: 'boolean', default: false },
       'server-env': { type: 'string', multiple: true, default: [] },
       'wait-idle': { type: 'string', default: '0' },
+      'subscribe-online': { type: 'string', default: '100' },
       members: { type: 'string', default: '1000' },
       rate: { type: 'string', default: '20' },
       seconds: { type: 'string', default: '20' },
@@ -352,6 +360,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       holdSeconds: int('hold-seconds', values['hold-seconds'], 0, 3600),
       heartbeatMs: values['heartbeat-ms'] === undefined ? null : int('heartbeat-ms', values['heartbeat-ms'], 1000, 600_000),
     },
+    storm: { members: int('members', values.members, 2, 20_000), subscribeOnline: int('subscribe-online', values['subscribe-online'], 0, 250) },
     history: {
       messages: int('messages', values.messages, 100, 10_000_000),
       requests: int('requests', values.requests, 1, 100_000),

@@ -7,6 +7,7 @@ import { E2eeDevicesUpdate, E2eeRosterUpdate, HistoryRequest, HistoryRequestDone
 import { Channel } from './channels';
 import { Guild, GuildCreate, Member, Role } from './guilds';
 import { Snowflake } from './ids';
+import { Limits } from './limits';
 import { Message, ReactionEmoji } from './messages';
 import { UserGuildSettings } from './notifications';
 import { Presence, PresenceStatus } from './presence';
@@ -29,6 +30,11 @@ export const GatewayOpcode = {
   INVALID_SESSION: 9,
   HELLO: 10,
   HEARTBEAT_ACK: 11,
+  /**
+   * Parley (Discord's op 14, the member list's lazy request, simplified): which presences of a
+   * large server this session follows: the first online members and members by ID (docs/gateway.md).
+   */
+  GUILD_SUBSCRIBE: 14,
   /** Parley: WebRTC signaling for another participant of your call (docs/calls.md). */
   RTC_SIGNAL: 40,
   /** Parley: what a participant of a call that runs through the SFU asks of it (docs/calls.md). */
@@ -82,6 +88,19 @@ export const UpdatePresence = z.object({
   afk: z.boolean().optional(),
 });
 
+/**
+ * Op 14: the presences of a large server (more members than IDENTIFY's large_threshold) this
+ * session follows, replacing what it followed there before; nothing (both absent or empty) stops.
+ */
+export const GuildSubscribe = z.object({
+  guild_id: Snowflake,
+  /** Follow this many online members (the first of the online list, which fills as people come online). */
+  online: z.number().int().min(0).max(Limits.presenceOnlineMax).optional(),
+  /** Follow these members, online or not (the rows on screen, a profile card). */
+  members: z.array(Snowflake).max(Limits.presenceMembersMax).optional(),
+});
+export type GuildSubscribe = z.infer<typeof GuildSubscribe>;
+
 export const InboundFrame = z.discriminatedUnion('op', [
   z.object({ op: z.literal(GatewayOpcode.HEARTBEAT), d: z.number().int().min(0).nullable() }),
   z.object({
@@ -97,6 +116,7 @@ export const InboundFrame = z.discriminatedUnion('op', [
     }),
   }),
   z.object({ op: z.literal(GatewayOpcode.PRESENCE_UPDATE), d: UpdatePresence }),
+  z.object({ op: z.literal(GatewayOpcode.GUILD_SUBSCRIBE), d: GuildSubscribe }),
   z.object({ op: z.literal(GatewayOpcode.VOICE_STATE_UPDATE), d: VoiceStateUpdate }),
   z.object({ op: z.literal(GatewayOpcode.RTC_SIGNAL), d: RtcSignalSend }),
   z.object({ op: z.literal(GatewayOpcode.SFU_SIGNAL), d: SfuSignalSend }),
@@ -226,6 +246,13 @@ export const DispatchEvents = {
     member: Member.optional(),
   }),
   PRESENCE_UPDATE: Presence,
+  /**
+   * Parley: presences a session follows in a large server (op 14). `snapshot`: the answer to op
+   * 14, everyone followed as they are now (offline ones included); otherwise the changes since the
+   * last one, latest state per member, at most one frame per server every 500 ms. `online_count`:
+   * how many of the server's members are online.
+   */
+  GUILD_PRESENCES: z.object({ guild_id: Snowflake, snapshot: z.boolean(), online_count: z.number().int(), presences: z.array(Presence) }),
   USER_UPDATE: PrivateUser,
   /** Your notification settings for a server changed (sent to all your sessions). */
   USER_GUILD_SETTINGS_UPDATE: UserGuildSettings,

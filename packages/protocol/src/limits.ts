@@ -57,6 +57,12 @@ export const Limits = {
   banDeleteMessageSecondsMax: 7 * 24 * 60 * 60,
   /** Largest inbound gateway frame, in bytes: room for a call's SDP offer (calls.ts). */
   gatewayFrameMaxBytes: 32 * 1024,
+  /** A large server's presences one session follows (op 14, GUILD_SUBSCRIBE): the online list's first members… */
+  presenceOnlineMax: 250,
+  /** …and members named by ID (the rows on screen, a profile open). */
+  presenceMembersMax: 100,
+  /** Servers one session follows presences in at once (a client shows one member list at a time). */
+  presenceGuildsMax: 5,
   /** A passkey's name, chosen by its owner ("Laptop", "Phone"). */
   passkeyNameMax: 64,
   /** One base64url field of a WebAuthn credential (an attestation object with a certificate chain fits). */

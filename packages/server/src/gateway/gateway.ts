@@ -18,9 +18,10 @@ import { toPresence } from '../presence/payload';
 import type { PresenceStore } from '../presence/presence-store';
 import { StreamCompressor, ZLIB_STREAM } from './compression';
 import { Connection } from './connection';
+import { GuildPresences } from './guild-presences';
 import { textFrame } from './frame';
 import { partnerPresenceEvents } from '../presence/partners';
-import { buildReady, guildIdsOf } from './ready';
+import { buildReady, guildIdsOf, largeGuildsOf } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
 import { GATEWAY_PATH, gatewayUrl } from './url';
 
@@ -79,6 +80,8 @@ export class Gateway {
   private readonly bySession = new Map<string, Connection>();
   /** People's connections by the sign-in session whose token identified them (to close on revoke). */
   private readonly bySignIn = new Map<Snowflake, Set<Connection>>();
+  /** Who hears which server's presences: everyone in small servers, followers in large ones (guild-presences.ts). */
+  private readonly guildPresences: GuildPresences;
   private readonly sweeper: NodeJS.Timeout;
   private readonly signInCheck: NodeJS.Timeout;
 
@@ -86,6 +89,7 @@ export class Gateway {
     private readonly deps: GatewayDeps,
     private readonly options: GatewayOptions,
   ) {
+    this.guildPresences = new GuildPresences(deps);
     deps.log.subscribe((entry) => this.dispatch(entry));
     // This node missed events: its sessions resume (replaying what the log still has) or start afresh.
     deps.log.onLoss(() => {
@@ -283,6 +287,10 @@ export class Gateway {
       case GatewayOpcode.REQUEST_GUILD_MEMBERS:
         if (!(await this.requireSession(connection))) return;
         return this.requestMembers(connection, frame.d);
+      case GatewayOpcode.GUILD_SUBSCRIBE:
+        if (!(await this.requireSession(connection))) return;
+        if (!connection.guilds.has(frame.d.guild_id)) return;
+        return this.guildPresences.follow(connection, frame.d);
       case GatewayOpcode.VOICE_STATE_UPDATE:
         if (!(await this.requireSession(connection))) return;
         return this.voice(connection, frame.d.channel_id, () => this.deps.calls.updateVoiceState(voiceSession(connection), frame.d));
@@ -350,8 +358,10 @@ export class Gateway {
     const sessionId = randomBytes(16).toString('hex');
     const status = d.presence?.status === 'offline' ? 'invisible' : (d.presence?.status ?? 'online');
     const guildIds = await guildIdsOf(this.deps.db, auth.user.id);
+    // Bots hear every presence (Discord's GUILD_PRESENCES intent); people only what they follow in large servers.
+    const large = bot ? new Set<Snowflake>() : await largeGuildsOf(this.deps.db, guildIds, d.large_threshold);
     // Indexed before the head is read: anything later queues up; anything earlier is in READY's state.
-    this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status }, auth, guildIds);
+    this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status }, auth, guildIds, large);
     connection.cursor = await this.deps.log.head();
     await this.saveSession(connection);
     await this.connectPresence(connection, status);
@@ -359,7 +369,7 @@ export class Gateway {
     if (connection.isClosed) return;
     connection.sendDispatch('READY', ready);
     if (bot) {
-      for (const guildId of guildIds) connection.sendDispatch('GUILD_CREATE', await guildCreatePayload(this.deps.db, this.deps.presence, guildId, auth.user.id, d.large_threshold));
+      for (const guildId of guildIds) connection.sendDispatch('GUILD_CREATE', await guildCreatePayload(this.deps.db, this.deps.presence, guildId, auth.user.id, d.large_threshold, true));
     } else {
       // Discord's way: calls going on in your DMs follow READY (guild calls are in GUILD_CREATE).
       for (const call of await this.deps.calls.dmCallsOf(auth.user.id)) connection.sendDispatch('CALL_CREATE', call);
@@ -375,7 +385,8 @@ export class Gateway {
     const session = await this.deps.sessions.get(d.session_id);
     if (session && session.userId === auth.user.id) {
       // Indexed before the log is read, so nothing falls between the replay and live delivery.
-      this.attachSession(connection, session, auth, await guildIdsOf(this.deps.db, auth.user.id));
+      const guildIds = await guildIdsOf(this.deps.db, auth.user.id);
+      this.attachSession(connection, session, auth, guildIds, session.bot ? new Set() : await largeGuildsOf(this.deps.db, guildIds));
       connection.cursor = d.seq;
       const missed = await this.deps.log.readAfter(d.seq);
       if (missed) {
@@ -398,7 +409,7 @@ export class Gateway {
   }
 
   /** Binds a connection to its session and indexes it, still syncing (live events queue up). */
-  private attachSession(connection: Connection, session: GatewaySession, auth: Auth, guildIds: Snowflake[]): void {
+  private attachSession(connection: Connection, session: GatewaySession, auth: Auth, guildIds: Snowflake[], large: ReadonlySet<Snowflake>): void {
     connection.sessionId = session.id;
     connection.signInId = auth.session?.id ?? null;
     if (connection.signInId) add(this.bySignIn, connection.signInId, connection);
@@ -408,7 +419,7 @@ export class Gateway {
     connection.status = session.status;
     add(this.byUser, session.userId, connection);
     this.bySession.set(session.id, connection);
-    for (const guildId of guildIds) this.subscribe(connection, guildId);
+    for (const guildId of guildIds) this.subscribe(connection, guildId, large.has(guildId));
   }
 
   /**
@@ -442,7 +453,8 @@ export class Gateway {
   // ---- fan-out ----
 
   private dispatch(entry: LogEntry): void {
-    const targets = this.connectionsIn(entry.to);
+    // A server's presence change goes to those who get all of its presences; its followers hear of it coalesced.
+    const targets = entry.t === 'PRESENCE_UPDATE' && entry.to.guilds ? this.guildPresences.route(entry) : this.connectionsIn(entry.to);
     if (entry.t === CLOSE_CONNECTIONS) {
       // Their credentials were revoked: they end, not to be resumed.
       const { reason } = JSON.parse(entry.d) as { reason: string };
@@ -497,6 +509,7 @@ export class Gateway {
     if (entry.to.users?.includes(connection.userId!)) return true;
     if (entry.to.sessions?.includes(connection.sessionId!)) return true;
     if (entry.to.exceptUsers?.includes(connection.userId!)) return false;
+    if (entry.t === 'PRESENCE_UPDATE') return entry.to.guilds?.some((g) => this.guildPresences.getsEvery(connection, g)) ?? false;
     return entry.to.guilds?.some((g) => connection.guilds.has(g)) ?? false;
   }
 
@@ -508,25 +521,32 @@ export class Gateway {
     if (entry.t === 'GUILD_DELETE') {
       this.unsubscribe(connection, (JSON.parse(entry.d) as { id: Snowflake }).id);
     } else if (entry.t === 'GUILD_CREATE' && entry.to.users?.includes(connection.userId!)) {
-      this.subscribe(connection, (JSON.parse(entry.d) as { id: Snowflake }).id);
+      const guild = JSON.parse(entry.d) as { id: Snowflake; large?: boolean };
+      this.subscribe(connection, guild.id, !connection.bot && guild.large === true);
     }
   }
 
-  private subscribe(connection: Connection, guildId: Snowflake): void {
+  private subscribe(connection: Connection, guildId: Snowflake, large: boolean): void {
     connection.guilds.add(guildId);
     add(this.byGuild, guildId, connection);
+    this.guildPresences.joined(connection, guildId, large);
   }
 
   private unsubscribe(connection: Connection, guildId: Snowflake): void {
     connection.guilds.delete(guildId);
     remove(this.byGuild, guildId, connection);
+    this.guildPresences.left(connection, guildId);
   }
 
   private unindex(connection: Connection): void {
     if (connection.userId) remove(this.byUser, connection.userId, connection);
     if (connection.signInId) remove(this.bySignIn, connection.signInId, connection);
     if (connection.sessionId && this.bySession.get(connection.sessionId) === connection) this.bySession.delete(connection.sessionId);
-    for (const guildId of connection.guilds) remove(this.byGuild, guildId, connection);
+    for (const guildId of connection.guilds) {
+      remove(this.byGuild, guildId, connection);
+      this.guildPresences.left(connection, guildId);
+    }
+    this.guildPresences.closed(connection);
   }
 
   // ---- presence and members ----

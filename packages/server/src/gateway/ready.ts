@@ -2,7 +2,7 @@ import { GATEWAY_VERSION, type ReadState, type Ready, type Snowflake } from '@pa
 import { type Kysely, sql } from 'kysely';
 import type { Tables, UserRow } from '../db/tables';
 import { privateChannelsOf } from '../features/channels/dms';
-import { guildView } from '../features/guilds/payloads';
+import { DEFAULT_LARGE_THRESHOLD, guildView } from '../features/guilds/payloads';
 import { userGuildSettingsOf } from '../features/notifications/settings';
 import { toPrivateUser } from '../features/users/serialize';
 import { partnerPresences } from '../presence/partners';
@@ -14,6 +14,21 @@ const UNREAD_COUNT_CAP = 1000;
 export async function guildIdsOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
   const rows = await db.selectFrom('members').select('guild_id').where('user_id', '=', userId).execute();
   return rows.map((r) => r.guild_id);
+}
+
+/**
+ * The guilds with more members than the session's large_threshold: there it hears only the
+ * presences it follows (op 14), not every member's (gateway/guild-presences.ts).
+ */
+export async function largeGuildsOf(db: Kysely<Tables>, guildIds: readonly Snowflake[], largeThreshold = DEFAULT_LARGE_THRESHOLD): Promise<Set<Snowflake>> {
+  if (guildIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('members')
+    .select(['guild_id', (eb) => eb.fn.countAll().as('n')])
+    .where('guild_id', 'in', guildIds)
+    .groupBy('guild_id')
+    .execute();
+  return new Set(rows.filter((r) => Number(r.n) > largeThreshold).map((r) => r.guild_id));
 }
 
 /**

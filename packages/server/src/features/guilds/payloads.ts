@@ -16,10 +16,12 @@ import { emojisOf } from '../emojis/serialize';
  * Discord's `large_threshold` (IDENTIFY, 50–250, default 50): a guild with more members than
  * this is "large", and its GUILD_CREATE carries only the viewer and the members in its voice
  * channels, not the offline crowd; clients page the rest (REST or op 8) when they show a member
- * list. Presences still come for every online member. Listing a thousand members cost most of
- * a READY's time and bytes (bench/README.md, "Roles and overwrites").
+ * list. Listing a thousand members cost most of a READY's time and bytes (bench/README.md,
+ * "Roles and overwrites"). Its presences are those of the members it carries (bots: every online
+ * member); a person's client follows the presences it shows with op 14 (gateway/guild-presences.ts),
+ * or a join storm costs every member everyone's presence (bench/README.md, "Issue 17: join storm").
  */
-const DEFAULT_LARGE_THRESHOLD = 50;
+export const DEFAULT_LARGE_THRESHOLD = 50;
 
 /** Members with their user objects and role IDs, in one pass. */
 export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: MemberRow[]): Promise<Member[]> {
@@ -41,8 +43,15 @@ export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: 
  * Everything a member's client needs about one guild, as that member sees it: channels (with
  * whether they joined each private one), active threads, the first members and who is online.
  */
-export async function guildCreatePayload(db: Kysely<Tables>, presence: PresenceStore, guildId: Snowflake, viewerId: Snowflake, largeThreshold = DEFAULT_LARGE_THRESHOLD): Promise<GuildCreate> {
-  return (await guildView(db, presence, guildId, viewerId, largeThreshold)).payload;
+export async function guildCreatePayload(
+  db: Kysely<Tables>,
+  presence: PresenceStore,
+  guildId: Snowflake,
+  viewerId: Snowflake,
+  largeThreshold = DEFAULT_LARGE_THRESHOLD,
+  everyPresence = false,
+): Promise<GuildCreate> {
+  return (await guildView(db, presence, guildId, viewerId, largeThreshold, everyPresence)).payload;
 }
 
 /** GUILD_CREATE for a member, and the channels whose messages they may read (READY's read states need both). */
@@ -52,14 +61,21 @@ export async function guildView(
   guildId: Snowflake,
   viewerId: Snowflake,
   largeThreshold = DEFAULT_LARGE_THRESHOLD,
+  /** A bot's view: every online member's presence, even in a large guild. */
+  everyPresence = false,
 ): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
   // The guild row first: its rules version says whether this node's copy of the rules is current.
   const guild = await db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow();
-  const [{ roles, overwrites }, channels, memberIds, viewer, joinedPrivate, voiceStates, emojis] = await Promise.all([
+  const [{ roles, overwrites }, channels, memberCount, viewer, joinedPrivate, voiceStates, emojis] = await Promise.all([
     guildRules(db, guild),
     db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
-    // Every member's ID (from the primary key's index alone): the count, and whose presence to send.
-    db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).execute(),
+    // Counted from the primary key's index alone: whether the guild is large.
+    db
+      .selectFrom('members')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('guild_id', '=', guildId)
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n)),
     db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', viewerId).executeTakeFirstOrThrow(),
     db
       .selectFrom('channel_members')
@@ -79,7 +95,7 @@ export async function guildView(
     emojisOf(db, guildId),
   ]);
   const joined = new Set(joinedPrivate.map((r) => r.channel_id));
-  const large = memberIds.length > largeThreshold;
+  const large = memberCount > largeThreshold;
   const inVoice = [...new Set(voiceStates.map((v) => v.user_id))].filter((id) => id !== viewerId);
   const memberRows = !large
     ? await db.selectFrom('members').selectAll().where('guild_id', '=', guildId).execute()
@@ -87,7 +103,8 @@ export async function guildView(
       ? [viewer]
       : [viewer, ...(await db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', 'in', inVoice).execute())];
   const members = await loadMembers(db, guildId, memberRows);
-  const online = await presence.visible(memberIds.map((m) => m.user_id));
+  const presenceOf = large && everyPresence ? (await db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).execute()).map((r) => r.user_id) : memberRows.map((r) => r.user_id);
+  const online = await presence.visible(presenceOf);
   const me = { guild, roles, userId: viewerId, roleIds: members.find((m) => m.user.id === viewerId)?.roles ?? [], communicationDisabledUntil: viewer.communication_disabled_until };
   const now = Date.now();
   // As a member of every private channel (what is listed: a private channel's name is public), and as who they are.
@@ -102,7 +119,7 @@ export async function guildView(
     joined_at: new Date(viewer.joined_at).toISOString(),
     large,
     unavailable: false,
-    member_count: memberIds.length,
+    member_count: memberCount,
     members,
     // Channels their overwrites let them see (a private one's name included); threads are
     // contents of their parent and follow it.
