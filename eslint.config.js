@@ -127,6 +127,13 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: feature }] },
   },
   {
+    // metrics/ is a leaf every layer may call into (one line where something happens): it imports
+    // nothing of the server, only packages, so it can never pull a feature or the gateway down a layer.
+    files: ['packages/server/src/metrics/**/*.ts'],
+    ignores: ['packages/server/src/**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [forbid('^\\.\\./', 'metrics/ is a leaf: it imports packages and its own files only.'), noTesting] }] },
+  },
+  {
     files: ['packages/web/src/ui/**/*.{ts,vue}'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [forbid('(^|/)features/', 'ui/ holds building blocks with no app knowledge: it never imports a feature.')] }],

@@ -18,6 +18,7 @@ import { securityEventRoutes } from './features/security-events/routes';
 import { emailRoutes } from './features/email/routes';
 import { Calls } from './features/calls/calls';
 import { startSfu } from './features/calls/sfu/start';
+import { countCalls } from './features/calls/counts';
 import { callRoutes } from './features/calls/routes';
 import { iceRoutes } from './features/calls/ice-routes';
 import { channelRoutes } from './features/channels/routes';
@@ -67,6 +68,8 @@ import { loadKeyPair } from './http/tls';
 import { installValidation } from './http/validation';
 import { installWebClient } from './http/web';
 import { MemoryEventLog } from './bus/memory-log';
+import { installMetricsEndpoints } from './metrics/endpoints';
+import { Metrics } from './metrics/metrics';
 import { EventPublisher } from './events/publisher';
 import { Gateway } from './gateway/gateway';
 import { restoreRestartState, saveRestartState } from './gateway/restart-state';
@@ -113,6 +116,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: Limits.jsonBodyMaxBytes,
   });
   closeConnectionsOnStop(app);
+  // This app's own registry (metrics/): /metrics, the METRICS_PORT listener, and what is counted below.
+  const metrics = new Metrics();
+  const stopTimingQueries = database.onQuery((text, milliseconds) => metrics.queryRan(database.dialect, text, milliseconds));
   // Several nodes share state through Redis; a single node keeps it in memory.
   const shared = config.redisUrl ? await openRedisSharedState(config, clock, app.log.child({ subsystem: 'redis' })) : null;
   const ids = new SnowflakeGenerator(clock, config.workerId ?? shared?.workerId ?? null);
@@ -126,7 +132,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (singleNode) await restoreRestartState(config.dataDir, singleNode, clock, config.gateway.resumeWindowMs, app.log);
   const log = shared?.log ?? singleNode!.log;
   const presence = shared?.presence ?? new MemoryPresenceStore();
+  // Every node reads the shared log: how long entries take to reach it (none on a single node).
+  if (shared) shared.log.subscribe((entry) => metrics.busEntryReceived(entry.publishedAt));
   const events = new EventPublisher(log);
+  events.onPublish((published) => metrics.eventsPublished(published.length));
   const sessions = new Sessions(database.db, clock, ids, events, config.accounts.sessionIdleMs);
   const limiters = shared?.limiters ?? memoryLimiters;
   const settings = new InstanceSettingsStore(database.db);
@@ -155,7 +164,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ctx: AppContext = { ...base, calls };
   const push = await startPush(ctx, app.log.child({ subsystem: 'push' }));
 
-  installErrorHandler(app);
+  installErrorHandler(app, metrics);
   app.decorateRequest('auth', null);
   // Raw image bodies (avatar uploads). The route's byte limit applies while the body streams in.
   app.addContentTypeParser([...AcceptedImageTypes], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -204,7 +213,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   safetyRoutes(app, ctx);
   const gatewayNodes = new GatewayNodes(database.db, clock);
   adminRoutes(app, ctx, gatewayNodes);
-  installNotFoundHandler(app, await installWebClient(app, config.webDir));
+  await installMetricsEndpoints(app, metrics, config.metrics);
+  installNotFoundHandler(app, await installWebClient(app, config.webDir), metrics);
 
   const gateway = new Gateway(
     {
@@ -217,11 +227,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       logger: app.log.child({ subsystem: 'gateway' }),
       authenticate: sessions.authenticateToken,
       calls,
+      metrics,
     },
     { heartbeatMs: config.gateway.heartbeatMs, maxBufferedBytes: config.gateway.maxBufferedBytes, publicUrl: config.publicUrl },
   );
   gateway.attach(app.server);
   app.decorate('gateway', gateway);
+  metrics.watchConnections(() => gateway.size);
+  metrics.watchCalls(() => countCalls(database.db));
   calls.start();
   gatewayNodes.start(() => gateway.size);
   const stopSweeper = startAccountSweeper(ctx, app.log.child({ subsystem: 'accounts' }));
@@ -232,6 +245,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await gatewayNodes.stop();
   });
   app.addHook('onClose', async () => {
+    stopTimingQueries();
     await stopSweeper();
     await push.notifier.idle();
     await calls.close();

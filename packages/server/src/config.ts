@@ -247,12 +247,19 @@ const EnvSchema = z
      * where an endpoint must be https to a public address (docs/push.md).
      */
     PUSH_ALLOW_LOOPBACK: z.enum(['true', 'false'], 'Must be true or false').default('false'),
+    /** A listener of its own serving only GET /metrics (Prometheus), for a network the public cannot reach; 0 picks a free port. */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Where the METRICS_PORT listener binds (default: HOST). */
+    METRICS_HOST: z.string().min(1).optional(),
+    /** GET /metrics on the main port answers requests with `Authorization: Bearer <this>`; unset, it is 404 there. */
+    METRICS_TOKEN: z.string().min(16, 'At least 16 characters').max(512).optional(),
   })
   // Half a TLS setting would silently serve plain HTTP where the operator expects HTTPS.
   .refine((e) => !e.TLS_KEY || e.TLS_CERT, { path: ['TLS_CERT'], message: 'Required when TLS_KEY is set (both or neither)' })
   .refine((e) => !e.TLS_CERT || e.TLS_KEY, { path: ['TLS_KEY'], message: 'Required when TLS_CERT is set (both or neither)' })
   .refine((e) => e.HTTP_REDIRECT_PORT === undefined || e.TLS_CERT, { path: ['HTTP_REDIRECT_PORT'], message: 'Needs TLS_CERT and TLS_KEY: it redirects to HTTPS on PORT' })
   .refine((e) => e.HTTP_REDIRECT_PORT === undefined || e.HTTP_REDIRECT_PORT !== e.PORT, { path: ['HTTP_REDIRECT_PORT'], message: 'Must differ from PORT' })
+  .refine((e) => e.METRICS_PORT === undefined || e.METRICS_PORT === 0 || e.METRICS_PORT !== e.PORT, { path: ['METRICS_PORT'], message: 'Must differ from PORT' })
   .refine((e) => e.TURN_URLS.length === 0 || e.TURN_SECRET, { path: ['TURN_SECRET'], message: 'Required when TURN_URLS is set' })
   .refine((e) => e.OIDC_PROVIDERS.length === 0 || e.PUBLIC_URL, {
     path: ['PUBLIC_URL'],
@@ -325,6 +332,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     },
     sso: { providers: e.OIDC_PROVIDERS, ssoOnly: e.SSO_ONLY === 'true' },
     push: { allowLoopback: e.PUSH_ALLOW_LOOPBACK === 'true' },
+    metrics: { port: e.METRICS_PORT ?? null, host: e.METRICS_HOST ?? e.HOST, token: e.METRICS_TOKEN ?? null },
   };
 }
 

@@ -32,6 +32,8 @@ export interface LogEntry {
   to: Audience;
   /** The gateway intent a bot must have asked for to receive it; 0 for always. */
   intent: number;
+  /** When it was published (epoch ms), for the delivery latency metric; absent where unknown. */
+  publishedAt?: number;
 }
 
 export type NewEntry = Omit<LogEntry, 'seq'>;

@@ -45,9 +45,9 @@ describe('RedisEventLog', () => {
     for (const { received } of [a, b]) {
       const got = await received.count(3);
       expect(got).toEqual([
-        { seq: 1, t: 'TYPING_START', d: '"1"', to, intent: 0 },
-        { seq: 2, t: 'TYPING_START', d: '"2"', to, intent: 0 },
-        { seq: 3, t: 'TYPING_START', d: '"3"', to, intent: 0 },
+        { seq: 1, t: 'TYPING_START', d: '"1"', to, intent: 0, publishedAt: expect.any(Number) },
+        { seq: 2, t: 'TYPING_START', d: '"2"', to, intent: 0, publishedAt: expect.any(Number) },
+        { seq: 3, t: 'TYPING_START', d: '"3"', to, intent: 0, publishedAt: expect.any(Number) },
       ]);
     }
     expect(await a.log.head()).toBe(3);

@@ -225,6 +225,7 @@ function toEntry([id, fields]: StreamEntry): StoredEntry {
   };
 }
 
-function withoutTime({ at: _at, epoch: _epoch, ...entry }: StoredEntry): LogEntry {
-  return entry;
+/** What subscribers see: the append time (the appending node's clock) as when it was published. */
+function withoutTime({ at, epoch: _epoch, ...entry }: StoredEntry): LogEntry {
+  return { ...entry, publishedAt: at };
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
 import { NormalizeIntegersPlugin } from './normalize';
 import type { Tables } from './tables';
@@ -16,7 +16,25 @@ export interface Database {
   schema: string | null;
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
+  /** Calls the listener after every statement with how long it took (metrics/); returns the way to stop. */
+  onQuery(listener: QueryListener): () => void;
   close(): Promise<void>;
+}
+
+export type QueryListener = (sql: string, milliseconds: number) => void;
+
+/** Kysely's `log` hook, handing each statement to the listeners (metrics/). */
+function queryListeners() {
+  const listeners = new Set<QueryListener>();
+  return {
+    log: (event: LogEvent) => {
+      for (const listener of listeners) listener(event.query.sql, event.queryDurationMillis);
+    },
+    onQuery: (listener: QueryListener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
 }
 
 export interface DatabaseOptions {
@@ -44,7 +62,8 @@ function openSqlite(dataDir: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   // Snowflakes exceed 2^53: read every integer as BigInt, NormalizeIntegersPlugin sorts them out.
   sqlite.defaultSafeIntegers(true);
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new NormalizeIntegersPlugin()] });
+  const queries = queryListeners();
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
   return {
     db,
     dialect: 'sqlite',
@@ -52,6 +71,7 @@ function openSqlite(dataDir: string): Database {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    onQuery: queries.onQuery,
     close: () => db.destroy(),
   };
 }
@@ -105,7 +125,8 @@ async function openPostgres(url: string, schema: string | null): Promise<Databas
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? BigInt : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
     },
   });
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [new NormalizeIntegersPlugin()] });
+  const queries = queryListeners();
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
   return {
     db,
     dialect: 'postgres',
@@ -113,6 +134,7 @@ async function openPostgres(url: string, schema: string | null): Promise<Databas
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    onQuery: queries.onQuery,
     close: () => db.destroy(),
   };
 }

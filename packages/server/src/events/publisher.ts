@@ -52,7 +52,7 @@ export class EventPublisher {
 
 function toEntry(e: OutgoingEvent): NewEntry {
   const inGuild = typeof (e.d as { guild_id?: unknown } | null)?.guild_id === 'string';
-  return { t: e.t, d: JSON.stringify(e.d), to: e.to, intent: intentOf(e.t, inGuild) };
+  return { t: e.t, d: JSON.stringify(e.d), to: e.to, intent: intentOf(e.t, inGuild), publishedAt: Date.now() };
 }
 
 /** The intent a bot needs to receive an event (Discord's table); 0 means always delivered. */

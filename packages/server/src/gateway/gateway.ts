@@ -9,6 +9,7 @@ import type WebSocket from 'ws';
 import { type Audience, CLOSE_CONNECTIONS, type EventLog, type LogEntry } from '../bus/event-log';
 import type { Clock } from '../core/clock';
 import type { Tables } from '../db/tables';
+import type { Metrics } from '../metrics/metrics';
 import { ApiError } from '../http/errors';
 import type { Auth } from '../http/routes';
 import type { EventPublisher } from '../events/publisher';
@@ -43,6 +44,7 @@ export interface GatewayDeps {
   /** Resolves an IDENTIFY / RESUME token (a person's session token or a bot token). */
   authenticate: (token: string) => Promise<Auth>;
   calls: Calls;
+  metrics: Metrics;
 }
 
 /** Inbound frames allowed per connection per minute before it is closed with 4008 (Discord's limit). */
@@ -165,6 +167,7 @@ export class Gateway {
     this.connections.add(connection);
     ws.on('close', (code) => {
       connection.dispose();
+      this.deps.metrics.gatewayClosed(code);
       const cleanup = this.closed(connection, code);
       this.cleanups.add(cleanup);
       void cleanup.finally(() => this.cleanups.delete(cleanup));
@@ -229,6 +232,7 @@ export class Gateway {
     }
     // Checked before parsing (parsing costs CPU); which budget a frame used is settled after.
     if (++connection.framesInWindow > FRAMES_PER_MINUTE + SIGNALS_PER_MINUTE) {
+      this.deps.metrics.gatewayRateLimited('gateway_frames');
       connection.close(GatewayCloseCode.RATE_LIMITED, 'You are sending too many frames');
       return;
     }
@@ -243,6 +247,7 @@ export class Gateway {
     const op = (json as { op?: unknown } | null)?.op;
     const signal = op === GatewayOpcode.RTC_SIGNAL || op === GatewayOpcode.SFU_SIGNAL;
     if (signal ? ++connection.signalsInWindow > SIGNALS_PER_MINUTE : connection.framesInWindow - connection.signalsInWindow > FRAMES_PER_MINUTE) {
+      this.deps.metrics.gatewayRateLimited('gateway_frames');
       connection.close(GatewayCloseCode.RATE_LIMITED, 'You are sending too many frames');
       return;
     }
@@ -368,6 +373,7 @@ export class Gateway {
     const ready = await buildReady(this.deps.db, this.deps.presence, auth.user, { id: sessionId, resumeUrl: connection.resumeUrl }, guildIds, d.large_threshold);
     if (connection.isClosed) return;
     connection.sendDispatch('READY', ready);
+    this.deps.metrics.identified();
     if (bot) {
       for (const guildId of guildIds) connection.sendDispatch('GUILD_CREATE', await guildCreatePayload(this.deps.db, this.deps.presence, guildId, auth.user.id, d.large_threshold, true));
     } else {
@@ -396,6 +402,7 @@ export class Gateway {
         if (connection.isClosed) return;
         if (!(await this.goLive(connection))) return;
         connection.sendDispatch('RESUMED', null);
+        this.deps.metrics.resumed('resumed');
         this.deps.logger.debug({ session: session.id, replayed: missed.length }, 'gateway: session resumed');
         return;
       }
@@ -405,6 +412,7 @@ export class Gateway {
     connection.state = 'awaiting-identify';
     connection.sessionId = connection.userId = null;
     connection.guilds.clear();
+    this.deps.metrics.resumed('invalid_session');
     connection.send({ op: GatewayOpcode.INVALID_SESSION, d: false });
   }
 
@@ -465,7 +473,9 @@ export class Gateway {
     // Serialised and framed once: every recipient is written the same WebSocket frame bytes.
     let frame: Buffer | null = null;
     const build = () => (frame ??= dispatchFrame(entry));
-    for (const connection of targets) this.deliver(connection, entry, false, build);
+    let delivered = 0;
+    for (const connection of targets) if (this.deliver(connection, entry, false, build)) delivered++;
+    this.deps.metrics.eventDelivered(delivered, entry.publishedAt);
   }
 
   /** This node's connections in an audience, through the indexes. */
@@ -484,25 +494,26 @@ export class Gateway {
 
   /**
    * Sends one entry to one connection if its audience and intents include it. During a replay
-   * the audience is checked here (the entry was not routed through the index).
+   * the audience is checked here (the entry was not routed through the index). True when sent.
    */
-  private deliver(connection: Connection, entry: LogEntry, replaying: boolean, frame?: () => Buffer): void {
+  private deliver(connection: Connection, entry: LogEntry, replaying: boolean, frame?: () => Buffer): boolean {
     // Replayed after the fact, a revocation needs no acting on: the resume authenticated anew.
-    if (entry.t === CLOSE_CONNECTIONS) return;
+    if (entry.t === CLOSE_CONNECTIONS) return false;
     if (entry.intent !== 0 && (connection.intents & entry.intent) === 0) {
       if (entry.seq > connection.cursor && connection.state === 'ready') connection.cursor = entry.seq;
-      return;
+      return false;
     }
-    if (replaying && !this.inAudience(connection, entry)) return;
+    if (replaying && !this.inAudience(connection, entry)) return false;
     const build = frame ?? (() => dispatchFrame(entry));
     if (replaying) {
-      if (entry.seq <= connection.cursor) return;
+      if (entry.seq <= connection.cursor) return false;
       connection.cursor = entry.seq;
       connection.sendFrame(build());
     } else if (!connection.offer(entry, build)) {
-      return;
+      return false;
     }
     this.followMembership(connection, entry);
+    return true;
   }
 
   private inAudience(connection: Connection, entry: LogEntry): boolean {
@@ -590,6 +601,7 @@ export class Gateway {
     if (!connection.guilds.has(d.guild_id)) return;
     const now = this.deps.clock.now();
     if (now < connection.nextMemberRequestAt) {
+      this.deps.metrics.gatewayRateLimited('gateway_member_requests');
       // Discord's answer to a too-frequent request: say when to retry, keep the connection.
       connection.sendDispatch('RATE_LIMITED', {
         opcode: GatewayOpcode.REQUEST_GUILD_MEMBERS,

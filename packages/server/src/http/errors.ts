@@ -1,6 +1,7 @@
 import { ApiErrors, type ApiErrorName, type ErrorBody, type FieldProblem, describeFormErrors, issuesToProblems, toFormErrors } from '@parley/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { Metrics } from '../metrics/metrics';
 import type { PageFallback } from './web';
 
 /** An error the client caused or may act on: it becomes `{code, message, errors?}` with its status. */
@@ -65,7 +66,7 @@ export function answerFrameworkError(_error: FastifyError, _request: FastifyRequ
  * route is registered, so routes added before it (or before an awaited plugin flushed them)
  * would keep Fastify's default one, which answers our validation errors with a 500.
  */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, metrics: Metrics): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     let apiError: ApiError;
     if (error instanceof ApiError) {
@@ -81,15 +82,17 @@ export function installErrorHandler(app: FastifyInstance): void {
       apiError = new ApiError('INTERNAL');
     }
     if (apiError.retryAfter !== null) reply.header('retry-after', Math.ceil(apiError.retryAfter));
+    metrics.errorAnswered(apiError, `${request.method} ${request.routeOptions.url ?? 'unknown'}`);
     return reply.status(apiError.status).send(apiError.toBody());
   });
 }
 
 /** Unknown paths: the web client's page for a browser navigating, 10002 Unknown Route for the rest. */
-export function installNotFoundHandler(app: FastifyInstance, pageFallback: PageFallback | null): void {
+export function installNotFoundHandler(app: FastifyInstance, pageFallback: PageFallback | null, metrics: Metrics): void {
   app.setNotFoundHandler((request, reply) => {
     if (pageFallback?.(request, reply)) return reply;
     const error = new ApiError('UNKNOWN_ROUTE');
+    metrics.errorAnswered(error, 'unknown');
     return reply.status(error.status).send(error.toBody());
   });
 }
