@@ -18,8 +18,8 @@ const noPackages = (names, why) => names.flatMap(intoPackage).map((regex) => for
 const noTesting = forbid('(^|/)testing/', 'Only tests use the test harness (server/src/testing).');
 // The gateway and features sit on top of these layers: the layers never reach up to them.
 const lowerLayer = [
-  forbid('(^|/)features/', 'core/, db/, bus/, events/, presence/, files/, http/ and access/ never import a feature: features build on them.'),
-  forbid('(^|/)gateway/', 'core/, db/, bus/, events/, presence/, files/, http/ and access/ never import the gateway: it builds on them.'),
+  forbid('(^|/)features/', 'core/, db/, bus/, cache/, events/, presence/, files/, http/ and access/ never import a feature: features build on them.'),
+  forbid('(^|/)gateway/', 'core/, db/, bus/, cache/, events/, presence/, files/, http/ and access/ never import the gateway: it builds on them.'),
   noTesting,
 ];
 const feature = [
@@ -117,7 +117,7 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noTesting] }] },
   },
   {
-    files: ['packages/server/src/{core,db,bus,events,presence,files,http,access}/**/*.ts'],
+    files: ['packages/server/src/{core,db,bus,cache,events,presence,files,http,access}/**/*.ts'],
     ignores: ['packages/server/src/**/*.test.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: lowerLayer }] },
   },

@@ -76,6 +76,10 @@ import { restoreRestartState, saveRestartState } from './gateway/restart-state';
 import { MemorySessionStore } from './gateway/session-store';
 import { MemoryPresenceStore } from './presence/memory-presence';
 import { openRedisSharedState } from './redis/shared-state';
+import { AccessCache } from './access/cached';
+import { CacheBus } from './cache/bus';
+import { Caches } from './cache/caches';
+import { RedisInvalidationFence } from './cache/redis-fence';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -136,7 +140,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (shared) shared.log.subscribe((entry) => metrics.busEntryReceived(entry.publishedAt));
   const events = new EventPublisher(log);
   events.onPublish((published) => metrics.eventsPublished(published.length));
-  const sessions = new Sessions(database.db, clock, ids, events, config.accounts.sessionIdleMs);
+  // Per-node caches of what every send reads, kept true across nodes through the log (cache/).
+  const caches = new Caches();
+  const cacheBus = await CacheBus.open(caches, log, shared ? new RedisInvalidationFence(shared.redis, config.redisPrefix) : null, app.log.child({ subsystem: 'cache' }));
+  database.writes.listen(cacheBus.written);
+  const sessions = new Sessions(database.db, clock, ids, events, config.accounts.sessionIdleMs, caches, cacheBus);
   const limiters = shared?.limiters ?? memoryLimiters;
   const settings = new InstanceSettingsStore(database.db);
   // The classifier is loaded once, here, at start; sending never waits on anything else of it.
@@ -157,6 +165,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     events,
     presence,
     mailer: config.mail ? new Mailer(config.mail.smtpUrl, config.mail.from, app.log.child({ subsystem: 'mail' })) : null,
+    caches,
+    cacheBus,
+    access: new AccessCache(caches),
     safety,
   };
   const callsLog = app.log.child({ subsystem: 'calls' });

@@ -1,4 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { AccessCache } from './access/cached';
+import type { CacheBus } from './cache/bus';
+import type { Caches } from './cache/caches';
 import type { EventLog } from './bus/event-log';
 import type { Config } from './config';
 import type { Clock } from './core/clock';
@@ -42,6 +45,12 @@ export interface AppContext {
   mailer: Mailer | null;
   /** Who is in which call, and the rules of calls (features/calls). */
   calls: Calls;
+  /** Per-node caches of rows, each emptied on every node when a table it was read from is written (cache/). */
+  caches: Caches;
+  /** Keeps every node's caches true: a request awaits `current()` before serving from one (cache/). */
+  cacheBus: CacheBus;
+  /** The access policy's inputs cached per node for the send path (access/cached.ts). */
+  access: AccessCache;
   /** The offline classifier, loaded once at start, and what a flag does (features/safety). */
   safety: SafetyPolicy;
 }

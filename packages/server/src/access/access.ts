@@ -54,6 +54,19 @@ export interface GuildAccess {
 
 /** Loads a guild as seen by one user. Not a member: "unknown guild", revealing nothing. */
 export async function guildAccess(db: Kysely<Tables>, guildId: Snowflake, userId: Snowflake, now = Date.now()): Promise<GuildAccess> {
+  return decideGuildAccess(await loadStanding(db, guildId, userId), now);
+}
+
+/** What guildAccess decides from: the guild, the member, their roles (@everyone included). What cache/ keeps per member. */
+export interface Standing {
+  guild: GuildRow;
+  member: MemberRow;
+  mfaEnabled: boolean;
+  roles: RoleRow[];
+}
+
+/** A member's standing in a guild, read in two statements; not a member: "unknown guild". */
+export async function loadStanding(db: Kysely<Tables>, guildId: Snowflake, userId: Snowflake): Promise<Standing> {
   const row = await db
     .selectFrom('guilds')
     .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'guilds.id').on('members.user_id', '=', userId))
@@ -76,8 +89,13 @@ export async function guildAccess(db: Kysely<Tables>, guildId: Snowflake, userId
     )
     .execute();
   const member: MemberRow = { guild_id: guildId, user_id: userId, nick, joined_at, communication_disabled_until, mute, deaf };
-  const roleIds = roles.filter((r) => r.id !== guildId).map((r) => r.id);
-  const twoFactorMissing = lacksRequiredTwoFactor(guild.mfa_level, mfa_enabled === 1);
+  return { guild, member, mfaEnabled: mfa_enabled === 1, roles };
+}
+
+/** guildAccess on a standing already loaded: what the member may do now (a timeout ends with time). */
+export function decideGuildAccess({ guild, member, mfaEnabled, roles }: Standing, now: number): GuildAccess {
+  const roleIds = roles.filter((r) => r.id !== guild.id).map((r) => r.id);
+  const twoFactorMissing = lacksRequiredTwoFactor(guild.mfa_level, mfaEnabled);
   const permissions = guildWidePermissions(guild, roles, member, roleIds, now, twoFactorMissing);
   const twoFactorWithheld = twoFactorMissing ? guildWidePermissions(guild, roles, member, roleIds, now) & ~permissions : 0n;
   return { guild, member, roles, roleIds, permissions, twoFactorMissing, twoFactorWithheld };
@@ -232,14 +250,33 @@ export async function channelAccess(db: Kysely<Tables>, channelId: Snowflake, us
     if (!membership) throw new ApiError('UNKNOWN_CHANNEL');
     return { channel, parent: null, guild: null, permissions: DM_PERMISSIONS, dmState: membership.state };
   }
-  const guild = await guildAccess(db, channel.guild_id!, userId, now).catch((error: unknown) => {
+  return decideChannelAccess(await loadChannelStanding(db, channel, userId), now);
+}
+
+/** What a guild channel's access is decided from: the channel (and a thread's parent), the member's standing, the governing channel's overwrites and membership. */
+export interface ChannelStanding {
+  channel: ChannelRow;
+  parent: ChannelRow | null;
+  standing: Standing;
+  overwrites: OverwriteLike[];
+  isMember: boolean;
+}
+
+/** The rows a guild channel's access is decided from (not a member of its guild: "unknown channel"). */
+export async function loadChannelStanding(db: Kysely<Tables>, channel: ChannelRow, userId: Snowflake): Promise<ChannelStanding> {
+  const standing = await loadStanding(db, channel.guild_id!, userId).catch((error: unknown) => {
     throw error instanceof ApiError ? new ApiError('UNKNOWN_CHANNEL') : error;
   });
   const parent = isThread(channel.type) && channel.parent_id ? ((await db.selectFrom('channels').selectAll().where('id', '=', channel.parent_id).executeTakeFirst()) ?? null) : null;
   const rules = governingChannel(channel, parent);
   const [overwrites, isMember] = await Promise.all([overwritesOf(db, [rules.id]), rules.private === 1 ? isChannelMember(db, rules.id, userId) : false]);
+  return { channel, parent, standing, overwrites: overwrites.get(rules.id) ?? [], isMember };
+}
+
+/** channelAccess on rows already loaded (or cached: cache/): the one place a guild channel's access is decided. */
+export function decideChannelAccess({ channel, parent, standing, overwrites: channelOverwrites, isMember }: ChannelStanding, now: number): ChannelAccess {
+  const guild = decideGuildAccess(standing, now);
   const viewer = viewerOf(guild);
-  const channelOverwrites = overwrites.get(rules.id) ?? [];
   // A channel its overwrites hide is unknown; so is a thread of a channel whose contents are not yours.
   if (!can(permissionsOf(viewer, channel, parent, channelOverwrites, true, now), 'VIEW_CHANNEL')) throw new ApiError('UNKNOWN_CHANNEL');
   const permissions = permissionsOf(viewer, channel, parent, channelOverwrites, isMember, now);
@@ -325,9 +362,16 @@ export type DeclaredAccess<R extends RouteDef> = R['requires'] extends { channel
     : undefined;
 
 /** Checks what a route declares it requires (see RouteDef.requires) against its path's channel or guild. */
-export async function authorizeRoute(db: Kysely<Tables>, requires: NonNullable<RouteDef['requires']>, params: unknown, userId: Snowflake): Promise<ChannelAccess | GuildAccess> {
+export async function authorizeRoute(
+  db: Kysely<Tables>,
+  requires: NonNullable<RouteDef['requires']>,
+  params: unknown,
+  userId: Snowflake,
+  /** Where a channel's access comes from: channelAccess, or the cached rows (access/cached.ts) for the routes that take them. */
+  loadChannel: typeof channelAccess = channelAccess,
+): Promise<ChannelAccess | GuildAccess> {
   const ids = params as { channel_id?: Snowflake; guild_id?: Snowflake };
-  const access = 'channel' in requires ? await channelAccess(db, ids.channel_id!, userId) : await guildAccess(db, ids.guild_id!, userId);
+  const access = 'channel' in requires ? await loadChannel(db, ids.channel_id!, userId) : await guildAccess(db, ids.guild_id!, userId);
   const needed = 'channel' in requires ? requires.channel : requires.guild;
   requirePermission(access, ...needed.map((name) => Permissions[name]));
   return access;

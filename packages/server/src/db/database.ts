@@ -5,6 +5,7 @@ import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, type SqliteDatab
 import pg from 'pg';
 import { NormalizeIntegersPlugin } from './normalize';
 import type { Tables } from './tables';
+import { WriteObserver } from './write-observer';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -14,6 +15,8 @@ export interface Database {
   dialect: DialectName;
   /** PostgreSQL schema in use, when not the server's default. */
   schema: string | null;
+  /** Reports every committed write's tables (what keeps the per-node caches true: cache/). */
+  writes: WriteObserver;
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
   /** Calls the listener after every statement with how long it took (metrics/); returns the way to stop. */
@@ -62,12 +65,14 @@ function openSqlite(dataDir: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   // Snowflakes exceed 2^53: read every integer as BigInt, NormalizeIntegersPlugin sorts them out.
   sqlite.defaultSafeIntegers(true);
+  const writes = new WriteObserver();
   const queries = queryListeners();
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
+  const db = new Kysely<Tables>({ dialect: writes.wrap(new SqliteDialect({ database: withStatementCache(sqlite) })), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
   return {
     db,
     dialect: 'sqlite',
     schema: null,
+    writes,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -125,12 +130,14 @@ async function openPostgres(url: string, schema: string | null): Promise<Databas
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? BigInt : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
     },
   });
+  const writes = new WriteObserver();
   const queries = queryListeners();
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
+  const db = new Kysely<Tables>({ dialect: writes.wrap(new PostgresDialect({ pool })), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
   return {
     db,
     dialect: 'postgres',
     schema,
+    writes,
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -2,6 +2,7 @@ import { API_PREFIX, ErrorBody, type RouteDef, type RouteParsed, type RouteRespo
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { type DeclaredAccess, authorizeRoute } from '../access/access';
+import type { AccessCache } from '../access/cached';
 import type { SessionRow, Tables, UserRow } from '../db/tables';
 import { z } from 'zod';
 import { ApiError, RequestValidationError } from './errors';
@@ -29,6 +30,18 @@ export interface RouteGate {
   /** Whether mail is sent (without it, nobody can be asked to confirm an address). */
   mailer: object | null;
   settings: { get(): Promise<{ require_verified_email: boolean }> };
+  /** The cached access rows, for routes registered with `cachedAccess`. */
+  access?: AccessCache;
+}
+
+/** How a route is registered, besides its definition. */
+export interface RouteOptions {
+  /**
+   * Check `requires` against the access rows cached per node (access/cached.ts) rather than
+   * reading them: for the hottest routes (sending a message), which show nothing of the channel
+   * row a send changes without telling the caches (last_message_id).
+   */
+  cachedAccess?: boolean;
 }
 
 /**
@@ -72,7 +85,16 @@ export type RouteFileReceiver<R extends RouteDef, Stored> = FileReceiver<RoutePa
  * schema then validates, exactly as a JSON body would be. Should the request fail after any
  * file was stored (validation, the handler), the receiver discards them.
  */
-function handle<R extends RouteDef, Stored = never>(app: FastifyInstance, gate: RouteGate, route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>): void {
+function handle<R extends RouteDef, Stored = never>(
+  app: FastifyInstance,
+  gate: RouteGate,
+  route: R,
+  handler: Handler<R, Stored>,
+  receiver?: RouteFileReceiver<R, Stored>,
+  options: RouteOptions = {},
+): void {
+  const cache = options.cachedAccess ? gate.access : undefined;
+  const loadChannel = cache ? cache.channelAccess.bind(cache) : undefined;
   if (Boolean(route.files) !== Boolean(receiver)) throw new Error(`${route.method} ${route.path}: a route takes a file receiver exactly when it declares files`);
   /** Files stored for requests still in flight, until the handler has taken them. */
   const pending = new WeakMap<FastifyRequest, Stored[]>();
@@ -137,7 +159,7 @@ function handle<R extends RouteDef, Stored = never>(app: FastifyInstance, gate: 
       : undefined,
     handler: async (request, reply) => {
       if (route.rawBody) checkRawBody(route.rawBody, request);
-      const access = route.requires ? await authorizeRoute(gate.db, route.requires, request.params, request.auth!.user.id) : undefined;
+      const access = route.requires ? await authorizeRoute(gate.db, route.requires, request.params, request.auth!.user.id, loadChannel) : undefined;
       const result = await handler({
         access,
         params: request.params,
@@ -161,7 +183,8 @@ function handle<R extends RouteDef, Stored = never>(app: FastifyInstance, gate: 
 
 /** `handle` bound to one app and gate: what feature modules register their routes with. */
 export function routeRegistrar(app: FastifyInstance, gate: RouteGate) {
-  return <R extends RouteDef, Stored = never>(route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>): void => handle(app, gate, route, handler, receiver);
+  return <R extends RouteDef, Stored = never>(route: R, handler: Handler<R, Stored>, receiver?: RouteFileReceiver<R, Stored>, options?: RouteOptions): void =>
+    handle(app, gate, route, handler, receiver, options);
 }
 
 /** What the OpenAPI page says a route requires, from its declaration. */

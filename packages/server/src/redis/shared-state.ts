@@ -15,6 +15,8 @@ const WORKER_LEASE_MS = 5 * 60_000;
 /** What several nodes share through Redis (REDIS_URL): each replaces its single-node, in-memory counterpart. */
 export interface RedisSharedState {
   log: RedisEventLog;
+  /** The command connection, for what else is shared beside the log (cache/redis-fence.ts). */
+  redis: Redis;
   presence: RedisPresenceStore;
   sessions: RedisSessionStore;
   limiters: LimiterFactory;
@@ -41,6 +43,7 @@ export async function openRedisSharedState(config: Config, clock: Clock, logger:
   const { resumeWindowMs: windowMs, maxLogEntries: maxEntries } = config.gateway;
   return {
     log: await RedisEventLog.open(redis, clock, { prefix, windowMs, maxEntries, logger }),
+    redis,
     presence: await RedisPresenceStore.open(redis, { prefix, nodeTimeoutMs: config.nodeTimeoutMs, logger }),
     sessions: new RedisSessionStore(redis, prefix, windowMs),
     limiters: redisLimiters(redis, prefix),

@@ -1,18 +1,29 @@
 import type { Session, Snowflake } from '@parley/protocol';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { CacheBus } from '../../cache/bus';
+import type { Caches, ReadCache } from '../../cache/caches';
 import type { Clock } from '../../core/clock';
 import type { SnowflakeGenerator } from '../../core/snowflake';
 import { hashToken, newToken } from '../../core/tokens';
 import type { SessionRow, Tables, UserRow } from '../../db/tables';
+import { UNCACHED_COLUMNS_ONLY } from '../../db/write-observer';
 import type { EventPublisher } from '../../events/publisher';
 import { ApiError } from '../../http/errors';
-import type { Auth } from '../../http/routes';
+import type { Auth, PersonAuth } from '../../http/routes';
 
 /** How stale last_used_at may get before a request refreshes it (saves a write per request). */
 const TOUCH_INTERVAL_MS = 60_000;
 
 /** Sign-in sessions: one per device or browser, each with its own revocable token. */
 export class Sessions {
+  /**
+   * Who a token is, by its hash, kept per node (cache/): emptied on every node when a session or
+   * user row is written (a sign-out, a revoked session, a disabled account), so a revoked token
+   * fails on every node for every request that starts after the revocation answered.
+   */
+  private readonly people: ReadCache<string, PersonAuth>;
+  private readonly bots: ReadCache<string, UserRow>;
+
   constructor(
     private readonly db: Kysely<Tables>,
     private readonly clock: Clock,
@@ -20,7 +31,12 @@ export class Sessions {
     private readonly events: EventPublisher,
     /** A session unused this long is signed out (SESSION_IDLE_DAYS). */
     private readonly idleMs: number,
-  ) {}
+    private readonly caches: Caches,
+    private readonly cacheBus: CacheBus,
+  ) {
+    this.people = caches.create(['sessions', 'users'], { max: 20_000 });
+    this.bots = caches.create(['applications', 'users'], { max: 2_000 });
+  }
 
   /** Starts a session and returns its token: the only time the token exists outside the client. */
   async create(db: Kysely<Tables>, userId: Snowflake, client: { description: string; ip: string | null }): Promise<string> {
@@ -68,6 +84,8 @@ export class Sessions {
     // Real tokens are at most ~70 characters; anything far longer is not worth hashing.
     if (!header || header.length > 128 || /^bearer\s/i.test(header)) throw new ApiError('UNAUTHORIZED');
     const bot = /^bot\s+(\S+)$/i.exec(header);
+    // Whatever this request reads from a cache is then as new as any change acknowledged before it.
+    await this.cacheBus.current();
     return bot ? this.authenticateBot(bot[1]!) : this.authenticatePerson(header);
   };
 
@@ -78,39 +96,47 @@ export class Sessions {
   authenticateToken = async (token: string): Promise<Auth> => this.authenticate(/^bot\s/i.test(token) || !token.includes('.') ? token : `Bot ${token}`);
 
   private async authenticateBot(token: string): Promise<Auth> {
-    const user = await this.db
-      .selectFrom('applications')
-      .innerJoin('users', 'users.id', 'applications.bot_user_id')
-      .selectAll('users')
-      .where('applications.bot_token_hash', '=', hashToken(token))
-      .executeTakeFirst();
+    const hash = hashToken(token);
+    const user = await this.bots.load(hash, async () =>
+      Object.freeze(
+        await this.db.selectFrom('applications').innerJoin('users', 'users.id', 'applications.bot_user_id').selectAll('users').where('applications.bot_token_hash', '=', hash).executeTakeFirst(),
+      ),
+    );
     if (!user || user.disabled_at != null) throw new ApiError('UNAUTHORIZED');
     return { user, session: null };
   }
 
   private async authenticatePerson(token: string): Promise<Auth> {
     if (/\s/.test(token)) throw new ApiError('UNAUTHORIZED');
+    const hash = hashToken(token);
+    const now = this.clock.now();
+    // Used within the touch interval: neither idle nor due a touch, so nothing to read or write.
+    const held = this.people.get(hash);
+    if (held && now - held.session.last_used_at <= TOUCH_INTERVAL_MS) return held;
+    const generation = this.caches.generation;
     const row = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .selectAll('users')
       .select(['sessions.id as session_id', 'sessions.token_hash', 'sessions.client', 'sessions.ip', 'sessions.created_at as session_created_at', 'sessions.last_used_at'])
-      .where('sessions.token_hash', '=', hashToken(token))
+      .where('sessions.token_hash', '=', hash)
       .executeTakeFirst();
     if (!row) throw new ApiError('UNAUTHORIZED');
     const { session_id, token_hash, client, ip, session_created_at, last_used_at, ...user } = row;
     const session: SessionRow = { id: session_id, user_id: user.id, token_hash, client, ip, created_at: session_created_at, last_used_at };
-    const now = this.clock.now();
     if (now - last_used_at > this.idleMs) {
       await this.db.deleteFrom('sessions').where('id', '=', session.id).execute();
       throw new ApiError('UNAUTHORIZED');
     }
     if (now - last_used_at > TOUCH_INTERVAL_MS) {
-      await this.db.updateTable('sessions').set({ last_used_at: now }).where('id', '=', session.id).execute();
+      // Other nodes' copies keep an older last_used_at: they come back here once it is a minute old.
+      await this.db.updateTable('sessions').set({ last_used_at: now }).where('id', '=', session.id).modifyEnd(sql.raw(UNCACHED_COLUMNS_ONLY)).execute();
       await recordActivity(this.db, user.id, now);
       session.last_used_at = now;
     }
-    return { user: user as UserRow, session };
+    const auth: PersonAuth = { user: Object.freeze(user as UserRow), session: Object.freeze(session) };
+    this.people.keep(hash, Object.freeze(auth), generation);
+    return auth;
   }
 
   async list(userId: Snowflake, currentSessionId: Snowflake): Promise<Session[]> {

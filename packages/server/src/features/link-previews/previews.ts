@@ -51,12 +51,14 @@ export class LinkPreviews {
    * Previews the message's links in the background (or takes away those its edit removed). What
    * to preview is decided now, by the instance's setting as it is now; the fetching comes later.
    */
-  async follow(message: PreviewedMessage): Promise<void> {
+  async follow(message: PreviewedMessage, options: { /** Just sent: it has no previews to take away. */ sent?: boolean } = {}): Promise<void> {
     if (message.encrypted !== undefined && message.encrypted !== null) return;
     if (message.webhook_id) return;
     if (this.pending >= MAX_PENDING) return;
     const enabled = (message.flags & MessageFlags.SUPPRESS_EMBEDS) === 0 && (await this.ctx.settings.cached(SETTINGS_MAX_AGE_MS)).link_previews;
     const links = enabled ? linksIn(message.content) : [];
+    // A new message without links: nothing to fetch, nothing to take away, not even a read.
+    if (options.sent && links.length === 0) return;
     this.pending++;
     const channelId = message.channel_id;
     const next: Promise<void> = (this.chains.get(channelId) ?? Promise.resolve())

@@ -96,10 +96,12 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
         uploaded.filter((u) => message.attachments.some((a) => a.id === u.id)),
         message.id,
       );
-      await previews.follow(message);
+      await previews.follow(message, { sent: true });
       return message;
     },
     new AttachmentReceiver(ctx),
+    // Sending is the hottest route: its access comes from the rows cached per node (access/cached.ts).
+    { cachedAccess: true },
   );
 
   route(routes.messages.edit, async ({ auth, access, params, body }) => {

@@ -1,22 +1,25 @@
 import { ChannelType, CreateMessageBody, isGuildVoiceChannel, type Message, MessageFlags, MessageType, Permissions, type Snowflake } from '@parley/protocol';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
+import { type Compilable, type Kysely, sql } from 'kysely';
 import type { AppContext } from '../../context';
 import { consumeOrThrow } from '../../core/rate-limits';
 import { uniqueViolationColumn } from '../../db/errors';
-import type { MessageRow, UserRow } from '../../db/tables';
+import type { AttachmentRow, ChannelRow, MessageRow, Tables, UserRow } from '../../db/tables';
+import { UNCACHED_COLUMNS_ONLY } from '../../db/write-observer';
 import { ApiError, fieldError } from '../../http/errors';
-import { channelAudience, readersAmong } from '../../access/audience';
+import { readersAmong } from '../../access/audience';
 import { announceDmTo, blockedEitherWay } from '../channels/dms';
 import { type ChannelAccess, requireContentPermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
-import { withoutUser } from '../guilds/serialize';
+import { toMember, withoutUser } from '../guilds/serialize';
+import { toUser } from '../users/serialize';
 import { isDirect, isThread } from '../../access/channel-kinds';
 import type { AttachmentUrls } from './attachment-urls';
 import { attachmentPrefix } from './attachments';
 import { parseMentions, resolveMentions } from './mentions';
 import { countedRoleMentions } from './role-mentions';
-import { loadMessages } from './serialize';
+import { type Written, loadMessages } from './serialize';
 
 /** A file already stored, waiting to be attached to the message being sent. */
 export interface StoredUpload {
@@ -73,7 +76,7 @@ export class MessageSender {
     // A retry of a send that already went through gets the first message back, and its files go.
     const nonce = body.enforce_nonce && body.nonce !== undefined ? String(body.nonce) : null;
     const earlier = nonce === null ? null : await this.earlierSend(access, author, nonce, uploads);
-    if (earlier) return { ...earlier, nonce: body.nonce! };
+    if (earlier && earlier !== 'expired') return { ...earlier, nonce: body.nonce! };
     await this.checkRate(access, author);
     // The in-process classifier, when the instance's policy scans this conversation (features/safety).
     const flag = await ctx.safety.scan(channel, author.id, content);
@@ -113,78 +116,53 @@ export class MessageSender {
       embeds: null,
       file_offer: body.file_offer ? JSON.stringify(body.file_offer) : null,
     };
-    const write = ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('messages').values(row).execute();
-      // Held from minors, reported (and the sender blocked) in the same transaction as the message.
-      if (flag) await ctx.safety.recordFlag(trx, flag, row);
-      if (nonce !== null) {
-        const now = ctx.clock.now();
-        await trx
-          .deleteFrom('message_nonces')
-          .where('author_id', '=', author.id)
-          .where('created_at', '<', now - NONCE_WINDOW_MS)
-          .execute();
-        await trx.insertInto('message_nonces').values({ author_id: author.id, channel_id: channel.id, nonce, message_id: id, created_at: now }).execute();
-      }
-      if (mentioned.length)
-        await trx
-          .insertInto('message_mentions')
-          .values(mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id })))
-          .execute();
-      if (uploads.length) {
-        await trx
-          .insertInto('attachments')
-          .values(
-            uploads.map((u) => ({
-              id: u.id,
-              message_id: id,
-              channel_id: channel.id,
-              filename: u.filename,
-              content_type: u.contentType,
-              size: u.size,
-              width: u.width,
-              height: u.height,
-              has_thumbnail: u.hasThumbnail ? (1 as const) : (0 as const),
-            })),
-          )
-          .execute();
-      }
-      await trx
-        .updateTable('channels')
-        .set((eb) => ({ last_message_id: id, ...(isThread(channel.type) && { message_count: eb('message_count', '+', 1), archived: 0 as const }) }))
-        .where('id', '=', channel.id)
-        .execute();
-      // Your own message marks the channel read for you.
-      await trx
-        .insertInto('read_states')
-        .values({ user_id: author.id, channel_id: channel.id, last_message_id: id })
-        .onConflict((oc) => oc.columns(['user_id', 'channel_id']).doUpdateSet({ last_message_id: id }))
-        .execute();
-      if (!isDirect(channel.type)) return [];
-      // Replying to a request accepts it; a closed DM reopens for everyone in it on a new message.
-      await trx.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('user_id', '=', author.id).execute();
-      const hidden = await trx.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('state', '=', 'hidden').execute();
-      await trx.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('state', '=', 'hidden').execute();
-      // The first message of a new DM is when its recipient first hears of it (a request or not).
-      const firstMessage = channel.type === ChannelType.DM && channel.last_message_id === null;
-      const newcomers = firstMessage
-        ? await trx.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('user_id', '!=', author.id).where('state', 'in', ['request', 'accepted']).execute()
-        : [];
-      return [...hidden, ...newcomers].map((r) => r.user_id);
-    });
+    const attachmentRows: AttachmentRow[] = uploads.map((u) => ({
+      id: u.id,
+      message_id: id,
+      channel_id: channel.id,
+      filename: u.filename,
+      content_type: u.contentType,
+      size: u.size,
+      width: u.width,
+      height: u.height,
+      has_thumbnail: u.hasThumbnail ? (1 as const) : (0 as const),
+    }));
+    const mentionRows = mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id }));
+    // A guild channel's send on PostgreSQL is one statement (atomic by itself): no BEGIN/COMMIT round trips.
+    // (Not when an expired row holds this nonce: one statement cannot delete it and insert it again.)
+    const oneStatement = ctx.database.dialect === 'postgres' && !flag && !isDirect(channel.type) && earlier !== 'expired';
+    const write = oneStatement
+      ? writeAsOneStatement(ctx.db, this.writes(ctx.db, row, author, nonce, mentionRows, attachmentRows, channel, true)).then(() => [])
+      : ctx.db.transaction().execute(async (trx) => {
+          for (const statement of this.writes(trx, row, author, nonce, mentionRows, attachmentRows, channel, false)) await statement.execute();
+          // Held from minors, reported (and the sender blocked) in the same transaction as the message.
+          if (flag) await ctx.safety.recordFlag(trx, flag, row);
+          if (!isDirect(channel.type)) return [];
+          // Replying to a request accepts it; a closed DM reopens for everyone in it on a new message.
+          await trx.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('user_id', '=', author.id).where('state', '!=', 'accepted').execute();
+          const hidden = await trx.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('state', '=', 'hidden').execute();
+          if (hidden.length) await trx.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('state', '=', 'hidden').execute();
+          // The first message of a new DM is when its recipient first hears of it (a request or not).
+          const firstMessage = channel.type === ChannelType.DM && channel.last_message_id === null;
+          const newcomers = firstMessage
+            ? await trx.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('user_id', '!=', author.id).where('state', 'in', ['request', 'accepted']).execute()
+            : [];
+          return [...hidden, ...newcomers].map((r) => r.user_id);
+        });
     let reopened: Snowflake[];
     try {
       reopened = await write;
     } catch (error) {
       // The same nonce raced in from a second attempt, which won: answer with its message.
       const winner = nonce !== null && uniqueViolationColumn(error) !== null ? await this.earlierSend(access, author, nonce, uploads) : null;
-      if (winner) return { ...winner, nonce: body.nonce! };
+      if (winner && winner !== 'expired') return { ...winner, nonce: body.nonce! };
       throw error;
     }
 
     if (reopened.length) await announceDmTo(ctx, { ...channel, last_message_id: id }, reopened);
-    const payload: Message = { ...(await this.asSent(access, row, null)), ...(body.nonce !== undefined && { nonce: body.nonce }) };
-    const audience = await channelAudience(ctx.db, channel, access.parent, access);
+    const held: Written = { mentions: mentionRows, attachments: attachmentRows, referenced: reference ? [reference] : [], users: [author] };
+    const payload: Message = { ...(await this.asSent(access, row, null, author, held)), ...(body.nonce !== undefined && { nonce: body.nonce }) };
+    const audience = await ctx.access.channelAudience(ctx.db, access);
     await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_CREATE', payload, audience, channel, access.parent, flag)));
     return { ...payload, reactions: [], ...(flag && { safety_flag: ctx.safety.flagFor(flag) }) };
   }
@@ -192,29 +170,81 @@ export class MessageSender {
   /**
    * The message this author sent here with this nonce within the window, as the send answered
    * it then; the files of the retry (stored already, never to be attached) are deleted.
+   * "expired": one was sent with it before the window (this send is a new message).
    */
-  private async earlierSend(access: ChannelAccess, author: UserRow, nonce: string, uploads: readonly StoredUpload[]): Promise<Message | null> {
+  private async earlierSend(access: ChannelAccess, author: UserRow, nonce: string, uploads: readonly StoredUpload[]): Promise<Message | 'expired' | null> {
     const { db, clock, files } = this.ctx;
-    const row = await db
+    const found = await db
       .selectFrom('message_nonces')
       .innerJoin('messages', 'messages.id', 'message_nonces.message_id')
       .selectAll('messages')
+      .select('message_nonces.created_at as nonce_created_at')
       .where('message_nonces.author_id', '=', author.id)
       .where('message_nonces.channel_id', '=', access.channel.id)
       .where('message_nonces.nonce', '=', nonce)
-      .where('message_nonces.created_at', '>=', clock.now() - NONCE_WINDOW_MS)
       .executeTakeFirst();
-    if (!row) return null;
+    if (!found) return null;
+    const { nonce_created_at, ...row } = found;
+    if (nonce_created_at < clock.now() - NONCE_WINDOW_MS) return 'expired';
     await Promise.all(uploads.filter((u) => !u.keep).map((u) => files.deletePrefix(attachmentPrefix(u.channelId, u.id))));
     return this.asSent(access, row, author.id);
   }
 
-  /** A stored message as a send answers and announces it: with the author's member in a server. */
-  private async asSent(access: ChannelAccess, row: MessageRow, viewerId: Snowflake | null): Promise<Message> {
+  /**
+   * A stored message as a send answers and announces it: with the author's member in a server.
+   * A new one is built from what was written and what the send's access holds; nothing is read back.
+   */
+  private async asSent(access: ChannelAccess, row: MessageRow, viewerId: Snowflake | null, author?: UserRow, written?: Written): Promise<Message> {
     const { db } = this.ctx;
-    const [message] = await loadMessages(db, [row], viewerId, this.urls);
-    const member = access.guild ? (await loadMembers(db, access.guild.guild.id, [access.guild.member]))[0] : undefined;
+    const [message] = await loadMessages(db, [row], viewerId, this.urls, written);
+    const guild = access.guild;
+    const member = !guild ? undefined : author ? toMember(guild.member, toUser(author), [...guild.roleIds]) : (await loadMembers(db, guild.guild.id, [guild.member]))[0];
     return { ...message!, ...(member && { member: withoutUser(member) }) };
+  }
+
+  /** What a send writes besides a flag's records and a DM's states, in order. */
+  private writes(
+    db: Kysely<Tables>,
+    row: MessageRow,
+    author: UserRow,
+    nonce: string | null,
+    mentions: MentionRow[],
+    attachments: AttachmentRow[],
+    channel: ChannelRow,
+    /** Parts of one statement: the expired nonces' delete must leave this nonce's key to the insert (no expired row holds it). */
+    oneStatement: boolean,
+  ) {
+    const id = row.id;
+    const now = this.ctx.clock.now();
+    const thread = isThread(channel.type);
+    // Only last_message_id (and a thread's count) change, which no cache is trusted for (access/cached.ts),
+    // unless an archived thread opens again.
+    const uncached = !thread || channel.archived === 0 ? sql.raw(UNCACHED_COLUMNS_ONLY) : sql.raw('');
+    return [
+      db.insertInto('messages').values(row),
+      ...(nonce === null
+        ? []
+        : [
+            db
+              .deleteFrom('message_nonces')
+              .where('author_id', '=', author.id)
+              .where('created_at', '<', now - NONCE_WINDOW_MS)
+              .$if(oneStatement, (q) => q.where((eb) => eb.not(eb.and([eb('channel_id', '=', channel.id), eb('nonce', '=', nonce)])))),
+            db.insertInto('message_nonces').values({ author_id: author.id, channel_id: channel.id, nonce, message_id: id, created_at: now }),
+          ]),
+      ...(mentions.length ? [db.insertInto('message_mentions').values(mentions)] : []),
+      ...(attachments.length ? [db.insertInto('attachments').values(attachments)] : []),
+      db
+        .updateTable('channels')
+        .set((eb) => ({ last_message_id: id, ...(thread && { message_count: eb('message_count', '+', 1), archived: 0 as const }) }))
+        .where('id', '=', channel.id)
+        .modifyEnd(uncached),
+      // Your own message marks the channel read for you.
+      db
+        .insertInto('read_states')
+        .values({ user_id: author.id, channel_id: channel.id, last_message_id: id })
+        .onConflict((oc) => oc.columns(['user_id', 'channel_id']).doUpdateSet({ last_message_id: id })),
+    ];
   }
 
   /** In a one-to-one DM, a block either way stops the message. */
@@ -246,4 +276,16 @@ export class MessageSender {
     if (!target && ref.fail_if_not_exists !== false) throw fieldError('message_reference', 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
     return target ?? null;
   }
+}
+
+type MentionRow = Written['mentions'][number] & { channel_id: Snowflake };
+
+/**
+ * PostgreSQL runs data-modifying statements as parts of one WITH statement, atomically, in one
+ * round trip; foreign keys between the parts (a mention's message) are checked at its end. A
+ * part's UNCACHED_COLUMNS_ONLY mark is in the statement's text, so the write observer sees it.
+ */
+async function writeAsOneStatement(db: Kysely<Tables>, statements: readonly Compilable[]): Promise<void> {
+  const parts = statements.map((statement, i) => sql`${sql.ref(`w${i}`)} as (${statement})`);
+  await sql`with ${sql.join(parts)} select 1`.execute(db);
 }

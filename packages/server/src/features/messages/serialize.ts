@@ -1,7 +1,7 @@
 import type { Attachment, Embed, EncryptedEnvelope, FileOffer, Message, Reaction, ReactionEmoji, Snowflake, User } from '@parley/protocol';
 import { MessageType, snowflakeTimestamp } from '@parley/protocol';
 import type { Kysely } from 'kysely';
-import type { AttachmentRow, MessageRow, Tables } from '../../db/tables';
+import type { AttachmentRow, MessageRow, Tables, UserRow } from '../../db/tables';
 import { toChannel } from '../channels/serialize';
 import { usersByIds } from '../users/queries';
 import { deletedUser, toUser } from '../users/serialize';
@@ -34,25 +34,41 @@ function toAttachment(row: AttachmentRow, sign: SignAttachmentUrl): Attachment {
  * threads started from them. Without a viewer, reactions are left out (gateway payloads are
  * the same for everyone). Attachment links are signed with `urls`.
  */
-export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewerId: Snowflake | null, urls: AttachmentUrls): Promise<Message[]> {
+/**
+ * What a send has just written and already holds: a new message has no reactions, thread or
+ * call yet, so nothing of it is read back (issue 17: the payload is built from what was written).
+ */
+export interface Written {
+  mentions: { message_id: Snowflake; user_id: Snowflake }[];
+  attachments: AttachmentRow[];
+  /** The message it replies to, if any. */
+  referenced: MessageRow[];
+  /** Users at hand (the author); others named are read. */
+  users: UserRow[];
+}
+
+export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewerId: Snowflake | null, urls: AttachmentUrls, written?: Written): Promise<Message[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const referencedIds = rows.flatMap((r) => (r.reference_message_id ? [r.reference_message_id] : []));
   const callIds = rows.flatMap((r) => (r.type === MessageType.CALL ? [r.id] : []));
   const [mentions, attachments, reactions, referenced, threads, calls] = await Promise.all([
-    db.selectFrom('message_mentions').select(['message_id', 'user_id']).where('message_id', 'in', ids).execute(),
-    db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('id').execute(),
-    viewerId ? db.selectFrom('reactions').select(['message_id', 'emoji', 'user_id', 'created_at']).where('message_id', 'in', ids).orderBy('created_at').execute() : Promise.resolve([]),
-    referencedIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', referencedIds).execute() : Promise.resolve([]),
-    db.selectFrom('channels').selectAll().where('id', 'in', ids).execute(),
-    callIds.length ? db.selectFrom('message_calls').selectAll().where('message_id', 'in', callIds).execute() : Promise.resolve([]),
+    written?.mentions ?? db.selectFrom('message_mentions').select(['message_id', 'user_id']).where('message_id', 'in', ids).execute(),
+    written?.attachments ?? db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('id').execute(),
+    viewerId && !written ? db.selectFrom('reactions').select(['message_id', 'emoji', 'user_id', 'created_at']).where('message_id', 'in', ids).orderBy('created_at').execute() : Promise.resolve([]),
+    written?.referenced ?? (referencedIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', referencedIds).execute() : Promise.resolve([])),
+    written ? [] : db.selectFrom('channels').selectAll().where('id', 'in', ids).execute(),
+    callIds.length && !written ? db.selectFrom('message_calls').selectAll().where('message_id', 'in', callIds).execute() : Promise.resolve([]),
   ]);
   const sign = attachments.length ? await urls.signer() : null;
   const emojiOf = await reactionEmojis(
     db,
     reactions.map((r) => r.emoji),
   );
-  const users = await usersByIds(db, [...rows.map((r) => r.author_id), ...mentions.map((m) => m.user_id), ...referenced.map((r) => r.author_id)]);
+  const named = [...rows.map((r) => r.author_id), ...mentions.map((m) => m.user_id), ...referenced.map((r) => r.author_id)];
+  const held = new Map((written?.users ?? []).map((u) => [u.id, u]));
+  const missing = named.filter((id) => !held.has(id));
+  const users = missing.length ? new Map([...held, ...(await usersByIds(db, missing))]) : held;
   const serialize = (row: MessageRow, withReactions: boolean): Message => {
     const author = users.get(row.author_id);
     const thread = threads.find((t) => t.id === row.id);

@@ -2,6 +2,7 @@ import { type CallCreate, type Message, MessageNotificationLevel, effectiveNotif
 import type { PushPayload } from '@parley/protocol/push';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Audience } from '../../bus/event-log';
+import type { ReadCache } from '../../cache/caches';
 import type { AppContext } from '../../context';
 import type { PushSubscriptionsTable } from '../../db/tables';
 import type { OutgoingEvent } from '../../events/publisher';
@@ -27,12 +28,16 @@ type Row = PushSubscriptionsTable;
 export class PushNotifier {
   private readonly rung = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  /** A guild's members with a push subscription, per node: read on every message sent in it (cache/). */
+  private readonly subscribedMembers: ReadCache<Snowflake, readonly Snowflake[]>;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly sender: PushSender,
     private readonly logger: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.subscribedMembers = ctx.caches.create(['push_subscriptions', 'members', 'users', 'guilds'], { max: 5_000 });
+  }
 
   /** Called with every group of events published here; never throws, never delays the publisher. */
   observe(events: readonly OutgoingEvent[]): void {
@@ -207,15 +212,18 @@ export class PushNotifier {
     if (to.users?.length) {
       for (const r of await db.selectFrom('push_subscriptions').select('user_id').distinct().where('user_id', 'in', to.users).execute()) found.add(r.user_id);
     }
-    if (to.guilds?.length) {
-      const rows = await db
-        .selectFrom('push_subscriptions')
-        .innerJoin('members', 'members.user_id', 'push_subscriptions.user_id')
-        .select('push_subscriptions.user_id')
-        .distinct()
-        .where('members.guild_id', 'in', to.guilds)
-        .execute();
-      for (const r of rows) found.add(r.user_id);
+    for (const guildId of to.guilds ?? []) {
+      const subscribed = await this.subscribedMembers.load(guildId, async () => {
+        const rows = await db
+          .selectFrom('push_subscriptions')
+          .innerJoin('members', 'members.user_id', 'push_subscriptions.user_id')
+          .select('push_subscriptions.user_id')
+          .distinct()
+          .where('members.guild_id', '=', guildId)
+          .execute();
+        return Object.freeze(rows.map((r) => r.user_id));
+      });
+      for (const id of subscribed) found.add(id);
     }
     for (const id of to.exceptUsers ?? []) found.delete(id);
     return [...found];

@@ -1,0 +1,50 @@
+import { OverwriteType, Permissions, type Snowflake, routes } from '@parley/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DB } from '../../testing/databases';
+import { makeGuild } from '../../testing/fixtures';
+import { recordStatements } from '../../testing/statements';
+import { startTestServer, type TestServer } from '../../testing/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ env: { MESSAGE_RATE_LIMIT: '1000/1' } });
+});
+afterAll(() => server.close());
+
+/**
+ * Issue 17's budget: a message send runs at most four SQL statements on PostgreSQL (each one a
+ * round trip), whatever the guild's roles and overwrites; what every send reads is cached per
+ * node (cache/) and the payload is built from what was written. Today, with an enforced nonce:
+ * two on PostgreSQL (the nonce's lookup, then one WITH statement), eight on SQLite (the lookup
+ * and its transaction: in-process calls, no round trips).
+ */
+const BUDGET = { postgres: 4, sqlite: 8 };
+
+describe('SQL statements per message send', () => {
+  it(`stays within ${BUDGET[TEST_DB]} on ${TEST_DB}, in a guild with roles and overwrites`, async () => {
+    const { owner, guild, general, members } = await makeGuild(server, { members: 2 });
+    const [sender] = members;
+    const params = { guild_id: guild.id };
+    const role = await owner.client.request(routes.roles.create, { params, body: { name: 'Talkers', permissions: String(Permissions.SEND_MESSAGES | Permissions.VIEW_CHANNEL) } });
+    await owner.client.request(routes.roles.addToMember, { params: { ...params, user_id: sender!.userId as Snowflake, role_id: role.id } });
+    await owner.client.request(routes.moderation.editOverwrite, {
+      params: { channel_id: general.id, overwrite_id: role.id },
+      body: { type: OverwriteType.ROLE, allow: String(Permissions.SEND_MESSAGES), deny: '0' },
+    });
+    // As the web client sends: with a nonce the server enforces.
+    const send = (content: string) => sender!.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content, nonce: content, enforce_nonce: true } });
+    // The first sends fill the node's caches.
+    await send('warm 1');
+    await send('warm 2');
+
+    const sends = 5;
+    const log = recordStatements();
+    try {
+      for (let i = 0; i < sends; i++) await send(`counted ${i}`);
+    } finally {
+      log.stop();
+    }
+    const perSend = log.statements.length / sends;
+    expect(perSend, `statements of ${sends} sends:\n${log.statements.join('\n')}`).toBeLessThanOrEqual(BUDGET[TEST_DB]);
+  });
+});
