@@ -4,25 +4,13 @@ import type WebSocket from 'ws';
 import type { LogEntry } from '../bus/event-log';
 import type { StreamCompressor } from './compression';
 import { binaryFrame, payloadOf } from './frame';
+import { WriteBatch } from './write-batch';
 
 /**
- * Sockets holding back their writes until the current turn of the event loop ends. Each frame
- * is otherwise one write system call per socket, which was most of a fan-out's cost
- * (bench/README.md); corked, the frames a socket gets in one turn (several messages arriving
- * together under load) leave in a single write. The turn's fan-out also no longer delays the
- * HTTP answer to the sender.
+ * Every socket's writes are held and let out together (write-batch.ts): one write system call
+ * per socket for all the frames it got meanwhile.
  */
-const corked: Connection[] = [];
-
-function uncorkAll(): void {
-  for (const connection of corked.splice(0)) {
-    try {
-      connection.flush();
-    } catch {
-      // One broken stream (its error handler closes it) must not leave the others corked for good.
-    }
-  }
-}
+const writes = new WriteBatch({ maxGapMs: 10 });
 
 /**
  * One client socket. It starts waiting for IDENTIFY or RESUME; once attached to a session it
@@ -65,7 +53,7 @@ export class Connection {
   constructor(
     id: string,
     private readonly socket: WebSocket,
-    /** The TCP (or TLS) stream under the WebSocket, corked while frames gather (see `corked`). */
+    /** The TCP (or TLS) stream under the WebSocket, corked while frames gather (see `writes`). */
     private readonly stream: Duplex,
     /** ws/wss URL clients should resume at. */
     readonly resumeUrl: string,
@@ -141,12 +129,12 @@ export class Connection {
     return true;
   }
 
-  /** Holds the stream's writes until the end of this turn of the event loop (see `corked`). */
+  /** Holds the stream's writes until the batch is let out (see `writes`). */
   private cork(): void {
     if (!this.isCorked) {
       this.isCorked = true;
       this.stream.cork();
-      if (corked.push(this) === 1) setImmediate(uncorkAll);
+      writes.add(this);
     }
   }
 
@@ -178,7 +166,7 @@ export class Connection {
     });
   }
 
-  /** Writes out what gathered this turn (called once per turn for every corked socket). */
+  /** Writes out what gathered (called once per batch for every corked socket). */
   flush(): void {
     this.isCorked = false;
     this.stream.uncork();
