@@ -70,6 +70,25 @@ describe('RedisEventLog', () => {
     for (const { s, d } of results) s.forEach((seq, i) => expect(JSON.parse(seenByA[seq - 1]!.d)).toBe(d[i]));
   });
 
+  it('sends the groups appended while an append is on its way together, in order, at most 256 entries a call', async () => {
+    const a = await node();
+    const b = await node();
+    // Counts the script calls on a's connection (entries per call): the append itself is Redis's.
+    const redis = a.redis as Redis & { parleyLogAppend(...args: (string | number)[]): Promise<unknown> };
+    const append = redis.parleyLogAppend.bind(redis);
+    const calls: number[] = [];
+    redis.parleyLogAppend = (...args) => {
+      calls.push((args.length - 7) / 4);
+      return append(...args);
+    };
+    const groups = range(1, 150).map((i) => a.log.append([entry(`${i}.1`), entry(`${i}.2`)]));
+    expect(await Promise.all(groups)).toEqual(range(1, 150).map((i) => [2 * i - 1, 2 * i]));
+    // The first goes at once; those appended meanwhile wait for it, then leave in calls of whole groups.
+    expect(calls).toEqual([2, 256, 42]);
+    const order = range(1, 150).flatMap((i) => [`"${i}.1"`, `"${i}.2"`]);
+    for (const { received } of [a, b]) expect((await received.count(300)).map((e) => e.d)).toEqual(order);
+  });
+
   it('replays what came after a sequence number, until the window has passed', async () => {
     let now = 1_000_000;
     const { log } = await node({ now: () => now, windowMs: 1000 });

@@ -74,6 +74,9 @@ export class RedisEventLog implements EventLog {
   private readonly keys: { counter: string; stream: string; epoch: string };
   private closed = false;
   private running: Promise<void> = Promise.resolve();
+  /** Groups waiting for the append in flight to finish (group commit: `append`). */
+  private readonly waiting: PendingAppend[] = [];
+  private appending = false;
 
   private constructor(
     private readonly redis: Redis,
@@ -101,13 +104,43 @@ export class RedisEventLog implements EventLog {
     return log;
   }
 
-  async append(entries: readonly NewEntry[]): Promise<number[]> {
-    if (entries.length === 0) return [];
+  /**
+   * Group commit: while one append is on its way to Redis, the groups published meanwhile wait
+   * and then go together, in the order they were given, in one script call (each group still
+   * gets consecutive sequence numbers). A busy node thus makes one round trip, one script run and
+   * one trim for many events instead of one each, and the readers get them in one reply; a quiet
+   * one sends each group at once, as before.
+   */
+  append(entries: readonly NewEntry[]): Promise<number[]> {
+    if (entries.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ entries, resolve, reject });
+      if (!this.appending) void this.appendWaiting();
+    });
+  }
+
+  /** Sends the waiting groups, as many per call as APPEND_BATCH allows, until none is left. */
+  private async appendWaiting(): Promise<void> {
+    this.appending = true;
+    while (this.waiting.length > 0) {
+      const batch = takeBatch(this.waiting);
+      try {
+        let seq = await this.appendNow(batch.flatMap((group) => group.entries));
+        for (const group of batch) group.resolve(group.entries.map(() => seq++));
+      } catch (error) {
+        for (const group of batch) group.reject(error);
+      }
+    }
+    this.appending = false;
+  }
+
+  /** One script call; resolves with the first entry's sequence number. */
+  private async appendNow(entries: readonly NewEntry[]): Promise<number> {
     const { windowMs, maxEntries } = this.options;
     const args = [this.clock.now(), windowMs, maxEntries, randomBytes(8).toString('hex')];
     const fields = entries.flatMap((e) => [e.t, e.d, JSON.stringify(e.to), e.intent]);
     const [first] = (await (this.redis as RedisWithAppend).parleyLogAppend(this.keys.counter, this.keys.stream, this.keys.epoch, ...args, ...fields)) as [number, string];
-    return entries.map((_, i) => first + i);
+    return first;
   }
 
   subscribe(handler: (entry: LogEntry) => void): void {
@@ -202,6 +235,29 @@ export class RedisEventLog implements EventLog {
       }
     }
   }
+}
+
+/** Entries and payload characters one script call carries at most (a join storm's GUILD_CREATEs are tens of kB each). */
+const APPEND_BATCH = { entries: 256, chars: 4 * 2 ** 20 };
+
+interface PendingAppend {
+  entries: readonly NewEntry[];
+  resolve: (seqs: number[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Takes the oldest waiting groups that fit one call (always at least one, whole groups only). */
+function takeBatch(waiting: PendingAppend[]): PendingAppend[] {
+  let entries = 0;
+  let chars = 0;
+  let count = 0;
+  for (const group of waiting) {
+    entries += group.entries.length;
+    for (const e of group.entries) chars += e.d.length;
+    if (count > 0 && (entries > APPEND_BATCH.entries || chars > APPEND_BATCH.chars)) break;
+    count++;
+  }
+  return waiting.splice(0, count);
 }
 
 type RedisWithAppend = Redis & { parleyLogAppend(...args: (string | number)[]): Promise<unknown> };
