@@ -273,6 +273,9 @@ const EnvSchema = z
 
 export type Config = ReturnType<typeof parseConfig>;
 
+/** The name of every environment variable Parley reads (deploy/'s manifests are checked against it). */
+export const SETTING_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export function parseConfig(env: Record<string, string | undefined>) {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {

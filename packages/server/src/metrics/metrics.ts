@@ -142,7 +142,7 @@ export class Metrics {
 }
 
 /** select, insert, update or delete by the statement's first word; anything else (begin, commit, with, DDL) is "other". */
-export function statementKind(sql: string): 'select' | 'insert' | 'update' | 'delete' | 'other' {
+function statementKind(sql: string): 'select' | 'insert' | 'update' | 'delete' | 'other' {
   const word = /^[\s(]*([a-z]+)/i.exec(sql)?.[1]?.toLowerCase();
   return word === 'select' || word === 'insert' || word === 'update' || word === 'delete' ? word : 'other';
 }
