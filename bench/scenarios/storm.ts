@@ -5,6 +5,7 @@ import { Deployment } from '../lib/parley';
 import { progress } from '../lib/parley-target';
 import { type ScenarioReport, printTable, target } from '../lib/report';
 import { createGuests, createGuild } from '../lib/setup';
+import { monoMicros } from '../lib/stats';
 import { cpuMillisOf, delay, machineInfo, waitFor } from '../lib/system';
 
 /** Every phase is bounded: READY for all within this, then the presence chatter quiet within QUIET_MAX_MS. */
@@ -44,6 +45,7 @@ export async function stormScenario(options: BenchOptions): Promise<ScenarioRepo
     const loadBefore = loadAverage();
     const cpuBefore = cpuMillisOf(node!.pid);
     const stormStart = performance.now();
+    const window = { fromMicros: monoMicros(), toMicros: 0 };
     progress(`${o.members} identifying at once (load ${loadBefore})`);
     for (const user of users) {
       const ws = new WebSocket(node!.gatewayUrl, { perMessageDeflate: false });
@@ -72,6 +74,8 @@ export async function stormScenario(options: BenchOptions): Promise<ScenarioRepo
     const allReady = await waitFor(() => ready === o.members, READY_TIMEOUT_MS, 10);
     const readySeconds = ((allReady ? lastReadyAt : performance.now()) - stormStart) / 1000;
     const cpuAtReady = cpuMillisOf(node!.pid);
+    window.toMicros = monoMicros();
+    if (options.deployment.cpuProfDir) console.log(`profile of the storm: npx tsx bench/profile-top.ts ${options.deployment.cpuProfDir}/<file> --from ${window.fromMicros} --to ${window.toMicros}`);
     const loadAtReady = loadAverage();
     progress(`${ready} READY in ${readySeconds.toFixed(2)} s; waiting for the presence chatter to end`);
     await waitFor(() => performance.now() - lastFrameAt > QUIET_MS, QUIET_MAX_MS, 100);
@@ -89,6 +93,7 @@ export async function stormScenario(options: BenchOptions): Promise<ScenarioRepo
       presenceFramesPerMember: Math.round((presenceFrames / o.members) * 10) / 10,
       serverCpuSeconds: { untilAllReady: (cpuAtReady - cpuBefore) / 1000, untilQuiet: (cpuAtQuiet - cpuBefore) / 1000 },
       loadAverage: { before: loadBefore, atAllReady: loadAtReady },
+      window,
     };
     printTable('Join storm', [
       {

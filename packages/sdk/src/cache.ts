@@ -21,8 +21,10 @@ export interface CacheState {
   channels: Map<Snowflake, Channel>;
   /** Members known per guild (the first ones from GUILD_CREATE, then whoever events mention). */
   members: Map<Snowflake, Map<Snowflake, Member>>;
-  /** Users currently visible as online, idle or dnd (absent: offline). */
+  /** Users currently visible as online, idle or dnd (absent: offline or, in a large server, not followed). */
   presences: Map<Snowflake, VisibleStatus>;
+  /** How many members are online, for the large servers whose presences you follow (GUILD_PRESENCES). */
+  onlineCounts: Map<Snowflake, number>;
   readStates: Map<Snowflake, ReadState>;
   /** Your notification settings per server, where you changed them (absent: the server's default). */
   guildSettings: Map<Snowflake, UserGuildSettings>;
@@ -60,6 +62,9 @@ export class ParleyCache {
   get presences() {
     return this.state.presences;
   }
+  get onlineCounts() {
+    return this.state.onlineCounts;
+  }
   get readStates() {
     return this.state.readStates;
   }
@@ -71,7 +76,17 @@ export class ParleyCache {
   }
 
   constructor(gateway: GatewayClient, options: CacheOptions = {}) {
-    const state: CacheState = { user: null, guilds: new Map(), channels: new Map(), members: new Map(), presences: new Map(), readStates: new Map(), guildSettings: new Map(), voiceStates: new Map() };
+    const state: CacheState = {
+      user: null,
+      guilds: new Map(),
+      channels: new Map(),
+      members: new Map(),
+      presences: new Map(),
+      onlineCounts: new Map(),
+      readStates: new Map(),
+      guildSettings: new Map(),
+      voiceStates: new Map(),
+    };
     this.state = options.reactive ? options.reactive(state) : state;
     gateway.on('READY', (ready) => {
       this.clear();
@@ -127,9 +142,11 @@ export class ParleyCache {
     gateway.on('GUILD_MEMBERS_CHUNK', ({ guild_id, members }) => {
       for (const member of members) this.membersOf(guild_id).set(member.user.id, member);
     });
-    gateway.on('PRESENCE_UPDATE', ({ user, status }) => {
-      if (status === 'offline') this.presences.delete(user.id);
-      else this.presences.set(user.id, status);
+    gateway.on('PRESENCE_UPDATE', ({ user, status }) => this.setPresence(user.id, status));
+    // A large server's presences you follow (op 14): offline ones are named too.
+    gateway.on('GUILD_PRESENCES', ({ guild_id, online_count, presences }) => {
+      this.onlineCounts.set(guild_id, online_count);
+      for (const { user, status } of presences) this.setPresence(user.id, status);
     });
     gateway.on('MESSAGE_CREATE', (message) => {
       const channel = this.channels.get(message.channel_id);
@@ -175,6 +192,11 @@ export class ParleyCache {
     for (const [userId, state] of this.voiceStates) if (test(state)) this.voiceStates.delete(userId);
   }
 
+  private setPresence(userId: Snowflake, status: VisibleStatus): void {
+    if (status === 'offline') this.presences.delete(userId);
+    else this.presences.set(userId, status);
+  }
+
   /** A guild's channels in display order (categories first by position, then the rest). */
   channelsOf(guildId: Snowflake): Channel[] {
     return [...this.channels.values()].filter((c) => c.guild_id === guildId).sort((a, b) => (a.position ?? 0) - (b.position ?? 0) || (a.id < b.id ? -1 : 1));
@@ -213,6 +235,7 @@ export class ParleyCache {
   private removeGuild(id: Snowflake): void {
     this.guilds.delete(id);
     this.members.delete(id);
+    this.onlineCounts.delete(id);
     for (const [channelId, channel] of this.channels) if (channel.guild_id === id) this.channels.delete(channelId);
     this.removeVoiceStates((state) => state.guild_id === id);
   }
@@ -223,6 +246,7 @@ export class ParleyCache {
     this.channels.clear();
     this.members.clear();
     this.presences.clear();
+    this.onlineCounts.clear();
     this.readStates.clear();
     this.guildSettings.clear();
     this.voiceStates.clear();

@@ -4,6 +4,7 @@ import {
   GATEWAY_VERSION,
   GatewayCloseCode,
   GatewayOpcode,
+  type GuildSubscribe,
   type PresenceStatus,
   type Ready,
   type RtcSignalSend,
@@ -159,6 +160,15 @@ export class GatewayClient extends Emitter<GatewayEvents> {
         ...(options.nonce && { nonce: options.nonce }),
       },
     });
+  }
+
+  /**
+   * Which presences of a large server to follow (op 14), replacing what was followed there:
+   * the first `online` online members and `members` by ID; neither stops. Answered with
+   * GUILD_PRESENCES. A new session follows nothing: PresenceFollower (presence-follow.ts) asks again.
+   */
+  followPresences(d: GuildSubscribe): void {
+    this.send({ op: GatewayOpcode.GUILD_SUBSCRIBE, d });
   }
 
   /** Joins, moves within, leaves (channel_id null) or updates your flags in a call (op 4). */

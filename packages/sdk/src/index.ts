@@ -4,6 +4,7 @@ export { SignInFlow, type SignInState, type PasskeyPrompt, isMfaRequired, sessio
 export { GatewayClient, type GatewayEvents, type GatewayOptions, type GatewayState, type WebSocketConstructor, type WebSocketLike } from './gateway';
 export { type ZlibDecoderFactory, type ZlibInflater, type ZlibStreamDecoder } from './zlib-stream';
 export { ParleyCache, type CacheOptions, type CacheState } from './cache';
+export { PresenceFollower, type PresenceInterest } from './presence-follow';
 export { connect, type ClientOptions, type ParleyClient } from './client';
 export { Emitter } from './emitter';
 export { newNonce, sendMessage, type SendMessageOptions } from './messages';

@@ -1,5 +1,5 @@
 import { type DispatchName, GatewayCloseCode, type PresenceStatus, type RtcSignalSend, type SfuSignalSend, type Snowflake, type VoiceStateUpdate } from '@parley/protocol';
-import { type CacheState, Emitter, GatewayClient, type GatewayEvents, type GatewayState, ParleyCache } from '@parley/sdk';
+import { type CacheState, Emitter, GatewayClient, type GatewayEvents, type GatewayState, ParleyCache, PresenceFollower } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
 
@@ -23,6 +23,7 @@ export const useRealtime = defineStore('realtime', () => {
   const cache = shallowRef<CacheState | null>(null);
   const status = ref<PresenceStatus>((localStorage.getItem(STATUS_KEY) as PresenceStatus | null) ?? 'online');
   let gateway: GatewayClient | null = null;
+  let follower: PresenceFollower | null = null;
 
   /** Opens the gateway for this token; resolves once READY arrived. */
   async function connect(token: string): Promise<void> {
@@ -32,6 +33,7 @@ export const useRealtime = defineStore('realtime', () => {
     // Vue's reactive() returns the same shape; its unwrapped type differs only nominally.
     const parleyCache = new ParleyCache(client, { reactive: reactive as <T extends object>(state: T) => T });
     gateway = client;
+    follower = new PresenceFollower(client);
     cache.value = parleyCache.state;
     client.on('state', (s) => (state.value = s));
     client.on('dispatch', ({ t, d }) => relay.forward(t, d as never));
@@ -48,6 +50,7 @@ export const useRealtime = defineStore('realtime', () => {
   function disconnect(): void {
     gateway?.close();
     gateway = null;
+    follower = null;
     cache.value = null;
     state.value = 'idle';
   }
@@ -61,6 +64,14 @@ export const useRealtime = defineStore('realtime', () => {
   /** Asks for the members whose username starts with `query` (they arrive in the cache). */
   function requestMembers(guildId: Snowflake, query: string): void {
     gateway?.requestMembers(guildId, { query, limit: 25 });
+  }
+
+  /**
+   * In a large server the gateway sends only the presences asked for: a member list on screen
+   * follows its online list until the returned function is called (the SDK's PresenceFollower).
+   */
+  function followPresences(guildId: Snowflake): () => void {
+    return follower?.follow(guildId) ?? (() => undefined);
   }
 
   /** Joins, changes or leaves a call (op 4); the answer comes as VOICE_STATE_UPDATE or VOICE_ERROR. */
@@ -100,5 +111,24 @@ export const useRealtime = defineStore('realtime', () => {
   const me = computed(() => cache.value?.user ?? null);
   const presenceOf = (userId: Snowflake) => cache.value?.presences.get(userId) ?? 'offline';
 
-  return { state, cache, status, me, reconnecting, connect, disconnect, setToken, setStatus, requestMembers, updateVoiceState, sendRtcSignal, sendSfuSignal, sessionId, on, onSignedOut, presenceOf };
+  return {
+    state,
+    cache,
+    status,
+    me,
+    reconnecting,
+    connect,
+    disconnect,
+    setToken,
+    setStatus,
+    requestMembers,
+    followPresences,
+    updateVoiceState,
+    sendRtcSignal,
+    sendSfuSignal,
+    sessionId,
+    on,
+    onSignedOut,
+    presenceOf,
+  };
 });

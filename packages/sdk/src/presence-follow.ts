@@ -1,0 +1,62 @@
+import { type GuildSubscribe, Limits, type Snowflake } from '@parley/protocol';
+import type { GatewayClient } from './gateway';
+
+/** What to follow in one server: the first `online` online members and `members` by ID. */
+export type PresenceInterest = Omit<GuildSubscribe, 'guild_id'>;
+
+/**
+ * The presences a client follows in large servers (more members than IDENTIFY's
+ * large_threshold), where the server sends only what is asked for (op 14, docs/gateway.md):
+ * a member list on screen follows the online list (`follow(guildId)`), a profile card a member.
+ * Small servers send every presence anyway, so nothing is asked there. What is followed is asked
+ * again after each READY or RESUMED (a new connection follows nothing). GUILD_PRESENCES then
+ * lands in the cache (presences, onlineCounts).
+ */
+export class PresenceFollower {
+  private readonly wanted = new Map<Snowflake, PresenceInterest>();
+  private readonly large = new Set<Snowflake>();
+
+  constructor(private readonly gateway: GatewayClient) {
+    gateway.on('READY', (ready) => {
+      this.large.clear();
+      for (const guild of ready.guilds) if ('large' in guild && guild.large) this.large.add(guild.id);
+      for (const guildId of this.wanted.keys()) this.send(guildId);
+    });
+    gateway.on('RESUMED', () => {
+      for (const guildId of this.wanted.keys()) this.send(guildId);
+    });
+    gateway.on('GUILD_CREATE', (guild) => {
+      if (!guild.large) return void this.large.delete(guild.id);
+      this.large.add(guild.id);
+      this.send(guild.id);
+    });
+    gateway.on('GUILD_DELETE', ({ id }) => {
+      this.large.delete(id);
+      this.wanted.delete(id);
+    });
+  }
+
+  /** Whether the server sends this server's presences only on request. */
+  isLarge(guildId: Snowflake): boolean {
+    return this.large.has(guildId);
+  }
+
+  /**
+   * Follows presences in a server (by default its online list, as long as the server allows),
+   * replacing what was followed there; the returned function stops.
+   */
+  follow(guildId: Snowflake, interest: PresenceInterest = { online: Limits.presenceOnlineMax }): () => void {
+    this.wanted.set(guildId, interest);
+    this.send(guildId);
+    return () => {
+      if (this.wanted.get(guildId) !== interest) return;
+      this.wanted.delete(guildId);
+      if (this.large.has(guildId)) this.gateway.followPresences({ guild_id: guildId });
+    };
+  }
+
+  private send(guildId: Snowflake): void {
+    const interest = this.wanted.get(guildId);
+    if (interest && this.large.has(guildId)) this.gateway.followPresences({ guild_id: guildId, ...interest });
+  }
+}
