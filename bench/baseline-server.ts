@@ -6,9 +6,10 @@
  * validation: whatever Parley reaches as a share of this is the cost of being a real server.
  *
  * With BATCHED=1 it does what Parley's gateway does on top: the WebSocket frame is built once
- * and the same bytes written to every socket, and each socket's writes are held until the end
- * of the event-loop turn, so frames sent together leave in one write. That is the ceiling for a
- * server that batches; without it, it is the plain loop people write first.
+ * and the same bytes written to every socket, and each socket's writes are held by the gateway's
+ * own WriteBatch (the end of the event-loop turn, or later while the last flush took longer than
+ * the time since: gateway/write-batch.ts), so frames sent together leave in one write. That is
+ * the ceiling for a server that batches; without it, it is the plain loop people write first.
  *
  * Run by the bench (`node --import tsx bench/baseline-server.ts`) with PORT, FRAME_BYTES,
  * HEARTBEAT_MS and BATCHED in the environment.
@@ -17,6 +18,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { textFrame } from '../packages/server/src/gateway/frame';
+import { WriteBatch } from '../packages/server/src/gateway/write-batch';
 
 const port = Number(process.env.PORT ?? 0);
 const frameBytes = Number(process.env.FRAME_BYTES ?? 0);
@@ -26,11 +28,7 @@ const batched = process.env.BATCHED === '1';
 /** Identified sockets, with the TCP stream under each. */
 const identified = new Map<WebSocket, Duplex>();
 const corked = new Set<Duplex>();
-
-function uncorkAll(): void {
-  for (const stream of corked) stream.uncork();
-  corked.clear();
-}
+const writes = new WriteBatch();
 
 /** Sends the payload to every identified socket: encoded once, framed once when batched. */
 function broadcast(payload: Buffer): void {
@@ -42,7 +40,13 @@ function broadcast(payload: Buffer): void {
   for (const stream of identified.values()) {
     if (!corked.has(stream)) {
       stream.cork();
-      if (corked.add(stream).size === 1) setImmediate(uncorkAll);
+      corked.add(stream);
+      writes.add({
+        flush: () => {
+          corked.delete(stream);
+          stream.uncork();
+        },
+      });
     }
     stream.write(frame);
   }

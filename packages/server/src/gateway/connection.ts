@@ -10,7 +10,7 @@ import { WriteBatch } from './write-batch';
  * Every socket's writes are held and let out together (write-batch.ts): one write system call
  * per socket for all the frames it got meanwhile.
  */
-const writes = new WriteBatch({ maxGapMs: 10 });
+const writes = new WriteBatch();
 
 /**
  * One client socket. It starts waiting for IDENTIFY or RESUME; once attached to a session it
