@@ -8,7 +8,8 @@ import { cpuMillisBetween, cpuMillisByCommand, cpuMillisOf, machineCpuTicks, rss
 /** A server that fans messages out to gateway clients: Parley, or the bare ws reference. */
 export interface FanoutTarget {
   label: string;
-  pid: number;
+  /** Its server processes (several nodes: all of them; CPU and memory are their sum). */
+  pids: readonly number[];
   /** Gateway URL for receiver number i (several nodes: spread the receivers). */
   gatewayUrl: (receiver: number) => string;
   /** One token per receiver; the senders are receivers too. */
@@ -45,7 +46,7 @@ export interface StepResult {
   delivery: LatencySummary;
   /** Send call → HTTP response, in ms. */
   send: LatencySummary;
-  /** CPU over the step, % of one core: the server, the receiver processes, this (sending) process. */
+  /** CPU over the step, % of one core: the server (every node), the receiver processes, this (sending) process. */
   serverCpuPercent: number;
   receiverCpuPercent: number;
   senderCpuPercent: number;
@@ -132,7 +133,7 @@ export class FanoutBench {
       postgresCpuPercent: percent(cpuMillisBetween(cpu.postgres, cpuAfter.postgres)),
       machineBusyPercent: round(((machineAfter.busy - machine.busy) / Math.max(1, machineAfter.total - machine.total)) * 100, 1),
       serverCpuMsPer1kDeliveries: counts.deliveries ? round(((cpuAfter.server - cpu.server) / counts.deliveries) * 1000, 2) : Number.NaN,
-      serverRssMiB: round(rssOf(this.target.pid) / 2 ** 20, 1),
+      serverRssMiB: round(this.target.pids.reduce((sum, pid) => sum + rssOf(pid), 0) / 2 ** 20, 1),
       meanFrameBytes: counts.deliveries ? Math.round(counts.frameBytes / counts.deliveries) : 0,
       unexpectedCloses: this.fleet.progress.unexpectedCloses - closesBefore,
       sendErrors: sends.errors,
@@ -144,7 +145,7 @@ export class FanoutBench {
     const own = process.cpuUsage();
     return {
       postgres: cpuMillisByCommand('postgres'),
-      server: cpuMillisOf(this.target.pid),
+      server: this.target.pids.reduce((sum, pid) => sum + cpuMillisOf(pid), 0),
       receivers: this.fleet.pids.reduce((sum, pid) => sum + cpuMillisOf(pid), 0),
       sender: (own.user + own.system) / 1000,
     };

@@ -23,7 +23,7 @@ export async function parleyFanoutTarget(deployment: Deployment, members: number
   const clients = guild.members.slice(0, Math.min(senders, members)).map((u, i) => new RestClient({ baseUrl: nodes[i % nodes.length]!.baseUrl, token: u.token }));
   const target: FanoutTarget = {
     label: `parley (${deployment.options.engine}${deployment.options.redis ? '+redis' : ''}, ${nodes.length} node${nodes.length > 1 ? 's' : ''})`,
-    pid: first!.pid,
+    pids: nodes.map((node) => node.pid),
     gatewayUrl: (i) => nodes[i % nodes.length]!.gatewayUrl,
     receiverTokens: guild.members.map((m) => m.token),
     send: async (sender, content, nonce) => {

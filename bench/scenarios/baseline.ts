@@ -62,7 +62,7 @@ export class Sweep {
 function bareTarget(label: string, server: BaselineServer, members: number): FanoutTarget {
   return {
     label,
-    pid: server.pid,
+    pids: [server.pid],
     gatewayUrl: () => server.gatewayUrl,
     receiverTokens: Array.from({ length: members }, (_, i) => `member-${i}`),
     send: async (_sender, content, nonce) => {

@@ -34,7 +34,7 @@ function fanoutTarget(baseUrl: string, gatewayUrl: string, pid: number, guild: B
   const clients = guild.members.slice(0, Math.min(senders, guild.members.length)).map((u) => new RestClient({ baseUrl, token: u.token }));
   return {
     label,
-    pid,
+    pids: [pid],
     gatewayUrl: () => gatewayUrl,
     receiverTokens: guild.members.map((m) => m.token),
     send: async (sender, content, nonce) => {
