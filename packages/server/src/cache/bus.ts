@@ -71,7 +71,15 @@ export class CacheBus {
    */
   async current(): Promise<void> {
     if (!this.fence) return;
-    const latest = await this.fence.latest();
+    let latest: number;
+    try {
+      latest = await this.fence.latest();
+    } catch (error) {
+      // Redis out of reach: what others changed cannot be known, so nothing cached is trusted.
+      this.logger.warn({ err: error }, 'cache: the invalidation fence cannot be read; dropping every cache');
+      this.caches.clearAll();
+      return;
+    }
     if (this.read >= latest) return;
     const caughtUp = new Promise<boolean>((resolve) => this.waiters.push({ seq: latest, resolve: () => resolve(true) }));
     let timer: NodeJS.Timeout | undefined;
