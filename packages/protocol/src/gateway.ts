@@ -252,7 +252,13 @@ export const DispatchEvents = {
    * last one, latest state per member, at most one frame per server every 500 ms. `online_count`:
    * how many of the server's members are online.
    */
-  GUILD_PRESENCES: z.object({ guild_id: Snowflake, snapshot: z.boolean(), online_count: z.number().int(), presences: z.array(Presence) }),
+  GUILD_PRESENCES: z.object({
+    guild_id: Snowflake,
+    snapshot: z.boolean(),
+    online_count: z.number().int(),
+    /** Each member's ID and status only (a storm sends many of these). */
+    presences: z.array(Presence.pick({ user: true, status: true })),
+  }),
   USER_UPDATE: PrivateUser,
   /** Your notification settings for a server changed (sent to all your sessions). */
   USER_GUILD_SETTINGS_UPDATE: UserGuildSettings,

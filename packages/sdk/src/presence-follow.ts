@@ -1,5 +1,8 @@
-import { type GuildSubscribe, Limits, type Snowflake } from '@parley/protocol';
+import type { GuildSubscribe, Snowflake } from '@parley/protocol';
 import type { GatewayClient } from './gateway';
+
+/** The online members a member list follows by default: Discord's first range (0–99). */
+export const ONLINE_LIST = 100;
 
 /** What to follow in one server: the first `online` online members and `members` by ID. */
 export type PresenceInterest = Omit<GuildSubscribe, 'guild_id'>;
@@ -42,10 +45,10 @@ export class PresenceFollower {
   }
 
   /**
-   * Follows presences in a server (by default its online list, as long as the server allows),
+   * Follows presences in a server (by default the first ONLINE_LIST online members),
    * replacing what was followed there; the returned function stops.
    */
-  follow(guildId: Snowflake, interest: PresenceInterest = { online: Limits.presenceOnlineMax }): () => void {
+  follow(guildId: Snowflake, interest: PresenceInterest = { online: ONLINE_LIST }): () => void {
     this.wanted.set(guildId, interest);
     this.send(guildId);
     return () => {

@@ -21,8 +21,8 @@ import { StreamCompressor, ZLIB_STREAM } from './compression';
 import { Connection } from './connection';
 import { GuildPresences } from './guild-presences';
 import { textFrame } from './frame';
-import { partnerPresenceEvents } from '../presence/partners';
-import { buildReady, guildIdsOf, largeGuildsOf } from './ready';
+import { dmPartnersOf, partnerPresenceEvents } from '../presence/partners';
+import { buildReady, guildIdsOf, largeGuilds, largeGuildsOf, memberCountsOf } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
 import { GATEWAY_PATH, gatewayUrl } from './url';
 
@@ -364,13 +364,16 @@ export class Gateway {
     const status = d.presence?.status === 'offline' ? 'invisible' : (d.presence?.status ?? 'online');
     const guildIds = await guildIdsOf(this.deps.db, auth.user.id);
     // Bots hear every presence (Discord's GUILD_PRESENCES intent); people only what they follow in large servers.
-    const large = bot ? new Set<Snowflake>() : await largeGuildsOf(this.deps.db, guildIds, d.large_threshold);
+    const memberCounts = await memberCountsOf(this.deps.db, guildIds);
+    const large = bot ? new Set<Snowflake>() : largeGuilds(memberCounts, d.large_threshold);
     // Indexed before the head is read: anything later queues up; anything earlier is in READY's state.
     this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status }, auth, guildIds, large);
     connection.cursor = await this.deps.log.head();
     await this.saveSession(connection);
-    await this.connectPresence(connection, status);
-    const ready = await buildReady(this.deps.db, this.deps.presence, auth.user, { id: sessionId, resumeUrl: connection.resumeUrl }, guildIds, d.large_threshold);
+    // Read once: who hears this user come online, and whose presence READY carries.
+    const partners = await dmPartnersOf(this.deps.db, auth.user.id);
+    await this.connectPresence(connection, status, partners);
+    const ready = await buildReady(this.deps.db, this.deps.presence, auth.user, { id: sessionId, resumeUrl: connection.resumeUrl }, guildIds, d.large_threshold, partners, memberCounts);
     if (connection.isClosed) return;
     connection.sendDispatch('READY', ready);
     this.deps.metrics.identified();
@@ -562,9 +565,9 @@ export class Gateway {
 
   // ---- presence and members ----
 
-  private async connectPresence(connection: Connection, status: PresenceStatus): Promise<void> {
+  private async connectPresence(connection: Connection, status: PresenceStatus, partners?: Snowflake[]): Promise<void> {
     const change = await this.deps.presence.connect(connection.userId!, connection.id, status);
-    if (change.before !== change.after) await this.publishPresence(connection.userId!, change.after, [...connection.guilds]);
+    if (change.before !== change.after) await this.publishPresence(connection.userId!, change.after, [...connection.guilds], partners);
   }
 
   private async saveSession(connection: Connection): Promise<void> {
@@ -582,10 +585,10 @@ export class Gateway {
    * One PRESENCE_UPDATE per guild the user is in (Discord's shape: each names its guild), and
    * one for the people they talk to in DMs outside any shared server (presence/partners.ts).
    */
-  private async publishPresence(userId: Snowflake, status: 'online' | 'idle' | 'dnd' | 'offline', guildIds: Snowflake[]): Promise<void> {
+  private async publishPresence(userId: Snowflake, status: 'online' | 'idle' | 'dnd' | 'offline', guildIds: Snowflake[], partners?: Snowflake[]): Promise<void> {
     await this.deps.events.publish(
       ...guildIds.map((guildId) => ({ t: 'PRESENCE_UPDATE' as const, d: toPresence(userId, status, guildId), to: { guilds: [guildId] } })),
-      ...(await partnerPresenceEvents(this.deps.db, userId, status)),
+      ...(await partnerPresenceEvents(this.deps.db, userId, status, partners)),
     );
   }
 

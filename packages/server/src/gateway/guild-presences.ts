@@ -2,7 +2,6 @@ import { type GuildSubscribe, Limits, type Presence, type Snowflake, type Visibl
 import type { Kysely } from 'kysely';
 import type { LogEntry } from '../bus/event-log';
 import type { Tables } from '../db/tables';
-import { toPresence } from '../presence/payload';
 import type { PresenceStore } from '../presence/presence-store';
 import type { Connection } from './connection';
 
@@ -116,12 +115,12 @@ export class GuildPresences {
     follow.pending.clear();
     follow.sentCount = guild.online.size;
     const followed = new Set([...follow.shown, ...members]);
-    connection.sendDispatch('GUILD_PRESENCES', {
-      guild_id: d.guild_id,
-      snapshot: true,
-      online_count: guild.online.size,
-      presences: [...followed].map((userId) => toPresence(userId, guild.online.get(userId) ?? 'offline')),
-    });
+    sendPresences(
+      connection,
+      guild,
+      true,
+      [...followed].map((userId) => [userId, guild.online.get(userId) ?? 'offline']),
+    );
   }
 
   /** A session closed: it follows nothing and is in no server any more. */
@@ -209,11 +208,20 @@ export class GuildPresences {
       if (follow.pending.size === 0 && follow.sentCount === guild.online.size) continue;
       if (connection.state !== 'ready') continue;
       follow.sentCount = guild.online.size;
-      const presences = [...follow.pending].map(([userId, status]) => toPresence(userId, status));
+      sendPresences(connection, guild, false, follow.pending);
       follow.pending.clear();
-      connection.sendDispatch('GUILD_PRESENCES', { guild_id: guild.id, snapshot: false, online_count: guild.online.size, presences });
     }
   }
+}
+
+/**
+ * GUILD_PRESENCES, written by hand: a join storm sends thousands of these, each listing up to
+ * hundreds of members, and building objects to stringify them was most of their cost.
+ */
+function sendPresences(connection: Connection, guild: FollowedGuild, snapshot: boolean, presences: Iterable<[Snowflake, VisibleStatus]>): void {
+  let list = '';
+  for (const [userId, status] of presences) list += `${list ? ',' : ''}{"user":{"id":"${userId}"},"status":"${status}"}`;
+  connection.send(`{"op":0,"t":"GUILD_PRESENCES","s":${connection.cursor},"d":{"guild_id":"${guild.id}","snapshot":${snapshot},"online_count":${guild.online.size},"presences":[${list}]}}`);
 }
 
 function setAdd<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {

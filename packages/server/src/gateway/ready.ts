@@ -16,19 +16,28 @@ export async function guildIdsOf(db: Kysely<Tables>, userId: Snowflake): Promise
   return rows.map((r) => r.guild_id);
 }
 
-/**
- * The guilds with more members than the session's large_threshold: there it hears only the
- * presences it follows (op 14), not every member's (gateway/guild-presences.ts).
- */
-export async function largeGuildsOf(db: Kysely<Tables>, guildIds: readonly Snowflake[], largeThreshold = DEFAULT_LARGE_THRESHOLD): Promise<Set<Snowflake>> {
-  if (guildIds.length === 0) return new Set();
+/** How many members each of these guilds has (what makes one large, and GUILD_CREATE's member_count). */
+export async function memberCountsOf(db: Kysely<Tables>, guildIds: readonly Snowflake[]): Promise<Map<Snowflake, number>> {
+  if (guildIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('members')
     .select(['guild_id', (eb) => eb.fn.countAll().as('n')])
     .where('guild_id', 'in', guildIds)
     .groupBy('guild_id')
     .execute();
-  return new Set(rows.filter((r) => Number(r.n) > largeThreshold).map((r) => r.guild_id));
+  return new Map(rows.map((r) => [r.guild_id, Number(r.n)]));
+}
+
+/**
+ * The guilds with more members than the session's large_threshold: there it hears only the
+ * presences it follows (op 14), not every member's (gateway/guild-presences.ts).
+ */
+export function largeGuilds(memberCounts: ReadonlyMap<Snowflake, number>, largeThreshold = DEFAULT_LARGE_THRESHOLD): Set<Snowflake> {
+  return new Set([...memberCounts].filter(([, n]) => n > largeThreshold).map(([id]) => id));
+}
+
+export async function largeGuildsOf(db: Kysely<Tables>, guildIds: readonly Snowflake[], largeThreshold = DEFAULT_LARGE_THRESHOLD): Promise<Set<Snowflake>> {
+  return largeGuilds(await memberCountsOf(db, guildIds), largeThreshold);
 }
 
 /**
@@ -77,10 +86,13 @@ export async function buildReady(
   session: { id: string; resumeUrl: string },
   guildIds: readonly Snowflake[],
   largeThreshold?: number,
+  /** The user's DM partners and their guilds' member counts, when the caller has read them already. */
+  partners?: Snowflake[],
+  memberCounts?: ReadonlyMap<Snowflake, number>,
 ): Promise<Ready> {
   const bot = user.bot === 1;
   // Each guild as this member sees it, with the channels they may read (for their read states).
-  const views = bot ? [] : await Promise.all(guildIds.map((id) => guildView(db, presence, id, user.id, largeThreshold)));
+  const views = bot ? [] : await Promise.all(guildIds.map((id) => guildView(db, presence, id, user.id, largeThreshold, false, memberCounts?.get(id))));
   const guilds = bot ? guildIds.map((id) => ({ id, unavailable: true as const })) : views.map((v) => v.payload);
   const privateChannels = bot ? [] : await privateChannelsOf(db, user.id);
   const visibleChannelIds = [...privateChannels.map((c) => c.id), ...views.flatMap((v) => [...v.readable])];
@@ -93,7 +105,7 @@ export async function buildReady(
     private_channels: privateChannels,
     read_states: bot ? [] : await readStatesOf(db, user.id, visibleChannelIds),
     // Guild members' presences come with each guild; DM partners' here (as Discord's READY does).
-    presences: bot ? [] : await partnerPresences(db, presence, user.id),
+    presences: bot ? [] : await partnerPresences(db, presence, user.id, partners),
     blocked_user_ids: blocked.map((b) => b.other_id),
     ...(!bot && { user_guild_settings: { entries: await userGuildSettingsOf(db, user.id), partial: false } }),
     session_id: session.id,

@@ -11,7 +11,7 @@ import type { PresenceStore } from './presence-store';
  * accepted: a message request shows nothing either way until accepted), and neither blocked
  * the other. Closing a DM (hidden) keeps it.
  */
-async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
+export async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
   const rows = await db
     .selectFrom('channel_members as mine')
     .innerJoin('channels', 'channels.id', 'mine.channel_id')
@@ -44,16 +44,16 @@ async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snow
 }
 
 /** READY's `presences`: the DM partners who are online, idle or do-not-disturb. */
-export async function partnerPresences(db: Kysely<Tables>, presence: PresenceStore, userId: Snowflake): Promise<Presence[]> {
-  const partners = await dmPartnersOf(db, userId);
+export async function partnerPresences(db: Kysely<Tables>, presence: PresenceStore, userId: Snowflake, known?: Snowflake[]): Promise<Presence[]> {
+  const partners = known ?? (await dmPartnersOf(db, userId));
   if (!partners.length) return [];
   const visible = await presence.visible(partners);
   return [...visible].filter(([, status]) => status !== 'offline').map(([id, status]) => toPresence(id, status));
 }
 
 /** A user's presence change for their DM partners (no guild_id: it is not about a server). */
-export async function partnerPresenceEvents(db: Kysely<Tables>, userId: Snowflake, status: Presence['status']): Promise<OutgoingEvent<'PRESENCE_UPDATE'>[]> {
-  const partners = await dmPartnersOf(db, userId);
+export async function partnerPresenceEvents(db: Kysely<Tables>, userId: Snowflake, status: Presence['status'], known?: Snowflake[]): Promise<OutgoingEvent<'PRESENCE_UPDATE'>[]> {
+  const partners = known ?? (await dmPartnersOf(db, userId));
   return partners.length ? [event('PRESENCE_UPDATE', toPresence(userId, status), { users: partners })] : [];
 }
 

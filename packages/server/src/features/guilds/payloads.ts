@@ -63,6 +63,8 @@ export async function guildView(
   largeThreshold = DEFAULT_LARGE_THRESHOLD,
   /** A bot's view: every online member's presence, even in a large guild. */
   everyPresence = false,
+  /** The guild's member count, when the caller counted already (READY counts all of a user's guilds at once). */
+  knownMemberCount?: number,
 ): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
   // The guild row first: its rules version says whether this node's copy of the rules is current.
   const guild = await db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow();
@@ -70,12 +72,13 @@ export async function guildView(
     guildRules(db, guild),
     db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
     // Counted from the primary key's index alone: whether the guild is large.
-    db
-      .selectFrom('members')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('guild_id', '=', guildId)
-      .executeTakeFirstOrThrow()
-      .then((r) => Number(r.n)),
+    knownMemberCount ??
+      db
+        .selectFrom('members')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('guild_id', '=', guildId)
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n)),
     db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', viewerId).executeTakeFirstOrThrow(),
     db
       .selectFrom('channel_members')
