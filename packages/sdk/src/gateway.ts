@@ -75,6 +75,12 @@ const FATAL_CLOSE_CODES = new Set<number>([GatewayCloseCode.AUTHENTICATION_FAILE
 const SESSION_ENDING_CLOSE_CODES = new Set<number>([GatewayCloseCode.INVALID_SEQ, GatewayCloseCode.SESSION_TIMED_OUT]);
 /** What the client sends when it closes to reconnect: anything but 1000/1001 keeps the session resumable. */
 const RECONNECT_CLOSE = 4900;
+/**
+ * Told to reconnect (op 7: its node is stopping), the client resumes at once, not after a backoff,
+ * at a random moment within this window: a node's thousands of clients do not all arrive at the
+ * others in the same millisecond.
+ */
+const SENT_AWAY_SPREAD_MS = 500;
 
 /**
  * A connection to Parley's gateway (Discord v10 protocol) that stays up: it heartbeats, notices
@@ -94,6 +100,8 @@ export class GatewayClient extends Emitter<GatewayEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private awaitingAck = false;
   private attempts = 0;
+  /** The server asked us to reconnect (op 7): the next attempt goes at once, through `url`. */
+  private sentAway = false;
   private readonly WebSocketImpl: WebSocketConstructor;
 
   constructor(private readonly options: GatewayOptions) {
@@ -262,6 +270,10 @@ export class GatewayClient extends Emitter<GatewayEvents> {
         this.send({ op: GatewayOpcode.HEARTBEAT, d: this.seq });
         return;
       case GatewayOpcode.RECONNECT:
+        // The node that asked is going away: resume through `url` (the load balancer, another
+        // node), not resume_gateway_url, which may name the node itself.
+        this.sentAway = true;
+        this.resumeUrl = null;
         this.reconnect();
         return;
       case GatewayOpcode.INVALID_SESSION:
@@ -343,8 +355,10 @@ export class GatewayClient extends Emitter<GatewayEvents> {
       this.emit('invalidated', undefined);
     }
     const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 30_000 };
-    const delay = Math.min(maxMs, initialMs * 2 ** this.attempts) * (0.5 + Math.random() / 2);
-    this.attempts++;
+    // Sent away by a stopping node the client is not failing: no backoff, no attempt counted.
+    const delay = this.sentAway ? Math.random() * SENT_AWAY_SPREAD_MS : Math.min(maxMs, initialMs * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+    if (!this.sentAway) this.attempts++;
+    this.sentAway = false;
     this.setState('reconnecting');
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }

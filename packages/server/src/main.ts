@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { Server as TlsServer } from 'node:tls';
 import { parseConfig } from './config';
 import { startHttpsRedirect } from './http/https-redirect';
+import { STOP_DEADLINE_MS } from './http/shutdown';
 import { describeCertificate, loadKeyPair, reloadKeyPair } from './http/tls';
 import { openParley } from './parley';
 
@@ -16,6 +17,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    // Bounded: something stuck (a database that stopped answering) cannot hold the process.
+    setTimeout(() => {
+      app.log.error(`still stopping after ${STOP_DEADLINE_MS / 1000} s: exiting anyway`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     redirect?.close();
     await app.close();
     process.exit(0);

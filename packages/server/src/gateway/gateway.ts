@@ -76,6 +76,8 @@ export class Gateway {
   private readonly cleanups = new Set<Promise<void>>();
   /** Set by close(): called when the last connection has closed. */
   private drained: (() => void) | null = null;
+  /** The node is stopping (close()): its connections go to resume on another node, not offline. */
+  private stopping = false;
   private readonly byUser = new Map<Snowflake, Set<Connection>>();
   private readonly byGuild = new Map<Snowflake, Set<Connection>>();
   /** A session has one connection at a time (a resume replaces it). */
@@ -122,14 +124,18 @@ export class Gateway {
   }
 
   /**
-   * Asks every client to reconnect (and resume elsewhere, or here after a restart), then waits
-   * until their connections are closed and cleaned up, so the sessions they will resume are saved.
+   * The node is stopping: refuses new connections (503 to the upgrade, so a client retrying lands
+   * on another node), asks every client to reconnect (op 7, then close 4000: they resume elsewhere,
+   * or here after a restart), then waits until their connections are closed and cleaned up, so the
+   * sessions they will resume are saved. Their calls and presence stay: they are resuming, not
+   * leaving (closed()).
    */
   async close(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.sweeper);
     clearInterval(this.signInCheck);
-    for (const connection of this.connections) connection.requestReconnect();
     this.wss.close();
+    for (const connection of this.connections) connection.requestReconnect();
     // A peer that never answers the close is cut off after 5 s (Connection.close).
     if (this.connections.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await Promise.all(this.cleanups);
@@ -198,6 +204,9 @@ export class Gateway {
       const clean = code === 1000 || code === 1001 || connection.ended;
       if (clean) await this.deps.sessions.delete(connection.sessionId);
       await this.deps.calls.sessionClosed(voiceSession(connection), clean);
+      // Sent away by a stopping node, the user is resuming elsewhere: no offline-then-online flap.
+      // Whatever presence this node still holds is swept by the others once it has gone.
+      if (this.stopping && !clean) return;
       const change = await this.deps.presence.disconnect(connection.userId, connection.id);
       if (change.before !== change.after) await this.publishPresence(connection.userId, change.after, [...connection.guilds]);
     } catch (error) {

@@ -30,6 +30,8 @@ export interface ClusterNode {
   connect(token: string): Promise<ParleyClient>;
   /** kill -9: the process dies on the spot, cleaning nothing up. */
   kill(): Promise<void>;
+  /** SIGTERM, the graceful stop; killed if still running after `killAfterMs`. Resolves with its exit code once it has exited. */
+  stop(killAfterMs?: number): Promise<number | null>;
 }
 
 export interface Cluster {
@@ -124,13 +126,14 @@ function spawnNode(name: string, env: Record<string, string | undefined>, connec
       await exited;
     },
     /** Asks the node to shut down (SIGTERM), and kills it if it has not within a few seconds. */
-    stop: async () => {
-      if (!node.alive) return;
+    stop: async (killAfterMs = 5000) => {
+      if (!node.alive) return child.exitCode;
       node.alive = false;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       await exited;
       clearTimeout(timer);
+      return child.exitCode;
     },
     ready: waitUntilReady(name, url, exited, () => output),
   };
