@@ -46,5 +46,16 @@ describe('SQL statements per message send', () => {
     }
     const perSend = log.statements.length / sends;
     expect(perSend, `statements of ${sends} sends:\n${log.statements.join('\n')}`).toBeLessThanOrEqual(BUDGET[TEST_DB]);
+
+    // A page of history: the page, then its mentions, attachments, reactions, threads and authors side by side.
+    const page = () => sender!.client.request(routes.messages.list, { params: { channel_id: general.id }, query: { limit: 50 } });
+    await page();
+    const pageLog = recordStatements();
+    try {
+      await page();
+    } finally {
+      pageLog.stop();
+    }
+    expect(pageLog.statements.length, pageLog.statements.join('\n')).toBeLessThanOrEqual(6);
   });
 });

@@ -52,22 +52,26 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
   const ids = rows.map((r) => r.id);
   const referencedIds = rows.flatMap((r) => (r.reference_message_id ? [r.reference_message_id] : []));
   const callIds = rows.flatMap((r) => (r.type === MessageType.CALL ? [r.id] : []));
-  const [mentions, attachments, reactions, referenced, threads, calls] = await Promise.all([
+  const held = new Map((written?.users ?? []).map((u) => [u.id, u]));
+  // Authors are known from the rows: read with the rest, not after it (one round trip less per page).
+  const authorIds = rows.map((r) => r.author_id).filter((id) => !held.has(id));
+  const [mentions, attachments, reactions, referenced, threads, calls, authors] = await Promise.all([
     written?.mentions ?? db.selectFrom('message_mentions').select(['message_id', 'user_id']).where('message_id', 'in', ids).execute(),
     written?.attachments ?? db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('id').execute(),
     viewerId && !written ? db.selectFrom('reactions').select(['message_id', 'emoji', 'user_id', 'created_at']).where('message_id', 'in', ids).orderBy('created_at').execute() : Promise.resolve([]),
     written?.referenced ?? (referencedIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', referencedIds).execute() : Promise.resolve([])),
     written ? [] : db.selectFrom('channels').selectAll().where('id', 'in', ids).execute(),
     callIds.length && !written ? db.selectFrom('message_calls').selectAll().where('message_id', 'in', callIds).execute() : Promise.resolve([]),
+    usersByIds(db, authorIds),
   ]);
   const sign = attachments.length ? await urls.signer() : null;
   const emojiOf = await reactionEmojis(
     db,
     reactions.map((r) => r.emoji),
   );
-  const named = [...rows.map((r) => r.author_id), ...mentions.map((m) => m.user_id), ...referenced.map((r) => r.author_id)];
-  const held = new Map((written?.users ?? []).map((u) => [u.id, u]));
-  const missing = named.filter((id) => !held.has(id));
+  for (const [id, user] of authors) held.set(id, user);
+  // Mentioned people and replied-to authors who did not write any of these.
+  const missing = [...mentions.map((m) => m.user_id), ...referenced.map((r) => r.author_id)].filter((id) => !held.has(id));
   const users = missing.length ? new Map([...held, ...(await usersByIds(db, missing))]) : held;
   const serialize = (row: MessageRow, withReactions: boolean): Message => {
     const author = users.get(row.author_id);
