@@ -18,6 +18,7 @@ import { e2eeScenario } from './scenarios/e2ee';
 import { filesScenario } from './scenarios/files';
 import { sfuScenario } from './scenarios/sfu';
 import { stormScenario } from './scenarios/storm';
+import { soakScenario } from './scenarios/soak';
 
 const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioReport>> = {
   fanout: fanoutScenario,
@@ -32,6 +33,7 @@ const scenarios: Record<Scenario, (options: BenchOptions) => Promise<ScenarioRep
   files: filesScenario,
   sfu: sfuScenario,
   storm: stormScenario,
+  soak: soakScenario,
 };
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type DeploymentOptions, type Engine } from './parley';
 import { RESULTS_DIR } from './report';
 
-export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee', 'files', 'sfu', 'storm'] as const;
+export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee', 'files', 'sfu', 'storm', 'soak'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /**
  * What `all` runs: the chat load. `calls` runs on its own, in a loopback-only network namespace
@@ -37,6 +37,9 @@ Scenarios:
              (run it in its own network namespace as root: unshare -n, see bench/README.md)
   storm      issue 17: --members people identify at once into one server: time until all are READY,
              presence frames received, server CPU (they follow the online list like the web client)
+  soak       issue 17: --nodes 3 on PostgreSQL + Redis, --connections clients, steady messages, a node
+             killed (SIGKILL, SIGTERM in turn) and restarted every --kill-every s for --minutes: every
+             acknowledged message once for every client, each kill's reconnects, RSS per node
   all        fanout, baseline, idle and history, with their defaults
 
 Server (every scenario but the bare baseline):
@@ -97,6 +100,12 @@ lowband:
 storm (takes --members, default 1000):
   --subscribe-online N   after READY each asks for the first N online members (op 14; default 100;
                          0 sends nothing: what a server before issue 17 understands)
+
+soak (takes --nodes, --db postgres --redis; --rate, default 20 here):
+  --connections N        gateway clients, spread over the nodes (default 3000)
+  --guild-size G         members per server, each with one text channel (default 30)
+  --minutes M            length of the soak (default 10)
+  --kill-every S         a node stopped and started again every S seconds (default 120)
 
 history:
   --messages N           messages to seed in one channel (default 1000000)
@@ -173,6 +182,7 @@ export interface BenchOptions {
   governance: { roles: number; channels: number; readySamples: number; readyRounds: number; sqlSends: number; compareRoot: string | null };
   idle: { connections: number; guildSize: number; holdSeconds: number; heartbeatMs: number | null };
   storm: { members: number; subscribeOnline: number };
+  soak: { connections: number; guildSize: number; minutes: number; killEverySeconds: number; rate: number };
   history: { messages: number; requests: number; seedBatch: number };
   e2ee: { groupSize: number; sealMessages: number; messageBytes: number };
   files: { fileMiB: number };
@@ -259,6 +269,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       requests: { type: 'string', default: '300' },
       'seed-batch': { type: 'string', default: '50000' },
       port: { type: 'string' },
+      minutes: { type: 'string', default: '10' },
+      'kill-every': { type: 'string', default: '120' },
       people: { type: 'string' },
       lecture: { type: 'boolean', default: false },
       listeners: { type: 'string', default: '50' },
@@ -361,6 +373,13 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       heartbeatMs: values['heartbeat-ms'] === undefined ? null : int('heartbeat-ms', values['heartbeat-ms'], 1000, 600_000),
     },
     storm: { members: int('members', values.members, 2, 20_000), subscribeOnline: int('subscribe-online', values['subscribe-online'], 0, 250) },
+    soak: {
+      connections: int('connections', scenario === 'soak' ? (argv.includes('--connections') ? values.connections : '3000') : '3000', 2, 20_000),
+      guildSize: int('guild-size', scenario === 'soak' && !argv.includes('--guild-size') ? '30' : values['guild-size'], 2, 1000),
+      minutes: int('minutes', values.minutes, 1, 60),
+      killEverySeconds: int('kill-every', values['kill-every'], 10, 3600),
+      rate: int('rate', scenario === 'soak' && !argv.includes('--rate') ? '20' : values.rate, 1, 1000),
+    },
     history: {
       messages: int('messages', values.messages, 100, 10_000_000),
       requests: int('requests', values.requests, 1, 100_000),

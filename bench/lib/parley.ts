@@ -113,8 +113,32 @@ export class Deployment {
     return this.nodes;
   }
 
-  private async startNode(index: number): Promise<ParleyNode> {
-    const port = this.options.port === null ? await freePort() : this.options.port + index;
+  /**
+   * Stops one node with a signal (SIGKILL: it dies on the spot; SIGTERM: its graceful stop) and
+   * waits until it has exited; how long that took. The soak kills and restarts nodes this way.
+   */
+  async stopNode(index: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<number> {
+    const child = this.processes[index]!;
+    const started = performance.now();
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    return performance.now() - started;
+  }
+
+  /** Starts a stopped node again, on its port and storage. */
+  async restartNode(index: number): Promise<ParleyNode> {
+    const node = await this.startNode(index, this.nodes[index]!.port);
+    this.nodes[index] = node;
+    return node;
+  }
+
+  private async startNode(index: number, reusePort?: number): Promise<ParleyNode> {
+    const port = reusePort ?? (this.options.port === null ? await freePort() : this.options.port + index);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? os.tmpdir(),
@@ -141,7 +165,7 @@ export class Deployment {
     const entry = this.options.source ? ['--import', 'tsx', 'packages/server/src/main.ts'] : ['packages/server/dist/main.js'];
     const child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: this.options.serverRoot ?? SERVER_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
-    this.processes.push(child);
+    this.processes[index] = child;
     const keep = (chunk: Buffer) => {
       this.output.push(chunk.toString('utf8'));
       if (this.output.length > 200) this.output.shift();
