@@ -22,7 +22,7 @@ import { Connection } from './connection';
 import { GuildPresences } from './guild-presences';
 import { textFrame } from './frame';
 import { dmPartnersOf, partnerPresenceEvents } from '../presence/partners';
-import { buildReady, guildIdsOf, largeGuilds, largeGuildsOf, memberCountsOf } from './ready';
+import { buildReady, guildIdsOf, largeGuilds, largeGuildsOf, MemberCounts } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
 import { GATEWAY_PATH, gatewayUrl } from './url';
 
@@ -86,6 +86,8 @@ export class Gateway {
   private readonly bySignIn = new Map<Snowflake, Set<Connection>>();
   /** Who hears which server's presences: everyone in small servers, followers in large ones (guild-presences.ts). */
   private readonly guildPresences: GuildPresences;
+  /** Each guild's member count, kept until someone joins or leaves it. */
+  private readonly memberCounts = new MemberCounts();
   private readonly sweeper: NodeJS.Timeout;
   private readonly signInCheck: NodeJS.Timeout;
 
@@ -373,7 +375,7 @@ export class Gateway {
     const status = d.presence?.status === 'offline' ? 'invisible' : (d.presence?.status ?? 'online');
     const guildIds = await guildIdsOf(this.deps.db, auth.user.id);
     // Bots hear every presence (Discord's GUILD_PRESENCES intent); people only what they follow in large servers.
-    const memberCounts = await memberCountsOf(this.deps.db, guildIds);
+    const memberCounts = await this.memberCounts.of(this.deps.db, guildIds);
     const large = bot ? new Set<Snowflake>() : largeGuilds(memberCounts, d.large_threshold);
     // Indexed before the head is read: anything later queues up; anything earlier is in READY's state.
     this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status }, auth, guildIds, large);
@@ -473,6 +475,7 @@ export class Gateway {
   // ---- fan-out ----
 
   private dispatch(entry: LogEntry): void {
+    if (entry.t === 'GUILD_MEMBER_ADD' || entry.t === 'GUILD_MEMBER_REMOVE') this.memberCounts.changed((JSON.parse(entry.d) as { guild_id: Snowflake }).guild_id);
     // A server's presence change goes to those who get all of its presences; its followers hear of it coalesced.
     const targets = entry.t === 'PRESENCE_UPDATE' && entry.to.guilds ? this.guildPresences.route(entry) : this.connectionsIn(entry.to);
     if (entry.t === CLOSE_CONNECTIONS) {
