@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { AcceptedImageTypes, Limits } from '@parley/protocol';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from './config';
@@ -55,8 +54,8 @@ import { userRoutes } from './features/users/routes';
 import { mfaRoutes } from './features/mfa/routes';
 import { mfaSignInRoutes } from './features/mfa/sign-in-routes';
 import { cdnRoutes } from './files/cdn-routes';
-import { DiskFileStore } from './files/disk-file-store';
 import type { FileStore } from './files/file-store';
+import { openFileStore } from './files/open-file-store';
 import { answerFrameworkError, installErrorHandler, installNotFoundHandler } from './http/errors';
 import { installHealthRoutes } from './http/health';
 import { installCompression } from './http/compression';
@@ -153,7 +152,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     config,
     database,
     db: database.db,
-    files: options.files ?? new DiskFileStore(path.join(config.dataDir, 'files')),
+    files: options.files ?? (await openFileStore(config.dataDir, config.filesS3)),
     clock,
     ids,
     sessions,

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { ProviderId } from '@parley/protocol';
 import { z } from 'zod';
 import { parseAllowList } from './features/link-previews/guard';
+import { parseS3Url } from './files/s3-url';
 
 /** `points/seconds`, e.g. "20/60": 20 attempts per minute. */
 const rate = z
@@ -75,6 +76,18 @@ const EnvSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().min(1).default('0.0.0.0'),
     DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+    /** s3://KEY:SECRET@host[:port]/bucket[/prefix]?region=…: files in that bucket instead of DATA_DIR/files (files/s3-url.ts). */
+    FILES_S3_URL: z
+      .string()
+      .transform((v, ctx) => {
+        try {
+          return parseS3Url(v);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
     /** PEM certificate (chain) file: with TLS_KEY, PORT serves HTTPS and WSS itself, no proxy needed. */
     TLS_CERT: z.string().min(1).optional(),
     /** PEM private key file of TLS_CERT. */
@@ -289,6 +302,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     /** Certificate and key files (absolute), read at start and again on SIGHUP; null: plain HTTP. */
     tls: e.TLS_CERT && e.TLS_KEY ? { certFile: path.resolve(e.TLS_CERT), keyFile: path.resolve(e.TLS_KEY), redirectPort: e.HTTP_REDIRECT_PORT ?? null } : null,
     dataDir: path.resolve(e.DATA_DIR),
+    /** The bucket files go to; null: DATA_DIR/files. */
+    filesS3: e.FILES_S3_URL ?? null,
     databaseUrl: e.DATABASE_URL ?? null,
     databaseSchema: e.DATABASE_SCHEMA ?? null,
     logLevel: e.LOG_LEVEL,
