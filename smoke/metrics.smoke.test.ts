@@ -1,7 +1,6 @@
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GatewaySocket, call, jsonInit, register } from './client';
-import { type RunningParley, startParley } from './npm-start';
+import { type RunningParley, freePort, startParley } from './npm-start';
 
 /**
  * /metrics of the real `npm start` (docs/deploy.md), scraped from outside as Prometheus would:
@@ -86,14 +85,3 @@ describe('/metrics of npm start', () => {
     expect(sample(after, 'parley_gateway_identifies_total')).toBeGreaterThanOrEqual(1);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -216,7 +216,8 @@ function httpsReadyz(baseUrl: string, ca: string): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 now (the caller may lose it to someone else before it binds). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -141,10 +141,40 @@ export class Metrics {
   }
 }
 
-/** select, insert, update or delete by the statement's first word; anything else (begin, commit, with, DDL) is "other". */
-function statementKind(sql: string): 'select' | 'insert' | 'update' | 'delete' | 'other' {
-  const word = /^[\s(]*([a-z]+)/i.exec(sql)?.[1]?.toLowerCase();
-  return word === 'select' || word === 'insert' || word === 'update' || word === 'delete' ? word : 'other';
+type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'other';
+const KINDS = new Set(['select', 'insert', 'update', 'delete']);
+const isKind = (word: string): word is Exclude<StatementKind, 'other'> => KINDS.has(word);
+
+/**
+ * select, insert, update or delete by the statement's first word; anything else (begin, commit,
+ * DDL) is "other". A `with …` statement is what it does: the main statement if it writes, else
+ * the first common table expression that writes (a send on PostgreSQL is one
+ * `with w0 as (insert …), w1 as (update …) select 1`), else the main statement.
+ */
+export function statementKind(sql: string): StatementKind {
+  const first = /^[\s(]*([a-z]+)/i.exec(sql)?.[1]?.toLowerCase() ?? '';
+  if (isKind(first)) return first;
+  if (first !== 'with') return 'other';
+  let depth = 0;
+  let previous = '';
+  let bodyStarts = false;
+  let firstWrite: StatementKind | null = null;
+  for (const match of sql.matchAll(/[()]|'(?:[^']|'')*'|"(?:[^"]|"")*"|[a-z]+/gi)) {
+    const token = match[0].toLowerCase();
+    if (token === '(') {
+      depth++;
+      bodyStarts = depth === 1 && (previous === 'as' || previous === 'materialized');
+    } else if (token === ')') {
+      depth--;
+    } else if (depth === 0 && isKind(token)) {
+      return token !== 'select' ? token : (firstWrite ?? token);
+    } else if (bodyStarts) {
+      if (isKind(token) && token !== 'select') firstWrite ??= token;
+      bodyStarts = false;
+    }
+    previous = token;
+  }
+  return firstWrite ?? 'other';
 }
 
 function secondsSince(epochMs: number): number {
