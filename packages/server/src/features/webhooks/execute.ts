@@ -2,11 +2,13 @@ import { type Message, MessageType, type Snowflake } from '@parley/protocol';
 import type { EditWebhookMessageBody, ExecuteWebhookBody } from '@parley/protocol/webhooks';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
+import { sql } from 'kysely';
 import { channelAudience, readersAmong } from '../../access/audience';
 import { requireWebhookTarget } from '../../access/webhooks';
 import type { AppContext } from '../../context';
 import { consumeOrThrow } from '../../core/rate-limits';
 import type { ChannelRow, MessageRow, WebhookRow } from '../../db/tables';
+import { UNCACHED_COLUMNS_ONLY } from '../../db/write-observer';
 import { ApiError } from '../../http/errors';
 import type { AttachmentUrls } from '../messages/attachment-urls';
 import { parseMentions, resolveMentions } from '../messages/mentions';
@@ -76,7 +78,8 @@ export class WebhookPoster {
           .values(mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id })))
           .execute();
       }
-      await trx.updateTable('channels').set({ last_message_id: id }).where('id', '=', channel.id).execute();
+      // Only last_message_id: no cached fact changes (db/write-observer.ts), as for a person's send.
+      await trx.updateTable('channels').set({ last_message_id: id }).where('id', '=', channel.id).modifyEnd(sql.raw(UNCACHED_COLUMNS_ONLY)).execute();
     });
     const message = await this.show(row);
     const audience = await channelAudience(ctx.db, channel, null);
