@@ -1,4 +1,4 @@
-import { routes } from '@parley/protocol';
+import { ChannelType, routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../testing/collector';
 import { TEST_DB } from '../testing/databases';
@@ -60,9 +60,24 @@ describe('/metrics on the main port', () => {
     expect(moved('parley_db_query_seconds_count', { dialect: TEST_DB, statement: 'select' })).toBeGreaterThanOrEqual(1);
     expect(valueOf(after, 'parley_gateway_identifies_total')).toBeGreaterThanOrEqual(1);
     expect(valueOf(after, 'parley_gateway_connections')).toBeGreaterThanOrEqual(1);
-    expect(valueOf(after, 'parley_calls')).toBe(0);
+    expect(after).toContain('# TYPE parley_calls gauge');
     // Never an ID as a label value: every series is one of a few.
     for (const id of [general.id, owner.userId, members[0]!.userId]) expect(after).not.toContain(id);
+  });
+
+  it('counts the calls going on and the people in them', async () => {
+    const { owner, guild, members } = await makeGuild(guarded, { members: 1 });
+    const voice = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'Lounge', type: ChannelType.GUILD_VOICE } });
+    const before = await (await scrape(guarded.url, TOKEN)).text();
+    for (const person of [owner, members[0]!]) {
+      const live = await guarded.connect(person.client.token!);
+      const states = collect(live.gateway, 'VOICE_STATE_UPDATE');
+      live.gateway.updateVoiceState({ guild_id: guild.id, channel_id: voice.id, self_mute: false, self_deaf: false });
+      await states.until('own join', (s) => s.some((v) => v.user_id === person.userId && v.session_id === live.gateway.sessionId));
+    }
+    const after = await (await scrape(guarded.url, TOKEN)).text();
+    expect(valueOf(after, 'parley_calls') - valueOf(before, 'parley_calls')).toBe(1);
+    expect(valueOf(after, 'parley_call_participants') - valueOf(before, 'parley_call_participants')).toBe(2);
   });
 
   it('counts a refused rate limit by its route and the error codes answered', async () => {
