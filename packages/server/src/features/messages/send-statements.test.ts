@@ -58,4 +58,19 @@ describe('SQL statements per message send', () => {
     }
     expect(pageLog.statements.length, pageLog.statements.join('\n')).toBeLessThanOrEqual(6);
   });
+
+  it('answers a send with the message exactly as a read of it gives it, though built from what was written', async () => {
+    const { owner, general, members } = await makeGuild(server, { members: 1 });
+    const friend = members[0]!;
+    const first = await friend.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'first' } });
+    const sent = await owner.client.request(routes.messages.create, {
+      params: { channel_id: general.id },
+      body: { content: `<@${friend.userId}> replying, **bold**`, message_reference: { message_id: first.id }, nonce: 'n', enforce_nonce: true },
+    });
+    const read = await owner.client.request(routes.messages.get, { params: { channel_id: general.id, message_id: sent.id } });
+    const { member, nonce, ...answered } = sent;
+    expect(nonce).toBe('n');
+    expect(member?.roles).toEqual([]);
+    expect(answered).toEqual(read);
+  });
 });

@@ -160,7 +160,9 @@ export class MessageSender {
     }
 
     if (reopened.length) await announceDmTo(ctx, { ...channel, last_message_id: id }, reopened);
-    const held: Written = { mentions: mentionRows, attachments: attachmentRows, referenced: reference ? [reference] : [], users: [author] };
+    // Attachments in ID order, as a read of the message lists them (uploads made beforehand come first).
+    const byId = [...attachmentRows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const held: Written = { mentions: mentionRows, attachments: byId, referenced: reference ? [reference] : [], users: [author] };
     const payload: Message = { ...(await this.asSent(access, row, null, author, held)), ...(body.nonce !== undefined && { nonce: body.nonce }) };
     const audience = await ctx.access.channelAudience(ctx.db, access);
     await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_CREATE', payload, audience, channel, access.parent, flag)));
