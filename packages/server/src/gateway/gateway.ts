@@ -475,7 +475,7 @@ export class Gateway {
   // ---- fan-out ----
 
   private dispatch(entry: LogEntry): void {
-    if (entry.t === 'GUILD_MEMBER_ADD' || entry.t === 'GUILD_MEMBER_REMOVE') this.memberCounts.changed((JSON.parse(entry.d) as { guild_id: Snowflake }).guild_id);
+    if (entry.t === 'GUILD_MEMBER_ADD' || entry.t === 'GUILD_MEMBER_REMOVE') this.memberChanged(entry);
     // A server's presence change goes to those who get all of its presences; its followers hear of it coalesced.
     const targets = entry.t === 'PRESENCE_UPDATE' && entry.to.guilds ? this.guildPresences.route(entry) : this.connectionsIn(entry.to);
     if (entry.t === CLOSE_CONNECTIONS) {
@@ -491,6 +491,13 @@ export class Gateway {
     let delivered = 0;
     for (const connection of targets) if (this.deliver(connection, entry, false, build)) delivered++;
     this.deps.metrics.eventDelivered(delivered, entry.publishedAt);
+  }
+
+  /** A member joined or left: the guild's count is read afresh, and one who left leaves its online list. */
+  private memberChanged(entry: LogEntry): void {
+    const { guild_id: guildId, user } = JSON.parse(entry.d) as { guild_id: Snowflake; user: { id: Snowflake } };
+    this.memberCounts.changed(guildId);
+    if (entry.t === 'GUILD_MEMBER_REMOVE') this.guildPresences.memberLeft(guildId, user.id);
   }
 
   /** This node's connections in an audience, through the indexes. */

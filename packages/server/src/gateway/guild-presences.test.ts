@@ -76,6 +76,9 @@ describe('presence in a large server', () => {
     await watcher.next((f) => isPresences(f) && (f.d as GuildPresences).online_count === count + 2, from);
     await settled(watcher, 'list full');
     expect(presencesIn(watcher, from).flatMap((d) => d.presences.map((p) => p.user.id))).not.toContain(guests[8]!.id);
+    // Someone online who leaves the server leaves the online count too.
+    await server.client(guests[8]!.token).request(routes.guilds.leave, { params: { guild_id: guildId } });
+    await watcher.next((f) => isPresences(f) && (f.d as GuildPresences).online_count === count + 1, from);
     // Nothing followed: no more frames about the server.
     watcher.send({ op: GatewayOpcode.GUILD_SUBSCRIBE, d: { guild_id: guildId } });
     const after = watcher.frames.length;

@@ -90,6 +90,11 @@ export class GuildPresences {
     return targets;
   }
 
+  /** A member left a server: to its followers they are gone (offline), and no longer count as online there. */
+  memberLeft(guildId: Snowflake, userId: Snowflake): void {
+    this.changed(guildId, userId, 'offline');
+  }
+
   /** Op 14: what a session follows in a server from now on (nothing: it stops), answered with a snapshot. */
   async follow(connection: Connection, d: GuildSubscribe): Promise<void> {
     this.unfollow(connection, d.guild_id);
