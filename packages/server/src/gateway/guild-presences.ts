@@ -97,10 +97,11 @@ export class GuildPresences {
 
   /** Op 14: what a session follows in a server from now on (nothing: it stops), answered with a snapshot. */
   async follow(connection: Connection, d: GuildSubscribe): Promise<void> {
-    this.unfollow(connection, d.guild_id);
+    // The server's online set stays loaded while its follower changes what it follows (no re-read).
+    this.unfollow(connection, d.guild_id, true);
     const online = d.online ?? 0;
     const members = new Set(d.members ?? []);
-    if (online === 0 && members.size === 0) return;
+    if (online === 0 && members.size === 0) return this.dropIfUnfollowed(d.guild_id);
     // A client shows one member list at a time: the server followed longest ago makes room.
     const mine = this.follows.get(connection) ?? new Set<Snowflake>();
     this.follows.set(connection, mine);
@@ -151,7 +152,7 @@ export class GuildPresences {
     return guild;
   }
 
-  private unfollow(connection: Connection, guildId: Snowflake): void {
+  private unfollow(connection: Connection, guildId: Snowflake, keepGuild = false): void {
     this.follows.get(connection)?.delete(guildId);
     const guild = this.followed.get(guildId);
     const follow = guild?.followers.get(connection);
@@ -159,10 +160,15 @@ export class GuildPresences {
     guild.followers.delete(connection);
     guild.withRoom.delete(connection);
     for (const userId of [...follow.members, ...follow.shown]) setRemove(guild.watchers, userId, connection);
-    if (guild.followers.size === 0) {
-      if (guild.timer) clearTimeout(guild.timer);
-      this.followed.delete(guildId);
-    }
+    if (!keepGuild) this.dropIfUnfollowed(guildId);
+  }
+
+  /** Nobody on this node follows the server any more: its online set is no longer kept. */
+  private dropIfUnfollowed(guildId: Snowflake): void {
+    const guild = this.followed.get(guildId);
+    if (!guild || guild.followers.size > 0) return;
+    if (guild.timer) clearTimeout(guild.timer);
+    this.followed.delete(guildId);
   }
 
   private changed(guildId: Snowflake, userId: Snowflake, status: VisibleStatus): void {
