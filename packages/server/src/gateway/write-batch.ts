@@ -13,7 +13,7 @@ export interface WriteBatchOptions {
 }
 
 /**
- * About what one flush to 1,000 sockets takes here (~10 µs each): a busy server's events wait at
+ * About what one flush to 1,000 sockets takes here (6–10 µs each): a busy server's events wait at
  * most that long for the next write, on top of the one before.
  */
 const DEFAULT_MAX_GAP_MS = 10;
@@ -25,7 +25,7 @@ const endOfTurnOrLater = (flush: () => void, delayMs: number) => {
 
 /**
  * Sockets holding back their writes until they can leave together. Each frame is otherwise one
- * write system call per socket (about 10 µs of kernel time on loopback), which is nearly all of
+ * write system call per socket (6–10 µs of CPU each on loopback here), which is nearly all of
  * a fan-out's cost (bench/README.md): held, the frames a socket gets meanwhile leave in a single
  * write, and the fan-out no longer delays the HTTP answer to the sender.
  *
