@@ -152,6 +152,19 @@ describe.each(implementations)('%s', (_name, open) => {
       expect(await store.size('u/1/part')).toBe(4096);
     });
 
+    it('appends to a file written whole, at its end only', async () => {
+      await store.put('u/2/part', Buffer.from('whole '));
+      await expect(store.append('u/2/part', Readable.from([Buffer.from('x')]), { offset: 0, maxBytes: 100 })).rejects.toBeInstanceOf(FileOffsetError);
+      expect(await store.append('u/2/part', Readable.from([Buffer.from('and more')]), { offset: 6, maxBytes: 100 })).toBe(14);
+      expect(await text((await store.get('u/2/part'))!.stream)).toBe('whole and more');
+      await store.put('u/3/part', Buffer.alloc(0));
+      expect(await store.append('u/3/part', Readable.from([Buffer.from('abc')]), { offset: 0, maxBytes: 100 })).toBe(3);
+      await store.move('u/2/part', 'u/2/file');
+      await store.move('u/3/part', 'u/3/file');
+      expect((await listed()).sort()).toEqual([path.join('u', '2', 'file'), path.join('u', '3', 'file')]);
+      expect(await text((await store.get('u/3/file'))!.stream)).toBe('abc');
+    });
+
     it('moves a finished file to its place', async () => {
       await store.append('u/1/part', Readable.from([Buffer.from('done')]), { offset: 0, maxBytes: 100 });
       await store.move('u/1/part', 'attachments/9/1/file');
@@ -252,5 +265,19 @@ describe.each(implementations)('%s', (_name, open) => {
       expect(await text((await store.get('r/1/file'))!.stream)).toBe('third');
       expect(await listed()).toEqual([path.join('r', '1', 'file')]);
     });
+  });
+});
+
+describe('S3FileStore when the bucket fails', () => {
+  it('a put stream fails with the bucket’s error instead of waiting for a reader forever', async () => {
+    const location = { ...parseS3Url(s3.url()), bucket: 'no-such-bucket' };
+    const store = new S3FileStore(location);
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < 30; i++) yield Buffer.alloc(1024 * 1024, i);
+      })(),
+    );
+    await expect(store.putStream('a/1/file', source, { maxBytes: 64 * 1024 * 1024 })).rejects.toThrow(/bucket/i);
+    expect(source.destroyed).toBe(true);
   });
 });

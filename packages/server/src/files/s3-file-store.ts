@@ -88,8 +88,24 @@ export class S3FileStore implements FileStore {
     // One PutObject when it fits in a part; otherwise a multipart upload, aborted on failure
     // (lib-storage does that), so neither a partial object nor orphaned parts stay.
     const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: this.full(key), Body: limit }, partSize: PUT_PART_BYTES, queueSize: PUT_QUEUE });
-    const [streamed, uploaded] = await Promise.allSettled([pipeline(source, limit), upload.done()]);
-    // The stream's own failure (too large, client gone) is the one to tell, not the upload's echo of it.
+    // Should the bucket fail first, the stream stops too (else it would wait forever for a
+    // reader) and the bucket's error is the one to tell; else the stream's own (too large,
+    // client gone), not the upload's echo of it.
+    let streamFailed = false;
+    let bucketFailed = false;
+    const streaming = pipeline(source, limit).catch((error: unknown) => {
+      streamFailed = true;
+      throw error;
+    });
+    const uploading = upload.done().catch((error: unknown) => {
+      if (!streamFailed) {
+        bucketFailed = true;
+        limit.destroy(error as Error);
+      }
+      throw error;
+    });
+    const [streamed, uploaded] = await Promise.allSettled([streaming, uploading]);
+    if (bucketFailed && uploaded.status === 'rejected') throw uploaded.reason;
     if (streamed.status === 'rejected') throw streamed.reason;
     if (uploaded.status === 'rejected') throw uploaded.reason;
     return size;
@@ -101,12 +117,13 @@ export class S3FileStore implements FileStore {
     if (parts.length === 0) {
       const whole = await this.head(full);
       // A whole file being appended to becomes its first part (S3 can't add to an object).
-      if (whole !== null && whole === options.offset && whole > 0) {
-        await this.copy(full, partKey(full, 0));
+      if (whole !== null && whole !== options.offset) throw new FileOffsetError(whole);
+      if (whole !== null) {
+        if (whole > 0) {
+          await this.copy(full, partKey(full, 0));
+          parts = [{ key: partKey(full, 0), size: whole }];
+        }
         await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: full }));
-        parts = [{ key: partKey(full, 0), size: whole }];
-      } else if (whole !== null && whole !== options.offset) {
-        throw new FileOffsetError(whole);
       }
     }
     const size = sum(parts);
