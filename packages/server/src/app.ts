@@ -141,7 +141,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   events.onPublish((published) => metrics.eventsPublished(published.length));
   // Per-node caches of what every send reads, kept true across nodes through the log (cache/).
   const caches = new Caches();
-  const cacheBus = await CacheBus.open(caches, log, shared ? new RedisInvalidationFence(shared.redis, config.redisPrefix) : null, app.log.child({ subsystem: 'cache' }));
+  const cacheBus = await CacheBus.open(caches, log, shared ? new RedisInvalidationFence(shared.redis, config.redisPrefix) : null, app.log.child({ subsystem: 'cache' }), () =>
+    database.changedElsewhere(),
+  );
   database.writes.listen(cacheBus.written);
   const sessions = new Sessions(database.db, clock, ids, events, config.accounts.sessionIdleMs, caches, cacheBus);
   const limiters = shared?.limiters ?? memoryLimiters;

@@ -1,7 +1,12 @@
 import path from 'node:path';
-import { DEFAULT_DATA_DIR, parseConfig } from './config';
+import { Redis } from 'ioredis';
+import { RedisEventLog } from './bus/redis-log';
+import { CacheBus } from './cache/bus';
+import { Caches } from './cache/caches';
+import { RedisInvalidationFence } from './cache/redis-fence';
+import { type Config, DEFAULT_DATA_DIR, parseConfig } from './config';
 import { systemClock } from './core/clock';
-import { openDatabase } from './db/database';
+import { type Database, openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { USAGE, UsageError, runCommand } from './cli/commands';
 import { runTlsCommand } from './cli/tls';
@@ -16,6 +21,7 @@ async function main(): Promise<number> {
   if (argv[0] === 'tls') return runWithoutDatabase(() => runTlsCommand(argv.slice(1), { defaultOutDir: path.resolve(process.env.DATA_DIR || DEFAULT_DATA_DIR, 'tls'), now: new Date() }));
   const config = parseConfig(process.env);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+  const stopAnnouncing = await announceWrites(config, database);
   try {
     await migrateToLatest(database);
     for (const line of await runCommand(argv, database, systemClock)) console.log(line);
@@ -25,8 +31,35 @@ async function main(): Promise<number> {
     console.error(`${error.message}\n\n${USAGE}`);
     return 2;
   } finally {
+    await stopAnnouncing();
     await database.close();
   }
+}
+
+/**
+ * With several nodes (REDIS_URL), what the CLI writes empties the running nodes' caches at once,
+ * as a node's own writes do (cache/bus.ts): a password reset's signed-out sessions stop working
+ * everywhere. On SQLite the one running server notices by itself (Database.changedElsewhere).
+ */
+async function announceWrites(config: Config, database: Database): Promise<() => Promise<void>> {
+  if (!config.redisUrl) return async () => {};
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, connectionName: `${config.redisPrefix}cli` });
+  await redis.connect();
+  const quiet = { warn: () => {}, error: (message: unknown) => console.error(message) };
+  const { resumeWindowMs: windowMs, maxLogEntries: maxEntries } = config.gateway;
+  const log = await RedisEventLog.open(redis, systemClock, { prefix: config.redisPrefix, windowMs, maxEntries, logger: quiet });
+  // The CLI holds no cache, so it cannot tell which tables the nodes' caches read: it names them all.
+  const everyTable = new (class extends Caches {
+    override watches(): boolean {
+      return true;
+    }
+  })();
+  const bus = await CacheBus.open(everyTable, log, new RedisInvalidationFence(redis, config.redisPrefix), quiet);
+  database.writes.listen(bus.written);
+  return async () => {
+    await log.close();
+    await redis.quit().catch(() => redis.disconnect());
+  };
 }
 
 /**

@@ -40,10 +40,12 @@ export class CacheBus {
     private readonly log: EventLog,
     private readonly fence: InvalidationFence | null,
     private readonly logger: Pick<FastifyBaseLogger, 'warn'>,
+    private readonly changedElsewhere: () => boolean,
   ) {}
 
-  static async open(caches: Caches, log: EventLog, fence: InvalidationFence | null, logger: Pick<FastifyBaseLogger, 'warn'>): Promise<CacheBus> {
-    const bus = new CacheBus(caches, log, fence, logger);
+  /** `changedElsewhere` tells of writes by another process that reached no log (Database.changedElsewhere). */
+  static async open(caches: Caches, log: EventLog, fence: InvalidationFence | null, logger: Pick<FastifyBaseLogger, 'warn'>, changedElsewhere = () => false): Promise<CacheBus> {
+    const bus = new CacheBus(caches, log, fence, logger, changedElsewhere);
     if (fence) {
       log.subscribe((entry) => bus.onEntry(entry));
       // A node whose link to the log broke may have missed invalidations: it starts afresh.
@@ -70,6 +72,8 @@ export class CacheBus {
    * request awaits before it serves anything from a cache (Sessions.authenticate does, first).
    */
   async current(): Promise<void> {
+    // The operator CLI writes from a process of its own: on SQLite this node sees it here.
+    if (this.changedElsewhere()) this.caches.clearAll();
     if (!this.fence) return;
     let latest: number;
     try {

@@ -17,6 +17,11 @@ export interface Database {
   schema: string | null;
   /** Reports every committed write's tables (what keeps the per-node caches true: cache/). */
   writes: WriteObserver;
+  /**
+   * Whether another process (the operator CLI) committed to the database since the last call,
+   * which no observer of this process saw. SQLite tells (`data_version`); PostgreSQL: false.
+   */
+  changedElsewhere(): boolean;
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
   /** Calls the listener after every statement with how long it took (metrics/); returns the way to stop. */
@@ -68,11 +73,20 @@ function openSqlite(dataDir: string): Database {
   const writes = new WriteObserver();
   const queries = queryListeners();
   const db = new Kysely<Tables>({ dialect: writes.wrap(new SqliteDialect({ database: withStatementCache(sqlite) })), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
+  // Changes only when another connection commits: this process has one, the CLI opens its own.
+  const dataVersion = () => sqlite.pragma('data_version', { simple: true }) as bigint;
+  let seenVersion = dataVersion();
   return {
     db,
     dialect: 'sqlite',
     schema: null,
     writes,
+    changedElsewhere: () => {
+      const version = dataVersion();
+      if (version === seenVersion) return false;
+      seenVersion = version;
+      return true;
+    },
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -138,6 +152,8 @@ async function openPostgres(url: string, schema: string | null): Promise<Databas
     dialect: 'postgres',
     schema,
     writes,
+    // The CLI announces its writes through Redis when there are several nodes (cli.ts).
+    changedElsewhere: () => false,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
