@@ -162,7 +162,8 @@ export class Deployment {
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${this.options.cpuProfDir}`, `--cpu-prof-name=parley-node${index}-${Date.now()}.cpuprofile`);
     }
     if (process.env.BENCH_SERVER_NODE_ARGS) nodeArgs.push(...process.env.BENCH_SERVER_NODE_ARGS.split(' '));
-    const entry = this.options.source ? ['--import', 'tsx', 'packages/server/src/main.ts'] : ['packages/server/dist/main.js'];
+    // BENCH_SERVER_ENTRY: the bundle under another name (a symlink), so a broad `pkill -f dist/main.js` elsewhere on a shared machine spares it.
+    const entry = this.options.source ? ['--import', 'tsx', 'packages/server/src/main.ts'] : [process.env.BENCH_SERVER_ENTRY ?? 'packages/server/dist/main.js'];
     const child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: this.options.serverRoot ?? SERVER_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     this.processes[index] = child;
