@@ -2,7 +2,6 @@ import { routes } from '@parley/protocol';
 import { ParleyApiError, sessionOf } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock';
-import { openDatabase } from '../db/database';
 import { signUp, uniqueName } from '../testing/fixtures';
 import { startTestServer, type TestServer } from '../testing/server';
 import { UsageError, runCommand } from './commands';
@@ -51,19 +50,6 @@ describe('other commands', () => {
     expect(await client.request(routes.users.getMe).catch((e: ParleyApiError) => e.status)).toBe(401);
     const { token } = sessionOf(await server.client().request(routes.auth.login, { body: { login: username, password } }));
     expect((await server.client(token).request(routes.users.getMe)).password_change_required).toBe(true);
-  });
-
-  // The operator's CLI is a process of its own: the running server's caches (cache/) must follow it.
-  it.runIf(process.env.PARLEY_TEST_DB === 'sqlite')('signs the user out at once when the reset comes from another process', async () => {
-    const { client, username } = await signUp(server);
-    await client.request(routes.users.getMe); // the session is now cached
-    const cli = await openDatabase({ url: null, dataDir: server.db.dataDir });
-    try {
-      await runCommand(['admin', 'reset-password', username], cli, systemClock);
-    } finally {
-      await cli.close();
-    }
-    expect(await client.request(routes.users.getMe).catch((e: ParleyApiError) => e.status)).toBe(401);
   });
 
   it('changes settings with validation and creates invites', async () => {

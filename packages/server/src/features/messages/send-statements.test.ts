@@ -15,10 +15,11 @@ afterAll(() => server.close());
  * Issue 17's budget: a message send runs at most four SQL statements on PostgreSQL (each one a
  * round trip), whatever the guild's roles and overwrites; what every send reads is cached per
  * node (cache/) and the payload is built from what was written. Today, with an enforced nonce:
- * two on PostgreSQL (the nonce's lookup, then one WITH statement), eight on SQLite (the lookup
- * and its transaction: in-process calls, no round trips).
+ * two on PostgreSQL (the nonce's lookup, then one WITH statement), nine on SQLite (the lookup
+ * and its transaction, and the request's `PRAGMA data_version`, which tells of the operator CLI's
+ * writes: in-process calls, no round trips).
  */
-const BUDGET = { postgres: 4, sqlite: 8 };
+const BUDGET = { postgres: 4, sqlite: 9 };
 
 describe('SQL statements per message send', () => {
   it(`stays within ${BUDGET[TEST_DB]} on ${TEST_DB}, in a guild with roles and overwrites`, async () => {
@@ -47,7 +48,8 @@ describe('SQL statements per message send', () => {
     const perSend = log.statements.length / sends;
     expect(perSend, `statements of ${sends} sends:\n${log.statements.join('\n')}`).toBeLessThanOrEqual(BUDGET[TEST_DB]);
 
-    // A page of history: the page, then its mentions, attachments, reactions, threads and authors side by side.
+    // A page of history: the page, then its mentions, attachments, reactions, threads and authors
+    // side by side (and SQLite's data_version pragma).
     const page = () => sender!.client.request(routes.messages.list, { params: { channel_id: general.id }, query: { limit: 50 } });
     await page();
     const pageLog = recordStatements();
@@ -56,7 +58,7 @@ describe('SQL statements per message send', () => {
     } finally {
       pageLog.stop();
     }
-    expect(pageLog.statements.length, pageLog.statements.join('\n')).toBeLessThanOrEqual(6);
+    expect(pageLog.statements.length, pageLog.statements.join('\n')).toBeLessThanOrEqual(TEST_DB === 'sqlite' ? 7 : 6);
   });
 
   it('answers a send with the message exactly as a read of it gives it, though built from what was written', async () => {
