@@ -66,7 +66,7 @@ export interface Standing {
 }
 
 /** A member's standing in a guild, read in two statements; not a member: "unknown guild". */
-export async function loadStanding(db: Kysely<Tables>, guildId: Snowflake, userId: Snowflake): Promise<Standing> {
+async function loadStanding(db: Kysely<Tables>, guildId: Snowflake, userId: Snowflake): Promise<Standing> {
   const row = await db
     .selectFrom('guilds')
     .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'guilds.id').on('members.user_id', '=', userId))
@@ -93,7 +93,7 @@ export async function loadStanding(db: Kysely<Tables>, guildId: Snowflake, userI
 }
 
 /** guildAccess on a standing already loaded: what the member may do now (a timeout ends with time). */
-export function decideGuildAccess({ guild, member, mfaEnabled, roles }: Standing, now: number): GuildAccess {
+function decideGuildAccess({ guild, member, mfaEnabled, roles }: Standing, now: number): GuildAccess {
   const roleIds = roles.filter((r) => r.id !== guild.id).map((r) => r.id);
   const twoFactorMissing = lacksRequiredTwoFactor(guild.mfa_level, mfaEnabled);
   const permissions = guildWidePermissions(guild, roles, member, roleIds, now, twoFactorMissing);

@@ -6,7 +6,7 @@ import type { Caches } from './caches';
  * Not an event for clients: tells every node which tables were written, so each empties the
  * caches read from them. Addressed to nobody (the gateway delivers it to no connection).
  */
-export const CACHE_INVALIDATE = 'PARLEY_CACHE_INVALIDATE';
+const CACHE_INVALIDATE = 'PARLEY_CACHE_INVALIDATE';
 
 /**
  * The latest invalidation's position in the log, shared by the nodes (Redis): a node that has

@@ -10,7 +10,7 @@ import type { Connection } from './connection';
  * server (the latest state of each member): a join storm costs each follower a frame per window,
  * not a frame per arrival.
  */
-export const PRESENCE_COALESCE_MS = 500;
+const PRESENCE_COALESCE_MS = 500;
 
 /** What one session follows in one large server (op 14). */
 interface Follow {

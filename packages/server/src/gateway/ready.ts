@@ -17,7 +17,7 @@ export async function guildIdsOf(db: Kysely<Tables>, userId: Snowflake): Promise
 }
 
 /** How many members each of these guilds has (what makes one large, and GUILD_CREATE's member_count). */
-export async function memberCountsOf(db: Kysely<Tables>, guildIds: readonly Snowflake[]): Promise<Map<Snowflake, number>> {
+async function memberCountsOf(db: Kysely<Tables>, guildIds: readonly Snowflake[]): Promise<Map<Snowflake, number>> {
   if (guildIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('members')
