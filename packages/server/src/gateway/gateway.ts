@@ -24,6 +24,7 @@ import { textFrame } from './frame';
 import { dmPartnersOf, partnerPresenceEvents } from '../presence/partners';
 import { buildReady, guildIdsOf, largeGuilds, largeGuildsOf, MemberCounts } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
+import { setAdd, setRemove } from './set-map';
 import { GATEWAY_PATH, gatewayUrl } from './url';
 
 export interface GatewayOptions {
@@ -434,12 +435,12 @@ export class Gateway {
   private attachSession(connection: Connection, session: GatewaySession, auth: Auth, guildIds: Snowflake[], large: ReadonlySet<Snowflake>): void {
     connection.sessionId = session.id;
     connection.signInId = auth.session?.id ?? null;
-    if (connection.signInId) add(this.bySignIn, connection.signInId, connection);
+    if (connection.signInId) setAdd(this.bySignIn, connection.signInId, connection);
     connection.userId = session.userId;
     connection.bot = session.bot;
     connection.intents = session.intents;
     connection.status = session.status;
-    add(this.byUser, session.userId, connection);
+    setAdd(this.byUser, session.userId, connection);
     this.bySession.set(session.id, connection);
     for (const guildId of guildIds) this.subscribe(connection, guildId, large.has(guildId));
   }
@@ -561,22 +562,22 @@ export class Gateway {
 
   private subscribe(connection: Connection, guildId: Snowflake, large: boolean): void {
     connection.guilds.add(guildId);
-    add(this.byGuild, guildId, connection);
+    setAdd(this.byGuild, guildId, connection);
     this.guildPresences.joined(connection, guildId, large);
   }
 
   private unsubscribe(connection: Connection, guildId: Snowflake): void {
     connection.guilds.delete(guildId);
-    remove(this.byGuild, guildId, connection);
+    setRemove(this.byGuild, guildId, connection);
     this.guildPresences.left(connection, guildId);
   }
 
   private unindex(connection: Connection): void {
-    if (connection.userId) remove(this.byUser, connection.userId, connection);
-    if (connection.signInId) remove(this.bySignIn, connection.signInId, connection);
+    if (connection.userId) setRemove(this.byUser, connection.userId, connection);
+    if (connection.signInId) setRemove(this.bySignIn, connection.signInId, connection);
     if (connection.sessionId && this.bySession.get(connection.sessionId) === connection) this.bySession.delete(connection.sessionId);
     for (const guildId of connection.guilds) {
-      remove(this.byGuild, guildId, connection);
+      setRemove(this.byGuild, guildId, connection);
       this.guildPresences.left(connection, guildId);
     }
     this.guildPresences.closed(connection);
@@ -667,17 +668,4 @@ function dispatchFrame(entry: LogEntry): Buffer {
 
 function voiceSession(connection: Connection): VoiceSession {
   return { sessionId: connection.sessionId!, userId: connection.userId! };
-}
-
-function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(value);
-}
-
-function remove<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
 }

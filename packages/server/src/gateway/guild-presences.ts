@@ -4,6 +4,7 @@ import type { LogEntry } from '../bus/event-log';
 import type { Tables } from '../db/tables';
 import type { PresenceStore } from '../presence/presence-store';
 import type { Connection } from './connection';
+import { setAdd, setRemove } from './set-map';
 
 /**
  * Changes to followed presences gather this long and leave as one GUILD_PRESENCES per session and
@@ -233,17 +234,4 @@ function sendPresences(connection: Connection, guild: FollowedGuild, snapshot: b
   let list = '';
   for (const [userId, status] of presences) list += `${list ? ',' : ''}{"user":{"id":"${userId}"},"status":"${status}"}`;
   connection.send(`{"op":0,"t":"GUILD_PRESENCES","s":${connection.cursor},"d":{"guild_id":"${guild.id}","snapshot":${snapshot},"online_count":${guild.online.size},"presences":[${list}]}}`);
-}
-
-function setAdd<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(value);
-}
-
-function setRemove<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
 }
