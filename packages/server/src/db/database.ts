@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { NormalizeIntegersPlugin } from './normalize';
+import { sqliteStatements } from './sqlite-statements';
 import type { Tables } from './tables';
 import { WriteObserver } from './write-observer';
 
@@ -68,11 +69,11 @@ function openSqlite(dataDir: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  // Snowflakes exceed 2^53: read every integer as BigInt, NormalizeIntegersPlugin sorts them out.
+  // Snowflakes exceed 2^53: read every integer as BigInt; rows are normalized as they are built.
   sqlite.defaultSafeIntegers(true);
   const writes = new WriteObserver();
   const queries = queryListeners();
-  const db = new Kysely<Tables>({ dialect: writes.wrap(new SqliteDialect({ database: withStatementCache(sqlite) })), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
+  const db = new Kysely<Tables>({ dialect: writes.wrap(new SqliteDialect({ database: sqliteStatements(sqlite) })), log: queries.log });
   // Changes only when another connection commits: this process has one, the CLI opens its own.
   const dataVersion = () => sqlite.pragma('data_version', { simple: true }) as bigint;
   let seenVersion = dataVersion();
@@ -92,36 +93,6 @@ function openSqlite(dataDir: string): Database {
     },
     onQuery: queries.onQuery,
     close: () => db.destroy(),
-  };
-}
-
-/** Compiled statements kept per connection; queries with long IN lists make the SQL texts vary. */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely prepares every query afresh, and better-sqlite3 compiles SQL on each prepare(): about a
- * tenth of a history request's CPU (bench/README.md). Compiled statements are reused by their
- * SQL text instead, least recently used dropped first. Everything here is synchronous, so a
- * statement is never shared mid-run; one still iterating (`busy`) gets a fresh twin.
- */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text) {
-      const cached = cache.get(text);
-      if (cached && !cached.busy) {
-        cache.delete(text);
-        cache.set(text, cached);
-        return cached;
-      }
-      const statement = sqlite.prepare(text);
-      if (!cached) {
-        cache.set(text, statement);
-        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      }
-      return statement;
-    },
   };
 }
 
