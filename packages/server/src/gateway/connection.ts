@@ -31,6 +31,8 @@ export class Connection {
   bot = false;
   intents = 0;
   status: PresenceStatus = 'online';
+  /** IDENTIFY's large_threshold (undefined: the default), kept for a resume. */
+  largeThreshold: number | undefined;
   /** Guilds this session hears about; kept in step with the GUILD_CREATE / GUILD_DELETE it is sent. */
   readonly guilds = new Set<Snowflake>();
   cursor = 0;

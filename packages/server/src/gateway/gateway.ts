@@ -379,7 +379,7 @@ export class Gateway {
     const memberCounts = await this.memberCounts.of(this.deps.db, guildIds);
     const large = bot ? new Set<Snowflake>() : largeGuilds(memberCounts, d.large_threshold);
     // Indexed before the head is read: anything later queues up; anything earlier is in READY's state.
-    this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status }, auth, guildIds, large);
+    this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status, largeThreshold: d.large_threshold }, auth, guildIds, large);
     connection.cursor = await this.deps.log.head();
     await this.saveSession(connection);
     // Read once: who hears this user come online, and whose presence READY carries.
@@ -407,7 +407,7 @@ export class Gateway {
     if (session && session.userId === auth.user.id) {
       // Indexed before the log is read, so nothing falls between the replay and live delivery.
       const guildIds = await guildIdsOf(this.deps.db, auth.user.id);
-      this.attachSession(connection, session, auth, guildIds, session.bot ? new Set() : await largeGuildsOf(this.deps.db, guildIds));
+      this.attachSession(connection, session, auth, guildIds, session.bot ? new Set() : await largeGuildsOf(this.deps.db, guildIds, session.largeThreshold));
       connection.cursor = d.seq;
       const missed = await this.deps.log.readAfter(d.seq);
       if (missed) {
@@ -440,6 +440,7 @@ export class Gateway {
     connection.bot = session.bot;
     connection.intents = session.intents;
     connection.status = session.status;
+    connection.largeThreshold = session.largeThreshold;
     setAdd(this.byUser, session.userId, connection);
     this.bySession.set(session.id, connection);
     for (const guildId of guildIds) this.subscribe(connection, guildId, large.has(guildId));
@@ -591,7 +592,14 @@ export class Gateway {
   }
 
   private async saveSession(connection: Connection): Promise<void> {
-    await this.deps.sessions.save({ id: connection.sessionId!, userId: connection.userId!, bot: connection.bot, intents: connection.intents, status: connection.status });
+    await this.deps.sessions.save({
+      id: connection.sessionId!,
+      userId: connection.userId!,
+      bot: connection.bot,
+      intents: connection.intents,
+      status: connection.status,
+      largeThreshold: connection.largeThreshold,
+    });
   }
 
   private async updatePresence(connection: Connection, status: PresenceStatus): Promise<void> {

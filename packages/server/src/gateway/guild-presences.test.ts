@@ -100,6 +100,22 @@ describe('presence in a large server', () => {
     for (const gw of [watcher, smallView, third, ...arrivals]) gw.close();
   });
 
+  it('keeps IDENTIFY’s large_threshold across a resume', async () => {
+    const first = await RawGateway.open(server.url);
+    first.identify(owner.client.token!, { large_threshold: 250 });
+    const ready = await first.dispatch('READY');
+    const sessionId = (ready.d as { session_id: string }).session_id;
+    first.socket.terminate();
+
+    const resumed = await RawGateway.open(server.url);
+    resumed.send({ op: GatewayOpcode.RESUME, d: { token: owner.client.token!, session_id: sessionId, seq: ready.s } });
+    await resumed.dispatch('RESUMED');
+    // 52 members is small under 250: a member coming online is heard without following anyone.
+    const arrival = await online(guests[9]!.token);
+    await resumed.next((f) => f.t === 'PRESENCE_UPDATE' && (f.d as Presence).user.id === guests[9]!.id);
+    for (const gw of [resumed, arrival]) gw.close();
+  });
+
   it('sends the presences a session follows (op 14): a snapshot, then changes live', async () => {
     const watcher = await online(owner.client.token!);
     const early = await online(guests[3]!.token);

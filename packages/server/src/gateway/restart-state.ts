@@ -39,7 +39,7 @@ const Snapshot = z.object({
   sessions: z.array(
     z.object({
       expiresAt: z.number(),
-      session: z.object({ id: z.string(), userId: z.string(), bot: z.boolean(), intents: z.number().int().nonnegative(), status: PresenceStatus }),
+      session: z.object({ id: z.string(), userId: z.string(), bot: z.boolean(), intents: z.number().int().nonnegative(), status: PresenceStatus, largeThreshold: z.number().int().optional() }),
     }),
   ),
 });

@@ -9,6 +9,8 @@ export interface GatewaySession {
   intents: number;
   /** The status the user chose on this session, restored on resume. */
   status: PresenceStatus;
+  /** IDENTIFY's large_threshold, so a resume decides the same servers are large (absent: the default). */
+  largeThreshold?: number;
 }
 
 /**
