@@ -75,7 +75,9 @@ function openSqlite(dataDir: string): Database {
   const queries = queryListeners();
   const db = new Kysely<Tables>({ dialect: writes.wrap(new SqliteDialect({ database: sqliteStatements(sqlite) })), log: queries.log });
   // Changes only when another connection commits: this process has one, the CLI opens its own.
-  const dataVersion = () => sqlite.pragma('data_version', { simple: true }) as bigint;
+  // Read on every request, so prepared once (pragma() would compile it each time).
+  const dataVersionStatement = sqlite.prepare('PRAGMA data_version').pluck();
+  const dataVersion = () => dataVersionStatement.get() as bigint;
   let seenVersion = dataVersion();
   return {
     db,

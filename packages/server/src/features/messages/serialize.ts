@@ -57,7 +57,8 @@ export async function loadMessages(db: Kysely<Tables>, rows: MessageRow[], viewe
   const authorIds = rows.map((r) => r.author_id).filter((id) => !held.has(id));
   const [mentions, attachments, reactions, referenced, threads, calls, authors] = await Promise.all([
     written?.mentions ?? db.selectFrom('message_mentions').select(['message_id', 'user_id']).where('message_id', 'in', ids).execute(),
-    written?.attachments ?? db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('id').execute(),
+    // Attachments are written with their message only, which says whether it has any.
+    written?.attachments ?? (rows.some((r) => r.has_attachments === 1) ? db.selectFrom('attachments').selectAll().where('message_id', 'in', ids).orderBy('id').execute() : Promise.resolve([])),
     viewerId && !written ? db.selectFrom('reactions').select(['message_id', 'emoji', 'user_id', 'created_at']).where('message_id', 'in', ids).orderBy('created_at').execute() : Promise.resolve([]),
     written?.referenced ?? (referencedIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', referencedIds).execute() : Promise.resolve([])),
     written ? [] : db.selectFrom('channels').selectAll().where('id', 'in', ids).execute(),
