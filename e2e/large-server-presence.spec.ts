@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import { expect, serverWith, test } from './people';
 
 /**
@@ -38,4 +39,45 @@ test('the member list of a large server shows who is online, and people going of
   await again.goto('/channels/@me');
   await expect(graceRow.getByRole('img', { name: 'Online' })).toBeVisible();
   await expect(list.getByTestId('member-group')).toHaveText(['Online — 2', 'Offline — 50']);
+});
+
+/** A guest who joins through `code` and stays connected to the gateway (READY received) until closed. */
+async function onlineGuest(baseURL: string, code: string): Promise<WebSocket> {
+  const guest = (await (await fetch(`${baseURL}/api/v10/auth/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { token: string };
+  const joined = await fetch(`${baseURL}/api/v10/invites/${code}`, { method: 'POST', headers: { authorization: guest.token, 'content-type': 'application/json' }, body: '{}' });
+  expect(joined.ok).toBe(true);
+  const socket = new WebSocket(`${baseURL.replace('http', 'ws')}/gateway?v=10&encoding=json`);
+  await new Promise<void>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { op: number; t?: string };
+      if (frame.op === 10) socket.send(JSON.stringify({ op: 2, d: { token: guest.token, properties: { os: 'test', browser: 'test', device: 'test' } } }));
+      if (frame.t === 'READY') resolve();
+    });
+  });
+  return socket;
+}
+
+test('a large server with more people online than the online list: the headings count everyone, and rows scrolled to show their presence', async ({ newPerson, baseURL }) => {
+  test.setTimeout(180_000);
+  const owner = await newPerson('Owner');
+  const { guildId, generalId } = await serverWith(owner, [], 'Packed Hall');
+  const invite = await owner.api.post<{ code: string }>(`/channels/${generalId}/invites`, { max_uses: 0 });
+  // 105 guests online beside the owner: 106, more than the 100 a member list follows as its online list.
+  const guests: WebSocket[] = [];
+  for (let i = 0; i < 105; i++) guests.push(await onlineGuest(baseURL!, invite.code));
+  try {
+    await owner.page.goto(`/channels/${guildId}/${generalId}`);
+    const list = owner.page.getByTestId('member-list');
+    await expect(list.getByTestId('member')).toHaveCount(106);
+    // The server counts everyone online, not only the 100 followed.
+    await expect(list.getByTestId('member-group').first()).toHaveText('Online — 106');
+    // The six not in the online list are listed last until seen: scrolled to, they show as online.
+    const last = list.getByTestId('member').last();
+    await last.scrollIntoViewIfNeeded();
+    await expect(last.getByRole('img', { name: 'Online' })).toBeVisible();
+    await expect(list.getByTestId('member-group')).toHaveText(['Online — 106']);
+  } finally {
+    for (const socket of guests) socket.close();
+  }
 });

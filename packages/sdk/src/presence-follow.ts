@@ -1,4 +1,4 @@
-import type { GuildSubscribe, Snowflake } from '@parley/protocol';
+import { type GuildSubscribe, Limits, type Snowflake } from '@parley/protocol';
 import type { GatewayClient } from './gateway';
 
 /** The online members a member list follows by default: Discord's first range (0–99). */
@@ -56,6 +56,16 @@ export class PresenceFollower {
       this.wanted.delete(guildId);
       if (this.large.has(guildId)) this.gateway.followPresences({ guild_id: guildId });
     };
+  }
+
+  /**
+   * What a member list on screen follows: the online list, and the rows in view (the first
+   * presenceMembersMax), so that members past the online list's end show as they are once
+   * scrolled to. Replaces what was followed in that server; the returned function stops.
+   */
+  followMemberList(guildId: Snowflake, rowsInView: readonly Snowflake[] = []): () => void {
+    const members = rowsInView.slice(0, Limits.presenceMembersMax);
+    return this.follow(guildId, members.length ? { online: ONLINE_LIST, members } : { online: ONLINE_LIST });
   }
 
   private send(guildId: Snowflake): void {

@@ -1,4 +1,4 @@
-import { type DispatchName, type DispatchPayload, type GuildCreate, type GuildSubscribe, type Ready, type Snowflake } from '@parley/protocol';
+import { type DispatchName, type DispatchPayload, type GuildCreate, type GuildSubscribe, Limits, type Ready, type Snowflake } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { ParleyCache } from './cache';
 import { GatewayClient } from './gateway';
@@ -38,6 +38,20 @@ describe('PresenceFollower', () => {
     expect(gateway.sent.at(-1)).toEqual({ guild_id: '10' });
     gateway.deliver('RESUMED', null);
     expect(gateway.sent).toHaveLength(4);
+  });
+
+  it('follows a member list: the online list and the rows in view, at most presenceMembersMax of them', () => {
+    const gateway = new ScriptedGateway();
+    const follower = new PresenceFollower(gateway);
+    gateway.deliver('READY', ready([guild('10', true)]));
+    const first = follower.followMemberList(sf('10'));
+    expect(gateway.sent).toEqual([{ guild_id: '10', online: ONLINE_LIST }]);
+    const rows = Array.from({ length: Limits.presenceMembersMax + 5 }, (_, i) => sf(String(1000 + i)));
+    follower.followMemberList(sf('10'), rows);
+    expect(gateway.sent.at(-1)).toEqual({ guild_id: '10', online: ONLINE_LIST, members: rows.slice(0, Limits.presenceMembersMax) });
+    // The earlier interest was replaced: stopping it sends nothing.
+    first();
+    expect(gateway.sent).toHaveLength(2);
   });
 
   it('keeps what GUILD_PRESENCES says in the cache: statuses and the online count', () => {

@@ -71,25 +71,53 @@ export interface MemberGroup {
   id: string;
   label: string;
   members: Member[];
+  /** How many the heading counts: more than `members` where the server counts people not listed. */
+  count: number;
+}
+
+/**
+ * What the server counts in a large server (more members than large_threshold), where a client
+ * knows the presences it follows only: everyone online there, and every member.
+ */
+export interface ServerCounts {
+  online: number;
+  members: number;
 }
 
 /**
  * A server's member list as Discord groups it: online members under their highest hoisted
  * role (highest role first), the other online members under Online, everyone offline under
- * Offline; each group ordered by `compare`, empty groups left out.
+ * Offline; each group ordered by `compare`, empty groups left out. With the server's `counts`
+ * (a large server), Online and Offline count everyone, not only the members whose presence
+ * this client follows.
  */
-export function memberGroups(cache: Known, guildId: Snowflake, members: readonly Member[], isOnline: (userId: Snowflake) => boolean, compare: (a: Member, b: Member) => number): MemberGroup[] {
+export function memberGroups(
+  cache: Known,
+  guildId: Snowflake,
+  members: readonly Member[],
+  isOnline: (userId: Snowflake) => boolean,
+  compare: (a: Member, b: Member) => number,
+  counts?: ServerCounts,
+): MemberGroup[] {
   // The roles are ranked once, not per member: a list can hold a thousand people.
   const hoistedRoles = rolesByRank(cache, guildId).filter((role) => role.hoist && role.id !== guildId);
-  const groups: MemberGroup[] = hoistedRoles.map((role) => ({ id: role.id, label: role.name, members: [] }));
-  const online: MemberGroup = { id: 'online', label: 'Online', members: [] };
-  const offline: MemberGroup = { id: 'offline', label: 'Offline', members: [] };
+  const groups: MemberGroup[] = hoistedRoles.map((role) => ({ id: role.id, label: role.name, members: [], count: 0 }));
+  const online: MemberGroup = { id: 'online', label: 'Online', members: [], count: 0 };
+  const offline: MemberGroup = { id: 'offline', label: 'Offline', members: [], count: 0 };
   for (const member of members) {
     if (!isOnline(member.user.id)) offline.members.push(member);
     else (groups[hoistedRoles.findIndex((role) => member.roles.includes(role.id))] ?? online).members.push(member);
   }
+  for (const group of [...groups, online, offline]) group.count = group.members.length;
+  if (counts) {
+    // Online members not followed are counted under Online: their roles are not known here.
+    const hoistedOnline = groups.reduce((sum, group) => sum + group.count, 0);
+    online.count = Math.max(online.count, counts.online - hoistedOnline);
+    offline.count = Math.max(0, counts.members - Math.max(counts.online, hoistedOnline + online.members.length));
+  }
   groups.push(online, offline);
-  return groups.filter((group) => group.members.length > 0).map((group) => ({ ...group, members: group.members.sort(compare) }));
+  // A group the server counts as empty may still list members whose presence is not followed yet.
+  return groups.filter((group) => group.count > 0 || group.members.length > 0).map((group) => ({ ...group, members: group.members.sort(compare) }));
 }
 
 /** The roles the signed-in user may give or take (Manage Roles aside): below their highest, never @everyone or a bot's managed role. */

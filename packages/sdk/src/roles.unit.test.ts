@@ -94,6 +94,20 @@ describe('the role hierarchy from the cache', () => {
       ['Online', [OWNER, MEMBER]],
       ['Offline', ['5']],
     ]);
+    expect(groups.map((g) => g.count)).toEqual([2, 2, 1]);
+
+    // A large server counts everyone online there, also those whose presence is not followed.
+    const counted = memberGroups(cache, GUILD, everyoneList, (id) => online.has(id), byId, { online: 9, members: 12 });
+    expect(counted.map((g) => [g.label, g.count, g.members.length])).toEqual([
+      ['Mods', 2, 2],
+      ['Online', 7, 2],
+      ['Offline', 3, 1],
+    ]);
+    // Nobody shown online yet, but the server counts some: the Online heading is there.
+    expect(memberGroups(cache, GUILD, everyoneList, () => false, byId, { online: 1, members: 5 }).map((g) => [g.label, g.count])).toEqual([
+      ['Online', 1],
+      ['Offline', 4],
+    ]);
   });
 
   it('lets a moderator act only on those below their highest role, and nobody on the owner or themselves', () => {

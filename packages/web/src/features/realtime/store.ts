@@ -68,10 +68,11 @@ export const useRealtime = defineStore('realtime', () => {
 
   /**
    * In a large server the gateway sends only the presences asked for: a member list on screen
-   * follows its online list until the returned function is called (the SDK's PresenceFollower).
+   * follows its online list (and the rows in view) until the returned function is called (the
+   * SDK's PresenceFollower).
    */
-  function followPresences(guildId: Snowflake): () => void {
-    return follower?.follow(guildId) ?? (() => undefined);
+  function followPresences(guildId: Snowflake, rowsInView?: readonly Snowflake[]): () => void {
+    return follower?.followMemberList(guildId, rowsInView) ?? (() => undefined);
   }
 
   /** Joins, changes or leaves a call (op 4); the answer comes as VOICE_STATE_UPDATE or VOICE_ERROR. */
