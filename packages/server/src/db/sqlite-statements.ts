@@ -20,12 +20,12 @@ const DDL = /^\s*(create|alter|drop)\b/i;
  *   its column names (one object shape, integers normalized on the way: normalize.ts).
  */
 export function sqliteStatements(sqlite: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
+  const cache = new Map<string, FastStatement>();
   return {
     close: () => sqlite.close(),
     prepare(text) {
       const cached = cache.get(text);
-      if (cached && !(cached as FastStatement).busy) {
+      if (cached && !cached.busy) {
         cache.delete(text);
         cache.set(text, cached);
         return cached;
