@@ -94,6 +94,8 @@ export default defineConfig({
     {
       command: `${vethUp} && rm -rf ${sfuDataDir} && node packages/server/dist/main.js`,
       url: `http://127.0.0.1:${sfuPort}/readyz`,
+      // Its warnings (an SFU request Janus refused or never answered) go to the log.
+      stdout: 'pipe',
       env: {
         ...parleyEnv(sfuPort, sfuDataDir),
         // The fourth person moves the call to the SFU (a mesh of three before that).

@@ -38,7 +38,9 @@ export default defineConfig({
   retries: 0,
   // A bound, not a wait: journeys of several browsers take 10-30 s, more on a loaded machine.
   timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // Also a bound: what takes half a second here took over 10 s on a CI machine loaded past its
+  // two cores (a locator polled three times in those 10 s), so 20 s.
+  expect: { timeout: 20_000 },
   reporter: [['list'], ['json', { outputFile: '.test-output/e2e-results.json' }]],
   use: {
     baseURL: `http://127.0.0.1:${port}`,

@@ -34,15 +34,20 @@ function apiFor(request: APIRequestContext, token: string): Api {
   };
 }
 
+/** Console warnings kept per journey (a failing one prints them). */
+const MAX_WARNINGS = 200;
+
 /**
  * `newPerson(name)`: a signed-up person in a browser context of their own. Like the `page`
  * fixture, a script error or CSP violation on any of their pages fails the test; their contexts
  * are closed when it ends.
  */
 export const test = base.extend<{ newPerson: (displayName: string, options?: { colorScheme?: 'light' | 'dark' }) => Promise<Person> }>({
-  newPerson: async ({ browser }, use) => {
+  newPerson: async ({ browser }, use, testInfo) => {
     const contexts: BrowserContext[] = [];
     const problems: string[] = [];
+    // What the app warned about, printed when the journey fails: CI keeps nothing but its log.
+    const warnings: string[] = [];
     await use(async (displayName, options = {}) => {
       const context = await browser.newContext({ colorScheme: options.colorScheme ?? 'light' });
       contexts.push(context);
@@ -50,6 +55,8 @@ export const test = base.extend<{ newPerson: (displayName: string, options?: { c
       page.on('pageerror', (error) => problems.push(`${displayName}: page error: ${error.message}`));
       page.on('console', (message) => {
         if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(`${displayName}: CSP: ${message.text()}`);
+        if ((message.type() === 'warning' || message.type() === 'error') && warnings.length < MAX_WARNINGS)
+          warnings.push(`${new Date().toISOString()} ${displayName}: ${message.text().slice(0, 500)}`);
       });
       const username = await signUpViaUi(page, { username: uniqueName(displayName.toLowerCase()), displayName });
       const token = (await page.evaluate(() => localStorage.getItem('parley.token')))!;
@@ -62,6 +69,7 @@ export const test = base.extend<{ newPerson: (displayName: string, options?: { c
       if (failures) problems.push(`${page.url()}: ${failures} encrypted messages could not be opened`);
     }
     for (const context of contexts) await context.close();
+    if (testInfo.status !== testInfo.expectedStatus && warnings.length) console.log(`Browser warnings in "${testInfo.title}":\n${warnings.join('\n')}`);
     expect(problems, 'script errors, CSP violations or encrypted messages that could not be opened').toEqual([]);
   },
 });

@@ -35,6 +35,22 @@ test('a full call turns the next person away with a message saying so', async ({
   await expect(ada.page.getByTestId('voice-member')).toHaveText([/Ada/, /Bob/, /Cy/]);
 });
 
+test('a call that cannot load says so instead of connecting forever, and the next click joins', async ({ newPerson }) => {
+  const {
+    people: [ada],
+    guildId,
+  } = await peopleWithVoice(newPerson, ['Ada']);
+  // The call engine's script does not arrive (offline, or an update replaced it).
+  await ada.page.route('**/assets/CallSession-*.js', (route) => route.abort());
+  await ada.page.goto(`/channels/${guildId}`);
+  await ada.page.getByTestId('voice-channel-link').filter({ hasText: 'Lounge' }).click();
+  await expect(ada.page.getByTestId('call-error')).toHaveText(/Could not load the call/);
+  await expect(ada.page.getByTestId('call-status')).toHaveCount(0);
+
+  await ada.page.unroute('**/assets/CallSession-*.js');
+  await joinCall(ada.page, guildId, 'Lounge');
+});
+
 test('joining another voice channel leaves the first', async ({ newPerson }) => {
   const {
     people: [ada, bob],

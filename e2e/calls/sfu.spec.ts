@@ -38,17 +38,27 @@ for (const [count, tag] of [
     for (const person of people.slice(4)) await joinCall(person.page, guildId, 'Lounge', { timeout: 60_000 });
 
     // Every participant receives every other's audio through the SFU.
-    for (const receiver of people) {
-      await expect
-        .poll(
-          async () => {
-            const stats = await callStats(receiver.page);
-            const hearing = stats?.peers.filter((p) => p.connectionState === 'connected' && p.slots.audio.packetsReceived > 20).map((p) => p.userId) ?? [];
-            return { media: stats?.media, hearing: hearing.length };
-          },
-          { message: `${receiver.username} hears the ${count - 1} others`, timeout: 90_000 },
-        )
-        .toEqual({ media: 'sfu', hearing: count - 1 });
+    try {
+      for (const receiver of people) {
+        await expect
+          .poll(
+            async () => {
+              const stats = await callStats(receiver.page);
+              const hearing = stats?.peers.filter((p) => p.connectionState === 'connected' && p.slots.audio.packetsReceived > 20).map((p) => p.userId) ?? [];
+              return { media: stats?.media, hearing: hearing.length };
+            },
+            { message: `${receiver.username} hears the ${count - 1} others`, timeout: 90_000 },
+          )
+          .toEqual({ media: 'sfu', hearing: count - 1 });
+      }
+    } catch (error) {
+      // What each one receives from whom, for the log (CI keeps nothing else).
+      for (const person of people) {
+        const stats = await callStats(person.page).catch(() => null);
+        const heard = stats?.peers.map((p) => `${p.userId.slice(-4)}:${p.connectionState}/${p.slots.audio.packetsReceived}`).join(' ');
+        console.log(`${person.username} (${person.id.slice(-4)}): ${stats ? `${stats.media}, ${heard}` : 'not in the call'}`);
+      }
+      throw error;
     }
 
     // End to end encrypted all along: every frame sent was encrypted, none failed to decrypt.

@@ -51,6 +51,8 @@ export const SfuSignalSend = z.discriminatedUnion('type', [
   }),
 ]);
 export type SfuSignalSend = z.infer<typeof SfuSignalSend>;
+/** The kinds of op 41 request (an SFU error names which one failed). */
+const SFU_REQUESTS = SfuSignalSend.options.map((o) => o.shape.type.value) as [SfuSignalSend['type'], ...SfuSignalSend['type'][]];
 
 /** One stream a participant publishes: `description` says which slot it is (audio, camera, screen). */
 export const SfuStream = z.object({ mid: Mid, type: z.enum(['audio', 'video']), description: z.string().max(32).nullable() });
@@ -73,7 +75,7 @@ export const SfuSignal = z.discriminatedUnion('type', [
   z.object({ type: z.literal('feeds'), channel_id: Snowflake, feeds: z.array(SfuFeed).max(MAX_STREAMS) }),
   /** The SFU's offer for what we subscribed to. */
   z.object({ type: z.literal('offer'), channel_id: Snowflake, description: Description('offer'), streams: z.array(SfuSubscribedStream).max(MAX_STREAMS) }),
-  /** Something the SFU refused or failed at; the client retries or tells the person. */
-  z.object({ type: z.literal('error'), channel_id: Snowflake, message: z.string().max(500) }),
+  /** A request of ours the SFU refused or failed at (`request`: its type); the client asks again or tells the person. */
+  z.object({ type: z.literal('error'), channel_id: Snowflake, request: z.enum(SFU_REQUESTS), message: z.string().max(500) }),
 ]);
 export type SfuSignal = z.infer<typeof SfuSignal>;

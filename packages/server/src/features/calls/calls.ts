@@ -489,7 +489,9 @@ export class Calls {
     if (!state || state.session_id !== session.sessionId || state.channel_id !== d.channel_id) throw new VoiceRefusal('NOT_IN_CALL', 'You are not in this call.');
     const call = await this.ctx.db.selectFrom('calls').select('media').where('channel_id', '=', d.channel_id).executeTakeFirst();
     if (!this.sfu || call?.media !== 'sfu') throw new VoiceRefusal('NOT_IN_CALL', 'This call does not go through the media server.');
-    await this.sfu.request({ channelId: d.channel_id, userId: session.userId, sessionId: session.sessionId }, d, () => allowedToSend(this.ctx.db, session.userId));
+    // Queued, not awaited: Janus can take seconds, and this connection's next frames (a mute, a
+    // leave, a signal to a peer) must not wait on it. The SFU runs each participant's requests in order.
+    void this.sfu.request({ channelId: d.channel_id, userId: session.userId, sessionId: session.sessionId }, d, () => allowedToSend(this.ctx.db, session.userId));
   }
 
   /** A participant's flags changed (here, or a stage's voice-state routes): the SFU forwards only what they may send now. */

@@ -191,7 +191,18 @@ export const useCallStore = defineStore('call', () => {
     phase.value = 'joining';
     error.value = null;
     // Usually loaded already (prefetch.ts); otherwise this is the first wait of the join.
-    const { CallSession } = await loadCallEngine();
+    let engine: Awaited<ReturnType<typeof loadCallEngine>>;
+    try {
+      engine = await loadCallEngine();
+    } catch {
+      // Offline, or a new version replaced the old files: not "Connecting…" forever.
+      if (mine !== attempt) return;
+      current.value = null;
+      phase.value = 'idle';
+      error.value = 'Could not load the call. Check your connection and try again.';
+      return;
+    }
+    const { CallSession } = engine;
     markCall('engine');
     if (mine !== attempt) return;
     const next = new CallSession({ channelId, guildId, transport, settings: voiceSettings, selfMute: selfMute.value, selfDeaf: selfDeaf.value, video: options.video });

@@ -9,7 +9,7 @@ declare module 'janode' {
   }
   export interface JanodeHandle extends EventEmitter {
     id: number;
-    message(body: object, jsep?: object): Promise<JanusMessage>;
+    sendRequest(request: object, timeoutMs?: number): Promise<JanusMessage>;
     trickle(candidates: object[]): Promise<unknown>;
     trickleComplete(): Promise<unknown>;
     detach(): Promise<void>;

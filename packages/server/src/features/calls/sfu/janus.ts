@@ -17,6 +17,12 @@ export class JanusError extends Error {
   }
 }
 
+/**
+ * How long Janus may take to answer a request before it counts as failed. Without a bound, one
+ * that never came back would hold up every later request of its participant (they run in order).
+ */
+const REQUEST_TIMEOUT_MS = 15_000;
+
 const NO_SUCH_ROOM = 426;
 const ROOM_EXISTS = 427;
 const NO_SUCH_FEED = 428;
@@ -90,7 +96,7 @@ export class JanusClient {
   private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const { admin } = await this.open();
     try {
-      return pluginData(await admin.message(body));
+      return pluginData(await ask(admin, body));
     } catch (error) {
       throw asJanusError(error);
     }
@@ -122,6 +128,11 @@ export class JanusClient {
     });
     return this.session;
   }
+}
+
+/** A VideoRoom request on a handle: Janus's answer, or an error after REQUEST_TIMEOUT_MS. */
+export function ask(handle: JanodeHandle, body: object, jsep?: object): Promise<JanusMessage> {
+  return handle.sendRequest({ janus: 'message', body, ...(jsep && { jsep }) }, REQUEST_TIMEOUT_MS);
 }
 
 /** The VideoRoom's answer, or a JanusError when it is an error. */

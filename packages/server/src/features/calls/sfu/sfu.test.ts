@@ -1,4 +1,5 @@
 import { ChannelType, GatewayCloseCode, GatewayOpcode, type SfuSignal, type Snowflake, routes } from '@parley/protocol';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../../testing/collector';
 import { makeGuild, type Person } from '../../../testing/fixtures';
@@ -61,6 +62,22 @@ async function inCall(person: Person, voice: { id: Snowflake; guild_id?: Snowfla
   return { live, sfu, order, person };
 }
 
+/** The Janus this test server started (its configuration lives in the server's data directory). */
+function janusPid(): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const command = (() => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      } catch {
+        return [];
+      }
+    })();
+    if (command[0]?.endsWith('janus') && command.some((arg) => arg.startsWith(server.db.dataDir))) return Number(entry);
+  }
+  throw new Error('No Janus runs for this server');
+}
+
 const ofType = <T extends SfuSignal['type']>(items: readonly SfuSignal[], type: T) => items.filter((s): s is Extract<SfuSignal, { type: T }> => s.type === type);
 
 describe('big calls through Janus', () => {
@@ -110,6 +127,28 @@ describe('big calls through Janus', () => {
     expect(a.sfu.items.filter((x) => x.type === 'offer' || x.type === 'error')).toEqual([]);
   });
 
+  it("goes on with a participant's other frames while Janus has not answered their SFU request yet", async () => {
+    const { owner, members, voice } = await voiceGuild(2);
+    const a = await inCall(owner, voice);
+    await inCall(members[0]!, voice);
+    await inCall(members[1]!, voice);
+    await a.sfu.until('sfu', (s) => s.some((x) => x.type === 'media'));
+    const states = collect(a.live.gateway, 'VOICE_STATE_UPDATE');
+
+    // Janus stopped mid-call (as busy as it gets): the publish waits for it, a mute does not.
+    const janus = janusPid();
+    process.kill(janus, 'SIGSTOP');
+    try {
+      a.live.gateway.sendSfuSignal({ channel_id: voice.id, type: 'publish', description: { type: 'offer', sdp: publisherOffer(7000) } });
+      a.live.gateway.updateVoiceState({ guild_id: voice.guild_id ?? null, channel_id: voice.id, self_mute: true, self_deaf: false });
+      await states.until('the mute, while Janus is stopped', (s) => s.some((v) => v.user_id === owner.userId && v.self_mute));
+      expect(ofType(a.sfu.items, 'answer')).toEqual([]);
+    } finally {
+      process.kill(janus, 'SIGCONT');
+    }
+    await a.sfu.until('the answer once Janus goes on', (s) => s.some((x) => x.type === 'answer'), 15_000);
+  });
+
   it('refuses SFU requests from outside the call and in a mesh call, reports what Janus refused, and closes on malformed frames', async () => {
     const { owner, members, voice } = await voiceGuild(2);
     const a = await inCall(owner, voice);
@@ -129,7 +168,7 @@ describe('big calls through Janus', () => {
     const c = await inCall(members[1]!, voice);
     c.live.gateway.sendSfuSignal({ channel_id: voice.id, type: 'publish', description: { type: 'offer', sdp: 'v=0\r\nnot sdp at all' } });
     const [error] = ofType(await c.sfu.until('error', (s) => s.some((x) => x.type === 'error'), 15_000), 'error');
-    expect(error!.message).toMatch(/media server/);
+    expect(error!).toMatchObject({ request: 'publish', message: expect.stringMatching(/media server/) });
     c.live.gateway.sendSfuSignal({ channel_id: voice.id, type: 'publish', description: { type: 'offer', sdp: publisherOffer(5000) } });
     await c.sfu.until('then an answer', (s) => s.some((x) => x.type === 'answer'), 15_000);
 

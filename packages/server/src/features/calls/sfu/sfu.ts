@@ -4,7 +4,7 @@ import type { JanodeHandle, JanusMessage } from 'janode';
 import Janode from 'janode';
 import type { EventPublisher } from '../../../events/publisher';
 import { event } from '../../../events/publisher';
-import { asJanusError, type JanusClient, pluginData } from './janus';
+import { asJanusError, ask, type JanusClient, pluginData } from './janus';
 
 /**
  * The SFU side of big calls: for each call session on this node, a publisher handle (what it
@@ -60,19 +60,26 @@ export class Sfu {
     private readonly stopJanus: () => Promise<void> = async () => undefined,
   ) {}
 
-  /** Runs a participant's request (Calls checked they are in this call, and that it is on the SFU). */
+  /**
+   * Queues a participant's request (Calls checked they are in this call, and that it is on the
+   * SFU) behind their earlier ones; resolves once it ran, never rejects. What Janus answers, or
+   * an error naming the request, goes back to the participant as SFU_SIGNAL.
+   */
   request(participant: SfuParticipant, d: SfuSignalSend, allowed: () => Promise<SfuAllowed>): Promise<void> {
     const local = this.localFor(participant);
-    const run = local.queue.then(async () => {
-      if (local.closed) return;
-      try {
-        await this.handle(local, d, allowed);
-      } catch (error) {
-        const janusError = asJanusError(error);
-        this.logger.warn({ err: janusError, type: d.type, channelId: local.channelId }, 'An SFU request failed');
-        await this.send(local, { type: 'error', channel_id: local.channelId, message: `The media server refused the request: ${janusError.message}` });
-      }
-    });
+    const run = local.queue
+      .then(async () => {
+        if (local.closed) return;
+        try {
+          await this.handle(local, d, allowed);
+        } catch (error) {
+          const janusError = asJanusError(error);
+          this.logger.warn({ err: janusError, type: d.type, channelId: local.channelId }, 'An SFU request failed');
+          await this.send(local, { type: 'error', channel_id: local.channelId, request: d.type, message: `The media server refused the request: ${janusError.message}` });
+        }
+      })
+      // A failure to tell them must not stop their next requests.
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'Could not send an SFU error'));
     local.queue = run;
     return run;
   }
@@ -142,7 +149,7 @@ export class Sfu {
         return this.subscribe(local, d.streams);
       case 'start': {
         if (!local.subscriber) return;
-        pluginData(await local.subscriber.message({ request: 'start' }, d.description));
+        pluginData(await ask(local.subscriber, { request: 'start' }, d.description));
         return;
       }
       case 'candidates': {
@@ -152,11 +159,11 @@ export class Sfu {
       }
       case 'restart': {
         if (!local.subscriber) return;
-        return this.sendOffer(local, await local.subscriber.message({ request: 'configure', restart: true }));
+        return this.sendOffer(local, await ask(local.subscriber, { request: 'configure', restart: true }));
       }
       case 'layers': {
         if (!local.subscriber) return;
-        pluginData(await local.subscriber.message({ request: 'configure', streams: d.layers.map(({ mid, substream }) => ({ mid, substream })) }));
+        pluginData(await ask(local.subscriber, { request: 'configure', streams: d.layers.map(({ mid, substream }) => ({ mid, substream })) }));
         return;
       }
     }
@@ -166,7 +173,7 @@ export class Sfu {
     const jsep = { ...offer, e2ee: true };
     if (local.publisher) {
       // A renegotiation (an ICE restart after a network change).
-      const response = await local.publisher.message({ request: 'configure', descriptions: DESCRIPTIONS }, jsep);
+      const response = await ask(local.publisher, { request: 'configure', descriptions: DESCRIPTIONS }, jsep);
       pluginData(response);
       if (response.jsep) await this.send(local, { type: 'answer', channel_id: local.channelId, description: { type: 'answer', sdp: response.jsep.sdp } });
       return;
@@ -175,11 +182,16 @@ export class Sfu {
     const handle = await this.janus.attach();
     let response: JanusMessage;
     try {
-      response = await handle.message({ request: 'joinandconfigure', ptype: 'publisher', room: local.channelId, id: local.sessionId, display: local.userId, descriptions: DESCRIPTIONS }, jsep);
+      response = await ask(handle, { request: 'joinandconfigure', ptype: 'publisher', room: local.channelId, id: local.sessionId, display: local.userId, descriptions: DESCRIPTIONS }, jsep);
     } catch (error) {
       // Refused (a bad offer): the next offer starts afresh.
       await handle.detach().catch(() => undefined);
       throw error;
+    }
+    // Left while Janus answered: the handle goes, or it would stay in the room as a ghost publisher.
+    if (local.closed) {
+      await handle.detach().catch(() => undefined);
+      return;
     }
     local.publisher = handle;
     this.watchPublisher(local, handle);
@@ -235,9 +247,19 @@ export class Sfu {
     if (!local.subscriber) {
       if (!streams.length) return;
       const handle = await this.janus.attach();
+      try {
+        response = await ask(handle, { request: 'join', ptype: 'subscriber', room: local.channelId, streams, use_msid: false });
+      } catch (error) {
+        // Refused (a publisher left meanwhile, Janus busy): the client's next subscribe starts afresh.
+        await handle.detach().catch(() => undefined);
+        throw error;
+      }
+      if (local.closed) {
+        await handle.detach().catch(() => undefined);
+        return;
+      }
       local.subscriber = handle;
       this.watchSubscriber(local, handle);
-      response = await handle.message({ request: 'join', ptype: 'subscriber', room: local.channelId, streams, use_msid: false });
     } else {
       const current = local.subscribed;
       const key = (s: { feed: string; mid: string }) => `${s.feed}/${s.mid}`;
@@ -246,7 +268,7 @@ export class Sfu {
       const subscribe = streams.filter((s) => !have.has(key(s)));
       const unsubscribe = current.filter((s) => !want.has(`${s.feed}/${s.feed_mid}`)).map((s) => ({ feed: s.feed, mid: s.feed_mid }));
       if (!subscribe.length && !unsubscribe.length) return;
-      response = await local.subscriber.message({ request: 'update', ...(subscribe.length && { subscribe }), ...(unsubscribe.length && { unsubscribe }) });
+      response = await ask(local.subscriber, { request: 'update', ...(subscribe.length && { subscribe }), ...(unsubscribe.length && { unsubscribe }) });
     }
     await this.sendOffer(local, response);
   }

@@ -548,6 +548,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
       for (const userId of this.peers.keys()) this.emit('link', { userId, state: connection, quality: 'unknown' });
     });
     sfu.on('error', (message) => console.warn(`Call: ${message}`));
+    sfu.on('failed', (message) => this.emit('notice', message));
     void sfu.start().catch((error: unknown) => this.emit('notice', `Could not connect to the media server: ${describe(error)}`));
   }
 

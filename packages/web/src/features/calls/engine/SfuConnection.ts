@@ -5,6 +5,7 @@ import { CandidateBatcher } from './candidates';
 import { keepShareQuality } from './constraints';
 import { IceRecovery } from './iceRecovery';
 import { MEDIA_SLOTS, type MediaSlot, slotKind } from './negotiation';
+import { type SfuRequest, SfuRetry } from './sfuRetry';
 
 /**
  * A call through the SFU (docs/calls.md, "Big calls"): two connections to Janus instead of one
@@ -21,6 +22,8 @@ export type SfuConnectionEvents = {
   /** Who publishes now changed. */
   feeds: SfuFeed[];
   error: string;
+  /** The SFU kept refusing a request: what to tell the person. */
+  failed: string;
 };
 
 export interface SfuConnectionOptions {
@@ -60,11 +63,17 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
   /** Which user each receiver decrypts for (a mid can be reused for someone else). */
   private readonly protectedFor = new WeakMap<RTCRtpReceiver, Snowflake>();
   private signals: Promise<void> = Promise.resolve();
+  private wanted: { feed: string; mid: string }[] = [];
   private lastWanted = '';
+  private layers: { mid: string; substream: 0 | 1 | 2 }[] = [];
   private lastLayers = '';
   private closed = false;
   private readonly publisherRecovery: IceRecovery;
   private subscriberRecovery: IceRecovery | null = null;
+  private readonly retry = new SfuRetry(
+    (request) => this.askAgain(request),
+    () => this.emit('failed', 'The media server is not answering: some people may not be heard. Leave the call and join again.'),
+  );
 
   constructor(private readonly options: SfuConnectionOptions) {
     super();
@@ -103,6 +112,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
     if (this.closed) return;
     switch (signal.type) {
       case 'answer':
+        this.retry.succeeded('publish');
         await this.publisher.setRemoteDescription(signal.description);
         await this.applyShareEncoding();
         return;
@@ -111,9 +121,12 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
         this.emit('feeds', signal.feeds);
         return;
       case 'offer':
+        this.retry.succeeded('subscribe');
+        this.retry.succeeded('restart');
         return this.answer(signal.description, signal.streams);
       case 'error':
         this.emit('error', signal.message);
+        if (signal.request !== 'candidates') this.retry.failed(signal.request);
         return;
       case 'media':
         return;
@@ -130,6 +143,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
    * receives audio alone). Sent only when it changed.
    */
   want(streams: { feed: string; mid: string }[]): void {
+    this.wanted = streams;
     const key = JSON.stringify([...streams].sort((a, b) => `${a.feed}/${a.mid}`.localeCompare(`${b.feed}/${b.mid}`)));
     if (key === this.lastWanted || this.closed) return;
     this.lastWanted = key;
@@ -141,6 +155,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
     const layers = [...this.received.values()].filter((r) => r.slot === 'camera').map((r) => ({ mid: r.mid, substream: layerOf(r.userId) }));
     const key = JSON.stringify(layers);
     if (!layers.length || key === this.lastLayers || this.closed) return;
+    this.layers = layers;
     this.lastLayers = key;
     this.send({ type: 'layers', channel_id: this.options.channelId, layers });
   }
@@ -177,6 +192,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.retry.close();
     this.publisherRecovery.close();
     this.subscriberRecovery?.close();
     this.publisherCandidates.clear();
@@ -201,6 +217,32 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
   /** The subscriber's offers come from the SFU: it is asked for one with new ICE credentials. */
   private restartSubscriber(): void {
     if (!this.closed && this.subscriber?.remoteDescription) this.send({ type: 'restart', channel_id: this.options.channelId });
+  }
+
+  /** A request the SFU refused, asked again with what holds now. */
+  private askAgain(request: SfuRequest): void {
+    if (this.closed) return;
+    switch (request) {
+      case 'publish': {
+        // The first offer was refused: the same one again (the SFU starts afresh); later ones were ICE restarts.
+        const offer = this.publisher.localDescription;
+        if (!this.publisher.remoteDescription && offer) this.send({ type: 'publish', channel_id: this.options.channelId, description: { type: 'offer', sdp: offer.sdp } });
+        else this.restartPublisher();
+        return;
+      }
+      case 'subscribe':
+        this.lastWanted = '';
+        return this.want(this.wanted);
+      case 'start':
+      case 'restart':
+        // A new offer from the SFU, which our answer starts again.
+        return this.restartSubscriber();
+      case 'layers':
+        if (this.layers.length) this.send({ type: 'layers', channel_id: this.options.channelId, layers: this.layers });
+        return;
+      case 'candidates':
+        return;
+    }
   }
 
   private send(d: SfuSignalSend): void {
@@ -232,6 +274,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
     this.subscriberRecovery = recovery;
     pc.onconnectionstatechange = () => {
       recovery.changed();
+      if (pc.connectionState === 'connected') this.retry.succeeded('start');
       this.emit('state', pc.connectionState);
     };
     pc.ontrack = ({ transceiver, track }) => {
