@@ -28,7 +28,7 @@ import { reactionKeyFor } from './reaction-emoji';
 import { PreviewFetcher } from '../link-previews/fetch';
 import { loadMessages } from './serialize';
 import { checkMessageKind, checkReactionKind, checkThreadName } from '../../access/e2ee';
-import { claimUploads, markUploadsSent } from '../uploads/uploads';
+import { claimUploads } from '../uploads/uploads';
 
 const MAX_PINS = 50;
 const MAX_REACTION_EMOJI = 20;
@@ -102,11 +102,6 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       const uploaded = await claimUploads(ctx, access, auth.user.id, body);
       if (files.length + uploaded.length > Limits.attachmentsPerMessage) throw new ApiError('INVALID_FORM_BODY', { message: `A message carries at most ${Limits.attachmentsPerMessage} files` });
       const message = await sender.send(access, auth.user, body, [...files, ...uploaded]);
-      await markUploadsSent(
-        ctx,
-        uploaded.filter((u) => message.attachments.some((a) => a.id === u.id)),
-        message.id,
-      );
       await previews.follow(message, { sent: true });
       return message;
     },

@@ -128,13 +128,15 @@ export class MessageSender {
       has_thumbnail: u.hasThumbnail ? (1 as const) : (0 as const),
     }));
     const mentionRows = mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id }));
+    // Resumable uploads become this message's in the same write: never a message whose upload could still expire and take its file.
+    const claimed = uploads.filter((u) => u.keep).map((u) => u.id);
     // A guild channel's send on PostgreSQL is one statement (atomic by itself): no BEGIN/COMMIT round trips.
     // (Not when an expired row holds this nonce: one statement cannot delete it and insert it again.)
     const oneStatement = ctx.database.dialect === 'postgres' && !flag && !isDirect(channel.type) && earlier !== 'expired';
     const write = oneStatement
-      ? writeAsOneStatement(ctx.db, this.writes(ctx.db, row, author, nonce, mentionRows, attachmentRows, channel, true)).then(() => [])
+      ? writeAsOneStatement(ctx.db, this.writes(ctx.db, row, author, nonce, mentionRows, attachmentRows, claimed, channel, true)).then(() => [])
       : ctx.db.transaction().execute(async (trx) => {
-          for (const statement of this.writes(trx, row, author, nonce, mentionRows, attachmentRows, channel, false)) await statement.execute();
+          for (const statement of this.writes(trx, row, author, nonce, mentionRows, attachmentRows, claimed, channel, false)) await statement.execute();
           // Held from minors, reported (and the sender blocked) in the same transaction as the message.
           if (flag) await ctx.safety.recordFlag(trx, flag, row);
           if (!isDirect(channel.type)) return [];
@@ -154,8 +156,11 @@ export class MessageSender {
       reopened = await write;
     } catch (error) {
       // The same nonce raced in from a second attempt, which won: answer with its message.
-      const winner = nonce !== null && uniqueViolationColumn(error) !== null ? await this.earlierSend(access, author, nonce, uploads) : null;
+      const violated = uniqueViolationColumn(error);
+      const winner = nonce !== null && violated !== null ? await this.earlierSend(access, author, nonce, uploads) : null;
       if (winner && winner !== 'expired') return { ...winner, nonce: body.nonce! };
+      // Another send carrying the same upload won (an attachment's ID is its upload's).
+      if (violated !== null && claimed.length) throw new ApiError('UNKNOWN_UPLOAD', { message: 'This upload was already sent with another message.' });
       throw error;
     }
 
@@ -212,6 +217,8 @@ export class MessageSender {
     nonce: string | null,
     mentions: MentionRow[],
     attachments: AttachmentRow[],
+    /** Uploads (features/uploads) the attachments come from, marked sent with the message. */
+    claimed: readonly Snowflake[],
     channel: ChannelRow,
     /** Parts of one statement: the expired nonces' delete must leave this nonce's key to the insert (no expired row holds it). */
     oneStatement: boolean,
@@ -236,6 +243,7 @@ export class MessageSender {
           ]),
       ...(mentions.length ? [db.insertInto('message_mentions').values(mentions)] : []),
       ...(attachments.length ? [db.insertInto('attachments').values(attachments)] : []),
+      ...(claimed.length ? [db.updateTable('uploads').set({ message_id: id, completed_at: now }).where('id', 'in', claimed).where('message_id', 'is', null)] : []),
       db
         .updateTable('channels')
         .set((eb) => ({ last_message_id: id, ...(thread && { message_count: eb('message_count', '+', 1), archived: 0 as const }) }))

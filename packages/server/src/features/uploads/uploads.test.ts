@@ -118,6 +118,19 @@ describe('tus core, creation and termination', () => {
     expect(await fs.readdir(folderOf(general.id, id))).toEqual(['file']);
   });
 
+  it('two sends racing with one upload: one message carries it and owns it, the others are refused', async () => {
+    const bytes = randomBytes(1000);
+    const { id, url } = await create(owner, bytes.length);
+    expect((await patch(owner, url, 0, bytes)).status).toBe(204);
+    const results = await Promise.allSettled([sendWith(owner, [id]), sendWith(owner, [id]), sendWith(owner, [id])]);
+    const sent = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(sent).toHaveLength(1);
+    for (const result of results) if (result.status === 'rejected') expect(await failure(Promise.reject(result.reason))).toMatchObject({ status: 404, code: 90180 });
+    const upload = await server.db.database.db.selectFrom('uploads').select('message_id').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(upload.message_id).toBe(sent[0]!.id);
+    expect(sha(await download(sent[0]!.attachments[0]!.url))).toBe(sha(bytes));
+  });
+
   it('measures images and makes their preview, as for files sent with a message', async () => {
     const png = await makeImage('png', 120);
     const { id, url } = await create(owner, png.length, { filename: 'dot.png', filetype: 'image/png' });

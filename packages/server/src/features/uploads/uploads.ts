@@ -300,10 +300,3 @@ async function sentWithNonce(ctx: AppContext, messageId: Snowflake, userId: Snow
     .executeTakeFirst();
   return Boolean(row);
 }
-
-/** The uploads a message was sent with are its attachments now: no longer to be cancelled, expired or sent again. */
-export async function markUploadsSent(ctx: AppContext, uploads: readonly StoredUpload[], messageId: Snowflake): Promise<void> {
-  const ids = uploads.filter((u) => u.keep).map((u) => u.id);
-  if (!ids.length) return;
-  await ctx.db.updateTable('uploads').set({ message_id: messageId, completed_at: ctx.clock.now() }).where('id', 'in', ids).where('message_id', 'is', null).execute();
-}
