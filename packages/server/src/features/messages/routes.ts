@@ -17,8 +17,7 @@ import { AttachmentUrls } from './attachment-urls';
 import { AttachmentReceiver } from './attachments';
 import { deleteMessageOnRecord } from './delete';
 import { auditReason, recordAudit } from '../audit-log/record';
-import { parseMentions, resolveMentions } from './mentions';
-import { countedRoleMentions } from './role-mentions';
+import { mentionsIn } from './message-mentions';
 import { searchRoutes } from './search';
 import { MessageSender } from './send';
 import { maskForViewer } from '../safety/held';
@@ -120,8 +119,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!content.trim() && row.has_attachments === 0 && !body.encrypted) throw new ApiError('EMPTY_MESSAGE');
     // Mentions are recomputed for the new text; the edit does not ping anyone again.
     const canMentionEveryone = !isDirect(access.channel.type) && (access.permissions & Permissions.MENTION_EVERYONE) !== 0n;
-    const mentions = resolveMentions(parseMentions(content), body.allowed_mentions, { canMentionEveryone, repliedUserId: null });
-    mentions.roles = await countedRoleMentions(db, access.channel, mentions.roles, canMentionEveryone);
+    const mentions = await mentionsIn(db, access.channel, content, body.allowed_mentions, { canMentionEveryone, repliedUserId: null });
     const encrypted = body.encrypted ? JSON.stringify(body.encrypted) : row.encrypted;
     // Its author may turn its link previews off (or on again) with SUPPRESS_EMBEDS.
     const flags = body.flags === undefined ? row.flags : (row.flags & ~MessageFlags.SUPPRESS_EMBEDS) | (body.flags & MessageFlags.SUPPRESS_EMBEDS);

@@ -17,8 +17,7 @@ import { toUser } from '../users/serialize';
 import { isDirect, isThread } from '../../access/channel-kinds';
 import type { AttachmentUrls } from './attachment-urls';
 import { attachmentPrefix } from './attachments';
-import { parseMentions, resolveMentions } from './mentions';
-import { countedRoleMentions } from './role-mentions';
+import { mentionsIn } from './message-mentions';
 import { type Written, loadMessages } from './serialize';
 
 /** A file already stored, waiting to be attached to the message being sent. */
@@ -82,14 +81,11 @@ export class MessageSender {
     const flag = await ctx.safety.scan(channel, author.id, content);
 
     const reference = await this.resolveReference(access, body);
-    const written = parseMentions(content);
-    const canMentionEveryone = !isDirect(channel.type) && (access.permissions & Permissions.MENTION_EVERYONE) !== 0n;
-    const mentions = resolveMentions(written, body.allowed_mentions, {
-      canMentionEveryone,
+    const mentions = await mentionsIn(ctx.db, channel, content, body.allowed_mentions, {
+      canMentionEveryone: !isDirect(channel.type) && (access.permissions & Permissions.MENTION_EVERYONE) !== 0n,
       // Replying to yourself pings nobody.
       repliedUserId: reference && reference.author_id !== author.id ? reference.author_id : null,
     });
-    mentions.roles = await countedRoleMentions(ctx.db, channel, mentions.roles, canMentionEveryone);
     const mentioned = await readersAmong(this.ctx.db, access.channel, access.parent, mentions.users);
 
     const id = ctx.ids.next();

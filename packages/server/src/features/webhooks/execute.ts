@@ -11,8 +11,7 @@ import type { ChannelRow, MessageRow, WebhookRow } from '../../db/tables';
 import { UNCACHED_COLUMNS_ONLY } from '../../db/write-observer';
 import { ApiError } from '../../http/errors';
 import type { AttachmentUrls } from '../messages/attachment-urls';
-import { parseMentions, resolveMentions } from '../messages/mentions';
-import { countedRoleMentions } from '../messages/role-mentions';
+import { mentionsIn } from '../messages/message-mentions';
 import { deleteMessages } from '../messages/delete';
 import { loadMessages } from '../messages/serialize';
 
@@ -43,8 +42,7 @@ export class WebhookPoster {
     const content = body.content ?? '';
     const flag = await ctx.safety.scan(channel, webhook.id, content);
 
-    const mentions = resolveMentions(parseMentions(content), body.allowed_mentions, { canMentionEveryone: false, repliedUserId: null });
-    mentions.roles = await countedRoleMentions(ctx.db, channel, mentions.roles, false);
+    const mentions = await mentionsIn(ctx.db, channel, content, body.allowed_mentions, { canMentionEveryone: false, repliedUserId: null });
     const mentioned = await readersAmong(ctx.db, channel, null, mentions.users);
     const id = ctx.ids.next();
     const row: MessageRow = {
@@ -107,8 +105,7 @@ export class WebhookPoster {
     const content = body.content === undefined ? row.content : (body.content ?? '');
     const embeds = body.embeds === undefined ? row.embeds : body.embeds?.length ? JSON.stringify(body.embeds) : null;
     if (!content.trim() && embeds === null && row.has_attachments === 0) throw new ApiError('EMPTY_MESSAGE');
-    const mentions = resolveMentions(parseMentions(content), body.allowed_mentions, { canMentionEveryone: false, repliedUserId: null });
-    mentions.roles = await countedRoleMentions(ctx.db, channel, mentions.roles, false);
+    const mentions = await mentionsIn(ctx.db, channel, content, body.allowed_mentions, { canMentionEveryone: false, repliedUserId: null });
     const mentioned = await readersAmong(ctx.db, channel, null, mentions.users);
     const updated: MessageRow = { ...row, content, embeds, edited_at: ctx.clock.now(), mention_roles: JSON.stringify(mentions.roles) };
     const flag = await ctx.safety.scan(channel, webhook.id, content);
