@@ -90,6 +90,11 @@ describe('operations', () => {
     const register = doc.paths['/api/v10/auth/register'].post;
     expect(register.requestBody.content['application/json'].schema.properties.username).toMatchObject({ type: 'string', maxLength: 32 });
     expect(doc.paths['/api/v10/users/@me'].patch.security).toEqual([{ token: [] }]);
+    // The tus routes are listed too, though they read their headers themselves (HEAD routes are not listed).
+    const uploads = doc.paths['/api/v10/channels/{channel_id}/uploads/{upload_id}'];
+    expect(Object.keys(uploads).sort()).toEqual(['delete', 'patch']);
+    expect(uploads.patch).toMatchObject({ tags: ['uploads'], security: [{ token: [] }], summary: expect.stringMatching(/Append/) });
+    expect(doc.paths['/api/v10/channels/{channel_id}/uploads'].post.description).toMatch(/Upload-Length/);
     const docs = await server.app.inject('/api/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toContain('text/html');

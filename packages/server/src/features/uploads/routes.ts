@@ -62,6 +62,21 @@ function describe(reply: FastifyReply, row: UploadRow): void {
 }
 
 /**
+ * How the tus routes appear in the OpenAPI document (http/openapi.ts): described only, since
+ * they read their headers themselves (tus's own errors and rules) rather than through a schema.
+ */
+function documented(method: string, summary: string, headers: string[]) {
+  return {
+    schema: {
+      tags: ['uploads'],
+      summary,
+      description: `tus 1.0 (docs/uploads.md). Headers: ${['Tus-Resumable: 1.0.0', ...headers].join('; ')}.`,
+      ...(method !== 'OPTIONS' && { security: [{ token: [] }] }),
+    },
+  };
+}
+
+/**
  * Resumable uploads, the tus 1.0 core protocol with its creation, termination and expiration
  * extensions (docs/uploads.md): POST creates an upload for a channel, HEAD tells its offset,
  * PATCH appends at that offset (streamed to the file store, never held in memory), DELETE
@@ -95,31 +110,35 @@ export function uploadRoutes(app: FastifyInstance, ctx: AppContext): void {
     const one = API_PREFIX + uploadPath(':channel_id', ':upload_id');
 
     // Discovery: what this server speaks and the largest file it takes now.
-    scope.options(base, async (_request, reply) => {
+    scope.options(base, documented('OPTIONS', 'What this server speaks of tus, and the largest file it takes now', []), async (_request, reply) => {
       reply.header('tus-version', TUS_VERSION);
       reply.header('tus-extension', TUS_EXTENSIONS.join(','));
       reply.header('tus-max-size', String(await uploads.maxBytes()));
       return reply.status(204).send();
     });
 
-    scope.post<{ Params: ChannelParams }>(base, async (request, reply) => {
-      requireTusVersion(request, reply);
-      const auth = await caller(request);
-      const { channelId } = ids(request.params);
-      if (request.headers['upload-defer-length'] !== undefined) throw new ApiError('BAD_REQUEST', { message: 'Upload-Defer-Length is not supported: send Upload-Length' });
-      const length = required(request, 'upload-length');
-      if (length === 0) throw new ApiError('BAD_REQUEST', { message: 'Empty files cannot be uploaded' });
-      const metadata = decodeUploadMetadata(String(request.headers['upload-metadata'] ?? ''));
-      if (!metadata) throw new ApiError('BAD_REQUEST', { message: 'Upload-Metadata must be comma-separated "key base64value" pairs' });
-      const row = await uploads.create(auth.user.id, channelId, { length, filename: metadata.filename ?? 'file', contentType: metadata.filetype ?? '' });
-      const url = API_PREFIX + uploadPath(channelId, row.id);
-      describe(reply, row);
-      reply.header('location', url);
-      const body: UploadCreated = { id: row.id, url };
-      return reply.status(201).send(body);
-    });
+    scope.post<{ Params: ChannelParams }>(
+      base,
+      documented('POST', 'Start a resumable upload of a file for this channel', ['Upload-Length (required)', 'Upload-Metadata: filename and filetype, base64']),
+      async (request, reply) => {
+        requireTusVersion(request, reply);
+        const auth = await caller(request);
+        const { channelId } = ids(request.params);
+        if (request.headers['upload-defer-length'] !== undefined) throw new ApiError('BAD_REQUEST', { message: 'Upload-Defer-Length is not supported: send Upload-Length' });
+        const length = required(request, 'upload-length');
+        if (length === 0) throw new ApiError('BAD_REQUEST', { message: 'Empty files cannot be uploaded' });
+        const metadata = decodeUploadMetadata(String(request.headers['upload-metadata'] ?? ''));
+        if (!metadata) throw new ApiError('BAD_REQUEST', { message: 'Upload-Metadata must be comma-separated "key base64value" pairs' });
+        const row = await uploads.create(auth.user.id, channelId, { length, filename: metadata.filename ?? 'file', contentType: metadata.filetype ?? '' });
+        const url = API_PREFIX + uploadPath(channelId, row.id);
+        describe(reply, row);
+        reply.header('location', url);
+        const body: UploadCreated = { id: row.id, url };
+        return reply.status(201).send(body);
+      },
+    );
 
-    scope.head<{ Params: UploadParams }>(one, async (request, reply) => {
+    scope.head<{ Params: UploadParams }>(one, documented('HEAD', 'How many bytes of an upload the server has (Upload-Offset)', []), async (request, reply) => {
       requireTusVersion(request, reply);
       const auth = await caller(request);
       const { channelId, uploadId } = ids(request.params);
@@ -127,26 +146,30 @@ export function uploadRoutes(app: FastifyInstance, ctx: AppContext): void {
       return reply.status(200).send();
     });
 
-    scope.patch<{ Params: UploadParams }>(one, async (request, reply) => {
-      try {
-        requireTusVersion(request, reply);
-        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        if (type !== TUS_CONTENT_TYPE) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', { message: `Send the bytes as ${TUS_CONTENT_TYPE}` });
-        const auth = await caller(request);
-        const { channelId, uploadId } = ids(request.params);
-        const offset = required(request, 'upload-offset');
-        const declared = byteCount(request, 'content-length');
-        const row = await uploads.append(auth.user.id, channelId, uploadId, offset, declared, request.raw, () => request.raw.destroy());
-        describe(reply, row);
-        return await reply.status(204).send();
-      } catch (error) {
-        // Refused or cut off midway: whatever the client still sends is unwanted, so close rather than drain it.
-        if (!request.raw.readableEnded) reply.header('connection', 'close');
-        throw error;
-      }
-    });
+    scope.patch<{ Params: UploadParams }>(
+      one,
+      documented('PATCH', 'Append bytes to an upload at its offset (HEAD on the same URL tells the offset)', [`Content-Type: ${TUS_CONTENT_TYPE}`, 'Upload-Offset (required)']),
+      async (request, reply) => {
+        try {
+          requireTusVersion(request, reply);
+          const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+          if (type !== TUS_CONTENT_TYPE) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', { message: `Send the bytes as ${TUS_CONTENT_TYPE}` });
+          const auth = await caller(request);
+          const { channelId, uploadId } = ids(request.params);
+          const offset = required(request, 'upload-offset');
+          const declared = byteCount(request, 'content-length');
+          const row = await uploads.append(auth.user.id, channelId, uploadId, offset, declared, request.raw, () => request.raw.destroy());
+          describe(reply, row);
+          return await reply.status(204).send();
+        } catch (error) {
+          // Refused or cut off midway: whatever the client still sends is unwanted, so close rather than drain it.
+          if (!request.raw.readableEnded) reply.header('connection', 'close');
+          throw error;
+        }
+      },
+    );
 
-    scope.delete<{ Params: UploadParams }>(one, async (request, reply) => {
+    scope.delete<{ Params: UploadParams }>(one, documented('DELETE', 'Cancel an upload: it and what it received go', []), async (request, reply) => {
       requireTusVersion(request, reply);
       const auth = await caller(request);
       const { channelId, uploadId } = ids(request.params);
