@@ -317,7 +317,7 @@ export interface InstanceSettingsTable {
 
 export interface InstanceSecretsTable {
   name: string;
-  /** base64url of random bytes. */
+  /** base64url of random bytes (or of a private key: "vapid_private_key"). */
   value: string;
   created_at: number;
 }

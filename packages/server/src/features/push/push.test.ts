@@ -1,12 +1,16 @@
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MessageNotificationLevel, type Snowflake, routes } from '@parley/protocol';
 import { type PushPayload, pushRoutes } from '@parley/protocol/push';
 import type { RestClient } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import webPush from 'web-push';
+import { createTestDatabase } from '../../testing/databases';
 import { type Person, failure, makeGuild, signUp } from '../../testing/fixtures';
 import { FakePushService, type TestSubscription } from '../../testing/push-service';
 import { startTestServer, type TestServer } from '../../testing/server';
+import { loadVapidKeys } from './vapid';
 
 let server: TestServer;
 let service: FakePushService;
@@ -41,16 +45,26 @@ async function settle(): Promise<void> {
 }
 
 describe('Web Push', () => {
-  it('keeps its VAPID key pair in the data directory, made on the first start, and hands out the public key', async () => {
-    const file = path.join(server.config.dataDir, 'vapid.json');
-    const kept = JSON.parse(await readFile(file, 'utf8')) as { publicKey: string; privateKey: string };
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  it('keeps its VAPID key pair in the database, the same on every node and after a restart, and hands out the public key', async () => {
     const { public_key } = await server.client().request(pushRoutes.getVapidKey);
-    expect(public_key).toBe(kept.publicKey);
     expect(Buffer.from(public_key, 'base64url')).toHaveLength(65);
-    // The same pair after a restart: browsers subscribed with it.
+    // Another node, with a data directory of its own, signs with the same pair: browsers subscribed with it.
+    const otherNode = await loadVapidKeys(server.db.database.db, await mkdtemp(path.join(tmpdir(), 'parley-node-')), Date.now());
+    expect(otherNode.publicKey).toBe(public_key);
     await server.restart();
-    expect((await server.client().request(pushRoutes.getVapidKey)).public_key).toBe(kept.publicKey);
+    expect((await server.client().request(pushRoutes.getVapidKey)).public_key).toBe(public_key);
+  });
+
+  it('an install that kept its key pair in DATA_DIR/vapid.json keeps that pair, for every node', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const earlier = webPush.generateVAPIDKeys();
+      await writeFile(path.join(fresh.dataDir, 'vapid.json'), JSON.stringify(earlier));
+      expect(await loadVapidKeys(fresh.database.db, fresh.dataDir, Date.now())).toEqual(earlier);
+      expect(await loadVapidKeys(fresh.database.db, await mkdtemp(path.join(tmpdir(), 'parley-node-')), Date.now())).toEqual(earlier);
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   it('pushes a mention once to each of the person’s devices, encrypted to each, with the text only where previews are allowed', async () => {

@@ -11,12 +11,12 @@ export interface PushService {
 }
 
 /**
- * Loads (or makes, on the first start) the VAPID keys in the data directory and starts pushing
+ * Loads (or makes, on the first start) the instance's VAPID keys and starts pushing
  * what this node publishes. The VAPID subject is PUBLIC_URL when it is https, else a mailto:
  * address at its host (push services want a way to reach the operator).
  */
 export async function startPush(ctx: AppContext, logger: FastifyBaseLogger): Promise<PushService> {
-  const keys = await loadVapidKeys(ctx.config.dataDir);
+  const keys = await loadVapidKeys(ctx.db, ctx.config.dataDir, ctx.clock.now());
   const publicUrl = ctx.config.publicUrl;
   const host = publicUrl ? new URL(publicUrl).hostname : 'localhost';
   const subject = publicUrl?.startsWith('https:') ? publicUrl : `mailto:parley@${host}`;

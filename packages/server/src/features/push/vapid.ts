@@ -1,7 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { createECDH } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
 import webPush from 'web-push';
+import type { Tables } from '../../db/tables';
+import { instanceValue } from '../instance/secrets';
 
 /** The server's VAPID key pair (base64url, as web-push and browsers take them). */
 export interface VapidKeys {
@@ -9,35 +12,30 @@ export interface VapidKeys {
   privateKey: string;
 }
 
-const FILE = 'vapid.json';
+/** Where earlier versions kept the key pair, one per data directory. */
+const EARLIER_FILE = 'vapid.json';
 
 /**
- * The VAPID key pair in DATA_DIR/vapid.json (0600), made on the first start. Browsers subscribe
- * with the public key, so it must never change: a new one would silently orphan every
- * subscription. Several nodes starting at once on a shared data directory agree on one pair:
- * each writes its own to a temporary file and links it into place, which only the first wins.
+ * The VAPID key pair, the same on every node: its private key is kept in the database
+ * (instance_secrets "vapid_private_key"), made on the first start, and the public key is derived
+ * from it. Browsers subscribe with the public key, so it must never change: a new one would
+ * silently orphan every subscription. An install that kept the pair in DATA_DIR/vapid.json
+ * moves that one into the database, so its subscriptions keep working.
  */
-export async function loadVapidKeys(dataDir: string): Promise<VapidKeys> {
-  const file = path.join(dataDir, FILE);
-  const existing = await read(file);
-  if (existing) return existing;
-  await mkdir(dataDir, { recursive: true });
-  const keys = webPush.generateVAPIDKeys();
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, `${JSON.stringify({ publicKey: keys.publicKey, privateKey: keys.privateKey }, null, 2)}\n`, { mode: 0o600 });
-  try {
-    await link(temporary, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    await unlink(temporary);
-  }
-  const kept = await read(file);
-  if (!kept) throw new Error(`${file} holds no VAPID key pair`);
-  return kept;
+export async function loadVapidKeys(db: Kysely<Tables>, dataDir: string, now: number): Promise<VapidKeys> {
+  const earlier = await readEarlierFile(path.join(dataDir, EARLIER_FILE));
+  const privateKey = await instanceValue(db, 'vapid_private_key', now, () => earlier?.privateKey ?? webPush.generateVAPIDKeys().privateKey);
+  return { privateKey, publicKey: publicKeyOf(privateKey) };
 }
 
-async function read(file: string): Promise<VapidKeys | null> {
+/** The P-256 public key (uncompressed, 65 bytes) of a VAPID private key. */
+function publicKeyOf(privateKey: string): string {
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(Buffer.from(privateKey, 'base64url'));
+  return ecdh.getPublicKey().toString('base64url');
+}
+
+async function readEarlierFile(file: string): Promise<VapidKeys | null> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
