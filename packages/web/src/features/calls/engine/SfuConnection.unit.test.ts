@@ -1,0 +1,94 @@
+import type { SfuSignalSend, Snowflake } from '@parley/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SfuConnection } from './SfuConnection';
+
+/** Just enough of an RTCPeerConnection for the signaling SfuConnection does (happy-dom has none). */
+class FakePeerConnection {
+  static made = 0;
+  localDescription: RTCSessionDescriptionInit | null = null;
+  remoteDescription: RTCSessionDescriptionInit | null = null;
+  connectionState: RTCPeerConnectionState = 'new';
+  onicecandidate: unknown = null;
+  onconnectionstatechange: (() => void) | null = null;
+  ontrack: unknown = null;
+
+  addTransceiver(): unknown {
+    return { sender: { replaceTrack: async () => undefined, track: null }, receiver: { track: { kind: 'audio' } } };
+  }
+  async createOffer(): Promise<RTCSessionDescriptionInit> {
+    return { type: 'offer', sdp: `offer ${++FakePeerConnection.made}` };
+  }
+  async setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
+    this.localDescription = description ?? (this.remoteDescription?.type === 'offer' ? { type: 'answer', sdp: 'answer' } : await this.createOffer());
+  }
+  async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    this.remoteDescription = description;
+  }
+  getTransceivers(): unknown[] {
+    return [];
+  }
+  close(): void {}
+}
+
+const CHANNEL = '1000' as Snowflake;
+
+function connect() {
+  const sent: SfuSignalSend[] = [];
+  const failed: string[] = [];
+  const sfu = new SfuConnection({ channelId: CHANNEL, rtc: {}, outgoing: { audio: null, camera: null, screen: null }, shareEncoding: null, encryption: null, send: (d) => sent.push(d) });
+  sfu.on('failed', (message) => failed.push(message));
+  const ofType = <T extends SfuSignalSend['type']>(type: T) => sent.filter((d): d is Extract<SfuSignalSend, { type: T }> => d.type === type);
+  const refused = (request: SfuSignalSend['type']) => sfu.onSignal({ type: 'error', channel_id: CHANNEL, request, message: 'The media server refused the request: busy' });
+  return { sfu, sent, failed, ofType, refused };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.stubGlobal('RTCPeerConnection', FakePeerConnection);
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('SfuConnection asks the SFU again for what it refused', () => {
+  it('sends a refused first offer again, the same one, a little later', async () => {
+    const c = connect();
+    await c.sfu.start();
+    const [first] = c.ofType('publish');
+    await c.refused('publish');
+    expect(c.ofType('publish')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(c.ofType('publish')).toEqual([first, first]);
+  });
+
+  it('asks again for the streams it wants, as they are by then, and tells the person after five refusals in a row', async () => {
+    const c = connect();
+    c.sfu.want([{ feed: 'a', mid: '0' }]);
+    await c.refused('subscribe');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(c.ofType('subscribe').map((d) => d.streams)).toEqual([[{ feed: 'a', mid: '0' }], [{ feed: 'a', mid: '0' }]]);
+    for (let i = 0; i < 4; i++) {
+      await c.refused('subscribe');
+      await vi.runOnlyPendingTimersAsync();
+    }
+    expect(c.ofType('subscribe')).toHaveLength(6);
+    expect(c.failed).toEqual([]);
+    await c.refused('subscribe');
+    expect(c.failed).toHaveLength(1);
+  });
+
+  it('asks for a new offer when its answer was refused, and nothing once closed', async () => {
+    const c = connect();
+    await c.sfu.onSignal({ type: 'offer', channel_id: CHANNEL, description: { type: 'offer', sdp: 'from the SFU' }, streams: [] });
+    expect(c.ofType('start')).toHaveLength(1);
+    await c.refused('start');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(c.ofType('restart')).toHaveLength(1);
+
+    await c.refused('start');
+    c.sfu.close();
+    await vi.runAllTimersAsync();
+    expect(c.ofType('restart')).toHaveLength(1);
+  });
+});
