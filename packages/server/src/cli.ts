@@ -20,7 +20,7 @@ async function main(): Promise<number> {
   }
   if (argv[0] === 'tls') return runWithoutDatabase(() => runTlsCommand(argv.slice(1), { defaultOutDir: path.resolve(process.env.DATA_DIR || DEFAULT_DATA_DIR, 'tls'), now: new Date() }));
   const config = parseConfig(process.env);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, preparedStatements: config.databasePreparedStatements });
   const stopAnnouncing = await announceWrites(config, database);
   try {
     await migrateToLatest(database);

@@ -104,6 +104,12 @@ const EnvSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/)
       .optional(),
+    /**
+     * PostgreSQL: "false" sends every statement unnamed (planned each time). Named statements are
+     * prepared once per connection, which a pooler in transaction mode (PgBouncer before 1.21, or
+     * without max_prepared_statements) cannot follow.
+     */
+    DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false'], 'Must be true or false').default('true'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /**
      * Behind a reverse proxy, which X-Forwarded-For hops to believe for the client IP (rate limits,
@@ -306,6 +312,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     filesS3: e.FILES_S3_URL ?? null,
     databaseUrl: e.DATABASE_URL ?? null,
     databaseSchema: e.DATABASE_SCHEMA ?? null,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     workerId: e.WORKER_ID ?? null,

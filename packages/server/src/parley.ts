@@ -17,7 +17,7 @@ export interface Parley {
  * composition that ships. Closing the app closes the database.
  */
 export async function openParley(config: Config, options: { clock?: Clock } = {}): Promise<Parley> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, preparedStatements: config.databasePreparedStatements });
   try {
     await migrateToLatest(database);
     const app = await buildApp({ config, database, ...(options.clock ? { clock: options.clock } : {}) });

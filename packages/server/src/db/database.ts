@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { NormalizeIntegersPlugin } from './normalize';
+import { prepareHotStatements } from './pg-prepared';
 import { sqliteStatements } from './sqlite-statements';
 import type { Tables } from './tables';
 import { WriteObserver } from './write-observer';
@@ -53,10 +54,12 @@ export interface DatabaseOptions {
   dataDir: string;
   /** PostgreSQL: schema to use as the search_path (created if missing). */
   schema?: string | null;
+  /** PostgreSQL: hot SELECTs go by name, prepared once per connection (db/pg-prepared.ts). Default true. */
+  preparedStatements?: boolean;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const database = options.url ? await openPostgres(options.url, options.schema ?? null) : openSqlite(options.dataDir);
+  const database = options.url ? await openPostgres(options.url, options.schema ?? null, options.preparedStatements ?? true) : openSqlite(options.dataDir);
   await database.ping();
   return database;
 }
@@ -98,7 +101,7 @@ function openSqlite(dataDir: string): Database {
   };
 }
 
-async function openPostgres(url: string, schema: string | null): Promise<Database> {
+async function openPostgres(url: string, schema: string | null, preparedStatements: boolean): Promise<Database> {
   if (schema) {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -117,6 +120,7 @@ async function openPostgres(url: string, schema: string | null): Promise<Databas
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? BigInt : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
     },
   });
+  if (preparedStatements) prepareHotStatements(pool);
   const writes = new WriteObserver();
   const queries = queryListeners();
   const db = new Kysely<Tables>({ dialect: writes.wrap(new PostgresDialect({ pool })), plugins: [new NormalizeIntegersPlugin()], log: queries.log });

@@ -123,7 +123,7 @@ export async function buildReady(
 ): Promise<Ready> {
   const bot = user.bot === 1;
   // Each guild as this member sees it, with the channels they may read (for their read states).
-  const views = bot ? [] : await Promise.all(guildIds.map((id) => guildView(db, presence, id, user.id, largeThreshold, false, memberCounts?.get(id))));
+  const views = bot ? [] : await Promise.all(guildIds.map((id) => guildView(db, presence, id, user.id, largeThreshold, false, memberCounts?.get(id), user)));
   const guilds = bot ? guildIds.map((id) => ({ id, unavailable: true as const })) : views.map((v) => v.payload);
   const privateChannels = bot ? [] : await privateChannelsOf(db, user.id);
   const visibleChannelIds = [...privateChannels.map((c) => c.id), ...views.flatMap((v) => [...v.readable])];

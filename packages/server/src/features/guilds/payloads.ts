@@ -2,7 +2,7 @@ import { ChannelType, type GuildCreate, Permissions, type Member, type Snowflake
 import type { Kysely } from 'kysely';
 import { channelPermissions } from '../../access/access';
 import { guildRules } from '../../access/guild-rules';
-import type { MemberRow, Tables } from '../../db/tables';
+import type { MemberRow, Tables, UserRow } from '../../db/tables';
 import { toPresence } from '../../presence/payload';
 import type { PresenceStore } from '../../presence/presence-store';
 import { toVoiceState } from '../calls/serialize';
@@ -23,12 +23,14 @@ import { emojisOf } from '../emojis/serialize';
  */
 export const DEFAULT_LARGE_THRESHOLD = 50;
 
-/** Members with their user objects and role IDs, in one pass. */
-export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: MemberRow[]): Promise<Member[]> {
+/** Members with their user objects and role IDs, in one pass (`known`: user rows the caller holds already, not read again). */
+export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: MemberRow[], known: readonly UserRow[] = []): Promise<Member[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.user_id);
+  const held = new Map(known.map((u) => [u.id, u]));
+  const missing = ids.filter((id) => !held.has(id));
   const [users, roleRows] = await Promise.all([
-    usersByIds(db, ids),
+    missing.length ? usersByIds(db, missing).then((read) => new Map([...held, ...read])) : held,
     db.selectFrom('member_roles').select(['user_id', 'role_id']).where('guild_id', '=', guildId).where('user_id', 'in', ids).execute(),
   ]);
   const rolesOf = new Map<Snowflake, string[]>();
@@ -65,6 +67,8 @@ export async function guildView(
   everyPresence = false,
   /** The guild's member count, when the caller counted already (READY counts all of a user's guilds at once). */
   knownMemberCount?: number,
+  /** The viewer's user row, when the caller holds it (READY: the identifying user). */
+  viewerUser?: UserRow,
 ): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
   // The guild row first: its rules version says whether this node's copy of the rules is current.
   const guild = await db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow();
@@ -105,7 +109,7 @@ export async function guildView(
     : inVoice.length === 0
       ? [viewer]
       : [viewer, ...(await db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', 'in', inVoice).execute())];
-  const members = await loadMembers(db, guildId, memberRows);
+  const members = await loadMembers(db, guildId, memberRows, viewerUser ? [viewerUser] : []);
   const presenceOf = large && everyPresence ? (await db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).execute()).map((r) => r.user_id) : memberRows.map((r) => r.user_id);
   const online = await presence.visible(presenceOf);
   const me = { guild, roles, userId: viewerId, roleIds: members.find((m) => m.user.id === viewerId)?.roles ?? [], communicationDisabledUntil: viewer.communication_disabled_until };

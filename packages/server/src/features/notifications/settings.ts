@@ -1,5 +1,5 @@
 import { MessageNotificationLevel, type Snowflake, type UserGuildSettings } from '@parley/protocol';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Tables } from '../../db/tables';
 
 /** What a server notifies about when its member never said otherwise (guilds' `default_message_notifications`). */
@@ -14,10 +14,11 @@ type ChannelLevel = UserGuildSettings['channel_overrides'][number]['message_noti
  */
 export async function userGuildSettingsOf(db: Kysely<Tables>, userId: Snowflake, guildIds?: readonly Snowflake[]): Promise<UserGuildSettings[]> {
   if (guildIds?.length === 0) return [];
+  // A server's own setting is a row with no channel: both kinds come back in one statement.
   let guildRows = db
     .selectFrom('guild_notification_settings')
     .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'guild_notification_settings.guild_id').on('members.user_id', '=', userId))
-    .select(['guild_notification_settings.guild_id', 'guild_notification_settings.message_notifications', 'guild_notification_settings.muted'])
+    .select(['guild_notification_settings.guild_id', sql<Snowflake | null>`null`.as('channel_id'), 'guild_notification_settings.message_notifications', 'guild_notification_settings.muted'])
     .where('guild_notification_settings.user_id', '=', userId);
   let channelRows = db
     .selectFrom('channel_notification_settings')
@@ -28,7 +29,7 @@ export async function userGuildSettingsOf(db: Kysely<Tables>, userId: Snowflake,
     guildRows = guildRows.where('guild_notification_settings.guild_id', 'in', guildIds);
     channelRows = channelRows.where('channel_notification_settings.guild_id', 'in', guildIds);
   }
-  const [guilds, channels] = await Promise.all([guildRows.execute(), channelRows.orderBy('channel_notification_settings.channel_id').execute()]);
+  const rows: { guild_id: Snowflake; channel_id: Snowflake | null; message_notifications: number; muted: number }[] = await guildRows.unionAll(channelRows).execute();
 
   const byGuild = new Map<Snowflake, UserGuildSettings>();
   const entry = (guildId: Snowflake) => {
@@ -36,9 +37,10 @@ export async function userGuildSettingsOf(db: Kysely<Tables>, userId: Snowflake,
     if (!settings) byGuild.set(guildId, (settings = { guild_id: guildId, message_notifications: DEFAULT_GUILD_LEVEL, muted: false, channel_overrides: [] }));
     return settings;
   };
-  for (const row of guilds) Object.assign(entry(row.guild_id), { message_notifications: row.message_notifications as GuildLevel, muted: row.muted === 1 });
-  for (const row of channels) {
-    entry(row.guild_id).channel_overrides.push({ channel_id: row.channel_id, message_notifications: row.message_notifications as ChannelLevel, muted: row.muted === 1 });
+  const byChannel = (a: { channel_id: Snowflake | null }, b: { channel_id: Snowflake | null }) => (BigInt(a.channel_id ?? 0) < BigInt(b.channel_id ?? 0) ? -1 : 1);
+  for (const row of rows.sort(byChannel)) {
+    if (row.channel_id === null) Object.assign(entry(row.guild_id), { message_notifications: row.message_notifications as GuildLevel, muted: row.muted === 1 });
+    else entry(row.guild_id).channel_overrides.push({ channel_id: row.channel_id, message_notifications: row.message_notifications as ChannelLevel, muted: row.muted === 1 });
   }
   return [...byGuild.values()].sort((a, b) => (BigInt(a.guild_id) < BigInt(b.guild_id) ? -1 : 1));
 }
