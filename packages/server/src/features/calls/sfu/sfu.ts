@@ -179,20 +179,13 @@ export class Sfu {
       return;
     }
     await this.janus.ensureRoom(local.channelId, this.maxPublishers);
-    const handle = await this.janus.attach();
-    let response: JanusMessage;
-    try {
-      response = await ask(handle, { request: 'joinandconfigure', ptype: 'publisher', room: local.channelId, id: local.sessionId, display: local.userId, descriptions: DESCRIPTIONS }, jsep);
-    } catch (error) {
-      // Refused (a bad offer): the next offer starts afresh.
-      await handle.detach().catch(() => undefined);
-      throw error;
-    }
-    // Left while Janus answered: the handle goes, or it would stay in the room as a ghost publisher.
-    if (local.closed) {
-      await handle.detach().catch(() => undefined);
-      return;
-    }
+    const joined = await this.joinNewHandle(
+      local,
+      { request: 'joinandconfigure', ptype: 'publisher', room: local.channelId, id: local.sessionId, display: local.userId, descriptions: DESCRIPTIONS },
+      jsep,
+    );
+    if (!joined) return;
+    const { handle, response } = joined;
     local.publisher = handle;
     this.watchPublisher(local, handle);
     const data = pluginData(response);
@@ -204,6 +197,27 @@ export class Sfu {
     await this.send(local, { type: 'answer', channel_id: local.channelId, description: { type: 'answer', sdp: response.jsep.sdp } });
     this.addFeeds(local, data.publishers);
     await this.sendFeeds(local);
+  }
+
+  /**
+   * A new handle that joins the room with `body`. Detached again when Janus refuses (a bad offer,
+   * a publisher that left, Janus busy: the participant's next request starts afresh), and when
+   * the participant left while Janus answered (null: it would stay in the room as a ghost).
+   */
+  private async joinNewHandle(local: Local, body: object, jsep?: object): Promise<{ handle: JanodeHandle; response: JanusMessage } | null> {
+    const handle = await this.janus.attach();
+    let response: JanusMessage;
+    try {
+      response = await ask(handle, body, jsep);
+    } catch (error) {
+      await handle.detach().catch(() => undefined);
+      throw error;
+    }
+    if (local.closed) {
+      await handle.detach().catch(() => undefined);
+      return null;
+    }
+    return { handle, response };
   }
 
   private watchPublisher(local: Local, handle: JanodeHandle): void {
@@ -246,20 +260,11 @@ export class Sfu {
     let response: JanusMessage;
     if (!local.subscriber) {
       if (!streams.length) return;
-      const handle = await this.janus.attach();
-      try {
-        response = await ask(handle, { request: 'join', ptype: 'subscriber', room: local.channelId, streams, use_msid: false });
-      } catch (error) {
-        // Refused (a publisher left meanwhile, Janus busy): the client's next subscribe starts afresh.
-        await handle.detach().catch(() => undefined);
-        throw error;
-      }
-      if (local.closed) {
-        await handle.detach().catch(() => undefined);
-        return;
-      }
-      local.subscriber = handle;
-      this.watchSubscriber(local, handle);
+      const joined = await this.joinNewHandle(local, { request: 'join', ptype: 'subscriber', room: local.channelId, streams, use_msid: false });
+      if (!joined) return;
+      response = joined.response;
+      local.subscriber = joined.handle;
+      this.watchSubscriber(local, joined.handle);
     } else {
       const current = local.subscribed;
       const key = (s: { feed: string; mid: string }) => `${s.feed}/${s.mid}`;
