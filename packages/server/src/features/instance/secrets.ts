@@ -15,12 +15,12 @@ export async function instanceSecret(db: Kysely<Tables>, name: string, now: numb
  * kept in the database from then on. When several nodes make it at once, the first insert wins
  * and all read that one.
  */
-export async function instanceValue(db: Kysely<Tables>, name: string, now: number, make: () => string): Promise<string> {
+export async function instanceValue(db: Kysely<Tables>, name: string, now: number, make: () => string | Promise<string>): Promise<string> {
   const known = await db.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirst();
   if (known) return known.value;
   await db
     .insertInto('instance_secrets')
-    .values({ name, value: make(), created_at: now })
+    .values({ name, value: await make(), created_at: now })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
   const row = await db.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();

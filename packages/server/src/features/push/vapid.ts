@@ -23,8 +23,8 @@ const EARLIER_FILE = 'vapid.json';
  * moves that one into the database, so its subscriptions keep working.
  */
 export async function loadVapidKeys(db: Kysely<Tables>, dataDir: string, now: number): Promise<VapidKeys> {
-  const earlier = await readEarlierFile(path.join(dataDir, EARLIER_FILE));
-  const privateKey = await instanceValue(db, 'vapid_private_key', now, () => earlier?.privateKey ?? webPush.generateVAPIDKeys().privateKey);
+  // The earlier file is read only when the database has no pair yet (the first start after the upgrade).
+  const privateKey = await instanceValue(db, 'vapid_private_key', now, async () => (await readEarlierFile(path.join(dataDir, EARLIER_FILE)))?.privateKey ?? webPush.generateVAPIDKeys().privateKey);
   return { privateKey, publicKey: publicKeyOf(privateKey) };
 }
 

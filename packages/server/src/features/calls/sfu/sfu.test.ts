@@ -62,6 +62,16 @@ async function inCall(person: Person, voice: { id: Snowflake; guild_id?: Snowfla
   return { live, sfu, order, person };
 }
 
+/** Three in a call past the mesh of two: the owner's side, once it heard the call moved to the SFU. */
+async function ownerOnSfu() {
+  const { owner, members, voice } = await voiceGuild(2);
+  const a = await inCall(owner, voice);
+  await inCall(members[0]!, voice);
+  await inCall(members[1]!, voice);
+  await a.sfu.until('sfu', (s) => s.some((x) => x.type === 'media'));
+  return { owner, voice, a };
+}
+
 /** The Janus this test server started (its configuration lives in the server's data directory). */
 function janusPid(): number {
   for (const entry of readdirSync('/proc')) {
@@ -105,11 +115,7 @@ describe('big calls through Janus', () => {
   });
 
   it("answers a publisher with Janus's answer for its three streams, and offers nothing for streams nobody publishes", async () => {
-    const { owner, members, voice } = await voiceGuild(2);
-    const a = await inCall(owner, voice);
-    await inCall(members[0]!, voice);
-    await inCall(members[1]!, voice);
-    await a.sfu.until('sfu', (s) => s.some((x) => x.type === 'media'));
+    const { voice, a } = await ownerOnSfu();
 
     a.live.gateway.sendSfuSignal({ channel_id: voice.id, type: 'publish', description: { type: 'offer', sdp: publisherOffer(1000) } });
     const [answer] = ofType(await a.sfu.until('answer', (s) => s.some((x) => x.type === 'answer'), 15_000), 'answer');
@@ -128,11 +134,7 @@ describe('big calls through Janus', () => {
   });
 
   it("goes on with a participant's other frames while Janus has not answered their SFU request yet", async () => {
-    const { owner, members, voice } = await voiceGuild(2);
-    const a = await inCall(owner, voice);
-    await inCall(members[0]!, voice);
-    await inCall(members[1]!, voice);
-    await a.sfu.until('sfu', (s) => s.some((x) => x.type === 'media'));
+    const { owner, voice, a } = await ownerOnSfu();
     const states = collect(a.live.gateway, 'VOICE_STATE_UPDATE');
 
     // Janus stopped mid-call (as busy as it gets): the publish waits for it, a mute does not.
