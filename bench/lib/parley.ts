@@ -154,6 +154,8 @@ export class Deployment {
       MESSAGE_RATE_LIMIT: '100000000/1',
       ...(this.options.engine === 'postgres' && { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: this.schema! }),
       ...(this.options.redis && { REDIS_URL }),
+      // lib/sql-counter.cjs, preloaded through BENCH_SERVER_NODE_ARGS: where it writes.
+      ...Object.fromEntries(['BENCH_SQL_COUNT_FILE', 'BENCH_SQL_TIMINGS_FILE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
       ...this.options.env,
     };
     const nodeArgs: string[] = [];

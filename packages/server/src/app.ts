@@ -78,6 +78,7 @@ import { openRedisSharedState } from './redis/shared-state';
 import { AccessCache } from './access/cached';
 import { CacheBus } from './cache/bus';
 import { Caches } from './cache/caches';
+import { GuildReads } from './features/guilds/guild-reads';
 import { RedisInvalidationFence } from './cache/redis-fence';
 
 declare module 'fastify' {
@@ -169,6 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     caches,
     cacheBus,
     access: new AccessCache(caches),
+    guildReads: new GuildReads(caches, database.db),
     safety,
   };
   const callsLog = app.log.child({ subsystem: 'calls' });
@@ -234,6 +236,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       log,
       events: ctx.events,
       presence,
+      guildReads: ctx.guildReads,
+      cacheBus,
       sessions: shared?.sessions ?? singleNode!.sessions,
       clock,
       logger: app.log.child({ subsystem: 'gateway' }),

@@ -11,6 +11,7 @@ import type { Database } from './db/database';
 import type { Tables } from './db/tables';
 import type { EventPublisher } from './events/publisher';
 import type { Calls } from './features/calls/calls';
+import type { GuildReads } from './features/guilds/guild-reads';
 import type { Mailer } from './features/email/mailer';
 import type { AuthRateLimiter } from './features/auth/rate-limit';
 import type { Sessions } from './features/auth/sessions';
@@ -51,6 +52,8 @@ export interface AppContext {
   cacheBus: CacheBus;
   /** The access policy's inputs cached per node for the send path (access/cached.ts). */
   access: AccessCache;
+  /** What every member's view of a guild shares, cached per node (features/guilds/guild-reads.ts). */
+  guildReads: GuildReads;
   /** The offline classifier, loaded once at start, and what a flag does (features/safety). */
   safety: SafetyPolicy;
 }

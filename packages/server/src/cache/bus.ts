@@ -84,16 +84,34 @@ export class CacheBus {
       this.caches.clearAll();
       return;
     }
-    if (this.read >= latest) return;
-    const caughtUp = new Promise<boolean>((resolve) => this.waiters.push({ seq: latest, resolve: () => resolve(true) }));
+    await this.caughtUp(latest);
+  }
+
+  /** Moves whenever a cached table is written, here or (once this node has read of it) on another node. */
+  get generation(): number {
+    return this.caches.generation;
+  }
+
+  /**
+   * Resolves once this node has read the log up to `seq`: a change announced there before then
+   * has emptied this node's caches (IDENTIFY: its READY answers as of its log cursor).
+   */
+  async caughtUp(seq: number): Promise<void> {
+    if (this.fence && !(await this.readUpTo(seq))) {
+      this.logger.warn('cache: the event log reader is behind; dropping every cache');
+      this.caches.clearAll();
+    }
+  }
+
+  /** Whether this node read the log up to `seq` within CATCH_UP_MS. */
+  private async readUpTo(seq: number): Promise<boolean> {
+    if (this.read >= seq) return true;
+    const caughtUp = new Promise<boolean>((resolve) => this.waiters.push({ seq, resolve: () => resolve(true) }));
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CATCH_UP_MS)));
     const inTime = await Promise.race([caughtUp, late]);
     clearTimeout(timer);
-    if (!inTime) {
-      this.logger.warn('cache: the event log reader is behind; dropping every cache');
-      this.caches.clearAll();
-    }
+    return inTime;
   }
 
   private onEntry(entry: LogEntry): void {

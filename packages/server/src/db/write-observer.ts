@@ -18,7 +18,8 @@ const WRITTEN_TABLE = /\b(?:insert\s+into|update|delete\s+from)\s+"?([a-z_][a-z0
 
 /** The tables a statement writes (from its SQL text, the same on both engines). */
 export function tablesWritten(sqlText: string): string[] {
-  if (sqlText.includes(UNCACHED_COLUMNS_ONLY)) return [];
+  // A SELECT writes nothing (a WITH that writes starts with "with"): most statements, not searched.
+  if (sqlText.startsWith('select ') || sqlText.includes(UNCACHED_COLUMNS_ONLY)) return [];
   const tables: string[] = [];
   for (const match of sqlText.matchAll(WRITTEN_TABLE)) tables.push(match[1]!.toLowerCase());
   // "on conflict … do update set": the word after update is no table.

@@ -14,6 +14,8 @@ import { ApiError } from '../http/errors';
 import type { Auth } from '../http/routes';
 import type { EventPublisher } from '../events/publisher';
 import { type Calls, type VoiceSession, VoiceRefusal } from '../features/calls/calls';
+import type { CacheBus } from '../cache/bus';
+import type { GuildReads } from '../features/guilds/guild-reads';
 import { guildCreatePayload, loadMembers } from '../features/guilds/payloads';
 import { toPresence } from '../presence/payload';
 import type { PresenceStore } from '../presence/presence-store';
@@ -21,7 +23,8 @@ import { StreamCompressor, ZLIB_STREAM } from './compression';
 import { Connection } from './connection';
 import { GuildPresences } from './guild-presences';
 import { textFrame } from './frame';
-import { dmPartnersOf, partnerPresenceEvents } from '../presence/partners';
+import { dmPartnersAmong, partnerPresenceEvents } from '../presence/partners';
+import { IdentifyReads } from './identify-reads';
 import { buildReady, guildIdsOf, largeGuilds, largeGuildsOf, MemberCounts } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
 import { setAdd, setRemove } from './set-map';
@@ -39,6 +42,10 @@ export interface GatewayDeps {
   log: EventLog;
   events: EventPublisher;
   presence: PresenceStore;
+  /** What this node keeps of each guild for the guilds' views (READY, GUILD_CREATE). */
+  guildReads: GuildReads;
+  /** Tells when this node's caches have heard of every change up to a log position. */
+  cacheBus: CacheBus;
   sessions: SessionStore;
   clock: Clock;
   logger: FastifyBaseLogger;
@@ -89,6 +96,8 @@ export class Gateway {
   private readonly guildPresences: GuildPresences;
   /** Each guild's member count, kept until someone joins or leaves it. */
   private readonly memberCounts = new MemberCounts();
+  /** What identifies read about their users, shared by those under way at once. */
+  private readonly reads: IdentifyReads;
   private readonly sweeper: NodeJS.Timeout;
   private readonly signInCheck: NodeJS.Timeout;
 
@@ -97,6 +106,7 @@ export class Gateway {
     private readonly options: GatewayOptions,
   ) {
     this.guildPresences = new GuildPresences(deps);
+    this.reads = new IdentifyReads(deps.db);
     deps.log.subscribe((entry) => this.dispatch(entry));
     // This node missed events: its sessions resume (replaying what the log still has) or start afresh.
     deps.log.onLoss(() => {
@@ -374,23 +384,40 @@ export class Gateway {
     }
     const sessionId = randomBytes(16).toString('hex');
     const status = d.presence?.status === 'offline' ? 'invisible' : (d.presence?.status ?? 'online');
-    const guildIds = await guildIdsOf(this.deps.db, auth.user.id);
+    // Read before the cursor (the guilds index the session), so checked after it.
+    const generation = this.deps.cacheBus.generation;
+    let memberships = await this.reads.memberships.load(auth.user.id);
+    const guildIds = [...memberships.keys()];
     // Bots hear every presence (Discord's GUILD_PRESENCES intent); people only what they follow in large servers.
     const memberCounts = await this.memberCounts.of(this.deps.db, guildIds);
     const large = bot ? new Set<Snowflake>() : largeGuilds(memberCounts, d.large_threshold);
     // Indexed before the head is read: anything later queues up; anything earlier is in READY's state.
     this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status, largeThreshold: d.large_threshold }, auth, guildIds, large);
     connection.cursor = await this.deps.log.head();
+    // READY answers as of the cursor: this node's caches have heard of every change before it, and
+    // if anything cached changed since the memberships were read (a role given, a nickname), they
+    // are read again, for the guilds the session is indexed by.
+    await this.deps.cacheBus.caughtUp(connection.cursor);
+    if (this.deps.cacheBus.generation !== generation) {
+      const attached = new Set(guildIds);
+      memberships = new Map([...(await this.reads.memberships.load(auth.user.id))].filter(([id]) => attached.has(id)));
+    }
     await this.saveSession(connection);
-    // Read once: who hears this user come online, and whose presence READY carries.
-    const partners = await dmPartnersOf(this.deps.db, auth.user.id);
+    // Read once: the user's DMs (READY's), who hears them come online, and whose presence READY carries.
+    const dms = await this.reads.dms.load(auth.user.id);
+    const partners = await dmPartnersAmong(this.deps.db, auth.user.id, dms);
     await this.connectPresence(connection, status, partners);
-    const ready = await buildReady(this.deps.db, this.deps.presence, auth.user, { id: sessionId, resumeUrl: connection.resumeUrl }, guildIds, d.large_threshold, partners, memberCounts);
+    const ready = await buildReady(this.deps, this.reads, auth.user, { id: sessionId, resumeUrl: connection.resumeUrl }, memberships, {
+      dms,
+      partners,
+      memberCounts,
+      largeThreshold: d.large_threshold,
+    });
     if (connection.isClosed) return;
     connection.sendDispatch('READY', ready);
     this.deps.metrics.identified();
     if (bot) {
-      for (const guildId of guildIds) connection.sendDispatch('GUILD_CREATE', await guildCreatePayload(this.deps.db, this.deps.presence, guildId, auth.user.id, d.large_threshold, true));
+      for (const guildId of guildIds) connection.sendDispatch('GUILD_CREATE', await guildCreatePayload(this.deps, guildId, auth.user.id, { largeThreshold: d.large_threshold, everyPresence: true }));
     } else {
       // Discord's way: calls going on in your DMs follow READY (guild calls are in GUILD_CREATE).
       for (const call of await this.deps.calls.dmCallsOf(auth.user.id)) connection.sendDispatch('CALL_CREATE', call);

@@ -1,12 +1,11 @@
 import { GATEWAY_VERSION, type ReadState, type Ready, type Snowflake } from '@parley/protocol';
 import { type Kysely, sql } from 'kysely';
-import type { Tables, UserRow } from '../db/tables';
-import { privateChannelsOf } from '../features/channels/dms';
-import { DEFAULT_LARGE_THRESHOLD, guildView } from '../features/guilds/payloads';
-import { userGuildSettingsOf } from '../features/notifications/settings';
+import type { MemberRow, Tables, UserRow } from '../db/tables';
+import { type DmMembership, listedDm, privateChannelsOf } from '../features/channels/dms';
+import { type ChannelRead, DEFAULT_LARGE_THRESHOLD, type GuildSources, guildView } from '../features/guilds/payloads';
 import { toPrivateUser } from '../features/users/serialize';
 import { partnerPresences } from '../presence/partners';
-import type { PresenceStore } from '../presence/presence-store';
+import type { IdentifyReads } from './identify-reads';
 
 /** Unread messages are counted up to this many per channel ("999+" is as useful as the exact count). */
 const UNREAD_COUNT_CAP = 1000;
@@ -14,6 +13,29 @@ const UNREAD_COUNT_CAP = 1000;
 export async function guildIdsOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
   const rows = await db.selectFrom('members').select('guild_id').where('user_id', '=', userId).execute();
   return rows.map((r) => r.guild_id);
+}
+
+/** A user's member row and role IDs in each of their guilds. */
+export type Memberships = Map<Snowflake, { member: MemberRow; roleIds: Snowflake[] }>;
+
+/** Users' member rows with their roles, for every guild each is in, in one statement (IDENTIFY's guilds, and READY's own members). */
+export async function membershipsOfMany(db: Kysely<Tables>, userIds: readonly Snowflake[]): Promise<Map<Snowflake, Memberships>> {
+  const rows = await db
+    .selectFrom('members')
+    .leftJoin('member_roles', (join) => join.onRef('member_roles.guild_id', '=', 'members.guild_id').onRef('member_roles.user_id', '=', 'members.user_id'))
+    .selectAll('members')
+    .select('member_roles.role_id')
+    .where('members.user_id', 'in', userIds)
+    .execute();
+  const byUser = new Map<Snowflake, Memberships>();
+  for (const { role_id, ...member } of rows) {
+    let memberships = byUser.get(member.user_id);
+    if (!memberships) byUser.set(member.user_id, (memberships = new Map()));
+    let held = memberships.get(member.guild_id);
+    if (!held) memberships.set(member.guild_id, (held = { member, roleIds: [] }));
+    if (role_id !== null) held.roleIds.push(role_id);
+  }
+  return byUser;
 }
 
 /** How many members each of these guilds has (what makes one large, and GUILD_CREATE's member_count). */
@@ -75,16 +97,9 @@ export async function largeGuildsOf(db: Kysely<Tables>, guildIds: readonly Snowf
  * Read position, unread and mention counts for each channel with anything unread, across the
  * user's guilds and DMs (channels with nothing unread and no read state are left out).
  */
-async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channelIds: readonly Snowflake[]): Promise<ReadState[]> {
-  if (channelIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('channels')
-    .leftJoin('read_states', (join) => join.onRef('read_states.channel_id', '=', 'channels.id').on('read_states.user_id', '=', userId))
-    .select(['channels.id', 'channels.last_message_id', 'read_states.last_message_id as read_id'])
-    .where('channels.id', 'in', channelIds)
-    .execute();
+async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, reads: readonly ChannelRead[]): Promise<ReadState[]> {
   const states: ReadState[] = [];
-  for (const row of rows) {
+  for (const row of reads) {
     const readId = row.read_id ?? '0';
     const hasUnread = row.last_message_id !== null && BigInt(row.last_message_id) > BigInt(readId);
     if (!hasUnread && row.read_id === null) continue;
@@ -111,37 +126,55 @@ async function readStatesOf(db: Kysely<Tables>, userId: Snowflake, channelIds: r
  * each followed by its own GUILD_CREATE (what Discord does, and what bot libraries wait for).
  */
 export async function buildReady(
-  db: Kysely<Tables>,
-  presence: PresenceStore,
+  sources: GuildSources,
+  reads: IdentifyReads,
   user: UserRow,
   session: { id: string; resumeUrl: string },
-  guildIds: readonly Snowflake[],
-  largeThreshold?: number,
-  /** The user's DM partners and their guilds' member counts, when the caller has read them already. */
-  partners?: Snowflake[],
-  memberCounts?: ReadonlyMap<Snowflake, number>,
+  memberships: Memberships,
+  /** What the caller has read already: the user's DMs, DM partners and their guilds' member counts. */
+  known: { dms: readonly DmMembership[]; partners: Snowflake[]; memberCounts: ReadonlyMap<Snowflake, number>; largeThreshold?: number },
 ): Promise<Ready> {
-  const bot = user.bot === 1;
-  // Each guild as this member sees it, with the channels they may read (for their read states).
-  const views = bot ? [] : await Promise.all(guildIds.map((id) => guildView(db, presence, id, user.id, largeThreshold, false, memberCounts?.get(id), user)));
-  const guilds = bot ? guildIds.map((id) => ({ id, unavailable: true as const })) : views.map((v) => v.payload);
-  const privateChannels = bot ? [] : await privateChannelsOf(db, user.id);
-  const visibleChannelIds = [...privateChannels.map((c) => c.id), ...views.flatMap((v) => [...v.readable])];
-  const blocked = bot ? [] : await db.selectFrom('relationships').select('other_id').where('user_id', '=', user.id).where('type', '=', 2).execute();
-  const application = bot ? await db.selectFrom('applications').select(['id']).where('bot_user_id', '=', user.id).executeTakeFirst() : undefined;
+  const { db, presence } = sources;
+  const guildIds = [...memberships.keys()];
+  if (user.bot === 1) {
+    const application = await db.selectFrom('applications').select(['id']).where('bot_user_id', '=', user.id).executeTakeFirst();
+    return {
+      v: GATEWAY_VERSION,
+      user: toPrivateUser(user),
+      guilds: guildIds.map((id) => ({ id, unavailable: true as const })),
+      private_channels: [],
+      read_states: [],
+      presences: [],
+      blocked_user_ids: [],
+      session_id: session.id,
+      resume_gateway_url: session.resumeUrl,
+      shard: [0, 1],
+      ...(application && { application: { id: application.id, flags: 0 } }),
+    };
+  }
+  // Side by side: each guild as this member sees it, with the channels they may read (for their
+  // read states), and what is theirs alone.
+  const { dms, partners, memberCounts, largeThreshold } = known;
+  const [views, privateChannels, blocked, settings, presences] = await Promise.all([
+    Promise.all([...memberships].map(([id, { member, roleIds }]) => guildView(sources, id, user.id, { largeThreshold, memberCount: memberCounts.get(id), viewer: { user, member, roleIds } }))),
+    privateChannelsOf(db, user.id, dms),
+    reads.blocked.load(user.id),
+    reads.notificationSettings.load(user.id),
+    // Guild members' presences come with each guild; DM partners' here (as Discord's READY does).
+    partnerPresences(db, presence, user.id, partners),
+  ]);
+  const channelReads = [...dms.filter(listedDm), ...views.flatMap((v) => v.reads)];
   return {
     v: GATEWAY_VERSION,
     user: toPrivateUser(user),
-    guilds,
+    guilds: views.map((v) => v.payload),
     private_channels: privateChannels,
-    read_states: bot ? [] : await readStatesOf(db, user.id, visibleChannelIds),
-    // Guild members' presences come with each guild; DM partners' here (as Discord's READY does).
-    presences: bot ? [] : await partnerPresences(db, presence, user.id, partners),
-    blocked_user_ids: blocked.map((b) => b.other_id),
-    ...(!bot && { user_guild_settings: { entries: await userGuildSettingsOf(db, user.id), partial: false } }),
+    read_states: await readStatesOf(db, user.id, channelReads),
+    presences,
+    blocked_user_ids: blocked,
+    user_guild_settings: { entries: settings, partial: false },
     session_id: session.id,
     resume_gateway_url: session.resumeUrl,
     shard: [0, 1],
-    ...(application && { application: { id: application.id, flags: 0 } }),
   };
 }

@@ -1,6 +1,6 @@
 import { ChannelType, type Presence, RelationshipType, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
-import type { Tables } from '../db/tables';
+import type { ChannelMemberState, Tables } from '../db/tables';
 import { event, type OutgoingEvent } from '../events/publisher';
 import { toPresence } from './payload';
 import type { PresenceStore } from './presence-store';
@@ -11,6 +11,9 @@ import type { PresenceStore } from './presence-store';
  * accepted: a message request shows nothing either way until accepted), and neither blocked
  * the other. Closing a DM (hidden) keeps it.
  */
+/** The states in which a conversation makes its members partners: both in it (hidden: closed, but kept). */
+const PARTNER_STATES: ChannelMemberState[] = ['accepted', 'hidden'];
+
 export async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
   const rows = await db
     .selectFrom('channel_members as mine')
@@ -21,8 +24,8 @@ export async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promi
     .where('mine.user_id', '=', userId)
     .where('theirs.user_id', '!=', userId)
     .where('channels.type', 'in', [ChannelType.DM, ChannelType.GROUP_DM])
-    .where('mine.state', 'in', ['accepted', 'hidden'])
-    .where('theirs.state', 'in', ['accepted', 'hidden'])
+    .where('mine.state', 'in', PARTNER_STATES)
+    .where('theirs.state', 'in', PARTNER_STATES)
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -41,6 +44,11 @@ export async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promi
     )
     .execute();
   return rows.map((r) => r.user_id);
+}
+
+/** dmPartnersOf, when the user's DM memberships are read already: someone in no conversation has no partners to look for. */
+export async function dmPartnersAmong(db: Kysely<Tables>, userId: Snowflake, dms: readonly { state: ChannelMemberState }[]): Promise<Snowflake[]> {
+  return dms.some((dm) => PARTNER_STATES.includes(dm.state)) ? dmPartnersOf(db, userId) : [];
 }
 
 /** READY's `presences`: the DM partners who are online, idle or do-not-disturb. */

@@ -6,6 +6,7 @@ import type { Clock } from '../../core/clock';
 import type { SnowflakeGenerator } from '../../core/snowflake';
 import { hashToken, newToken } from '../../core/tokens';
 import type { SessionRow, Tables, UserRow } from '../../db/tables';
+import { BatchedRead } from '../../db/batched-read';
 import { UNCACHED_COLUMNS_ONLY } from '../../db/write-observer';
 import type { EventPublisher } from '../../events/publisher';
 import { ApiError } from '../../http/errors';
@@ -13,6 +14,9 @@ import type { Auth, PersonAuth } from '../../http/routes';
 
 /** How stale last_used_at may get before a request refreshes it (saves a write per request). */
 const TOUCH_INTERVAL_MS = 60_000;
+
+/** A sign-in session's row joined with its user's. */
+type SessionWithUser = UserRow & { session_id: Snowflake; token_hash: string; client: string; ip: string | null; session_created_at: number; last_used_at: number };
 
 /** Sign-in sessions: one per device or browser, each with its own revocable token. */
 export class Sessions {
@@ -23,6 +27,8 @@ export class Sessions {
    */
   private readonly people: ReadCache<string, PersonAuth>;
   private readonly bots: ReadCache<string, UserRow>;
+  /** Sign-in sessions with their users, by token hash. */
+  private readonly sessionsByHash: BatchedRead<string, SessionWithUser | undefined>;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -35,6 +41,20 @@ export class Sessions {
     private readonly cacheBus: CacheBus,
   ) {
     this.people = caches.create(['sessions', 'users'], { max: 20_000 });
+    // A reconnect storm (a node restarted) asks for thousands at once: they share statements.
+    this.sessionsByHash = new BatchedRead(
+      async (hashes) => {
+        const rows = await db
+          .selectFrom('sessions')
+          .innerJoin('users', 'users.id', 'sessions.user_id')
+          .selectAll('users')
+          .select(['sessions.id as session_id', 'sessions.token_hash', 'sessions.client', 'sessions.ip', 'sessions.created_at as session_created_at', 'sessions.last_used_at'])
+          .where('sessions.token_hash', 'in', hashes)
+          .execute();
+        return new Map(rows.map((row) => [row.token_hash, row]));
+      },
+      () => undefined,
+    );
     this.bots = caches.create(['applications', 'users'], { max: 2_000 });
   }
 
@@ -114,13 +134,7 @@ export class Sessions {
     const held = this.people.get(hash);
     if (held && now - held.session.last_used_at <= TOUCH_INTERVAL_MS) return held;
     const generation = this.caches.generation;
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('users')
-      .select(['sessions.id as session_id', 'sessions.token_hash', 'sessions.client', 'sessions.ip', 'sessions.created_at as session_created_at', 'sessions.last_used_at'])
-      .where('sessions.token_hash', '=', hash)
-      .executeTakeFirst();
+    const row = await this.sessionsByHash.load(hash);
     if (!row) throw new ApiError('UNAUTHORIZED');
     const { session_id, token_hash, client, ip, session_created_at, last_used_at, ...user } = row;
     const session: SessionRow = { id: session_id, user_id: user.id, token_hash, client, ip, created_at: session_created_at, last_used_at };

@@ -11,10 +11,12 @@ import {
   type VoiceStateUpdate,
 } from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Audience } from '../../bus/event-log';
 import type { AppContext } from '../../context';
 import type { CallRow, ChannelRow, Flag, Tables, VoiceStateRow } from '../../db/tables';
+import { UNCACHED_COLUMNS_ONLY } from '../../db/write-observer';
+import type { ReadCache } from '../../cache/caches';
 import { event, type OutgoingEvent } from '../../events/publisher';
 import { ApiError, fieldError } from '../../http/errors';
 import { channelAudience } from '../../access/audience';
@@ -79,6 +81,8 @@ export class Calls {
   private readonly urls: AttachmentUrls;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
+  /** Whether any DM call is going on, on any node (emptied when `calls` is written). */
+  private readonly dmCallsGoingOn: ReadCache<'any', boolean>;
 
   constructor(
     private readonly ctx: Omit<AppContext, 'calls'>,
@@ -88,6 +92,7 @@ export class Calls {
     private readonly sfu: Sfu | null = null,
   ) {
     this.urls = new AttachmentUrls(ctx.db, ctx.clock, ctx.config.publicUrl ?? '');
+    this.dmCallsGoingOn = ctx.caches.create(['calls'], { max: 1 });
   }
 
   /** Starts refreshing this node's call sessions and sweeping expired ones. */
@@ -411,7 +416,13 @@ export class Calls {
   /** A session resumed on this node: it keeps its call. */
   async sessionResumed(session: VoiceSession): Promise<void> {
     const { db, clock } = this.ctx;
-    const result = await db.updateTable('voice_states').set({ seen_at: clock.now() }).where('user_id', '=', session.userId).where('session_id', '=', session.sessionId).executeTakeFirst();
+    const result = await db
+      .updateTable('voice_states')
+      .set({ seen_at: clock.now() })
+      .where('user_id', '=', session.userId)
+      .where('session_id', '=', session.sessionId)
+      .modifyEnd(sql.raw(UNCACHED_COLUMNS_ONLY))
+      .executeTakeFirst();
     if (result.numUpdatedRows > 0n) this.local.add(session.sessionId);
   }
 
@@ -574,6 +585,9 @@ export class Calls {
   /** The DM calls going on in a user's DMs, for CALL_CREATE after their READY. */
   async dmCallsOf(userId: Snowflake): Promise<CallCreate[]> {
     const { db } = this.ctx;
+    // Most identifies find none: whether any DM call is going on at all is kept per node.
+    const anyDmCall = await this.dmCallsGoingOn.load('any', async () => (await db.selectFrom('calls').select('channel_id').where('guild_id', 'is', null).limit(1).execute()).length > 0);
+    if (!anyDmCall) return [];
     const calls = await db
       .selectFrom('calls')
       .innerJoin('channel_members', 'channel_members.channel_id', 'calls.channel_id')
@@ -614,6 +628,8 @@ export class Calls {
         .updateTable('voice_states')
         .set({ seen_at: now })
         .where('session_id', 'in', local.slice(i, i + 500))
+        // Only the heartbeat: what the caches hold of a voice state (features/guilds/guild-reads.ts) stays true.
+        .modifyEnd(sql.raw(UNCACHED_COLUMNS_ONLY))
         .execute();
     }
     const expired = await db

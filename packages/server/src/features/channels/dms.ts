@@ -166,18 +166,36 @@ export async function announceDmTo(ctx: Pick<AppContext, 'db' | 'events'>, chann
   await ctx.events.publish(...events);
 }
 
-/** The DMs and group DMs a user sees (not closed or declined), with their recipients. */
-export async function privateChannelsOf(db: Kysely<Tables>, userId: Snowflake): Promise<Channel[]> {
-  const mine = await db
+/** One of the user's DMs or group DMs, with their state in it and their read position (read_states.last_message_id). */
+export type DmMembership = ChannelRow & { state: ChannelMemberState; read_id: Snowflake | null };
+
+/**
+ * Users' DMs and group DMs in any state but declined, newest message first: one read for READY's
+ * private channels, their read states and whether the user has DM partners at all.
+ */
+export async function dmMembershipsOfMany(db: Kysely<Tables>, userIds: readonly Snowflake[]): Promise<Map<Snowflake, DmMembership[]>> {
+  const rows = await db
     .selectFrom('channel_members')
     .innerJoin('channels', 'channels.id', 'channel_members.channel_id')
+    .leftJoin('read_states', (join) => join.onRef('read_states.channel_id', '=', 'channels.id').onRef('read_states.user_id', '=', 'channel_members.user_id'))
     .selectAll('channels')
-    .select('channel_members.state')
-    .where('channel_members.user_id', '=', userId)
+    .select(['channel_members.user_id as member_id', 'channel_members.state', 'read_states.last_message_id as read_id'])
+    .where('channel_members.user_id', 'in', userIds)
     .where('channels.type', 'in', [ChannelType.DM, ChannelType.GROUP_DM])
-    .where('channel_members.state', 'in', ['accepted', 'request'])
+    .where('channel_members.state', '!=', 'declined')
     .orderBy('channels.last_message_id', 'desc')
     .execute();
+  const byUser = new Map<Snowflake, DmMembership[]>();
+  for (const { member_id, ...dm } of rows) byUser.set(member_id, [...(byUser.get(member_id) ?? []), dm]);
+  return byUser;
+}
+
+/** Whether a DM in this state is in the user's list: not closed (hidden) or declined. */
+export const listedDm = (dm: Pick<DmMembership, 'state'>): boolean => dm.state === 'accepted' || dm.state === 'request';
+
+/** The DMs and group DMs a user sees (listedDm), with their recipients (`dms`: dmMembershipsOf's answer, when read already). */
+export async function privateChannelsOf(db: Kysely<Tables>, userId: Snowflake, dms?: readonly DmMembership[]): Promise<Channel[]> {
+  const mine = (dms ?? (await dmMembershipsOfMany(db, [userId])).get(userId) ?? []).filter(listedDm);
   if (mine.length === 0) return [];
   const others = await db
     .selectFrom('channel_members')

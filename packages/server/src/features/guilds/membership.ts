@@ -51,7 +51,7 @@ export async function announceMemberAdded(ctx: AppContext, guildId: Snowflake, u
   await ctx.events.publish(
     event('GUILD_MEMBER_ADD', { ...member!, guild_id: guildId }, { guilds: [guildId] }),
     ...(status ? [event('PRESENCE_UPDATE', toPresence(userId, status, guildId), { guilds: [guildId] })] : []),
-    event('GUILD_CREATE', await guildCreatePayload(ctx.db, ctx.presence, guildId, userId), { users: [userId] }),
+    event('GUILD_CREATE', await guildCreatePayload(ctx, guildId, userId), { users: [userId] }),
   );
 }
 

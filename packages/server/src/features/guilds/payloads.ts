@@ -10,7 +10,7 @@ import { toChannel } from '../channels/serialize';
 import { usersByIds } from '../users/queries';
 import { toUser } from '../users/serialize';
 import { toGuild, toMember } from './serialize';
-import { emojisOf } from '../emojis/serialize';
+import type { GuildReads } from './guild-reads';
 
 /**
  * Discord's `large_threshold` (IDENTIFY, 50–250, default 50): a guild with more members than
@@ -23,17 +23,24 @@ import { emojisOf } from '../emojis/serialize';
  */
 export const DEFAULT_LARGE_THRESHOLD = 50;
 
-/** Members with their user objects and role IDs, in one pass (`known`: user rows the caller holds already, not read again). */
-export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: MemberRow[], known: readonly UserRow[] = []): Promise<Member[]> {
+/** Members with their user objects and role IDs, in one pass (`known`: user rows and role IDs the caller holds already, not read again). */
+export async function loadMembers(
+  db: Kysely<Tables>,
+  guildId: Snowflake,
+  rows: MemberRow[],
+  known: { users?: readonly UserRow[]; roleIds?: ReadonlyMap<Snowflake, readonly Snowflake[]> } = {},
+): Promise<Member[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.user_id);
-  const held = new Map(known.map((u) => [u.id, u]));
+  const held = new Map((known.users ?? []).map((u) => [u.id, u]));
   const missing = ids.filter((id) => !held.has(id));
+  const rolesMissing = ids.filter((id) => !known.roleIds?.has(id));
   const [users, roleRows] = await Promise.all([
     missing.length ? usersByIds(db, missing).then((read) => new Map([...held, ...read])) : held,
-    db.selectFrom('member_roles').select(['user_id', 'role_id']).where('guild_id', '=', guildId).where('user_id', 'in', ids).execute(),
+    rolesMissing.length ? db.selectFrom('member_roles').select(['user_id', 'role_id']).where('guild_id', '=', guildId).where('user_id', 'in', rolesMissing).execute() : [],
   ]);
-  const rolesOf = new Map<Snowflake, string[]>();
+  const rolesOf = new Map<Snowflake, Snowflake[]>();
+  for (const [id, roleIds] of known.roleIds ?? []) rolesOf.set(id, [...roleIds]);
   for (const r of roleRows) rolesOf.set(r.user_id, [...(rolesOf.get(r.user_id) ?? []), r.role_id]);
   return rows.flatMap((row) => {
     const user = users.get(row.user_id);
@@ -41,40 +48,61 @@ export async function loadMembers(db: Kysely<Tables>, guildId: Snowflake, rows: 
   });
 }
 
+/** What a guild's views are read from: the database, who is online, and what this node keeps of each guild. */
+export interface GuildSources {
+  db: Kysely<Tables>;
+  presence: PresenceStore;
+  guildReads: GuildReads;
+}
+
+/** The viewer's own rows, when the caller has read them already (READY reads them once for all the user's guilds). */
+export interface KnownViewer {
+  user: UserRow;
+  member: MemberRow;
+  roleIds: readonly Snowflake[];
+}
+
+export interface GuildViewOptions {
+  largeThreshold?: number;
+  /** A bot's view: every online member's presence, even in a large guild. */
+  everyPresence?: boolean;
+  /** The guild's member count, when the caller counted already (READY counts all of a user's guilds at once). */
+  memberCount?: number;
+  viewer?: KnownViewer;
+}
+
+/** A channel the viewer may read, with their read position in it (READY's read states). */
+export interface ChannelRead {
+  id: Snowflake;
+  last_message_id: Snowflake | null;
+  read_id: Snowflake | null;
+}
+
 /**
  * Everything a member's client needs about one guild, as that member sees it: channels (with
  * whether they joined each private one), active threads, the first members and who is online.
  */
-export async function guildCreatePayload(
-  db: Kysely<Tables>,
-  presence: PresenceStore,
-  guildId: Snowflake,
-  viewerId: Snowflake,
-  largeThreshold = DEFAULT_LARGE_THRESHOLD,
-  everyPresence = false,
-): Promise<GuildCreate> {
-  return (await guildView(db, presence, guildId, viewerId, largeThreshold, everyPresence)).payload;
+export async function guildCreatePayload(sources: GuildSources, guildId: Snowflake, viewerId: Snowflake, options: GuildViewOptions = {}): Promise<GuildCreate> {
+  return (await guildView(sources, guildId, viewerId, options)).payload;
 }
 
-/** GUILD_CREATE for a member, and the channels whose messages they may read (READY's read states need both). */
+/**
+ * GUILD_CREATE for a member, and the channels whose messages they may read with their read
+ * positions (READY's read states need both). When the viewer's rows are known and the guild is in
+ * this node's cache, what is left to read is its channels with the viewer's state in them, one
+ * statement for every viewer of the guild asking at the same time (guild-reads.ts).
+ */
 export async function guildView(
-  db: Kysely<Tables>,
-  presence: PresenceStore,
+  { db, presence, guildReads }: GuildSources,
   guildId: Snowflake,
   viewerId: Snowflake,
-  largeThreshold = DEFAULT_LARGE_THRESHOLD,
-  /** A bot's view: every online member's presence, even in a large guild. */
-  everyPresence = false,
-  /** The guild's member count, when the caller counted already (READY counts all of a user's guilds at once). */
-  knownMemberCount?: number,
-  /** The viewer's user row, when the caller holds it (READY: the identifying user). */
-  viewerUser?: UserRow,
-): Promise<{ payload: GuildCreate; readable: Set<Snowflake> }> {
+  { largeThreshold = DEFAULT_LARGE_THRESHOLD, everyPresence = false, memberCount: knownMemberCount, viewer: known }: GuildViewOptions = {},
+): Promise<{ payload: GuildCreate; reads: ChannelRead[] }> {
   // The guild row first: its rules version says whether this node's copy of the rules is current.
-  const guild = await db.selectFrom('guilds').selectAll().where('id', '=', guildId).executeTakeFirstOrThrow();
-  const [{ roles, overwrites }, channels, memberCount, viewer, joinedPrivate, voiceStates, emojis] = await Promise.all([
+  const guild = await guildReads.guild(guildId);
+  const [{ roles, overwrites }, channels, memberCount, viewer, voiceStates, emojis] = await Promise.all([
     guildRules(db, guild),
-    db.selectFrom('channels').selectAll().where('guild_id', '=', guildId).orderBy('position').orderBy('id').execute(),
+    guildReads.channelsFor(guildId, viewerId),
     // Counted from the primary key's index alone: whether the guild is large.
     knownMemberCount ??
       db
@@ -83,25 +111,12 @@ export async function guildView(
         .where('guild_id', '=', guildId)
         .executeTakeFirstOrThrow()
         .then((r) => Number(r.n)),
-    db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', viewerId).executeTakeFirstOrThrow(),
-    db
-      .selectFrom('channel_members')
-      .innerJoin('channels', 'channels.id', 'channel_members.channel_id')
-      .select('channel_members.channel_id')
-      .where('channels.guild_id', '=', guildId)
-      .where('channel_members.user_id', '=', viewerId)
-      .execute(),
+    known?.member ?? db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', '=', viewerId).executeTakeFirstOrThrow(),
     // Server mute and deafen live on the member.
-    db
-      .selectFrom('voice_states')
-      .leftJoin('members', (join) => join.onRef('members.guild_id', '=', 'voice_states.guild_id').onRef('members.user_id', '=', 'voice_states.user_id'))
-      .selectAll('voice_states')
-      .select(['members.mute', 'members.deaf'])
-      .where('voice_states.guild_id', '=', guildId)
-      .execute(),
-    emojisOf(db, guildId),
+    guildReads.voiceStatesOf(guildId),
+    guildReads.emojisOf(guildId),
   ]);
-  const joined = new Set(joinedPrivate.map((r) => r.channel_id));
+  const joined = new Set(channels.filter((c) => c.joined_by !== null).map((c) => c.id));
   const large = memberCount > largeThreshold;
   const inVoice = [...new Set(voiceStates.map((v) => v.user_id))].filter((id) => id !== viewerId);
   const memberRows = !large
@@ -109,7 +124,7 @@ export async function guildView(
     : inVoice.length === 0
       ? [viewer]
       : [viewer, ...(await db.selectFrom('members').selectAll().where('guild_id', '=', guildId).where('user_id', 'in', inVoice).execute())];
-  const members = await loadMembers(db, guildId, memberRows, viewerUser ? [viewerUser] : []);
+  const members = await loadMembers(db, guildId, memberRows, known ? { users: [known.user], roleIds: new Map([[viewerId, known.roleIds]]) } : {});
   const presenceOf = large && everyPresence ? (await db.selectFrom('members').select('user_id').where('guild_id', '=', guildId).execute()).map((r) => r.user_id) : memberRows.map((r) => r.user_id);
   const online = await presence.visible(presenceOf);
   const me = { guild, roles, userId: viewerId, roleIds: members.find((m) => m.user.id === viewerId)?.roles ?? [], communicationDisabledUntil: viewer.communication_disabled_until };
@@ -122,7 +137,7 @@ export async function guildView(
   const viewable = holding(asThemselves, Permissions.VIEW_CHANNEL);
   const readable = holding(asThemselves, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
   const payload: GuildCreate = {
-    ...toGuild(guild, roles, emojis),
+    ...toGuild(guild, roles, [...emojis]),
     joined_at: new Date(viewer.joined_at).toISOString(),
     large,
     unavailable: false,
@@ -139,5 +154,6 @@ export async function guildView(
     guild_scheduled_events: [],
     soundboard_sounds: [],
   };
-  return { payload, readable };
+  const reads = channels.filter((c) => readable.has(c.id)).map((c) => ({ id: c.id, last_message_id: c.last_message_id, read_id: c.read_id }));
+  return { payload, reads };
 }

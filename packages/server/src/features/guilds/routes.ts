@@ -71,7 +71,7 @@ export function guildRoutes(app: FastifyInstance, ctx: AppContext): void {
       // Its only reader yet (e2ee/rosters.ts keeps the rest in step as people join).
       if (e2ee) await trx.insertInto('channel_members').values({ channel_id: general, user_id: auth.user.id, joined_at: now }).execute();
     });
-    await ctx.events.publish(event('GUILD_CREATE', await guildCreatePayload(db, ctx.presence, guildId, auth.user.id), { users: [auth.user.id] }));
+    await ctx.events.publish(event('GUILD_CREATE', await guildCreatePayload(ctx, guildId, auth.user.id), { users: [auth.user.id] }));
     return toGuild(guild, await rolesOf(guildId), []);
   });
 

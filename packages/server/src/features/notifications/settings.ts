@@ -14,35 +14,55 @@ type ChannelLevel = UserGuildSettings['channel_overrides'][number]['message_noti
  */
 export async function userGuildSettingsOf(db: Kysely<Tables>, userId: Snowflake, guildIds?: readonly Snowflake[]): Promise<UserGuildSettings[]> {
   if (guildIds?.length === 0) return [];
+  return (await userGuildSettingsOfMany(db, [userId], guildIds)).get(userId) ?? [];
+}
+
+/** userGuildSettingsOf for several users in one statement (READY's, in a join storm). */
+export async function userGuildSettingsOfMany(db: Kysely<Tables>, userIds: readonly Snowflake[], guildIds?: readonly Snowflake[]): Promise<Map<Snowflake, UserGuildSettings[]>> {
   // A server's own setting is a row with no channel: both kinds come back in one statement.
   let guildRows = db
     .selectFrom('guild_notification_settings')
-    .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'guild_notification_settings.guild_id').on('members.user_id', '=', userId))
-    .select(['guild_notification_settings.guild_id', sql<Snowflake | null>`null`.as('channel_id'), 'guild_notification_settings.message_notifications', 'guild_notification_settings.muted'])
-    .where('guild_notification_settings.user_id', '=', userId);
+    .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'guild_notification_settings.guild_id').onRef('members.user_id', '=', 'guild_notification_settings.user_id'))
+    .select([
+      'guild_notification_settings.user_id',
+      'guild_notification_settings.guild_id',
+      sql<Snowflake | null>`null`.as('channel_id'),
+      'guild_notification_settings.message_notifications',
+      'guild_notification_settings.muted',
+    ])
+    .where('guild_notification_settings.user_id', 'in', userIds);
   let channelRows = db
     .selectFrom('channel_notification_settings')
-    .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'channel_notification_settings.guild_id').on('members.user_id', '=', userId))
-    .select(['channel_notification_settings.guild_id', 'channel_notification_settings.channel_id', 'channel_notification_settings.message_notifications', 'channel_notification_settings.muted'])
-    .where('channel_notification_settings.user_id', '=', userId);
+    .innerJoin('members', (join) => join.onRef('members.guild_id', '=', 'channel_notification_settings.guild_id').onRef('members.user_id', '=', 'channel_notification_settings.user_id'))
+    .select([
+      'channel_notification_settings.user_id',
+      'channel_notification_settings.guild_id',
+      'channel_notification_settings.channel_id',
+      'channel_notification_settings.message_notifications',
+      'channel_notification_settings.muted',
+    ])
+    .where('channel_notification_settings.user_id', 'in', userIds);
   if (guildIds) {
     guildRows = guildRows.where('guild_notification_settings.guild_id', 'in', guildIds);
     channelRows = channelRows.where('channel_notification_settings.guild_id', 'in', guildIds);
   }
-  const rows: { guild_id: Snowflake; channel_id: Snowflake | null; message_notifications: number; muted: number }[] = await guildRows.unionAll(channelRows).execute();
+  const rows: { user_id: Snowflake; guild_id: Snowflake; channel_id: Snowflake | null; message_notifications: number; muted: number }[] = await guildRows.unionAll(channelRows).execute();
 
-  const byGuild = new Map<Snowflake, UserGuildSettings>();
-  const entry = (guildId: Snowflake) => {
+  const byUser = new Map<Snowflake, Map<Snowflake, UserGuildSettings>>();
+  const entry = (userId: Snowflake, guildId: Snowflake) => {
+    let byGuild = byUser.get(userId);
+    if (!byGuild) byUser.set(userId, (byGuild = new Map()));
     let settings = byGuild.get(guildId);
     if (!settings) byGuild.set(guildId, (settings = { guild_id: guildId, message_notifications: DEFAULT_GUILD_LEVEL, muted: false, channel_overrides: [] }));
     return settings;
   };
   const byChannel = (a: { channel_id: Snowflake | null }, b: { channel_id: Snowflake | null }) => (BigInt(a.channel_id ?? 0) < BigInt(b.channel_id ?? 0) ? -1 : 1);
   for (const row of rows.sort(byChannel)) {
-    if (row.channel_id === null) Object.assign(entry(row.guild_id), { message_notifications: row.message_notifications as GuildLevel, muted: row.muted === 1 });
-    else entry(row.guild_id).channel_overrides.push({ channel_id: row.channel_id, message_notifications: row.message_notifications as ChannelLevel, muted: row.muted === 1 });
+    if (row.channel_id === null) Object.assign(entry(row.user_id, row.guild_id), { message_notifications: row.message_notifications as GuildLevel, muted: row.muted === 1 });
+    else entry(row.user_id, row.guild_id).channel_overrides.push({ channel_id: row.channel_id, message_notifications: row.message_notifications as ChannelLevel, muted: row.muted === 1 });
   }
-  return [...byGuild.values()].sort((a, b) => (BigInt(a.guild_id) < BigInt(b.guild_id) ? -1 : 1));
+  const byGuildId = (a: UserGuildSettings, b: UserGuildSettings) => (BigInt(a.guild_id) < BigInt(b.guild_id) ? -1 : 1);
+  return new Map([...byUser].map(([userId, byGuild]) => [userId, [...byGuild.values()].sort(byGuildId)]));
 }
 
 /** One server's settings for a user, the default when they never changed any. */
