@@ -1,8 +1,10 @@
-import { ChannelType, OverwriteType, Permissions, type Snowflake, routes } from '@parley/protocol';
+import { ChannelType, GatewayOpcode, type GuildCreate, OverwriteType, Permissions, type Ready, type Snowflake, routes } from '@parley/protocol';
+import { emojiRoutes } from '@parley/protocol/emojis';
 import type { ParleyApiError } from '@parley/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, type ClusterNode, startCluster } from '../testing/cluster';
-import { failure, uniqueName } from '../testing/fixtures';
+import { failure, makeImage, uniqueName } from '../testing/fixtures';
+import { RawGateway } from '../testing/raw-gateway';
 
 /*
  * Two real nodes on PostgreSQL and Redis. Each caches what a send reads (sessions, channel
@@ -65,6 +67,45 @@ describe('per-node caches across nodes', () => {
 
     await onA.request(routes.guilds.kickMember, { params: { ...params, user_id: memberId } });
     expect((await refusedOnB('kicked on A')).code).toBe(10003);
+  });
+
+  it("a change through one node is in the next READY from another: the server's name, its emoji, who is in voice, the member's roles", async () => {
+    const owner = await signUp(A);
+    const member = await signUp(A);
+    const onA = A.client(owner.token);
+    const guildId = (await onA.request(routes.guilds.create, { body: { name: 'Before' } })).id;
+    const params = { guild_id: guildId };
+    const channelId = (await onA.request(routes.guilds.listChannels, { params })).find((c) => c.type === ChannelType.GUILD_TEXT)!.id;
+    const voice = await onA.request(routes.channels.create, { params, body: { name: 'Lounge', type: ChannelType.GUILD_VOICE } });
+    const code = (await onA.request(routes.invites.create, { params: { channel_id: channelId }, body: {} })).code;
+    await A.client(member.token).request(routes.invites.accept, { params: { code } });
+    const guildOnB = async () => {
+      const gw = await RawGateway.open(B.url);
+      gw.identify(member.token);
+      const ready = (await gw.dispatch('READY')).d as Ready;
+      gw.close();
+      return ready.guilds.find((g) => g.id === guildId) as GuildCreate;
+    };
+    // B caches the guild.
+    await guildOnB();
+
+    await onA.request(routes.guilds.update, { params, body: { name: 'After' } });
+    const image = `data:image/png;base64,${(await makeImage('png')).toString('base64')}`;
+    const emoji = await onA.request(emojiRoutes.create, { params, body: { name: 'fresh', image } });
+    const role = await onA.request(routes.roles.create, { params, body: { name: 'Regulars' } });
+    await onA.request(routes.roles.addToMember, { params: { ...params, user_id: member.userId, role_id: role.id } });
+    const speaker = await RawGateway.open(A.url);
+    speaker.identify(owner.token);
+    await speaker.dispatch('READY');
+    speaker.send({ op: GatewayOpcode.VOICE_STATE_UPDATE, d: { guild_id: guildId, channel_id: voice.id, self_mute: false, self_deaf: false } });
+    await speaker.dispatch('VOICE_STATE_UPDATE');
+
+    const guild = await guildOnB();
+    expect(guild.name).toBe('After');
+    expect(guild.emojis.map((e) => e.id)).toContain(emoji.id);
+    expect(guild.voice_states.map((v) => v.user_id)).toEqual([owner.userId]);
+    expect(guild.members.find((m) => m.user.id === member.userId)?.roles).toEqual([role.id]);
+    speaker.close();
   });
 
   it('a session signed out through one node fails the next request through another, at once', async () => {
