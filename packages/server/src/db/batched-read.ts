@@ -8,8 +8,8 @@ interface Waiting<V> {
 
 /**
  * One read for many keys: a key asked for while this read is already under way waits for it to
- * end, then goes with every other key that came meanwhile, in one statement. Alone, a read goes at
- * once; under load the statements stay few: a join storm of 2,000 identifies made 12,000
+ * end, then goes with every other key that came meanwhile, in one statement. Alone, a read goes
+ * once the current turn's microtasks have run (with the keys asked for alongside); under load the statements stay few: a join storm of 2,000 identifies made 12,000
  * statements on PostgreSQL, each a round trip and a wake-up of its backend (bench/README.md,
  * "Issue 17, fourth pass"). What a read answers is at least as new as the moment it was asked for.
  */
@@ -28,13 +28,19 @@ export class BatchedRead<K, V> {
       const waiting = this.queued.get(key);
       if (waiting) waiting.push({ resolve, reject });
       else this.queued.set(key, [{ resolve, reject }]);
-      if (!this.running) void this.next();
+      if (this.running) return;
+      // After this turn's microtasks: the keys asked for together (a READY's recipients) go together.
+      this.running = true;
+      queueMicrotask(() => void this.next());
     });
   }
 
+  /** Reads what is queued, then what queued up meanwhile, until nothing is left. */
   private async next(): Promise<void> {
-    if (this.queued.size === 0) return;
-    this.running = true;
+    if (this.queued.size === 0) {
+      this.running = false;
+      return;
+    }
     const batch = new Map<K, Waiting<V>[]>();
     for (const [key, waiting] of this.queued) {
       if (batch.size >= MAX_KEYS) break;
@@ -46,9 +52,7 @@ export class BatchedRead<K, V> {
       for (const [key, waiting] of batch) for (const w of waiting) w.resolve(read.has(key) ? read.get(key)! : this.missing());
     } catch (error) {
       for (const waiting of batch.values()) for (const w of waiting) w.reject(error);
-    } finally {
-      this.running = false;
-      void this.next();
     }
+    void this.next();
   }
 }

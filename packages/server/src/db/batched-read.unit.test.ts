@@ -21,6 +21,7 @@ describe('BatchedRead', () => {
   it('reads a key alone at once, and the keys asked for meanwhile together once it has answered', async () => {
     const { read, batches } = manualRead();
     const first = read.load('a');
+    await settle();
     expect(batches.map((b) => b.keys)).toEqual([['a']]);
     const rest = [read.load('b'), read.load('c'), read.load('b')];
     await settle();
@@ -37,6 +38,7 @@ describe('BatchedRead', () => {
   it('reads a key asked for again while its read is under way afresh: an answer is never older than its question', async () => {
     const { read, batches } = manualRead();
     const early = read.load('a');
+    await settle();
     const late = read.load('a');
     // Asked after the read started: it may have missed a change made just before, so it waits.
     expect(batches).toHaveLength(1);
@@ -48,9 +50,19 @@ describe('BatchedRead', () => {
     expect(await late).toBe('new');
   });
 
+  it('reads the keys asked for in one turn together', async () => {
+    const { read, batches } = manualRead();
+    const loads = [read.load('a'), read.load('b')];
+    await settle();
+    expect(batches.map((b) => b.keys)).toEqual([['a', 'b']]);
+    batches[0]!.answer(new Map([['a', 'A']]));
+    expect(await Promise.all(loads)).toEqual(['A', 'missing']);
+  });
+
   it('fails only the keys of the read that failed, and goes on with the next', async () => {
     const { read, batches } = manualRead();
     const failing = read.load('a');
+    await settle();
     const next = read.load('b');
     batches[0]!.fail(new Error('connection lost'));
     await expect(failing).rejects.toThrow('connection lost');
@@ -61,7 +73,9 @@ describe('BatchedRead', () => {
 
   it('puts at most 500 keys in one read', async () => {
     const { read, batches } = manualRead();
-    const loads = [read.load('first'), ...Array.from({ length: 700 }, (_, i) => read.load(`k${i}`))];
+    const first = read.load('first');
+    await settle();
+    const loads = [first, ...Array.from({ length: 700 }, (_, i) => read.load(`k${i}`))];
     batches[0]!.answer(new Map());
     await settle();
     expect(batches[1]!.keys).toHaveLength(500);

@@ -23,7 +23,7 @@ import { StreamCompressor, ZLIB_STREAM } from './compression';
 import { Connection } from './connection';
 import { GuildPresences } from './guild-presences';
 import { textFrame } from './frame';
-import { dmPartnersAmong, partnerPresenceEvents } from '../presence/partners';
+import { mayHavePartners, partnerPresenceEvents } from '../presence/partners';
 import { IdentifyReads } from './identify-reads';
 import { buildReady, guildIdsOf, largeGuilds, largeGuildsOf, MemberCounts } from './ready';
 import type { GatewaySession, SessionStore } from './session-store';
@@ -405,7 +405,7 @@ export class Gateway {
     await this.saveSession(connection);
     // Read once: the user's DMs (READY's), who hears them come online, and whose presence READY carries.
     const dms = await this.reads.dms.load(auth.user.id);
-    const partners = await dmPartnersAmong(this.deps.db, auth.user.id, dms);
+    const partners = mayHavePartners(dms) ? await this.reads.partners.load(auth.user.id) : [];
     await this.connectPresence(connection, status, partners);
     const ready = await buildReady(this.deps, this.reads, auth.user, { id: sessionId, resumeUrl: connection.resumeUrl }, memberships, {
       dms,

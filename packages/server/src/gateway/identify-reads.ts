@@ -1,9 +1,11 @@
 import { RelationshipType, type Snowflake, type UserGuildSettings } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import { BatchedRead } from '../db/batched-read';
-import type { Tables } from '../db/tables';
+import type { Tables, UserRow } from '../db/tables';
 import { type DmMembership, dmMembershipsOfMany } from '../features/channels/dms';
 import { userGuildSettingsOfMany } from '../features/notifications/settings';
+import { usersByIds } from '../features/users/queries';
+import { dmPartnersOfMany } from '../presence/partners';
 import { type Memberships, membershipsOfMany } from './ready';
 
 /**
@@ -13,11 +15,15 @@ import { type Memberships, membershipsOfMany } from './ready';
 export class IdentifyReads {
   /** Their member rows and roles, by guild. */
   readonly memberships: BatchedRead<Snowflake, Memberships>;
-  /** Their DMs (any state but declined), with their read positions. */
+  /** Their DMs (any state but declined), with their read positions and recipients. */
   readonly dms: BatchedRead<Snowflake, DmMembership[]>;
+  /** Whom they talk to in DMs (presence/partners.ts). */
+  readonly partners: BatchedRead<Snowflake, Snowflake[]>;
   /** Whom they blocked. */
   readonly blocked: BatchedRead<Snowflake, Snowflake[]>;
   readonly notificationSettings: BatchedRead<Snowflake, UserGuildSettings[]>;
+  /** Users by ID (their DMs' recipients). */
+  private readonly users: BatchedRead<Snowflake, UserRow | undefined>;
 
   constructor(db: Kysely<Tables>) {
     this.memberships = new BatchedRead(
@@ -28,6 +34,10 @@ export class IdentifyReads {
       (ids) => dmMembershipsOfMany(db, ids),
       () => [],
     );
+    this.partners = new BatchedRead(
+      (ids) => dmPartnersOfMany(db, ids),
+      () => [],
+    );
     this.blocked = new BatchedRead(
       (ids) => blockedByMany(db, ids),
       () => [],
@@ -36,6 +46,15 @@ export class IdentifyReads {
       (ids) => userGuildSettingsOfMany(db, ids),
       () => [],
     );
+    this.users = new BatchedRead(
+      (ids) => usersByIds(db, ids),
+      () => undefined,
+    );
+  }
+
+  async usersByIds(ids: readonly Snowflake[]): Promise<Map<Snowflake, UserRow>> {
+    const rows = await Promise.all(ids.map((id) => this.users.load(id)));
+    return new Map(rows.flatMap((row) => (row ? [[row.id, row] as const] : [])));
   }
 }
 

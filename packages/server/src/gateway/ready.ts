@@ -157,7 +157,7 @@ export async function buildReady(
   const { dms, partners, memberCounts, largeThreshold } = known;
   const [views, privateChannels, blocked, settings, presences] = await Promise.all([
     Promise.all([...memberships].map(([id, { member, roleIds }]) => guildView(sources, id, user.id, { largeThreshold, memberCount: memberCounts.get(id), viewer: { user, member, roleIds } }))),
-    privateChannelsOf(db, user.id, dms),
+    privateChannelsOf(db, user.id, { dms, usersByIds: (ids) => reads.usersByIds(ids) }),
     reads.blocked.load(user.id),
     reads.notificationSettings.load(user.id),
     // Guild members' presences come with each guild; DM partners' here (as Discord's READY does).

@@ -15,14 +15,19 @@ import type { PresenceStore } from './presence-store';
 const PARTNER_STATES: ChannelMemberState[] = ['accepted', 'hidden'];
 
 export async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
+  return (await dmPartnersOfMany(db, [userId])).get(userId) ?? [];
+}
+
+/** dmPartnersOf for several users in one statement (identifies under way at once). */
+export async function dmPartnersOfMany(db: Kysely<Tables>, userIds: readonly Snowflake[]): Promise<Map<Snowflake, Snowflake[]>> {
   const rows = await db
     .selectFrom('channel_members as mine')
     .innerJoin('channels', 'channels.id', 'mine.channel_id')
     .innerJoin('channel_members as theirs', 'theirs.channel_id', 'mine.channel_id')
-    .select('theirs.user_id')
+    .select(['mine.user_id as member_id', 'theirs.user_id'])
     .distinct()
-    .where('mine.user_id', '=', userId)
-    .where('theirs.user_id', '!=', userId)
+    .where('mine.user_id', 'in', userIds)
+    .whereRef('theirs.user_id', '!=', 'mine.user_id')
     .where('channels.type', 'in', [ChannelType.DM, ChannelType.GROUP_DM])
     .where('mine.state', 'in', PARTNER_STATES)
     .where('theirs.state', 'in', PARTNER_STATES)
@@ -35,21 +40,21 @@ export async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promi
             .where('relationships.type', '=', RelationshipType.BLOCKED)
             .where((inner) =>
               inner.or([
-                inner.and([inner('relationships.user_id', '=', userId), inner('relationships.other_id', '=', inner.ref('theirs.user_id'))]),
-                inner.and([inner('relationships.user_id', '=', inner.ref('theirs.user_id')), inner('relationships.other_id', '=', userId)]),
+                inner.and([inner('relationships.user_id', '=', inner.ref('mine.user_id')), inner('relationships.other_id', '=', inner.ref('theirs.user_id'))]),
+                inner.and([inner('relationships.user_id', '=', inner.ref('theirs.user_id')), inner('relationships.other_id', '=', inner.ref('mine.user_id'))]),
               ]),
             ),
         ),
       ),
     )
     .execute();
-  return rows.map((r) => r.user_id);
+  const byUser = new Map<Snowflake, Snowflake[]>();
+  for (const { member_id, user_id } of rows) byUser.set(member_id, [...(byUser.get(member_id) ?? []), user_id]);
+  return byUser;
 }
 
-/** dmPartnersOf, when the user's DM memberships are read already: someone in no conversation has no partners to look for. */
-export async function dmPartnersAmong(db: Kysely<Tables>, userId: Snowflake, dms: readonly { state: ChannelMemberState }[]): Promise<Snowflake[]> {
-  return dms.some((dm) => PARTNER_STATES.includes(dm.state)) ? dmPartnersOf(db, userId) : [];
-}
+/** Whether someone in these DMs (dmMembershipsOfMany's) may have partners: someone in no conversation has none to look for. */
+export const mayHavePartners = (dms: readonly { state: ChannelMemberState }[]): boolean => dms.some((dm) => PARTNER_STATES.includes(dm.state));
 
 /** READY's `presences`: the DM partners who are online, idle or do-not-disturb. */
 export async function partnerPresences(db: Kysely<Tables>, presence: PresenceStore, userId: Snowflake, known?: Snowflake[]): Promise<Presence[]> {

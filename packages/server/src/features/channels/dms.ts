@@ -1,7 +1,7 @@
 import { type Channel, ChannelType, Limits, RelationshipType, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../context';
-import type { ChannelMemberState, ChannelRow, NewChannel, Tables } from '../../db/tables';
+import type { ChannelMemberState, ChannelRow, NewChannel, Tables, UserRow } from '../../db/tables';
 import { event } from '../../events/publisher';
 import { ApiError } from '../../http/errors';
 import { usersByIds } from '../users/queries';
@@ -166,54 +166,58 @@ export async function announceDmTo(ctx: Pick<AppContext, 'db' | 'events'>, chann
   await ctx.events.publish(...events);
 }
 
-/** One of the user's DMs or group DMs, with their state in it and their read position (read_states.last_message_id). */
-export type DmMembership = ChannelRow & { state: ChannelMemberState; read_id: Snowflake | null };
+/** One of the user's DMs or group DMs, with their state in it, their read position (read_states.last_message_id) and who else is in it. */
+export type DmMembership = ChannelRow & { state: ChannelMemberState; read_id: Snowflake | null; recipient_ids: Snowflake[] };
 
 /**
- * Users' DMs and group DMs in any state but declined, newest message first: one read for READY's
- * private channels, their read states and whether the user has DM partners at all.
+ * Users' DMs and group DMs in any state but declined, newest message first, with the other
+ * members of each: one read for READY's private channels, their read states and whether the user
+ * has DM partners at all.
  */
 export async function dmMembershipsOfMany(db: Kysely<Tables>, userIds: readonly Snowflake[]): Promise<Map<Snowflake, DmMembership[]>> {
   const rows = await db
-    .selectFrom('channel_members')
-    .innerJoin('channels', 'channels.id', 'channel_members.channel_id')
-    .leftJoin('read_states', (join) => join.onRef('read_states.channel_id', '=', 'channels.id').onRef('read_states.user_id', '=', 'channel_members.user_id'))
+    .selectFrom('channel_members as mine')
+    .innerJoin('channels', 'channels.id', 'mine.channel_id')
+    .leftJoin('read_states', (join) => join.onRef('read_states.channel_id', '=', 'channels.id').onRef('read_states.user_id', '=', 'mine.user_id'))
+    .leftJoin('channel_members as theirs', (join) => join.onRef('theirs.channel_id', '=', 'channels.id').onRef('theirs.user_id', '!=', 'mine.user_id'))
     .selectAll('channels')
-    .select(['channel_members.user_id as member_id', 'channel_members.state', 'read_states.last_message_id as read_id'])
-    .where('channel_members.user_id', 'in', userIds)
+    .select(['mine.user_id as member_id', 'mine.state', 'read_states.last_message_id as read_id', 'theirs.user_id as recipient_id'])
+    .where('mine.user_id', 'in', userIds)
     .where('channels.type', 'in', [ChannelType.DM, ChannelType.GROUP_DM])
-    .where('channel_members.state', '!=', 'declined')
+    .where('mine.state', '!=', 'declined')
     .orderBy('channels.last_message_id', 'desc')
+    .orderBy('channels.id')
     .execute();
   const byUser = new Map<Snowflake, DmMembership[]>();
-  for (const { member_id, ...dm } of rows) byUser.set(member_id, [...(byUser.get(member_id) ?? []), dm]);
+  // One row per recipient: a channel's rows come one after another.
+  for (const { member_id, recipient_id, ...channel } of rows) {
+    const mine = byUser.get(member_id) ?? [];
+    if (!byUser.has(member_id)) byUser.set(member_id, mine);
+    let dm = mine.at(-1);
+    if (dm?.id !== channel.id) mine.push((dm = { ...channel, recipient_ids: [] }));
+    if (recipient_id !== null) dm.recipient_ids.push(recipient_id);
+  }
   return byUser;
 }
 
 /** Whether a DM in this state is in the user's list: not closed (hidden) or declined. */
 export const listedDm = (dm: Pick<DmMembership, 'state'>): boolean => dm.state === 'accepted' || dm.state === 'request';
 
-/** The DMs and group DMs a user sees (listedDm), with their recipients (`dms`: dmMembershipsOf's answer, when read already). */
-export async function privateChannelsOf(db: Kysely<Tables>, userId: Snowflake, dms?: readonly DmMembership[]): Promise<Channel[]> {
-  const mine = (dms ?? (await dmMembershipsOfMany(db, [userId])).get(userId) ?? []).filter(listedDm);
+/**
+ * The DMs and group DMs a user sees (listedDm), with their recipients. READY passes what it read
+ * already: the user's DMs (dmMembershipsOfMany) and a reader of users shared by identifies.
+ */
+export async function privateChannelsOf(
+  db: Kysely<Tables>,
+  userId: Snowflake,
+  known: { dms?: readonly DmMembership[]; usersByIds?: (ids: readonly Snowflake[]) => Promise<Map<Snowflake, UserRow>> } = {},
+): Promise<Channel[]> {
+  const mine = (known.dms ?? (await dmMembershipsOfMany(db, [userId])).get(userId) ?? []).filter(listedDm);
   if (mine.length === 0) return [];
-  const others = await db
-    .selectFrom('channel_members')
-    .select(['channel_id', 'user_id'])
-    .where(
-      'channel_id',
-      'in',
-      mine.map((c) => c.id),
-    )
-    .where('user_id', '!=', userId)
-    .execute();
-  const users = await usersByIds(
-    db,
-    others.map((o) => o.user_id),
-  );
-  return mine.map(({ state, ...channel }) =>
+  const users = await (known.usersByIds ?? ((ids) => usersByIds(db, ids)))([...new Set(mine.flatMap((dm) => dm.recipient_ids))]);
+  return mine.map(({ state, recipient_ids, ...channel }) =>
     toChannel(channel, {
-      recipients: others.filter((o) => o.channel_id === channel.id).flatMap((o) => (users.has(o.user_id) ? [toUser(users.get(o.user_id)!)] : [])),
+      recipients: recipient_ids.flatMap((id) => (users.has(id) ? [toUser(users.get(id)!)] : [])),
       messageRequest: state === 'request',
     }),
   );
