@@ -1,6 +1,6 @@
 import { GatewayCloseCode, GatewayOpcode, Limits, type Presence, type Snowflake, routes } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeGuild, type Person } from '../testing/fixtures';
+import { crowdedGuild, makeGuild, type Person } from '../testing/fixtures';
 import { type RawFrame, RawGateway } from '../testing/raw-gateway';
 import { startTestServer, type TestServer } from '../testing/server';
 
@@ -16,20 +16,14 @@ let owner: Person;
 let guildId: Snowflake;
 let channelId: Snowflake;
 /** 52 members: the owner and 51 guests, more than the default large_threshold (50). */
-const guests: { token: string; id: Snowflake }[] = [];
+let guests: { token: string; id: Snowflake }[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
-  const made = await makeGuild(server, { name: 'Crowd' });
-  owner = made.owner;
+  const made = await crowdedGuild(server, 51);
+  ({ owner, guests } = made);
   guildId = made.guild.id;
   channelId = made.general.id;
-  const invite = await owner.client.request(routes.invites.create, { params: { channel_id: channelId }, body: { max_uses: 0 } });
-  for (let i = 0; i < 51; i++) {
-    const { token, user } = await server.client().request(routes.auth.guest, { body: {} });
-    await server.client(token).request(routes.invites.accept, { params: { code: invite.code } });
-    guests.push({ token, id: user.id });
-  }
 });
 afterAll(() => server.close());
 

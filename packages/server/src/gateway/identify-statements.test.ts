@@ -2,7 +2,7 @@ import { ChannelType, GatewayOpcode, type Ready, routes, type Snowflake } from '
 import { emojiRoutes } from '@parley/protocol/emojis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DB } from '../testing/databases';
-import { makeGuild, makeImage, type Person } from '../testing/fixtures';
+import { crowdedGuild, makeImage, type Person } from '../testing/fixtures';
 import { RawGateway } from '../testing/raw-gateway';
 import { recordStatements } from '../testing/statements';
 import { startTestServer, type TestServer } from '../testing/server';
@@ -11,18 +11,12 @@ let server: TestServer;
 let owner: Person;
 let guildId: Snowflake;
 /** 55 guests in one server with the owner: larger than the default large_threshold (50). */
-const guests: { token: string; id: Snowflake }[] = [];
+let guests: { token: string; id: Snowflake }[] = [];
 beforeAll(async () => {
   server = await startTestServer();
-  const made = await makeGuild(server, { name: 'Crowd' });
-  owner = made.owner;
+  const made = await crowdedGuild(server, 55);
+  ({ owner, guests } = made);
   guildId = made.guild.id;
-  const invite = await owner.client.request(routes.invites.create, { params: { channel_id: made.general.id }, body: { max_uses: 0 } });
-  for (let i = 0; i < 55; i++) {
-    const { token, user } = await server.client().request(routes.auth.guest, { body: {} });
-    await server.client(token).request(routes.invites.accept, { params: { code: invite.code } });
-    guests.push({ token, id: user.id });
-  }
 });
 afterAll(() => server.close());
 

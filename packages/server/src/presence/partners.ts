@@ -14,7 +14,7 @@ import type { PresenceStore } from './presence-store';
 /** The states in which a conversation makes its members partners: both in it (hidden: closed, but kept). */
 const PARTNER_STATES: ChannelMemberState[] = ['accepted', 'hidden'];
 
-export async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
+async function dmPartnersOf(db: Kysely<Tables>, userId: Snowflake): Promise<Snowflake[]> {
   return (await dmPartnersOfMany(db, [userId])).get(userId) ?? [];
 }
 

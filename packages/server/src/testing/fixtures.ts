@@ -53,6 +53,19 @@ export async function makeGuild(server: TestServer, options: { members?: number;
   return { owner, guild, general, members };
 }
 
+/** A server of its owner and `guests` guests (joined through one invite): more than 50 makes it large (the default large_threshold). */
+export async function crowdedGuild(server: TestServer, guests: number) {
+  const made = await makeGuild(server, { name: 'Crowd' });
+  const invite = await made.owner.client.request(routes.invites.create, { params: { channel_id: made.general.id }, body: { max_uses: 0 } });
+  const joined: { token: string; id: Snowflake }[] = [];
+  for (let i = 0; i < guests; i++) {
+    const { token, user } = await server.client().request(routes.auth.guest, { body: {} });
+    await server.client(token).request(routes.invites.accept, { params: { code: invite.code } });
+    joined.push({ token, id: user.id });
+  }
+  return { ...made, guests: joined };
+}
+
 /** A new user who joins the server through a fresh invite to `channelId`. */
 export async function joinGuild(server: TestServer, inviter: Person, channelId: string): Promise<Person> {
   const person = await signUp(server);

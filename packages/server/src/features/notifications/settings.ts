@@ -9,15 +9,10 @@ type GuildLevel = UserGuildSettings['message_notifications'];
 type ChannelLevel = UserGuildSettings['channel_overrides'][number]['message_notifications'];
 
 /**
- * A user's notification settings for the given servers (all they are in when none are given),
- * only for servers where they changed something: the others are the default.
+ * Users' notification settings for the given servers (all they are in when none are given), only
+ * for servers where they changed something (the others are the default), in one statement: READY's
+ * for every identify under way at once.
  */
-export async function userGuildSettingsOf(db: Kysely<Tables>, userId: Snowflake, guildIds?: readonly Snowflake[]): Promise<UserGuildSettings[]> {
-  if (guildIds?.length === 0) return [];
-  return (await userGuildSettingsOfMany(db, [userId], guildIds)).get(userId) ?? [];
-}
-
-/** userGuildSettingsOf for several users in one statement (READY's, in a join storm). */
 export async function userGuildSettingsOfMany(db: Kysely<Tables>, userIds: readonly Snowflake[], guildIds?: readonly Snowflake[]): Promise<Map<Snowflake, UserGuildSettings[]>> {
   // A server's own setting is a row with no channel: both kinds come back in one statement.
   let guildRows = db
@@ -67,6 +62,6 @@ export async function userGuildSettingsOfMany(db: Kysely<Tables>, userIds: reado
 
 /** One server's settings for a user, the default when they never changed any. */
 export async function guildSettingsOf(db: Kysely<Tables>, userId: Snowflake, guildId: Snowflake): Promise<UserGuildSettings> {
-  const [settings] = await userGuildSettingsOf(db, userId, [guildId]);
+  const [settings] = (await userGuildSettingsOfMany(db, [userId], [guildId])).get(userId) ?? [];
   return settings ?? { guild_id: guildId, message_notifications: DEFAULT_GUILD_LEVEL, muted: false, channel_overrides: [] };
 }
