@@ -52,7 +52,7 @@ export interface AppContext {
   cacheBus: CacheBus;
   /** The access policy's inputs cached per node for the send path (access/cached.ts). */
   access: AccessCache;
-  /** What every member's view of a guild shares, cached per node (features/guilds/guild-reads.ts). */
+  /** What members' views of a guild read: the rows they share cached per node, their channels read for many at once (features/guilds/guild-reads.ts). */
   guildReads: GuildReads;
   /** The offline classifier, loaded once at start, and what a flag does (features/safety). */
   safety: SafetyPolicy;

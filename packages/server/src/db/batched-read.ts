@@ -9,9 +9,10 @@ interface Waiting<V> {
 /**
  * One read for many keys: a key asked for while this read is already under way waits for it to
  * end, then goes with every other key that came meanwhile, in one statement. Alone, a read goes
- * once the current turn's microtasks have run (with the keys asked for alongside); under load the statements stay few: a join storm of 2,000 identifies made 12,000
- * statements on PostgreSQL, each a round trip and a wake-up of its backend (bench/README.md,
- * "Issue 17, fourth pass"). What a read answers is at least as new as the moment it was asked for.
+ * once the current turn's microtasks have run (with the keys asked for alongside). Under load the
+ * statements stay few: a join storm of 2,000 identifies made 12,000 statements on PostgreSQL,
+ * each a round trip and a wake-up of its backend (bench/README.md, "Issue 17, fourth pass").
+ * What a read answers is at least as new as the moment it was asked for.
  */
 export class BatchedRead<K, V> {
   private queued = new Map<K, Waiting<V>[]>();
