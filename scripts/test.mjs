@@ -12,6 +12,7 @@
 // skipped with a warning and the summary shows 0 for them.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -23,11 +24,31 @@ const failures = [];
 /** How long each step took, printed at the end: CI must stay under 30 minutes. */
 const durations = [];
 
+/** Busy and idle CPU milliseconds over all cores so far (os.cpus()). */
+function cpuTimes() {
+  let busy = 0;
+  let idle = 0;
+  for (const { times } of os.cpus()) {
+    busy += times.user + times.nice + times.sys + times.irq;
+    idle += times.idle;
+  }
+  return { busy, idle };
+}
+
+/** How busy the machine's cores were since `from` (a cpuTimes()): whether a step waits or computes. */
+function busySince(from) {
+  const now = cpuTimes();
+  const busy = now.busy - from.busy;
+  const total = busy + now.idle - from.idle;
+  return total > 0 ? `${Math.round((100 * busy) / total)} % CPU` : '';
+}
+
 function step(name, command, args, env = {}) {
   console.log(`\n▶ ${name}: ${command} ${args.join(' ')}`);
   const started = Date.now();
+  const cpu = cpuTimes();
   const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-  durations.push(`${name} ${Math.round((Date.now() - started) / 1000)} s`);
+  durations.push(`${name} ${Math.round((Date.now() - started) / 1000)} s (${busySince(cpu)})`);
   if (result.status !== 0) failures.push(name);
   return result.status === 0;
 }
@@ -35,6 +56,7 @@ function step(name, command, args, env = {}) {
 /** Runs steps at once; each one's output is printed, whole, when it ends. Resolves with which passed. */
 function concurrentSteps(list) {
   const started = Date.now();
+  const cpu = cpuTimes();
   return Promise.all(
     list.map(
       ([name, command, args, env = {}]) =>
@@ -46,7 +68,7 @@ function concurrentSteps(list) {
           child.on('close', (status) => {
             console.log(`\n▶ ${name}: ${command} ${args.join(' ')}`);
             process.stdout.write(Buffer.concat(output));
-            durations.push(`${name} ${Math.round((Date.now() - started) / 1000)} s`);
+            durations.push(`${name} ${Math.round((Date.now() - started) / 1000)} s (${busySince(cpu)})`);
             if (status !== 0) failures.push(name);
             resolve(status === 0);
           });
