@@ -30,6 +30,14 @@ const feature = [
   noTesting,
 ];
 
+const webPackages = noPackages(['server'], 'The web client talks to the server over HTTP only: protocol and sdk, never server.');
+// A chunk that fails to load (the server restarting, the network gone) must not take the app down.
+const lazyComponentsOnly = {
+  name: 'vue',
+  importNames: ['defineAsyncComponent'],
+  message: 'Use lazyComponent (ui/lazy.ts): it fetches the chunk again after a failure instead of showing the error screen.',
+};
+
 export default defineConfig(
   {
     ignores: ['**/dist/**', '.test-output/**', 'test-results/**', 'playwright-report/**', 'data/**'],
@@ -105,7 +113,11 @@ export default defineConfig(
   },
   {
     files: ['packages/web/src/**/*.{ts,vue}'],
-    rules: { 'no-restricted-imports': ['error', { patterns: noPackages(['server'], 'The web client talks to the server over HTTP only: protocol and sdk, never server.') }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: webPackages, paths: [lazyComponentsOnly] }] },
+  },
+  {
+    files: ['packages/web/src/ui/lazy.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: webPackages }] },
   },
 
   // Import direction inside the server and the web client (`@typescript-eslint/no-restricted-imports`,

@@ -8,7 +8,7 @@ import { type Person, expect, serverWith } from '../people';
  * there in every build), which reads getStats per transceiver (audio, camera, screen).
  */
 
-type DebugWindow = Window & { parleyCall?: { stats(): Promise<CallStats | null> } };
+type DebugWindow = Window & { parleyCall?: { stats(): Promise<CallStats | null>; marks(): Record<string, number> } };
 
 type NewPerson = (displayName: string, options?: { colorScheme?: 'light' | 'dark' }) => Promise<Person>;
 
@@ -39,7 +39,17 @@ export async function joinAll(people: readonly Person[], guildId: string, channe
 export async function joinCall(page: Page, guildId: string, channelName: string, options: { timeout?: number } = {}): Promise<void> {
   if (!new URL(page.url()).pathname.startsWith(`/channels/${guildId}`)) await page.goto(`/channels/${guildId}`);
   await page.getByTestId('voice-channel-link').filter({ hasText: channelName }).click();
-  await expect(page.getByTestId('call-status')).toHaveText('Voice connected', options);
+  try {
+    await expect(page.getByTestId('call-status')).toHaveText('Voice connected', options);
+  } catch (error) {
+    // Where the join stopped (its milestones since the click, marks.ts) and the gateway's state:
+    // CI keeps nothing but its log.
+    const seen = await page
+      .evaluate(() => ({ marks: (window as DebugWindow).parleyCall?.marks(), gateway: document.querySelector('[data-gateway]')?.getAttribute('data-gateway') }))
+      .catch((e: unknown) => String(e));
+    console.log(`A join that did not connect (${channelName}): ${JSON.stringify(seen)}`);
+    throw error;
+  }
 }
 
 export function callStats(page: Page): Promise<CallStats | null> {
