@@ -32,3 +32,20 @@ test('a part of the app that cannot be fetched is fetched again once it can, and
   await ada.page.getByTestId('reaction-picker').getByRole('menuitem', { name: 'React with 🎉' }).click();
   await expect(message.getByTestId('reaction')).toHaveText(/🎉\s*1/);
 });
+
+test('a screen whose file cannot be fetched opens once it can, and the screen before stays meanwhile', async ({ newPerson }) => {
+  const ada = await newPerson('Ada');
+  let refused = 0;
+  await ada.page.route('**/assets/SettingsView-*.js', (route) => {
+    refused++;
+    return route.abort('connectionreset');
+  });
+  await ada.page.getByRole('link', { name: 'User settings' }).click();
+  await expect.poll(() => refused).toBeGreaterThanOrEqual(2);
+  await expect(ada.page.getByRole('alert').filter({ hasText: 'Something went wrong' })).toHaveCount(0);
+  await expect(ada.page.getByTestId('welcome-name')).toHaveText('Ada');
+
+  await ada.page.unroute('**/assets/SettingsView-*.js');
+  await expect(ada.page).toHaveURL(/\/settings/);
+  await expect(ada.page.getByRole('button', { name: 'Log out' })).toBeVisible();
+});
