@@ -19,9 +19,11 @@ const tuiTests = ['packages/tui/test/**/*.tui.test.ts'];
 export default defineConfig({
   test: {
     projects: [
-      // extends: projects inherit the root options below (timeouts).
-      { extends: true, test: { name: 'unit', include: unitTests, exclude: webUnitTests } },
-      { extends: true, test: { name: 'web', include: webUnitTests, environment: 'happy-dom' } },
+      // extends: projects inherit the root options below (timeouts). Unit tests keep no state
+      // between files either (vi.mock is undone per file), so a worker keeps its imports and its
+      // DOM: setting them up again for every file took three quarters of these projects' time.
+      { extends: true, test: { name: 'unit', include: unitTests, exclude: webUnitTests, isolate: false } },
+      { extends: true, test: { name: 'web', include: webUnitTests, environment: 'happy-dom', isolate: false } },
       // The server's tests share no module state (each starts its own server and storage), so a
       // worker keeps the modules it imported for the next file instead of importing them all again.
       { extends: true, test: { name: 'sqlite', include: serverTests, exclude: [...unitTests, ...redisTests], env: { PARLEY_TEST_DB: 'sqlite' }, isolate: false } },
@@ -31,6 +33,10 @@ export default defineConfig({
       { extends: true, test: { name: 'smoke', include: smokeTests, hookTimeout: 60_000 } },
       { extends: true, test: { name: 'tui', include: tuiTests, hookTimeout: 60_000 } },
     ],
+    // Two files at a time, whatever the machine: most server test files wait on their databases and
+    // servers, so a second one fills the other core (vitest's default is one fewer than the cores).
+    // Each file has its own server, data directory, PostgreSQL schema and Redis prefix.
+    maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

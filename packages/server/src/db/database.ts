@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { NormalizeIntegersPlugin } from './normalize';
+import { ownSchemaOnly } from './pg-introspector';
 import { prepareHotStatements } from './pg-prepared';
 import { sqliteStatements } from './sqlite-statements';
 import type { Tables } from './tables';
@@ -123,7 +124,7 @@ async function openPostgres(url: string, schema: string | null, preparedStatemen
   if (preparedStatements) prepareHotStatements(pool);
   const writes = new WriteObserver();
   const queries = queryListeners();
-  const db = new Kysely<Tables>({ dialect: writes.wrap(new PostgresDialect({ pool })), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
+  const db = new Kysely<Tables>({ dialect: ownSchemaOnly(writes.wrap(new PostgresDialect({ pool }))), plugins: [new NormalizeIntegersPlugin()], log: queries.log });
   return {
     db,
     dialect: 'postgres',
