@@ -1,7 +1,7 @@
 import type { Snowflake } from '@parley/protocol';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_DB, type TestDatabase } from '../testing/databases';
+import { createTestDatabase, dropSchema, TEST_DB, type TestDatabase } from '../testing/databases';
 import { MIGRATION_NAMES, migrateToLatest } from './migrate';
 
 let test: TestDatabase;
@@ -39,6 +39,21 @@ describe(`database (${TEST_DB})`, () => {
     await migrateToLatest(test.database);
     const result = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(test.database.db);
     expect(Number(result.rows[0]!.n)).toBe(MIGRATION_NAMES.length);
+  });
+
+  // Kysely's own introspection read every schema's columns and failed when one was dropped meanwhile.
+  it.runIf(TEST_DB === 'postgres')('introspects its own schema only: another schema with migration tables is none of its business', async () => {
+    const { db, schema } = test.database;
+    const other = `t_other_${Date.now()}`;
+    await sql.raw(`create schema "${other}"; create table "${other}".kysely_migration (name text)`).execute(db);
+    try {
+      const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+      expect(new Set(tables.map((t) => t.schema))).toEqual(new Set([schema]));
+      expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['kysely_migration', 'users', 'messages']));
+      await migrateToLatest(test.database);
+    } finally {
+      await dropSchema(other);
+    }
   });
 
   it('enforces foreign keys (sessions die with their user)', async () => {
