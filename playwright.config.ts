@@ -28,6 +28,17 @@ const oidc = {
   },
 };
 
+/**
+ * Each browser context is a Chromium window of its own, and Chromium 156 loads its address bar's
+ * suggestion popups (WebUI pages, chrome://omnibox-popup.top-chrome) into every one: a third of a
+ * journey's CPU, for popups no headless test opens (e2e/chromium.spec.ts checks they stay off).
+ * Chromium keeps only the last --disable-features, so Playwright's own list comes first
+ * (playwright-core's chromiumSwitches, Playwright 1.65).
+ */
+const playwrightDisabledFeatures =
+  'AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,TcpPortRandomizationWin,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch';
+const noBrowserUi = `--disable-features=${playwrightDisabledFeatures},WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup`;
+
 export default defineConfig({
   testDir: 'e2e',
   // Call specs need fake media, coturn and a loopback-only network: playwright.calls.config.ts.
@@ -54,7 +65,7 @@ export default defineConfig({
     serviceWorkers: 'block',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', noBrowserUi],
     },
   },
   webServer: [
