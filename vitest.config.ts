@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -33,10 +34,10 @@ export default defineConfig({
       { extends: true, test: { name: 'smoke', include: smokeTests, hookTimeout: 60_000 } },
       { extends: true, test: { name: 'tui', include: tuiTests, hookTimeout: 60_000 } },
     ],
-    // Two files at a time, whatever the machine: most server test files wait on their databases and
-    // servers, so a second one fills the other core (vitest's default is one fewer than the cores).
+    // At least two files at a time (vitest's default is one fewer than the cores: one on two). Most
+    // server test files wait on their databases and servers, so a second one fills the other core.
     // Each file has its own server, data directory, PostgreSQL schema and Redis prefix.
-    maxWorkers: 2,
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },
