@@ -19,8 +19,9 @@ class OwnSchemaIntrospector implements DatabaseIntrospector {
   constructor(private readonly db: Kysely<unknown>) {}
 
   async getSchemas(): Promise<SchemaMetadata[]> {
-    const { rows } = await sql<{ name: string }>`select current_schema() as name`.execute(this.db);
-    return rows.filter((row) => row.name !== null);
+    // Null when no schema of the search_path exists.
+    const { rows } = await sql<{ name: string | null }>`select current_schema() as name`.execute(this.db);
+    return rows.flatMap((row) => (row.name === null ? [] : [{ name: row.name }]));
   }
 
   /** Tables and views by name only: all the Migrator looks at. */
