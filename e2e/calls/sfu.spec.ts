@@ -79,7 +79,9 @@ for (const [count, tag] of [
   });
 }
 
-test('through the SFU: a thumbnail gets the small layer, audio only drops video, server mute stops the audio at the server, a disconnect takes them out', async ({ newPerson }) => {
+test('through the SFU: a thumbnail gets the small layer and a focused camera the full one, audio only drops video, server mute stops the audio at the server, a disconnect takes them out', async ({
+  newPerson,
+}) => {
   test.setTimeout(240_000);
   const { people, guildId } = await peopleWithVoice(newPerson, ['Ada', 'Bob', 'Cy', 'Dee', 'Eve'] as const);
   const [ada, bob, cy, dee, eve] = people;
@@ -101,15 +103,31 @@ test('through the SFU: a thumbnail gets the small layer, audio only drops video,
   for (const person of people) await expect.poll(async () => (await callStats(person.page))?.media, { timeout: 30_000 }).toBe('sfu');
   for (const receiver of [ada, cy, eve]) await expectAudioFrom(receiver.page, bob.id);
 
-  // Bob's camera goes out in simulcast layers; Ada's thumbnail of him comes at a small one (the
-  // fake camera captures 640 wide), decrypted like the audio.
+  // Bob's camera goes out in simulcast layers, and Ada receives the one that fills his tile,
+  // decrypted like the audio: the smallest while he is a thumbnail beside Cy's focused camera,
+  // the full one once she focuses him.
   await bob.page.getByTestId('toggle-video').click();
-  await expect
-    .poll(async () => {
-      const camera = (await peerStats(ada.page, bob.id))?.slots.camera;
-      return camera ? camera.framesDecoded > 10 && camera.frameWidth !== null && camera.frameWidth <= 320 : false;
-    })
-    .toBe(true);
+  const bobSends = () =>
+    bob.page.evaluate(async () => {
+      const publisher = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections.find(
+        (pc) => pc.connectionState === 'connected' && pc.getTransceivers().every((t) => t.direction === 'sendonly'),
+      );
+      const widths: number[] = [];
+      // The layers going out now (a loaded machine's encoder may pause the top one).
+      (await publisher?.getStats())?.forEach((stat: { type: string; rid?: string; frameWidth?: number; framesPerSecond?: number }) => {
+        if (stat.type === 'outbound-rtp' && stat.rid && stat.frameWidth && stat.framesPerSecond) widths.push(stat.frameWidth);
+      });
+      return widths.sort((a, b) => a - b);
+    });
+  const adaReceivesBobAt = async (pick: (widths: number[]) => number | undefined) => {
+    const [camera, sent] = [(await peerStats(ada.page, bob.id))?.slots.camera, await bobSends()];
+    // What was seen goes in the failure message.
+    return { frames: (camera?.framesDecoded ?? 0) > 10, layer: sent.length > 1 && camera?.frameWidth === pick(sent), seen: `${camera?.frameWidth} of [${sent.join(', ')}]` };
+  };
+  await ada.page.getByRole('button', { name: 'Focus on Cy', exact: true }).click();
+  await expect.poll(() => adaReceivesBobAt((sent) => sent[0]), { message: 'Ada receives the thumbnail layer', timeout: 20_000 }).toMatchObject({ frames: true, layer: true });
+  await ada.page.getByRole('button', { name: 'Focus on Bob', exact: true }).click();
+  await expect.poll(() => adaReceivesBobAt((sent) => sent.at(-1)), { message: 'Ada receives the full layer', timeout: 20_000 }).toMatchObject({ frames: true, layer: true });
 
   // Eve turns video off for big calls (a poor link): Bob's camera stops coming to her, his voice does not.
   await eve.page.getByRole('link', { name: 'User settings' }).click();

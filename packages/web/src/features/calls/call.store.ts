@@ -315,6 +315,11 @@ export const useCallStore = defineStore('call', () => {
     session?.setVolume(userId, value);
   }
 
+  /** How wide someone's camera tile is on screen (device pixels, 0 when not): a big call receives the layer that fills it. */
+  function setShownWidth(userId: Snowflake, width: number): void {
+    session?.setShownWidth(userId, width);
+  }
+
   // Devices chosen in settings during a call take effect at once.
   watch(
     () => [voiceSettings.inputDeviceId, voiceSettings.echoCancellation, voiceSettings.noiseSuppression, voiceSettings.autoGainControl],
@@ -369,6 +374,7 @@ export const useCallStore = defineStore('call', () => {
     startScreenShare,
     stopScreenShare,
     setVolume,
+    setShownWidth,
     moderate,
   };
 });

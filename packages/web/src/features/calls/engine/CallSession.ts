@@ -3,14 +3,13 @@ import { Emitter } from '@parley/sdk';
 import { type CallEncryption, createCallEncryption, isE2eeSupported } from '../e2ee';
 import { markCall } from '../marks';
 import type { VoiceSettings } from '../voiceSettings';
-import { ActiveSpeaker } from './activeSpeaker';
 import { AudioOut } from './AudioOut';
 import type { ShareQuality } from './constraints';
 import { LocalMedia } from './LocalMedia';
 import type { MediaSlot } from './negotiation';
 import { PeerLink } from './PeerLink';
 import { PushToTalkKey, transmits } from './pushToTalk';
-import { SfuConnection } from './SfuConnection';
+import { SfuConnection, cameraLayerFor } from './SfuConnection';
 import { type LinkSample, type Quality, qualityBetween, sampleOf } from './quality';
 import { SpeakingDetector } from './speaking';
 import { type CallStats, linkStats, sfuPeerStats } from './stats';
@@ -98,8 +97,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
   /** How media flows: a link per participant (mesh), or two connections to the SFU (a big call). */
   private mediaPath: CallMedia = 'mesh';
   private sfu: SfuConnection | null = null;
-  /** Who speaks (not us): their camera comes at the SFU's full layer. */
-  private readonly activeSpeaker = new ActiveSpeaker<Snowflake>();
+  /** How wide (device pixels) each person's camera tile is shown: the SFU sends the layer that fills it. */
+  private readonly shownWidths = new Map<Snowflake, number>();
   /** The voice state each link was made for (its session and public key). */
   private readonly peers = new Map<Snowflake, VoiceState>();
   private readonly earlySignals = new Map<Snowflake, RtcSignal[]>();
@@ -234,6 +233,13 @@ export class CallSession extends Emitter<CallSessionEvents> {
 
   setVolume(userId: Snowflake, percent: number): void {
     this.audio.setVolume(userId, percent);
+  }
+
+  /** How wide (device pixels) someone's camera is shown now; 0 when it is not on screen. */
+  setShownWidth(userId: Snowflake, width: number): void {
+    if (width > 0) this.shownWidths.set(userId, width);
+    else this.shownWidths.delete(userId);
+    this.updateLayers();
   }
 
   /** The microphone device or its processing changed: reopen it and swap it into every link. */
@@ -579,9 +585,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
     sfu.want(streams);
   }
 
-  /** Cameras at the SFU's smallest layer, but the active speaker's at full size. */
+  /** Each camera at the SFU's layer that fills its tile (the smallest for one not shown). */
   private updateLayers(): void {
-    this.sfu?.setLayers((userId) => (userId === this.activeSpeaker.current ? 2 : 0));
+    this.sfu?.setLayers((userId) => cameraLayerFor(this.shownWidths.get(userId) ?? 0));
   }
 
   private dropLink(userId: Snowflake): void {
@@ -589,7 +595,6 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.links.delete(userId);
     this.peers.delete(userId);
     this.samples.delete(userId);
-    this.activeSpeaker.forget(userId);
     this.audio.stop(userId);
     this.detectors.delete(userId);
     if (this.speaking.delete(userId)) this.emit('speaking', { userId, speaking: false });
@@ -667,8 +672,6 @@ export class CallSession extends Emitter<CallSessionEvents> {
       else this.speaking.delete(userId);
       this.emit('speaking', { userId, speaking });
     }
-    const others = new Set([...this.speaking].filter((id): id is Snowflake => id !== this.transport.me));
-    if (this.activeSpeaker.update(others, now)) this.updateLayers();
   }
 
   private async pollQuality(): Promise<void> {

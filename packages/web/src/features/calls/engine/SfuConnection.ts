@@ -36,14 +36,24 @@ export interface SfuConnectionOptions {
 }
 
 /**
- * Camera layers, highest first as Janus expects them (rid h, m, l; substream 2, 1, 0): a
- * thumbnail takes the quarter-size layer, the active speaker the full one.
+ * Camera layers, highest first as Janus expects them (rid h, m, l; substream 2, 1, 0): full,
+ * half and quarter size. Each receiver takes the one that fills the tile it shows.
  */
 const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
   { rid: 'h', maxBitrate: 1_200_000 },
   { rid: 'm', maxBitrate: 400_000, scaleResolutionDownBy: 2 },
   { rid: 'l', maxBitrate: 120_000, scaleResolutionDownBy: 4 },
 ];
+
+/**
+ * The smallest camera layer at least as wide as a tile `width` device pixels wide, reckoned on a
+ * 720p webcam (layers 320, 640 and 1,280 wide): a strip thumbnail gets the quarter-size layer, a
+ * focused tile the full one.
+ */
+export function cameraLayerFor(width: number): 0 | 1 | 2 {
+  if (width <= 320) return 0;
+  return width <= 640 ? 1 : 2;
+}
 
 /** One received stream: whose, which slot, and its transceiver once negotiated. */
 interface Received extends SfuSubscribedStream {
@@ -150,7 +160,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
     this.send({ type: 'subscribe', channel_id: this.options.channelId, streams });
   }
 
-  /** The simulcast layer of each user's camera we receive: 2 (full) for those shown large, 0 for thumbnails. */
+  /** The simulcast layer of each user's camera we receive (0 the smallest, 2 full size). */
   setLayers(layerOf: (userId: Snowflake) => 0 | 1 | 2): void {
     const layers = [...this.received.values()].filter((r) => r.slot === 'camera').map((r) => ({ mid: r.mid, substream: layerOf(r.userId) }));
     const key = JSON.stringify(layers);

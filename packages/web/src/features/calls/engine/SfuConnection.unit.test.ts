@@ -1,6 +1,6 @@
 import type { SfuSignalSend, Snowflake } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SfuConnection } from './SfuConnection';
+import { SfuConnection, cameraLayerFor } from './SfuConnection';
 
 /** Just enough of an RTCPeerConnection for the signaling SfuConnection does (happy-dom has none). */
 class FakePeerConnection {
@@ -90,5 +90,13 @@ describe('SfuConnection asks the SFU again for what it refused', () => {
     c.sfu.close();
     await vi.runAllTimersAsync();
     expect(c.ofType('restart')).toHaveLength(1);
+  });
+});
+
+describe('cameraLayerFor', () => {
+  it('gives a strip thumbnail the quarter-size layer, a grid tile the half, a focused tile the full one', () => {
+    expect([0, 160, 320].map(cameraLayerFor)).toEqual([0, 0, 0]);
+    expect([321, 480, 640].map(cameraLayerFor)).toEqual([1, 1, 1]);
+    expect([641, 1280, 3840].map(cameraLayerFor)).toEqual([2, 2, 2]);
   });
 });
