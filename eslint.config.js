@@ -6,6 +6,9 @@ import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
 import globals from 'globals';
+import { readVueFilesAsScripts } from './scripts/eslint-vue-scripts.js';
+
+readVueFilesAsScripts();
 
 /** An import whose source matches `regex` is refused with `message`. */
 const forbid = (regex, message) => ({ regex, message });
