@@ -90,9 +90,12 @@ describe('operations', () => {
     const register = doc.paths['/api/v10/auth/register'].post;
     expect(register.requestBody.content['application/json'].schema.properties.username).toMatchObject({ type: 'string', maxLength: 32 });
     expect(doc.paths['/api/v10/users/@me'].patch.security).toEqual([{ token: [] }]);
-    // The tus routes are listed too, though they read their headers themselves (HEAD routes are not listed).
+    // The tus routes are listed too, though they read their headers themselves; of the HEAD
+    // routes only tus's own (Fastify adds one to every GET).
     const uploads = doc.paths['/api/v10/channels/{channel_id}/uploads/{upload_id}'];
-    expect(Object.keys(uploads).sort()).toEqual(['delete', 'patch']);
+    expect(Object.keys(uploads).sort()).toEqual(['delete', 'head', 'patch']);
+    expect(uploads.head.summary).toMatch(/Upload-Offset/);
+    expect(Object.values(doc.paths).filter((path) => 'head' in (path as object))).toHaveLength(1);
     expect(uploads.patch).toMatchObject({ tags: ['uploads'], security: [{ token: [] }], summary: expect.stringMatching(/Append/) });
     expect(doc.paths['/api/v10/channels/{channel_id}/uploads'].post.description).toMatch(/Upload-Length/);
     const docs = await server.app.inject('/api/docs/');

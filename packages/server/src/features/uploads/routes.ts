@@ -73,6 +73,8 @@ function documented(method: string, summary: string, headers: string[]) {
       description: `tus 1.0 (docs/uploads.md). Headers: ${['Tus-Resumable: 1.0.0', ...headers].join('; ')}.`,
       ...(method !== 'OPTIONS' && { security: [{ token: [] }] }),
     },
+    // @fastify/swagger leaves HEAD routes out (Fastify adds one to every GET); this one is tus's own.
+    ...(method === 'HEAD' && { config: { swagger: { exposeHeadRoute: true } } }),
   };
 }
 
