@@ -34,8 +34,12 @@ const NO_SUCH_FEED = 428;
  */
 export class JanusClient {
   private session: Promise<{ connection: JanodeConnection; session: JanodeSession; admin: JanodeHandle }> | null = null;
-  /** Rooms this node created or found, so each is created once (Janus is asked again after a reconnect). */
-  private readonly rooms = new Set<string>();
+  /**
+   * Rooms this node created, found or is creating, so each is created once: people joining
+   * together wait for the same request (Janus logs an error for each create of a room that
+   * exists). Janus is asked again after a reconnect.
+   */
+  private readonly rooms = new Map<string, Promise<void>>();
 
   constructor(
     readonly endpoint: JanusEndpoint,
@@ -49,8 +53,17 @@ export class JanusClient {
   }
 
   /** Creates the call's room unless it exists. Room IDs are channel IDs. */
-  async ensureRoom(room: string, maxPublishers: number): Promise<void> {
-    if (this.rooms.has(room)) return;
+  ensureRoom(room: string, maxPublishers: number): Promise<void> {
+    const known = this.rooms.get(room);
+    if (known) return known;
+    const made = this.createRoom(room, maxPublishers);
+    this.rooms.set(room, made);
+    // A create that failed is tried again by the next joiner.
+    made.catch(() => this.rooms.get(room) === made && this.rooms.delete(room));
+    return made;
+  }
+
+  private async createRoom(room: string, maxPublishers: number): Promise<void> {
     try {
       await this.request({
         request: 'create',
@@ -67,7 +80,6 @@ export class JanusClient {
     } catch (error) {
       if (!(error instanceof JanusError && error.code === ROOM_EXISTS)) throw error;
     }
-    this.rooms.add(room);
   }
 
   async destroyRoom(room: string): Promise<void> {
