@@ -11,22 +11,29 @@ import ts from 'typescript';
 import tseslint from 'typescript-eslint';
 import vueParser from 'vue-eslint-parser';
 
+/** Stops vue-eslint-parser once it has handed over the script: nothing after it is needed here. */
+class Captured {
+  constructor(script) {
+    this.script = script;
+  }
+}
+
 /** The script text vue-eslint-parser passes to the type-aware parser for `sfc` (null if none). */
 function typedScriptOf(sfc, filePath) {
-  let script = null;
   const capture = {
     parseForESLint(code, options) {
       // The template's expressions are parsed too, without the project service: not those.
-      if (options.projectService) script = code;
-      return tseslint.parser.parseForESLint(code, { ...options, projectService: undefined });
+      if (options.projectService) throw new Captured(code);
+      return tseslint.parser.parseForESLint(code, options);
     },
   };
   try {
     vueParser.parseForESLint(sfc, { parser: capture, filePath, ecmaVersion: 'latest', sourceType: 'module', projectService: true, extraFileExtensions: ['.vue'] });
-  } catch {
+  } catch (stop) {
+    if (stop instanceof Captured) return stop.script;
     // A component that does not parse is reported when linted; TypeScript reads it as it is.
   }
-  return script;
+  return null;
 }
 
 /** Makes TypeScript (this process's, which typescript-eslint shares) read .vue files as their scripts. */
