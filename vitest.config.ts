@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
  * starts the real `npm start` (so it needs `npm run build` first) and checks it from outside.
  */
 const serverTests = ['packages/server/src/**/*.test.ts'];
-const unitTests = ['packages/*/src/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts', 'deploy/**/*.unit.test.ts'];
+const unitTests = ['packages/*/src/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts', 'deploy/**/*.unit.test.ts', 'bench/**/*.unit.test.ts'];
 /** Web client logic that needs a DOM (sanitising, rendering) runs in happy-dom. */
 const webUnitTests = ['packages/web/src/**/*.unit.test.ts'];
 const redisTests = ['packages/server/src/**/*.redis.test.ts'];

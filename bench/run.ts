@@ -5,7 +5,7 @@
  */
 import { ALL_SCENARIOS, type BenchOptions, parseOptions, type Scenario, USAGE } from './lib/options';
 import { printTargets, type ScenarioReport, writeReport } from './lib/report';
-import { waitForQuietMachine } from './lib/system';
+import { pinToCpus, waitForQuietMachine } from './lib/system';
 import { baselineScenario } from './scenarios/baseline';
 import { callsScenario } from './scenarios/calls';
 import { fanoutScenario } from './scenarios/fanout';
@@ -41,6 +41,11 @@ async function main(): Promise<void> {
   if (!options) {
     console.log(USAGE);
     return;
+  }
+  const { cpus } = options.deployment;
+  if (cpus) {
+    pinToCpus(process.pid, cpus.bench);
+    console.log(`pinned: the server on core ${cpus.server}, the bench's senders and receivers on ${cpus.bench}`);
   }
   const chosen = options.scenario === 'all' ? ALL_SCENARIOS : [options.scenario];
   let failed = false;

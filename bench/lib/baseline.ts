@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { REPO_ROOT } from './parley';
-import { delay, freePort } from './system';
+import { delay, freePort, pinToCpus } from './system';
 
 export interface BaselineServer {
   pid: number;
@@ -13,7 +13,8 @@ export interface BaselineServer {
  * Starts bench/baseline-server.ts as its own process (like Parley), ready to accept clients;
  * `batched` frames once and batches each socket's writes per event-loop turn as Parley does.
  */
-export async function startBaseline(frameBytes: number, heartbeatMs: number, batched: boolean): Promise<BaselineServer> {
+/** `cpus`: the cores it is bound to, as Parley's node with `--pin-cpus` (null: anywhere). */
+export async function startBaseline(frameBytes: number, heartbeatMs: number, batched: boolean, cpus: string | null): Promise<BaselineServer> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], {
     cwd: REPO_ROOT,
@@ -21,6 +22,7 @@ export async function startBaseline(frameBytes: number, heartbeatMs: number, bat
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   process.on('exit', () => child.kill('SIGKILL'));
+  if (cpus) pinToCpus(child.pid!, cpus);
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -27,6 +27,8 @@ export interface FanoutOptions {
   drainSeconds: number;
   /** Receiver processes the connections are split across. */
   receiverProcesses: number;
+  /** Cores the receiver processes are bound to (`--pin-cpus`); null: anywhere. */
+  receiverCpus: string | null;
 }
 
 /** One rate held for a while: what was sent, what arrived, how fast and how late. */
@@ -44,6 +46,12 @@ export interface StepResult {
   deliveredPerSecond: number;
   /** Send call → MESSAGE_CREATE read by a receiver, in ms. */
   delivery: LatencySummary;
+  /**
+   * Per message, send call → its first and its last recipient read it, in ms: the first is the
+   * send's own path, the gap to the last is the fan-out to every socket (and the receivers' reading).
+   */
+  firstDelivery: LatencySummary;
+  lastDelivery: LatencySummary;
   /** Send call → HTTP response, in ms. */
   send: LatencySummary;
   /** CPU over the step, % of one core: the server (every node), the receiver processes, this (sending) process. */
@@ -77,7 +85,7 @@ export class FanoutBench {
     private readonly target: FanoutTarget,
     private readonly options: FanoutOptions,
   ) {
-    this.fleet = ReceiverFleet.start(options.receiverProcesses);
+    this.fleet = ReceiverFleet.start(options.receiverProcesses, options.receiverCpus);
   }
 
   connect(concurrency = 64): Promise<OpenResult> {
@@ -126,6 +134,8 @@ export class FanoutBench {
       lostDeliveries: Math.max(0, expected - counts.deliveries),
       deliveredPerSecond: Math.round(counts.windowDeliveries / measured),
       delivery: counts.latency.summary(),
+      firstDelivery: counts.firstDelivery.summary(),
+      lastDelivery: counts.lastDelivery.summary(),
       send: sends.sendLatency.summary(),
       serverCpuPercent: percent(cpuAfter.server - cpu.server),
       receiverCpuPercent: percent(cpuAfter.receivers - cpu.receivers),
@@ -220,6 +230,9 @@ export function stepRow(label: string, s: StepResult): Record<string, unknown> {
     'p50 ms': s.delivery.p50,
     'p99 ms': s.delivery.p99,
     'max ms': s.delivery.max,
+    'first p50': s.firstDelivery.p50,
+    'last p50': s.lastDelivery.p50,
+    'last p99': s.lastDelivery.p99,
     'send p50': s.send.p50,
     'send p99': s.send.p99,
     'srv cpu%': s.serverCpuPercent,

@@ -1,11 +1,12 @@
-import WebSocket from 'ws';
+import { LeanWebSocket } from './lean-websocket';
 import { monoMicros } from './stats';
 import { delay } from './system';
 
 /**
  * Many gateway clients in one process, kept lean enough for 10,000 sockets on a small machine:
- * raw `ws` sockets, no JSON parsing of dispatches (frames are recognised by their first bytes,
- * which Parley writes in a fixed order: `{"op":0,"t":"NAME",…`), one shared heartbeat timer.
+ * bare WebSocket connections (lean-websocket.ts), no JSON parsing of dispatches (frames are
+ * recognised by their first bytes, which Parley writes in a fixed order: `{"op":0,"t":"NAME",…`),
+ * one shared heartbeat timer.
  */
 
 const DISPATCH = Buffer.from('{"op":0,"t":"');
@@ -36,7 +37,7 @@ export interface OpenResult {
 type OnMessageCreate = (frame: Buffer, receivedAtMicros: number) => void;
 
 interface Client {
-  ws: WebSocket;
+  ws: LeanWebSocket;
   state: 'connecting' | 'identifying' | 'ready' | 'closing' | 'closed';
   heartbeatMs: number;
   nextBeatAt: number;
@@ -91,9 +92,6 @@ export class GatewayClientPool {
 
   private openOne(url: string, token: string, timeoutMs: number, intents: number | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
-      const client: Client = { ws, state: 'connecting', heartbeatMs: 0, nextBeatAt: Number.POSITIVE_INFINITY };
-      this.clients.push(client);
       let settled = false;
       const settle = (error: Error | null) => {
         if (settled) return;
@@ -105,16 +103,21 @@ export class GatewayClientPool {
           reject(error);
         } else resolve();
       };
-      const timer = setTimeout(() => settle(new Error(`no READY within ${timeoutMs} ms`)), timeoutMs);
-      ws.on('error', (error) => settle(error));
-      ws.on('close', (code) => {
-        if (client.state === 'ready' || client.state === 'identifying') {
-          this.counters.unexpectedCloses.set(code, (this.counters.unexpectedCloses.get(code) ?? 0) + 1);
-        }
-        client.state = 'closed';
-        settle(new Error(`closed with ${code} before READY`));
+      // Its handlers run from socket events, never during construction: `client` exists by then.
+      const ws = new LeanWebSocket(url, {
+        close: (code, reason) => {
+          if (client.state === 'ready' || client.state === 'identifying') {
+            this.counters.unexpectedCloses.set(code, (this.counters.unexpectedCloses.get(code) ?? 0) + 1);
+          }
+          client.state = 'closed';
+          settle(new Error(`closed with ${code} before READY${reason ? ` (${reason})` : ''}`));
+        },
+        message: (data) => onMessage(data),
       });
-      ws.on('message', (data: Buffer) => {
+      const client: Client = { ws, state: 'connecting', heartbeatMs: 0, nextBeatAt: Number.POSITIVE_INFINITY };
+      this.clients.push(client);
+      const timer = setTimeout(() => settle(new Error(`no READY within ${timeoutMs} ms`)), timeoutMs);
+      const onMessage = (data: Buffer) => {
         if (startsWith(data, MESSAGE_CREATE)) {
           this.counters.messageCreates++;
           this.onMessageCreate(data, monoMicros());
@@ -134,7 +137,7 @@ export class GatewayClientPool {
           const identify = { op: 2, d: { token, properties: { os: 'linux', browser: 'parley-bench', device: 'parley-bench' }, ...(intents !== undefined && { intents }) } };
           ws.send(JSON.stringify(identify));
         }
-      });
+      };
     });
   }
 

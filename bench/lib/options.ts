@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DeploymentOptions, type Engine } from './parley';
 import { RESULTS_DIR } from './report';
+import { cpuPlan } from './system';
 
 export const SCENARIOS = ['fanout', 'baseline', 'idle', 'history', 'calls', 'governance', 'tui', 'lowband', 'e2ee', 'files', 'sfu', 'storm', 'soak'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -49,6 +50,8 @@ Server (every scenario but the bare baseline):
   --nodes N              server processes (default 1; more need --db postgres --redis)
   --source               run the TypeScript sources through tsx instead of the bundle
   --cpu-prof             write a V8 CPU profile of each node to bench/results/profiles/
+  --pin-cpus             one node on core 0 alone, the bench's senders and receivers on the other
+                         cores (taskset), as if the server had its own machine (see bench/README.md)
   --wait-idle S          before each scenario (calls: also before the joins and each CPU window;
                          files: also before the transfer), wait up to S seconds for the machine to be under 30% busy (it is shared;
                          default 0: start at once)
@@ -230,6 +233,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       nodes: { type: 'string', default: '1' },
       source: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      'pin-cpus': { type: 'boolean', default: false },
       'server-env': { type: 'string', multiple: true, default: [] },
       'wait-idle': { type: 'string', default: '0' },
       'subscribe-online': { type: 'string', default: '100' },
@@ -328,6 +332,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
         return [pair.slice(0, at), pair.slice(at + 1)];
       }),
     );
+  if (values['pin-cpus'] && values.nodes !== '1') throw new Error('--pin-cpus runs one node (it gets core 0 to itself)');
   const factor = Number(values.factor);
   if (!(factor > 1 && factor <= 4)) throw new Error('--factor must be above 1 and at most 4');
   return {
@@ -339,6 +344,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       nodes: int('nodes', values.nodes, 1, 8),
       source: values.source!,
       cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : null,
+      cpus: values['pin-cpus'] ? cpuPlan() : null,
       env: keyValues('server-env', values['server-env']!),
       port: values.port === undefined ? null : int('port', values.port, 1024, 65_000),
       web: false,

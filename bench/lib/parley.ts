@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { delay, freePort, rssOf } from './system';
+import { type CpuPlan, delay, freePort, pinToCpus, rssOf } from './system';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 /** Where the server is built and run from unless a scenario says: BENCH_SERVER_ROOT (e.g. a checkout of HEAD, while this tree has work in progress), else this checkout. */
@@ -23,6 +23,8 @@ export interface DeploymentOptions {
   source: boolean;
   /** Write a V8 CPU profile per node into this directory when the node stops. */
   cpuProfDir: string | null;
+  /** `--pin-cpus`: the node's cores and the bench's (one node only); null: the kernel places everything. */
+  cpus: CpuPlan | null;
   /** Extra environment for the server (GATEWAY_HEARTBEAT_MS, …). */
   env: Record<string, string>;
   /** Port of the first node (the next nodes take the ports after it); null: free ports the OS picks. */
@@ -169,6 +171,7 @@ export class Deployment {
     const child = spawn(process.execPath, [...nodeArgs, ...entry], { cwd: this.options.serverRoot ?? SERVER_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     this.processes[index] = child;
+    if (this.options.cpus) pinToCpus(child.pid!, this.options.cpus.server);
     const keep = (chunk: Buffer) => {
       this.output.push(chunk.toString('utf8'));
       if (this.output.length > 200) this.output.shift();

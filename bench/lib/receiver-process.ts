@@ -12,8 +12,10 @@ import { rssOf } from './system';
 let stepFirstIndex = Number.POSITIVE_INFINITY;
 let windowStart = 0;
 let windowEnd = 0;
-let counts: Omit<StepCounts, 'latency'> = { deliveries: 0, windowDeliveries: 0, frameBytes: 0 };
+let counts: Omit<StepCounts, 'latency' | 'messages'> = { deliveries: 0, windowDeliveries: 0, frameBytes: 0 };
 let latency = new Samples();
+/** Per message (by send index): the latency of its first and of its last delivery here. */
+let messages = new Map<number, { first: number; last: number }>();
 
 const pool = new GatewayClientPool((frame, receivedAt) => {
   const marker = readMarker(frame);
@@ -21,7 +23,11 @@ const pool = new GatewayClientPool((frame, receivedAt) => {
   counts.deliveries++;
   counts.frameBytes += frame.length;
   if (receivedAt >= windowStart && receivedAt <= windowEnd) counts.windowDeliveries++;
-  latency.add((receivedAt - marker.sentAtMicros) / 1000);
+  const ms = (receivedAt - marker.sentAtMicros) / 1000;
+  latency.add(ms);
+  const message = messages.get(marker.index);
+  if (!message) messages.set(marker.index, { first: ms, last: ms });
+  else if (ms > message.last) message.last = ms;
 });
 
 const reply = (message: ReceiverReply) => process.send!(message);
@@ -62,10 +68,11 @@ async function handle(request: ReceiverRequest): Promise<void> {
       windowEnd = request.windowEnd;
       counts = { deliveries: 0, windowDeliveries: 0, frameBytes: 0 };
       latency = new Samples();
+      messages = new Map();
       reply({ type: 'ack', id: request.id });
       return;
     case 'end-step':
-      reply({ type: 'step', id: request.id, counts: { ...counts, latency: latency.export() } });
+      reply({ type: 'step', id: request.id, counts: { ...counts, latency: latency.export(), messages: [...messages].map(([index, m]) => [index, m.first, m.last]) } });
       stepFirstIndex = Number.POSITIVE_INFINITY;
       return;
     case 'close':

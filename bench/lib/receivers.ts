@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { OpenResult } from './gateway-clients';
 import { REPO_ROOT } from './parley';
+import { pinToCpus } from './system';
 import { Samples, type SamplesExport } from './stats';
 
 /** What a receiver counted over one step. */
@@ -10,6 +11,8 @@ export interface StepCounts {
   windowDeliveries: number;
   frameBytes: number;
   latency: SamplesExport;
+  /** Per message: [send index, first delivery ms, last delivery ms] in this receiver. */
+  messages: [number, number, number][];
 }
 
 export type ReceiverRequest =
@@ -78,7 +81,7 @@ class Receiver {
 export class ReceiverFleet {
   private constructor(private readonly receivers: Receiver[]) {}
 
-  static start(count: number): ReceiverFleet {
+  static start(count: number, cpus: string | null = null): ReceiverFleet {
     const receivers = Array.from({ length: count }, () => {
       const child = fork(new URL('./receiver-process.ts', import.meta.url), [], {
         cwd: REPO_ROOT,
@@ -87,6 +90,7 @@ export class ReceiverFleet {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       process.on('exit', () => child.kill('SIGKILL'));
+      if (cpus) pinToCpus(child.pid!, cpus);
       return new Receiver(child);
     });
     return new ReceiverFleet(receivers);
@@ -125,11 +129,30 @@ export class ReceiverFleet {
     for (const r of this.receivers) r.progress.deliveries = 0;
   }
 
-  async endStep(): Promise<{ deliveries: number; windowDeliveries: number; frameBytes: number; latency: Samples }> {
+  /**
+   * What every receiver counted, merged; `firstDelivery` and `lastDelivery` hold one sample per
+   * message: when its first and its last recipient read it (the send, then the send and the fan-out).
+   */
+  async endStep(): Promise<{ deliveries: number; windowDeliveries: number; frameBytes: number; latency: Samples; firstDelivery: Samples; lastDelivery: Samples }> {
     const steps = await Promise.all(this.receivers.map((r) => r.request({ type: 'end-step' }, 'step')));
     const latency = new Samples();
     for (const s of steps) latency.merge(s.counts.latency);
+    const messages = new Map<number, [number, number]>();
+    for (const s of steps) {
+      for (const [index, first, last] of s.counts.messages) {
+        const seen = messages.get(index);
+        messages.set(index, seen ? [Math.min(seen[0], first), Math.max(seen[1], last)] : [first, last]);
+      }
+    }
+    const firstDelivery = new Samples();
+    const lastDelivery = new Samples();
+    for (const [first, last] of messages.values()) {
+      firstDelivery.add(first);
+      lastDelivery.add(last);
+    }
     return {
+      firstDelivery,
+      lastDelivery,
       deliveries: steps.reduce((n, s) => n + s.counts.deliveries, 0),
       windowDeliveries: steps.reduce((n, s) => n + s.counts.windowDeliveries, 0),
       frameBytes: steps.reduce((n, s) => n + s.counts.frameBytes, 0),

@@ -3,6 +3,27 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 
+/**
+ * `--pin-cpus`: the server's node gets core 0 to itself, the bench's own processes (senders,
+ * receivers) the others. Unpinned, the kernel often wakes a receiver on the server's core (a
+ * socket write wakes its reader where the writer runs), and the two take turns on one core
+ * while the other idles: the bench then times its own clients sharing the server's core.
+ */
+export interface CpuPlan {
+  server: string;
+  bench: string;
+}
+
+export function cpuPlan(cores = os.availableParallelism()): CpuPlan {
+  if (cores < 2) throw new Error('--pin-cpus needs at least two cores');
+  return { server: '0', bench: cores === 2 ? '1' : `1-${cores - 1}` };
+}
+
+/** Binds every thread of a process to these cores (a taskset list); threads it starts later inherit it. */
+export function pinToCpus(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-c', '-p', cpus, String(pid)], { stdio: 'ignore' });
+}
+
 /** A TCP port free on 127.0.0.1 right now (the OS picks it; the bench shares the machine). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

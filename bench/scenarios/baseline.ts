@@ -86,7 +86,15 @@ export async function baselineScenario(options: BenchOptions): Promise<ScenarioR
   const o = options.fanout;
   const startedAt = new Date();
   const notes: string[] = [];
-  const benchOptions = { senders: o.senders, contentBytes: o.contentBytes, maxInflight: o.maxInflight, warmupSeconds: 1, drainSeconds: 15, receiverProcesses: o.receivers };
+  const benchOptions = {
+    senders: o.senders,
+    contentBytes: o.contentBytes,
+    maxInflight: o.maxInflight,
+    warmupSeconds: 1,
+    drainSeconds: 15,
+    receiverProcesses: o.receivers,
+    receiverCpus: options.deployment.cpus?.bench ?? null,
+  };
   const deployment = new Deployment(options.deployment);
   const bareServers: BaselineServer[] = [];
   const benches: FanoutBench[] = [];
@@ -105,9 +113,9 @@ export async function baselineScenario(options: BenchOptions): Promise<ScenarioR
     const parley = await open(parleyTarget);
     // The reference sends frames as large as Parley's MESSAGE_CREATE.
     const frameBytes = (await parley.step(10, 2)).meanFrameBytes;
-    const plainServer = await startBaseline(frameBytes, 41_250, false);
+    const plainServer = await startBaseline(frameBytes, 41_250, false, options.deployment.cpus?.server ?? null);
     bareServers.push(plainServer);
-    const batchedServer = await startBaseline(frameBytes, 41_250, true);
+    const batchedServer = await startBaseline(frameBytes, 41_250, true, options.deployment.cpus?.server ?? null);
     bareServers.push(batchedServer);
     const plain = await open(bareTarget('bare ws', plainServer, o.members));
     const batched = await open(bareTarget('bare ws, batched', batchedServer, o.members));

@@ -21,7 +21,15 @@ export async function fanoutScenario(options: BenchOptions): Promise<ScenarioRep
   try {
     await deployment.start();
     const { target: parley } = await parleyFanoutTarget(deployment, o.members, o.senders);
-    const bench = new FanoutBench(parley, { senders: o.senders, contentBytes: o.contentBytes, maxInflight: o.maxInflight, warmupSeconds: 1, drainSeconds: 15, receiverProcesses: o.receivers });
+    const bench = new FanoutBench(parley, {
+      senders: o.senders,
+      contentBytes: o.contentBytes,
+      maxInflight: o.maxInflight,
+      warmupSeconds: 1,
+      drainSeconds: 15,
+      receiverProcesses: o.receivers,
+      receiverCpus: options.deployment.cpus?.bench ?? null,
+    });
     progress(`opening ${o.members} gateway connections`);
     const opened = await bench.connect();
     progress(`${opened.ready} ready in ${opened.seconds.toFixed(1)} s (${opened.failed} failed)`);
@@ -55,7 +63,7 @@ export async function fanoutScenario(options: BenchOptions): Promise<ScenarioRep
       durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
       machine: machineInfo(),
       server: { engine: options.deployment.engine, nodes: options.deployment.nodes, redis: options.deployment.redis, target: parley.label },
-      params: { ...o },
+      params: { ...o, pinnedCpus: options.deployment.cpus },
       results: {
         connections: opened,
         serverRssMiBWithConnections: Math.round(rssIdle / 2 ** 20),

@@ -187,7 +187,15 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
     };
     printTable('IDENTIFY → READY (one at a time, alternating)', sides.map(readyRow));
 
-    const benchOptions = { senders: o.senders, contentBytes: o.contentBytes, maxInflight: o.maxInflight, warmupSeconds: 1, drainSeconds: 15, receiverProcesses: o.receivers };
+    const benchOptions = {
+      senders: o.senders,
+      contentBytes: o.contentBytes,
+      maxInflight: o.maxInflight,
+      warmupSeconds: 1,
+      drainSeconds: 15,
+      receiverProcesses: o.receivers,
+      receiverCpus: options.deployment.cpus?.bench ?? null,
+    };
     for (const side of sides) {
       side.bench = new FanoutBench(side.target, benchOptions);
       progress(`${side.label}: opening ${o.members} connections`);
