@@ -1,6 +1,7 @@
 import type { OpenResult } from './gateway-clients';
 import { markedContent } from './gateway-clients';
 import { paced } from './load';
+import type { BenchOptions } from './options';
 import { ReceiverFleet } from './receivers';
 import { type LatencySummary, monoMicros, round } from './stats';
 import { cpuMillisBetween, cpuMillisByCommand, cpuMillisOf, machineCpuTicks, rssOf, waitFor } from './system';
@@ -29,6 +30,20 @@ export interface FanoutOptions {
   receiverProcesses: number;
   /** Cores the receiver processes are bound to (`--pin-cpus`); null: anywhere. */
   receiverCpus: string | null;
+}
+
+/** The fan-out bench as the command line set it (fanout, baseline and governance share it). */
+export function fanoutOptions(options: BenchOptions): FanoutOptions {
+  const o = options.fanout;
+  return {
+    senders: o.senders,
+    contentBytes: o.contentBytes,
+    maxInflight: o.maxInflight,
+    warmupSeconds: 1,
+    drainSeconds: 15,
+    receiverProcesses: o.receivers,
+    receiverCpus: options.deployment.cpus?.bench ?? null,
+  };
 }
 
 /** One rate held for a while: what was sent, what arrived, how fast and how late. */

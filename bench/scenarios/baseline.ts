@@ -1,5 +1,5 @@
 import { type BaselineServer, startBaseline } from '../lib/baseline';
-import { FanoutBench, type FanoutTarget, type StepResult, stepRow } from '../lib/fanout';
+import { FanoutBench, type FanoutTarget, fanoutOptions, type StepResult, stepRow } from '../lib/fanout';
 import type { BenchOptions } from '../lib/options';
 import { Deployment } from '../lib/parley';
 import { parleyFanoutTarget, progress } from '../lib/parley-target';
@@ -86,15 +86,7 @@ export async function baselineScenario(options: BenchOptions): Promise<ScenarioR
   const o = options.fanout;
   const startedAt = new Date();
   const notes: string[] = [];
-  const benchOptions = {
-    senders: o.senders,
-    contentBytes: o.contentBytes,
-    maxInflight: o.maxInflight,
-    warmupSeconds: 1,
-    drainSeconds: 15,
-    receiverProcesses: o.receivers,
-    receiverCpus: options.deployment.cpus?.bench ?? null,
-  };
+  const benchOptions = fanoutOptions(options);
   const deployment = new Deployment(options.deployment);
   const bareServers: BaselineServer[] = [];
   const benches: FanoutBench[] = [];

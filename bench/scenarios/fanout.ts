@@ -1,4 +1,4 @@
-import { FanoutBench, type Saturation, stepRow } from '../lib/fanout';
+import { FanoutBench, fanoutOptions, type Saturation, stepRow } from '../lib/fanout';
 import type { BenchOptions } from '../lib/options';
 import { Deployment } from '../lib/parley';
 import { parleyFanoutTarget, progress } from '../lib/parley-target';
@@ -21,15 +21,7 @@ export async function fanoutScenario(options: BenchOptions): Promise<ScenarioRep
   try {
     await deployment.start();
     const { target: parley } = await parleyFanoutTarget(deployment, o.members, o.senders);
-    const bench = new FanoutBench(parley, {
-      senders: o.senders,
-      contentBytes: o.contentBytes,
-      maxInflight: o.maxInflight,
-      warmupSeconds: 1,
-      drainSeconds: 15,
-      receiverProcesses: o.receivers,
-      receiverCpus: options.deployment.cpus?.bench ?? null,
-    });
+    const bench = new FanoutBench(parley, fanoutOptions(options));
     progress(`opening ${o.members} gateway connections`);
     const opened = await bench.connect();
     progress(`${opened.ready} ready in ${opened.seconds.toFixed(1)} s (${opened.failed} failed)`);

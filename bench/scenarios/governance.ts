@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { routes } from '@parley/protocol';
 import { RestClient } from '@parley/sdk';
-import { FanoutBench, type FanoutTarget, stepRow } from '../lib/fanout';
+import { FanoutBench, type FanoutTarget, fanoutOptions, stepRow } from '../lib/fanout';
 import { addChannels, type Governance, governGuild, timeReady } from '../lib/governance';
 import type { BenchOptions } from '../lib/options';
 import { Deployment, type ParleyNode } from '../lib/parley';
@@ -187,15 +187,7 @@ export async function governanceScenario(options: BenchOptions): Promise<Scenari
     };
     printTable('IDENTIFY → READY (one at a time, alternating)', sides.map(readyRow));
 
-    const benchOptions = {
-      senders: o.senders,
-      contentBytes: o.contentBytes,
-      maxInflight: o.maxInflight,
-      warmupSeconds: 1,
-      drainSeconds: 15,
-      receiverProcesses: o.receivers,
-      receiverCpus: options.deployment.cpus?.bench ?? null,
-    };
+    const benchOptions = fanoutOptions(options);
     for (const side of sides) {
       side.bench = new FanoutBench(side.target, benchOptions);
       progress(`${side.label}: opening ${o.members} connections`);
