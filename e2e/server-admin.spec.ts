@@ -168,8 +168,21 @@ test('the owner makes a Moderators role and gives it; a moderator times out and 
   await modPage.getByLabel('Filter by action').selectOption({ label: 'Bans' });
   await expect(entries).toHaveCount(1);
   await expect(entries).toContainText('Milo banned Trent: spam');
+  // Two filters changed in a row: the answer for the first one (every user) is held back until
+  // the second's has been shown; arriving last, it must not replace it.
+  let releaseUnfiltered!: () => void;
+  const unfilteredHeld = new Promise<void>((resolve) => (releaseUnfiltered = resolve));
+  await modPage.route(/\/audit-logs\?/, async (route) => {
+    if (!route.request().url().includes('user_id=')) await unfilteredHeld;
+    await route.continue();
+  });
+  const unfilteredAnswered = modPage.waitForResponse((r) => r.url().includes('/audit-logs?') && !r.url().includes('user_id='));
   await modPage.getByLabel('Filter by action').selectOption({ label: 'All actions' });
   await modPage.getByLabel('Filter by user').selectOption({ label: 'Olive' });
+  await expect(entries.filter({ hasText: 'Olive created the role' })).toHaveCount(1);
+  releaseUnfiltered();
+  await unfilteredAnswered;
+  await modPage.unroute(/\/audit-logs\?/);
   await expect(entries.filter({ hasText: 'Milo banned' })).toHaveCount(0);
   await expect(entries.filter({ hasText: 'Olive created the role' })).toHaveCount(1);
   await expectAccessible(modPage, 'audit log');

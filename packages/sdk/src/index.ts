@@ -54,3 +54,4 @@ export { type TextEmoji, customEmojiOnly, customEmojiText, decodeCustomEmoji, en
 export { type MentionNames, mentionsAsNames, mentionsAsText } from './mention-text';
 export { mentionDirectory, mentionableChannels, mentionablePeople, mentionableRoles } from './mention-directory';
 export { displayNameOf } from './people';
+export { LatestOnly } from './latest';

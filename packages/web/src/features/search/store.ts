@@ -1,4 +1,5 @@
 import { type Message, type Snowflake, routes } from '@parley/protocol';
+import { LatestOnly } from '@parley/sdk';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api, errorMessage } from '../../api';
@@ -42,7 +43,7 @@ export const useSearch = defineStore('search', () => {
   const error = ref<string | null>(null);
   /** Set once a search ran, so "no results" is not shown before the first one. */
   const searched = ref(false);
-  let generation = 0;
+  const latest = new LatestOnly();
   const realtime = useRealtime();
   const e2ee = useE2ee();
 
@@ -59,7 +60,7 @@ export const useSearch = defineStore('search', () => {
     page.value = at;
     loading.value = true;
     error.value = null;
-    const mine = ++generation;
+    const isLatest = latest.begin();
     const f = filters.value;
     const query = {
       limit: PAGE_SIZE,
@@ -81,14 +82,14 @@ export const useSearch = defineStore('search', () => {
             ? await api.request(routes.messages.searchGuild, { params: { guild_id: s.guildId }, query: { ...query, ...(f.channelId && { channel_id: f.channelId }) } })
             : await api.request(routes.messages.searchChannel, { params: { channel_id: s.channelId }, query });
       // A newer search (typing fast, paging) wins over one that answers late.
-      if (mine !== generation) return;
+      if (!isLatest()) return;
       results.value = answer.messages;
       total.value = answer.total_results;
       searched.value = true;
     } catch (e) {
-      if (mine === generation) error.value = errorMessage(e);
+      if (isLatest()) error.value = errorMessage(e);
     } finally {
-      if (mine === generation) loading.value = false;
+      if (isLatest()) loading.value = false;
     }
   }
 
@@ -102,7 +103,7 @@ export const useSearch = defineStore('search', () => {
   }
 
   function close(): void {
-    generation++;
+    latest.cancel();
     open.value = false;
     loading.value = false;
     results.value = [];
