@@ -11,9 +11,9 @@ export interface BaselineServer {
 
 /**
  * Starts bench/baseline-server.ts as its own process (like Parley), ready to accept clients;
- * `batched` frames once and batches each socket's writes per event-loop turn as Parley does.
+ * `batched` frames once and batches each socket's writes per event-loop turn as Parley does;
+ * `cpus`: the cores it is bound to, as Parley's node with `--pin-cpus` (null: anywhere).
  */
-/** `cpus`: the cores it is bound to, as Parley's node with `--pin-cpus` (null: anywhere). */
 export async function startBaseline(frameBytes: number, heartbeatMs: number, batched: boolean, cpus: string | null): Promise<BaselineServer> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], {

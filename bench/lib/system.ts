@@ -5,9 +5,9 @@ import os from 'node:os';
 
 /**
  * `--pin-cpus`: the server's node gets core 0 to itself, the bench's own processes (senders,
- * receivers) the others. Unpinned, the kernel often wakes a receiver on the server's core (a
- * socket write wakes its reader where the writer runs), and the two take turns on one core
- * while the other idles: the bench then times its own clients sharing the server's core.
+ * receivers) the others. Unpinned, the kernel may wake a receiver on the server's core (a
+ * loopback write wakes its reader, preferably where the writer runs), and the two take turns on
+ * one core while the other idles: the bench then times its own clients sharing the server's core.
  */
 export interface CpuPlan {
   server: string;
