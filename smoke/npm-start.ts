@@ -22,6 +22,8 @@ export interface RunningParley {
   waitForOutput(text: string): Promise<void>;
   /** Sends `signal` to the server's node process alone (npm in front of it would die of a SIGHUP). */
   signalServer(signal: NodeJS.Signals): void;
+  /** The processes of the group `npm start` leads that are still running (npm, node, the Janus it started…). */
+  processes(): GroupProcess[];
   /** Whether the process group has exited. */
   hasEnded(): boolean;
   /** SIGTERM to the whole process group, waits for every process in it to exit, removes the data directory. */
@@ -34,6 +36,11 @@ const STOP_DEADLINE_MS = 15_000;
 const OUTPUT_MAX_CHARS = 64 * 1024;
 /** Environment a shell needs to run npm and node; everything else (DATABASE_URL, REDIS_URL, WEB_DIR, NODE_ENV, …) is left out. */
 const PASSED_THROUGH = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL', 'SystemRoot'];
+
+export interface GroupProcess {
+  pid: number;
+  argv: string[];
+}
 
 export interface StartOptions {
   /** More environment (TLS_CERT, LOG_LEVEL, …), over the defaults below. */
@@ -147,9 +154,10 @@ async function startOnPort(port: number, options: StartOptions): Promise<Running
     });
 
   const signalServer = (signal: NodeJS.Signals) => {
-    const pid = serverPid(child.pid!);
-    if (pid === null) throw new Error(`No server process found under \`npm start\`. Its output:\n${output}`);
-    process.kill(pid, signal);
+    // `node packages/server/dist/main.js`, not the `sh -c "node packages/…"` npm may start it through.
+    const server = groupProcesses(child.pid!).find(({ argv }) => argv.includes('packages/server/dist/main.js'));
+    if (!server) throw new Error(`No server process found under \`npm start\`. Its output:\n${output}`);
+    process.kill(server.pid, signal);
   };
 
   const baseUrl = `${options.ca ? 'https' : 'http'}://127.0.0.1:${port}`;
@@ -168,29 +176,26 @@ async function startOnPort(port: number, options: StartOptions): Promise<Running
     // Readiness is polled (bounded by the deadline above), and an exit ends the wait at once.
     await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 100))]);
   }
-  return { baseUrl, output: () => output, waitForOutput, signalServer, hasEnded: () => hasEnded, stop };
+  return { baseUrl, output: () => output, waitForOutput, signalServer, processes: () => groupProcesses(child.pid!), hasEnded: () => hasEnded, stop };
 }
 
-/**
- * The node process running the built server in the group `npm start` leads (npm, maybe a shell,
- * then node), found through /proc: Linux, where the smoke suite runs.
- */
-function serverPid(groupId: number): number | null {
+/** The processes in the group `npm start` leads (npm, maybe a shell, node, Janus), found through /proc: Linux, where the smoke suite runs. */
+function groupProcesses(groupId: number): GroupProcess[] {
+  const found: GroupProcess[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // Fields after the command name (in parentheses, which may hold spaces): state, ppid, pgrp.
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (pgrp !== groupId) continue;
-      // `node packages/server/dist/main.js`, not the `sh -c "node packages/…"` npm may start it through.
-      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('packages/server/dist/main.js')) return Number(entry);
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // A zombie has exited: only its parent has yet to hear of it.
+      if (Number(pgrp) !== groupId || state === 'Z') continue;
+      found.push({ pid: Number(entry), argv: fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0') });
     } catch {
       // The process ended while we looked.
     }
   }
-  return null;
+  return found;
 }
 
 async function readyz(baseUrl: string, ca?: string): Promise<boolean> {

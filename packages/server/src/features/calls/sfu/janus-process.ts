@@ -36,6 +36,17 @@ export function janusInstalled(binary: string): boolean {
   return spawnSync(binary, ['--help'], { stdio: 'ignore', timeout: 5000 }).status === 0;
 }
 
+/**
+ * How Janus is started so that it dies with Parley, even a Parley killed outright (SIGKILL, the
+ * OOM killer) that could not stop it: util-linux's setpriv asks the kernel to kill it when its
+ * parent dies (PR_SET_PDEATHSIG), then runs it. setpriv is on every Debian (util-linux is
+ * essential), where the janus package comes from; elsewhere Janus is started as it is.
+ */
+function launcher(): string[] {
+  const available = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  return available ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
+}
+
 /** Restarts allowed within a minute before giving up (a broken configuration would loop). */
 const MAX_RESTARTS_PER_MINUTE = 5;
 
@@ -43,6 +54,7 @@ export class JanusProcess {
   private child: ChildProcess | null = null;
   private stopping = false;
   private restarts: number[] = [];
+  private readonly launcher = launcher();
 
   private constructor(
     private readonly options: JanusProcessOptions,
@@ -137,7 +149,8 @@ admin: {
   }
 
   private spawn(): void {
-    const child = spawn(this.options.binary, ['--configs-folder', this.configDir, '--disable-colors'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, ...args] = [...this.launcher, this.options.binary, '--configs-folder', this.configDir, '--disable-colors'];
+    const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => {
