@@ -5,6 +5,7 @@ import Janode from 'janode';
 import type { EventPublisher } from '../../../events/publisher';
 import { event } from '../../../events/publisher';
 import { asJanusError, ask, type JanusClient, pluginData } from './janus';
+import { Subscription } from './subscription';
 
 /**
  * The SFU side of big calls: for each call session on this node, a publisher handle (what it
@@ -39,8 +40,8 @@ interface Local extends SfuParticipant {
   subscriber: JanodeHandle | null;
   /** Who else publishes in the room, by feed ID. */
   feeds: Map<string, SfuFeed>;
-  /** What the subscriber receives, as Janus last listed it. */
-  subscribed: SfuSubscribedStream[];
+  /** What the subscriber receives. */
+  subscription: Subscription;
   /** Requests run one at a time per participant, in the order they came. */
   queue: Promise<void>;
   closed: boolean;
@@ -128,7 +129,7 @@ export class Sfu {
     const known = this.locals.get(participant.sessionId);
     if (known && known.channelId === participant.channelId && !known.closed) return known;
     if (known) void this.drop(participant.sessionId);
-    const local: Local = { ...participant, publisher: null, subscriber: null, feeds: new Map(), subscribed: [], queue: Promise.resolve(), closed: false };
+    const local: Local = { ...participant, publisher: null, subscriber: null, feeds: new Map(), subscription: new Subscription(), queue: Promise.resolve(), closed: false };
     this.locals.set(participant.sessionId, local);
     return local;
   }
@@ -259,21 +260,23 @@ export class Sfu {
     const streams = wanted.filter(({ feed, mid }) => local.feeds.get(feed)?.streams.some((s) => s.mid === mid));
     let response: JanusMessage;
     if (!local.subscriber) {
-      if (!streams.length) return;
-      const joined = await this.joinNewHandle(local, { request: 'join', ptype: 'subscriber', room: local.channelId, streams, use_msid: false });
+      const subscription = new Subscription();
+      const changes = subscription.changesFor(streams);
+      if (!changes) return;
+      const joined = await this.joinNewHandle(local, { request: 'join', ptype: 'subscriber', room: local.channelId, streams: changes.subscribe, use_msid: false });
       if (!joined) return;
       response = joined.response;
+      subscription.applied(changes);
       local.subscriber = joined.handle;
+      local.subscription = subscription;
       this.watchSubscriber(local, joined.handle);
     } else {
-      const current = local.subscribed;
-      const key = (s: { feed: string; mid: string }) => `${s.feed}/${s.mid}`;
-      const want = new Set(streams.map(key));
-      const have = new Set(current.map((s) => `${s.feed}/${s.feed_mid}`));
-      const subscribe = streams.filter((s) => !have.has(key(s)));
-      const unsubscribe = current.filter((s) => !want.has(`${s.feed}/${s.feed_mid}`)).map((s) => ({ feed: s.feed, mid: s.feed_mid }));
-      if (!subscribe.length && !unsubscribe.length) return;
+      const changes = local.subscription.changesFor(streams);
+      if (!changes) return;
+      const { subscribe, unsubscribe } = changes;
       response = await ask(local.subscriber, { request: 'update', ...(subscribe.length && { subscribe }), ...(unsubscribe.length && { unsubscribe }) });
+      pluginData(response);
+      local.subscription.applied(changes);
     }
     await this.sendOffer(local, response);
   }
@@ -292,9 +295,9 @@ export class Sfu {
   private async sendOffer(local: Local, response: JanusMessage): Promise<void> {
     const data = pluginData(response);
     const streams = subscribedStreamsOf(data.streams);
-    if (streams) local.subscribed = streams;
+    if (streams) local.subscription.list(streams);
     if (!response.jsep || response.jsep.type !== 'offer') return;
-    await this.send(local, { type: 'offer', channel_id: local.channelId, description: { type: 'offer', sdp: response.jsep.sdp }, streams: local.subscribed });
+    await this.send(local, { type: 'offer', channel_id: local.channelId, description: { type: 'offer', sdp: response.jsep.sdp }, streams: local.subscription.listed });
   }
 
   private async send(local: Local, d: SfuSignal): Promise<void> {
