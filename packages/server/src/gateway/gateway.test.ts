@@ -77,6 +77,38 @@ describe('handshake', () => {
   });
 });
 
+describe('identify while memberships change', () => {
+  it('holds a guild joined between reading the memberships and reading the log head, and hears it live', async () => {
+    const { owner, general, guild } = await makeGuild(server);
+    const newcomer = await signUp(server);
+    const invite = await owner.client.request(routes.invites.create, { params: { channel_id: general.id }, body: {} });
+    // The join lands just after identify read the newcomer's memberships (none), before it read the log's head.
+    const memberships = (server.app.gateway as unknown as { reads: { memberships: { load(userId: string): Promise<unknown> } } }).reads.memberships;
+    const load = memberships.load.bind(memberships);
+    memberships.load = async (userId) => {
+      const read = await load(userId);
+      if (userId === newcomer.userId) {
+        memberships.load = load;
+        await newcomer.client.request(routes.invites.accept, { params: { code: invite.code } });
+      }
+      return read;
+    };
+    try {
+      const gw = await RawGateway.open(server.url);
+      gw.identify(newcomer.client.token!);
+      const ready = await gw.dispatch('READY');
+      expect((ready.d as { guilds: { id: string }[] }).guilds.map((g) => g.id)).toEqual([guild.id]);
+      const from = gw.frames.length;
+      await send(owner, general.id, 'welcome');
+      const heard = await gw.next((f) => f.t === 'MESSAGE_CREATE', from);
+      expect((heard.d as Message).content).toBe('welcome');
+      gw.close();
+    } finally {
+      memberships.load = load;
+    }
+  });
+});
+
 describe('liveness', () => {
   it('drops a session that stops heartbeating, and a socket that never identifies', async () => {
     let now = Date.UTC(2026, 10, 21);

@@ -385,23 +385,39 @@ export class Gateway {
     const sessionId = randomBytes(16).toString('hex');
     const status = d.presence?.status === 'offline' ? 'invisible' : (d.presence?.status ?? 'online');
     // Read before the cursor (the guilds index the session), so checked after it.
-    const generation = this.deps.cacheBus.generation;
+    let generation = this.deps.cacheBus.generation;
     let memberships = await this.reads.memberships.load(auth.user.id);
-    const guildIds = [...memberships.keys()];
     // Bots hear every presence (Discord's GUILD_PRESENCES intent); people only what they follow in large servers.
-    const memberCounts = await this.memberCounts.of(this.deps.db, guildIds);
-    const large = bot ? new Set<Snowflake>() : largeGuilds(memberCounts, d.large_threshold);
+    const memberCounts = await this.memberCounts.of(this.deps.db, [...memberships.keys()]);
+    const largeOf = (counts: ReadonlyMap<Snowflake, number>) => (bot ? new Set<Snowflake>() : largeGuilds(counts, d.large_threshold));
     // Indexed before the head is read: anything later queues up; anything earlier is in READY's state.
-    this.attachSession(connection, { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status, largeThreshold: d.large_threshold }, auth, guildIds, large);
+    this.attachSession(
+      connection,
+      { id: sessionId, userId: auth.user.id, bot, intents: d.intents ?? ALL_INTENTS, status, largeThreshold: d.large_threshold },
+      auth,
+      [...memberships.keys()],
+      largeOf(memberCounts),
+    );
     connection.cursor = await this.deps.log.head();
-    // READY answers as of the cursor: this node's caches have heard of every change before it, and
-    // if anything cached changed since the memberships were read (a role given, a nickname), they
-    // are read again, for the guilds the session is indexed by.
+    // READY answers as of the cursor: this node's caches have heard of every change before it.
     await this.deps.cacheBus.caughtUp(connection.cursor);
-    if (this.deps.cacheBus.generation !== generation) {
-      const attached = new Set(guildIds);
-      memberships = new Map([...(await this.reads.memberships.load(auth.user.id))].filter(([id]) => attached.has(id)));
+    // Something cached changed since the memberships were read (a role given, a nickname, a guild
+    // joined or left): they are read again and the index follows; a guild joined meanwhile moves
+    // the cursor on, as what it said before it was indexed is in READY's state.
+    while (this.deps.cacheBus.generation !== generation) {
+      generation = this.deps.cacheBus.generation;
+      memberships = await this.reads.memberships.load(auth.user.id);
+      for (const guildId of connection.guilds) if (!memberships.has(guildId)) this.unsubscribe(connection, guildId);
+      const joined = [...memberships.keys()].filter((guildId) => !connection.guilds.has(guildId));
+      if (!joined.length) break;
+      const counts = await this.memberCounts.of(this.deps.db, joined);
+      for (const [guildId, count] of counts) memberCounts.set(guildId, count);
+      const large = largeOf(counts);
+      for (const guildId of joined) this.subscribe(connection, guildId, large.has(guildId));
+      connection.cursor = await this.deps.log.head();
+      await this.deps.cacheBus.caughtUp(connection.cursor);
     }
+    const guildIds = [...memberships.keys()];
     await this.saveSession(connection);
     // Read once: the user's DMs (READY's), who hears them come online, and whose presence READY carries.
     const dms = await this.reads.dms.load(auth.user.id);
