@@ -59,8 +59,16 @@ for (const [count, tag] of [
         const stats = await callStats(person.page).catch(() => null);
         const heard = stats?.peers.map((p) => `${p.userId.slice(-4)}:${p.connectionState}/${p.slots.audio.packetsReceived}`).join(' ');
         console.log(`${person.username} (${person.id.slice(-4)}): ${stats ? `${stats.media}, ${heard}` : 'not in the call'}`);
+        const lines = stats?.sfuLines?.map((l) => `${l.mid}:${l.direction}=${l.userId?.slice(-4) ?? '?'}/${l.slot ?? '?'}`).join(' ');
+        if (lines) console.log(`  subscriber m-lines: ${lines}`);
       }
       throw error;
+    }
+
+    // Each stream is received once: joins that came while an offer was unanswered did not ask Janus for it twice.
+    for (const person of people) {
+      const carried = ((await callStats(person.page))?.sfuLines ?? []).filter((l) => l.direction === 'recvonly').map((l) => `${l.userId}/${l.slot}`);
+      expect(carried.length, `${person.username} receives each stream once: ${carried.join(' ')}`).toBe(new Set(carried).size);
     }
 
     // End to end encrypted all along: every frame sent was encrypted, none failed to decrypt.

@@ -363,7 +363,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
       ? await Promise.all([...this.peers.values()].map((peer) => sfuPeerStats(sfu, peer.user_id, peer.session_id)))
       : await Promise.all([...this.links.values()].map((link) => linkStats(link)));
     const e2ee = this.encryption ? await this.encryption.counters() : null;
-    return { channelId: this.channelId, media: sfu ? 'sfu' : 'mesh', transmitting: this.transmittingNow, peers, e2ee };
+    return { channelId: this.channelId, media: sfu ? 'sfu' : 'mesh', transmitting: this.transmittingNow, peers, sfuLines: sfu?.describeReceived() ?? null, e2ee };
   }
 
   /** What each person's audio measures now (RMS, 0–1, after a server mute's block; key "me": our microphone). */

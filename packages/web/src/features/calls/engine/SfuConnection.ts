@@ -55,6 +55,15 @@ export function cameraLayerFor(width: number): 0 | 1 | 2 {
   return width <= 640 ? 1 : 2;
 }
 
+/** One of the subscriber's m-lines, as `describeReceived` lists it. */
+export interface SfuReceivedLine {
+  mid: string | null;
+  direction: RTCRtpTransceiverDirection | null;
+  feed: string | null;
+  userId: Snowflake | null;
+  slot: MediaSlot | null;
+}
+
 /** One received stream: whose, which slot, and its transceiver once negotiated. */
 interface Received extends SfuSubscribedStream {
   userId: Snowflake;
@@ -68,8 +77,11 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
   private readonly publisherCandidates: CandidateBatcher;
   private subscriberCandidates: CandidateBatcher | null = null;
   private feeds: SfuFeed[] = [];
-  /** Our subscriber's streams by its mid. */
+  /** What the SFU's last offer listed, and of it what we know whose it is, by our subscriber's mid. */
+  private offered: SfuSubscribedStream[] = [];
   private received = new Map<string, Received>();
+  /** The stream each of our subscriber's transceivers was last announced (`track`) with: each is announced once. */
+  private readonly announced = new WeakMap<RTCRtpTransceiver, string>();
   /** Which user each receiver decrypts for (a mid can be reused for someone else). */
   private readonly protectedFor = new WeakMap<RTCRtpReceiver, Snowflake>();
   private signals: Promise<void> = Promise.resolve();
@@ -128,6 +140,9 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
         return;
       case 'feeds':
         this.feeds = signal.feeds;
+        // An offer may list a stream before the feeds that say whose it is.
+        this.tagOffered();
+        this.announceTracks();
         this.emit('feeds', signal.feeds);
         return;
       case 'offer':
@@ -186,6 +201,17 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
       if (stream?.userId === userId) found[stream.slot] = transceiver;
     }
     return found;
+  }
+
+  /**
+   * What each of the subscriber's m-lines carries as we know it (for a failing test's log): its
+   * mid, the stream we tagged it with, and whether it receives.
+   */
+  describeReceived(): SfuReceivedLine[] {
+    return (this.subscriber?.getTransceivers() ?? []).map((transceiver) => {
+      const stream = transceiver.mid !== null ? this.received.get(transceiver.mid) : undefined;
+      return { mid: transceiver.mid, direction: transceiver.currentDirection, feed: stream?.feed ?? null, userId: stream?.userId ?? null, slot: stream?.slot ?? null };
+    });
   }
 
   /** Our publisher's transceiver of a slot (for statistics). */
@@ -260,19 +286,46 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
   }
 
   private async answer(offer: RTCSessionDescriptionInit, streams: SfuSubscribedStream[]): Promise<void> {
-    this.received = new Map(streams.flatMap((s) => this.tag(s)).map((r) => [r.mid, r]));
+    this.offered = streams;
+    this.tagOffered();
     const pc = this.subscriber ?? this.openSubscriber();
     await pc.setRemoteDescription(offer);
     if (this.closed) return;
+    this.announceTracks();
     await pc.setLocalDescription();
     this.send({ type: 'start', channel_id: this.options.channelId, description: { type: 'answer', sdp: pc.localDescription!.sdp } });
   }
 
-  /** Whose stream it is and which slot, from the feeds we were told about (the publisher named its streams). */
-  private tag(stream: SfuSubscribedStream): Received[] {
-    const feed = this.feeds.find((f) => f.feed === stream.feed);
-    const slot = MEDIA_SLOTS.find((s) => s === stream.description);
-    return feed && slot ? [{ ...stream, userId: feed.user_id, slot }] : [];
+  /** Whose each offered stream is and which slot, from the feeds we were told about (the publisher named its streams). */
+  private tagOffered(): void {
+    this.received = new Map(
+      this.offered.flatMap((stream) => {
+        const feed = this.feeds.find((f) => f.feed === stream.feed);
+        const slot = MEDIA_SLOTS.find((s) => s === stream.description);
+        return feed && slot ? [[stream.mid, { ...stream, userId: feed.user_id, slot }] as const] : [];
+      }),
+    );
+  }
+
+  /**
+   * Announces each received stream not announced yet, once we know whose it is. Not from the
+   * connection's `track` events: those fire once per transceiver as it starts receiving, so they
+   * miss an m-line the SFU reused for someone else in one offer, and a stream whose feed we
+   * heard of only after its offer.
+   */
+  private announceTracks(): void {
+    for (const transceiver of this.subscriber?.getTransceivers() ?? []) {
+      const stream = transceiver.mid !== null ? this.received.get(transceiver.mid) : undefined;
+      if (!stream) {
+        this.announced.delete(transceiver);
+        continue;
+      }
+      const announcement = `${stream.feed}/${stream.feed_mid}`;
+      if (this.announced.get(transceiver) === announcement) continue;
+      this.announced.set(transceiver, announcement);
+      this.protect(transceiver.receiver, stream.userId);
+      this.emit('track', { userId: stream.userId, slot: stream.slot, track: transceiver.receiver.track });
+    }
   }
 
   private openSubscriber(): RTCPeerConnection {
@@ -286,12 +339,6 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
       recovery.changed();
       if (pc.connectionState === 'connected') this.retry.succeeded('start');
       this.emit('state', pc.connectionState);
-    };
-    pc.ontrack = ({ transceiver, track }) => {
-      const stream = transceiver.mid !== null ? this.received.get(transceiver.mid) : undefined;
-      if (!stream) return;
-      this.protect(transceiver.receiver, stream.userId);
-      this.emit('track', { userId: stream.userId, slot: stream.slot, track });
     };
     return pc;
   }

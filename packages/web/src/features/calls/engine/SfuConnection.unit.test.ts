@@ -10,7 +10,8 @@ class FakePeerConnection {
   connectionState: RTCPeerConnectionState = 'new';
   onicecandidate: unknown = null;
   onconnectionstatechange: (() => void) | null = null;
-  ontrack: unknown = null;
+  /** The subscriber's m-lines: one transceiver per mid the SFU's offers listed (the fake SDP is "mids 0 1 …"). */
+  private readonly transceivers: { mid: string; receiver: { track: { kind: string; id: string } } }[] = [];
 
   addTransceiver(): unknown {
     return { sender: { replaceTrack: async () => undefined, track: null }, receiver: { track: { kind: 'audio' } } };
@@ -23,9 +24,12 @@ class FakePeerConnection {
   }
   async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
     this.remoteDescription = description;
+    for (const mid of /^mids /.test(description.sdp ?? '') ? description.sdp!.split(' ').slice(1).filter(Boolean) : []) {
+      if (!this.transceivers.some((t) => t.mid === mid)) this.transceivers.push({ mid, receiver: { track: { kind: 'audio', id: `track ${mid}` } } });
+    }
   }
   getTransceivers(): unknown[] {
-    return [];
+    return this.transceivers;
   }
   close(): void {}
 }
@@ -90,6 +94,45 @@ describe('SfuConnection asks the SFU again for what it refused', () => {
     c.sfu.close();
     await vi.runAllTimersAsync();
     expect(c.ofType('restart')).toHaveLength(1);
+  });
+});
+
+describe('SfuConnection announces each received stream once it knows whose it is', () => {
+  const audioOf = (feed: string, mid: string) => ({ mid, feed, feed_mid: '0', type: 'audio' as const, description: 'audio' });
+  const feedsOf = (...feeds: string[]) => feeds.map((feed) => ({ feed, user_id: `${feed}00` as Snowflake, streams: [{ mid: '0', type: 'audio' as const, description: 'audio' }] }));
+  const offer = (c: ReturnType<typeof connect>, ...streams: ReturnType<typeof audioOf>[]) =>
+    c.sfu.onSignal({ type: 'offer', channel_id: CHANNEL, description: { type: 'offer', sdp: `mids ${streams.map((s) => s.mid).join(' ')}` }, streams });
+  const tracksOf = (c: ReturnType<typeof connect>) => {
+    const tracks: string[] = [];
+    c.sfu.on('track', ({ userId, slot, track }) => tracks.push(`${userId} ${slot} ${track.id}`));
+    return tracks;
+  };
+
+  it('announces a stream an offer listed before the feeds said whose it is, once they do, and once only', async () => {
+    const c = connect();
+    const tracks = tracksOf(c);
+    await c.sfu.onSignal({ type: 'feeds', channel_id: CHANNEL, feeds: feedsOf('1') });
+    await offer(c, audioOf('1', '0'), audioOf('2', '1'));
+    expect(tracks).toEqual(['100 audio track 0']);
+    await c.sfu.onSignal({ type: 'feeds', channel_id: CHANNEL, feeds: feedsOf('1', '2') });
+    expect(tracks).toEqual(['100 audio track 0', '200 audio track 1']);
+    await c.sfu.onSignal({ type: 'feeds', channel_id: CHANNEL, feeds: feedsOf('1', '2', '3') });
+    await offer(c, audioOf('1', '0'), audioOf('2', '1'));
+    expect(tracks).toHaveLength(2);
+    expect(c.sfu.receiversOf('200' as Snowflake).audio).toBeDefined();
+  });
+
+  it('announces an m-line the SFU gave to someone else within one offer, and one that came back after it was inactive', async () => {
+    const c = connect();
+    const tracks = tracksOf(c);
+    await c.sfu.onSignal({ type: 'feeds', channel_id: CHANNEL, feeds: feedsOf('1', '2') });
+    await offer(c, audioOf('1', '0'));
+    await offer(c, audioOf('2', '0'));
+    expect(tracks).toEqual(['100 audio track 0', '200 audio track 0']);
+    // Inactive (not listed), then carrying the same stream again.
+    await offer(c);
+    await offer(c, audioOf('2', '0'));
+    expect(tracks).toEqual(['100 audio track 0', '200 audio track 0', '200 audio track 0']);
   });
 });
 

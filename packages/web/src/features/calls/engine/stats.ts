@@ -2,7 +2,7 @@ import type { Snowflake } from '@parley/protocol';
 import type { E2eeCounters } from '../e2ee';
 import { MEDIA_SLOTS, type MediaSlot } from './negotiation';
 import type { PeerLink } from './PeerLink';
-import type { SfuConnection } from './SfuConnection';
+import type { SfuConnection, SfuReceivedLine } from './SfuConnection';
 
 /** What one slot of one link carries, both ways (the fields tests and the debug API read). */
 export interface SlotStats {
@@ -36,6 +36,8 @@ export interface CallStats {
   /** Our microphone is going out (not muted, push-to-talk held…). */
   transmitting: boolean;
   peers: PeerStats[];
+  /** Through the SFU: what each of the subscriber's m-lines carries (a stream not heard shows why). */
+  sfuLines: SfuReceivedLine[] | null;
   /** Frame encryption counters, when the call is encrypted. */
   e2ee: { sent: E2eeCounters; received: Record<string, E2eeCounters> } | null;
 }
