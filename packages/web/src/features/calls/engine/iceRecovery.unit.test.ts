@@ -30,6 +30,26 @@ describe('IceRecovery', () => {
     expect(c.restarts()).toBe(2);
   });
 
+  it('restarts a connection stuck connecting, again while it stays so, and not one that got through', () => {
+    vi.useFakeTimers();
+    const c = connection();
+    c.become('connecting');
+    vi.advanceTimersByTime(19_000);
+    expect(c.restarts()).toBe(0);
+    vi.advanceTimersByTime(1_000);
+    expect(c.restarts()).toBe(1);
+    vi.advanceTimersByTime(20_000);
+    expect(c.restarts()).toBe(2);
+    c.become('connected');
+    vi.advanceTimersByTime(60_000);
+    expect(c.restarts()).toBe(2);
+    c.become('connecting');
+    vi.advanceTimersByTime(10_000);
+    c.become('connected');
+    vi.advanceTimersByTime(60_000);
+    expect(c.restarts()).toBe(2);
+  });
+
   it('gives up after five restarts in a row until it connects or the network changes', () => {
     const c = connection();
     for (let i = 0; i < 8; i++) c.become('failed');
