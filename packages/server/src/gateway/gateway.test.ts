@@ -3,7 +3,7 @@ import { GatewayCloseCode, GatewayOpcode, Intents, Limits, type Message, routes 
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendThroughDrops } from '../testing/drops';
-import { makeGuild, signUp } from '../testing/fixtures';
+import { joinGuild, makeGuild, signUp } from '../testing/fixtures';
 import { RawGateway } from '../testing/raw-gateway';
 import { startTestServer, type TestServer } from '../testing/server';
 
@@ -78,26 +78,32 @@ describe('handshake', () => {
 });
 
 describe('identify while memberships change', () => {
-  it('holds a guild joined between reading the memberships and reading the log head, and hears it live', async () => {
+  it('holds a guild joined between reading the memberships and reading the log head, and loses nothing of the others meanwhile', async () => {
+    const joinedBefore = await makeGuild(server, { name: 'Known' });
     const { owner, general, guild } = await makeGuild(server);
-    const newcomer = await signUp(server);
+    const newcomer = await joinGuild(server, joinedBefore.owner, joinedBefore.general.id);
     const invite = await owner.client.request(routes.invites.create, { params: { channel_id: general.id }, body: {} });
-    // The join lands just after identify read the newcomer's memberships (none), before it read the log's head.
+    // The join lands just after identify read the newcomer's memberships, before it read the log's
+    // head; a message in the guild it knew lands while it reads them again.
     const memberships = (server.app.gateway as unknown as { reads: { memberships: { load(userId: string): Promise<unknown> } } }).reads.memberships;
     const load = memberships.load.bind(memberships);
+    let reads = 0;
     memberships.load = async (userId) => {
       const read = await load(userId);
-      if (userId === newcomer.userId) {
-        memberships.load = load;
-        await newcomer.client.request(routes.invites.accept, { params: { code: invite.code } });
-      }
+      if (userId !== newcomer.userId) return read;
+      reads++;
+      if (reads === 1) await newcomer.client.request(routes.invites.accept, { params: { code: invite.code } });
+      if (reads === 2) await send(joinedBefore.owner, joinedBefore.general.id, 'during identify');
       return read;
     };
     try {
       const gw = await RawGateway.open(server.url);
       gw.identify(newcomer.client.token!);
       const ready = await gw.dispatch('READY');
-      expect((ready.d as { guilds: { id: string }[] }).guilds.map((g) => g.id)).toEqual([guild.id]);
+      expect(reads).toBe(2);
+      expect((ready.d as { guilds: { id: string }[] }).guilds.map((g) => g.id).sort()).toEqual([joinedBefore.guild.id, guild.id].sort());
+      const during = await gw.next((f) => f.t === 'MESSAGE_CREATE');
+      expect((during.d as Message).content).toBe('during identify');
       const from = gw.frames.length;
       await send(owner, general.id, 'welcome');
       const heard = await gw.next((f) => f.t === 'MESSAGE_CREATE', from);

@@ -402,20 +402,22 @@ export class Gateway {
     // READY answers as of the cursor: this node's caches have heard of every change before it.
     await this.deps.cacheBus.caughtUp(connection.cursor);
     // Something cached changed since the memberships were read (a role given, a nickname, a guild
-    // joined or left): they are read again and the index follows; a guild joined meanwhile moves
-    // the cursor on, as what it said before it was indexed is in READY's state.
+    // joined or left): they are read again and the index follows. The cursor stays: what queued up
+    // since it is delivered after READY (the state READY holds of it again does no harm).
     while (this.deps.cacheBus.generation !== generation) {
       generation = this.deps.cacheBus.generation;
       memberships = await this.reads.memberships.load(auth.user.id);
+      if (connection.isClosed) return;
       for (const guildId of connection.guilds) if (!memberships.has(guildId)) this.unsubscribe(connection, guildId);
       const joined = [...memberships.keys()].filter((guildId) => !connection.guilds.has(guildId));
       if (!joined.length) break;
       const counts = await this.memberCounts.of(this.deps.db, joined);
+      if (connection.isClosed) return;
       for (const [guildId, count] of counts) memberCounts.set(guildId, count);
       const large = largeOf(counts);
       for (const guildId of joined) this.subscribe(connection, guildId, large.has(guildId));
-      connection.cursor = await this.deps.log.head();
-      await this.deps.cacheBus.caughtUp(connection.cursor);
+      // READY's view of the guilds joined is as fresh as what this node has heard by now.
+      await this.deps.cacheBus.caughtUp(await this.deps.log.head());
     }
     const guildIds = [...memberships.keys()];
     await this.saveSession(connection);
