@@ -68,6 +68,7 @@ export class JanusProcess {
     const port = await freePort();
     const endpoint = { url: `ws://127.0.0.1:${port}`, apiSecret: randomBytes(24).toString('hex'), adminKey: randomBytes(24).toString('hex') };
     const janus = new JanusProcess(options, endpoint, port, logger);
+    if (!janus.launcher.length) logger.warn('setpriv (util-linux) is missing: a Parley killed with SIGKILL would leave its Janus running');
     janus.writeConfig();
     janus.spawn();
     try {

@@ -13,7 +13,9 @@ const key = ({ feed, mid }: StreamRef) => `${feed}/${mid}`;
  * but while its last offer is unanswered it only says "updating" and sends the offer for the
  * change later: asking again from its last listed streams would subscribe the same stream twice
  * (Janus adds an m-line each time). So changes are counted as carried once Janus took them,
- * and Janus's lists, which come with each offer, set the record straight.
+ * and Janus's lists, which come with each offer, set the record straight. (An offer Janus makes
+ * by itself, a publisher having left, could be listed before an update it crossed on the way:
+ * a narrow window, in which that update's streams would be asked for again.)
  */
 export class Subscription {
   /** The streams as Janus last listed them, by subscriber mid (what the participant's client tags its m-lines with). */

@@ -64,7 +64,7 @@ export interface SfuReceivedLine {
   slot: MediaSlot | null;
 }
 
-/** One received stream: whose, which slot, and its transceiver once negotiated. */
+/** One received stream: whose, and which slot. */
 interface Received extends SfuSubscribedStream {
   userId: Snowflake;
   slot: MediaSlot;
@@ -77,8 +77,9 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
   private readonly publisherCandidates: CandidateBatcher;
   private subscriberCandidates: CandidateBatcher | null = null;
   private feeds: SfuFeed[] = [];
-  /** What the SFU's last offer listed, and of it what we know whose it is, by our subscriber's mid. */
+  /** What the SFU's last applied offer listed. */
   private offered: SfuSubscribedStream[] = [];
+  /** Of those, the streams we know whose they are, by our subscriber's mid. */
   private received = new Map<string, Received>();
   /** The stream each of our subscriber's transceivers was last announced (`track`) with: each is announced once. */
   private readonly announced = new WeakMap<RTCRtpTransceiver, string>();
@@ -286,11 +287,12 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
   }
 
   private async answer(offer: RTCSessionDescriptionInit, streams: SfuSubscribedStream[]): Promise<void> {
-    this.offered = streams;
-    this.tagOffered();
     const pc = this.subscriber ?? this.openSubscriber();
     await pc.setRemoteDescription(offer);
     if (this.closed) return;
+    // Only once the transceivers carry it (an offer that failed to apply tags nothing).
+    this.offered = streams;
+    this.tagOffered();
     this.announceTracks();
     await pc.setLocalDescription();
     this.send({ type: 'start', channel_id: this.options.channelId, description: { type: 'answer', sdp: pc.localDescription!.sdp } });

@@ -52,7 +52,7 @@ export class IceRecovery {
       this.timer = null;
       if (!still()) return;
       this.attempt();
-      if (repeat && !this.timer) this.restartAfter(ms, still, repeat);
+      if (repeat && !this.timer && this.restarts < MAX_ICE_RESTARTS) this.restartAfter(ms, still, repeat);
     }, ms);
   }
 
