@@ -198,7 +198,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
   receiversOf(userId: Snowflake): Partial<Record<MediaSlot, RTCRtpTransceiver>> {
     const found: Partial<Record<MediaSlot, RTCRtpTransceiver>> = {};
     for (const transceiver of this.subscriber?.getTransceivers() ?? []) {
-      const stream = transceiver.mid !== null ? this.received.get(transceiver.mid) : undefined;
+      const stream = this.streamOn(transceiver);
       if (stream?.userId === userId) found[stream.slot] = transceiver;
     }
     return found;
@@ -210,7 +210,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
    */
   describeReceived(): SfuReceivedLine[] {
     return (this.subscriber?.getTransceivers() ?? []).map((transceiver) => {
-      const stream = transceiver.mid !== null ? this.received.get(transceiver.mid) : undefined;
+      const stream = this.streamOn(transceiver);
       return { mid: transceiver.mid, direction: transceiver.currentDirection, feed: stream?.feed ?? null, userId: stream?.userId ?? null, slot: stream?.slot ?? null };
     });
   }
@@ -298,6 +298,11 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
     this.send({ type: 'start', channel_id: this.options.channelId, description: { type: 'answer', sdp: pc.localDescription!.sdp } });
   }
 
+  /** The received stream one of our subscriber's transceivers carries, if we know whose it is. */
+  private streamOn(transceiver: RTCRtpTransceiver): Received | undefined {
+    return transceiver.mid !== null ? this.received.get(transceiver.mid) : undefined;
+  }
+
   /** Whose each offered stream is and which slot, from the feeds we were told about (the publisher named its streams). */
   private tagOffered(): void {
     this.received = new Map(
@@ -317,7 +322,7 @@ export class SfuConnection extends Emitter<SfuConnectionEvents> {
    */
   private announceTracks(): void {
     for (const transceiver of this.subscriber?.getTransceivers() ?? []) {
-      const stream = transceiver.mid !== null ? this.received.get(transceiver.mid) : undefined;
+      const stream = this.streamOn(transceiver);
       if (!stream) {
         this.announced.delete(transceiver);
         continue;
