@@ -9,6 +9,14 @@ import net from 'node:net';
  * that arrives whole in one read (nearly all of them) is handed on as a view of that read.
  */
 
+/**
+ * Every socket reads into this one buffer (net's `onread`), handled before the next read: no
+ * Readable stream, no 'data' event, no allocation per read. Even so, the receiving process
+ * spent as much CPU per frame as the server spent writing it, so the bench's tail latency was
+ * its own reading (bench/README.md, issue 17 sixth pass).
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const OPCODE_CONTINUATION = 0x0;
 const OPCODE_CLOSE = 0x8;
@@ -48,16 +56,25 @@ export class LeanWebSocket {
     const expectedAccept = createHash('sha1')
       .update(key + GUID)
       .digest('base64');
-    this.socket = net.connect({ host: target.hostname, port: Number(target.port || 80) });
+    this.socket = net.connect({
+      host: target.hostname,
+      port: Number(target.port || 80),
+      onread: {
+        buffer: READ_BUFFER,
+        // The buffer given is READ_BUFFER; true keeps the socket reading.
+        callback: (bytes) => {
+          const chunk = READ_BUFFER.subarray(0, bytes);
+          if (this.open) this.read(chunk);
+          else this.handshake(chunk, expectedAccept);
+          return true;
+        },
+      },
+    });
     this.socket.setNoDelay(true);
     this.socket.on('connect', () => {
       this.socket.write(
         `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` + `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
-    });
-    this.socket.on('data', (chunk: Buffer) => {
-      if (this.open) this.read(chunk);
-      else this.handshake(chunk, expectedAccept);
     });
     this.socket.on('error', (error) => {
       this.closeReason ||= error.message;
@@ -90,7 +107,7 @@ export class LeanWebSocket {
     const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     const end = data.indexOf('\r\n\r\n');
     if (end < 0) {
-      this.pending = data;
+      this.pending = Buffer.from(data);
       return;
     }
     this.pending = null;

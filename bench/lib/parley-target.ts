@@ -1,6 +1,6 @@
-import { routes } from '@parley/protocol';
-import { RestClient } from '@parley/sdk';
+import { API_PREFIX, buildPath, routes } from '@parley/protocol';
 import type { FanoutTarget } from './fanout';
+import { JsonPoster } from './http-post';
 import type { Deployment } from './parley';
 import { type BenchGuild, createGuests, createGuild } from './setup';
 
@@ -11,7 +11,7 @@ export function progress(message: string): void {
 
 /**
  * Parley as a fan-out target: `members` guests in one guild, set up through the API, receivers
- * spread over the nodes, senders posting through the SDK's RestClient.
+ * spread over the nodes, senders posting over kept-alive HTTP connections (http-post.ts).
  */
 export async function parleyFanoutTarget(deployment: Deployment, members: number, senders: number): Promise<{ target: FanoutTarget; guild: BenchGuild }> {
   const [first] = deployment.nodes;
@@ -20,14 +20,17 @@ export async function parleyFanoutTarget(deployment: Deployment, members: number
   progress('creating the guild, joining through an invite');
   const guild = await createGuild(first!.baseUrl, users[0]!, users.slice(1));
   const nodes = deployment.nodes;
-  const clients = guild.members.slice(0, Math.min(senders, members)).map((u, i) => new RestClient({ baseUrl: nodes[i % nodes.length]!.baseUrl, token: u.token }));
+  const posters = nodes.map((node) => new JsonPoster(node.baseUrl));
+  const sendPath = API_PREFIX + buildPath(routes.messages.create.path, { channel_id: guild.channelId });
+  const senderTokens = guild.members.slice(0, Math.min(senders, members)).map((u) => u.token);
   const target: FanoutTarget = {
     label: `parley (${deployment.options.engine}${deployment.options.redis ? '+redis' : ''}, ${nodes.length} node${nodes.length > 1 ? 's' : ''})`,
     pids: nodes.map((node) => node.pid),
     gatewayUrl: (i) => nodes[i % nodes.length]!.gatewayUrl,
     receiverTokens: guild.members.map((m) => m.token),
     send: async (sender, content, nonce) => {
-      await clients[sender % clients.length]!.request(routes.messages.create, { params: { channel_id: guild.channelId }, body: { content, nonce } });
+      const index = sender % senderTokens.length;
+      await posters[index % posters.length]!.post(sendPath, { content, nonce }, { authorization: senderTokens[index]! });
     },
   };
   return { target, guild };

@@ -1,6 +1,7 @@
 import { type BaselineServer, startBaseline } from '../lib/baseline';
 import { FanoutBench, type FanoutTarget, fanoutOptions, type StepResult, stepRow } from '../lib/fanout';
 import type { BenchOptions } from '../lib/options';
+import { JsonPoster } from '../lib/http-post';
 import { Deployment } from '../lib/parley';
 import { parleyFanoutTarget, progress } from '../lib/parley-target';
 import { type ScenarioReport, printTable, target } from '../lib/report';
@@ -60,15 +61,14 @@ export class Sweep {
 
 /** The bare ws reference as a fan-out target (its clients need no real tokens). */
 function bareTarget(label: string, server: BaselineServer, members: number): FanoutTarget {
+  const poster = new JsonPoster(server.baseUrl);
   return {
     label,
     pids: [server.pid],
     gatewayUrl: () => server.gatewayUrl,
     receiverTokens: Array.from({ length: members }, (_, i) => `member-${i}`),
     send: async (_sender, content, nonce) => {
-      const response = await fetch(`${server.baseUrl}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content, nonce }) });
-      await response.arrayBuffer();
-      if (!response.ok) throw new Error(`${label} answered ${response.status}`);
+      await poster.post('/send', { content, nonce });
     },
   };
 }
