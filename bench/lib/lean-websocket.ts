@@ -11,9 +11,9 @@ import net from 'node:net';
 
 /**
  * Every socket reads into this one buffer (net's `onread`), handled before the next read: no
- * Readable stream, no 'data' event, no allocation per read. Even so, the receiving process
- * spent as much CPU per frame as the server spent writing it, so the bench's tail latency was
- * its own reading (bench/README.md, issue 17 sixth pass).
+ * Readable stream, no 'data' event, no allocation per read. With the stream around each read,
+ * the receiving process spent about as much CPU per frame as the server spent writing it, and
+ * the bench's tail latency was partly its own reading (bench/README.md, issue 17 sixth pass).
  */
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 

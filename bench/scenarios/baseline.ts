@@ -1,7 +1,7 @@
 import { type BaselineServer, startBaseline } from '../lib/baseline';
 import { FanoutBench, type FanoutTarget, fanoutOptions, type StepResult, stepRow } from '../lib/fanout';
-import type { BenchOptions } from '../lib/options';
 import { JsonPoster } from '../lib/http-post';
+import type { BenchOptions } from '../lib/options';
 import { Deployment } from '../lib/parley';
 import { parleyFanoutTarget, progress } from '../lib/parley-target';
 import { type ScenarioReport, printTable, target } from '../lib/report';
