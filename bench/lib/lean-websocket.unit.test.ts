@@ -67,6 +67,27 @@ describe('LeanWebSocket (the bench receivers’ client) against ws', () => {
     expect(client.messages).toEqual(['{"op":10}', 'echo hello', 'y'.repeat(300), large, 'fragmented']);
   });
 
+  it('keeps a message that spans reads whole while other sockets read into the same buffer', async () => {
+    // Larger than the shared read buffer: it arrives over several reads, between the other socket's.
+    const long = Array.from({ length: 60_000 }, (_, i) => String(i % 9_973).padStart(10, '.')).join('');
+    const shorts = Array.from({ length: 200 }, (_, i) => `short ${i} ${'z'.repeat(i)}`);
+    const url = await serve((socket) => {
+      socket.on('message', (data) => {
+        if (data.toString() === 'long') socket.send(long);
+        else for (const text of shorts) socket.send(text);
+      });
+      socket.send('open');
+    });
+    const [first, second] = [connect(url), connect(url)];
+    await Promise.all([first.received(1), second.received(1)]);
+    first.socket.send('long');
+    second.socket.send('shorts');
+    await Promise.all([first.received(2), second.received(1 + shorts.length)]);
+    // Compared as booleans: a failure would print 600 kB.
+    expect(first.messages[1] === long).toBe(true);
+    expect(second.messages.slice(1)).toEqual(shorts);
+  });
+
   it('answers a ping with its payload and closes with the code the server gave', async () => {
     let pong: Promise<string> | undefined;
     const url = await serve((socket) => {
