@@ -226,6 +226,8 @@ export interface ChannelAccess {
   permissions: bigint;
   /** DMs: the viewer's own state in it (accepted, request, hidden, declined). */
   dmState: ChannelMemberState | null;
+  /** DMs: every member's state (the viewer's included), as the access was decided on. */
+  dmMembers?: DmMembers;
   /** Guild channels: the governing channel's overwrites (a thread's are its parent's). */
   overwrites?: OverwriteLike[];
   /** What the viewer would hold here but for the server's 2FA requirement (see GuildAccess). */
@@ -245,12 +247,22 @@ export function governingChannel<C extends ChannelShape>(channel: C, parent: C |
 export async function channelAccess(db: Kysely<Tables>, channelId: Snowflake, userId: Snowflake, now = Date.now()): Promise<ChannelAccess> {
   const channel = await db.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst();
   if (!channel) throw new ApiError('UNKNOWN_CHANNEL');
-  if (isDirect(channel.type)) {
-    const membership = await db.selectFrom('channel_members').select('state').where('channel_id', '=', channelId).where('user_id', '=', userId).executeTakeFirst();
-    if (!membership) throw new ApiError('UNKNOWN_CHANNEL');
-    return { channel, parent: null, guild: null, permissions: DM_PERMISSIONS, dmState: membership.state };
-  }
+  if (isDirect(channel.type)) return decideDmAccess(channel, await loadDmMembers(db, channelId), userId);
   return decideChannelAccess(await loadChannelStanding(db, channel, userId), now);
+}
+
+/** A DM's or group DM's members with their states: what its access and audience are decided from. */
+export type DmMembers = readonly { user_id: Snowflake; state: ChannelMemberState }[];
+
+export function loadDmMembers(db: Kysely<Tables>, channelId: Snowflake): Promise<DmMembers> {
+  return db.selectFrom('channel_members').select(['user_id', 'state']).where('channel_id', '=', channelId).execute();
+}
+
+/** A DM's access on its members (loaded, or cached: cache/): known to its members only, whatever their state. */
+export function decideDmAccess(channel: ChannelRow, members: DmMembers, userId: Snowflake): ChannelAccess {
+  const membership = members.find((m) => m.user_id === userId);
+  if (!membership) throw new ApiError('UNKNOWN_CHANNEL');
+  return { channel, parent: null, guild: null, permissions: DM_PERMISSIONS, dmState: membership.state, dmMembers: members };
 }
 
 /** What a guild channel's access is decided from: the channel (and a thread's parent), the member's standing, the governing channel's overwrites and membership. */

@@ -3,7 +3,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Audience } from '../bus/event-log';
 import type { ChannelRow, RoleRow, Tables } from '../db/tables';
 import { isDirect } from './channel-kinds';
-import { type ChannelAccess, type Viewer, governingChannel, overwritesOf, permissionsOf } from './access';
+import { type ChannelAccess, type Viewer, governingChannel, loadDmMembers, overwritesOf, permissionsOf } from './access';
 
 /**
  * Who hears about what happens inside a channel (the gateway delivers to exactly this): a
@@ -13,8 +13,8 @@ import { type ChannelAccess, type Viewer, governingChannel, overwritesOf, permis
  */
 export async function channelAudience(db: Kysely<Tables>, channel: ChannelRow, parent: ChannelRow | null, access?: ChannelAccess): Promise<Audience> {
   if (isDirect(channel.type)) {
-    const rows = await db.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('state', '!=', 'declined').execute();
-    return { users: rows.map((r) => r.user_id) };
+    const members = access?.dmMembers ?? (await loadDmMembers(db, channel.id));
+    return { users: members.filter((m) => m.state !== 'declined').map((m) => m.user_id) };
   }
   return toAudience(channel.guild_id!, await channelViewers(db, channel, parent, 'contents', access));
 }

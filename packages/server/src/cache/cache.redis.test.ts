@@ -69,6 +69,29 @@ describe('per-node caches across nodes', () => {
     expect((await refusedOnB('kicked on A')).code).toBe(10003);
   });
 
+  it("a DM's block and its states, changed through one node, decide the next send through another", async () => {
+    const a = await signUp(A);
+    const b = await signUp(A);
+    const dm = await A.client(a.token).request(routes.channels.openDm, { body: { recipient_id: b.userId } });
+    const sendOnB = (who: { token: string }, content: string) => B.client(who.token).request(routes.messages.create, { params: { channel_id: dm.id }, body: { content } });
+    await sendOnB(a, 'B caches the DM');
+    // The block (which declines a's request) through A.
+    await A.client(b.token).request(routes.relationships.block, { params: { user_id: a.userId }, body: { type: 2 } });
+    expect((await failure(sendOnB(a, 'blocked on A'))).code).toBe(50007);
+    await A.client(b.token).request(routes.relationships.remove, { params: { user_id: a.userId } });
+    // B caches the declined state: this message is not b's.
+    await sendOnB(a, 'unblocked on A');
+    // Answered through A, which accepts it: the next send through B reaches b.
+    const gw = await RawGateway.open(A.url);
+    gw.identify(b.token);
+    await gw.dispatch('READY');
+    await A.client(b.token).request(routes.messages.create, { params: { channel_id: dm.id }, body: { content: 'answered on A' } });
+    await sendOnB(a, 'heard by b');
+    const heard = await gw.next((f) => f.t === 'MESSAGE_CREATE' && (f.d as { content: string }).content === 'heard by b');
+    expect(heard.d).toMatchObject({ channel_id: dm.id });
+    gw.close();
+  });
+
   it("a change through one node is in the next READY from another: the server's name, its emoji, who is in voice, the member's roles", async () => {
     const owner = await signUp(A);
     const member = await signUp(A);

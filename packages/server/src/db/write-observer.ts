@@ -10,7 +10,10 @@ export type CommittedWrites = (tables: ReadonlySet<string>) => Promise<void>;
 /**
  * A statement carrying this comment changes only columns no cache holds (a channel's
  * last_message_id, a session's last_used_at): it is not reported. Add it with
- * `.modifyEnd(sql.raw(UNCACHED_COLUMNS_ONLY))`, or write it into a raw statement.
+ * `.modifyEnd(sql.raw(UNCACHED_COLUMNS_ONLY))`, or write it into a raw statement. A statement
+ * that only sometimes changes a cached row, where the count of rows it changed is not to be had
+ * (a part of a WITH statement, an UPDATE … RETURNING), carries it too and reports the table
+ * itself through `report()` when it did (a DM send: features/messages/send.ts).
  */
 export const UNCACHED_COLUMNS_ONLY = '/* parley: uncached columns only */';
 

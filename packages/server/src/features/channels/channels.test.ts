@@ -205,10 +205,39 @@ describe('direct messages', () => {
     expect(seen).toEqual([]);
   });
 
+  it('delivers again once a declined request is answered, and brings a closed DM back with the next message, every send on cached rows', async () => {
+    const sender = await signUp(server);
+    const recipient = await signUp(server);
+    const dm = await sender.client.request(routes.channels.openDm, { body: { recipient_id: recipient.userId } });
+    const send = (who: typeof sender, content: string) => who.client.request(routes.messages.create, { params: { channel_id: dm.id }, body: { content } });
+    const listed = async () => (await recipient.client.request(routes.channels.listDms)).find((c) => c.id === dm.id);
+    await send(sender, 'buy my stuff');
+    await recipient.client.request(routes.channels.declineRequest, { params: { channel_id: dm.id } });
+    // This send fills the node's caches with the declined state.
+    await send(sender, 'hello??');
+    const live = await server.connect(recipient.client.token!);
+    // Replying accepts it: the sender's next message reaches the recipient.
+    await send(recipient, 'fine, what is it');
+    expect((await listed())?.message_request).toBe(false);
+    const heard = live.gateway.once('MESSAGE_CREATE', (m) => m.content === 'a great deal');
+    await send(sender, 'a great deal');
+    expect((await heard).channel_id).toBe(dm.id);
+
+    // Closed by the recipient, it comes back for them, live, with the sender's next message.
+    await recipient.client.request(routes.channels.delete, { params: { channel_id: dm.id } });
+    expect(await listed()).toBeUndefined();
+    const back = live.gateway.once('CHANNEL_CREATE', (c) => c.id === dm.id);
+    await send(sender, 'still there?');
+    expect(await back).toMatchObject({ id: dm.id, message_request: false, recipients: [{ id: sender.userId }] });
+    expect(await listed()).toBeDefined();
+  });
+
   it('stops DMs both ways once either side blocks', async () => {
     const a = await signUp(server);
     const b = await signUp(server);
     const dm = await a.client.request(routes.channels.openDm, { body: { recipient_id: b.userId } });
+    // The node caches whether either blocked the other.
+    await a.client.request(routes.messages.create, { params: { channel_id: dm.id }, body: { content: 'before the block' } });
     await b.client.request(routes.relationships.block, { params: { user_id: a.userId }, body: { type: 2 } });
     expect((await failure(a.client.request(routes.messages.create, { params: { channel_id: dm.id }, body: { content: 'hi' } }))).code).toBe(50007);
     expect((await failure(a.client.request(routes.channels.openDm, { body: { recipient_id: b.userId } }))).code).toBe(50007);

@@ -1,5 +1,6 @@
-import { type Channel, ChannelType, Limits, RelationshipType, type Snowflake } from '@parley/protocol';
+import { type Channel, ChannelType, Limits, type Snowflake } from '@parley/protocol';
 import type { Kysely } from 'kysely';
+import { blockedEitherWay } from '../../access/blocks';
 import type { AppContext } from '../../context';
 import type { ChannelMemberState, ChannelRow, NewChannel, Tables, UserRow } from '../../db/tables';
 import { event } from '../../events/publisher';
@@ -12,17 +13,6 @@ import { toChannel } from './serialize';
  * Direct messages: anyone can reach anyone by ID (guests included), but the first DM from a
  * stranger is a message request the recipient accepts or declines. Blocks stop DMs both ways.
  */
-
-/** Whether either user blocked the other. */
-export async function blockedEitherWay(db: Kysely<Tables>, a: Snowflake, b: Snowflake): Promise<boolean> {
-  const row = await db
-    .selectFrom('relationships')
-    .select('user_id')
-    .where('type', '=', RelationshipType.BLOCKED)
-    .where((eb) => eb.or([eb.and([eb('user_id', '=', a), eb('other_id', '=', b)]), eb.and([eb('user_id', '=', b), eb('other_id', '=', a)])]))
-    .executeTakeFirst();
-  return row !== undefined;
-}
 
 /**
  * Someone `recipient` already knows: they share a server, or the recipient once accepted a DM

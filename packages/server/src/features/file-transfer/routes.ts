@@ -7,7 +7,7 @@ import { event } from '../../events/publisher';
 import { ApiError } from '../../http/errors';
 import { routeRegistrar } from '../../http/routes';
 import { channelAccess } from '../../access/access';
-import { blockedEitherWay } from '../channels/dms';
+import { blockedEitherWay } from '../../access/blocks';
 
 /**
  * A transfer takes a request, an offer, an answer and a few batches of candidates; a resumed

@@ -9,7 +9,7 @@ import type { AttachmentRow, ChannelRow, MessageRow, Tables, UserRow } from '../
 import { UNCACHED_COLUMNS_ONLY } from '../../db/write-observer';
 import { ApiError, fieldError } from '../../http/errors';
 import { readersAmong } from '../../access/audience';
-import { announceDmTo, blockedEitherWay } from '../channels/dms';
+import { announceDmTo } from '../channels/dms';
 import { type ChannelAccess, requireContentPermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
 import { toMember, withoutUser } from '../guilds/serialize';
@@ -68,7 +68,7 @@ export class MessageSender {
     // An encrypted message's text is in its envelope (access/e2ee.ts checked which kind this channel takes).
     const encrypted = body.encrypted ?? null;
     if (!content.trim() && uploads.length === 0 && !encrypted && !body.file_offer) throw new ApiError('EMPTY_MESSAGE');
-    if (channel.type === ChannelType.DM) await this.checkDmRecipient(channel.id, author.id);
+    if (channel.type === ChannelType.DM) await this.checkDmRecipient(access, author.id);
     // Blocked here by the safety classifier until an admin reviews it (features/safety).
     await ctx.safety.requireNotBlocked(author.id, channel);
     if (encrypted) await ctx.safety.requireEncryptionAllowed({ channel });
@@ -126,30 +126,25 @@ export class MessageSender {
     const mentionRows = mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id }));
     // Resumable uploads become this message's in the same write: never a message whose upload could still expire and take its file.
     const claimed = uploads.filter((u) => u.keep).map((u) => u.id);
-    // A guild channel's send on PostgreSQL is one statement (atomic by itself): no BEGIN/COMMIT round trips.
+    // A send on PostgreSQL is one statement (atomic by itself): no BEGIN/COMMIT round trips.
     // (Not when an expired row holds this nonce: one statement cannot delete it and insert it again.)
-    const oneStatement = ctx.database.dialect === 'postgres' && !flag && !isDirect(channel.type) && earlier !== 'expired';
+    const oneStatement = ctx.database.dialect === 'postgres' && !flag && earlier !== 'expired';
+    const writes = this.writes(ctx.db, row, author, nonce, mentionRows, attachmentRows, claimed, channel, oneStatement);
+    const states = isDirect(channel.type) ? dmStateWrites(ctx.db, channel, author.id) : null;
     const write = oneStatement
-      ? writeAsOneStatement(ctx.db, this.writes(ctx.db, row, author, nonce, mentionRows, attachmentRows, claimed, channel, true)).then(() => [])
-      : ctx.db.transaction().execute(async (trx) => {
-          for (const statement of this.writes(trx, row, author, nonce, mentionRows, attachmentRows, claimed, channel, false)) await statement.execute();
+      ? writeAsOneStatement(ctx.db, writes, states)
+      : ctx.db.transaction().execute(async (trx): Promise<DmStateChange[]> => {
+          // Before the channel's last_message_id moves: whether this is its first message.
+          const newcomers = states?.newcomers ? (await trx.executeQuery(states.newcomers)).rows : [];
+          for (const statement of writes) await trx.executeQuery(statement);
           // Held from minors, reported (and the sender blocked) in the same transaction as the message.
           if (flag) await ctx.safety.recordFlag(trx, flag, row);
-          if (!isDirect(channel.type)) return [];
-          // Replying to a request accepts it; a closed DM reopens for everyone in it on a new message.
-          await trx.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('user_id', '=', author.id).where('state', '!=', 'accepted').execute();
-          const hidden = await trx.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('state', '=', 'hidden').execute();
-          if (hidden.length) await trx.updateTable('channel_members').set({ state: 'accepted' }).where('channel_id', '=', channel.id).where('state', '=', 'hidden').execute();
-          // The first message of a new DM is when its recipient first hears of it (a request or not).
-          const firstMessage = channel.type === ChannelType.DM && channel.last_message_id === null;
-          const newcomers = firstMessage
-            ? await trx.selectFrom('channel_members').select('user_id').where('channel_id', '=', channel.id).where('user_id', '!=', author.id).where('state', 'in', ['request', 'accepted']).execute()
-            : [];
-          return [...hidden, ...newcomers].map((r) => r.user_id);
+          const accepted = states ? (await trx.executeQuery(states.accept)).rows : [];
+          return [...accepted.map((r) => ({ user_id: r.user_id, changed: 1 })), ...newcomers.map((r) => ({ user_id: r.user_id, changed: 0 }))];
         });
-    let reopened: Snowflake[];
+    let dmChanges: DmStateChange[];
     try {
-      reopened = await write;
+      dmChanges = await write;
     } catch (error) {
       // The same nonce raced in from a second attempt, which won: answer with its message.
       const violated = uniqueViolationColumn(error);
@@ -160,12 +155,20 @@ export class MessageSender {
       throw error;
     }
 
-    if (reopened.length) await announceDmTo(ctx, { ...channel, last_message_id: id }, reopened);
+    // The channel row at hand had no last_message_id: this node reads it afresh next time (see dmStateWrites).
+    if (states?.newcomers) ctx.access.forgetChannel(channel.id);
+    // A state moved: every node's caches hear of it (the statement that moved it is not reported: see dmStateWrites).
+    const accepted = new Set(dmChanges.filter((r) => r.changed).map((r) => r.user_id));
+    if (accepted.size) await ctx.database.writes.report(new Set(['channel_members']));
+    const announced = new Set(dmChanges.map((r) => r.user_id).filter((userId) => userId !== author.id));
+    if (announced.size) await announceDmTo(ctx, { ...channel, last_message_id: id }, [...announced]);
     // Attachments in ID order, as a read of the message lists them (uploads made beforehand come first).
     const byId = [...attachmentRows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     const held: Written = { mentions: mentionRows, attachments: byId, referenced: reference ? [reference] : [], users: [author] };
     const payload: Message = { ...(await this.asSent(access, row, null, author, held)), ...(body.nonce !== undefined && { nonce: body.nonce }) };
-    const audience = await ctx.access.channelAudience(ctx.db, access);
+    // A DM's audience as the write left it (an author who had declined it accepted it by replying).
+    const dmMembers = access.dmMembers?.map((m) => (accepted.has(m.user_id) ? { ...m, state: 'accepted' as const } : m));
+    const audience = await ctx.access.channelAudience(ctx.db, dmMembers ? { ...access, dmMembers } : access);
     await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_CREATE', payload, audience, channel, access.parent, flag)));
     return { ...payload, reactions: [], ...(flag && { safety_flag: ctx.safety.flagFor(flag) }) };
   }
@@ -254,9 +257,9 @@ export class MessageSender {
   }
 
   /** In a one-to-one DM, a block either way stops the message. */
-  private async checkDmRecipient(channelId: Snowflake, authorId: Snowflake): Promise<void> {
-    const other = await this.ctx.db.selectFrom('channel_members').select('user_id').where('channel_id', '=', channelId).where('user_id', '!=', authorId).executeTakeFirst();
-    if (other && (await blockedEitherWay(this.ctx.db, authorId, other.user_id))) throw new ApiError('CANNOT_MESSAGE_USER');
+  private async checkDmRecipient(access: ChannelAccess, authorId: Snowflake): Promise<void> {
+    const other = access.dmMembers?.find((m) => m.user_id !== authorId);
+    if (other && (await this.ctx.access.blockedEitherWay(this.ctx.db, authorId, other.user_id))) throw new ApiError('CANNOT_MESSAGE_USER');
   }
 
   /**
@@ -286,12 +289,56 @@ export class MessageSender {
 
 type MentionRow = Written['mentions'][number] & { channel_id: Snowflake };
 
+/** A DM member the send accepted the DM for (changed: 1), or announces it to as its first message's recipient (changed: 0). */
+interface DmStateChange {
+  user_id: Snowflake;
+  changed: number;
+}
+
+/**
+ * What a DM send changes of its members' states: replying to a request accepts it, and a closed
+ * DM reopens for everyone in it. The first message of a new DM is when its recipient first hears
+ * of it (a request or not): `newcomers`, read before the send moves last_message_id, and only
+ * when the channel row at hand has none (a cached row may be behind; a row given one keeps it).
+ *
+ * The update returns whom it changed and carries the UNCACHED_COLUMNS_ONLY mark: the write
+ * observer cannot tell whether a part of a WITH statement changed a row, so the send reports
+ * `channel_members` itself, only when a state moved (each report empties every node's access caches).
+ */
+function dmStateWrites(db: Kysely<Tables>, channel: ChannelRow, authorId: Snowflake) {
+  const accept = db
+    .updateTable('channel_members')
+    .set({ state: 'accepted' })
+    .where('channel_id', '=', channel.id)
+    .where((eb) => eb.or([eb('state', '=', 'hidden'), eb.and([eb('user_id', '=', authorId), eb('state', '!=', 'accepted')])]))
+    .returning('user_id')
+    .modifyEnd(sql.raw(UNCACHED_COLUMNS_ONLY));
+  const newcomers =
+    channel.type === ChannelType.DM && channel.last_message_id === null
+      ? db
+          .selectFrom('channel_members')
+          .select('user_id')
+          .where('channel_id', '=', channel.id)
+          .where('user_id', '!=', authorId)
+          .where('state', 'in', ['request', 'accepted'])
+          .where((eb) => eb(eb.selectFrom('channels').select('last_message_id').where('id', '=', channel.id), 'is', null))
+      : null;
+  return { accept, newcomers };
+}
+
 /**
  * PostgreSQL runs data-modifying statements as parts of one WITH statement, atomically, in one
- * round trip; foreign keys between the parts (a mention's message) are checked at its end. A
- * part's UNCACHED_COLUMNS_ONLY mark is in the statement's text, so the write observer sees it.
+ * round trip; foreign keys between the parts (a mention's message) are checked at its end, and
+ * every part reads the rows as they were at its start. A part's UNCACHED_COLUMNS_ONLY mark is in
+ * the statement's text, so the write observer sees it.
  */
-async function writeAsOneStatement(db: Kysely<Tables>, statements: readonly Compilable[]): Promise<void> {
-  const parts = statements.map((statement, i) => sql`${sql.ref(`w${i}`)} as (${statement})`);
-  await sql`with ${sql.join(parts)} select 1`.execute(db);
+async function writeAsOneStatement(db: Kysely<Tables>, writes: readonly Compilable[], dm: ReturnType<typeof dmStateWrites> | null): Promise<DmStateChange[]> {
+  const parts = writes.map((statement, i) => sql`${sql.ref(`w${i}`)} as (${statement})`);
+  if (!dm) {
+    await sql`with ${sql.join(parts)} select 1`.execute(db);
+    return [];
+  }
+  const newcomers = dm.newcomers ? sql` union all select user_id, 0 as changed from (${dm.newcomers}) as newcomers` : sql``;
+  const { rows } = await sql<DmStateChange>`with ${sql.join(parts)}, accepted as (${dm.accept}) select user_id, 1 as changed from accepted${newcomers}`.execute(db);
+  return rows;
 }

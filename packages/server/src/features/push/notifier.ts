@@ -30,6 +30,8 @@ export class PushNotifier {
   private readonly running = new Set<Promise<void>>();
   /** A guild's members with a push subscription, per node: read on every message sent in it (cache/). */
   private readonly subscribedMembers: ReadCache<Snowflake, readonly Snowflake[]>;
+  /** Whether a user has a push subscription, per node: read on every DM and private channel message. */
+  private readonly subscribedUsers: ReadCache<Snowflake, boolean>;
 
   constructor(
     private readonly ctx: AppContext,
@@ -37,6 +39,7 @@ export class PushNotifier {
     private readonly logger: FastifyBaseLogger,
   ) {
     this.subscribedMembers = ctx.caches.create(['push_subscriptions', 'members', 'users', 'guilds'], { max: 5_000 });
+    this.subscribedUsers = ctx.caches.create(['push_subscriptions', 'users'], { max: 50_000 });
   }
 
   /** Called with every group of events published here; never throws, never delays the publisher. */
@@ -209,9 +212,7 @@ export class PushNotifier {
   private async subscribedIn(to: Audience): Promise<Snowflake[]> {
     const { db } = this.ctx;
     const found = new Set<Snowflake>();
-    if (to.users?.length) {
-      for (const r of await db.selectFrom('push_subscriptions').select('user_id').distinct().where('user_id', 'in', to.users).execute()) found.add(r.user_id);
-    }
+    if (to.users?.length) for (const id of await this.subscribedAmong(to.users)) found.add(id);
     for (const guildId of to.guilds ?? []) {
       const subscribed = await this.subscribedMembers.load(guildId, async () => {
         const rows = await db
@@ -227,6 +228,23 @@ export class PushNotifier {
     }
     for (const id of to.exceptUsers ?? []) found.delete(id);
     return [...found];
+  }
+
+  /**
+   * Of these users, those with a push subscription, from the per-node cache; the rest read at once.
+   * (A session's end takes its subscription without a report: a user kept as subscribed is read
+   * again when pushed to, and found to have none.)
+   */
+  private async subscribedAmong(users: readonly Snowflake[]): Promise<Snowflake[]> {
+    const unknown = users.filter((id) => this.subscribedUsers.get(id) === undefined);
+    const read = new Set<Snowflake>();
+    if (unknown.length) {
+      const generation = this.ctx.caches.generation;
+      const rows = await this.ctx.db.selectFrom('push_subscriptions').select('user_id').distinct().where('user_id', 'in', unknown).execute();
+      for (const r of rows) read.add(r.user_id);
+      for (const id of unknown) this.subscribedUsers.keep(id, read.has(id), generation);
+    }
+    return users.filter((id) => read.has(id) || this.subscribedUsers.get(id) === true);
   }
 
   /** Those who have not blocked the author. */

@@ -8,6 +8,13 @@ import { routeRegistrar } from '../../http/routes';
 import { endpointProblem } from './endpoint';
 import type { PushService } from './service';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Resolves once what this node's pushes were deciding is done (tests wait for it instead of sleeping). */
+    pushIdle: () => Promise<void>;
+  }
+}
+
 const toInfo = (row: Pick<PushSubscriptionsTable, 'endpoint' | 'previews' | 'created_at'>): PushSubscriptionInfo => ({
   endpoint: row.endpoint,
   previews: row.previews === 1,
@@ -21,6 +28,7 @@ const toInfo = (row: Pick<PushSubscriptionsTable, 'endpoint' | 'previews' | 'cre
 export function pushRoutes(app: FastifyInstance, ctx: AppContext, push: PushService): void {
   const { db } = ctx;
   const route = routeRegistrar(app, ctx);
+  app.decorate('pushIdle', () => push.notifier.idle());
 
   route(pushApi.getVapidKey, async () => ({ public_key: push.publicKey }));
 
