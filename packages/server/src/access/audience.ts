@@ -1,7 +1,7 @@
 import { type OverwriteLike, OverwriteType, Permissions, type Snowflake } from '@parley/protocol';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Audience } from '../bus/event-log';
-import type { ChannelRow, RoleRow, Tables } from '../db/tables';
+import type { ChannelRow, RoleRow, Tables, UserRow } from '../db/tables';
 import { isDirect } from './channel-kinds';
 import { type ChannelAccess, type Viewer, governingChannel, loadDmMembers, overwritesOf, permissionsOf } from './access';
 
@@ -17,6 +17,34 @@ export async function channelAudience(db: Kysely<Tables>, channel: ChannelRow, p
     return { users: members.filter((m) => m.state !== 'declined').map((m) => m.user_id) };
   }
   return toAudience(channel.guild_id!, await channelViewers(db, channel, parent, 'contents', access));
+}
+
+/**
+ * Of these users, those an event with this audience reaches, with their user rows: whom a
+ * message's mentions ping (a mention of someone who cannot read the channel pings nobody) and
+ * the users its payload shows. From the channel's audience (cached per node for a send), so one
+ * statement at most: the rows of those it names, or of its guilds' members among them.
+ */
+export async function usersReached(db: Kysely<Tables>, audience: Audience, userIds: readonly Snowflake[]): Promise<UserRow[]> {
+  const except = new Set(audience.exceptUsers);
+  const named = new Set(audience.users);
+  const candidates = [...new Set(userIds)].filter((id) => !except.has(id));
+  const guilds = audience.guilds ?? [];
+  const listed = candidates.filter((id) => named.has(id));
+  if (guilds.length === 0 && listed.length === 0) return [];
+  if (guilds.length === 0) return db.selectFrom('users').selectAll().where('id', 'in', listed).execute();
+  if (candidates.length === 0) return [];
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', 'in', candidates)
+    .where((eb) =>
+      eb.or([
+        ...(listed.length ? [eb('id', 'in', listed)] : []),
+        eb.exists(eb.selectFrom('members').select('members.user_id').whereRef('members.user_id', '=', 'users.id').where('members.guild_id', 'in', guilds)),
+      ]),
+    )
+    .execute();
 }
 
 /**

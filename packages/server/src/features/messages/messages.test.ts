@@ -1,4 +1,4 @@
-import { type Message, Permissions, routes } from '@parley/protocol';
+import { type Message, OverwriteType, Permissions, routes } from '@parley/protocol';
 import { RestClient, sendMessage } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, joinGuild, makeGuild } from '../../testing/fixtures';
@@ -286,7 +286,7 @@ describe('mentions', () => {
   });
 
   it('records only mentioned users who can read the channel', async () => {
-    const { owner, general } = await makeGuild(server);
+    const { owner, guild, general } = await makeGuild(server);
     const outsider = await joinGuild(server, owner, general.id);
     const other = await makeGuild(server);
     const message = await owner.client.request(routes.messages.create, {
@@ -294,5 +294,17 @@ describe('mentions', () => {
       body: { content: `<@${outsider.userId}> <@${other.owner.userId}> <@999>` },
     });
     expect(message.mentions.map((u) => u.id)).toEqual([outsider.userId]);
+
+    // A member an overwrite hides the channel from, and one outside a private channel.
+    const hidden = await joinGuild(server, owner, general.id);
+    await owner.client.request(routes.moderation.editOverwrite, {
+      params: { channel_id: general.id, overwrite_id: hidden.userId },
+      body: { type: OverwriteType.MEMBER, allow: '0', deny: String(Permissions.VIEW_CHANNEL) },
+    });
+    const past = await owner.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: `<@${hidden.userId}> <@${outsider.userId}>` } });
+    expect(past.mentions.map((u) => u.id)).toEqual([outsider.userId]);
+    const staff = await owner.client.request(routes.channels.create, { params: { guild_id: guild.id }, body: { name: 'staff', type: 0, private: true } });
+    const inside = await owner.client.request(routes.messages.create, { params: { channel_id: staff.id }, body: { content: `<@${outsider.userId}> <@${owner.userId}>` } });
+    expect(inside.mentions.map((u) => u.id)).toEqual([owner.userId]);
   });
 });

@@ -64,6 +64,30 @@ describe('SQL statements per message send', () => {
     expect(pageLog.statements.length, pageLog.statements.join('\n')).toBeLessThanOrEqual(TEST_DB === 'sqlite' ? 6 : 5);
   });
 
+  it(`stays within ${BUDGET[TEST_DB]} on PostgreSQL for a reply that pings its author and mentions someone`, async () => {
+    const { general, members } = await makeGuild(server, { members: 3 });
+    const [sender, replied, named] = members as [(typeof members)[number], (typeof members)[number], (typeof members)[number]];
+    const first = await replied.client.request(routes.messages.create, { params: { channel_id: general.id }, body: { content: 'ask me' } });
+    const send = (content: string) =>
+      sender.client.request(routes.messages.create, {
+        params: { channel_id: general.id },
+        body: { content: `<@${named.userId}> ${content}`, message_reference: { message_id: first.id }, nonce: content, enforce_nonce: true },
+      });
+    await send('warm 1');
+
+    const sends = 5;
+    const log = recordStatements();
+    let last;
+    try {
+      for (let i = 0; i < sends; i++) last = await send(`counted ${i}`);
+    } finally {
+      log.stop();
+    }
+    expect(last!.mentions.map((u) => u.id).sort()).toEqual([replied.userId, named.userId].sort());
+    // The nonce, the replied-to message, the mentioned members' rows, the write (and on SQLite its transaction's parts).
+    expect(log.statements.length / sends, log.statements.join('\n')).toBeLessThanOrEqual(TEST_DB === 'postgres' ? BUDGET.postgres : 13);
+  });
+
   it(`stays within ${DM_BUDGET[TEST_DB]} on ${TEST_DB} in a DM`, async () => {
     const { owner, members } = await makeGuild(server, { members: 1 });
     const friend = members[0]!;

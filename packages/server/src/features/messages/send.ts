@@ -8,7 +8,7 @@ import { uniqueViolationColumn } from '../../db/errors';
 import type { AttachmentRow, ChannelRow, MessageRow, Tables, UserRow } from '../../db/tables';
 import { UNCACHED_COLUMNS_ONLY } from '../../db/write-observer';
 import { ApiError, fieldError } from '../../http/errors';
-import { readersAmong } from '../../access/audience';
+import { usersReached } from '../../access/audience';
 import { announceDmTo } from '../channels/dms';
 import { type ChannelAccess, requireContentPermission } from '../../access/access';
 import { loadMembers } from '../guilds/payloads';
@@ -86,7 +86,10 @@ export class MessageSender {
       // Replying to yourself pings nobody.
       repliedUserId: reference && reference.author_id !== author.id ? reference.author_id : null,
     });
-    const mentioned = await readersAmong(this.ctx.db, access.channel, access.parent, mentions.users);
+    // Who hears of this message (cached per node for a guild channel): those it pings are among them.
+    const audience = await ctx.access.channelAudience(ctx.db, access);
+    const reached = await usersReached(ctx.db, audience, mentions.users);
+    const mentioned = mentions.users.filter((userId) => reached.some((u) => u.id === userId));
 
     const id = ctx.ids.next();
     const row: MessageRow = {
@@ -164,12 +167,12 @@ export class MessageSender {
     if (announced.size) await announceDmTo(ctx, { ...channel, last_message_id: id }, [...announced]);
     // Attachments in ID order, as a read of the message lists them (uploads made beforehand come first).
     const byId = [...attachmentRows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    const held: Written = { mentions: mentionRows, attachments: byId, referenced: reference ? [reference] : [], users: [author] };
+    const held: Written = { mentions: mentionRows, attachments: byId, referenced: reference ? [reference] : [], users: [author, ...reached] };
     const payload: Message = { ...(await this.asSent(access, row, null, author, held)), ...(body.nonce !== undefined && { nonce: body.nonce }) };
     // A DM's audience as the write left it (an author who had declined it accepted it by replying).
-    const dmMembers = access.dmMembers?.map((m) => (accepted.has(m.user_id) ? { ...m, state: 'accepted' as const } : m));
-    const audience = await ctx.access.channelAudience(ctx.db, dmMembers ? { ...access, dmMembers } : access);
-    await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_CREATE', payload, audience, channel, access.parent, flag)));
+    const dmMembers = accepted.size ? access.dmMembers?.map((m) => (accepted.has(m.user_id) ? { ...m, state: 'accepted' as const } : m)) : undefined;
+    const to = dmMembers ? await ctx.access.channelAudience(ctx.db, { ...access, dmMembers }) : audience;
+    await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_CREATE', payload, to, channel, access.parent, flag)));
     return { ...payload, reactions: [], ...(flag && { safety_flag: ctx.safety.flagFor(flag) }) };
   }
 
