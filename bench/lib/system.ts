@@ -132,7 +132,8 @@ export function machineInfo(): MachineInfo {
     // Not a git checkout: the commit stays unknown.
   }
   return {
-    nproc: os.availableParallelism(),
+    // The machine's cores, not the bench's share of them (--pin-cpus binds this process to one).
+    nproc: os.cpus().length,
     cpu: model,
     ramMiB: Math.round(os.totalmem() / 2 ** 20),
     node: process.version,
