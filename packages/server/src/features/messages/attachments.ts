@@ -6,7 +6,7 @@ import { inspectAttachmentImage, sniffImageFormat } from '../../files/images';
 import { ApiError } from '../../http/errors';
 import type { IncomingFile } from '../../http/multipart';
 import type { Auth, RouteFileReceiver } from '../../http/routes';
-import { channelAccess, requireContentPermission } from '../../access/access';
+import { requireContentPermission } from '../../access/access';
 import { isEncryptedConversation } from '../../access/e2ee';
 import type { StoredUpload } from './send';
 import { declaredContentType, sanitizeFilename } from './upload-metadata';
@@ -41,7 +41,8 @@ export class AttachmentReceiver implements RouteFileReceiver<typeof routes.messa
 
   async open({ params, auth }: { params: { channel_id: Snowflake }; auth: Auth | null }) {
     if (!auth) throw new ApiError('UNAUTHORIZED');
-    const access = await channelAccess(this.ctx.db, params.channel_id, auth.user.id);
+    // The rows cached per node, as the send route itself reads them (access/cached.ts).
+    const access = await this.ctx.access.channelAccess(this.ctx.db, params.channel_id, auth.user.id);
     requireContentPermission(access, Permissions.ATTACH_FILES);
     // An encrypted conversation's files are ciphertext: nothing of what the client called them is kept.
     const sealed = isEncryptedConversation(access);
