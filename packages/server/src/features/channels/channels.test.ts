@@ -232,6 +232,21 @@ describe('direct messages', () => {
     expect(await listed()).toBeDefined();
   });
 
+  it('delivers every reply of someone who had declined a request to their own sessions, sent at once or not', async () => {
+    const sender = await signUp(server);
+    const recipient = await signUp(server);
+    const dm = await sender.client.request(routes.channels.openDm, { body: { recipient_id: recipient.userId } });
+    await sender.client.request(routes.messages.create, { params: { channel_id: dm.id }, body: { content: 'buy my stuff' } });
+    await recipient.client.request(routes.channels.declineRequest, { params: { channel_id: dm.id } });
+    await sender.client.request(routes.messages.create, { params: { channel_id: dm.id }, body: { content: 'the node caches the declined state' } });
+    const live = await server.connect(recipient.client.token!);
+    const replies = ['one', 'two', 'three'];
+    const heard = replies.map((content) => live.gateway.once('MESSAGE_CREATE', (m) => m.content === content));
+    // The first to write accepts it; the others see no state to change, and are the author's all the same.
+    await Promise.all(replies.map((content) => recipient.client.request(routes.messages.create, { params: { channel_id: dm.id }, body: { content } })));
+    expect((await Promise.all(heard)).map((m) => m.content)).toEqual(replies);
+  });
+
   it('stops DMs both ways once either side blocks', async () => {
     const a = await signUp(server);
     const b = await signUp(server);

@@ -1,4 +1,4 @@
-import type { Snowflake } from '@parley/protocol';
+import { Snowflake } from '@parley/protocol';
 
 export interface Mentions {
   users: Snowflake[];
@@ -15,7 +15,8 @@ function withoutCode(content: string): string {
 /** The mentions written in a message: <@id> / <@!id> users, <@&id> roles, @everyone and @here. */
 export function parseMentions(content: string): Mentions {
   const text = withoutCode(content);
-  const unique = (pattern: RegExp) => [...new Set([...text.matchAll(pattern)].map((m) => m[1] as Snowflake))];
+  // An ID past a signed 64-bit integer names no row (and PostgreSQL would refuse to compare it).
+  const unique = (pattern: RegExp) => [...new Set([...text.matchAll(pattern)].map((m) => m[1]!))].filter((id): id is Snowflake => Snowflake.safeParse(id).success);
   return {
     users: unique(/<@!?(\d{1,20})>/g),
     roles: unique(/<@&(\d{1,20})>/g),

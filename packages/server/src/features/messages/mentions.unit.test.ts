@@ -9,6 +9,8 @@ describe('mentions', () => {
     expect(parseMentions('hi <@1> and <@!2>, <@&3>! @here')).toEqual({ users: ['1', '2'], roles: ['3'], everyone: true });
     expect(parseMentions('`<@1>` and ```\n@everyone <@2>\n``` and <@1>')).toEqual({ users: ['1'], roles: [], everyone: false });
     expect(parseMentions('email@everyone.org is not a mention? @everyone')).toMatchObject({ everyone: true });
+    // Past a signed 64-bit integer: no row's ID.
+    expect(parseMentions('<@9223372036854775807> <@9223372036854775808> <@&99999999999999999999>')).toEqual({ users: ['9223372036854775807'], roles: [], everyone: false });
   });
 
   it('applies allowed_mentions and the Mention Everyone permission', () => {

@@ -291,9 +291,11 @@ describe('mentions', () => {
     const other = await makeGuild(server);
     const message = await owner.client.request(routes.messages.create, {
       params: { channel_id: general.id },
-      body: { content: `<@${outsider.userId}> <@${other.owner.userId}> <@999>` },
+      // IDs no row could have, past a signed 64-bit integer: text, not an error.
+      body: { content: `<@${outsider.userId}> <@${other.owner.userId}> <@999> <@99999999999999999999> <@&99999999999999999999>` },
     });
     expect(message.mentions.map((u) => u.id)).toEqual([outsider.userId]);
+    expect(message.mention_roles).toEqual([]);
 
     // A member an overwrite hides the channel from, and one outside a private channel.
     const hidden = await joinGuild(server, owner, general.id);

@@ -1,7 +1,8 @@
 import { ChannelType, CreateMessageBody, isGuildVoiceChannel, type Message, MessageFlags, MessageType, Permissions, type Snowflake } from '@parley/protocol';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
-import { type Compilable, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { writeAsOneStatement } from '../../db/one-statement';
 import type { AppContext } from '../../context';
 import { consumeOrThrow } from '../../core/rate-limits';
 import { uniqueViolationColumn } from '../../db/errors';
@@ -135,7 +136,7 @@ export class MessageSender {
     const writes = this.writes(ctx.db, row, author, nonce, mentionRows, attachmentRows, claimed, channel, oneStatement);
     const states = isDirect(channel.type) ? dmStateWrites(ctx.db, channel, author.id) : null;
     const write = oneStatement
-      ? writeAsOneStatement(ctx.db, writes, states)
+      ? writeAsOneStatement(ctx.db, writes, states ? dmStatesAsParts(states) : undefined)
       : ctx.db.transaction().execute(async (trx): Promise<DmStateChange[]> => {
           // Before the channel's last_message_id moves: whether this is its first message.
           const newcomers = states?.newcomers ? (await trx.executeQuery(states.newcomers)).rows : [];
@@ -169,8 +170,9 @@ export class MessageSender {
     const byId = [...attachmentRows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     const held: Written = { mentions: mentionRows, attachments: byId, referenced: reference ? [reference] : [], users: [author, ...reached] };
     const payload: Message = { ...(await this.asSent(access, row, null, author, held)), ...(body.nonce !== undefined && { nonce: body.nonce }) };
-    // A DM's audience as the write left it (an author who had declined it accepted it by replying).
-    const dmMembers = accepted.size ? access.dmMembers?.map((m) => (accepted.has(m.user_id) ? { ...m, state: 'accepted' as const } : m)) : undefined;
+    // A DM's audience as the write left it: its author accepted it by writing (so an author who had
+    // declined it hears of this message, though a send of theirs at the same time moved the state first).
+    const dmMembers = access.dmMembers?.map((m) => (m.user_id === author.id || accepted.has(m.user_id) ? { ...m, state: 'accepted' as const } : m));
     const to = dmMembers ? await ctx.access.channelAudience(ctx.db, { ...access, dmMembers }) : audience;
     await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_CREATE', payload, to, channel, access.parent, flag)));
     return { ...payload, reactions: [], ...(flag && { safety_flag: ctx.safety.flagFor(flag) }) };
@@ -329,19 +331,10 @@ function dmStateWrites(db: Kysely<Tables>, channel: ChannelRow, authorId: Snowfl
   return { accept, newcomers };
 }
 
-/**
- * PostgreSQL runs data-modifying statements as parts of one WITH statement, atomically, in one
- * round trip; foreign keys between the parts (a mention's message) are checked at its end, and
- * every part reads the rows as they were at its start. A part's UNCACHED_COLUMNS_ONLY mark is in
- * the statement's text, so the write observer sees it.
- */
-async function writeAsOneStatement(db: Kysely<Tables>, writes: readonly Compilable[], dm: ReturnType<typeof dmStateWrites> | null): Promise<DmStateChange[]> {
-  const parts = writes.map((statement, i) => sql`${sql.ref(`w${i}`)} as (${statement})`);
-  if (!dm) {
-    await sql`with ${sql.join(parts)} select 1`.execute(db);
-    return [];
-  }
-  const newcomers = dm.newcomers ? sql` union all select user_id, 0 as changed from (${dm.newcomers}) as newcomers` : sql``;
-  const { rows } = await sql<DmStateChange>`with ${sql.join(parts)}, accepted as (${dm.accept}) select user_id, 1 as changed from accepted${newcomers}`.execute(db);
-  return rows;
+/** dmStateWrites as parts of the send's one statement, whose rows are the DM's state changes. */
+function dmStatesAsParts({ accept, newcomers }: ReturnType<typeof dmStateWrites>) {
+  return {
+    named: { accepted: accept, ...(newcomers && { newcomers }) },
+    select: sql<DmStateChange>`select user_id, 1 as changed from accepted${newcomers ? sql` union all select user_id, 0 from newcomers` : sql``}`,
+  };
 }

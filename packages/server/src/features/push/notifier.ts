@@ -236,15 +236,19 @@ export class PushNotifier {
    * again when pushed to, and found to have none.)
    */
   private async subscribedAmong(users: readonly Snowflake[]): Promise<Snowflake[]> {
-    const unknown = users.filter((id) => this.subscribedUsers.get(id) === undefined);
-    const read = new Set<Snowflake>();
+    // What the cache holds now: an invalidation during the read below must not drop anyone.
+    const known = new Map(users.map((id) => [id, this.subscribedUsers.get(id)]));
+    const unknown = users.filter((id) => known.get(id) === undefined);
     if (unknown.length) {
       const generation = this.ctx.caches.generation;
       const rows = await this.ctx.db.selectFrom('push_subscriptions').select('user_id').distinct().where('user_id', 'in', unknown).execute();
-      for (const r of rows) read.add(r.user_id);
-      for (const id of unknown) this.subscribedUsers.keep(id, read.has(id), generation);
+      const subscribed = new Set(rows.map((r) => r.user_id));
+      for (const id of unknown) {
+        known.set(id, subscribed.has(id));
+        this.subscribedUsers.keep(id, subscribed.has(id), generation);
+      }
     }
-    return users.filter((id) => read.has(id) || this.subscribedUsers.get(id) === true);
+    return users.filter((id) => known.get(id) === true);
   }
 
   /** Those who have not blocked the author. */
