@@ -6,12 +6,18 @@ import { isDirect } from './channel-kinds';
 import { type ChannelAccess, type Viewer, governingChannel, loadDmMembers, overwritesOf, permissionsOf } from './access';
 
 /**
+ * What a caller's access already holds of a channel's audience (a send's, on its hot path): the
+ * governing overwrites and the guild's @everyone, a DM's members. Whatever is missing is read.
+ */
+export type AudienceHints = Partial<Pick<ChannelAccess, 'overwrites' | 'guild' | 'dmMembers'>>;
+
+/**
  * Who hears about what happens inside a channel (the gateway delivers to exactly this): a
  * public guild channel's guild (but those its overwrites hide it from), or, where overwrites
  * hide it from everyone but some, those who may view it; a private channel's members (a thread
  * follows its parent); a DM's recipients, except one who declined it. Same rules as access.ts.
  */
-export async function channelAudience(db: Kysely<Tables>, channel: ChannelRow, parent: ChannelRow | null, access?: ChannelAccess): Promise<Audience> {
+export async function channelAudience(db: Kysely<Tables>, channel: ChannelRow, parent: ChannelRow | null, access?: AudienceHints): Promise<Audience> {
   if (isDirect(channel.type)) {
     const members = access?.dmMembers ?? (await loadDmMembers(db, channel.id));
     return { users: members.filter((m) => m.state !== 'declined').map((m) => m.user_id) };
@@ -80,7 +86,7 @@ async function channelViewers(
   parent: ChannelRow | null,
   scope: 'contents' | 'listing',
   /** The sender's access to this channel, when at hand: its overwrites and @everyone are loaded already (the send path). */
-  access?: ChannelAccess,
+  access?: AudienceHints,
 ): Promise<Viewers> {
   const governing = governingChannel(channel, parent);
   // Listing a private channel does not take membership: its name is public.

@@ -6,7 +6,7 @@ import type { ChannelRow, Tables } from '../db/tables';
 import { ApiError } from '../http/errors';
 import { blockedEitherWay } from './blocks';
 import { type ChannelAccess, type ChannelStanding, type DmMembers, decideChannelAccess, decideDmAccess, loadChannelStanding, loadDmMembers } from './access';
-import { channelAudience } from './audience';
+import { type AudienceHints, channelAudience } from './audience';
 import { isDirect } from './channel-kinds';
 
 /**
@@ -42,9 +42,14 @@ export class AccessCache {
     this.blocks = caches.create(['relationships', 'users'], { max: 20_000 });
   }
 
+  /** A channel's row (see above for what it may be behind on); undefined when there is none. */
+  channel(db: Kysely<Tables>, channelId: Snowflake): Promise<ChannelRow | undefined> {
+    return this.channels.load(channelId, async () => frozen(await db.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst()));
+  }
+
   /** channelAccess, from cached rows. */
   async channelAccess(db: Kysely<Tables>, channelId: Snowflake, userId: Snowflake, now = Date.now()): Promise<ChannelAccess> {
-    const channel = await this.channels.load(channelId, async () => frozen(await db.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst()));
+    const channel = await this.channel(db, channelId);
     if (!channel) throw new ApiError('UNKNOWN_CHANNEL');
     if (isDirect(channel.type)) return decideDmAccess(channel, await this.dmMembers.load(channelId, async () => frozenRows(await loadDmMembers(db, channelId))), userId);
     const standing = await this.standings.load(`${channelId}:${userId}`, async () => freezeStanding(await loadChannelStanding(db, channel, userId)));
@@ -52,7 +57,7 @@ export class AccessCache {
   }
 
   /** channelAudience, cached for guild channels (who may view one changes only with the tables above); a DM's is its cached members'. */
-  async channelAudience(db: Kysely<Tables>, access: ChannelAccess): Promise<Audience> {
+  async channelAudience(db: Kysely<Tables>, access: Pick<ChannelAccess, 'channel' | 'parent'> & AudienceHints): Promise<Audience> {
     const { channel, parent } = access;
     if (isDirect(channel.type)) return channelAudience(db, channel, parent, access);
     return this.audiences.load(channel.id, async () => frozen(await channelAudience(db, channel, parent, access)));

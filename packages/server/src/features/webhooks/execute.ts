@@ -3,11 +3,12 @@ import type { EditWebhookMessageBody, ExecuteWebhookBody } from '@parley/protoco
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import { sql } from 'kysely';
-import { channelAudience, readersAmong } from '../../access/audience';
+import { channelAudience, readersAmong, usersReached } from '../../access/audience';
 import { requireWebhookTarget } from '../../access/webhooks';
 import type { AppContext } from '../../context';
 import { consumeOrThrow } from '../../core/rate-limits';
 import type { ChannelRow, MessageRow, WebhookRow } from '../../db/tables';
+import { writeAsOneStatement } from '../../db/one-statement';
 import { UNCACHED_COLUMNS_ONLY } from '../../db/write-observer';
 import { ApiError } from '../../http/errors';
 import type { AttachmentUrls } from '../messages/attachment-urls';
@@ -43,7 +44,10 @@ export class WebhookPoster {
     const flag = await ctx.safety.scan(channel, webhook.id, content);
 
     const mentions = await mentionsIn(ctx.db, channel, content, body.allowed_mentions, { canMentionEveryone: false, repliedUserId: null });
-    const mentioned = await readersAmong(ctx.db, channel, null, mentions.users);
+    // Who hears of it (cached per node): those it pings are among them, as for a person's send.
+    const audience = await ctx.access.channelAudience(ctx.db, { channel, parent: null });
+    const reached = await usersReached(ctx.db, audience, mentions.users);
+    const mentioned = mentions.users.filter((userId) => reached.some((u) => u.id === userId));
     const id = ctx.ids.next();
     const row: MessageRow = {
       id,
@@ -67,22 +71,25 @@ export class WebhookPoster {
       embeds: body.embeds?.length ? JSON.stringify(body.embeds) : null,
       file_offer: null,
     };
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('messages').values(row).execute();
-      if (flag) await ctx.safety.recordFlag(trx, flag, row);
-      if (mentioned.length) {
-        await trx
-          .insertInto('message_mentions')
-          .values(mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id })))
-          .execute();
-      }
+    const mentionRows = mentioned.map((user_id) => ({ message_id: id, user_id, channel_id: channel.id }));
+    const writes = [
+      ctx.db.insertInto('messages').values(row),
+      ...(mentionRows.length ? [ctx.db.insertInto('message_mentions').values(mentionRows)] : []),
       // Only last_message_id: no cached fact changes (db/write-observer.ts), as for a person's send.
-      await trx.updateTable('channels').set({ last_message_id: id }).where('id', '=', channel.id).modifyEnd(sql.raw(UNCACHED_COLUMNS_ONLY)).execute();
-    });
-    const message = await this.show(row);
-    const audience = await channelAudience(ctx.db, channel, null);
-    await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_CREATE', message, audience, channel, null, flag)));
-    return message;
+      ctx.db.updateTable('channels').set({ last_message_id: id }).where('id', '=', channel.id).modifyEnd(sql.raw(UNCACHED_COLUMNS_ONLY)),
+    ];
+    // One statement on PostgreSQL, as a person's send (a flagged post records its flag in the same transaction).
+    if (ctx.database.dialect === 'postgres' && !flag) await writeAsOneStatement(ctx.db, writes);
+    else {
+      await ctx.db.transaction().execute(async (trx) => {
+        for (const statement of writes) await trx.executeQuery(statement);
+        if (flag) await ctx.safety.recordFlag(trx, flag, row);
+      });
+    }
+    // Built from what was written; only the webhook's own user row is read.
+    const [message] = await loadMessages(ctx.db, [row], null, this.urls, { mentions: mentionRows, attachments: [], referenced: [], users: reached });
+    await ctx.events.publish(...(await ctx.safety.deliveries('MESSAGE_CREATE', message!, audience, channel, null, flag)));
+    return message!;
   }
 
   /** A message this webhook posted, as stored; unknown otherwise. */
@@ -131,9 +138,14 @@ export class WebhookPoster {
     await deleteMessages(this.ctx, await this.channelOf(webhook), null, [row.id]);
   }
 
-  /** The webhook's channel, if it may still post there (access/webhooks.ts). */
+  /**
+   * The webhook's channel, if it may still post there (access/webhooks.ts). Its row is the one
+   * cached per node: a request by webhook URL signs nobody in, so it first makes sure this node
+   * has applied every change acknowledged anywhere (cache/bus.ts), as signing in does.
+   */
   private async channelOf(webhook: WebhookRow): Promise<ChannelRow> {
-    const channel = await this.ctx.db.selectFrom('channels').selectAll().where('id', '=', webhook.channel_id).executeTakeFirst();
+    await this.ctx.cacheBus.current();
+    const channel = await this.ctx.access.channel(this.ctx.db, webhook.channel_id);
     if (!channel) throw new ApiError('UNKNOWN_WEBHOOK');
     requireWebhookTarget(channel);
     return channel;
