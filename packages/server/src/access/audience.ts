@@ -37,8 +37,7 @@ export async function usersReached(db: Kysely<Tables>, audience: Audience, userI
   const candidates = [...new Set(userIds)].filter((id) => !except.has(id));
   const guilds = audience.guilds ?? [];
   const listed = candidates.filter((id) => named.has(id));
-  if (guilds.length === 0 && listed.length === 0) return [];
-  if (guilds.length === 0) return db.selectFrom('users').selectAll().where('id', 'in', listed).execute();
+  if (guilds.length === 0) return listed.length ? db.selectFrom('users').selectAll().where('id', 'in', listed).execute() : [];
   if (candidates.length === 0) return [];
   return db
     .selectFrom('users')
