@@ -148,7 +148,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   database.writes.listen(cacheBus.written);
   const sessions = new Sessions(database.db, clock, ids, events, config.accounts.sessionIdleMs, caches, cacheBus);
   const limiters = shared?.limiters ?? memoryLimiters;
-  const settings = new InstanceSettingsStore(database.db);
+  const settings = new InstanceSettingsStore(database.db, caches);
   // The classifier is loaded once, here, at start; sending never waits on anything else of it.
   const safety = new SafetyPolicy({ db: database.db, settings, ids, clock, log, events }, loadSafetyClassifier());
   const base: Omit<AppContext, 'calls'> = {

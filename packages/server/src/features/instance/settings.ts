@@ -1,5 +1,6 @@
 import { DEFAULT_INSTANCE_SETTINGS, InstanceSettings } from '@parley/protocol';
 import type { Kysely } from 'kysely';
+import type { Caches, ReadCache } from '../../cache/caches';
 import type { Tables } from '../../db/tables';
 
 /**
@@ -7,20 +8,23 @@ import type { Tables } from '../../db/tables';
  * run time and every node sees the change. Unset keys fall back to the defaults.
  */
 export class InstanceSettingsStore {
-  private recent: { settings: InstanceSettings; at: number } | null = null;
+  /** The one settings object, for hot paths; emptied on every node when the table is written (cache/). */
+  private readonly recent: ReadCache<'settings', InstanceSettings> | null;
 
-  constructor(private readonly db: Kysely<Tables>) {}
+  /** Without caches (the operator CLI, tests reading behind the server's back) `cached()` reads each time. */
+  constructor(
+    private readonly db: Kysely<Tables>,
+    caches?: Caches,
+  ) {
+    this.recent = caches?.create(['instance_settings'], { max: 1 }) ?? null;
+  }
 
   /**
-   * The settings as read at most `maxAgeMs` ago, for hot paths (the safety scan on every send):
-   * a change made on this node is seen at once, one made on another node within `maxAgeMs`.
+   * The settings for hot paths (the safety scan on every send), kept per node until they are
+   * written on any node (cache/bus.ts: a request first applies every change acknowledged anywhere).
    */
-  async cached(maxAgeMs: number): Promise<InstanceSettings> {
-    const now = Date.now();
-    if (this.recent && now - this.recent.at < maxAgeMs) return this.recent.settings;
-    const settings = await this.get();
-    this.recent = { settings, at: now };
-    return settings;
+  cached(): Promise<InstanceSettings> {
+    return this.recent ? this.recent.load('settings', async () => Object.freeze(await this.get())) : this.get();
   }
 
   async get(): Promise<InstanceSettings> {
@@ -46,7 +50,6 @@ export class InstanceSettingsStore {
           .execute();
       }
     });
-    this.recent = null;
     return this.get();
   }
 }

@@ -15,7 +15,6 @@ const FRESH_MS = 24 * 60 * 60_000;
 const MISS_FRESH_MS = 60 * 60_000;
 /** Messages waiting for their previews at most (beyond, previews are skipped: they are a nicety). */
 const MAX_PENDING = 200;
-const SETTINGS_MAX_AGE_MS = 5000;
 
 /** What a preview needs of a message just sent or edited. */
 export interface PreviewedMessage {
@@ -55,7 +54,7 @@ export class LinkPreviews {
     if (message.encrypted !== undefined && message.encrypted !== null) return;
     if (message.webhook_id) return;
     if (this.pending >= MAX_PENDING) return;
-    const enabled = (message.flags & MessageFlags.SUPPRESS_EMBEDS) === 0 && (await this.ctx.settings.cached(SETTINGS_MAX_AGE_MS)).link_previews;
+    const enabled = (message.flags & MessageFlags.SUPPRESS_EMBEDS) === 0 && (await this.ctx.settings.cached()).link_previews;
     const links = enabled ? linksIn(message.content) : [];
     // A new message without links: nothing to fetch, nothing to take away, not even a read.
     if (options.sent && links.length === 0) return;

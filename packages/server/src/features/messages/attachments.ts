@@ -55,8 +55,8 @@ export class AttachmentReceiver implements RouteFileReceiver<typeof routes.messa
 
   private async store(channelId: Snowflake, file: IncomingFile, options: { sealed: boolean }): Promise<StoredUpload> {
     const { files, config } = this.ctx;
-    // The admins' setting, read at most a second stale (a change on this node applies at once).
-    const maxBytes = uploadMaxBytes(await this.ctx.settings.cached(1000), config.attachmentMaxBytes);
+    // The admins' setting (kept per node until changed on any: features/instance/settings.ts).
+    const maxBytes = uploadMaxBytes(await this.ctx.settings.cached(), config.attachmentMaxBytes);
     const id = this.ctx.ids.next();
     const prefix = attachmentPrefix(channelId, id);
     try {

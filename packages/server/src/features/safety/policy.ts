@@ -17,9 +17,6 @@ import { announceReport } from '../reports/reports';
 /** How long a cached "this conversation includes a minor" fact is trusted without an event saying it changed. */
 const FACT_TTL_MS = 30_000;
 
-/** How stale the scan policy and thresholds may be on this node when changed on another (changes here apply at once). */
-const SETTINGS_MAX_AGE_MS = 1000;
-
 /** A scanned message that reached the flag threshold, with the IDs of what the flag will create. */
 export interface SafetyFlag {
   scores: SafetyScores;
@@ -137,7 +134,7 @@ export class SafetyPolicy {
    * to be created, by who would be in it; otherwise the conversation itself.
    */
   async requireEncryptionAllowed(where: { channel: Pick<ChannelRow, 'id' | 'type' | 'guild_id'> } | { people: readonly Snowflake[] }): Promise<void> {
-    const settings = await this.ctx.settings.cached(SETTINGS_MAX_AGE_MS);
+    const settings = await this.ctx.settings.cached();
     if (settings.e2ee_with_minors === 'allow') return;
     const minors =
       'channel' in where
@@ -185,7 +182,7 @@ export class SafetyPolicy {
    */
   async scan(channel: ChannelRow, authorId: Snowflake, content: string): Promise<SafetyFlag | null> {
     if (!content.trim()) return null;
-    const settings = await this.ctx.settings.cached(SETTINGS_MAX_AGE_MS);
+    const settings = await this.ctx.settings.cached();
     if (settings.safety_scan === 'none') return null;
     if (settings.safety_scan === 'minors' && !(await this.includesMinor(channel))) return null;
     const scores = this.classifier.score(content);

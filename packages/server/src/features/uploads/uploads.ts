@@ -39,9 +39,9 @@ function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** The instance's per-file limit, as admins set it (read at most a second stale). */
+/** The instance's per-file limit, as admins set it. */
 async function currentMaxBytes(ctx: AppContext): Promise<number> {
-  return uploadMaxBytes(await ctx.settings.cached(1000), ctx.config.attachmentMaxBytes);
+  return uploadMaxBytes(await ctx.settings.cached(), ctx.config.attachmentMaxBytes);
 }
 
 function tooLarge(maxBytes: number): ApiError {
